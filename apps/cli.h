@@ -1,0 +1,36 @@
+// Shared pieces of the command-line entry points.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace ha::cli {
+
+// Exit codes of every subcommand.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInvalid = 1;  // invalid input: a file, a value, a failed check
+inline constexpr int kExitUsage = 2;    // bad command line or an unknown plugin name
+
+// Thrown by subcommands for a bad command line; main() prints it with the usage hint.
+struct UsageError {
+  std::string message;
+};
+
+// Thrown for an invalid value on the command line (exit 1, one line on stderr).
+struct InputError {
+  std::string message;
+};
+
+// A subcommand: its name, one-line summary, and entry point taking the arguments after the
+// subcommand's name.
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+};
+
+int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int run_evaluate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+}  // namespace ha::cli

@@ -1,0 +1,17 @@
+// Completion callbacks of the asynchronous backend interfaces. Contract for every backend
+// call: `done` is called exactly once, on the EventLoop the backend was built with, never
+// from inside the call itself.
+#pragma once
+
+#include <functional>
+
+#include "engine/result.h"
+
+namespace ha {
+
+template <typename T>
+using Done = std::function<void(Result<T>)>;
+
+struct Unit {};  // the value of calls that return nothing
+
+}  // namespace ha

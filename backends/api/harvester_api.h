@@ -1,0 +1,53 @@
+// HarvesterApi: KubeVirt VirtualMachines through Harvester's Kubernetes API
+// (/apis/kubevirt.io/v1/namespaces/{ns}/virtualmachines; see
+// ../shared/reference/harvester/). Implemented by the memory model and the HTTP client.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "backends/api/async.h"
+#include "engine/time.h"
+
+namespace ha {
+
+struct VirtualMachineSpec {
+  std::string name;
+  std::string namespace_;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  double cpu_cores = 0;        // spec.template.spec.domain.cpu.cores
+  std::int64_t memory_bytes = 0;  // spec.template.spec.domain.resources.requests.memory
+  std::string image;
+  std::string network;
+  std::string user_data;  // cloud-init
+  bool running = true;    // spec.running
+};
+
+struct VirtualMachine {
+  VirtualMachineSpec spec;
+  std::string uid;
+  std::string resource_version;
+  Time creation_time{0};
+  // status.printableStatus: Provisioning, Starting, Running, Stopping, Stopped,
+  // Terminating, ErrorUnschedulable, ...
+  std::string printable_status;
+};
+
+class HarvesterApi {
+ public:
+  virtual ~HarvesterApi() = default;
+  // `label_selector` in Kubernetes syntax ("a=b,c=d").
+  virtual void list_vms(const std::string& ns, const std::string& label_selector,
+                        Done<std::vector<VirtualMachine>> done) = 0;
+  virtual void get_vm(const std::string& ns, const std::string& name, Done<VirtualMachine> done) = 0;
+  virtual void create_vm(const VirtualMachineSpec& spec, Done<VirtualMachine> done) = 0;
+  // Deletes the VM and its volumes.
+  virtual void delete_vm(const std::string& ns, const std::string& name, Done<Unit> done) = 0;
+  virtual void start_vm(const std::string& ns, const std::string& name, Done<Unit> done) = 0;
+  virtual void stop_vm(const std::string& ns, const std::string& name, Done<Unit> done) = 0;
+};
+
+}  // namespace ha

@@ -1,0 +1,80 @@
+// NomadApi: the part of Nomad's HTTP API the autoscaler uses (see
+// ../shared/reference/nomad/API.md). Field names mirror Nomad's `api` package so that the
+// mock server can serialize the model directly. Implemented by the memory model, and by the
+// HTTP client that talks to a real Nomad or to the mock server.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backends/api/async.h"
+#include "engine/time.h"
+
+namespace ha {
+
+struct NomadNodeStub {
+  std::string id;                      // ID
+  std::string name;                    // Name (the VM name, unique.hostname)
+  std::string node_class;              // NodeClass
+  std::string datacenter;              // Datacenter
+  std::string node_pool;               // NodePool
+  std::string status;                  // Status: initializing | ready | down | disconnected
+  std::string scheduling_eligibility;  // SchedulingEligibility: eligible | ineligible
+  bool drain = false;                  // Drain
+  std::uint64_t create_index = 0;      // CreateIndex
+  std::uint64_t modify_index = 0;      // ModifyIndex
+};
+
+struct NomadDrainSpec {
+  Duration deadline{0};  // DrainSpec.Deadline; negative: force, zero: no deadline
+  bool ignore_system_jobs = false;
+};
+
+struct NomadNode : NomadNodeStub {
+  std::map<std::string, std::string> meta;  // Meta
+  std::int64_t cpu_mhz = 0;                 // NodeResources.Cpu.CpuShares
+  std::int64_t memory_mb = 0;               // NodeResources.Memory.MemoryMB
+  std::optional<NomadDrainSpec> drain_strategy;
+};
+
+struct NomadAllocationStub {
+  std::string id;              // ID
+  std::string job_id;          // JobID
+  std::string task_group;      // TaskGroup
+  std::string job_type;        // JobType: service | batch | system | sysbatch
+  std::string node_id;         // NodeID
+  std::string client_status;   // ClientStatus: pending | running | complete | failed | lost
+  std::string desired_status;  // DesiredStatus: run | stop | evict
+  std::int64_t cpu_mhz = 0;
+  std::int64_t memory_mb = 0;
+};
+
+struct NomadNodeFilter {
+  std::string node_class;  // empty: any
+  std::string node_pool;   // empty: any
+};
+
+class NomadApi {
+ public:
+  virtual ~NomadApi() = default;
+  virtual void list_nodes(const NomadNodeFilter& filter, Done<std::vector<NomadNodeStub>> done) = 0;
+  virtual void get_node(const std::string& node_id, Done<NomadNode> done) = 0;
+  // PUT /v1/node/:id/drain; `spec` empty cancels a drain.
+  virtual void drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
+                          bool mark_eligible, Done<Unit> done) = 0;
+  virtual void set_eligibility(const std::string& node_id, bool eligible, Done<Unit> done) = 0;
+  virtual void purge_node(const std::string& node_id, Done<Unit> done) = 0;
+  virtual void node_allocations(const std::string& node_id,
+                                Done<std::vector<NomadAllocationStub>> done) = 0;
+  // GET /v1/job/:id/scale: task group -> desired count.
+  virtual void job_scale_status(const std::string& job_id, const std::string& ns,
+                                Done<std::map<std::string, std::int64_t>> done) = 0;
+  // POST /v1/job/:id/scale.
+  virtual void scale_job(const std::string& job_id, const std::string& group, std::int64_t count,
+                         const std::string& reason, const std::string& ns, Done<Unit> done) = 0;
+};
+
+}  // namespace ha

@@ -1,0 +1,94 @@
+#include "engine/policy/hcl_json.h"
+
+#include <algorithm>
+
+#include "engine/policy/plugin_catalog.h"
+
+namespace ha::hcl_json {
+
+using nlohmann::json;
+
+std::string child(const std::string& pointer, const std::string& token) {
+  return pointer + "/" + pointer_token(token);
+}
+
+std::vector<Block> Reader::labelled_blocks(const json& value, const std::string& pointer) {
+  std::vector<Block> blocks;
+  auto from_object = [&](const json& obj, const std::string& at) {
+    for (const auto& [label, body] : obj.items()) {
+      std::string here = child(at, label);
+      if (body.is_object()) {
+        blocks.push_back({label, &body, here});
+      } else if (body.is_array()) {
+        for (std::size_t i = 0; i < body.size(); ++i) {
+          if (body[i].is_object()) {
+            blocks.push_back({label, &body[i], child(here, std::to_string(i))});
+          } else {
+            error(child(here, std::to_string(i)), "expected a block body (a JSON object)");
+          }
+        }
+      } else {
+        error(here, "expected a block body (a JSON object)");
+      }
+    }
+  };
+  if (value.is_object()) {
+    from_object(value, pointer);
+  } else if (value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (value[i].is_object()) {
+        from_object(value[i], child(pointer, std::to_string(i)));
+      } else {
+        error(child(pointer, std::to_string(i)), "expected an object of labelled blocks");
+      }
+    }
+  } else {
+    error(pointer, "expected an object of labelled blocks");
+  }
+  return blocks;
+}
+
+const json* Reader::single_block(const json& value, const std::string& pointer) {
+  if (value.is_object()) return &value;
+  if (value.is_array() && value.size() == 1 && value[0].is_object()) return &value[0];
+  if (value.is_array() && value.size() > 1) {
+    error(pointer, "only one block of this type is allowed");
+  } else {
+    error(pointer, "expected a block body (a JSON object)");
+  }
+  return nullptr;
+}
+
+void Reader::reject_unknown_keys(const json& body, const std::string& pointer,
+                                 const std::vector<std::string>& known) {
+  for (const auto& [key, value] : body.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      error(child(pointer, key), "unknown key (a typo?); known keys: " + join_names(known));
+    }
+  }
+}
+
+std::map<std::string, std::string> Reader::string_map(const json& body,
+                                                      const std::string& pointer) {
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : body.items()) {
+    if (value.is_string()) {
+      out[key] = value.get<std::string>();
+    } else if (value.is_boolean()) {
+      out[key] = value.get<bool>() ? "true" : "false";
+    } else if (value.is_number_integer()) {
+      out[key] = value.dump();
+    } else if (value.is_number_float()) {
+      // Shortest form that reads back to the same double ("0.5", "80").
+      double d = value.get<double>();
+      out[key] = d == static_cast<double>(static_cast<long long>(d)) && std::abs(d) < 1e15
+                     ? std::to_string(static_cast<long long>(d))
+                     : value.dump();
+    } else {
+      error(child(pointer, key), "expected a string, number or boolean");
+    }
+  }
+  return out;
+}
+
+}  // namespace ha::hcl_json

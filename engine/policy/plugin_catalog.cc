@@ -1,0 +1,124 @@
+#include "engine/policy/plugin_catalog.h"
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include "engine/config_values.h"
+#include "engine/quantity.h"
+
+namespace ha {
+namespace {
+
+void reject_unknown_keys(const PluginConfig& config, const std::set<std::string_view>& known,
+                         ConfigIssues& issues) {
+  for (const auto& [key, value] : config) {
+    if (known.count(key) == 0) {
+      std::vector<std::string> names(known.begin(), known.end());
+      issues.push_back({key, "unknown key (a typo?); known keys: " + join_names(names)});
+    }
+  }
+}
+
+void positive_quantity(const PluginConfig& config, const std::string& key, ConfigIssues& issues) {
+  auto it = config.find(key);
+  if (it == config.end()) return;
+  auto q = parse_quantity(it->second);
+  if (!q) {
+    issues.push_back({key, q.error().message});
+  } else if (*q <= 0) {
+    issues.push_back({key, "invalid value \"" + it->second + "\": must be positive"});
+  }
+}
+
+// The Harvester target: the seed plugin's keys (agent-level connection settings may also be
+// given per policy) plus the upstream cluster-scaling keys (sdk/target.go).
+void validate_harvester(PluginConfig& config, ConfigIssues& issues) {
+  static const std::set<std::string_view> kKnown = {
+      "harvester_url", "auth_token", "nomad_address", "nomad_region", "nomad_namespace",
+      "nomad_token", "node_class", "node_group_name", "namespace", "cpu_request",
+      "memory_request", "image", "network", "user_data", "node_drain_deadline",
+      "node_drain_ignore_system_jobs", "node_purge", "node_selector_strategy", "dry-run",
+      "datacenter", "node_pool"};
+  reject_unknown_keys(config, kKnown, issues);
+  ConfigReader r{config, issues};
+  if (!r.has("node_group_name")) {
+    r.fail("node_group_name", "missing required field (names the VMs this policy owns)");
+  }
+  positive_quantity(config, "cpu_request", issues);
+  positive_quantity(config, "memory_request", issues);
+  if (auto d = r.duration("node_drain_deadline"); d && d->count() < 0) {
+    r.fail("node_drain_deadline", "must not be negative");
+  }
+  r.boolean("node_drain_ignore_system_jobs");
+  r.boolean("node_purge");
+  r.boolean("dry-run");
+  if (r.has("node_selector_strategy")) {
+    static const std::array<std::string_view, 5> kSelectors = {
+        "least_busy", "newest_create_index", "oldest_create_index", "empty",
+        "empty_ignore_system"};
+    const std::string& s = config.at("node_selector_strategy");
+    if (std::find(kSelectors.begin(), kSelectors.end(), s) == kSelectors.end()) {
+      r.fail("node_selector_strategy",
+             "unknown node selector \"" + s +
+                 "\"; known: least_busy, newest_create_index, oldest_create_index, empty, "
+                 "empty_ignore_system");
+    }
+  }
+  // Defaults of upstream's cluster scaling (sdk/helper/scaleutils): 15m drain deadline,
+  // least_busy selection; the namespace is Kubernetes' default.
+  config.try_emplace("namespace", "default");
+  config.try_emplace("node_drain_deadline", "15m");
+  config.try_emplace("node_drain_ignore_system_jobs", "false");
+  config.try_emplace("node_purge", "false");
+  config.try_emplace("node_selector_strategy", "least_busy");
+  config.try_emplace("dry-run", "false");
+}
+
+// Nomad task groups (upstream nomad-target): Job and Group name the task group.
+void validate_nomad_target(PluginConfig& config, ConfigIssues& issues) {
+  static const std::set<std::string_view> kKnown = {"Job", "Group", "Namespace", "dry-run"};
+  reject_unknown_keys(config, kKnown, issues);
+  ConfigReader r{config, issues};
+  if (!r.has("Job")) r.fail("Job", "missing required field");
+  if (!r.has("Group")) r.fail("Group", "missing required field");
+  r.boolean("dry-run");
+  config.try_emplace("Namespace", "default");
+  config.try_emplace("dry-run", "false");
+}
+
+constexpr std::array<TargetKind, 2> kTargets = {
+    TargetKind{"harvester", &validate_harvester},
+    TargetKind{"nomad-target", &validate_nomad_target},
+};
+
+constexpr std::array<std::string_view, 3> kSources = {"nomad-apm", "prometheus", "sim"};
+
+}  // namespace
+
+const TargetKind* find_target_kind(std::string_view name) {
+  for (const TargetKind& t : kTargets) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> target_names() {
+  std::vector<std::string> names;
+  for (const TargetKind& t : kTargets) names.emplace_back(t.name);
+  return names;
+}
+
+bool is_known_source(std::string_view name) {
+  return std::find(kSources.begin(), kSources.end(), name) != kSources.end();
+}
+
+std::vector<std::string> source_names() { return {kSources.begin(), kSources.end()}; }
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+}  // namespace ha

@@ -1,0 +1,28 @@
+// Reads scaling policies written in the JSON syntax of HCL, as the Nomad Autoscaler's file
+// policy source reads `scaling "name" { ... }` blocks (policy/file/parse.go), and validates
+// them fully: plugin names, strategy and target configs, durations, limits.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/policy/diagnostic.h"
+#include "engine/policy/policy.h"
+
+namespace ha {
+
+// Parses the text of one policy file. Every problem is appended to `diags` (file, JSON
+// pointer, reason); the returned policies are meaningful only when none was added.
+std::vector<Policy> parse_policies(std::string_view text, const std::string& file,
+                                   Diagnostics& diags);
+
+// Policy IDs must be unique across every loaded file.
+void check_unique_ids(const std::vector<Policy>& policies, Diagnostics& diags);
+
+// The normalized form: the same HCL-JSON shape, every default filled in. Parsing it again
+// gives the same policies.
+nlohmann::json to_hcl_json(const std::vector<Policy>& policies);
+
+}  // namespace ha
