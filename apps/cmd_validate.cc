@@ -33,7 +33,7 @@ int run_validate(const std::vector<std::string>& args, std::ostream& out, std::o
   for (const std::string& file : vm["files"].as<std::vector<std::string>>()) {
     auto text = read_text_file(file);
     if (!text) {
-      diags.push_back({file, "", text.error().message.substr(file.size() + 2)});
+      diags.push_back({file, "", text.error().message.substr(file.size() + 2)});  // "FILE: "
       continue;
     }
     std::size_t before = diags.size();

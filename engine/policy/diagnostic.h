@@ -8,11 +8,15 @@ namespace ha {
 
 struct Diagnostic {
   std::string file;
-  std::string where;  // a JSON pointer such as /scaling/web/policy/cooldown, or "LINE:COL"
+  // A JSON pointer such as /scaling/web/policy/cooldown ("/" for the document itself),
+  // "LINE:COL" for syntax errors, or empty for problems with the file as a whole.
+  std::string where;
   std::string reason;
   bool unknown_name = false;  // an unknown strategy, target or source name (exit 2)
 
-  std::string to_string() const { return file + ": " + (where.empty() ? "/" : where) + ": " + reason; }
+  std::string to_string() const {
+    return file + ": " + (where.empty() ? "" : where + ": ") + reason;
+  }
 };
 
 using Diagnostics = std::vector<Diagnostic>;

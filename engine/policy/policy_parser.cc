@@ -22,12 +22,12 @@ class PolicyReader {
   std::vector<Policy> read(const json& doc) {
     std::vector<Policy> out;
     if (!doc.is_object()) {
-      r_.error("", "expected an object with a \"scaling\" block");
+      r_.error("/", "expected an object with a \"scaling\" block");
       return out;
     }
     r_.reject_unknown_keys(doc, "", {"scaling"});
     if (!doc.contains("scaling")) {
-      r_.error("", "no \"scaling\" block: nothing to read");
+      r_.error("/", "no \"scaling\" block: nothing to read");
       return out;
     }
     for (const auto& block : r_.labelled_blocks(doc["scaling"], "/scaling")) {
@@ -278,11 +278,13 @@ std::vector<Policy> parse_policies(std::string_view text, const std::string& fil
   try {
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
-    // Keep only nlohmann's reason, without its "[json.exception...]" prefix.
+    // nlohmann's text repeats the position after a "[json.exception...]" prefix; keep
+    // only its reason.
     std::string what = e.what();
-    auto pos = what.find("parse error");
+    auto pos = what.find("column ");
+    pos = pos == std::string::npos ? std::string::npos : what.find(": ", pos);
     diags.push_back({file, line_col(text, e.byte == 0 ? 0 : e.byte - 1),
-                     "invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos))});
+                     "invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2))});
     return {};
   }
   return PolicyReader(file, diags).read(doc);

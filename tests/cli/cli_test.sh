@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Runs the binary as a user would and checks exit codes, stdout and stderr.
+# Usage: cli_test.sh BINARY SOURCE_DIR
+set -u
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+# expect NAME WANT_EXIT PATTERN -- ARGS...: runs BINARY ARGS, checks the exit code and that
+# stdout+stderr matches the extended regex PATTERN.
+expect() {
+  local name=$1 want=$2 pattern=$3
+  shift 4
+  local out code
+  out=$("$bin" "$@" 2>&1)
+  code=$?
+  if [[ $code -eq $want ]] && grep -qE -- "$pattern" <<<"$out"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL $name: exit $code (want $want), output:"
+    echo "$out" | head -20
+  fi
+}
+
+policy="$src/scenarios/policies/harvester-cluster.json"
+task="$src/scenarios/policies/web-task-group.json"
+
+expect version 0 '^harvester-autoscaler [0-9]+\.[0-9]+\.[0-9]+$' -- --version
+expect help 0 'validate' -- --help
+expect no-command 2 'Usage' --
+expect unknown-command 2 'unknown command "frobnicate"' -- frobnicate
+expect evaluate-help 0 '--strategy' -- evaluate --help
+expect validate-help 0 'FILE' -- validate --help
+
+# The evaluate contract: exact JSON.
+expect tv-up 0 '^\{"strategy":"target-value","current":2,"count":4,"direction":"up","reason":"scaling up because factor is 2.000000"\}$' \
+  -- evaluate --strategy target-value --config target=13 --current 2 --metric 26
+expect tv-none 0 '"count":2,"direction":"none"' \
+  -- evaluate --strategy target-value --config target=13 --current 2 --metric 13
+expect tv-capped 0 '"count":5,"direction":"up","reason":"capped count from 16 to 5' \
+  -- evaluate --strategy target-value --config target=10 --current 4 --metric 40 --max 5
+expect cap-reverses 0 '"current":8,"count":5,"direction":"down"' \
+  -- evaluate --strategy fixed-value --config value=9 --current 8 --max 5
+expect threshold-series 0 '"count":3,"direction":"up"' \
+  -- evaluate --strategy threshold --config upper_bound=10 --config delta=1 --config within_bounds_trigger=3 --current 2 --metric 1,2,3,40
+expect no-metrics 0 '"count":3,"direction":"none","reason":"no metrics' \
+  -- evaluate --strategy pass-through --current 3
+expect policy-eval 0 '"policy":"hashistack-cluster","current":4,"count":6,"direction":"up".*"check":"cpu_allocated"' \
+  -- evaluate --policy "$policy" --current 4 --check cpu_allocated=100 --check memory_allocated=70 --check pending_work=0,0
+expect policy-min 0 '"current":1,"count":2,"direction":"up"' \
+  -- evaluate --policy "$policy" --current 1 --check cpu_allocated=70 --check memory_allocated=70 --check pending_work=0
+expect task-group 0 '"count":3' -- evaluate --policy "$task" --current 2 --check load_per_alloc=120
+
+# Bad input: one line naming what is wrong, exit 1 (2 for unknown names and usage).
+expect unknown-strategy 2 'unknown strategy "bogus"; known: target-value, threshold, fixed-value, pass-through' \
+  -- evaluate --strategy bogus --current 1
+expect nan-metric 1 '--metric: "nan" is not a finite number' \
+  -- evaluate --strategy pass-through --current 1 --metric nan
+expect text-metric 1 '--metric: "abc" is not a finite number' \
+  -- evaluate --strategy pass-through --current 1 --metric 1,abc
+expect negative-metric 1 'negative metric value -2 not allowed' \
+  -- evaluate --strategy pass-through --current 1 --metric -2
+expect bad-config 1 '--config target: invalid value "x"' \
+  -- evaluate --strategy target-value --config target=x --current 1 --metric 1
+expect unknown-config 1 '--config tagret: unknown key' \
+  -- evaluate --strategy target-value --config target=1 --config tagret=1 --current 1 --metric 1
+expect min-gt-max 2 '--min is greater than --max' \
+  -- evaluate --strategy fixed-value --config value=3 --current 1 --min 5 --max 2
+expect negative-current 2 '--current must not be negative' \
+  -- evaluate --strategy fixed-value --config value=3 --current -1
+expect both-modes 2 'exactly one of --strategy or --policy' -- evaluate --current 1
+expect unknown-check 2 'no such check' -- evaluate --policy "$policy" --current 1 --check nope=1
+expect missing-metrics 1 'no metrics available' -- evaluate --policy "$policy" --current 1 --check cpu_allocated=1
+
+# validate: good files print the normalized form; bad ones print FILE: POINTER: reason.
+expect validate-ok 0 '"cooldown_on_scale_up": "1m0s"' -- validate "$policy" "$task"
+printf '{"scaling":{"p":{"min":5,"max":2,"policy":{"cooldown":"5x","check":{"c":{"query":"q","strategy":{"target-value":{"target":1}}}},"target":{"harvester":{"node_group_name":"g","memory_request":"4Gq"}}}}}}' >"$tmp/bad.json"
+expect validate-bad 1 "bad.json: /scaling/p/min: min \(5\) is greater than max \(2\)" -- validate "$tmp/bad.json"
+expect validate-bad-duration 1 'bad.json: /scaling/p/policy/cooldown: invalid duration "5x"' -- validate "$tmp/bad.json"
+expect validate-bad-quantity 1 'bad.json: /scaling/p/policy/target/harvester/memory_request: invalid quantity "4Gq"' -- validate "$tmp/bad.json"
+printf '{"scaling":{"p":{"max":2,"policy":{"check":{"c":{"source":"datadog","query":"q","strategy":{"target-value":{"target":1}}}},"target":{"harvester":{"node_group_name":"g"}}}}}}' >"$tmp/unknown.json"
+expect validate-unknown-source 2 'unknown source "datadog"; known: nomad-apm, prometheus, sim' -- validate "$tmp/unknown.json"
+printf '{"scaling": {' >"$tmp/truncated.json"
+expect validate-truncated 1 'truncated.json: 1:14: invalid JSON: syntax error while parsing object key' -- validate "$tmp/truncated.json"
+expect validate-missing 1 'nope.json: cannot open: No such file' -- validate "$tmp/nope.json"
+expect validate-dir 1 'is a directory' -- validate "$tmp"
+expect validate-dup 1 'duplicate policy name "hashistack-cluster"' -- validate "$policy" "$policy"
+expect validate-none 2 'no files given' -- validate
+
+echo "cli: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
