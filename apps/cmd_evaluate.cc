@@ -52,7 +52,8 @@ TimeSeries parse_points(const std::string& flag, const std::string& text) {
 
 std::pair<std::string, std::string> split_pair(const std::string& flag, const std::string& text) {
   auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0) throw UsageError{flag + ": expected KEY=VALUE, got \"" + text + "\""};
+  if (eq == std::string::npos || eq == 0)
+    throw UsageError{flag + ": expected KEY=VALUE, got \"" + text + "\""};
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
@@ -63,13 +64,15 @@ std::int64_t non_negative(const po::variables_map& vm, const char* flag) {
 }
 
 nlohmann::ordered_json result_json(const char* kind, const std::string& name, std::int64_t current,
-                 std::int64_t count, const std::string& reason) {
-  Direction d = count > current ? Direction::kUp : count < current ? Direction::kDown : Direction::kNone;
+                                   std::int64_t count, const std::string& reason) {
+  Direction d = count > current   ? Direction::kUp
+                : count < current ? Direction::kDown
+                                  : Direction::kNone;
   return nlohmann::ordered_json{{kind, name},
-              {"current", current},
-              {"count", count},
-              {"direction", std::string(to_string(d))},
-              {"reason", reason}};
+                                {"current", current},
+                                {"count", count},
+                                {"direction", std::string(to_string(d))},
+                                {"reason", reason}};
 }
 
 int evaluate_strategy(const po::variables_map& vm, std::ostream& out, std::ostream& err) {
@@ -172,8 +175,8 @@ int evaluate_policy(const po::variables_map& vm, std::ostream& out, std::ostream
   if (!given.empty()) {
     std::string names;
     for (const CheckSpec& c : chosen->checks) names += (names.empty() ? "" : ", ") + c.name;
-    throw UsageError{"--check " + given.begin()->first + ": the policy has no such check (checks: " +
-                     names + ")"};
+    throw UsageError{"--check " + given.begin()->first +
+                     ": the policy has no such check (checks: " + names + ")"};
   }
   auto compiled = CompiledPolicy::compile(*chosen);
   if (!compiled) {
@@ -187,14 +190,15 @@ int evaluate_policy(const po::variables_map& vm, std::ostream& out, std::ostream
     return kExitInvalid;
   }
   std::int64_t count = decision->needed ? decision->action.count : current;
-  std::string reason = decision->action.reason.empty() ? "no change needed" : decision->action.reason;
+  std::string reason =
+      decision->action.reason.empty() ? "no change needed" : decision->action.reason;
   auto result = result_json("policy", chosen->id, current, count, reason);
   result["check"] = decision->winning_check;
   auto checks = nlohmann::ordered_json::array();
   for (const CheckOutcome& c : decision->checks) {
     nlohmann::ordered_json j{{"name", c.check},
-           {"direction", std::string(to_string(c.action.direction))},
-           {"reason", c.action.reason}};
+                             {"direction", std::string(to_string(c.action.direction))},
+                             {"reason", c.action.reason}};
     if (c.action.direction != Direction::kNone) j["count"] = c.action.count;
     if (!c.error.empty()) j["error"] = c.error;
     checks.push_back(j);
@@ -208,14 +212,16 @@ int evaluate_policy(const po::variables_map& vm, std::ostream& out, std::ostream
 
 int run_evaluate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description options("Options");
-  options.add_options()("help,h", "this text")  //
+  options.add_options()("help,h", "this text")                                                //
       ("strategy", po::value<std::string>(), "strategy name (target-value, threshold, ...)")  //
-      ("config", po::value<std::vector<std::string>>(), "strategy config KEY=VALUE (repeatable)")  //
-      ("metric", po::value<std::string>(), "data points V[,V...], oldest first")  //
+      ("config", po::value<std::vector<std::string>>(),
+       "strategy config KEY=VALUE (repeatable)")                                               //
+      ("metric", po::value<std::string>(), "data points V[,V...], oldest first")               //
       ("policy", po::value<std::string>(), "policy file to evaluate instead of one strategy")  //
-      ("name", po::value<std::string>(), "which policy of the file (when it holds several)")  //
-      ("check", po::value<std::vector<std::string>>(), "check data points NAME=V[,V...] (repeatable)")  //
-      ("current", po::value<std::int64_t>(), "the target's current count")  //
+      ("name", po::value<std::string>(), "which policy of the file (when it holds several)")   //
+      ("check", po::value<std::vector<std::string>>(),
+       "check data points NAME=V[,V...] (repeatable)")                         //
+      ("current", po::value<std::int64_t>(), "the target's current count")     //
       ("min", po::value<std::int64_t>(), "cap: lowest count (strategy mode)")  //
       ("max", po::value<std::int64_t>(), "cap: highest count (strategy mode)");
   auto vm = parse_options(args, options);

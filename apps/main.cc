@@ -23,8 +23,7 @@ void print_usage(std::ostream& out) {
          "       harvester-autoscaler COMMAND --help\n\n"
          "Commands:\n";
   for (const Command& c : kCommands) {
-    out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.summary
-        << "\n";
+    out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.summary << "\n";
   }
   out << "\nOptions:\n  --help      this text\n  --version   print the version\n\n"
          "Exit codes: 0 success, 1 invalid input, 2 usage error or unknown plugin name.\n";

@@ -39,7 +39,9 @@ void RealtimeLoop::stop() {
   wake_.notify_all();
 }
 
-void RealtimeLoop::run() { run_until(Time::max()); }
+void RealtimeLoop::run() {
+  run_until(Time::max());
+}
 
 void RealtimeLoop::run_until(Time until) {
   std::unique_lock lock(mu_);

@@ -21,7 +21,9 @@ struct ConfigReader {
   std::optional<std::int64_t> integer(const std::string& key, bool allow_negative = true);
   std::optional<bool> boolean(const std::string& key);
   std::optional<Duration> duration(const std::string& key);
-  void fail(const std::string& key, std::string reason) { issues.push_back({key, std::move(reason)}); }
+  void fail(const std::string& key, std::string reason) {
+    issues.push_back({key, std::move(reason)});
+  }
 };
 
 // Strict parses: the whole text must be consumed; NaN and infinities are rejected.

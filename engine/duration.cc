@@ -24,7 +24,9 @@ constexpr Unit kUnits[] = {
     {"d", 86400LL * 1'000'000'000},
 };
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 Error bad(std::string_view text, std::string_view why) {
   return make_error("invalid duration \"" + std::string(text) + "\": " + std::string(why));

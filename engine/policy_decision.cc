@@ -62,7 +62,8 @@ Result<PolicyDecision> decide(const CompiledPolicy& compiled, std::int64_t curre
       outcome.action = std::move(**run);
     }
     // Upstream caps every check's action; a "none" action carries no count worth capping.
-    if (outcome.action.direction != Direction::kNone) outcome.action.cap_count(policy.min, policy.max);
+    if (outcome.action.direction != Direction::kNone)
+      outcome.action.cap_count(policy.min, policy.max);
     votes.push_back({check.group, outcome.action});
     decision.checks.push_back(std::move(outcome));
   }
@@ -77,8 +78,7 @@ Result<PolicyDecision> decide(const CompiledPolicy& compiled, std::int64_t curre
       decision.action.count = current < policy.min ? policy.min : policy.max;
       decision.action.direction = current < policy.min ? Direction::kUp : Direction::kDown;
       decision.action.reason = "current count " + std::to_string(current) + " is outside [" +
-                               std::to_string(policy.min) + ", " + std::to_string(policy.max) +
-                               "]";
+                               std::to_string(policy.min) + ", " + std::to_string(policy.max) + "]";
       decision.winning_check.clear();
     }
   }

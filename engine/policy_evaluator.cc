@@ -38,8 +38,7 @@ struct PolicyEvaluator::Evaluation {
 };
 
 PolicyEvaluator::PolicyEvaluator(EventLoop& loop, std::shared_ptr<const CompiledPolicy> policy,
-                                 Target& target, SourceLookup sources, Logger& log,
-                                 RecordSink sink)
+                                 Target& target, SourceLookup sources, Logger& log, RecordSink sink)
     : loop_(loop),
       policy_(std::move(policy)),
       target_(target),
@@ -105,8 +104,7 @@ void PolicyEvaluator::on_status(std::shared_ptr<Evaluation> eval, Result<TargetS
     }
   }
   if (!status->ready) {
-    finish(eval, EvaluationOutcome::kNotReady, status->count, Direction::kNone,
-           "target not ready");
+    finish(eval, EvaluationOutcome::kNotReady, status->count, Direction::kNone, "target not ready");
     return;
   }
   query_checks(std::move(eval));
@@ -187,39 +185,39 @@ void PolicyEvaluator::act(std::shared_ptr<Evaluation> eval, const PolicyDecision
   current_.reset();
   ScaleRequest request{action, policy().dry_run(), policy().id};
   std::weak_ptr<bool> alive = alive_;
-  target_.scale(request, policy().target.config,
-                [this, alive, eval, request](Result<ScaleResult> result) {
-                  if (alive.expired() || !*alive.lock()) return;
-                  scaling_ = false;
-                  const ScalingAction& a = request.action;
-                  if (!result) {
-                    finish(eval, EvaluationOutcome::kScaleFailed, a.count, a.direction,
-                           a.reason + "; scale failed: " + result.error().message);
-                    return;
-                  }
-                  if (!result->no_op) {
-                    Duration cd = a.direction == Direction::kUp ? policy().cooldown_on_scale_up
-                                                                : policy().cooldown;
-                    cooldown_until_ = loop_.now() + cd;
-                  }
-                  std::string reason = a.reason;
-                  if (!result->summary.empty()) reason += "; " + result->summary;
-                  finish(eval,
-                         request.dry_run ? EvaluationOutcome::kDryRun : EvaluationOutcome::kScaled,
-                         a.count, a.direction, std::move(reason));
-                });
+  target_.scale(
+      request, policy().target.config, [this, alive, eval, request](Result<ScaleResult> result) {
+        if (alive.expired() || !*alive.lock()) return;
+        scaling_ = false;
+        const ScalingAction& a = request.action;
+        if (!result) {
+          finish(eval, EvaluationOutcome::kScaleFailed, a.count, a.direction,
+                 a.reason + "; scale failed: " + result.error().message);
+          return;
+        }
+        if (!result->no_op) {
+          Duration cd =
+              a.direction == Direction::kUp ? policy().cooldown_on_scale_up : policy().cooldown;
+          cooldown_until_ = loop_.now() + cd;
+        }
+        std::string reason = a.reason;
+        if (!result->summary.empty()) reason += "; " + result->summary;
+        finish(eval, request.dry_run ? EvaluationOutcome::kDryRun : EvaluationOutcome::kScaled,
+               a.count, a.direction, std::move(reason));
+      });
 }
 
 void PolicyEvaluator::finish(std::shared_ptr<Evaluation> eval, EvaluationOutcome outcome,
                              std::int64_t desired, Direction direction, std::string reason) {
   if (current_ == eval) current_.reset();
-  EvaluationRecord record{loop_.now(), policy().id, outcome, eval->current,
+  EvaluationRecord record{loop_.now(), policy().id, outcome,          eval->current,
                           desired,     direction,   std::move(reason)};
-  LogLevel level = outcome == EvaluationOutcome::kError || outcome == EvaluationOutcome::kScaleFailed
-                       ? LogLevel::kWarn
-                   : outcome == EvaluationOutcome::kScaled || outcome == EvaluationOutcome::kDryRun
-                       ? LogLevel::kInfo
-                       : LogLevel::kDebug;
+  LogLevel level =
+      outcome == EvaluationOutcome::kError || outcome == EvaluationOutcome::kScaleFailed
+          ? LogLevel::kWarn
+      : outcome == EvaluationOutcome::kScaled || outcome == EvaluationOutcome::kDryRun
+          ? LogLevel::kInfo
+          : LogLevel::kDebug;
   if (log_.enabled(level)) {
     log_.log(level, record.time, "policy evaluated",
              {{"policy_id", record.policy_id},

@@ -15,6 +15,8 @@ using Time = std::chrono::nanoseconds;
 constexpr Duration seconds(double s) {
   return Duration(static_cast<std::int64_t>(s * 1e9));
 }
-constexpr double to_seconds(Duration d) { return static_cast<double>(d.count()) / 1e9; }
+constexpr double to_seconds(Duration d) {
+  return static_cast<double>(d.count()) / 1e9;
+}
 
 }  // namespace ha

@@ -18,7 +18,7 @@ struct VirtualMachineSpec {
   std::string namespace_;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
-  double cpu_cores = 0;        // spec.template.spec.domain.cpu.cores
+  double cpu_cores = 0;           // spec.template.spec.domain.cpu.cores
   std::int64_t memory_bytes = 0;  // spec.template.spec.domain.resources.requests.memory
   std::string image;
   std::string network;
@@ -42,7 +42,8 @@ class HarvesterApi {
   // `label_selector` in Kubernetes syntax ("a=b,c=d").
   virtual void list_vms(const std::string& ns, const std::string& label_selector,
                         Done<std::vector<VirtualMachine>> done) = 0;
-  virtual void get_vm(const std::string& ns, const std::string& name, Done<VirtualMachine> done) = 0;
+  virtual void get_vm(const std::string& ns, const std::string& name,
+                      Done<VirtualMachine> done) = 0;
   virtual void create_vm(const VirtualMachineSpec& spec, Done<VirtualMachine> done) = 0;
   // Deletes the VM and its volumes.
   virtual void delete_vm(const std::string& ns, const std::string& name, Done<Unit> done) = 0;

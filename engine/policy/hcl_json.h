@@ -36,7 +36,7 @@ class Reader {
   // Attribute values of a plugin block (strategy, target): strings, numbers and booleans,
   // each converted to its string form as HCL does for map(string).
   std::map<std::string, std::string> string_map(const nlohmann::json& body,
-                                                 const std::string& pointer);
+                                                const std::string& pointer);
 
   const std::string& file() const { return file_; }
 

@@ -34,12 +34,27 @@ void positive_quantity(const PluginConfig& config, const std::string& key, Confi
 // The Harvester target: the seed plugin's keys (agent-level connection settings may also be
 // given per policy) plus the upstream cluster-scaling keys (sdk/target.go).
 void validate_harvester(PluginConfig& config, ConfigIssues& issues) {
-  static const std::set<std::string_view> kKnown = {
-      "harvester_url", "auth_token", "nomad_address", "nomad_region", "nomad_namespace",
-      "nomad_token", "node_class", "node_group_name", "namespace", "cpu_request",
-      "memory_request", "image", "network", "user_data", "node_drain_deadline",
-      "node_drain_ignore_system_jobs", "node_purge", "node_selector_strategy", "dry-run",
-      "datacenter", "node_pool"};
+  static const std::set<std::string_view> kKnown = {"harvester_url",
+                                                    "auth_token",
+                                                    "nomad_address",
+                                                    "nomad_region",
+                                                    "nomad_namespace",
+                                                    "nomad_token",
+                                                    "node_class",
+                                                    "node_group_name",
+                                                    "namespace",
+                                                    "cpu_request",
+                                                    "memory_request",
+                                                    "image",
+                                                    "network",
+                                                    "user_data",
+                                                    "node_drain_deadline",
+                                                    "node_drain_ignore_system_jobs",
+                                                    "node_purge",
+                                                    "node_selector_strategy",
+                                                    "dry-run",
+                                                    "datacenter",
+                                                    "node_pool"};
   reject_unknown_keys(config, kKnown, issues);
   ConfigReader r{config, issues};
   if (!r.has("node_group_name")) {
@@ -55,8 +70,7 @@ void validate_harvester(PluginConfig& config, ConfigIssues& issues) {
   r.boolean("dry-run");
   if (r.has("node_selector_strategy")) {
     static const std::array<std::string_view, 5> kSelectors = {
-        "least_busy", "newest_create_index", "oldest_create_index", "empty",
-        "empty_ignore_system"};
+        "least_busy", "newest_create_index", "oldest_create_index", "empty", "empty_ignore_system"};
     const std::string& s = config.at("node_selector_strategy");
     if (std::find(kSelectors.begin(), kSelectors.end(), s) == kSelectors.end()) {
       r.fail("node_selector_strategy",
@@ -113,7 +127,9 @@ bool is_known_source(std::string_view name) {
   return std::find(kSources.begin(), kSources.end(), name) != kSources.end();
 }
 
-std::vector<std::string> source_names() { return {kSources.begin(), kSources.end()}; }
+std::vector<std::string> source_names() {
+  return {kSources.begin(), kSources.end()};
+}
 
 std::string join_names(const std::vector<std::string>& names) {
   std::string out;

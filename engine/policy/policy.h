@@ -44,8 +44,8 @@ struct TargetSpec {
 };
 
 struct Policy {
-  std::string id;    // unique across the loaded files: the policy's name
-  std::string file;  // where it was read from
+  std::string id;        // unique across the loaded files: the policy's name
+  std::string file;      // where it was read from
   bool enabled = false;  // upstream file policies are disabled unless enabled = true
   std::string type = "cluster";
   std::int64_t min = 0;

@@ -7,7 +7,9 @@ namespace {
 
 using nlohmann::json;
 
-const char* on_error_name(OnError e) { return e == OnError::kFail ? "fail" : "ignore"; }
+const char* on_error_name(OnError e) {
+  return e == OnError::kFail ? "fail" : "ignore";
+}
 
 json check_json(const CheckSpec& c) {
   json j;
@@ -34,8 +36,8 @@ json to_hcl_json(const std::vector<Policy>& policies) {
     doc["check"] = json::object();
     for (const CheckSpec& c : p.checks) doc["check"][c.name] = check_json(c);
     doc["target"][p.target.name] = p.target.config;
-    scaling[p.id] = {{"enabled", p.enabled}, {"type", p.type}, {"min", p.min},
-                     {"max", p.max},         {"policy", doc}};
+    scaling[p.id] = {
+        {"enabled", p.enabled}, {"type", p.type}, {"min", p.min}, {"max", p.max}, {"policy", doc}};
   }
   return json{{"scaling", scaling}};
 }

@@ -12,8 +12,8 @@
 namespace ha {
 namespace {
 
-using nlohmann::json;
 using hcl_json::child;
+using nlohmann::json;
 
 class PolicyReader {
  public:
@@ -80,9 +80,9 @@ class PolicyReader {
       return !required;
     }
     const json& v = body[key];
-    bool integral = v.is_number_integer() ||
-                    (v.is_number_float() && std::isfinite(v.get<double>()) &&
-                     v.get<double>() == std::floor(v.get<double>()));
+    bool integral =
+        v.is_number_integer() || (v.is_number_float() && std::isfinite(v.get<double>()) &&
+                                  v.get<double>() == std::floor(v.get<double>()));
     if (!integral) {
       r_.error(child(at, key), "expected a whole number");
       return false;
@@ -200,10 +200,10 @@ class PolicyReader {
     c.strategy.config = r_.string_map(*blocks[0].body, blocks[0].pointer);
     const StrategyPlugin* plugin = find_strategy(c.strategy.name);
     if (plugin == nullptr) {
-      r_.error(blocks[0].pointer,
-               "unknown strategy \"" + c.strategy.name + "\"; known: " +
-                   join_names(strategy_names()),
-               true);
+      r_.error(
+          blocks[0].pointer,
+          "unknown strategy \"" + c.strategy.name + "\"; known: " + join_names(strategy_names()),
+          true);
       return c;
     }
     auto keys = plugin->known_keys();
@@ -221,12 +221,11 @@ class PolicyReader {
       if (c.source.empty()) c.source = kDefaultSource;
       if (!is_known_source(c.source)) {
         r_.error(child(at, "source"),
-                 "unknown source \"" + c.source + "\"; known: " + join_names(source_names()),
-                 true);
+                 "unknown source \"" + c.source + "\"; known: " + join_names(source_names()), true);
       }
       if (c.query.empty()) {
-        r_.error(at, "missing required key \"query\" (strategy " + c.strategy.name +
-                         " reads metrics)");
+        r_.error(at,
+                 "missing required key \"query\" (strategy " + c.strategy.name + " reads metrics)");
       }
     }
     return c;

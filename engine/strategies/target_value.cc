@@ -39,8 +39,8 @@ class TargetValue final : public CompiledStrategy {
       return std::optional(action);
     }
     action.count = new_count;
-    action.reason = "scaling " + std::string(to_string(action.direction)) +
-                    " because factor is " + go_f(factor);
+    action.reason = "scaling " + std::string(to_string(action.direction)) + " because factor is " +
+                    go_f(factor);
     return std::optional(action);
   }
 

@@ -36,8 +36,8 @@ class Threshold final : public CompiledStrategy {
         new_count = count + static_cast<std::int64_t>(amount_);
         break;
       case ActionType::kPercentage:
-        new_count = static_cast<std::int64_t>(
-            std::ceil(static_cast<double>(count) * (1 + amount_ / 100)));
+        new_count =
+            static_cast<std::int64_t>(std::ceil(static_cast<double>(count) * (1 + amount_ / 100)));
         break;
       case ActionType::kValue:
         new_count = static_cast<std::int64_t>(amount_);
@@ -98,8 +98,7 @@ class ThresholdPlugin final : public StrategyPlugin {
     if (issues.size() != before) return nullptr;
     constexpr double kInf = std::numeric_limits<double>::infinity();
     return std::make_unique<Threshold>(lower.value_or(-kInf), upper.value_or(kInf),
-                                       trigger.value_or(kDefaultWithinBoundsTrigger), type,
-                                       amount);
+                                       trigger.value_or(kDefaultWithinBoundsTrigger), type, amount);
   }
 };
 

@@ -50,9 +50,9 @@ expect threshold-series 0 '"count":3,"direction":"up"' \
 expect no-metrics 0 '"count":3,"direction":"none","reason":"no metrics' \
   -- evaluate --strategy pass-through --current 3
 expect policy-eval 0 '"policy":"hashistack-cluster","current":4,"count":6,"direction":"up".*"check":"cpu_allocated"' \
-  -- evaluate --policy "$policy" --current 4 --check cpu_allocated=100 --check memory_allocated=70 --check pending_work=0,0
+  -- evaluate --policy "$policy" --current 4 --check cpu_allocated=100 --check memory_allocated=70 --check pending_up=0,0 --check pending_clear=0,0
 expect policy-min 0 '"current":1,"count":2,"direction":"up"' \
-  -- evaluate --policy "$policy" --current 1 --check cpu_allocated=70 --check memory_allocated=70 --check pending_work=0
+  -- evaluate --policy "$policy" --current 1 --check cpu_allocated=70 --check memory_allocated=70 --check pending_up=0,0 --check pending_clear=0,0
 expect task-group 0 '"count":3' -- evaluate --policy "$task" --current 2 --check load_per_alloc=120
 
 # Bad input: one line naming what is wrong, exit 1 (2 for unknown names and usage).

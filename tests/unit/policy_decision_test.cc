@@ -21,10 +21,10 @@ const ScalingAction kDown = act(Direction::kDown, 1);
 // Upstream's Test_pickWinnerActionFromGroups cases.
 TEST(CheckCombiner, PicksLikeUpstream) {
   auto winner = [](std::vector<CheckVote> votes) { return pick_winner(votes); };
-  EXPECT_EQ(winner({{"g", kNone}, {"g", kNone}}), 0u);     // all none: first of the group
-  EXPECT_EQ(winner({{"g", kNone}, {"g", kUp}}), 1u);       // up beats none
-  EXPECT_EQ(winner({{"g", kNone}, {"g", kDown}}), 1u);     // in a group, down beats none
-  EXPECT_EQ(winner({{"g", kDown}, {"g", kUp}}), 1u);       // up beats down
+  EXPECT_EQ(winner({{"g", kNone}, {"g", kNone}}), 0u);  // all none: first of the group
+  EXPECT_EQ(winner({{"g", kNone}, {"g", kUp}}), 1u);    // up beats none
+  EXPECT_EQ(winner({{"g", kNone}, {"g", kDown}}), 1u);  // in a group, down beats none
+  EXPECT_EQ(winner({{"g", kDown}, {"g", kUp}}), 1u);    // up beats down
   EXPECT_EQ(winner({{"1", kNone}, {"2", kUp}, {"2", kDown}}), 1u);
   EXPECT_EQ(winner({}), std::nullopt);
 }
@@ -37,8 +37,8 @@ TEST(CheckCombiner, UngroupedNoneHoldsBackAScaleDown) {
 }
 
 TEST(CheckCombiner, SameDirectionTakesTheLargerCount) {
-  EXPECT_EQ(pick_winner(std::vector<CheckVote>{{"", act(Direction::kUp, 4)},
-                                               {"", act(Direction::kUp, 7)}}),
+  EXPECT_EQ(pick_winner(
+                std::vector<CheckVote>{{"", act(Direction::kUp, 4)}, {"", act(Direction::kUp, 7)}}),
             1u);
   // For scale-in the larger count is the smaller step: the safe choice.
   EXPECT_EQ(pick_winner(std::vector<CheckVote>{{"", act(Direction::kDown, 2)},

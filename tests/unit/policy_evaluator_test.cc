@@ -81,10 +81,9 @@ TEST_F(Fixture, CooldownAfterScaleUpThenScalesAgain) {
   load = 100;
   // t=10 scale 2->4; cooldown_on_scale_up 30s: t=20,30 in cooldown; t=40 free again.
   loop.run_until(Time(40s));
-  EXPECT_EQ(outcomes(),
-            (std::vector<EvaluationOutcome>{EvaluationOutcome::kScaled, EvaluationOutcome::kCooldown,
-                                            EvaluationOutcome::kCooldown,
-                                            EvaluationOutcome::kScaled}));
+  EXPECT_EQ(outcomes(), (std::vector<EvaluationOutcome>{
+                            EvaluationOutcome::kScaled, EvaluationOutcome::kCooldown,
+                            EvaluationOutcome::kCooldown, EvaluationOutcome::kScaled}));
   EXPECT_EQ(target.count(), 8);
 }
 
@@ -131,8 +130,8 @@ TEST_F(Fixture, ReportsBusyWhileAScaleIsStillRunning) {
   ev->start();
   loop.run_until(Time(30s));
   // t=10 scale starts (done at 35); t=20, t=30 want a change but the target is busy.
-  EXPECT_EQ(outcomes(), (std::vector<EvaluationOutcome>{EvaluationOutcome::kBusy,
-                                                        EvaluationOutcome::kBusy}));
+  EXPECT_EQ(outcomes(),
+            (std::vector<EvaluationOutcome>{EvaluationOutcome::kBusy, EvaluationOutcome::kBusy}));
   EXPECT_TRUE(ev->scaling());
   loop.run_until(Time(36s));
   EXPECT_EQ(records.back().outcome, EvaluationOutcome::kScaled);
@@ -185,7 +184,8 @@ TEST_F(Fixture, IdenticalQueriesAreSharedAndRunInParallel) {
   Policy p = policy();
   CheckSpec second = p.checks[0];
   second.name = "cpu-again";
-  second.strategy = {"threshold", {{"lower_bound", "90"}, {"delta", "1"}, {"within_bounds_trigger", "1"}}};
+  second.strategy = {"threshold",
+                     {{"lower_bound", "90"}, {"delta", "1"}, {"within_bounds_trigger", "1"}}};
   p.checks.push_back(second);
   CheckSpec third = p.checks[0];
   third.name = "other";

@@ -192,8 +192,7 @@ TEST(PolicyParser, StrategyAndTargetConfigErrorsPointAtTheKey) {
   expect_one(doc, "/scaling/p/policy/check/cpu/strategy/target-value/target", "invalid value");
   doc = base_policy();
   doc["scaling"]["p"]["policy"]["target"]["harvester"]["memory_request"] = "4Gq";
-  expect_one(doc, "/scaling/p/policy/target/harvester/memory_request",
-             "invalid quantity \"4Gq\"");
+  expect_one(doc, "/scaling/p/policy/target/harvester/memory_request", "invalid quantity \"4Gq\"");
   doc = base_policy();
   doc["scaling"]["p"]["policy"]["target"]["harvester"]["node_selector_strategy"] = "random";
   expect_one(doc, "/scaling/p/policy/target/harvester/node_selector_strategy",

@@ -16,17 +16,18 @@ TEST(TargetValue, InvalidNumbersAreConfigErrors) {
   EXPECT_NE(first_issue(run_strategy("target-value", {{"target", "not-a-float"}}, {13}, 0))
                 .find("target: invalid value"),
             std::string::npos);
-  EXPECT_NE(first_issue(run_strategy("target-value", {{"target", "0"}, {"threshold", "x"}}, {13}, 0))
-                .find("threshold: invalid value"),
-            std::string::npos);
+  EXPECT_NE(
+      first_issue(run_strategy("target-value", {{"target", "0"}, {"threshold", "x"}}, {13}, 0))
+          .find("threshold: invalid value"),
+      std::string::npos);
   EXPECT_NE(
       first_issue(run_strategy("target-value", {{"target", "0"}, {"max_scale_up", "1.5"}}, {13}, 0))
           .find("max_scale_up: invalid value"),
       std::string::npos);
-  EXPECT_NE(first_issue(
-                run_strategy("target-value", {{"target", "0"}, {"max_scale_down", "x"}}, {13}, 0))
-                .find("max_scale_down: invalid value"),
-            std::string::npos);
+  EXPECT_NE(
+      first_issue(run_strategy("target-value", {{"target", "0"}, {"max_scale_down", "x"}}, {13}, 0))
+          .find("max_scale_down: invalid value"),
+      std::string::npos);
   EXPECT_NE(first_issue(run_strategy("target-value", {{"target", "NaN"}}, {13}, 0))
                 .find("not a finite number"),
             std::string::npos);
@@ -95,8 +96,8 @@ TEST(TargetValue, ThresholdFiltersTinyChanges) {
   ASSERT_TRUE(r.action);
   EXPECT_EQ(r.action->direction, Direction::kNone);
 
-  auto small = run_strategy("target-value", {{"target", "5"}, {"threshold", "0.000001"}},
-                            {5.00001}, 8);
+  auto small =
+      run_strategy("target-value", {{"target", "5"}, {"threshold", "0.000001"}}, {5.00001}, 8);
   ASSERT_TRUE(small.action);
   EXPECT_EQ(small.action->direction, Direction::kUp);
   EXPECT_EQ(small.action->count, 9);

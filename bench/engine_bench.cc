@@ -1,0 +1,84 @@
+// Evaluations per second of each strategy and of a three-check policy decision.
+// Goal (issue #3): at least 1M strategy evaluations/s on one core.
+#include <benchmark/benchmark.h>
+
+#include "engine/policy_decision.h"
+#include "engine/strategy.h"
+
+namespace ha {
+namespace {
+
+std::unique_ptr<CompiledStrategy> compile(const char* name, const PluginConfig& config) {
+  ConfigIssues issues;
+  return find_strategy(name)->compile(config, issues);
+}
+
+TimeSeries window(std::size_t points) {
+  TimeSeries s;
+  for (std::size_t i = 0; i < points; ++i) {
+    s.push_back({std::chrono::seconds(static_cast<long>(i)), 40.0 + static_cast<double>(i % 50)});
+  }
+  return s;
+}
+
+// Alternating counts make the strategy take a different path (up, down, none) each call.
+void run_strategy(benchmark::State& state, const char* name, const PluginConfig& config) {
+  auto strategy = compile(name, config);
+  TimeSeries metrics = window(static_cast<std::size_t>(state.range(0)));
+  std::int64_t count = 1;
+  for (auto _ : state) {
+    auto result = strategy->run(metrics, count);
+    benchmark::DoNotOptimize(result);
+    count = count % 40 + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_TargetValue(benchmark::State& s) { run_strategy(s, "target-value", {{"target", "70"}}); }
+void BM_Threshold(benchmark::State& s) {
+  run_strategy(s, "threshold", {{"lower_bound", "50"}, {"upper_bound", "80"}, {"delta", "1"}});
+}
+void BM_FixedValue(benchmark::State& s) { run_strategy(s, "fixed-value", {{"value", "20"}}); }
+void BM_PassThrough(benchmark::State& s) {
+  run_strategy(s, "pass-through", {{"max_scale_up", "5"}});
+}
+BENCHMARK(BM_TargetValue)->Arg(1)->Arg(60);
+BENCHMARK(BM_Threshold)->Arg(1)->Arg(60);
+BENCHMARK(BM_FixedValue)->Arg(1);
+BENCHMARK(BM_PassThrough)->Arg(1)->Arg(60);
+
+// A cluster policy with three checks (cpu, memory target-value; pending-work threshold),
+// combined, capped and compared with the current count: one full decision per iteration.
+void BM_ThreeCheckPolicy(benchmark::State& state) {
+  Policy p;
+  p.id = "bench";
+  p.min = 2;
+  p.max = 40;
+  auto check = [](const char* name, const char* strategy, PluginConfig config) {
+    CheckSpec c;
+    c.name = name;
+    c.source = "sim";
+    c.query = name;
+    c.strategy = {strategy, std::move(config)};
+    return c;
+  };
+  p.checks = {check("cpu", "target-value", {{"target", "70"}}),
+              check("mem", "target-value", {{"target", "70"}}),
+              check("pending", "threshold", {{"lower_bound", "1"}, {"delta", "2"}})};
+  auto compiled = CompiledPolicy::compile(p);
+  auto points = window(static_cast<std::size_t>(state.range(0)));
+  std::vector<Result<TimeSeries>> metrics{points, points, points};
+  std::int64_t count = 2;
+  for (auto _ : state) {
+    auto decision = decide(**compiled, count, metrics);
+    benchmark::DoNotOptimize(decision);
+    count = count % 40 + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ThreeCheckPolicy)->Arg(1)->Arg(60);
+
+}  // namespace
+}  // namespace ha
+
+BENCHMARK_MAIN();
