@@ -38,6 +38,7 @@ struct NomadNode : NomadNodeStub {
   std::int64_t cpu_mhz = 0;                 // NodeResources.Cpu.CpuShares
   std::int64_t memory_mb = 0;               // NodeResources.Memory.MemoryMB
   std::optional<NomadDrainSpec> drain_strategy;
+  std::string last_drain_status;  // LastDrain.Status: "", draining, complete, canceled
 };
 
 struct NomadAllocationStub {

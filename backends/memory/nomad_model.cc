@@ -1,0 +1,230 @@
+// NomadModel: nodes, jobs and observation. Placement and drains: nomad_scheduling.cc.
+#include "backends/memory/nomad_model.h"
+
+namespace ha {
+
+NomadModel::NomadModel(EventLoop& loop, std::uint64_t seed, Placement placement)
+    : loop_(loop), ids_(seed), placement_(placement) {}
+
+NomadModel::Node* NomadModel::find(const std::string& node_id) {
+  auto it = node_by_id_.find(node_id);
+  if (it == node_by_id_.end() || nodes_[it->second].purged) return nullptr;
+  return &nodes_[it->second];
+}
+
+const NomadModel::Node* NomadModel::find(const std::string& node_id) const {
+  return const_cast<NomadModel*>(this)->find(node_id);
+}
+
+std::uint32_t NomadModel::node_index(const Node& n) const {
+  return static_cast<std::uint32_t>(&n - nodes_.data());
+}
+
+bool NomadModel::schedulable(const Node& n) const {
+  return !n.purged && n.info.status == "ready" && n.info.scheduling_eligibility == "eligible";
+}
+
+void NomadModel::refresh_schedulable(std::uint32_t index) {
+  Node& n = nodes_[index];
+  if (n.indexed_free_cpu) by_free_cpu_.erase({*n.indexed_free_cpu, index});
+  n.indexed_free_cpu.reset();
+  if (schedulable(n)) {
+    n.indexed_free_cpu = n.info.cpu_mhz - n.cpu_used;
+    by_free_cpu_.insert({*n.indexed_free_cpu, index});
+  }
+}
+
+std::string NomadModel::register_node(const NomadNodeSpec& spec) {
+  Node n;
+  n.info.id = ids_.next();
+  n.info.name = spec.name;
+  n.info.node_class = spec.node_class;
+  n.info.datacenter = spec.datacenter;
+  n.info.node_pool = spec.node_pool;
+  n.info.status = "ready";
+  n.info.scheduling_eligibility = "eligible";
+  n.info.cpu_mhz = spec.cpu_mhz;
+  n.info.memory_mb = spec.memory_mb;
+  n.info.meta = spec.meta;
+  n.info.meta.emplace("unique.hostname", spec.name);
+  n.info.create_index = n.info.modify_index = ++index_;
+  auto index = static_cast<std::uint32_t>(nodes_.size());
+  nodes_.push_back(std::move(n));
+  node_by_id_[nodes_.back().info.id] = index;
+  refresh_schedulable(index);
+  place_system_allocs(index);
+  schedule_pending();
+  return nodes_[index].info.id;
+}
+
+Result<Unit> NomadModel::set_node_down(const std::string& node_id) {
+  Node* n = find(node_id);
+  if (n == nullptr) return make_error("node not found");
+  std::uint32_t index = node_index(*n);
+  n->info.status = "down";
+  touch(*n);
+  refresh_schedulable(index);
+  std::vector<std::uint32_t> allocs(n->allocs.begin(), n->allocs.end());
+  for (std::uint32_t a : allocs) {
+    bool system = jobs_[allocs_[a].job].type == "system";
+    end_alloc(a, NomadAllocEvent::Kind::kLost, !system);
+  }
+  schedule_pending();
+  if (n->drain) check_drain_done(index);
+  return Unit{};
+}
+
+Result<Unit> NomadModel::purge_node(const std::string& node_id) {
+  Node* n = find(node_id);
+  if (n == nullptr) return make_error("node not found");
+  if (n->info.status != "down") static_cast<void>(set_node_down(node_id));
+  if (n->drain && n->drain->deadline_timer) loop_.cancel(*n->drain->deadline_timer);
+  n->purged = true;
+  ++index_;
+  return Unit{};
+}
+
+Result<Unit> NomadModel::set_eligibility(const std::string& node_id, bool eligible) {
+  Node* n = find(node_id);
+  if (n == nullptr) return make_error("node not found");
+  if (eligible && n->drain) {
+    return make_error("can not set node's scheduling eligibility to eligible while it is draining");
+  }
+  const char* want = eligible ? "eligible" : "ineligible";
+  if (n->info.scheduling_eligibility == want) return Unit{};
+  n->info.scheduling_eligibility = want;
+  touch(*n);
+  refresh_schedulable(node_index(*n));
+  if (eligible) {
+    place_system_allocs(node_index(*n));
+    schedule_pending();
+  }
+  return Unit{};
+}
+
+std::vector<NomadNodeStub> NomadModel::list_nodes(const NomadNodeFilter& filter) const {
+  std::vector<NomadNodeStub> out;
+  for (const Node& n : nodes_) {
+    if (n.purged) continue;
+    if (!filter.node_class.empty() && n.info.node_class != filter.node_class) continue;
+    if (!filter.node_pool.empty() && n.info.node_pool != filter.node_pool) continue;
+    NomadNodeStub stub = n.info;
+    stub.drain = n.drain.has_value();
+    out.push_back(std::move(stub));
+  }
+  return out;
+}
+
+Result<NomadNode> NomadModel::node(const std::string& node_id) const {
+  const Node* n = find(node_id);
+  if (n == nullptr) return make_error("node not found");
+  NomadNode out = n->info;
+  out.drain = n->drain.has_value();
+  if (n->drain) out.drain_strategy = n->drain->spec;
+  out.last_drain_status = n->last_drain_status;
+  return out;
+}
+
+std::vector<NomadAllocationStub> NomadModel::node_allocations(const std::string& node_id) const {
+  std::vector<NomadAllocationStub> out;
+  const Node* n = find(node_id);
+  if (n == nullptr) return out;  // as Nomad: [] for an unknown node
+  for (std::uint32_t index : n->allocs) {
+    const Alloc& a = allocs_[index];
+    const Job& job = jobs_[a.job];
+    const Group& group = job.groups[a.group];
+    out.push_back({a.id, job.id, group.spec.name, job.type, n->info.id, "running", "run",
+                   group.spec.cpu_mhz, group.spec.memory_mb});
+  }
+  return out;
+}
+
+std::optional<std::string> NomadModel::node_id_by_name(const std::string& name) const {
+  for (const Node& n : nodes_) {
+    if (!n.purged && n.info.name == name) return n.info.id;
+  }
+  return std::nullopt;
+}
+
+Result<Unit> NomadModel::register_job(const NomadJobSpec& spec) {
+  if (job_by_id_.count(spec.id)) return make_error("job \"" + spec.id + "\" already registered");
+  if (spec.type != "service" && spec.type != "batch" && spec.type != "system") {
+    return make_error("job \"" + spec.id + "\": unknown type \"" + spec.type + "\"");
+  }
+  auto job = static_cast<std::uint32_t>(jobs_.size());
+  jobs_.push_back(Job{spec.id, spec.type, {}});
+  job_by_id_[spec.id] = job;
+  for (const NomadTaskGroupSpec& g : spec.groups) jobs_[job].groups.push_back(Group{g, {}});
+  ++index_;
+  if (spec.type == "system") {
+    for (std::uint32_t n = 0; n < nodes_.size(); ++n) place_system_allocs(n);
+    return Unit{};
+  }
+  for (std::uint32_t g = 0; g < jobs_[job].groups.size(); ++g) {
+    for (std::int64_t i = 0; i < jobs_[job].groups[g].spec.count; ++i) {
+      enqueue(new_alloc(job, g, loop_.now()));
+    }
+  }
+  return Unit{};
+}
+
+Result<std::map<std::string, std::int64_t>> NomadModel::job_scale_status(
+    const std::string& job_id) const {
+  auto it = job_by_id_.find(job_id);
+  if (it == job_by_id_.end()) return make_error("job not found");
+  std::map<std::string, std::int64_t> out;
+  for (const Group& g : jobs_[it->second].groups) out[g.spec.name] = g.spec.count;
+  return out;
+}
+
+Result<Unit> NomadModel::scale_job(const std::string& job_id, const std::string& group,
+                                   std::int64_t count) {
+  auto it = job_by_id_.find(job_id);
+  if (it == job_by_id_.end()) return make_error("job not found");
+  if (count < 0) return make_error("scaling action count can't be negative");
+  Job& job = jobs_[it->second];
+  if (job.type == "system") return make_error("cannot scale a system job");
+  for (std::uint32_t g = 0; g < job.groups.size(); ++g) {
+    Group& grp = job.groups[g];
+    if (grp.spec.name != group) continue;
+    grp.spec.count = count;
+    ++index_;
+    while (static_cast<std::int64_t>(grp.allocs.size()) < count) {
+      enqueue(new_alloc(it->second, g, loop_.now()));
+    }
+    // Scale-in stops the newest allocations first, queued ones before placed ones.
+    while (static_cast<std::int64_t>(grp.allocs.size()) > count) {
+      std::int32_t node = end_alloc(grp.allocs.back(), NomadAllocEvent::Kind::kStopped, false);
+      if (node >= 0) check_drain_done(static_cast<std::uint32_t>(node));
+    }
+    schedule_pending();
+    return Unit{};
+  }
+  return make_error("task group \"" + group + "\" not found in job \"" + job_id + "\"");
+}
+
+NomadModel::Totals NomadModel::totals(const std::string& node_class) const {
+  Totals t;
+  for (const Node& n : nodes_) {
+    if (!schedulable(n) || (!node_class.empty() && n.info.node_class != node_class)) continue;
+    ++t.nodes_ready;
+    t.cpu_capacity += n.info.cpu_mhz;
+    t.memory_capacity += n.info.memory_mb;
+    t.cpu_allocated += n.cpu_used;
+    t.memory_allocated += n.memory_used;
+  }
+  for (const Alloc& a : allocs_) {
+    if (!a.live) continue;
+    if (a.state == AllocState::kRunning) {
+      ++t.allocs_running;
+    } else {
+      const NomadTaskGroupSpec& g = jobs_[a.job].groups[a.group].spec;
+      ++t.allocs_pending;
+      t.cpu_pending += g.cpu_mhz;
+      t.memory_pending += g.memory_mb;
+    }
+  }
+  return t;
+}
+
+}  // namespace ha

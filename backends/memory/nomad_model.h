@@ -1,0 +1,181 @@
+// NomadModel: an in-memory Nomad cluster on an EventLoop: client nodes, jobs and their
+// allocations, a scheduler that places allocations as Nomad's binpack (or spread) does,
+// system jobs on every eligible node, blocked allocations placed when capacity appears,
+// and node drains with upstream's semantics (../shared/reference/nomad/API.md §1.3, §8).
+//
+// Changes happen synchronously when a method is called; NomadMemoryApi adds API latency
+// and faults on top. Simplifications, documented in docs/models.md: service allocations of
+// a draining node are migrated all at once (Nomad's migrate.max_parallel is ignored), and a
+// stopped or lost allocation is replaced by a new allocation queued behind the others.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "backends/api/nomad_api.h"
+#include "backends/memory/ids.h"
+#include "engine/event_loop.h"
+
+namespace ha {
+
+struct NomadNodeSpec {
+  std::string name;
+  std::string node_class;
+  std::string datacenter = "dc1";
+  std::string node_pool = "default";
+  std::int64_t cpu_mhz = 0;
+  std::int64_t memory_mb = 0;
+  std::map<std::string, std::string> meta;
+};
+
+struct NomadTaskGroupSpec {
+  std::string name;
+  std::int64_t count = 1;  // ignored for system jobs: one per eligible node
+  std::int64_t cpu_mhz = 0;
+  std::int64_t memory_mb = 0;
+  std::optional<Duration> run_time;  // batch: how long one allocation runs
+};
+
+struct NomadJobSpec {
+  std::string id;
+  std::string type = "service";  // service | batch | system
+  std::vector<NomadTaskGroupSpec> groups;
+};
+
+// What happened to an allocation, for observers (the simulator's metrics, invariants).
+struct NomadAllocEvent {
+  enum class Kind { kQueued, kPlaced, kCompleted, kStopped, kLost };
+  Kind kind;
+  std::string alloc_id;
+  std::string job_id;
+  std::string task_group;
+  std::string node_id;  // empty while queued
+  Time queued_at{0};    // when the allocation (or the one it replaces) was first queued
+};
+
+enum class Placement { kBinpack, kSpread };
+
+class NomadModel {
+ public:
+  NomadModel(EventLoop& loop, std::uint64_t seed = 1, Placement placement = Placement::kBinpack);
+
+  // --- nodes -----------------------------------------------------------------------------
+  // Registers a ready, eligible node (or re-registers a purged one by name); returns its ID.
+  std::string register_node(const NomadNodeSpec& spec);
+  // The node stops heartbeating: status down, its allocations lost and replaced.
+  Result<Unit> set_node_down(const std::string& node_id);
+  Result<Unit> purge_node(const std::string& node_id);
+  Result<Unit> set_eligibility(const std::string& node_id, bool eligible);
+  // `spec` empty cancels a drain (and marks the node eligible when `mark_eligible`).
+  Result<Unit> drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
+                          bool mark_eligible);
+
+  std::vector<NomadNodeStub> list_nodes(const NomadNodeFilter& filter) const;
+  Result<NomadNode> node(const std::string& node_id) const;
+  // Allocations placed on the node and not yet terminal.
+  std::vector<NomadAllocationStub> node_allocations(const std::string& node_id) const;
+  std::optional<std::string> node_id_by_name(const std::string& name) const;
+
+  // --- jobs ------------------------------------------------------------------------------
+  Result<Unit> register_job(const NomadJobSpec& job);
+  Result<std::map<std::string, std::int64_t>> job_scale_status(const std::string& job_id) const;
+  Result<Unit> scale_job(const std::string& job_id, const std::string& group, std::int64_t count);
+
+  // --- observation -----------------------------------------------------------------------
+  struct Totals {
+    std::int64_t nodes_ready = 0;                          // ready and eligible
+    std::int64_t cpu_capacity = 0, memory_capacity = 0;    // of ready, eligible nodes
+    std::int64_t cpu_allocated = 0, memory_allocated = 0;  // on those nodes
+    std::int64_t allocs_running = 0;
+    std::int64_t allocs_pending = 0;
+    std::int64_t cpu_pending = 0, memory_pending = 0;
+  };
+  // Totals over nodes of `node_class` (empty: all nodes).
+  Totals totals(const std::string& node_class = "") const;
+  std::uint64_t index() const { return index_; }
+
+  std::function<void(const NomadAllocEvent&)> on_alloc_event;
+
+ private:
+  enum class AllocState { kPending, kRunning };
+  struct Alloc {
+    std::string id;
+    std::uint32_t job = 0, group = 0;
+    std::int32_t node = -1;
+    AllocState state = AllocState::kPending;
+    Time queued_at{0};
+    std::optional<EventLoop::TimerId> finish_timer;
+    bool live = false;
+  };
+  struct Group {
+    NomadTaskGroupSpec spec;
+    std::vector<std::uint32_t> allocs;  // live allocations, oldest first
+  };
+  struct Job {
+    std::string id;
+    std::string type;
+    std::vector<Group> groups;
+  };
+  struct DrainState {
+    NomadDrainSpec spec;
+    std::optional<EventLoop::TimerId> deadline_timer;
+  };
+  struct Node {
+    NomadNode info;
+    std::int64_t cpu_used = 0, memory_used = 0;
+    std::set<std::uint32_t> allocs;
+    std::optional<DrainState> drain;
+    std::string last_drain_status;  // "", draining, complete, canceled
+    bool purged = false;
+    std::optional<std::int64_t> indexed_free_cpu;  // its key in by_free_cpu_, if schedulable
+  };
+
+  Node* find(const std::string& node_id);
+  const Node* find(const std::string& node_id) const;
+  std::uint32_t node_index(const Node& n) const;
+  bool schedulable(const Node& n) const;
+  void touch(Node& n) { n.info.modify_index = ++index_; }
+  void refresh_schedulable(std::uint32_t node);
+
+  std::uint32_t new_alloc(std::uint32_t job, std::uint32_t group, Time queued_at);
+  void enqueue(std::uint32_t alloc);
+  bool try_place(std::uint32_t alloc);
+  void place_on(std::uint32_t alloc, std::uint32_t node);
+  void place_system_allocs(std::uint32_t node);
+  // Ends a queued or placed allocation; a replacement is queued when `replace`. Returns the
+  // node it ran on (-1 if queued) so that the caller can check a drain for completion.
+  std::int32_t end_alloc(std::uint32_t alloc, NomadAllocEvent::Kind why, bool replace);
+  void schedule_pending();
+  void run_pending_pass();
+  void emit(NomadAllocEvent::Kind kind, const Alloc& a);
+
+  void migrate_for_drain(std::uint32_t node);
+  void drain_deadline(std::uint32_t node);
+  void check_drain_done(std::uint32_t node);
+
+  EventLoop& loop_;
+  IdGenerator ids_;
+  Placement placement_;
+  std::uint64_t index_ = 1;
+
+  std::vector<Node> nodes_;
+  std::unordered_map<std::string, std::uint32_t> node_by_id_;
+  std::vector<Job> jobs_;
+  std::unordered_map<std::string, std::uint32_t> job_by_id_;
+  std::vector<Alloc> allocs_;
+  std::vector<std::uint32_t> free_allocs_;
+  std::deque<std::uint32_t> pending_;
+  bool pending_pass_scheduled_ = false;
+  // Schedulable nodes ordered by free cpu: best fit is the first with enough room.
+  std::set<std::pair<std::int64_t, std::uint32_t>> by_free_cpu_;
+};
+
+}  // namespace ha

@@ -1,0 +1,221 @@
+// NomadModel: allocation placement (binpack / spread), the blocked queue, and drains.
+#include <algorithm>
+
+#include "backends/memory/nomad_model.h"
+
+namespace ha {
+
+std::uint32_t NomadModel::new_alloc(std::uint32_t job, std::uint32_t group, Time queued_at) {
+  std::uint32_t index;
+  if (!free_allocs_.empty()) {
+    index = free_allocs_.back();
+    free_allocs_.pop_back();
+  } else {
+    index = static_cast<std::uint32_t>(allocs_.size());
+    allocs_.emplace_back();
+  }
+  Alloc& a = allocs_[index];
+  a = Alloc{};
+  a.id = ids_.next();
+  a.job = job;
+  a.group = group;
+  a.queued_at = queued_at;
+  a.live = true;
+  jobs_[job].groups[group].allocs.push_back(index);
+  return index;
+}
+
+void NomadModel::emit(NomadAllocEvent::Kind kind, const Alloc& a) {
+  if (!on_alloc_event) return;
+  const Job& job = jobs_[a.job];
+  on_alloc_event({kind, a.id, job.id, job.groups[a.group].spec.name,
+                  a.node >= 0 ? nodes_[static_cast<std::size_t>(a.node)].info.id : "",
+                  a.queued_at});
+}
+
+void NomadModel::enqueue(std::uint32_t alloc) {
+  pending_.push_back(alloc);
+  emit(NomadAllocEvent::Kind::kQueued, allocs_[alloc]);
+  schedule_pending();
+}
+
+void NomadModel::schedule_pending() {
+  if (pending_pass_scheduled_ || pending_.empty()) return;
+  pending_pass_scheduled_ = true;
+  loop_.post([this] { run_pending_pass(); });
+}
+
+void NomadModel::run_pending_pass() {
+  pending_pass_scheduled_ = false;
+  std::deque<std::uint32_t> still_blocked;
+  while (!pending_.empty()) {
+    std::uint32_t a = pending_.front();
+    pending_.pop_front();
+    if (by_free_cpu_.empty() || !try_place(a)) still_blocked.push_back(a);
+  }
+  pending_.swap(still_blocked);
+}
+
+bool NomadModel::try_place(std::uint32_t alloc) {
+  const NomadTaskGroupSpec& g = jobs_[allocs_[alloc].job].groups[allocs_[alloc].group].spec;
+  auto fits_memory = [&](std::uint32_t n) {
+    return nodes_[n].info.memory_mb - nodes_[n].memory_used >= g.memory_mb;
+  };
+  if (placement_ == Placement::kBinpack) {
+    // Best fit on cpu: the fullest node that still has room, as binpack scoring prefers.
+    for (auto it = by_free_cpu_.lower_bound({g.cpu_mhz, 0}); it != by_free_cpu_.end(); ++it) {
+      if (fits_memory(it->second)) {
+        place_on(alloc, it->second);
+        return true;
+      }
+    }
+    return false;
+  }
+  for (auto it = by_free_cpu_.rbegin(); it != by_free_cpu_.rend() && it->first >= g.cpu_mhz; ++it) {
+    if (fits_memory(it->second)) {
+      place_on(alloc, it->second);
+      return true;
+    }
+  }
+  return false;
+}
+
+void NomadModel::place_on(std::uint32_t alloc, std::uint32_t node) {
+  Alloc& a = allocs_[alloc];
+  const NomadTaskGroupSpec& g = jobs_[a.job].groups[a.group].spec;
+  Node& n = nodes_[node];
+  a.state = AllocState::kRunning;
+  a.node = static_cast<std::int32_t>(node);
+  n.cpu_used += g.cpu_mhz;
+  n.memory_used += g.memory_mb;
+  n.allocs.insert(alloc);
+  refresh_schedulable(node);
+  if (jobs_[a.job].type == "batch" && g.run_time) {
+    a.finish_timer = loop_.after(*g.run_time, [this, alloc] {
+      allocs_[alloc].finish_timer.reset();
+      std::int32_t on = end_alloc(alloc, NomadAllocEvent::Kind::kCompleted, false);
+      if (on >= 0) check_drain_done(static_cast<std::uint32_t>(on));
+      schedule_pending();
+    });
+  }
+  emit(NomadAllocEvent::Kind::kPlaced, a);
+}
+
+void NomadModel::place_system_allocs(std::uint32_t node) {
+  if (!schedulable(nodes_[node])) return;
+  for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
+    if (jobs_[j].type != "system") continue;
+    for (std::uint32_t g = 0; g < jobs_[j].groups.size(); ++g) {
+      bool present = std::any_of(
+          nodes_[node].allocs.begin(), nodes_[node].allocs.end(),
+          [&](std::uint32_t a) { return allocs_[a].job == j && allocs_[a].group == g; });
+      const NomadTaskGroupSpec& spec = jobs_[j].groups[g].spec;
+      const Node& n = nodes_[node];
+      bool fits = n.info.cpu_mhz - n.cpu_used >= spec.cpu_mhz &&
+                  n.info.memory_mb - n.memory_used >= spec.memory_mb;
+      if (present || !fits) continue;
+      std::uint32_t a = new_alloc(j, g, loop_.now());
+      emit(NomadAllocEvent::Kind::kQueued, allocs_[a]);
+      place_on(a, node);
+    }
+  }
+}
+
+std::int32_t NomadModel::end_alloc(std::uint32_t alloc, NomadAllocEvent::Kind why, bool replace) {
+  Alloc& a = allocs_[alloc];
+  std::int32_t on = a.node;
+  if (a.finish_timer) loop_.cancel(*a.finish_timer);
+  a.finish_timer.reset();
+  if (a.state == AllocState::kRunning) {
+    Node& n = nodes_[static_cast<std::size_t>(on)];
+    const NomadTaskGroupSpec& g = jobs_[a.job].groups[a.group].spec;
+    n.cpu_used -= g.cpu_mhz;
+    n.memory_used -= g.memory_mb;
+    n.allocs.erase(alloc);
+    refresh_schedulable(static_cast<std::uint32_t>(on));
+  } else {
+    pending_.erase(std::find(pending_.begin(), pending_.end(), alloc));
+  }
+  emit(why, a);
+  auto& group_allocs = jobs_[a.job].groups[a.group].allocs;
+  group_allocs.erase(std::find(group_allocs.begin(), group_allocs.end(), alloc));
+  a.live = false;
+  std::uint32_t job = a.job, group = a.group;
+  free_allocs_.push_back(alloc);
+  if (replace) enqueue(new_alloc(job, group, loop_.now()));
+  return on;
+}
+
+Result<Unit> NomadModel::drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
+                                    bool mark_eligible) {
+  Node* n = find(node_id);
+  if (n == nullptr) return make_error("node not found");
+  std::uint32_t index = node_index(*n);
+  if (n->drain && n->drain->deadline_timer) loop_.cancel(*n->drain->deadline_timer);
+  if (!spec) {
+    if (n->drain) n->last_drain_status = "canceled";
+    n->drain.reset();
+    if (mark_eligible) n->info.scheduling_eligibility = "eligible";
+    touch(*n);
+    refresh_schedulable(index);
+    place_system_allocs(index);
+    schedule_pending();
+    return Unit{};
+  }
+  n->drain = DrainState{*spec, std::nullopt};
+  n->info.scheduling_eligibility = "ineligible";
+  n->last_drain_status = "draining";
+  touch(*n);
+  refresh_schedulable(index);
+  if (spec->deadline.count() < 0) {
+    drain_deadline(index);  // force: stop everything now
+    return Unit{};
+  }
+  if (spec->deadline.count() > 0) {
+    n->drain->deadline_timer = loop_.after(spec->deadline, [this, index] {
+      nodes_[index].drain->deadline_timer.reset();
+      drain_deadline(index);
+    });
+  }
+  migrate_for_drain(index);
+  return Unit{};
+}
+
+void NomadModel::migrate_for_drain(std::uint32_t node) {
+  std::vector<std::uint32_t> allocs(nodes_[node].allocs.begin(), nodes_[node].allocs.end());
+  for (std::uint32_t a : allocs) {
+    if (jobs_[allocs_[a].job].type == "service")
+      end_alloc(a, NomadAllocEvent::Kind::kStopped, true);
+  }
+  check_drain_done(node);
+}
+
+void NomadModel::drain_deadline(std::uint32_t node) {
+  if (!nodes_[node].drain) return;
+  std::vector<std::uint32_t> allocs(nodes_[node].allocs.begin(), nodes_[node].allocs.end());
+  for (std::uint32_t a : allocs) {
+    if (jobs_[allocs_[a].job].type != "system") end_alloc(a, NomadAllocEvent::Kind::kStopped, true);
+  }
+  check_drain_done(node);
+}
+
+void NomadModel::check_drain_done(std::uint32_t node) {
+  Node& n = nodes_[node];
+  if (!n.drain) return;
+  bool system_only = std::all_of(n.allocs.begin(), n.allocs.end(), [&](std::uint32_t a) {
+    return jobs_[allocs_[a].job].type == "system";
+  });
+  if (!system_only) return;
+  // System allocations go last, unless the drain leaves them running.
+  if (!n.drain->spec.ignore_system_jobs) {
+    std::vector<std::uint32_t> system(n.allocs.begin(), n.allocs.end());
+    for (std::uint32_t a : system) end_alloc(a, NomadAllocEvent::Kind::kStopped, false);
+  }
+  if (n.drain->deadline_timer) loop_.cancel(*n.drain->deadline_timer);
+  n.drain.reset();
+  n.last_drain_status = "complete";  // the node stays ineligible, as in Nomad
+  touch(n);
+  schedule_pending();
+}
+
+}  // namespace ha

@@ -1,0 +1,239 @@
+#include "backends/memory/nomad_model.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/simulated_loop.h"
+
+namespace ha {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct NomadModelTest : ::testing::Test {
+  SimulatedLoop loop;
+  NomadModel model{loop};
+  std::vector<NomadAllocEvent> events;
+
+  void SetUp() override {
+    model.on_alloc_event = [this](const NomadAllocEvent& e) { events.push_back(e); };
+  }
+  std::string node(const std::string& name, std::int64_t cpu = 4000, std::int64_t mem = 8192) {
+    return model.register_node({name, "hashistack", "dc1", "default", cpu, mem, {}});
+  }
+  void service(const std::string& id, std::int64_t count, std::int64_t cpu,
+               std::int64_t mem = 256) {
+    ASSERT_TRUE(model.register_job({id, "service", {{"g", count, cpu, mem, std::nullopt}}}).ok());
+  }
+  std::size_t on(const std::string& node_id) { return model.node_allocations(node_id).size(); }
+  int count(NomadAllocEvent::Kind kind) {
+    return static_cast<int>(
+        std::count_if(events.begin(), events.end(), [&](const auto& e) { return e.kind == kind; }));
+  }
+};
+
+TEST_F(NomadModelTest, BinpackFillsTheFullestNodeFirst) {
+  std::string a = node("a"), b = node("b");
+  service("web", 4, 1000);
+  loop.run();
+  EXPECT_EQ(on(a), 4u);
+  EXPECT_EQ(on(b), 0u);
+  auto t = model.totals();
+  EXPECT_EQ(t.cpu_allocated, 4000);
+  EXPECT_EQ(t.allocs_running, 4);
+  EXPECT_EQ(t.allocs_pending, 0);
+}
+
+TEST_F(NomadModelTest, SpreadBalances) {
+  NomadModel spread(loop, 1, Placement::kSpread);
+  std::string a = spread.register_node({"a", "", "dc1", "default", 4000, 8192, {}});
+  std::string b = spread.register_node({"b", "", "dc1", "default", 4000, 8192, {}});
+  ASSERT_TRUE(spread.register_job({"web", "service", {{"g", 4, 1000, 256, std::nullopt}}}).ok());
+  loop.run();
+  EXPECT_EQ(spread.node_allocations(a).size(), 2u);
+  EXPECT_EQ(spread.node_allocations(b).size(), 2u);
+}
+
+TEST_F(NomadModelTest, MemoryMustFitToo) {
+  std::string small = node("small", 4000, 512), big = node("big", 8000, 8192);
+  service("db", 1, 1000, 2048);
+  loop.run();
+  EXPECT_EQ(on(small), 0u);
+  EXPECT_EQ(on(big), 1u);
+}
+
+TEST_F(NomadModelTest, BlockedAllocationsWaitForCapacity) {
+  node("a", 2000);
+  service("web", 3, 1000);
+  loop.run();
+  auto t = model.totals();
+  EXPECT_EQ(t.allocs_running, 2);
+  EXPECT_EQ(t.allocs_pending, 1);
+  EXPECT_EQ(t.cpu_pending, 1000);
+  loop.run_until(Time(30s));
+  std::string b = node("b", 2000);
+  loop.run();
+  EXPECT_EQ(on(b), 1u);
+  EXPECT_EQ(model.totals().allocs_pending, 0);
+  // The event of the late placement still carries the original queue time.
+  ASSERT_EQ(events.back().kind, NomadAllocEvent::Kind::kPlaced);
+  EXPECT_EQ(events.back().queued_at, Time(0));
+}
+
+TEST_F(NomadModelTest, SystemJobsRunOnEveryEligibleNode) {
+  std::string a = node("a");
+  ASSERT_TRUE(
+      model.register_job({"monitor", "system", {{"agent", 1, 100, 64, std::nullopt}}}).ok());
+  EXPECT_EQ(on(a), 1u);
+  std::string b = node("b");
+  EXPECT_EQ(on(b), 1u);
+  ASSERT_TRUE(model.set_eligibility(b, false).ok());
+  std::string c = node("c");
+  EXPECT_EQ(on(c), 1u);
+  EXPECT_EQ(model.node_allocations(c)[0].job_type, "system");
+}
+
+TEST_F(NomadModelTest, DrainMigratesServiceAllocationsAndCompletes) {
+  std::string a = node("a"), b = node("b");
+  service("web", 3, 1000);
+  loop.run();
+  ASSERT_EQ(on(a), 3u);
+  std::uint64_t before = model.node(a)->modify_index;
+  ASSERT_TRUE(model.drain_node(a, NomadDrainSpec{15min, false}, false).ok());
+  loop.run_until(Time(1s));
+  EXPECT_EQ(on(a), 0u);
+  EXPECT_EQ(on(b), 3u);
+  auto n = model.node(a);
+  EXPECT_FALSE(n->drain_strategy.has_value());
+  EXPECT_FALSE(n->drain);
+  EXPECT_EQ(n->last_drain_status, "complete");
+  EXPECT_EQ(n->scheduling_eligibility, "ineligible");  // stays ineligible after a drain
+  EXPECT_GT(n->modify_index, before);
+  EXPECT_EQ(count(NomadAllocEvent::Kind::kStopped), 3);
+  EXPECT_EQ(loop.pending(), 0u);  // the deadline timer was cancelled
+}
+
+TEST_F(NomadModelTest, DrainWaitsForBatchWorkUntilItsDeadline) {
+  std::string a = node("a"), b = node("b");
+  ASSERT_TRUE(model.register_job({"etl", "batch", {{"step", 2, 1000, 256, 10min}}}).ok());
+  loop.run_until(Time(1s));
+  ASSERT_EQ(on(a), 2u);
+  ASSERT_TRUE(model.set_eligibility(b, false).ok());  // nowhere to go
+  ASSERT_TRUE(model.drain_node(a, NomadDrainSpec{5min, false}, false).ok());
+  loop.run_until(Time(4min));
+  EXPECT_TRUE(model.node(a)->drain);  // batch work still running
+  EXPECT_EQ(on(a), 2u);
+  loop.run_until(Time(6min));
+  // Deadline passed: batch allocations stopped and queued again, drain complete.
+  EXPECT_FALSE(model.node(a)->drain);
+  EXPECT_EQ(model.node(a)->last_drain_status, "complete");
+  EXPECT_EQ(model.totals().allocs_pending, 2);
+  ASSERT_TRUE(model.set_eligibility(b, true).ok());
+  loop.run_until(Time(7min));
+  EXPECT_EQ(on(b), 2u);
+}
+
+TEST_F(NomadModelTest, BatchFinishingEndsTheDrainBeforeTheDeadline) {
+  std::string a = node("a");
+  ASSERT_TRUE(model.register_job({"etl", "batch", {{"step", 1, 1000, 256, 2min}}}).ok());
+  loop.run_until(Time(1s));
+  ASSERT_TRUE(model.drain_node(a, NomadDrainSpec{1h, false}, false).ok());
+  loop.run_until(Time(3min));
+  EXPECT_FALSE(model.node(a)->drain);
+  EXPECT_EQ(count(NomadAllocEvent::Kind::kCompleted), 1);
+  EXPECT_EQ(model.totals().allocs_pending, 0);
+}
+
+TEST_F(NomadModelTest, DrainWithoutCapacityLeavesWorkPending) {
+  std::string a = node("a");
+  service("web", 2, 1000);
+  loop.run();
+  ASSERT_TRUE(model.drain_node(a, NomadDrainSpec{15min, false}, false).ok());
+  loop.run();
+  EXPECT_EQ(model.totals().allocs_pending, 2);
+  EXPECT_EQ(model.node(a)->last_drain_status, "complete");
+}
+
+TEST_F(NomadModelTest, SystemJobsLeaveLastOrStayWhenIgnored) {
+  std::string a = node("a"), b = node("b");
+  ASSERT_TRUE(
+      model.register_job({"monitor", "system", {{"agent", 1, 100, 64, std::nullopt}}}).ok());
+  service("web", 1, 1000);
+  loop.run();
+  ASSERT_TRUE(model.drain_node(a, NomadDrainSpec{15min, true}, false).ok());
+  loop.run();
+  EXPECT_EQ(on(a), 1u);  // the system allocation stays
+  EXPECT_EQ(model.node_allocations(a)[0].job_type, "system");
+  ASSERT_TRUE(model.drain_node(b, NomadDrainSpec{15min, false}, false).ok());
+  loop.run();
+  EXPECT_EQ(on(b), 0u);
+}
+
+TEST_F(NomadModelTest, ForcedDrainStopsEverythingAtOnce) {
+  std::string a = node("a");
+  ASSERT_TRUE(model.register_job({"etl", "batch", {{"step", 1, 1000, 256, 1h}}}).ok());
+  loop.run_until(Time(1s));
+  ASSERT_TRUE(model.drain_node(a, NomadDrainSpec{Duration(-1), false}, false).ok());
+  EXPECT_EQ(on(a), 0u);
+  EXPECT_EQ(model.node(a)->last_drain_status, "complete");
+}
+
+TEST_F(NomadModelTest, CancelledDrainCanMarkEligibleAgain) {
+  std::string a = node("a");
+  ASSERT_TRUE(model.register_job({"etl", "batch", {{"step", 1, 1000, 256, 1h}}}).ok());
+  loop.run_until(Time(1s));
+  ASSERT_TRUE(model.drain_node(a, NomadDrainSpec{0s, false}, false).ok());
+  auto refused = model.set_eligibility(a, true);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("while it is draining"), std::string::npos);
+  ASSERT_TRUE(model.drain_node(a, std::nullopt, true).ok());
+  auto n = model.node(a);
+  EXPECT_EQ(n->last_drain_status, "canceled");
+  EXPECT_EQ(n->scheduling_eligibility, "eligible");
+  EXPECT_EQ(on(a), 1u);
+}
+
+TEST_F(NomadModelTest, DownNodeLosesAndReplacesItsWork) {
+  std::string a = node("a"), b = node("b");
+  service("web", 2, 1000);
+  loop.run();
+  ASSERT_TRUE(model.set_node_down(a).ok());
+  loop.run();
+  EXPECT_EQ(count(NomadAllocEvent::Kind::kLost), 2);
+  EXPECT_EQ(on(b), 2u);
+  EXPECT_EQ(model.node(a)->status, "down");
+  ASSERT_TRUE(model.purge_node(a).ok());
+  EXPECT_FALSE(model.node(a).ok());
+  EXPECT_EQ(model.node(a).error().message, "node not found");
+  EXPECT_EQ(model.list_nodes({}).size(), 1u);
+}
+
+TEST_F(NomadModelTest, ScaleJobAddsAndRemovesAllocations) {
+  std::string a = node("a", 8000);
+  service("web", 2, 1000);
+  loop.run();
+  ASSERT_TRUE(model.scale_job("web", "g", 5).ok());
+  loop.run();
+  EXPECT_EQ(on(a), 5u);
+  EXPECT_EQ(model.job_scale_status("web")->at("g"), 5);
+  ASSERT_TRUE(model.scale_job("web", "g", 1).ok());
+  EXPECT_EQ(on(a), 1u);
+  EXPECT_FALSE(model.scale_job("web", "nope", 1).ok());
+  EXPECT_FALSE(model.scale_job("nope", "g", 1).ok());
+  EXPECT_FALSE(model.scale_job("web", "g", -1).ok());
+}
+
+TEST_F(NomadModelTest, ListFiltersByClassAndIndexesGrow) {
+  node("a");
+  model.register_node({"gpu-1", "gpu", "dc1", "default", 4000, 8192, {}});
+  EXPECT_EQ(model.list_nodes({"gpu", ""}).size(), 1u);
+  EXPECT_EQ(model.list_nodes({}).size(), 2u);
+  auto nodes = model.list_nodes({});
+  EXPECT_LT(nodes[0].create_index, nodes[1].create_index);
+  EXPECT_EQ(model.node_id_by_name("gpu-1"), nodes[1].id);
+  EXPECT_EQ(model.node(nodes[1].id)->meta.at("unique.hostname"), "gpu-1");
+  EXPECT_EQ(nodes[0].id.size(), 36u);
+  EXPECT_NE(nodes[0].id, nodes[1].id);
+}
+
+}  // namespace
+}  // namespace ha
