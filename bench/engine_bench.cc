@@ -34,11 +34,15 @@ void run_strategy(benchmark::State& state, const char* name, const PluginConfig&
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_TargetValue(benchmark::State& s) { run_strategy(s, "target-value", {{"target", "70"}}); }
+void BM_TargetValue(benchmark::State& s) {
+  run_strategy(s, "target-value", {{"target", "70"}});
+}
 void BM_Threshold(benchmark::State& s) {
   run_strategy(s, "threshold", {{"lower_bound", "50"}, {"upper_bound", "80"}, {"delta", "1"}});
 }
-void BM_FixedValue(benchmark::State& s) { run_strategy(s, "fixed-value", {{"value", "20"}}); }
+void BM_FixedValue(benchmark::State& s) {
+  run_strategy(s, "fixed-value", {{"value", "20"}});
+}
 void BM_PassThrough(benchmark::State& s) {
   run_strategy(s, "pass-through", {{"max_scale_up", "5"}});
 }

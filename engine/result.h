@@ -9,8 +9,13 @@
 
 namespace ha {
 
+// What kind of failure an Error is, where callers act on it (a VM already gone is fine
+// when deleting it; a conflict on create means the name is taken).
+enum class ErrorKind { kOther, kNotFound, kConflict, kInvalid, kUnavailable, kTimeout };
+
 struct Error {
   std::string message;
+  ErrorKind kind = ErrorKind::kOther;
 };
 
 template <typename T>
@@ -52,8 +57,8 @@ class [[nodiscard]] Result<void> {
   bool ok_ = true;
 };
 
-inline Error make_error(std::string message) {
-  return Error{std::move(message)};
+inline Error make_error(std::string message, ErrorKind kind = ErrorKind::kOther) {
+  return Error{std::move(message), kind};
 }
 
 }  // namespace ha

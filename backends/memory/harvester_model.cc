@@ -1,0 +1,208 @@
+#include "backends/memory/harvester_model.h"
+
+#include <cctype>
+
+#include "backends/api/vm_labels.h"
+#include "backends/memory/ids.h"
+#include "backends/memory/label_selector.h"
+
+namespace ha {
+namespace {
+
+// RFC 1123 label, as Kubernetes requires of VirtualMachine names.
+bool valid_name(const std::string& name) {
+  if (name.empty() || name.size() > 63) return false;
+  for (char c : name) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
+      return false;
+    }
+  }
+  return name.front() != '-' && name.back() != '-';
+}
+
+std::string not_found(const std::string& name) {
+  return "virtualmachines.kubevirt.io \"" + name + "\" not found";
+}
+
+bool consumes_capacity(const std::string& phase) {
+  return phase != "ErrorUnschedulable" && phase != "Stopped";
+}
+
+}  // namespace
+
+HarvesterModel::HarvesterModel(EventLoop& loop, NomadModel* nomad, HarvesterModelConfig config,
+                               std::uint64_t seed)
+    : loop_(loop), nomad_(nomad), config_(std::move(config)), rng_(seed) {}
+
+HarvesterModel::Vm* HarvesterModel::find(const std::string& ns, const std::string& name) {
+  auto it = vms_.find({ns, name});
+  return it == vms_.end() ? nullptr : &it->second;
+}
+
+void HarvesterModel::set_phase(Vm& vm, const std::string& phase) {
+  vm.vm.printable_status = phase;
+  vm.vm.resource_version = std::to_string(++resource_version_);
+  if (on_phase) on_phase({vm.vm.spec.namespace_, vm.vm.spec.name, phase, loop_.now()});
+}
+
+bool HarvesterModel::fits(const VirtualMachineSpec& spec) const {
+  std::int64_t count = 0, memory = 0;
+  double cpu = 0;
+  for (const auto& [key, vm] : vms_) {
+    if (!consumes_capacity(vm.vm.printable_status)) continue;
+    ++count;
+    cpu += vm.vm.spec.cpu_cores;
+    memory += vm.vm.spec.memory_bytes;
+  }
+  if (count + 1 > config_.max_vms) return false;
+  if (config_.cpu_cores_capacity > 0 && cpu + spec.cpu_cores > config_.cpu_cores_capacity) {
+    return false;
+  }
+  return config_.memory_bytes_capacity <= 0 ||
+         memory + spec.memory_bytes <= config_.memory_bytes_capacity;
+}
+
+Result<VirtualMachine> HarvesterModel::create(const VirtualMachineSpec& spec) {
+  if (!valid_name(spec.name)) {
+    return make_error("VirtualMachine.kubevirt.io \"" + spec.name +
+                          "\" is invalid: metadata.name: must be a lowercase RFC 1123 label",
+                      ErrorKind::kInvalid);
+  }
+  if (find(spec.namespace_, spec.name) != nullptr) {
+    return make_error("virtualmachines.kubevirt.io \"" + spec.name + "\" already exists",
+                      ErrorKind::kConflict);
+  }
+  Vm vm;
+  vm.vm.spec = spec;
+  vm.vm.uid = IdGenerator(++uid_counter_ ^ 0x5eedULL).next();
+  vm.vm.creation_time = loop_.now();
+  bool schedulable = fits(spec);
+  Key key{spec.namespace_, spec.name};
+  Vm& stored = vms_.emplace(key, std::move(vm)).first->second;
+  if (!spec.running) {
+    set_phase(stored, "Stopped");
+  } else if (!schedulable) {
+    set_phase(stored, "ErrorUnschedulable");
+  } else {
+    set_phase(stored, "Provisioning");
+    stored.timer = loop_.after(config_.provision.sample(rng_), [this, key] { boot(key); });
+  }
+  return stored.vm;
+}
+
+void HarvesterModel::boot(const Key& key) {
+  Vm* vm = find(key.first, key.second);
+  if (vm == nullptr) return;
+  set_phase(*vm, "Starting");
+  vm->timer = loop_.after(config_.boot.sample(rng_), [this, key] {
+    Vm* running = find(key.first, key.second);
+    if (running == nullptr) return;
+    set_phase(*running, "Running");
+    running->timer = loop_.after(config_.nomad_join.sample(rng_), [this, key] {
+      Vm* joining = find(key.first, key.second);
+      if (joining == nullptr) return;
+      joining->timer.reset();
+      if (nomad_ != nullptr) {
+        const VirtualMachineSpec& s = joining->vm.spec;
+        auto cls = s.labels.find(vm_labels::kNodeClass);
+        NomadNodeSpec node;
+        node.name = s.name;
+        node.node_class = cls == s.labels.end() ? "" : cls->second;
+        node.datacenter = config_.datacenter;
+        node.cpu_mhz =
+            static_cast<std::int64_t>(s.cpu_cores * static_cast<double>(config_.cpu_mhz_per_core));
+        node.memory_mb = s.memory_bytes / (1024 * 1024);
+        node.meta["harvester.vm"] = s.namespace_ + "/" + s.name;
+        joining->nomad_node_id = nomad_->register_node(node);
+      }
+      if (on_phase) on_phase({key.first, key.second, "Joined", loop_.now()});
+    });
+  });
+}
+
+void HarvesterModel::node_down(Vm& vm) {
+  if (nomad_ != nullptr && !vm.nomad_node_id.empty()) {
+    static_cast<void>(nomad_->set_node_down(vm.nomad_node_id));
+  }
+}
+
+Result<Unit> HarvesterModel::remove(const std::string& ns, const std::string& name) {
+  Vm* vm = find(ns, name);
+  if (vm == nullptr) return make_error(not_found(name), ErrorKind::kNotFound);
+  if (vm->vm.printable_status == "Terminating") return Unit{};
+  if (vm->timer) loop_.cancel(*vm->timer);
+  node_down(*vm);
+  set_phase(*vm, "Terminating");
+  Key key{ns, name};
+  vm->timer = loop_.after(config_.terminate.sample(rng_), [this, key] {
+    // The VM and its volumes are gone.
+    vms_.erase(key);
+    if (on_phase) on_phase({key.first, key.second, "Deleted", loop_.now()});
+  });
+  return Unit{};
+}
+
+Result<Unit> HarvesterModel::stop(const std::string& ns, const std::string& name) {
+  Vm* vm = find(ns, name);
+  if (vm == nullptr) return make_error(not_found(name), ErrorKind::kNotFound);
+  const std::string& phase = vm->vm.printable_status;
+  if (phase == "Terminating") {
+    return make_error("VM " + name + " is terminating", ErrorKind::kConflict);
+  }
+  if (phase == "Stopped" || phase == "Stopping") return Unit{};
+  if (vm->timer) loop_.cancel(*vm->timer);
+  node_down(*vm);
+  vm->vm.spec.running = false;
+  set_phase(*vm, "Stopping");
+  Key key{ns, name};
+  vm->timer = loop_.after(config_.stop.sample(rng_), [this, key] {
+    if (Vm* stopped = find(key.first, key.second)) {
+      stopped->timer.reset();
+      set_phase(*stopped, "Stopped");
+    }
+  });
+  return Unit{};
+}
+
+Result<Unit> HarvesterModel::start(const std::string& ns, const std::string& name) {
+  Vm* vm = find(ns, name);
+  if (vm == nullptr) return make_error(not_found(name), ErrorKind::kNotFound);
+  const std::string& phase = vm->vm.printable_status;
+  if (phase != "Stopped" && phase != "ErrorUnschedulable") {
+    return phase == "Terminating"
+               ? Result<Unit>(make_error("VM " + name + " is terminating", ErrorKind::kConflict))
+               : Result<Unit>(Unit{});
+  }
+  vm->vm.spec.running = true;
+  // The restarted client joins again; its old, down registration is purged first.
+  if (nomad_ != nullptr && !vm->nomad_node_id.empty()) {
+    static_cast<void>(nomad_->purge_node(vm->nomad_node_id));
+    vm->nomad_node_id.clear();
+  }
+  if (!fits(vm->vm.spec)) {
+    set_phase(*vm, "ErrorUnschedulable");
+    return Unit{};
+  }
+  boot({ns, name});
+  return Unit{};
+}
+
+Result<VirtualMachine> HarvesterModel::get(const std::string& ns, const std::string& name) const {
+  auto it = vms_.find({ns, name});
+  if (it == vms_.end()) return make_error(not_found(name), ErrorKind::kNotFound);
+  return it->second.vm;
+}
+
+Result<std::vector<VirtualMachine>> HarvesterModel::list(const std::string& ns,
+                                                         const std::string& label_selector) const {
+  auto selector = LabelSelector::parse(label_selector);
+  if (!selector) return make_error(selector.error().message, ErrorKind::kInvalid);
+  std::vector<VirtualMachine> out;
+  for (const auto& [key, vm] : vms_) {
+    if (key.first == ns && selector->matches(vm.vm.spec.labels)) out.push_back(vm.vm);
+  }
+  return out;
+}
+
+}  // namespace ha

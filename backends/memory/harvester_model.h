@@ -1,0 +1,83 @@
+// HarvesterModel: KubeVirt VirtualMachines on a Harvester cluster, in memory, on an
+// EventLoop. Lifecycle as `status.printableStatus`: Provisioning (volumes cloned) ->
+// Starting (booting) -> Running, then the VM's Nomad client joins the NomadModel as a node
+// named after the VM, with the node class of its labels. Deleting: Terminating (the Nomad
+// node goes down) -> gone with its volumes. A VM that does not fit the cluster's capacity
+// ends ErrorUnschedulable.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "backends/api/harvester_api.h"
+#include "backends/memory/latency.h"
+#include "backends/memory/nomad_model.h"
+#include "engine/event_loop.h"
+
+namespace ha {
+
+struct HarvesterModelConfig {
+  Latency provision = Latency::constant(std::chrono::seconds(10));
+  Latency boot = Latency::lognormal(std::chrono::seconds(60), std::chrono::seconds(120));
+  Latency nomad_join = Latency::constant(std::chrono::seconds(15));
+  Latency stop = Latency::constant(std::chrono::seconds(10));
+  Latency terminate = Latency::constant(std::chrono::seconds(20));
+  std::int64_t max_vms = 1000;             // VMs that may be scheduled at once
+  double cpu_cores_capacity = 0;           // 0: unlimited
+  std::int64_t memory_bytes_capacity = 0;  // 0: unlimited
+  std::int64_t cpu_mhz_per_core = 2000;    // Nomad's CpuShares per vCPU
+  std::string datacenter = "dc1";
+};
+
+// A change of a VM's printable status, for observers (latency figures, invariants).
+struct VmPhaseEvent {
+  std::string namespace_;
+  std::string name;
+  std::string phase;  // the new printableStatus, "Deleted" when gone, "Joined" for Nomad
+  Time time{0};
+};
+
+class HarvesterModel {
+ public:
+  HarvesterModel(EventLoop& loop, NomadModel* nomad, HarvesterModelConfig config,
+                 std::uint64_t seed = 1);
+
+  Result<VirtualMachine> create(const VirtualMachineSpec& spec);
+  Result<Unit> remove(const std::string& ns, const std::string& name);
+  Result<Unit> start(const std::string& ns, const std::string& name);
+  Result<Unit> stop(const std::string& ns, const std::string& name);
+  Result<VirtualMachine> get(const std::string& ns, const std::string& name) const;
+  // `label_selector` in Kubernetes syntax; an invalid one is a kInvalid error.
+  Result<std::vector<VirtualMachine>> list(const std::string& ns,
+                                           const std::string& label_selector) const;
+
+  std::size_t size() const { return vms_.size(); }
+  std::function<void(const VmPhaseEvent&)> on_phase;
+
+ private:
+  struct Vm {
+    VirtualMachine vm;
+    std::optional<EventLoop::TimerId> timer;
+    std::string nomad_node_id;
+  };
+  using Key = std::pair<std::string, std::string>;  // namespace, name
+
+  Vm* find(const std::string& ns, const std::string& name);
+  void set_phase(Vm& vm, const std::string& phase);
+  void boot(const Key& key);
+  bool fits(const VirtualMachineSpec& spec) const;
+  void node_down(Vm& vm);
+
+  EventLoop& loop_;
+  NomadModel* nomad_;
+  HarvesterModelConfig config_;
+  std::mt19937_64 rng_;
+  std::map<Key, Vm> vms_;
+  std::uint64_t resource_version_ = 1;
+  std::uint64_t uid_counter_ = 0;
+};
+
+}  // namespace ha

@@ -1,0 +1,60 @@
+#include "backends/memory/nomad_memory_api.h"
+
+namespace ha {
+
+void NomadMemoryApi::list_nodes(const NomadNodeFilter& filter,
+                                Done<std::vector<NomadNodeStub>> done) {
+  caller_.call<std::vector<NomadNodeStub>>(
+      "list_nodes", [this, filter] { return model_.list_nodes(filter); }, std::move(done));
+}
+
+void NomadMemoryApi::get_node(const std::string& node_id, Done<NomadNode> done) {
+  caller_.call<NomadNode>(
+      "get_node", [this, node_id] { return model_.node(node_id); }, std::move(done));
+}
+
+void NomadMemoryApi::drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
+                                bool mark_eligible, Done<Unit> done) {
+  caller_.call<Unit>(
+      "drain_node",
+      [this, node_id, spec, mark_eligible] {
+        return model_.drain_node(node_id, spec, mark_eligible);
+      },
+      std::move(done));
+}
+
+void NomadMemoryApi::set_eligibility(const std::string& node_id, bool eligible, Done<Unit> done) {
+  caller_.call<Unit>(
+      "set_eligibility",
+      [this, node_id, eligible] { return model_.set_eligibility(node_id, eligible); },
+      std::move(done));
+}
+
+void NomadMemoryApi::purge_node(const std::string& node_id, Done<Unit> done) {
+  caller_.call<Unit>(
+      "purge_node", [this, node_id] { return model_.purge_node(node_id); }, std::move(done));
+}
+
+void NomadMemoryApi::node_allocations(const std::string& node_id,
+                                      Done<std::vector<NomadAllocationStub>> done) {
+  caller_.call<std::vector<NomadAllocationStub>>(
+      "node_allocations", [this, node_id] { return model_.node_allocations(node_id); },
+      std::move(done));
+}
+
+void NomadMemoryApi::job_scale_status(const std::string& job_id, const std::string&,
+                                      Done<std::map<std::string, std::int64_t>> done) {
+  caller_.call<std::map<std::string, std::int64_t>>(
+      "job_scale_status", [this, job_id] { return model_.job_scale_status(job_id); },
+      std::move(done));
+}
+
+void NomadMemoryApi::scale_job(const std::string& job_id, const std::string& group,
+                               std::int64_t count, const std::string&, const std::string&,
+                               Done<Unit> done) {
+  caller_.call<Unit>(
+      "scale_job", [this, job_id, group, count] { return model_.scale_job(job_id, group, count); },
+      std::move(done));
+}
+
+}  // namespace ha

@@ -1,0 +1,34 @@
+// NomadApi over a NomadModel: every call completes on the loop after the modelled API
+// latency, and may be failed by a FaultInjector.
+#pragma once
+
+#include "backends/memory/model_call.h"
+#include "backends/memory/nomad_model.h"
+
+namespace ha {
+
+class NomadMemoryApi final : public NomadApi {
+ public:
+  NomadMemoryApi(EventLoop& loop, NomadModel& model, Latency latency,
+                 FaultInjector* faults = nullptr, std::uint64_t seed = 1)
+      : model_(model), caller_(loop, latency, faults, seed) {}
+
+  void list_nodes(const NomadNodeFilter& filter, Done<std::vector<NomadNodeStub>> done) override;
+  void get_node(const std::string& node_id, Done<NomadNode> done) override;
+  void drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
+                  bool mark_eligible, Done<Unit> done) override;
+  void set_eligibility(const std::string& node_id, bool eligible, Done<Unit> done) override;
+  void purge_node(const std::string& node_id, Done<Unit> done) override;
+  void node_allocations(const std::string& node_id,
+                        Done<std::vector<NomadAllocationStub>> done) override;
+  void job_scale_status(const std::string& job_id, const std::string& ns,
+                        Done<std::map<std::string, std::int64_t>> done) override;
+  void scale_job(const std::string& job_id, const std::string& group, std::int64_t count,
+                 const std::string& reason, const std::string& ns, Done<Unit> done) override;
+
+ private:
+  NomadModel& model_;
+  ModelCaller caller_;
+};
+
+}  // namespace ha

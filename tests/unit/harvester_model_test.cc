@@ -1,0 +1,203 @@
+#include "backends/memory/harvester_model.h"
+
+#include <gtest/gtest.h>
+
+#include "backends/api/vm_labels.h"
+#include "backends/memory/harvester_memory_api.h"
+#include "backends/memory/label_selector.h"
+#include "backends/memory/nomad_memory_api.h"
+#include "sim/simulated_loop.h"
+
+namespace ha {
+namespace {
+
+using namespace std::chrono_literals;
+
+HarvesterModelConfig fixed_config() {
+  HarvesterModelConfig c;
+  c.provision = Latency::constant(10s);
+  c.boot = Latency::constant(60s);
+  c.nomad_join = Latency::constant(15s);
+  c.stop = Latency::constant(5s);
+  c.terminate = Latency::constant(20s);
+  c.max_vms = 3;
+  return c;
+}
+
+VirtualMachineSpec vm(const std::string& name, const std::string& group = "web") {
+  VirtualMachineSpec s;
+  s.name = name;
+  s.namespace_ = "nomad";
+  s.labels = {{vm_labels::kNodeGroup, group}, {vm_labels::kNodeClass, "hashistack"}};
+  s.cpu_cores = 4;
+  s.memory_bytes = 8LL << 30;
+  return s;
+}
+
+struct HarvesterModelTest : ::testing::Test {
+  SimulatedLoop loop;
+  NomadModel nomad{loop};
+  HarvesterModel harvester{loop, &nomad, fixed_config()};
+  std::vector<VmPhaseEvent> phases;
+  void SetUp() override {
+    harvester.on_phase = [this](const VmPhaseEvent& e) { phases.push_back(e); };
+  }
+  std::string phase(const std::string& name) {
+    auto v = harvester.get("nomad", name);
+    return v ? v->printable_status : "absent";
+  }
+};
+
+TEST_F(HarvesterModelTest, VmBootsAndJoinsNomad) {
+  auto created = harvester.create(vm("web-1"));
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(created->printable_status, "Provisioning");
+  EXPECT_EQ(created->uid.size(), 36u);
+  loop.run_until(Time(10s));
+  EXPECT_EQ(phase("web-1"), "Starting");
+  loop.run_until(Time(70s));
+  EXPECT_EQ(phase("web-1"), "Running");
+  EXPECT_FALSE(nomad.node_id_by_name("web-1"));
+  loop.run_until(Time(85s));
+  auto id = nomad.node_id_by_name("web-1");
+  ASSERT_TRUE(id);
+  auto node = nomad.node(*id);
+  EXPECT_EQ(node->node_class, "hashistack");
+  EXPECT_EQ(node->cpu_mhz, 8000);
+  EXPECT_EQ(node->memory_mb, 8192);
+  EXPECT_EQ(node->status, "ready");
+  EXPECT_EQ(phases.back().phase, "Joined");
+  EXPECT_EQ(phases.back().time, Time(85s));
+}
+
+TEST_F(HarvesterModelTest, DeleteTakesTheNodeDownThenRemovesTheVm) {
+  ASSERT_TRUE(harvester.create(vm("web-1")).ok());
+  loop.run_until(Time(100s));
+  std::string id = *nomad.node_id_by_name("web-1");
+  ASSERT_TRUE(harvester.remove("nomad", "web-1").ok());
+  EXPECT_EQ(phase("web-1"), "Terminating");
+  EXPECT_EQ(nomad.node(id)->status, "down");
+  loop.run_until(Time(121s));
+  EXPECT_EQ(phase("web-1"), "absent");
+  EXPECT_EQ(phases.back().phase, "Deleted");
+  auto again = harvester.remove("nomad", "web-1");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(again.error().message, "virtualmachines.kubevirt.io \"web-1\" not found");
+}
+
+TEST_F(HarvesterModelTest, DeletingDuringBootNeverJoins) {
+  ASSERT_TRUE(harvester.create(vm("web-1")).ok());
+  loop.run_until(Time(30s));
+  ASSERT_TRUE(harvester.remove("nomad", "web-1").ok());
+  loop.run();
+  EXPECT_FALSE(nomad.node_id_by_name("web-1"));
+  EXPECT_EQ(harvester.size(), 0u);
+}
+
+TEST_F(HarvesterModelTest, CapacityExhaustedEndsUnschedulable) {
+  for (const char* n : {"a", "b", "c"}) ASSERT_TRUE(harvester.create(vm(n)).ok());
+  auto d = harvester.create(vm("d"));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->printable_status, "ErrorUnschedulable");
+  loop.run();
+  EXPECT_EQ(phase("d"), "ErrorUnschedulable");
+  EXPECT_FALSE(nomad.node_id_by_name("d"));
+  EXPECT_EQ(nomad.list_nodes({}).size(), 3u);
+}
+
+TEST_F(HarvesterModelTest, ConflictsAndInvalidNames) {
+  ASSERT_TRUE(harvester.create(vm("web-1")).ok());
+  auto dup = harvester.create(vm("web-1"));
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().kind, ErrorKind::kConflict);
+  auto bad = harvester.create(vm("Web_1"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::kInvalid);
+}
+
+TEST_F(HarvesterModelTest, StopAndStartRejoin) {
+  ASSERT_TRUE(harvester.create(vm("web-1")).ok());
+  loop.run_until(Time(100s));
+  std::string first = *nomad.node_id_by_name("web-1");
+  ASSERT_TRUE(harvester.stop("nomad", "web-1").ok());
+  loop.run_until(Time(110s));
+  EXPECT_EQ(phase("web-1"), "Stopped");
+  EXPECT_EQ(nomad.node(first)->status, "down");
+  ASSERT_TRUE(harvester.start("nomad", "web-1").ok());
+  loop.run_until(Time(200s));
+  EXPECT_EQ(phase("web-1"), "Running");
+  auto second = nomad.node_id_by_name("web-1");
+  ASSERT_TRUE(second);
+  EXPECT_NE(*second, first);
+  EXPECT_EQ(nomad.list_nodes({}).size(), 1u);
+}
+
+TEST_F(HarvesterModelTest, ListFiltersByNamespaceAndLabels) {
+  ASSERT_TRUE(harvester.create(vm("web-1", "web")).ok());
+  ASSERT_TRUE(harvester.create(vm("batch-1", "batch")).ok());
+  auto other = vm("web-2");
+  other.namespace_ = "elsewhere";
+  ASSERT_TRUE(harvester.create(other).ok());
+  auto web = harvester.list("nomad", std::string(vm_labels::kNodeGroup) + "=web");
+  ASSERT_TRUE(web.ok());
+  ASSERT_EQ(web->size(), 1u);
+  EXPECT_EQ((*web)[0].spec.name, "web-1");
+  EXPECT_EQ(harvester.list("nomad", "")->size(), 2u);
+  EXPECT_FALSE(harvester.list("nomad", "a in (b)").ok());
+}
+
+TEST(LabelSelector, Operators) {
+  std::map<std::string, std::string> labels{{"a", "1"}, {"b", "2"}};
+  auto match = [&](const std::string& s) { return LabelSelector::parse(s)->matches(labels); };
+  EXPECT_TRUE(match(""));
+  EXPECT_TRUE(match("a=1"));
+  EXPECT_TRUE(match("a==1, b=2"));
+  EXPECT_FALSE(match("a=2"));
+  EXPECT_TRUE(match("a!=2"));
+  EXPECT_FALSE(match("b!=2"));
+  EXPECT_TRUE(match("a"));
+  EXPECT_FALSE(match("c"));
+  EXPECT_TRUE(match("!c"));
+  EXPECT_FALSE(match("!a"));
+  EXPECT_FALSE(LabelSelector::parse("a=1,,b=2").ok());
+  EXPECT_FALSE(LabelSelector::parse("=1").ok());
+}
+
+TEST(MemoryApis, CompleteAfterLatencyAndInjectFaults) {
+  SimulatedLoop loop;
+  NomadModel nomad(loop);
+  HarvesterModel harvester(loop, &nomad, fixed_config());
+  FaultInjector faults;
+  HarvesterMemoryApi api(loop, harvester, Latency::constant(1s), &faults);
+  NomadMemoryApi nomad_api(loop, nomad, Latency::constant(200ms), &faults);
+
+  std::optional<Result<VirtualMachine>> created;
+  api.create_vm(vm("web-1"), [&](Result<VirtualMachine> r) { created = std::move(r); });
+  EXPECT_FALSE(created);            // never completes inside the call
+  EXPECT_EQ(harvester.size(), 0u);  // applied only when the call completes
+  loop.run_until(Time(1s));
+  ASSERT_TRUE(created && created->ok());
+  EXPECT_EQ(harvester.size(), 1u);
+
+  faults.fail_next("create_vm", 1, "server unavailable");
+  std::optional<Result<VirtualMachine>> failed;
+  api.create_vm(vm("web-2"), [&](Result<VirtualMachine> r) { failed = std::move(r); });
+  loop.run_until(Time(2s));
+  ASSERT_TRUE(failed);
+  ASSERT_FALSE(failed->ok());
+  EXPECT_EQ(failed->error().message, "create_vm: server unavailable");
+  EXPECT_EQ(harvester.size(), 1u);  // a failed call changes nothing
+
+  faults.set_rule("list_nodes", FaultRule{0, 1.0, 30s, ""});
+  std::optional<Time> timed_out_at;
+  nomad_api.list_nodes({}, [&](Result<std::vector<NomadNodeStub>> r) {
+    EXPECT_EQ(r.error().kind, ErrorKind::kTimeout);
+    timed_out_at = loop.now();
+  });
+  loop.run_until(Time(60s));
+  EXPECT_EQ(timed_out_at, Time(32s));
+}
+
+}  // namespace
+}  // namespace ha
