@@ -183,7 +183,7 @@ void PolicyEvaluator::act(std::shared_ptr<Evaluation> eval, const PolicyDecision
   // evaluations run (and report kBusy if they want a change), as upstream's handler does.
   scaling_ = true;
   current_.reset();
-  ScaleRequest request{action, policy().dry_run(), policy().id};
+  ScaleRequest request{action, policy().dry_run(), policy().id, policy().min, policy().max};
   std::weak_ptr<bool> alive = alive_;
   target_.scale(
       request, policy().target.config, [this, alive, eval, request](Result<ScaleResult> result) {

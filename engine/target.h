@@ -34,6 +34,10 @@ struct ScaleRequest {
   ScalingAction action;
   bool dry_run = false;
   std::string policy_id;
+  // The policy's limits: a target re-checks them against its own fresh view, so that
+  // overlapping actions never take the count outside them.
+  std::int64_t min = 0;
+  std::int64_t max = INT64_MAX;
 };
 
 struct ScaleResult {

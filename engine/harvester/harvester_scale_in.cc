@@ -1,0 +1,230 @@
+// HarvesterTarget: scale-in (select, check fit, drain, delete).
+#include "backends/api/vm_labels.h"
+#include "engine/duration.h"
+#include "engine/harvester/harvester_target.h"
+#include "engine/harvester/node_selection.h"
+
+namespace ha {
+
+void HarvesterTarget::scale_in(const HarvesterGroupConfig& c, const ScaleRequest& request,
+                               const Snapshot& s, std::int64_t from, std::int64_t to,
+                               ScaleCallback done) {
+  // Removable: owned VMs counted as active, Running, whose node is ready and eligible.
+  Counted counted = count(c, s);
+  auto candidates = std::make_shared<std::vector<NodeCandidate>>();
+  for (const VirtualMachine* vm : counted.active) {
+    const NomadNodeStub* node = s.node_named(vm->spec.name);
+    if (vm->printable_status != "Running" || node == nullptr || node->status != "ready" ||
+        node->scheduling_eligibility != "eligible" || node->drain) {
+      continue;
+    }
+    NodeCandidate candidate;
+    static_cast<NomadNodeStub&>(candidate.node) = *node;
+    candidates->push_back(std::move(candidate));
+  }
+  auto remove = static_cast<std::size_t>(from - to);
+  if (candidates->empty()) {
+    loop_.post([done] { done(ScaleResult{true, "scale-in skipped: no ready node to remove"}); });
+    return;
+  }
+  // Node details (capacity) and allocations of every candidate, all in parallel.
+  auto outstanding = std::make_shared<std::size_t>(candidates->size() * 2);
+  auto failed = std::make_shared<std::optional<Error>>();
+  auto decide = [this, c, request, candidates, remove, from, to, done, outstanding, failed] {
+    if (--*outstanding > 0) return;
+    if (*failed) {
+      done(**failed);
+      return;
+    }
+    auto chosen = select_nodes(*candidates, c.selector, remove);
+    std::string note;
+    if (chosen.size() < remove) {
+      note = "only " + std::to_string(chosen.size()) + " of " + std::to_string(remove) +
+             " nodes can be removed with selector " + c.selector;
+    }
+    auto staying = [&] {
+      std::vector<const NodeCandidate*> out;
+      for (const auto& cand : *candidates) {
+        if (std::find(chosen.begin(), chosen.end(), &cand) == chosen.end()) out.push_back(&cand);
+      }
+      return out;
+    };
+    std::size_t wanted = chosen.size();
+    while (!chosen.empty() && !work_fits_elsewhere(chosen, staying())) chosen.pop_back();
+    if (chosen.size() < wanted) {
+      note += (note.empty() ? "" : "; ") + std::string("shrunk from ") + std::to_string(wanted) +
+              " to " + std::to_string(chosen.size()) +
+              " nodes: their allocations would not fit on the remaining nodes";
+    }
+    if (chosen.empty()) {
+      done(ScaleResult{true, "scale-in skipped: " + note});
+      return;
+    }
+    std::vector<std::pair<std::string, std::string>> nodes;  // node id, VM name
+    std::string names;
+    for (const NodeCandidate* n : chosen) {
+      nodes.emplace_back(n->node.id, n->node.name);
+      names += (names.empty() ? "" : ", ") + n->node.name;
+    }
+    if (c.dry_run) {
+      std::string plan =
+          "would drain (deadline " + format_duration(c.drain_deadline) + ") and delete " + names;
+      if (!note.empty()) plan += " (" + note + ")";
+      log_.log(LogLevel::kInfo, loop_.now(), "dry-run scale in",
+               {{"node_group", c.node_group}, {"plan", plan}});
+      done(ScaleResult{false, "dry-run: " + plan});
+      return;
+    }
+    if (!note.empty()) {
+      log_.log(LogLevel::kWarn, loop_.now(), "scale-in reduced",
+               {{"node_group", c.node_group}, {"reason", note}});
+    }
+    std::size_t action = record({0,
+                                 c.node_group,
+                                 Direction::kDown,
+                                 from,
+                                 from - static_cast<std::int64_t>(nodes.size()),
+                                 nodes.size(),
+                                 loop_.now(),
+                                 {},
+                                 {},
+                                 {},
+                                 {},
+                                 0,
+                                 {},
+                                 note.empty() ? request.action.reason : note});
+    drain_selected(c, action, std::move(nodes), done);
+  };
+  for (std::size_t i = 0; i < candidates->size(); ++i) {
+    const std::string id = (*candidates)[i].node.id;
+    nomad_.get_node(id, guarded([candidates, i, failed, decide](Result<NomadNode> r) mutable {
+                      if (r) {
+                        (*candidates)[i].node = std::move(*r);
+                      } else {
+                        *failed = make_error("reading node " + (*candidates)[i].node.id + ": " +
+                                             r.error().message);
+                      }
+                      decide();
+                    }));
+    nomad_.node_allocations(id, guarded([candidates, i, failed, decide](
+                                            Result<std::vector<NomadAllocationStub>> r) mutable {
+                              if (r) {
+                                (*candidates)[i].allocations = std::move(*r);
+                              } else {
+                                *failed =
+                                    make_error("reading allocations of node " +
+                                               (*candidates)[i].node.id + ": " + r.error().message);
+                              }
+                              decide();
+                            }));
+  }
+}
+
+void HarvesterTarget::drain_selected(const HarvesterGroupConfig& c, std::size_t action,
+                                     std::vector<std::pair<std::string, std::string>> nodes,
+                                     ScaleCallback done) {
+  Group& group = groups_[c.node_group];
+  open_parts_[action] = nodes.size();
+  auto outstanding = std::make_shared<std::size_t>(nodes.size());
+  // The drain deadline bounds the wait; with no deadline (0) the drain is awaited for ever.
+  Time give_up = c.drain_deadline.count() > 0
+                     ? loop_.now() + c.drain_deadline + options_.drain_grace
+                     : Time::max();
+  for (const auto& [node, vm] : nodes) {
+    group.draining[node] = vm;  // leaving from now on, as status counts
+    NomadDrainSpec spec{c.drain_deadline, c.drain_ignore_system_jobs};
+    nomad_.drain_node(
+        node, spec, false,
+        guarded(
+            [this, c, action, node = node, vm = vm, give_up, outstanding, done](Result<Unit> r) {
+              if (!r) {
+                // As the seed plugin: warn and go on; the VM is still only deleted
+                // once the deadline has passed.
+                actions_[action].failures.push_back("drain " + vm + ": " + r.error().message);
+                log_.log(LogLevel::kWarn, loop_.now(), "drain failed; deleting after the deadline",
+                         {{"node_group", c.node_group}, {"vm", vm}, {"error", r.error().message}});
+              }
+              watch_drain(c, action, node, vm, give_up);
+              if (--*outstanding == 0) {
+                std::size_t n = actions_[action].planned;
+                done(ScaleResult{false, "draining " + std::to_string(n) + " nodes"});
+              }
+            }));
+  }
+}
+
+void HarvesterTarget::watch_drain(const HarvesterGroupConfig& c, std::size_t action,
+                                  std::string node_id, std::string vm, Time give_up_at) {
+  loop_.after(
+      options_.poll_interval, guarded([this, c, action, node_id, vm, give_up_at] {
+        if (!groups_[c.node_group].draining.count(node_id)) {
+          // A scale-out took this node back.
+          if (--open_parts_[action] == 0) finish_record(action);
+          return;
+        }
+        nomad_.get_node(
+            node_id, guarded([this, c, action, node_id, vm, give_up_at](Result<NomadNode> r) {
+              bool drained = !r ? r.error().kind == ErrorKind::kNotFound
+                                : (!r->drain_strategy && r->last_drain_status == "complete") ||
+                                      r->status == "down";
+              if (drained || loop_.now() >= give_up_at) {
+                actions_[action].all_drained = loop_.now();
+                delete_vm(c, action, node_id, vm);
+              } else {
+                watch_drain(c, action, node_id, vm, give_up_at);
+              }
+            }));
+      }));
+}
+
+void HarvesterTarget::delete_vm(const HarvesterGroupConfig& c, std::size_t action,
+                                std::string node_id, std::string vm) {
+  // Ownership is checked again on the VM itself right before deleting it.
+  harvester_.get_vm(
+      c.namespace_, vm, guarded([this, c, action, node_id, vm](Result<VirtualMachine> r) {
+        auto finished = [this, c, action, node_id] {
+          groups_[c.node_group].draining.erase(node_id);
+          if (--open_parts_[action] == 0) {
+            actions_[action].all_deleted = loop_.now();
+            finish_record(action);
+          }
+        };
+        if (!r && r.error().kind == ErrorKind::kNotFound) {
+          finished();
+          return;
+        }
+        if (!r) {
+          // Cannot confirm ownership now: try again later, never delete blind.
+          actions_[action].failures.push_back("delete " + vm + ": " + r.error().message);
+          loop_.after(options_.poll_interval, guarded([this, c, action, node_id, vm] {
+                        delete_vm(c, action, node_id, vm);
+                      }));
+          return;
+        }
+        auto owner = r->spec.labels.find(vm_labels::kNodeGroup);
+        if (owner == r->spec.labels.end() || owner->second != c.node_group) {
+          std::string why = "VM lacks the ownership label of " + c.node_group;
+          actions_[action].failures.push_back("delete " + vm + ": " + why);
+          log_.log(LogLevel::kError, loop_.now(), "not deleting VM",
+                   {{"node_group", c.node_group}, {"vm", vm}, {"reason", why}});
+          finished();  // not ours: never touched; stop tracking it
+          return;
+        }
+        harvester_.delete_vm(
+            c.namespace_, vm, guarded([this, c, action, node_id, vm, finished](Result<Unit> d) {
+              if (!d && d.error().kind != ErrorKind::kNotFound) {
+                actions_[action].failures.push_back("delete " + vm + ": " + d.error().message);
+                log_.log(LogLevel::kWarn, loop_.now(), "VM deletion failed; retrying",
+                         {{"node_group", c.node_group}, {"vm", vm}, {"error", d.error().message}});
+                loop_.after(options_.poll_interval, guarded([this, c, action, node_id, vm] {
+                              delete_vm(c, action, node_id, vm);
+                            }));
+                return;
+              }
+              if (c.purge) nomad_.purge_node(node_id, [](Result<Unit>) {});
+              finished();
+            }));
+      }));
+}
+
+}  // namespace ha

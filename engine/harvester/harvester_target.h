@@ -1,0 +1,133 @@
+// HarvesterTarget (`harvester` in policies): a node group of Nomad client VMs on Harvester.
+//
+// status: the group's VMs (found by the ownership label), count = VMs not terminating and
+//   not being drained away by this target; ready = all of those Running with their Nomad
+//   node ready and eligible. Nodes this target drains count as leaving, so a long drain
+//   does not freeze the policy.
+// scale out: first cancels drains this target started (a node at hand beats a VM that
+//   boots for minutes), then creates the missing VMs in parallel and completes when every
+//   one is Running and joined, or failed (failed ones are cleaned up and reported).
+// scale in: picks nodes with the policy's node selector among owned, ready nodes, shrinks
+//   the choice until their work fits on the remaining nodes, drains them in parallel and
+//   completes once the drains are under way; each VM is deleted (and its node optionally
+//   purged) when its drain finished or its deadline passed, also when the drain call failed.
+// Never: touches a VM without the group's ownership label, goes outside the policy's
+//   [min, max] (re-checked against a fresh view, counting creations in flight), deletes a
+//   VM before its drain ended. dry-run logs the exact plan and changes nothing.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "backends/api/harvester_api.h"
+#include "backends/api/nomad_api.h"
+#include "engine/event_loop.h"
+#include "engine/harvester/group_config.h"
+#include "engine/log.h"
+#include "engine/target.h"
+
+namespace ha {
+
+// One scale action and how long it took, for the simulator's latency figures.
+struct ScaleActionRecord {
+  std::uint64_t id = 0;
+  std::string node_group;
+  Direction direction = Direction::kNone;
+  std::int64_t from = 0, to = 0;
+  std::size_t planned = 0;  // VMs to create (or drains cancelled) / nodes to remove
+  Time decided{0};
+  std::optional<Time> all_running, all_ready;    // scale-out
+  std::optional<Time> all_drained, all_deleted;  // scale-in
+  std::size_t reused_nodes = 0;                  // scale-out satisfied by cancelling drains
+  std::vector<std::string> failures;
+  std::string note;
+};
+
+class HarvesterTarget final : public Target {
+ public:
+  struct Options {
+    Duration poll_interval = std::chrono::seconds(5);
+    Duration provision_timeout = std::chrono::minutes(15);
+    // After a drain deadline, how long to wait for Nomad to report the drain done.
+    Duration drain_grace = std::chrono::minutes(1);
+  };
+
+  HarvesterTarget(EventLoop& loop, NomadApi& nomad, HarvesterApi& harvester, Logger& log,
+                  Options options);
+  HarvesterTarget(EventLoop& loop, NomadApi& nomad, HarvesterApi& harvester, Logger& log)
+      : HarvesterTarget(loop, nomad, harvester, log, Options()) {}
+  ~HarvesterTarget() override;
+
+  Result<void> set_config(const PluginConfig& config) override;
+  void status(const PluginConfig& policy_config, StatusCallback done) override;
+  void scale(const ScaleRequest& request, const PluginConfig& policy_config,
+             ScaleCallback done) override;
+
+  const std::vector<ScaleActionRecord>& actions() const { return actions_; }
+  std::function<void(const ScaleActionRecord&)> on_action_done;
+
+ private:
+  struct Snapshot {
+    std::vector<VirtualMachine> vms;   // owned by the group
+    std::vector<NomadNodeStub> nodes;  // of the group's node class
+    const NomadNodeStub* node_named(const std::string& name) const;
+  };
+  struct Group {
+    std::set<std::string> creating;               // VM names with a create call in flight
+    std::map<std::string, std::string> draining;  // node id -> VM name, pending deletion
+    std::optional<Time> last_event;
+  };
+  struct Counted {
+    std::vector<const VirtualMachine*> active;
+    std::int64_t count = 0;
+  };
+
+  void snapshot(const HarvesterGroupConfig& c, std::function<void(Result<Snapshot>)> done);
+  Counted count(const HarvesterGroupConfig& c, const Snapshot& s) const;
+  std::string new_vm_name(const HarvesterGroupConfig& c, const Snapshot& s);
+  std::size_t record(ScaleActionRecord r);
+  void finish_record(std::size_t index);
+
+  void scale_out(const HarvesterGroupConfig& c, const ScaleRequest& request, const Snapshot& s,
+                 std::int64_t from, std::int64_t to, ScaleCallback done);
+  void create_vms(const HarvesterGroupConfig& c, std::size_t action, std::size_t n, Snapshot s,
+                  ScaleCallback done);
+  void watch_boot(const HarvesterGroupConfig& c, std::size_t action,
+                  std::shared_ptr<std::map<std::string, int>> vms, Time deadline,
+                  ScaleCallback done);
+
+  void scale_in(const HarvesterGroupConfig& c, const ScaleRequest& request, const Snapshot& s,
+                std::int64_t from, std::int64_t to, ScaleCallback done);
+  void drain_selected(const HarvesterGroupConfig& c, std::size_t action,
+                      std::vector<std::pair<std::string, std::string>> nodes, ScaleCallback done);
+  void watch_drain(const HarvesterGroupConfig& c, std::size_t action, std::string node_id,
+                   std::string vm, Time give_up_at);
+  void delete_vm(const HarvesterGroupConfig& c, std::size_t action, std::string node_id,
+                 std::string vm);
+
+  template <typename F>
+  auto guarded(F f) {
+    return [alive = std::weak_ptr<bool>(alive_), f = std::move(f)](auto&&... args) mutable {
+      if (auto a = alive.lock(); a && *a) f(std::forward<decltype(args)>(args)...);
+    };
+  }
+
+  EventLoop& loop_;
+  NomadApi& nomad_;
+  HarvesterApi& harvester_;
+  Logger& log_;
+  Options options_;
+  PluginConfig agent_config_;
+  std::map<std::string, Group> groups_;
+  std::vector<ScaleActionRecord> actions_;
+  std::map<std::size_t, std::size_t> open_parts_;  // action -> VMs/nodes not yet settled
+  std::uint64_t name_counter_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace ha
