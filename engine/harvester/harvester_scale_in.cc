@@ -1,4 +1,6 @@
 // HarvesterTarget: scale-in (select, check fit, drain, delete).
+#include <unordered_set>
+
 #include "backends/api/vm_labels.h"
 #include "engine/duration.h"
 #include "engine/harvester/harvester_target.h"
@@ -43,9 +45,10 @@ void HarvesterTarget::scale_in(const HarvesterGroupConfig& c, const ScaleRequest
              " nodes can be removed with selector " + c.selector;
     }
     auto staying = [&] {
+      std::unordered_set<const NodeCandidate*> leaving(chosen.begin(), chosen.end());
       std::vector<const NodeCandidate*> out;
       for (const auto& cand : *candidates) {
-        if (std::find(chosen.begin(), chosen.end(), &cand) == chosen.end()) out.push_back(&cand);
+        if (!leaving.count(&cand)) out.push_back(&cand);
       }
       return out;
     };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace ha {
 namespace {
@@ -45,9 +46,13 @@ std::vector<const NodeCandidate*> select_nodes(const std::vector<NodeCandidate>&
   } else if (strategy == "oldest_create_index") {
     std::stable_sort(order.begin(), order.end(),
                      [](auto* a, auto* b) { return a->node.create_index < b->node.create_index; });
-  } else {  // least_busy
-    std::stable_sort(order.begin(), order.end(),
-                     [](auto* a, auto* b) { return busyness(*a) < busyness(*b); });
+  } else {  // least_busy: score each node once, then sort
+    std::vector<std::pair<double, const NodeCandidate*>> scored;
+    scored.reserve(order.size());
+    for (const NodeCandidate* c : order) scored.emplace_back(busyness(*c), c);
+    std::stable_sort(scored.begin(), scored.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 0; i < scored.size(); ++i) order[i] = scored[i].second;
   }
   if (order.size() > count) order.resize(count);
   return order;
@@ -55,17 +60,16 @@ std::vector<const NodeCandidate*> select_nodes(const std::vector<NodeCandidate>&
 
 bool work_fits_elsewhere(const std::vector<const NodeCandidate*>& leaving,
                          const std::vector<const NodeCandidate*>& staying) {
-  struct Room {
-    std::int64_t cpu, mem;
-  };
-  std::vector<Room> rooms;
+  // Free room of the staying nodes, ordered by cpu: best fit is the first with enough cpu
+  // that also has the memory (usually the very first), so the check stays near-linear.
+  std::multimap<std::int64_t, std::int64_t> rooms;  // free cpu -> free memory
   for (const NodeCandidate* s : staying) {
-    Room r{s->node.cpu_mhz, s->node.memory_mb};
+    std::int64_t cpu = s->node.cpu_mhz, mem = s->node.memory_mb;
     for (const auto& a : s->allocations) {
-      r.cpu -= a.cpu_mhz;
-      r.mem -= a.memory_mb;
+      cpu -= a.cpu_mhz;
+      mem -= a.memory_mb;
     }
-    rooms.push_back(r);
+    rooms.emplace(cpu, mem);
   }
   std::vector<const NomadAllocationStub*> work;
   for (const NodeCandidate* l : leaving) {
@@ -76,12 +80,12 @@ bool work_fits_elsewhere(const std::vector<const NodeCandidate*>& leaving,
   std::stable_sort(work.begin(), work.end(),
                    [](auto* a, auto* b) { return a->cpu_mhz > b->cpu_mhz; });
   for (const NomadAllocationStub* a : work) {
-    auto room = std::find_if(rooms.begin(), rooms.end(), [&](const Room& r) {
-      return r.cpu >= a->cpu_mhz && r.mem >= a->memory_mb;
-    });
+    auto room = rooms.lower_bound(a->cpu_mhz);
+    while (room != rooms.end() && room->second < a->memory_mb) ++room;
     if (room == rooms.end()) return false;
-    room->cpu -= a->cpu_mhz;
-    room->mem -= a->memory_mb;
+    std::int64_t cpu = room->first - a->cpu_mhz, mem = room->second - a->memory_mb;
+    rooms.erase(room);
+    rooms.emplace(cpu, mem);
   }
   return true;
 }

@@ -21,7 +21,7 @@ struct NodeCandidate {
 std::vector<const NodeCandidate*> select_nodes(const std::vector<NodeCandidate>& candidates,
                                                const std::string& strategy, std::size_t count);
 
-// Whether every non-system allocation of `leaving` fits on `staying` (first-fit decreasing
+// Whether every non-system allocation of `leaving` fits on `staying` (best-fit decreasing
 // on cpu, checking memory), given what `staying` already runs.
 bool work_fits_elsewhere(const std::vector<const NodeCandidate*>& leaving,
                          const std::vector<const NodeCandidate*>& staying);
