@@ -13,9 +13,35 @@ HarvesterTarget::~HarvesterTarget() {
   *alive_ = false;
 }
 
+PluginConfig HarvesterTarget::with_env_overrides(
+    PluginConfig config, const std::function<std::optional<std::string>(const char*)>& getenv) {
+  if (auto url = getenv("HARVESTER_URL"); url && !url->empty()) config["harvester_url"] = *url;
+  if (auto token = getenv("HARVESTER_TOKEN"); token && !token->empty()) {
+    config["auth_token"] = *token;
+  }
+  return config;
+}
+
 Result<void> HarvesterTarget::set_config(const PluginConfig& config) {
-  // Connection settings are used by the HTTP backends that this target is given; the
-  // target itself only keeps them for reference.
+  // Connection settings are used by the HTTP backends this target is given; here they are
+  // only checked. Error messages name keys, never token values.
+  if (options_.require_connection) {
+    auto url = config.find("harvester_url");
+    if (url == config.end() || url->second.empty()) {
+      return make_error("target harvester: harvester_url: missing (set it or HARVESTER_URL)",
+                        ErrorKind::kInvalid);
+    }
+    if (url->second.rfind("https://", 0) != 0 && url->second.rfind("http://", 0) != 0) {
+      return make_error(
+          "target harvester: harvester_url: \"" + url->second + "\" is not an http(s) URL",
+          ErrorKind::kInvalid);
+    }
+    auto token = config.find("auth_token");
+    if (token == config.end() || token->second.empty()) {
+      return make_error("target harvester: auth_token: missing (set it or HARVESTER_TOKEN)",
+                        ErrorKind::kInvalid);
+    }
+  }
   agent_config_ = config;
   return {};
 }

@@ -55,7 +55,16 @@ class HarvesterTarget final : public Target {
     Duration provision_timeout = std::chrono::minutes(15);
     // After a drain deadline, how long to wait for Nomad to report the drain done.
     Duration drain_grace = std::chrono::minutes(1);
+    // Agent and emulate modes reach a real or mock Harvester: then set_config requires
+    // harvester_url and auth_token. The simulator talks to the model and needs neither.
+    bool require_connection = false;
   };
+
+  // The seed plugin's precedence: HARVESTER_URL and HARVESTER_TOKEN from the environment
+  // (looked up through `getenv`, so that the engine itself reads nothing) override the
+  // config's harvester_url and auth_token.
+  static PluginConfig with_env_overrides(
+      PluginConfig config, const std::function<std::optional<std::string>(const char*)>& getenv);
 
   HarvesterTarget(EventLoop& loop, NomadApi& nomad, HarvesterApi& harvester, Logger& log,
                   Options options);

@@ -377,3 +377,27 @@ TEST_F(HarvesterTargetTest, PolicyKeepsEvaluatingWhileADrainRuns) {
 
 }  // namespace
 }  // namespace ha
+
+namespace ha {
+namespace {
+
+TEST_F(HarvesterTargetTest, ConnectionSettingsRequiredWhenReachingARealHarvester) {
+  HarvesterTarget::Options options;
+  options.require_connection = true;
+  HarvesterTarget agent(loop, nomad_api, harvester_api, log, options);
+  auto missing = agent.set_config({{"auth_token", "s3cret-token"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("harvester_url: missing"), std::string::npos);
+  auto bad = agent.set_config({{"harvester_url", "ftp://x"}, {"auth_token", "s3cret-token"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message.find("s3cret-token"), std::string::npos);
+  auto no_token = agent.set_config({{"harvester_url", "https://h:6443"}});
+  ASSERT_FALSE(no_token.ok());
+  EXPECT_NE(no_token.error().message.find("auth_token: missing"), std::string::npos);
+  EXPECT_TRUE(agent.set_config({{"harvester_url", "https://h:6443"}, {"auth_token", "t"}}).ok());
+  // The simulator's target needs neither.
+  EXPECT_TRUE(target.set_config({}).ok());
+}
+
+}  // namespace
+}  // namespace ha
