@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/policy/diagnostic.h"
+
 namespace ha::cli {
 
 // Exit codes of every subcommand.
@@ -29,6 +31,10 @@ struct Command {
   const char* summary;
   int (*run)(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 };
+
+// Prints every diagnostic, one per line; returns kExitUsage when one is an unknown plugin
+// name, else kExitInvalid.
+int report(const Diagnostics& diags, std::ostream& err);
 
 int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_evaluate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

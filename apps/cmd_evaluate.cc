@@ -139,14 +139,7 @@ int evaluate_policy(const po::variables_map& vm, std::ostream& out, std::ostream
   }
   Diagnostics diags;
   auto policies = parse_policies(*text, file, diags);
-  if (!diags.empty()) {
-    bool unknown = false;
-    for (const Diagnostic& d : diags) {
-      err << d.to_string() << "\n";
-      unknown = unknown || d.unknown_name;
-    }
-    return unknown ? kExitUsage : kExitInvalid;
-  }
+  if (!diags.empty()) return report(diags, err);
   const Policy* chosen = nullptr;
   std::string wanted = vm.count("name") ? vm["name"].as<std::string>() : "";
   for (const Policy& p : policies) {

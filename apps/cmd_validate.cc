@@ -42,14 +42,7 @@ int run_validate(const std::vector<std::string>& args, std::ostream& out, std::o
     all.insert(all.end(), policies.begin(), policies.end());
   }
   check_unique_ids(all, diags);
-  if (!diags.empty()) {
-    bool unknown_name = false;
-    for (const Diagnostic& d : diags) {
-      err << d.to_string() << "\n";
-      unknown_name = unknown_name || d.unknown_name;
-    }
-    return unknown_name ? kExitUsage : kExitInvalid;
-  }
+  if (!diags.empty()) return report(diags, err);
   out << normalized.dump(2) << "\n";
   return kExitOk;
 }

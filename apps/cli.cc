@@ -1,6 +1,9 @@
 #include "apps/options.h"
 
+#include <ostream>
+
 #include "apps/cli.h"
+#include "apps/options.h"
 
 namespace ha::cli {
 
@@ -18,6 +21,15 @@ po::variables_map parse_options(const std::vector<std::string>& args,
     throw UsageError{e.what()};
   }
   return vm;
+}
+
+int report(const Diagnostics& diags, std::ostream& err) {
+  bool unknown_name = false;
+  for (const Diagnostic& d : diags) {
+    err << d.to_string() << "\n";
+    unknown_name = unknown_name || d.unknown_name;
+  }
+  return unknown_name ? kExitUsage : kExitInvalid;
 }
 
 }  // namespace ha::cli
