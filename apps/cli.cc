@@ -1,4 +1,3 @@
-#include "apps/options.h"
 
 #include <ostream>
 
