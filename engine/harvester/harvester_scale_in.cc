@@ -156,13 +156,19 @@ void HarvesterTarget::drain_selected(const HarvesterGroupConfig& c, std::size_t 
   }
 }
 
+void HarvesterTarget::part_done(std::size_t action) {
+  auto it = open_parts_.find(action);
+  if (--it->second > 0) return;
+  open_parts_.erase(it);
+  finish_record(action);
+}
+
 void HarvesterTarget::watch_drain(const HarvesterGroupConfig& c, std::size_t action,
                                   std::string node_id, std::string vm, Time give_up_at) {
   loop_.after(
       options_.poll_interval, guarded([this, c, action, node_id, vm, give_up_at] {
         if (!groups_[c.node_group].draining.count(node_id)) {
-          // A scale-out took this node back.
-          if (--open_parts_[action] == 0) finish_record(action);
+          part_done(action);  // a scale-out took this node back
           return;
         }
         nomad_.get_node(
@@ -187,10 +193,8 @@ void HarvesterTarget::delete_vm(const HarvesterGroupConfig& c, std::size_t actio
       c.namespace_, vm, guarded([this, c, action, node_id, vm](Result<VirtualMachine> r) {
         auto finished = [this, c, action, node_id] {
           groups_[c.node_group].draining.erase(node_id);
-          if (--open_parts_[action] == 0) {
-            actions_[action].all_deleted = loop_.now();
-            finish_record(action);
-          }
+          actions_[action].all_deleted = loop_.now();  // the last deletion's time stays
+          part_done(action);
         };
         if (!r && r.error().kind == ErrorKind::kNotFound) {
           finished();

@@ -118,6 +118,8 @@ class HarvesterTarget final : public Target {
                    std::string vm, Time give_up_at);
   void delete_vm(const HarvesterGroupConfig& c, std::size_t action, std::string node_id,
                  std::string vm);
+  // One node of a scale-in action is settled (deleted, or taken back by a scale-out).
+  void part_done(std::size_t action);
 
   template <typename F>
   auto guarded(F f) {
