@@ -12,6 +12,39 @@ std::string child(const std::string& pointer, const std::string& token) {
   return pointer + "/" + pointer_token(token);
 }
 
+namespace {
+
+std::string line_col(std::string_view text, std::size_t byte) {
+  std::size_t line = 1, col = 1;
+  for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string(col);
+}
+
+}  // namespace
+
+std::optional<json> parse_document(std::string_view text, const std::string& file,
+                                   Diagnostics& diags) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    // nlohmann's text repeats the position after a "[json.exception...]" prefix; keep
+    // only its reason.
+    std::string what = e.what();
+    auto pos = what.find("column ");
+    pos = pos == std::string::npos ? std::string::npos : what.find(": ", pos);
+    diags.push_back({file, line_col(text, e.byte == 0 ? 0 : e.byte - 1),
+                     "invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2))});
+    return std::nullopt;
+  }
+}
+
 std::vector<Block> Reader::labelled_blocks(const json& value, const std::string& pointer) {
   std::vector<Block> blocks;
   auto from_object = [&](const json& obj, const std::string& at) {

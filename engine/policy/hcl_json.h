@@ -5,7 +5,9 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/policy/diagnostic.h"
@@ -46,5 +48,9 @@ class Reader {
 };
 
 std::string child(const std::string& pointer, const std::string& token);
+
+// Parses JSON text; on a syntax error appends a Diagnostic located at LINE:COL.
+std::optional<nlohmann::json> parse_document(std::string_view text, const std::string& file,
+                                             Diagnostics& diags);
 
 }  // namespace ha::hcl_json

@@ -256,37 +256,13 @@ class PolicyReader {
   hcl_json::Reader r_;
 };
 
-std::string line_col(std::string_view text, std::size_t byte) {
-  std::size_t line = 1, col = 1;
-  for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  return std::to_string(line) + ":" + std::to_string(col);
-}
-
 }  // namespace
 
 std::vector<Policy> parse_policies(std::string_view text, const std::string& file,
                                    Diagnostics& diags) {
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // nlohmann's text repeats the position after a "[json.exception...]" prefix; keep
-    // only its reason.
-    std::string what = e.what();
-    auto pos = what.find("column ");
-    pos = pos == std::string::npos ? std::string::npos : what.find(": ", pos);
-    diags.push_back({file, line_col(text, e.byte == 0 ? 0 : e.byte - 1),
-                     "invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2))});
-    return {};
-  }
-  return PolicyReader(file, diags).read(doc);
+  auto doc = hcl_json::parse_document(text, file, diags);
+  if (!doc) return {};
+  return PolicyReader(file, diags).read(*doc);
 }
 
 void check_unique_ids(const std::vector<Policy>& policies, Diagnostics& diags) {

@@ -1,0 +1,51 @@
+// Scenario files (JSON; every key in docs/scenarios.md): which cluster to model, which
+// workload traces to replay, which policies to run, for how long.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backends/memory/latency.h"
+#include "engine/policy/diagnostic.h"
+#include "engine/time.h"
+
+namespace ha {
+
+struct WorkloadSpec {
+  std::string format;      // allocs-csv | swf | rate-csv | alibaba-batch
+  std::string path;        // resolved against the scenario file's directory
+  nlohmann::json options;  // the entry as written (format-specific keys, already checked)
+  std::string pointer;     // where the entry is, for later messages
+};
+
+struct ClusterSpec {
+  std::int64_t initial_nodes = 0;
+  std::int64_t cpu_mhz = 0;
+  std::int64_t memory_mb = 0;
+  std::string node_class;
+  std::int64_t max_vms = 0;
+  Latency vm_boot = Latency::constant(std::chrono::seconds(90));
+  Latency nomad_join = Latency::constant(std::chrono::seconds(15));
+  Latency vm_provision = Latency::constant(std::chrono::seconds(0));
+  Latency vm_terminate = Latency::constant(std::chrono::seconds(20));
+  Latency harvester_api = Latency::constant(std::chrono::milliseconds(200));
+  Latency nomad_api = Latency::constant(std::chrono::milliseconds(20));
+};
+
+struct Scenario {
+  std::string name;
+  std::string file;
+  std::uint64_t seed = 1;
+  Duration duration{0};
+  ClusterSpec cluster;
+  std::vector<WorkloadSpec> workload;
+  std::vector<std::string> policies;  // resolved paths
+};
+
+// Parses a scenario; every problem is appended to `diags` as FILE: JSON-pointer: reason.
+Scenario parse_scenario(std::string_view text, const std::string& file, Diagnostics& diags);
+
+}  // namespace ha

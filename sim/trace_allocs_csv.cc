@@ -1,0 +1,81 @@
+#include <cmath>
+
+#include "engine/config_values.h"
+#include "sim/line_reader.h"
+#include "sim/trace.h"
+
+namespace ha {
+namespace {
+
+constexpr const char* kHeader = "submit_s,job,group,type,count,cpu_mhz,memory_mb,duration_s";
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t comma = line.find(',', start);
+    out.push_back(line.substr(start, comma == std::string::npos ? comma : comma - start));
+    if (comma == std::string::npos) return out;
+    start = comma + 1;
+  }
+}
+
+}  // namespace
+
+Result<std::vector<TraceTask>> read_allocs_csv(const std::string& path) {
+  auto reader = LineReader::open(path);
+  if (!reader) return reader.error();
+  LineReader& in = **reader;
+  std::string line;
+  if (!in.next(line)) return make_error(path + ": empty file; expected the header " + kHeader);
+  if (line != kHeader) return make_error(in.where(std::string("expected the header ") + kHeader));
+  std::vector<TraceTask> tasks;
+  while (in.next(line)) {
+    if (line.empty()) continue;
+    auto cols = split(line);
+    if (cols.size() != 8) {
+      return make_error(in.where("expected 8 columns, found " + std::to_string(cols.size())));
+    }
+    auto number = [&](std::size_t i, const char* name, bool allow_empty) -> Result<double> {
+      if (cols[i].empty() && allow_empty) return 0.0;
+      auto v = parse_finite_double(cols[i]);
+      if (!v)
+        return make_error(in.where(std::string(name) + ": \"" + cols[i] + "\" is not a number"));
+      if (*v < 0) return make_error(in.where(std::string(name) + ": must not be negative"));
+      return *v;
+    };
+    TraceTask t;
+    auto submit = number(0, "submit_s", false);
+    if (!submit) return submit.error();
+    t.submit = seconds(*submit);
+    t.job = cols[1];
+    t.group = cols[2];
+    t.type = cols[3];
+    if (t.job.empty() || t.group.empty())
+      return make_error(in.where("job and group must not be empty"));
+    if (t.type != "service" && t.type != "batch" && t.type != "system") {
+      return make_error(in.where("type: \"" + t.type + "\" is not service, batch or system"));
+    }
+    for (auto [i, name, field] :
+         {std::tuple{4, "count", &t.count}, std::tuple{5, "cpu_mhz", &t.cpu_mhz},
+          std::tuple{6, "memory_mb", &t.memory_mb}}) {
+      auto v = parse_int64(cols[static_cast<std::size_t>(i)]);
+      if (!v || *v < 0) {
+        return make_error(in.where(std::string(name) + ": \"" + cols[static_cast<std::size_t>(i)] +
+                                   "\" is not a whole number >= 0"));
+      }
+      *field = *v;
+    }
+    auto duration = number(7, "duration_s", true);
+    if (!duration) return duration.error();
+    if (t.type == "batch" && *duration <= 0) {
+      return make_error(in.where("duration_s: batch rows need a duration > 0"));
+    }
+    if (*duration > 0) t.duration = seconds(*duration);
+    tasks.push_back(std::move(t));
+  }
+  if (!in.error().empty()) return make_error(in.error());
+  return tasks;
+}
+
+}  // namespace ha
