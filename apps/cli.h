@@ -37,6 +37,7 @@ struct Command {
 int report(const Diagnostics& diags, std::ostream& err);
 
 int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int run_simulate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_evaluate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace ha::cli

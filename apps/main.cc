@@ -14,6 +14,8 @@ constexpr Command kCommands[] = {
     {"validate", "check policy files; print every problem, or the normalized policies",
      &ha::cli::run_validate},
     {"evaluate", "one strategy or policy decision, printed as JSON", &ha::cli::run_evaluate},
+    {"simulate", "replay a scenario on simulated time; write report.json and timeseries.csv",
+     &ha::cli::run_simulate},
 };
 
 void print_usage(std::ostream& out) {

@@ -6,7 +6,9 @@
 namespace ha {
 namespace {
 
-constexpr double kEpsilon = 1e-9;  // ε in max(d_t, ε): demand 0 must not divide by zero
+// ε in max(d_t, ε): demand is counted in whole nodes, so one node is the smallest demand
+// that over-provisioning can be measured against (and demand 0 must not divide by zero).
+constexpr double kEpsilon = 1.0;
 
 int sign(double x) {
   return (x > 0) - (x < 0);

@@ -99,26 +99,40 @@ void HarvesterModel::boot(const Key& key) {
     Vm* running = find(key.first, key.second);
     if (running == nullptr) return;
     set_phase(*running, "Running");
-    running->timer = loop_.after(config_.nomad_join.sample(rng_), [this, key] {
-      Vm* joining = find(key.first, key.second);
-      if (joining == nullptr) return;
-      joining->timer.reset();
-      if (nomad_ != nullptr) {
-        const VirtualMachineSpec& s = joining->vm.spec;
-        auto cls = s.labels.find(vm_labels::kNodeClass);
-        NomadNodeSpec node;
-        node.name = s.name;
-        node.node_class = cls == s.labels.end() ? "" : cls->second;
-        node.datacenter = config_.datacenter;
-        node.cpu_mhz =
-            static_cast<std::int64_t>(s.cpu_cores * static_cast<double>(config_.cpu_mhz_per_core));
-        node.memory_mb = s.memory_bytes / (1024 * 1024);
-        node.meta["harvester.vm"] = s.namespace_ + "/" + s.name;
-        joining->nomad_node_id = nomad_->register_node(node);
-      }
-      if (on_phase) on_phase({key.first, key.second, "Joined", loop_.now()});
-    });
+    running->timer = loop_.after(config_.nomad_join.sample(rng_), [this, key] { join(key); });
   });
+}
+
+void HarvesterModel::join(const Key& key) {
+  Vm* joining = find(key.first, key.second);
+  if (joining == nullptr) return;
+  joining->timer.reset();
+  if (nomad_ != nullptr) {
+    const VirtualMachineSpec& s = joining->vm.spec;
+    auto cls = s.labels.find(vm_labels::kNodeClass);
+    NomadNodeSpec node;
+    node.name = s.name;
+    node.node_class = cls == s.labels.end() ? "" : cls->second;
+    node.datacenter = config_.datacenter;
+    node.cpu_mhz =
+        static_cast<std::int64_t>(s.cpu_cores * static_cast<double>(config_.cpu_mhz_per_core));
+    node.memory_mb = s.memory_bytes / (1024 * 1024);
+    node.meta["harvester.vm"] = s.namespace_ + "/" + s.name;
+    joining->nomad_node_id = nomad_->register_node(node);
+  }
+  if (on_phase) on_phase({key.first, key.second, "Joined", loop_.now()});
+}
+
+Result<VirtualMachine> HarvesterModel::create_running(const VirtualMachineSpec& spec) {
+  auto created = create(spec);
+  if (!created) return created;
+  Vm& vm = *find(spec.namespace_, spec.name);
+  if (vm.vm.printable_status != "Provisioning") return vm.vm;  // unschedulable or stopped
+  if (vm.timer) loop_.cancel(*vm.timer);
+  vm.timer.reset();
+  set_phase(vm, "Running");
+  join({spec.namespace_, spec.name});
+  return vm.vm;
 }
 
 void HarvesterModel::node_down(Vm& vm) {

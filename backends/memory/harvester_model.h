@@ -46,6 +46,8 @@ class HarvesterModel {
                  std::uint64_t seed = 1);
 
   Result<VirtualMachine> create(const VirtualMachineSpec& spec);
+  // A VM that is already Running with its Nomad node joined (a simulation's starting point).
+  Result<VirtualMachine> create_running(const VirtualMachineSpec& spec);
   Result<Unit> remove(const std::string& ns, const std::string& name);
   Result<Unit> start(const std::string& ns, const std::string& name);
   Result<Unit> stop(const std::string& ns, const std::string& name);
@@ -68,6 +70,7 @@ class HarvesterModel {
   Vm* find(const std::string& ns, const std::string& name);
   void set_phase(Vm& vm, const std::string& phase);
   void boot(const Key& key);
+  void join(const Key& key);
   bool fits(const VirtualMachineSpec& spec) const;
   void node_down(Vm& vm);
 

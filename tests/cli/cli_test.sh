@@ -91,5 +91,23 @@ expect validate-dir 1 'is a directory' -- validate "$tmp"
 expect validate-dup 1 'duplicate policy name "hashistack-cluster"' -- validate "$policy" "$policy"
 expect validate-none 2 'no files given' -- validate
 
+# simulate: the default scenario end to end, and bad scenarios.
+expect simulate-help 0 'SCENARIO' -- simulate --help
+expect simulate-default 0 'invariant violations 0' -- simulate "$src/scenarios/default.json" --out "$tmp/sim"
+[[ -s "$tmp/sim/report.json" && -s "$tmp/sim/timeseries.csv" ]] && passed=$((passed + 1)) || {
+  failed=$((failed + 1))
+  echo "FAIL simulate-files: report.json or timeseries.csv missing"
+}
+expect simulate-missing 1 'nope.json: cannot open' -- simulate "$tmp/nope.json"
+printf '{"name":"x","duration":"1x","cluster":{},"workload":[],"policies":[]}' >"$tmp/bad-scenario.json"
+expect simulate-bad-duration 1 'bad-scenario.json: /duration: invalid duration "1x"' -- simulate "$tmp/bad-scenario.json"
+expect simulate-bad-cluster 1 'bad-scenario.json: /cluster: missing required key "node"' -- simulate "$tmp/bad-scenario.json"
+mkdir -p "$tmp/swf"
+printf '; header\n' >"$tmp/swf/t.swf"
+cp "$policy" "$tmp/swf/p.json"
+printf '{"name":"s","duration":"1h","cluster":{"initial_nodes":1,"node":{"cpu_mhz":8000,"memory_mb":16384},"node_class":"hashistack","max_vms":5},"workload":[{"format":"swf","path":"t.swf"}],"policies":["p.json"]}' >"$tmp/swf/s.json"
+expect simulate-unsupported-format 1 '/workload/0/format: format "swf" is not supported by simulate yet' -- simulate "$tmp/swf/s.json"
+expect simulate-no-file 2 'no scenario file given' -- simulate
+
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -1,0 +1,260 @@
+#include "sim/simulation.h"
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "backends/api/vm_labels.h"
+#include "backends/memory/harvester_memory_api.h"
+#include "backends/memory/nomad_memory_api.h"
+#include "engine/harvester/harvester_target.h"
+#include "engine/policy_evaluator.h"
+#include "sim/cluster_metrics.h"
+#include "sim/elasticity.h"
+#include "sim/simulated_loop.h"
+
+namespace ha {
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr Duration kSampleStep = std::chrono::seconds(10);
+constexpr std::size_t kMaxViolationExamples = 5;
+
+ordered_json p50_p95(const std::vector<double>& v) {
+  return {{"p50", percentile(v, 50)}, {"p95", percentile(v, 95)}};
+}
+
+struct JobProgress {
+  Time submit{0};
+  std::int64_t expected = 0;
+  std::int64_t completed = 0;
+  Time last{0};
+};
+
+}  // namespace
+
+Result<SimulationOutput> run_simulation(const Scenario& scenario,
+                                        const std::vector<Policy>& policies,
+                                        const std::vector<TraceTask>& tasks) {
+  auto wall_start = std::chrono::steady_clock::now();
+  const ClusterSpec& cluster = scenario.cluster;
+  std::vector<const Policy*> cluster_policies;
+  for (const Policy& p : policies) {
+    if (!p.enabled) continue;
+    if (p.target.name != "harvester") {
+      return make_error("policy " + p.id + " (" + p.file + "): target \"" + p.target.name +
+                        "\" is not supported by simulate yet; only harvester cluster policies are");
+    }
+    cluster_policies.push_back(&p);
+  }
+  if (cluster_policies.empty()) return make_error("no enabled harvester policy to simulate");
+
+  SimulatedLoop loop;
+  NomadModel nomad(loop, scenario.seed);
+  HarvesterModelConfig hc;
+  hc.provision = cluster.vm_provision;
+  hc.boot = cluster.vm_boot;
+  hc.nomad_join = cluster.nomad_join;
+  hc.terminate = cluster.vm_terminate;
+  hc.max_vms = cluster.max_vms;
+  hc.cpu_mhz_per_core = cluster.cpu_mhz;  // every VM gets 1 "core" = one node's cpu
+  HarvesterModel harvester(loop, &nomad, hc, scenario.seed + 1);
+  NomadMemoryApi nomad_api(loop, nomad, cluster.nomad_api, nullptr, scenario.seed + 2);
+  HarvesterMemoryApi harvester_api(loop, harvester, cluster.harvester_api, nullptr,
+                                   scenario.seed + 3);
+  NullLogger log;
+  HarvesterTarget target(loop, nomad_api, harvester_api, log);
+  ClusterMetrics metrics(loop, nomad, kSampleStep, cluster.node_class);
+
+  // Policies run with the scenario's node size.
+  std::vector<std::shared_ptr<const CompiledPolicy>> compiled;
+  for (const Policy* p : cluster_policies) {
+    Policy copy = *p;
+    copy.target.config["cpu_request"] = "1";
+    copy.target.config["memory_request"] = std::to_string(cluster.memory_mb) + "Mi";
+    copy.target.config["node_class"] = cluster.node_class;
+    auto c = CompiledPolicy::compile(std::move(copy));
+    if (!c) return c.error();
+    compiled.push_back(*c);
+  }
+  const PluginConfig& first_target = compiled.front()->policy().target.config;
+  auto group = parse_group_config(first_target);
+  if (!group) return group.error();
+
+  // Invariants, checked as the run goes.
+  std::int64_t violations = 0;
+  ordered_json examples = ordered_json::array();
+  auto violate = [&](std::string what) {
+    ++violations;
+    if (examples.size() < kMaxViolationExamples) {
+      examples.push_back({{"time_s", to_seconds(loop.now())}, {"what", std::move(what)}});
+    }
+  };
+  harvester.on_phase = [&](const VmPhaseEvent& e) {
+    if (e.phase != "Terminating") return;
+    auto vm = harvester.get(e.namespace_, e.name);
+    if (vm && !vm->spec.labels.count(vm_labels::kNodeGroup)) {
+      violate("non-owned VM " + e.name + " deleted");
+    }
+    if (auto node = nomad.node_id_by_name(e.name)) {
+      for (const auto& a : nomad.node_allocations(*node)) {
+        if (a.job_type != "system") {
+          violate("VM " + e.name + " deleted with running allocation " + a.id + " of " + a.job_id);
+          break;
+        }
+      }
+    }
+  };
+
+  // Initial nodes: Running and joined at time zero.
+  for (std::int64_t i = 0; i < cluster.initial_nodes; ++i) {
+    VirtualMachineSpec spec;
+    spec.name = group->node_group + "-init-" + std::to_string(i);
+    spec.namespace_ = group->namespace_;
+    spec.labels = {{vm_labels::kNodeGroup, group->node_group},
+                   {vm_labels::kNodeClass, cluster.node_class}};
+    spec.cpu_cores = 1;
+    spec.memory_bytes = cluster.memory_mb * 1024 * 1024;
+    if (auto r = harvester.create_running(spec); !r) return r.error();
+  }
+
+  // Workload replay.
+  std::int64_t total_allocs = 0, never_placeable = 0;
+  std::vector<double> pending_seconds;
+  std::map<std::string, JobProgress> jobs;
+  nomad.on_alloc_event = [&](const NomadAllocEvent& e) {
+    if (e.kind == NomadAllocEvent::Kind::kPlaced)
+      pending_seconds.push_back(to_seconds(loop.now() - e.queued_at));
+    if (e.kind == NomadAllocEvent::Kind::kCompleted) {
+      JobProgress& j = jobs[e.job_id];
+      ++j.completed;
+      j.last = loop.now();
+    }
+  };
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    const TraceTask& t = tasks[i];
+    total_allocs += t.count;
+    if (t.cpu_mhz > cluster.cpu_mhz || t.memory_mb > cluster.memory_mb) {
+      never_placeable += t.count;  // larger than any node: reported, never submitted
+      continue;
+    }
+    std::string job_id = t.job + "#" + std::to_string(i);
+    NomadJobSpec job{job_id,
+                     t.duration ? (t.type == "system" ? "system" : "batch") : t.type,
+                     {{t.group, t.count, t.cpu_mhz, t.memory_mb, t.duration}}};
+    if (job.type == "batch") jobs[job_id] = {t.submit, t.count, 0, Time(0)};
+    loop.at(t.submit, [&nomad, job] { static_cast<void>(nomad.register_job(job)); });
+  }
+
+  // Cost and the "above max" invariant, sampled with the metrics.
+  double vm_seconds = 0;
+  std::int64_t max_limit = INT64_MAX;
+  for (const auto& c : compiled) max_limit = std::min(max_limit, c->policy().max);
+  std::function<void()> cost_sample = [&] {
+    vm_seconds += static_cast<double>(harvester.size()) * to_seconds(kSampleStep);
+    auto vms = harvester.list(group->namespace_,
+                              std::string(vm_labels::kNodeGroup) + "=" + group->node_group);
+    std::int64_t active = 0;
+    for (const auto& vm : *vms) active += vm.printable_status == "Terminating" ? 0 : 1;
+    if (active > max_limit)
+      violate("node group has " + std::to_string(active) + " VMs, above max " +
+              std::to_string(max_limit));
+    if (loop.now() + kSampleStep <= scenario.duration) loop.after(kSampleStep, cost_sample);
+  };
+
+  std::vector<std::unique_ptr<PolicyEvaluator>> evaluators;
+  auto sources = [&metrics](std::string_view name) -> MetricsSource* {
+    return name == "sim" || name == "nomad-apm" ? &metrics : nullptr;
+  };
+  std::int64_t evaluations = 0;
+  for (const auto& c : compiled) {
+    evaluators.push_back(std::make_unique<PolicyEvaluator>(
+        loop, c, target, sources, log, [&evaluations](const EvaluationRecord&) { ++evaluations; }));
+    evaluators.back()->start();
+  }
+  metrics.start(scenario.duration);
+  cost_sample();
+  loop.run_until(scenario.duration);
+  double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  // Report.
+  std::vector<double> demand, supply;
+  std::ostringstream csv;
+  csv << "time_s,demand_cpu_mhz,demand_memory_mb,allocated_cpu_mhz,allocated_memory_mb,"
+         "capacity_cpu_mhz,capacity_memory_mb,nodes,pending\n";
+  for (const auto& s : metrics.samples()) {
+    const auto& t = s.totals;
+    double cpu_demand = static_cast<double>(t.cpu_allocated + t.cpu_pending);
+    double mem_demand = static_cast<double>(t.memory_allocated + t.memory_pending);
+    demand.push_back(std::ceil(std::max(cpu_demand / static_cast<double>(cluster.cpu_mhz),
+                                        mem_demand / static_cast<double>(cluster.memory_mb))));
+    supply.push_back(static_cast<double>(t.nodes_ready));
+    csv << to_seconds(s.time) << ',' << cpu_demand << ',' << mem_demand << ',' << t.cpu_allocated
+        << ',' << t.memory_allocated << ',' << t.cpu_capacity << ',' << t.memory_capacity << ','
+        << t.nodes_ready << ',' << t.allocs_pending << '\n';
+  }
+  Elasticity e = elasticity(demand, supply, to_seconds(kSampleStep));
+  std::vector<double> out_latency, in_latency;
+  std::int64_t scale_out = 0, scale_in = 0;
+  for (const auto& a : target.actions()) {
+    if (a.direction == Direction::kUp) {
+      ++scale_out;
+      if (a.all_ready) out_latency.push_back(to_seconds(*a.all_ready - a.decided));
+    } else {
+      ++scale_in;
+      if (a.all_deleted) in_latency.push_back(to_seconds(*a.all_deleted - a.decided));
+    }
+  }
+  std::vector<double> makespans;
+  for (const auto& [id, j] : jobs) {
+    if (j.completed >= j.expected) makespans.push_back(to_seconds(j.last - j.submit));
+  }
+  auto final_totals = nomad.totals();
+  std::int64_t still_pending = final_totals.allocs_pending;
+  double events = static_cast<double>(loop.events_processed());
+
+  SimulationOutput out;
+  out.report = ordered_json{
+      {"scenario", scenario.name},
+      {"seed", scenario.seed},
+      {"simulated_seconds", to_seconds(scenario.duration)},
+      {"node_hours", vm_seconds / 3600.0},
+      {"pending_seconds",
+       {{"p50", percentile(pending_seconds, 50)},
+        {"p95", percentile(pending_seconds, 95)},
+        {"max", percentile(pending_seconds, 100)}}},
+      {"scale_out_latency_seconds", p50_p95(out_latency)},
+      {"scale_in_latency_seconds", p50_p95(in_latency)},
+      {"actions", {{"scale_out", scale_out}, {"scale_in", scale_in}}},
+      {"evaluations", evaluations},
+      {"allocations",
+       {{"total", total_allocs},
+        {"placed", total_allocs - never_placeable - still_pending},
+        {"never_placed", never_placeable + still_pending},
+        {"never_placeable", never_placeable},
+        {"running_at_end", final_totals.allocs_running}}},
+      {"jobs",
+       {{"count", jobs.size()},
+        {"completed", makespans.size()},
+        {"makespan_seconds", p50_p95(makespans)}}},
+      {"elasticity",
+       {{"sampling_step_seconds", to_seconds(kSampleStep)},
+        {"accuracy_under", e.accuracy_under},
+        {"accuracy_over", e.accuracy_over},
+        {"timeshare_under", e.timeshare_under},
+        {"timeshare_over", e.timeshare_over},
+        {"instability", e.instability}}},
+      {"invariant_violations", {{"count", violations}, {"first", examples}}},
+      {"final_nodes", final_totals.nodes_ready},
+      {"events", loop.events_processed()},
+      {"events_per_second", wall > 0 ? events / wall : 0.0},
+      {"wall_seconds", wall},
+  };
+  out.timeseries_csv = csv.str();
+  return out;
+}
+
+}  // namespace ha

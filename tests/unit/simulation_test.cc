@@ -1,0 +1,94 @@
+// End to end: the shipped default scenario through the simulator.
+#include "sim/simulation.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/policy/policy_parser.h"
+#include "sim/text_file.h"
+
+namespace ha {
+namespace {
+
+struct Loaded {
+  Scenario scenario;
+  std::vector<Policy> policies;
+  std::vector<TraceTask> tasks;
+};
+
+Loaded load(const std::string& file) {
+  Loaded l;
+  Diagnostics diags;
+  auto text = read_text_file(file);
+  EXPECT_TRUE(text.ok());
+  l.scenario = parse_scenario(*text, file, diags);
+  for (const auto& p : l.scenario.policies) {
+    auto policies = parse_policies(*read_text_file(p), p, diags);
+    l.policies.insert(l.policies.end(), policies.begin(), policies.end());
+  }
+  EXPECT_TRUE(diags.empty()) << diags.front().to_string();
+  auto tasks = read_allocs_csv(l.scenario.workload.at(0).path);
+  EXPECT_TRUE(tasks.ok());
+  l.tasks = *tasks;
+  return l;
+}
+
+nlohmann::ordered_json without_wall(nlohmann::ordered_json r) {
+  r.erase("wall_seconds");
+  r.erase("events_per_second");
+  return r;
+}
+
+TEST(Simulation, DefaultScenarioRunsAndKeepsItsPromises) {
+  Loaded l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
+  auto out = run_simulation(l.scenario, l.policies, l.tasks);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  const auto& r = out->report;
+  EXPECT_EQ(r["scenario"], "default");
+  EXPECT_EQ(r["simulated_seconds"], 172800.0);
+  EXPECT_EQ(r["invariant_violations"]["count"], 0);
+  EXPECT_GT(r["actions"]["scale_out"].get<int>(), 0);
+  EXPECT_GT(r["actions"]["scale_in"].get<int>(), 0);
+  EXPECT_EQ(r["allocations"]["total"], 2877);
+  // The policy keeps the group within [2, 40]; node-hours lie between those bounds.
+  double node_hours = r["node_hours"].get<double>();
+  EXPECT_GE(node_hours, 2 * 48.0);
+  EXPECT_LE(node_hours, 40 * 48.0);
+  EXPECT_GE(r["final_nodes"].get<int>(), 2);
+  EXPECT_NE(out->timeseries_csv.find("time_s,demand_cpu_mhz"), std::string::npos);
+  EXPECT_GT(r["scale_out_latency_seconds"]["p50"].get<double>(), 90.0);  // boot + join at least
+}
+
+TEST(Simulation, SameSeedSameReportOtherSeedOtherRun) {
+  Loaded l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
+  l.scenario.duration = std::chrono::hours(12);
+  auto a = run_simulation(l.scenario, l.policies, l.tasks);
+  auto b = run_simulation(l.scenario, l.policies, l.tasks);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(without_wall(a->report).dump(), without_wall(b->report).dump());
+  EXPECT_EQ(a->timeseries_csv, b->timeseries_csv);
+  l.scenario.seed = 99;  // other boot times
+  auto c = run_simulation(l.scenario, l.policies, l.tasks);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(without_wall(a->report).dump(), without_wall(c->report).dump());
+}
+
+TEST(Simulation, OversizedWorkIsReportedNotDropped) {
+  Loaded l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
+  l.scenario.duration = std::chrono::hours(1);
+  l.tasks.push_back({Time(0), "huge", "g", "batch", 3, 64000, 1024, std::chrono::seconds(60)});
+  auto out = run_simulation(l.scenario, l.policies, l.tasks);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->report["allocations"]["never_placeable"], 3);
+  EXPECT_GE(out->report["allocations"]["never_placed"].get<int>(), 3);
+}
+
+TEST(Simulation, UnsupportedPolicyTargetsFailBeforeRunning) {
+  Loaded l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
+  l.policies[0].target.name = "nomad-target";
+  auto out = run_simulation(l.scenario, l.policies, l.tasks);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.error().message.find("not supported by simulate yet"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ha
