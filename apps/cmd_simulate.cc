@@ -18,8 +18,9 @@ namespace {
 constexpr const char* kHelp =
     "Usage: harvester-autoscaler simulate SCENARIO [--out DIR] [--seed N]\n\n"
     "Replays SCENARIO's workload against its policies on the in-memory Nomad and Harvester\n"
-    "models, in simulated time, and writes DIR/report.json and DIR/timeseries.csv\n"
-    "(DIR defaults to out/<scenario name>/). Same scenario and seed, same report.\n\n";
+    "models, in simulated time, and writes DIR/report.json, DIR/timeseries.csv\n"
+    "and DIR/report.html (DIR defaults to out/<scenario name>/). Same scenario and seed,\n"
+    "same report.\n\n";
 
 bool write_file(const std::filesystem::path& path, const std::string& text, std::ostream& err) {
   std::ofstream f(path);
@@ -100,7 +101,8 @@ int run_simulate(const std::vector<std::string>& args, std::ostream& out, std::o
     return kExitInvalid;
   }
   if (!write_file(dir / "report.json", result->report.dump(2) + "\n", err) ||
-      !write_file(dir / "timeseries.csv", result->timeseries_csv, err)) {
+      !write_file(dir / "timeseries.csv", result->timeseries_csv, err) ||
+      !write_file(dir / "report.html", render_report_html(result->report, result->series), err)) {
     return kExitInvalid;
   }
   const auto& r = result->report;
@@ -117,8 +119,7 @@ int run_simulate(const std::vector<std::string>& args, std::ostream& out, std::o
       << "  allocations " << r["allocations"]["total"] << " (never placed "
       << r["allocations"]["never_placed"] << "), invariant violations "
       << r["invariant_violations"]["count"] << "\n"
-      << "  wrote " << (dir / "report.json").string() << " and "
-      << (dir / "timeseries.csv").string() << "\n";
+      << "  wrote " << (dir / "report.json").string() << ", timeseries.csv and report.html\n";
   return kExitOk;
 }
 

@@ -150,10 +150,12 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
 
   // Cost and the "above max" invariant, sampled with the metrics.
   double vm_seconds = 0;
+  std::vector<double> vm_counts;
   std::int64_t max_limit = INT64_MAX;
   for (const auto& c : compiled) max_limit = std::min(max_limit, c->policy().max);
   std::function<void()> cost_sample = [&] {
     vm_seconds += static_cast<double>(harvester.size()) * to_seconds(kSampleStep);
+    vm_counts.push_back(static_cast<double>(harvester.size()));
     auto vms = harvester.list(group->namespace_,
                               std::string(vm_labels::kNodeGroup) + "=" + group->node_group);
     std::int64_t active = 0;
@@ -182,6 +184,7 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
 
   // Report.
   std::vector<double> demand, supply;
+  SimulationOutput out;
   std::ostringstream csv;
   csv << "time_s,demand_cpu_mhz,demand_memory_mb,allocated_cpu_mhz,allocated_memory_mb,"
          "capacity_cpu_mhz,capacity_memory_mb,nodes,pending\n";
@@ -192,6 +195,10 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
     demand.push_back(std::ceil(std::max(cpu_demand / static_cast<double>(cluster.cpu_mhz),
                                         mem_demand / static_cast<double>(cluster.memory_mb))));
     supply.push_back(static_cast<double>(t.nodes_ready));
+    std::size_t i = demand.size() - 1;
+    out.series.push_back({to_seconds(s.time), demand.back(), supply.back(),
+                          i < vm_counts.size() ? vm_counts[i] : 0.0,
+                          static_cast<double>(t.allocs_pending)});
     csv << to_seconds(s.time) << ',' << cpu_demand << ',' << mem_demand << ',' << t.cpu_allocated
         << ',' << t.memory_allocated << ',' << t.cpu_capacity << ',' << t.memory_capacity << ','
         << t.nodes_ready << ',' << t.allocs_pending << '\n';
@@ -216,7 +223,6 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
   std::int64_t still_pending = final_totals.allocs_pending;
   double events = static_cast<double>(loop.events_processed());
 
-  SimulationOutput out;
   out.report = ordered_json{
       {"scenario", scenario.name},
       {"seed", scenario.seed},

@@ -9,6 +9,7 @@
 
 #include "engine/policy/policy.h"
 #include "engine/result.h"
+#include "sim/report_html.h"
 #include "sim/scenario.h"
 #include "sim/trace.h"
 
@@ -17,6 +18,7 @@ namespace ha {
 struct SimulationOutput {
   nlohmann::ordered_json report;
   std::string timeseries_csv;
+  std::vector<SeriesPoint> series;  // one point per sample, for report.html
 };
 
 // `traces` holds the tasks of every workload entry. In the simulator a node's size comes

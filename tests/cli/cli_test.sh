@@ -94,7 +94,7 @@ expect validate-none 2 'no files given' -- validate
 # simulate: the default scenario end to end, and bad scenarios.
 expect simulate-help 0 'SCENARIO' -- simulate --help
 expect simulate-default 0 'invariant violations 0' -- simulate "$src/scenarios/default.json" --out "$tmp/sim"
-[[ -s "$tmp/sim/report.json" && -s "$tmp/sim/timeseries.csv" ]] && passed=$((passed + 1)) || {
+[[ -s "$tmp/sim/report.json" && -s "$tmp/sim/timeseries.csv" && -s "$tmp/sim/report.html" ]] && passed=$((passed + 1)) || {
   failed=$((failed + 1))
   echo "FAIL simulate-files: report.json or timeseries.csv missing"
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/policy/policy_parser.h"
+#include "sim/report_html.h"
 #include "sim/text_file.h"
 
 namespace ha {
@@ -88,6 +89,47 @@ TEST(Simulation, UnsupportedPolicyTargetsFailBeforeRunning) {
   auto out = run_simulation(l.scenario, l.policies, l.tasks);
   ASSERT_FALSE(out.ok());
   EXPECT_NE(out.error().message.find("not supported by simulate yet"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ha
+
+namespace ha {
+namespace {
+
+TEST(ReportHtml, SelfContainedPageWithChartsAndEscapedText) {
+  nlohmann::ordered_json report = {{"scenario", "a<b>&\"c\""},
+                                   {"seed", 3},
+                                   {"simulated_seconds", 7200.0},
+                                   {"node_hours", 4.5},
+                                   {"pending_seconds", {{"p50", 1.0}, {"p95", 2.0}, {"max", 3.0}}},
+                                   {"scale_out_latency_seconds", {{"p50", 100.0}, {"p95", 120.0}}},
+                                   {"scale_in_latency_seconds", {{"p50", 5.0}, {"p95", 6.0}}},
+                                   {"actions", {{"scale_out", 2}, {"scale_in", 1}}},
+                                   {"allocations", {{"total", 10}, {"never_placed", 0}}},
+                                   {"elasticity",
+                                    {{"accuracy_under", 1.0},
+                                     {"accuracy_over", 2.0},
+                                     {"timeshare_under", 3.0},
+                                     {"timeshare_over", 4.0},
+                                     {"instability", 5.0}}},
+                                   {"invariant_violations", {{"count", 0}}},
+                                   {"events", 100},
+                                   {"wall_seconds", 0.01}};
+  std::vector<SeriesPoint> series;
+  for (int i = 0; i < 3000; ++i) series.push_back({i * 10.0, 2, 3, 3, i % 7 == 0 ? 5.0 : 0});
+  std::string html = render_report_html(report, series);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("Scenario a&lt;b&gt;&amp;&quot;c&quot;"), std::string::npos);
+  std::size_t charts = 0, lines = 0;
+  for (auto p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1)) ++charts;
+  for (auto p = html.find("<polyline"); p != std::string::npos; p = html.find("<polyline", p + 1))
+    ++lines;
+  EXPECT_EQ(charts, 3u);
+  EXPECT_EQ(lines, 4u);  // demand, ready nodes, VMs, pending
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("http"), std::string::npos);  // nothing fetched from elsewhere
+  EXPECT_LT(html.size(), 400000u);                  // long runs are thinned out
 }
 
 }  // namespace

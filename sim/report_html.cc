@@ -1,0 +1,144 @@
+#include "sim/report_html.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <sstream>
+
+namespace ha {
+namespace {
+
+constexpr double kWidth = 920, kHeight = 236, kLeft = 50, kBottom = 24, kTop = 26;
+constexpr std::size_t kMaxPoints = 1500;
+
+std::string escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, std::abs(v) >= 100 || v == std::floor(v) ? "%.0f" : "%.2f", v);
+  return buf;
+}
+
+struct Line {
+  std::string label;
+  std::string color;
+  std::function<double(const SeriesPoint&)> value;
+};
+
+// One chart: lines over time, y from 0 to the largest value, hours on x.
+std::string chart(const std::string& title, const std::vector<SeriesPoint>& series,
+                  const std::vector<Line>& lines) {
+  std::ostringstream svg;
+  double t_max = series.empty() ? 1 : std::max(series.back().time_s, 1.0);
+  double y_max = 1;
+  for (const auto& p : series) {
+    for (const auto& l : lines) y_max = std::max(y_max, l.value(p));
+  }
+  double plot_w = kWidth - kLeft - 10, plot_h = kHeight - kBottom - kTop;
+  auto x = [&](double t) { return kLeft + t / t_max * plot_w; };
+  auto y = [&](double v) { return kTop + plot_h - v / y_max * plot_h; };
+  std::size_t stride = std::max<std::size_t>(1, series.size() / kMaxPoints);
+  svg << "<h2>" << escape(title) << "</h2>\n<svg width=\"" << kWidth << "\" height=\"" << kHeight
+      << "\" viewBox=\"0 0 " << kWidth << ' ' << kHeight << "\" role=\"img\">\n"
+      << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << plot_w << "\" height=\""
+      << plot_h << "\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n";
+  for (int i = 0; i <= 4; ++i) {
+    double v = y_max * i / 4;
+    svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << y(v) + 4
+        << "\" font-size=\"11\" text-anchor=\"end\">" << fmt(v) << "</text>\n";
+    double t = t_max * i / 4;
+    svg << "<text x=\"" << x(t) << "\" y=\"" << kHeight - 6
+        << "\" font-size=\"11\" text-anchor=\"middle\">" << fmt(t / 3600) << " h</text>\n";
+  }
+  for (std::size_t li = 0; li < lines.size(); ++li) {
+    const Line& l = lines[li];
+    svg << "<polyline fill=\"none\" stroke=\"" << l.color << "\" stroke-width=\"1.5\" points=\"";
+    for (std::size_t i = 0; i < series.size(); i += stride) {
+      svg << fmt(x(series[i].time_s)) << ',' << fmt(y(l.value(series[i]))) << ' ';
+    }
+    svg << "\"/>\n<text x=\"" << kLeft + 160 * static_cast<double>(li) << "\" y=\"" << kTop - 8
+        << "\" font-size=\"12\" fill=\"" << l.color << "\">&#9632; " << escape(l.label)
+        << "</text>\n";
+  }
+  svg << "</svg>\n";
+  return svg.str();
+}
+
+void row(std::ostringstream& html, const std::string& name, const std::string& value) {
+  html << "<tr><th>" << escape(name) << "</th><td>" << escape(value) << "</td></tr>\n";
+}
+
+std::string num(const nlohmann::ordered_json& j) {
+  return j.is_number_float() ? fmt(j.get<double>()) : j.dump();
+}
+
+}  // namespace
+
+std::string render_report_html(const nlohmann::ordered_json& r,
+                               const std::vector<SeriesPoint>& series) {
+  std::ostringstream html;
+  std::string name = r["scenario"].get<std::string>();
+  html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>"
+       << escape(name) << " - harvester-autoscaler simulation</title>\n<style>"
+       << "body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse}"
+       << "th,td{padding:3px 12px;border-bottom:1px solid #eee;text-align:left}"
+       << "th{font-weight:600;color:#555}h2{font-size:16px;margin:20px 0 6px}"
+       << "</style></head><body>\n<h1>Scenario " << escape(name) << "</h1>\n<table>\n";
+  row(html, "seed", num(r["seed"]));
+  row(html, "simulated", fmt(r["simulated_seconds"].get<double>() / 3600) + " h");
+  row(html, "node-hours (cost)", num(r["node_hours"]));
+  const auto& p = r["pending_seconds"];
+  row(html, "pending seconds p50 / p95 / max",
+      num(p["p50"]) + " / " + num(p["p95"]) + " / " + num(p["max"]));
+  row(html, "scale-out latency p50 / p95 (s)",
+      num(r["scale_out_latency_seconds"]["p50"]) + " / " +
+          num(r["scale_out_latency_seconds"]["p95"]));
+  row(html, "scale-in latency p50 / p95 (s)",
+      num(r["scale_in_latency_seconds"]["p50"]) + " / " +
+          num(r["scale_in_latency_seconds"]["p95"]));
+  row(html, "actions out / in",
+      num(r["actions"]["scale_out"]) + " / " + num(r["actions"]["scale_in"]));
+  row(html, "allocations total / never placed",
+      num(r["allocations"]["total"]) + " / " + num(r["allocations"]["never_placed"]));
+  const auto& e = r["elasticity"];
+  row(html, "elasticity θU / θO / τU / τO / υ (%)",
+      num(e["accuracy_under"]) + " / " + num(e["accuracy_over"]) + " / " +
+          num(e["timeshare_under"]) + " / " + num(e["timeshare_over"]) + " / " +
+          num(e["instability"]));
+  row(html, "invariant violations", num(r["invariant_violations"]["count"]));
+  row(html, "events / wall seconds", num(r["events"]) + " / " + num(r["wall_seconds"]));
+  html << "</table>\n";
+  html << chart("Demand vs supply (nodes)", series,
+                {{"demand", "#d62728", [](const SeriesPoint& s) { return s.demand_nodes; }},
+                 {"ready nodes", "#1f77b4", [](const SeriesPoint& s) { return s.supply_nodes; }}});
+  html << chart("VMs (cost)", series,
+                {{"VMs", "#2ca02c", [](const SeriesPoint& s) { return s.vms; }}});
+  html << chart("Pending allocations", series,
+                {{"pending", "#ff7f0e", [](const SeriesPoint& s) { return s.pending; }}});
+  html << "</body></html>\n";
+  return html.str();
+}
+
+}  // namespace ha
