@@ -6,7 +6,9 @@
 
 #include "apps/cli.h"
 #include "apps/options.h"
+#include "engine/policy/hcl_json.h"
 #include "engine/policy/policy_parser.h"
+#include "sim/overrides.h"
 #include "sim/scenario.h"
 #include "sim/simulation.h"
 #include "sim/text_file.h"
@@ -16,11 +18,12 @@ namespace ha::cli {
 namespace {
 
 constexpr const char* kHelp =
-    "Usage: harvester-autoscaler simulate SCENARIO [--out DIR] [--seed N]\n\n"
+    "Usage: harvester-autoscaler simulate SCENARIO [--out DIR] [--seed N] [--set KEY=VALUE]...\n\n"
     "Replays SCENARIO's workload against its policies on the in-memory Nomad and Harvester\n"
     "models, in simulated time, and writes DIR/report.json, DIR/timeseries.csv\n"
     "and DIR/report.html (DIR defaults to out/<scenario name>/). Same scenario and seed,\n"
-    "same report.\n\n";
+    "same report. --set changes one key without editing files, e.g.\n"
+    "--set policy.hashistack-cluster.min=4 --set cluster.max_vms=20\n\n";
 
 bool write_file(const std::filesystem::path& path, const std::string& text, std::ostream& err) {
   std::ofstream f(path);
@@ -39,6 +42,8 @@ int run_simulate(const std::vector<std::string>& args, std::ostream& out, std::o
   options.add_options()("help,h", "this text")                                             //
       ("out", po::value<std::string>(), "output directory (default out/<scenario name>)")  //
       ("seed", po::value<std::uint64_t>(), "override the scenario's seed")                 //
+      ("set", po::value<std::vector<std::string>>(),
+       "override a key: policy.NAME.min=3, cluster.max_vms=20, ... (repeatable)")  //
       ("scenario", po::value<std::string>(), "scenario file");
   po::positional_options_description positional;
   positional.add("scenario", 1);
@@ -54,8 +59,32 @@ int run_simulate(const std::vector<std::string>& args, std::ostream& out, std::o
     err << text.error().message << "\n";
     return kExitInvalid;
   }
+  std::vector<Override> overrides;
+  if (vm.count("set")) {
+    for (const std::string& kv : vm["set"].as<std::vector<std::string>>()) {
+      auto o = parse_override(kv);
+      if (!o) throw UsageError{o.error().message};
+      overrides.push_back(*o);
+    }
+  }
+  // Overrides edit the documents before parsing, so they are checked like the files.
+  auto with_overrides = [&](const std::string& text, const std::string& path, bool is_policy,
+                            Diagnostics& diags) -> std::optional<std::string> {
+    if (overrides.empty()) return text;
+    auto doc = hcl_json::parse_document(text, path, diags);
+    if (!doc) return std::nullopt;
+    auto applied = is_policy ? apply_policy_overrides(*doc, overrides)
+                             : apply_scenario_overrides(*doc, overrides);
+    if (!applied) {
+      diags.push_back({path, "", applied.error().message});
+      return std::nullopt;
+    }
+    return doc->dump();
+  };
   Diagnostics diags;
-  Scenario scenario = parse_scenario(*text, file, diags);
+  auto scenario_text = with_overrides(*text, file, false, diags);
+  if (!scenario_text) return report(diags, err);
+  Scenario scenario = parse_scenario(*scenario_text, file, diags);
   if (!diags.empty()) return report(diags, err);
   if (vm.count("seed")) scenario.seed = vm["seed"].as<std::uint64_t>();
 
@@ -66,11 +95,14 @@ int run_simulate(const std::vector<std::string>& args, std::ostream& out, std::o
       err << policy_text.error().message << "\n";
       return kExitInvalid;
     }
-    auto parsed = parse_policies(*policy_text, path, diags);
+    auto edited = with_overrides(*policy_text, path, true, diags);
+    if (!edited) return report(diags, err);
+    auto parsed = parse_policies(*edited, path, diags);
     policies.insert(policies.end(), parsed.begin(), parsed.end());
   }
   check_unique_ids(policies, diags);
   if (!diags.empty()) return report(diags, err);
+  if (auto used = check_all_used(overrides); !used) throw UsageError{used.error().message};
 
   std::vector<TraceTask> tasks;
   for (const WorkloadSpec& w : scenario.workload) {

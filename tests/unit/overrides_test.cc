@@ -1,0 +1,56 @@
+#include "sim/overrides.h"
+
+#include <gtest/gtest.h>
+
+namespace ha {
+namespace {
+
+using nlohmann::json;
+
+std::vector<Override> overrides(std::initializer_list<const char*> items) {
+  std::vector<Override> out;
+  for (const char* i : items) out.push_back(*parse_override(i));
+  return out;
+}
+
+TEST(Overrides, EditScenarioAndPolicyDocuments) {
+  json scenario =
+      json::parse(R"({"duration": "7d", "cluster": {"max_vms": 10, "node": {"cpu_mhz": 1}}})");
+  json policy = json::parse(R"({"scaling": {"web": {"min": 1, "max": 5, "policy": {
+      "cooldown": "5m",
+      "check": {"cpu": {"strategy": {"target-value": {"target": 70}}}},
+      "target": {"harvester": {"node_group_name": "web"}}}}}})");
+  auto o =
+      overrides({"duration=1d", "cluster.max_vms=20", "cluster.node.cpu_mhz=4000",
+                 "policy.web.min=3", "policy.web.cooldown=1m",
+                 "policy.web.check.cpu.strategy.target=55.5", "policy.web.target.dry-run=true"});
+  ASSERT_TRUE(apply_scenario_overrides(scenario, o).ok());
+  ASSERT_TRUE(apply_policy_overrides(policy, o).ok());
+  ASSERT_TRUE(check_all_used(o).ok());
+  EXPECT_EQ(scenario["duration"], "1d");
+  EXPECT_EQ(scenario["cluster"]["max_vms"], 20);
+  EXPECT_EQ(scenario["cluster"]["node"]["cpu_mhz"], 4000);
+  const json& web = policy["scaling"]["web"];
+  EXPECT_EQ(web["min"], 3);
+  EXPECT_EQ(web["policy"]["cooldown"], "1m");
+  EXPECT_EQ(web["policy"]["check"]["cpu"]["strategy"]["target-value"]["target"], 55.5);
+  EXPECT_EQ(web["policy"]["target"]["harvester"]["dry-run"], true);
+}
+
+TEST(Overrides, MistakesAreNamed) {
+  EXPECT_FALSE(parse_override("novalue").ok());
+  EXPECT_FALSE(parse_override("=3").ok());
+  json policy = json::parse(R"({"scaling": {"web": {"max": 5, "policy": {"check": {}}}}})");
+  auto unknown_check = overrides({"policy.web.check.nope.strategy.target=1"});
+  auto r = apply_policy_overrides(policy, unknown_check);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("no \"nope\""), std::string::npos);
+  auto other_policy = overrides({"policy.api.min=1"});
+  ASSERT_TRUE(apply_policy_overrides(policy, other_policy).ok());
+  auto unused = check_all_used(other_policy);
+  ASSERT_FALSE(unused.ok());
+  EXPECT_NE(unused.error().message.find("--set policy.api.min"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ha
