@@ -26,6 +26,25 @@ bool NomadModel::schedulable(const Node& n) const {
 
 void NomadModel::refresh_schedulable(std::uint32_t index) {
   Node& n = nodes_[index];
+  Totals& cls = capacity_by_class_[n.info.node_class];
+  if (n.counted) {
+    --cls.nodes_ready;
+    cls.cpu_capacity -= n.info.cpu_mhz;
+    cls.memory_capacity -= n.info.memory_mb;
+    cls.cpu_allocated -= n.counted_cpu_used;
+    cls.memory_allocated -= n.counted_memory_used;
+    n.counted = false;
+  }
+  if (schedulable(n)) {
+    ++cls.nodes_ready;
+    cls.cpu_capacity += n.info.cpu_mhz;
+    cls.memory_capacity += n.info.memory_mb;
+    cls.cpu_allocated += n.cpu_used;
+    cls.memory_allocated += n.memory_used;
+    n.counted = true;
+    n.counted_cpu_used = n.cpu_used;
+    n.counted_memory_used = n.memory_used;
+  }
   if (n.indexed_free_cpu) by_free_cpu_.erase({*n.indexed_free_cpu, index});
   n.indexed_free_cpu.reset();
   if (schedulable(n)) {
@@ -204,6 +223,19 @@ Result<Unit> NomadModel::scale_job(const std::string& job_id, const std::string&
 }
 
 NomadModel::Totals NomadModel::totals(const std::string& node_class) const {
+  Totals t = work_;
+  for (const auto& [cls, c] : capacity_by_class_) {
+    if (!node_class.empty() && cls != node_class) continue;
+    t.nodes_ready += c.nodes_ready;
+    t.cpu_capacity += c.cpu_capacity;
+    t.memory_capacity += c.memory_capacity;
+    t.cpu_allocated += c.cpu_allocated;
+    t.memory_allocated += c.memory_allocated;
+  }
+  return t;
+}
+
+NomadModel::Totals NomadModel::totals_by_scan(const std::string& node_class) const {
   Totals t;
   for (const Node& n : nodes_) {
     if (!schedulable(n) || (!node_class.empty() && n.info.node_class != node_class)) continue;

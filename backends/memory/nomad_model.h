@@ -98,8 +98,12 @@ class NomadModel {
     std::int64_t allocs_pending = 0;
     std::int64_t cpu_pending = 0, memory_pending = 0;
   };
-  // Totals over nodes of `node_class` (empty: all nodes).
+  // Totals over nodes of `node_class` (empty: all nodes); work totals cover every node.
+  // Kept as running counts: O(node classes), whatever the number of allocations.
   Totals totals(const std::string& node_class = "") const;
+  // The same figures recounted by scanning every node and allocation (O(N)); tests use it
+  // to check the running counts.
+  Totals totals_by_scan(const std::string& node_class = "") const;
   std::uint64_t index() const { return index_; }
 
   std::function<void(const NomadAllocEvent&)> on_alloc_event;
@@ -114,6 +118,7 @@ class NomadModel {
     Time queued_at{0};
     std::optional<EventLoop::TimerId> finish_timer;
     bool live = false;
+    bool queued = false;  // waiting in pending_ (counted in work_)
   };
   struct Group {
     NomadTaskGroupSpec spec;
@@ -136,6 +141,9 @@ class NomadModel {
     std::string last_drain_status;  // "", draining, complete, canceled
     bool purged = false;
     std::optional<std::int64_t> indexed_free_cpu;  // its key in by_free_cpu_, if schedulable
+    // What this node adds to capacity_by_class_ while schedulable.
+    bool counted = false;
+    std::int64_t counted_cpu_used = 0, counted_memory_used = 0;
   };
 
   Node* find(const std::string& node_id);
@@ -147,6 +155,7 @@ class NomadModel {
 
   std::uint32_t new_alloc(std::uint32_t job, std::uint32_t group, Time queued_at);
   void enqueue(std::uint32_t alloc);
+  void count_pending(const Alloc& a, int sign);
   bool try_place(std::uint32_t alloc);
   void place_on(std::uint32_t alloc, std::uint32_t node);
   void place_system_allocs(std::uint32_t node);
@@ -176,6 +185,9 @@ class NomadModel {
   bool pending_pass_scheduled_ = false;
   // Schedulable nodes ordered by free cpu: best fit is the first with enough room.
   std::set<std::pair<std::int64_t, std::uint32_t>> by_free_cpu_;
+  // Running totals behind totals(): the node side per class, the work side overall.
+  std::map<std::string, Totals> capacity_by_class_;
+  Totals work_;
 };
 
 }  // namespace ha

@@ -33,8 +33,17 @@ void NomadModel::emit(NomadAllocEvent::Kind kind, const Alloc& a) {
                   a.queued_at});
 }
 
+void NomadModel::count_pending(const Alloc& a, int sign) {
+  const NomadTaskGroupSpec& g = jobs_[a.job].groups[a.group].spec;
+  work_.allocs_pending += sign;
+  work_.cpu_pending += sign * g.cpu_mhz;
+  work_.memory_pending += sign * g.memory_mb;
+}
+
 void NomadModel::enqueue(std::uint32_t alloc) {
   pending_.push_back(alloc);
+  allocs_[alloc].queued = true;
+  count_pending(allocs_[alloc], +1);
   emit(NomadAllocEvent::Kind::kQueued, allocs_[alloc]);
   schedule_pending();
 }
@@ -84,6 +93,9 @@ void NomadModel::place_on(std::uint32_t alloc, std::uint32_t node) {
   Alloc& a = allocs_[alloc];
   const NomadTaskGroupSpec& g = jobs_[a.job].groups[a.group].spec;
   Node& n = nodes_[node];
+  if (a.queued) count_pending(a, -1);
+  a.queued = false;
+  ++work_.allocs_running;
   a.state = AllocState::kRunning;
   a.node = static_cast<std::int32_t>(node);
   n.cpu_used += g.cpu_mhz;
@@ -127,6 +139,7 @@ std::int32_t NomadModel::end_alloc(std::uint32_t alloc, NomadAllocEvent::Kind wh
   if (a.finish_timer) loop_.cancel(*a.finish_timer);
   a.finish_timer.reset();
   if (a.state == AllocState::kRunning) {
+    --work_.allocs_running;
     Node& n = nodes_[static_cast<std::size_t>(on)];
     const NomadTaskGroupSpec& g = jobs_[a.job].groups[a.group].spec;
     n.cpu_used -= g.cpu_mhz;
@@ -135,6 +148,8 @@ std::int32_t NomadModel::end_alloc(std::uint32_t alloc, NomadAllocEvent::Kind wh
     refresh_schedulable(static_cast<std::uint32_t>(on));
   } else {
     pending_.erase(std::find(pending_.begin(), pending_.end(), alloc));
+    count_pending(a, -1);
+    a.queued = false;
   }
   emit(why, a);
   auto& group_allocs = jobs_[a.job].groups[a.group].allocs;

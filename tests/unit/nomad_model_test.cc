@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "sim/simulated_loop.h"
 
 namespace ha {
@@ -233,6 +235,84 @@ TEST_F(NomadModelTest, ListFiltersByClassAndIndexesGrow) {
   EXPECT_EQ(model.node(nodes[1].id)->meta.at("unique.hostname"), "gpu-1");
   EXPECT_EQ(nodes[0].id.size(), 36u);
   EXPECT_NE(nodes[0].id, nodes[1].id);
+}
+
+}  // namespace
+}  // namespace ha
+
+namespace ha {
+namespace {
+
+// Built with += rather than operator+ (GCC 12 warns falsely on "x" + std::to_string(i)).
+std::string numbered(const char* prefix, std::uint64_t i) {
+  std::string s = prefix;
+  s += std::to_string(i);
+  return s;
+}
+
+void expect_same(const NomadModel::Totals& a, const NomadModel::Totals& b, int step) {
+  EXPECT_EQ(a.nodes_ready, b.nodes_ready) << step;
+  EXPECT_EQ(a.cpu_capacity, b.cpu_capacity) << step;
+  EXPECT_EQ(a.memory_capacity, b.memory_capacity) << step;
+  EXPECT_EQ(a.cpu_allocated, b.cpu_allocated) << step;
+  EXPECT_EQ(a.memory_allocated, b.memory_allocated) << step;
+  EXPECT_EQ(a.allocs_running, b.allocs_running) << step;
+  EXPECT_EQ(a.allocs_pending, b.allocs_pending) << step;
+  EXPECT_EQ(a.cpu_pending, b.cpu_pending) << step;
+  EXPECT_EQ(a.memory_pending, b.memory_pending) << step;
+}
+
+TEST_F(NomadModelTest, RunningTotalsMatchARecount) {
+  std::mt19937_64 rng(42);
+  std::vector<std::string> nodes;
+  ASSERT_TRUE(model.register_job({"sys", "system", {{"agent", 1, 100, 64, std::nullopt}}}).ok());
+  for (int step = 0; step < 400; ++step) {
+    auto pick = [&] { return nodes[rng() % nodes.size()]; };
+    switch (nodes.empty() ? 0 : rng() % 8) {
+      case 0:
+        nodes.push_back(model.register_node({numbered("n", static_cast<std::uint64_t>(step)),
+                                             step % 3 ? "a" : "b",
+                                             "dc1",
+                                             "default",
+                                             4000,
+                                             8192,
+                                             {}}));
+        break;
+      case 1:
+        static_cast<void>(model.register_job({numbered("j", static_cast<std::uint64_t>(step)),
+                                              rng() % 2 ? "service" : "batch",
+                                              {{"g", static_cast<std::int64_t>(rng() % 5),
+                                                500 + static_cast<std::int64_t>(rng() % 2000), 256,
+                                                std::chrono::seconds(30 + rng() % 300)}}}));
+        break;
+      case 2:
+        static_cast<void>(model.drain_node(
+            pick(), NomadDrainSpec{std::chrono::seconds(rng() % 120), rng() % 2 == 0}, false));
+        break;
+      case 3:
+        static_cast<void>(model.drain_node(pick(), std::nullopt, true));
+        break;
+      case 4:
+        static_cast<void>(model.set_eligibility(pick(), rng() % 2 == 0));
+        break;
+      case 5:
+        static_cast<void>(model.set_node_down(pick()));
+        break;
+      case 6:
+        static_cast<void>(
+            model.scale_job(numbered("j", rng() % static_cast<std::uint64_t>(step + 1)), "g",
+                            static_cast<std::int64_t>(rng() % 6)));
+        break;
+      default:
+        static_cast<void>(model.purge_node(pick()));
+        break;
+    }
+    loop.run_until(loop.now() + std::chrono::seconds(rng() % 60));
+    expect_same(model.totals(), model.totals_by_scan(), step);
+    expect_same(model.totals("a"), model.totals_by_scan("a"), step);
+    if (HasFailure()) return;
+  }
+  EXPECT_GT(model.totals().allocs_running, 0);
 }
 
 }  // namespace
