@@ -105,18 +105,34 @@ int run_simulate(const std::vector<std::string>& args, std::ostream& out, std::o
   if (auto used = check_all_used(overrides); !used) throw UsageError{used.error().message};
 
   std::vector<TraceTask> tasks;
+  std::int64_t skipped_cancelled = 0, skipped_unusable = 0;
   for (const WorkloadSpec& w : scenario.workload) {
-    if (w.format != "allocs-csv") {
+    if (w.format == "allocs-csv") {
+      auto read = read_allocs_csv(w.path);
+      if (!read) {
+        err << read.error().message << "\n";
+        return kExitInvalid;
+      }
+      tasks.insert(tasks.end(), read->begin(), read->end());
+    } else if (w.format == "swf") {
+      auto read = read_swf(w.path, w.options["cpu_mhz_per_proc"].get<std::int64_t>(),
+                           w.options["memory_mb_default"].get<std::int64_t>());
+      if (!read) {
+        err << read.error().message << "\n";
+        return kExitInvalid;
+      }
+      tasks.insert(tasks.end(), read->tasks.begin(), read->tasks.end());
+      skipped_cancelled += read->cancelled;
+      skipped_unusable += read->unusable;
+    } else {
       err << file << ": " << w.pointer << "/format: format \"" << w.format
-          << "\" is not supported by simulate yet (allocs-csv is)\n";
+          << "\" is not supported by simulate yet (allocs-csv and swf are)\n";
       return kExitInvalid;
     }
-    auto read = read_allocs_csv(w.path);
-    if (!read) {
-      err << read.error().message << "\n";
-      return kExitInvalid;
-    }
-    tasks.insert(tasks.end(), read->begin(), read->end());
+  }
+  if (skipped_cancelled + skipped_unusable > 0) {
+    out << "skipped " << skipped_cancelled << " cancelled and " << skipped_unusable
+        << " unusable (no processors or no time) SWF jobs\n";
   }
 
   auto result = run_simulation(scenario, policies, tasks);

@@ -215,6 +215,10 @@ class ScenarioReader {
       return;
     }
     r_.reject_unknown_keys(w, at, known->second);
+    if (spec.format == "swf") {
+      count(w, at, "cpu_mhz_per_proc", true, 1);
+      count(w, at, "memory_mb_default", true, 1);
+    }
     s.workload.push_back(std::move(spec));
   }
 

@@ -135,6 +135,7 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
   };
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     const TraceTask& t = tasks[i];
+    if (t.submit > scenario.duration) continue;  // outside the simulated period
     total_allocs += t.count;
     if (t.cpu_mhz > cluster.cpu_mhz || t.memory_mb > cluster.memory_mb) {
       never_placeable += t.count;  // larger than any node: reported, never submitted

@@ -28,4 +28,18 @@ struct TraceTask {
 // Errors name FILE:LINE and the column.
 Result<std::vector<TraceTask>> read_allocs_csv(const std::string& path);
 
+// swf: the Standard Workload Format of the Parallel Workloads Archive (`;` comments, 18
+// columns). Each job becomes a batch task group of one allocation per processor (allocated
+// processors, else requested), each `cpu_mhz_per_proc` MHz and the requested memory per
+// processor (SWF gives KB; -1 means `memory_mb_default`), running for the job's run time
+// (else its requested time). Cancelled jobs (status 5) are skipped and counted; so are jobs
+// with no processors or no time.
+struct SwfTrace {
+  std::vector<TraceTask> tasks;
+  std::int64_t cancelled = 0;
+  std::int64_t unusable = 0;
+};
+Result<SwfTrace> read_swf(const std::string& path, std::int64_t cpu_mhz_per_proc,
+                          std::int64_t memory_mb_default);
+
 }  // namespace ha

@@ -106,7 +106,8 @@ mkdir -p "$tmp/swf"
 printf '; header\n' >"$tmp/swf/t.swf"
 cp "$policy" "$tmp/swf/p.json"
 printf '{"name":"s","duration":"1h","cluster":{"initial_nodes":1,"node":{"cpu_mhz":8000,"memory_mb":16384},"node_class":"hashistack","max_vms":5},"workload":[{"format":"swf","path":"t.swf"}],"policies":["p.json"]}' >"$tmp/swf/s.json"
-expect simulate-unsupported-format 1 '/workload/0/format: format "swf" is not supported by simulate yet' -- simulate "$tmp/swf/s.json"
+expect simulate-swf-keys 1 's.json: /workload/0: missing required key "cpu_mhz_per_proc"' -- simulate "$tmp/swf/s.json"
+expect simulate-nasa 0 'invariant violations 0' -- simulate "$src/scenarios/nasa-ipsc.json" --out "$tmp/nasa" --set duration=1d
 expect simulate-no-file 2 'no scenario file given' -- simulate
 expect simulate-set 0 '24 simulated hours' -- simulate "$src/scenarios/default.json" --out "$tmp/set" --set duration=1d --set policy.hashistack-cluster.min=4
 expect simulate-set-unmatched 2 '--set policy.nope.min: no policy or scenario key matches it' -- simulate "$src/scenarios/default.json" --out "$tmp/set" --set policy.nope.min=1

@@ -161,3 +161,50 @@ TEST_F(ScenarioTest, AllocsCsvErrorsNameFileAndLine) {
 
 }  // namespace
 }  // namespace ha
+
+namespace ha {
+namespace {
+
+TEST(SwfTrace, ReadsTheNasaIpscTrace) {
+  std::string path =
+      std::string(HA_SOURCE_DIR) + "/../shared/reference/traces/NASA-iPSC-1993-3.1-cln.swf.gz";
+  auto trace = read_swf(path, 1000, 1024);
+  ASSERT_TRUE(trace.ok()) << trace.error().message;
+  // 18,239 jobs in the archive; those without a run time or processors cannot be replayed.
+  EXPECT_EQ(static_cast<std::int64_t>(trace->tasks.size()) + trace->unusable + trace->cancelled,
+            18239);
+  EXPECT_EQ(trace->cancelled, 0);
+  const TraceTask& first = trace->tasks.front();
+  EXPECT_EQ(first.job, "swf-1");
+  EXPECT_EQ(first.count, 128);
+  EXPECT_EQ(first.cpu_mhz, 1000);
+  EXPECT_EQ(first.memory_mb, 1024);  // no memory in this log: the default
+  EXPECT_EQ(first.duration, Duration(std::chrono::seconds(1451)));
+  EXPECT_EQ(trace->tasks[1].submit, Time(std::chrono::seconds(1460)));
+}
+
+TEST(SwfTrace, CancelledSkippedMalformedNamed) {
+  auto dir = std::filesystem::temp_directory_path() / "ha-swf-test";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "ok.swf") << "; comment\n"
+                                     "1 0 -1 100 4 -1 -1 4 200 2048 1 1 1 -1 -1 -1 -1 -1\n"
+                                     "2 10 -1 100 4 -1 -1 4 200 -1 5 1 1 -1 -1 -1 -1 -1\n"
+                                     "3 20 -1 -1 -1 -1 -1 2 300 -1 0 1 1 -1 -1 -1 -1 -1\n";
+    std::ofstream(dir / "bad.swf") << "; comment\n1 0 -1 100 4\n";
+  }
+  auto ok = read_swf((dir / "ok.swf").string(), 500, 256);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->cancelled, 1);
+  ASSERT_EQ(ok->tasks.size(), 2u);
+  EXPECT_EQ(ok->tasks[0].memory_mb, 2);                                   // 2048 KB per processor
+  EXPECT_EQ(ok->tasks[1].count, 2);                                       // requested processors
+  EXPECT_EQ(ok->tasks[1].duration, Duration(std::chrono::seconds(300)));  // requested time
+  auto bad = read_swf((dir / "bad.swf").string(), 500, 256);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("bad.swf:2: expected 18 columns, found 5"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ha
