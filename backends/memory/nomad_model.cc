@@ -176,6 +176,7 @@ Result<Unit> NomadModel::register_job(const NomadJobSpec& spec) {
   for (const NomadTaskGroupSpec& g : spec.groups) jobs_[job].groups.push_back(Group{g, {}});
   ++index_;
   if (spec.type == "system") {
+    system_jobs_.push_back(job);
     for (std::uint32_t n = 0; n < nodes_.size(); ++n) place_system_allocs(n);
     return Unit{};
   }

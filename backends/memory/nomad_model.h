@@ -178,6 +178,7 @@ class NomadModel {
   std::vector<Node> nodes_;
   std::unordered_map<std::string, std::uint32_t> node_by_id_;
   std::vector<Job> jobs_;
+  std::vector<std::uint32_t> system_jobs_;  // indices into jobs_, for node joins
   std::unordered_map<std::string, std::uint32_t> job_by_id_;
   std::vector<Alloc> allocs_;
   std::vector<std::uint32_t> free_allocs_;

@@ -115,8 +115,7 @@ void NomadModel::place_on(std::uint32_t alloc, std::uint32_t node) {
 
 void NomadModel::place_system_allocs(std::uint32_t node) {
   if (!schedulable(nodes_[node])) return;
-  for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
-    if (jobs_[j].type != "system") continue;
+  for (std::uint32_t j : system_jobs_) {
     for (std::uint32_t g = 0; g < jobs_[j].groups.size(); ++g) {
       bool present = std::any_of(
           nodes_[node].allocs.begin(), nodes_[node].allocs.end(),
