@@ -157,10 +157,8 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
   std::function<void()> cost_sample = [&] {
     vm_seconds += static_cast<double>(harvester.size()) * to_seconds(kSampleStep);
     vm_counts.push_back(static_cast<double>(harvester.size()));
-    auto vms = harvester.list(group->namespace_,
-                              std::string(vm_labels::kNodeGroup) + "=" + group->node_group);
-    std::int64_t active = 0;
-    for (const auto& vm : *vms) active += vm.printable_status == "Terminating" ? 0 : 1;
+    std::int64_t active =
+        harvester.count_active(group->namespace_, vm_labels::kNodeGroup, group->node_group);
     if (active > max_limit)
       violate("node group has " + std::to_string(active) + " VMs, above max " +
               std::to_string(max_limit));

@@ -208,6 +208,17 @@ Result<VirtualMachine> HarvesterModel::get(const std::string& ns, const std::str
   return it->second.vm;
 }
 
+std::int64_t HarvesterModel::count_active(const std::string& ns, const std::string& key,
+                                          const std::string& value) const {
+  std::int64_t n = 0;
+  for (const auto& [k, vm] : vms_) {
+    if (k.first != ns || vm.vm.printable_status == "Terminating") continue;
+    auto it = vm.vm.spec.labels.find(key);
+    n += it != vm.vm.spec.labels.end() && it->second == value ? 1 : 0;
+  }
+  return n;
+}
+
 Result<std::vector<VirtualMachine>> HarvesterModel::list(const std::string& ns,
                                                          const std::string& label_selector) const {
   auto selector = LabelSelector::parse(label_selector);

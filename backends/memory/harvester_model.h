@@ -57,6 +57,9 @@ class HarvesterModel {
                                            const std::string& label_selector) const;
 
   std::size_t size() const { return vms_.size(); }
+  // VMs in `ns` carrying label `key`=`value` that are not terminating; no copies made.
+  std::int64_t count_active(const std::string& ns, const std::string& key,
+                            const std::string& value) const;
   std::function<void(const VmPhaseEvent&)> on_phase;
 
  private:
