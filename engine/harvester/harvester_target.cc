@@ -24,7 +24,7 @@ PluginConfig HarvesterTarget::with_env_overrides(
 
 Result<void> HarvesterTarget::set_config(const PluginConfig& config) {
   // Connection settings are used by the HTTP backends this target is given; here they are
-  // only checked. Error messages name keys, never token values.
+  // only checked, not kept. Error messages name keys, never token values.
   if (options_.require_connection) {
     auto url = config.find("harvester_url");
     if (url == config.end() || url->second.empty()) {
@@ -42,17 +42,22 @@ Result<void> HarvesterTarget::set_config(const PluginConfig& config) {
                         ErrorKind::kInvalid);
     }
   }
-  agent_config_ = config;
   return {};
 }
 
-const NomadNodeStub* HarvesterTarget::Snapshot::node_named(const std::string& name) const {
-  const NomadNodeStub* found = nullptr;
-  for (const NomadNodeStub& n : nodes) {
-    // A VM restarted under the same name may leave an older, down registration behind.
-    if (n.name == name && (found == nullptr || n.create_index > found->create_index)) found = &n;
+void HarvesterTarget::Snapshot::index_by_name() {
+  by_name.clear();
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    // A VM restarted under the same name may leave an older, down registration behind:
+    // the newest registration wins.
+    auto [it, added] = by_name.emplace(nodes[i].name, i);
+    if (!added && nodes[i].create_index > nodes[it->second].create_index) it->second = i;
   }
-  return found;
+}
+
+const NomadNodeStub* HarvesterTarget::Snapshot::node_named(const std::string& name) const {
+  auto it = by_name.find(name);
+  return it == by_name.end() ? nullptr : &nodes[it->second];
 }
 
 void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
@@ -84,6 +89,7 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
                             make_error("listing Nomad nodes: " + r.error().message, r.error().kind);
                       } else {
                         snap->nodes = std::move(*r);
+                        snap->index_by_name();
                       }
                       finish();
                     }));

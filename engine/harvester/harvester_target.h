@@ -22,6 +22,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "backends/api/harvester_api.h"
@@ -84,6 +85,11 @@ class HarvesterTarget final : public Target {
   struct Snapshot {
     std::vector<VirtualMachine> vms;   // owned by the group
     std::vector<NomadNodeStub> nodes;  // of the group's node class
+    // Position in `nodes` by node name (the VM name), built once per snapshot so that
+    // matching VMs to nodes is linear, not quadratic, in the group's size. Positions, not
+    // pointers: snapshots are copied.
+    std::unordered_map<std::string, std::size_t> by_name;
+    void index_by_name();
     const NomadNodeStub* node_named(const std::string& name) const;
   };
   struct Group {
@@ -133,7 +139,6 @@ class HarvesterTarget final : public Target {
   HarvesterApi& harvester_;
   Logger& log_;
   Options options_;
-  PluginConfig agent_config_;
   std::map<std::string, Group> groups_;
   std::vector<ScaleActionRecord> actions_;
   std::map<std::size_t, std::size_t> open_parts_;  // action -> VMs/nodes not yet settled
