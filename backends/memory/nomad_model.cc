@@ -70,6 +70,7 @@ std::string NomadModel::register_node(const NomadNodeSpec& spec) {
   auto index = static_cast<std::uint32_t>(nodes_.size());
   nodes_.push_back(std::move(n));
   node_by_id_[nodes_.back().info.id] = index;
+  listed_.insert(index);
   refresh_schedulable(index);
   place_system_allocs(index);
   schedule_pending();
@@ -90,6 +91,16 @@ Result<Unit> NomadModel::set_node_down(const std::string& node_id) {
   }
   schedule_pending();
   if (n->drain) check_drain_done(index);
+  if (node_gc_threshold_ > Duration(0)) {
+    std::uint64_t down_at = n->info.modify_index;
+    loop_.after(node_gc_threshold_, [this, index, down_at] {
+      Node& node = nodes_[index];
+      // Collected only if nothing happened to the node since it went down.
+      if (!node.purged && node.info.modify_index == down_at) {
+        static_cast<void>(purge_node(node.info.id));
+      }
+    });
+  }
   return Unit{};
 }
 
@@ -99,6 +110,7 @@ Result<Unit> NomadModel::purge_node(const std::string& node_id) {
   if (n->info.status != "down") static_cast<void>(set_node_down(node_id));
   if (n->drain && n->drain->deadline_timer) loop_.cancel(*n->drain->deadline_timer);
   n->purged = true;
+  listed_.erase(node_index(*n));
   ++index_;
   return Unit{};
 }
@@ -123,8 +135,8 @@ Result<Unit> NomadModel::set_eligibility(const std::string& node_id, bool eligib
 
 std::vector<NomadNodeStub> NomadModel::list_nodes(const NomadNodeFilter& filter) const {
   std::vector<NomadNodeStub> out;
-  for (const Node& n : nodes_) {
-    if (n.purged) continue;
+  for (std::uint32_t i : listed_) {
+    const Node& n = nodes_[i];
     if (!filter.node_class.empty() && n.info.node_class != filter.node_class) continue;
     if (!filter.node_pool.empty() && n.info.node_pool != filter.node_pool) continue;
     NomadNodeStub stub = n.info;
@@ -159,8 +171,8 @@ std::vector<NomadAllocationStub> NomadModel::node_allocations(const std::string&
 }
 
 std::optional<std::string> NomadModel::node_id_by_name(const std::string& name) const {
-  for (const Node& n : nodes_) {
-    if (!n.purged && n.info.name == name) return n.info.id;
+  for (std::uint32_t i : listed_) {
+    if (nodes_[i].info.name == name) return nodes_[i].info.id;
   }
   return std::nullopt;
 }

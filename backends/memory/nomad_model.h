@@ -67,6 +67,10 @@ class NomadModel {
  public:
   NomadModel(EventLoop& loop, std::uint64_t seed = 1, Placement placement = Placement::kBinpack);
 
+  // As a Nomad server's `node_gc_threshold`: a node down this long is garbage-collected
+  // (purged). Nomad's default is 24h; zero or negative turns collection off.
+  void set_node_gc_threshold(Duration threshold) { node_gc_threshold_ = threshold; }
+
   // --- nodes -----------------------------------------------------------------------------
   // Registers a ready, eligible node (or re-registers a purged one by name); returns its ID.
   std::string register_node(const NomadNodeSpec& spec);
@@ -176,6 +180,8 @@ class NomadModel {
   std::uint64_t index_ = 1;
 
   std::vector<Node> nodes_;
+  std::set<std::uint32_t> listed_;  // nodes not purged, in registration order
+  Duration node_gc_threshold_ = std::chrono::hours(24);
   std::unordered_map<std::string, std::uint32_t> node_by_id_;
   std::vector<Job> jobs_;
   std::vector<std::uint32_t> system_jobs_;  // indices into jobs_, for node joins

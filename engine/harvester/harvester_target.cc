@@ -1,6 +1,8 @@
 // HarvesterTarget: status, dispatch and scale-out. Scale-in: harvester_scale_in.cc.
 #include "engine/harvester/harvester_target.h"
 
+#include <unordered_set>
+
 #include "backends/api/vm_labels.h"
 
 namespace ha {
@@ -55,6 +57,17 @@ void HarvesterTarget::Snapshot::index_by_name() {
   }
 }
 
+void HarvesterTarget::Snapshot::index_vms() {
+  vm_by_name.clear();
+  vm_by_name.reserve(vms.size());
+  for (std::size_t i = 0; i < vms.size(); ++i) vm_by_name.emplace(vms[i].spec.name, i);
+}
+
+const VirtualMachine* HarvesterTarget::Snapshot::vm_named(const std::string& name) const {
+  auto it = vm_by_name.find(name);
+  return it == vm_by_name.end() ? nullptr : &vms[it->second];
+}
+
 const NomadNodeStub* HarvesterTarget::Snapshot::node_named(const std::string& name) const {
   auto it = by_name.find(name);
   return it == by_name.end() ? nullptr : &nodes[it->second];
@@ -79,6 +92,7 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
                           *error = make_error("listing VMs: " + r.error().message, r.error().kind);
                         } else {
                           snap->vms = std::move(*r);
+                          snap->index_vms();
                         }
                         finish();
                       }));
@@ -99,19 +113,17 @@ HarvesterTarget::Counted HarvesterTarget::count(const HarvesterGroupConfig& c,
                                                 const Snapshot& s) const {
   Counted out;
   auto group = groups_.find(c.node_group);
-  std::set<std::string> leaving;
+  std::unordered_set<std::string_view> leaving;
   if (group != groups_.end()) {
     for (const auto& [node, vm] : group->second.draining) leaving.insert(vm);
   }
-  std::set<std::string> listed;
   for (const VirtualMachine& vm : s.vms) {
-    listed.insert(vm.spec.name);
     if (vm.printable_status == "Terminating" || leaving.count(vm.spec.name)) continue;
     out.active.push_back(&vm);
   }
   out.count = static_cast<std::int64_t>(out.active.size());
   if (group != groups_.end()) {
-    for (const std::string& name : group->second.creating) out.count += listed.count(name) ? 0 : 1;
+    for (const std::string& name : group->second.creating) out.count += s.vm_named(name) ? 0 : 1;
   }
   return out;
 }
@@ -191,9 +203,7 @@ std::string HarvesterTarget::new_vm_name(const HarvesterGroupConfig& c, const Sn
     char suffix[8];
     std::snprintf(suffix, sizeof suffix, "%05llx", static_cast<unsigned long long>(z & 0xfffff));
     std::string name = c.node_group + "-" + suffix;
-    bool taken = group.creating.count(name) > 0 ||
-                 std::any_of(s.vms.begin(), s.vms.end(),
-                             [&](const VirtualMachine& vm) { return vm.spec.name == name; });
+    bool taken = group.creating.count(name) > 0 || s.vm_named(name) != nullptr;
     if (!taken) return name;
   }
 }
@@ -325,10 +335,9 @@ void HarvesterTarget::watch_boot(const HarvesterGroupConfig& c, std::size_t acti
           if (s) {
             for (auto& [name, state] : *vms) {
               if (state < 0 || state == 2) continue;
-              auto vm = std::find_if(s->vms.begin(), s->vms.end(),
-                                     [&](const VirtualMachine& v) { return v.spec.name == name; });
+              const VirtualMachine* vm = s->vm_named(name);
               std::string failure;
-              if (vm == s->vms.end()) {
+              if (vm == nullptr) {
                 failure = "VM " + name + " disappeared";
               } else if (vm->printable_status == "ErrorUnschedulable") {
                 failure = "VM " + name + " is ErrorUnschedulable (no capacity on Harvester)";
@@ -339,7 +348,7 @@ void HarvesterTarget::watch_boot(const HarvesterGroupConfig& c, std::size_t acti
                 // Clean up: a VM that will not serve is not left behind.
                 state = -1;
                 actions_[action].failures.push_back(failure);
-                if (vm != s->vms.end()) {
+                if (vm != nullptr) {
                   harvester_.delete_vm(c.namespace_, name, [](Result<Unit>) {});
                 }
                 continue;

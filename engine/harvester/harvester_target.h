@@ -89,8 +89,11 @@ class HarvesterTarget final : public Target {
     // matching VMs to nodes is linear, not quadratic, in the group's size. Positions, not
     // pointers: snapshots are copied.
     std::unordered_map<std::string, std::size_t> by_name;
+    std::unordered_map<std::string, std::size_t> vm_by_name;  // position in `vms`
     void index_by_name();
+    void index_vms();
     const NomadNodeStub* node_named(const std::string& name) const;
+    const VirtualMachine* vm_named(const std::string& name) const;
   };
   struct Group {
     std::set<std::string> creating;               // VM names with a create call in flight

@@ -199,7 +199,7 @@ TEST_F(NomadModelTest, DownNodeLosesAndReplacesItsWork) {
   service("web", 2, 1000);
   loop.run();
   ASSERT_TRUE(model.set_node_down(a).ok());
-  loop.run();
+  loop.run_until(loop.now() + std::chrono::minutes(1));  // well before the node GC
   EXPECT_EQ(count(NomadAllocEvent::Kind::kLost), 2);
   EXPECT_EQ(on(b), 2u);
   EXPECT_EQ(model.node(a)->status, "down");
@@ -207,6 +207,22 @@ TEST_F(NomadModelTest, DownNodeLosesAndReplacesItsWork) {
   EXPECT_FALSE(model.node(a).ok());
   EXPECT_EQ(model.node(a).error().message, "node not found");
   EXPECT_EQ(model.list_nodes({}).size(), 1u);
+}
+
+TEST_F(NomadModelTest, DownNodesAreCollectedAfterTheGcThreshold) {
+  model.set_node_gc_threshold(std::chrono::hours(2));
+  std::string a = node("a"), b = node("b"), c = node("c");
+  ASSERT_TRUE(model.set_node_down(a).ok());
+  loop.run_until(loop.now() + std::chrono::hours(1));
+  ASSERT_TRUE(model.set_node_down(b).ok());
+  loop.run_until(loop.now() + std::chrono::minutes(61));  // a: 2h01m down, b: 1h01m
+  ASSERT_EQ(model.list_nodes({}).size(), 2u);
+  EXPECT_FALSE(model.node(a).ok());
+  EXPECT_EQ(model.node(b)->status, "down");
+  EXPECT_EQ(model.node_id_by_name("c"), c);
+  loop.run_until(loop.now() + std::chrono::hours(1));
+  ASSERT_EQ(model.list_nodes({}).size(), 1u);
+  EXPECT_EQ(model.list_nodes({})[0].id, c);
 }
 
 TEST_F(NomadModelTest, ScaleJobAddsAndRemovesAllocations) {
