@@ -6,13 +6,8 @@
 
 #include "apps/cli.h"
 #include "apps/options.h"
-#include "engine/policy/hcl_json.h"
-#include "engine/policy/policy_parser.h"
-#include "sim/overrides.h"
-#include "sim/scenario.h"
+#include "sim/scenario_loader.h"
 #include "sim/simulation.h"
-#include "sim/text_file.h"
-#include "sim/trace.h"
 
 namespace ha::cli {
 namespace {
@@ -54,11 +49,6 @@ int run_simulate(const std::vector<std::string>& args, std::ostream& out, std::o
   }
   if (!vm.count("scenario")) throw UsageError{"no scenario file given"};
   std::string file = vm["scenario"].as<std::string>();
-  auto text = read_text_file(file);
-  if (!text) {
-    err << text.error().message << "\n";
-    return kExitInvalid;
-  }
   std::vector<Override> overrides;
   if (vm.count("set")) {
     for (const std::string& kv : vm["set"].as<std::vector<std::string>>()) {
@@ -67,75 +57,27 @@ int run_simulate(const std::vector<std::string>& args, std::ostream& out, std::o
       overrides.push_back(*o);
     }
   }
-  // Overrides edit the documents before parsing, so they are checked like the files.
-  auto with_overrides = [&](const std::string& text, const std::string& path, bool is_policy,
-                            Diagnostics& diags) -> std::optional<std::string> {
-    if (overrides.empty()) return text;
-    auto doc = hcl_json::parse_document(text, path, diags);
-    if (!doc) return std::nullopt;
-    auto applied = is_policy ? apply_policy_overrides(*doc, overrides)
-                             : apply_scenario_overrides(*doc, overrides);
-    if (!applied) {
-      diags.push_back({path, "", applied.error().message});
-      return std::nullopt;
-    }
-    return doc->dump();
-  };
   Diagnostics diags;
-  auto scenario_text = with_overrides(*text, file, false, diags);
-  if (!scenario_text) return report(diags, err);
-  Scenario scenario = parse_scenario(*scenario_text, file, diags);
+  auto loaded = load_scenario(file, overrides, diags);
   if (!diags.empty()) return report(diags, err);
-  if (vm.count("seed")) scenario.seed = vm["seed"].as<std::uint64_t>();
-
-  std::vector<Policy> policies;
-  for (const std::string& path : scenario.policies) {
-    auto policy_text = read_text_file(path);
-    if (!policy_text) {
-      err << policy_text.error().message << "\n";
-      return kExitInvalid;
-    }
-    auto edited = with_overrides(*policy_text, path, true, diags);
-    if (!edited) return report(diags, err);
-    auto parsed = parse_policies(*edited, path, diags);
-    policies.insert(policies.end(), parsed.begin(), parsed.end());
+  if (!loaded) {
+    err << loaded.error().message << "\n";
+    return kExitInvalid;
   }
-  check_unique_ids(policies, diags);
-  if (!diags.empty()) return report(diags, err);
   if (auto used = check_all_used(overrides); !used) throw UsageError{used.error().message};
-
-  std::vector<TraceTask> tasks;
-  std::int64_t skipped_cancelled = 0, skipped_unusable = 0;
-  for (const WorkloadSpec& w : scenario.workload) {
-    if (w.format == "allocs-csv") {
-      auto read = read_allocs_csv(w.path);
-      if (!read) {
-        err << read.error().message << "\n";
-        return kExitInvalid;
-      }
-      tasks.insert(tasks.end(), read->begin(), read->end());
-    } else if (w.format == "swf") {
-      auto read = read_swf(w.path, w.options["cpu_mhz_per_proc"].get<std::int64_t>(),
-                           w.options["memory_mb_default"].get<std::int64_t>());
-      if (!read) {
-        err << read.error().message << "\n";
-        return kExitInvalid;
-      }
-      tasks.insert(tasks.end(), read->tasks.begin(), read->tasks.end());
-      skipped_cancelled += read->cancelled;
-      skipped_unusable += read->unusable;
-    } else {
-      err << file << ": " << w.pointer << "/format: format \"" << w.format
-          << "\" is not supported by simulate yet (allocs-csv and swf are)\n";
-      return kExitInvalid;
-    }
-  }
-  if (skipped_cancelled + skipped_unusable > 0) {
-    out << "skipped " << skipped_cancelled << " cancelled and " << skipped_unusable
+  Scenario& scenario = loaded->scenario;
+  if (vm.count("seed")) scenario.seed = vm["seed"].as<std::uint64_t>();
+  const Workload& w = loaded->workload;
+  if (w.swf_cancelled + w.swf_unusable > 0) {
+    out << "skipped " << w.swf_cancelled << " cancelled and " << w.swf_unusable
         << " unusable (no processors or no time) SWF jobs\n";
   }
+  if (w.dag_jobs_skipped > 0) {
+    out << "skipped " << w.dag_jobs_skipped
+        << " alibaba-batch jobs with unusable tasks (no start, end or plan)\n";
+  }
 
-  auto result = run_simulation(scenario, policies, tasks);
+  auto result = run_simulation(scenario, loaded->policies, w);
   if (!result) {
     err << file << ": " << result.error().message << "\n";
     return kExitInvalid;

@@ -74,10 +74,11 @@ void BM_Replay(benchmark::State& state) {
   s.cluster.node_class.assign(1, 'c');  // (a literal here trips GCC 12's -Wrestrict bug)
   s.cluster.max_vms = nodes * 2;
   std::vector<Policy> policies{cluster_policy(nodes * 2)};
-  auto tasks = trace(days, nodes);
+  Workload workload;
+  workload.tasks = trace(days, nodes);
   double events = 0, allocations = 0;
   for (auto _ : state) {
-    auto out = run_simulation(s, policies, tasks);
+    auto out = run_simulation(s, policies, workload);
     events = out->report["events"].get<double>();
     allocations = out->report["allocations"]["total"].get<double>();
   }

@@ -4,10 +4,14 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/result.h"
 
 namespace ha {
+
+// The fields of a CSV line without quoting (the trace formats read here never quote).
+std::vector<std::string> split_csv(const std::string& line);
 
 class LineReader {
  public:

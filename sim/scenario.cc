@@ -165,7 +165,7 @@ class ScenarioReader {
     r_.reject_unknown_keys(
         c, at,
         {"initial_nodes", "node", "node_class", "max_vms", "vm_boot", "nomad_join", "vm_provision",
-         "vm_terminate", "harvester_api_latency", "nomad_api_latency"});
+         "vm_terminate", "harvester_api_latency", "nomad_api_latency", "node_gc_threshold"});
     if (auto n = count(c, at, "initial_nodes", true, 0)) out.initial_nodes = *n;
     if (auto n = count(c, at, "max_vms", true, 1)) out.max_vms = *n;
     out.node_class = string(c, at, "node_class", true);
@@ -187,6 +187,7 @@ class ScenarioReader {
     latency(c, at, "vm_terminate", out.vm_terminate);
     latency(c, at, "harvester_api_latency", out.harvester_api);
     latency(c, at, "nomad_api_latency", out.nomad_api);
+    if (auto gc = duration(c, at, "node_gc_threshold", false)) out.node_gc_threshold = *gc;
   }
 
   void read_workload(const json& w, const std::string& at, Scenario& s) {
@@ -218,6 +219,26 @@ class ScenarioReader {
     if (spec.format == "swf") {
       count(w, at, "cpu_mhz_per_proc", true, 1);
       count(w, at, "memory_mb_default", true, 1);
+    } else if (spec.format == "alibaba-batch") {
+      count(w, at, "machine_memory_mb", true, 1);
+      count(w, at, "cpu_mhz_per_core", false, 1);
+    } else if (spec.format == "rate-csv") {
+      string(w, at, "job", true);
+      string(w, at, "group", true);
+      if (!w.contains("per_alloc_capacity")) {
+        r_.error(at, "missing required key \"per_alloc_capacity\"");
+      } else if (!w["per_alloc_capacity"].is_number() ||
+                 !(w["per_alloc_capacity"].get<double>() > 0)) {
+        r_.error(child(at, "per_alloc_capacity"), "expected a number > 0");
+      }
+      if (require(w, at, "alloc", json::value_t::object)) {
+        std::string alloc_at = child(at, "alloc");
+        r_.reject_unknown_keys(w["alloc"], alloc_at, {"cpu_mhz", "memory_mb"});
+        count(w["alloc"], alloc_at, "cpu_mhz", true, 1);
+        count(w["alloc"], alloc_at, "memory_mb", true, 1);
+      }
+      std::string policy = string(w, at, "policy", true);
+      if (!policy.empty()) spec.policy = resolve(policy, child(at, "policy"));
     }
     s.workload.push_back(std::move(spec));
   }

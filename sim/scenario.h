@@ -19,6 +19,7 @@ struct WorkloadSpec {
   std::string path;        // resolved against the scenario file's directory
   nlohmann::json options;  // the entry as written (format-specific keys, already checked)
   std::string pointer;     // where the entry is, for later messages
+  std::string policy;      // rate-csv: the task-group policy file, resolved
 };
 
 struct ClusterSpec {
@@ -33,6 +34,7 @@ struct ClusterSpec {
   Latency vm_terminate = Latency::constant(std::chrono::seconds(20));
   Latency harvester_api = Latency::constant(std::chrono::milliseconds(200));
   Latency nomad_api = Latency::constant(std::chrono::milliseconds(20));
+  Duration node_gc_threshold = std::chrono::hours(24);  // Nomad's default
 };
 
 struct Scenario {

@@ -1,5 +1,6 @@
 #include "sim/simulation.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -9,9 +10,12 @@
 #include "backends/memory/harvester_memory_api.h"
 #include "backends/memory/nomad_memory_api.h"
 #include "engine/harvester/harvester_target.h"
+#include "engine/nomad/nomad_job_target.h"
 #include "engine/policy_evaluator.h"
 #include "sim/cluster_metrics.h"
+#include "sim/dag_replay.h"
 #include "sim/elasticity.h"
+#include "sim/service_replay.h"
 #include "sim/simulated_loop.h"
 
 namespace ha {
@@ -26,6 +30,22 @@ ordered_json p50_p95(const std::vector<double>& v) {
   return {{"p50", percentile(v, 50)}, {"p95", percentile(v, 95)}};
 }
 
+// The rate-csv service that a nomad-target policy scales (by its Job and Group).
+Result<std::size_t> find_service(const Workload& workload, const Policy& p) {
+  const PluginConfig& c = p.target.config;
+  auto get = [&c](const char* key) {
+    auto it = c.find(key);
+    return it == c.end() ? std::string() : it->second;
+  };
+  for (std::size_t i = 0; i < workload.services.size(); ++i) {
+    const RateDrivenService& s = workload.services[i];
+    if (s.job == get("Job") && s.group == get("Group")) return i;
+  }
+  return make_error("policy " + p.id + " (" + p.file + "): nomad-target job \"" + get("Job") +
+                    "\" group \"" + get("Group") +
+                    "\" is not a rate-csv service of the scenario, so nothing drives it");
+}
+
 struct JobProgress {
   Time submit{0};
   std::int64_t expected = 0;
@@ -37,22 +57,39 @@ struct JobProgress {
 
 Result<SimulationOutput> run_simulation(const Scenario& scenario,
                                         const std::vector<Policy>& policies,
-                                        const std::vector<TraceTask>& tasks) {
+                                        const Workload& workload) {
   auto wall_start = std::chrono::steady_clock::now();
   const ClusterSpec& cluster = scenario.cluster;
+  const std::vector<TraceTask>& tasks = workload.tasks;
   std::vector<const Policy*> cluster_policies;
+  std::vector<std::pair<const Policy*, std::size_t>> service_policies;  // policy, service
   for (const Policy& p : policies) {
     if (!p.enabled) continue;
-    if (p.target.name != "harvester") {
+    if (p.target.name == "harvester") {
+      cluster_policies.push_back(&p);
+    } else if (p.target.name == "nomad-target") {
+      auto service = find_service(workload, p);
+      if (!service) return service.error();
+      service_policies.emplace_back(&p, *service);
+    } else {
       return make_error("policy " + p.id + " (" + p.file + "): target \"" + p.target.name +
-                        "\" is not supported by simulate yet; only harvester cluster policies are");
+                        "\" is not supported by simulate");
     }
-    cluster_policies.push_back(&p);
   }
   if (cluster_policies.empty()) return make_error("no enabled harvester policy to simulate");
+  for (std::size_t i = 0; i < workload.services.size(); ++i) {
+    bool scaled = std::any_of(service_policies.begin(), service_policies.end(),
+                              [i](const auto& sp) { return sp.second == i; });
+    if (!scaled) {
+      const RateDrivenService& svc = workload.services[i];
+      return make_error(svc.source + ": no enabled nomad-target policy scales job \"" + svc.job +
+                        "\" group \"" + svc.group + "\"");
+    }
+  }
 
   SimulatedLoop loop;
   NomadModel nomad(loop, scenario.seed);
+  nomad.set_node_gc_threshold(cluster.node_gc_threshold);
   HarvesterModelConfig hc;
   hc.provision = cluster.vm_provision;
   hc.boot = cluster.vm_boot;
@@ -124,7 +161,9 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
   std::int64_t total_allocs = 0, never_placeable = 0;
   std::vector<double> pending_seconds;
   std::map<std::string, JobProgress> jobs;
+  DagReplay dags(loop, nomad, workload.dag_jobs, cluster.cpu_mhz, cluster.memory_mb);
   nomad.on_alloc_event = [&](const NomadAllocEvent& e) {
+    dags.on_alloc_event(e);
     if (e.kind == NomadAllocEvent::Kind::kPlaced)
       pending_seconds.push_back(to_seconds(loop.now() - e.queued_at));
     if (e.kind == NomadAllocEvent::Kind::kCompleted) {
@@ -170,11 +209,35 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
     return name == "sim" || name == "nomad-apm" ? &metrics : nullptr;
   };
   std::int64_t evaluations = 0;
+  auto count_evaluation = [&evaluations](const EvaluationRecord&) { ++evaluations; };
   for (const auto& c : compiled) {
-    evaluators.push_back(std::make_unique<PolicyEvaluator>(
-        loop, c, target, sources, log, [&evaluations](const EvaluationRecord&) { ++evaluations; }));
-    evaluators.back()->start();
+    evaluators.push_back(
+        std::make_unique<PolicyEvaluator>(loop, c, target, sources, log, count_evaluation));
   }
+  // Services (rate-csv): registered now, scaled by their task-group policies.
+  NomadJobTarget job_target(loop, nomad_api, log);
+  std::vector<std::unique_ptr<ServiceReplay>> services;
+  for (const RateDrivenService& svc : workload.services) {
+    services.push_back(std::make_unique<ServiceReplay>(loop, nomad, svc, kSampleStep));
+  }
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    auto first = std::find_if(service_policies.begin(), service_policies.end(),
+                              [i](const auto& sp) { return sp.second == i; });
+    const Policy* p = first->first;
+    if (auto r = services[i]->start(p->min, p->max, scenario.duration); !r) return r.error();
+  }
+  for (auto& [policy, index] : service_policies) {
+    ServiceReplay* replay = services[index].get();
+    auto c = CompiledPolicy::compile(*policy);
+    if (!c) return c.error();
+    auto service_sources = [replay](std::string_view name) -> MetricsSource* {
+      return name == "sim" ? replay : nullptr;
+    };
+    evaluators.push_back(std::make_unique<PolicyEvaluator>(loop, *c, job_target, service_sources,
+                                                           log, count_evaluation));
+  }
+  for (auto& e : evaluators) e->start();
+  dags.start(scenario.duration);
   metrics.start(scenario.duration);
   cost_sample();
   loop.run_until(scenario.duration);
@@ -214,10 +277,14 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
       if (a.all_deleted) in_latency.push_back(to_seconds(*a.all_deleted - a.decided));
     }
   }
-  std::vector<double> makespans;
+  total_allocs += dags.allocations_submitted();
+  never_placeable += dags.never_placeable();
+  std::vector<double> makespans = dags.makespans();
   for (const auto& [id, j] : jobs) {
     if (j.completed >= j.expected) makespans.push_back(to_seconds(j.last - j.submit));
   }
+  ordered_json service_reports = ordered_json::array();
+  for (const auto& svc : services) service_reports.push_back(svc->report());
   auto final_totals = nomad.totals();
   std::int64_t still_pending = final_totals.allocs_pending;
   double events = static_cast<double>(loop.events_processed());
@@ -242,7 +309,7 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
         {"never_placeable", never_placeable},
         {"running_at_end", final_totals.allocs_running}}},
       {"jobs",
-       {{"count", jobs.size()},
+       {{"count", static_cast<std::int64_t>(jobs.size()) + dags.jobs_started()},
         {"completed", makespans.size()},
         {"makespan_seconds", p50_p95(makespans)}}},
       {"elasticity",
@@ -252,6 +319,7 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
         {"timeshare_under", e.timeshare_under},
         {"timeshare_over", e.timeshare_over},
         {"instability", e.instability}}},
+      {"services", service_reports},
       {"invariant_violations", {{"count", violations}, {"first", examples}}},
       {"final_nodes", final_totals.nodes_ready},
       {"events", loop.events_processed()},

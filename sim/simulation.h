@@ -11,7 +11,7 @@
 #include "engine/result.h"
 #include "sim/report_html.h"
 #include "sim/scenario.h"
-#include "sim/trace.h"
+#include "sim/workload.h"
 
 namespace ha {
 
@@ -21,11 +21,12 @@ struct SimulationOutput {
   std::vector<SeriesPoint> series;  // one point per sample, for report.html
 };
 
-// `traces` holds the tasks of every workload entry. In the simulator a node's size comes
-// from the scenario's cluster.node (the policy's cpu/memory requests are not used).
-// Fails before running when a policy cannot be run here (e.g. a nomad-target policy).
+// Harvester policies scale the cluster; each rate-csv service must be scaled by one or more
+// nomad-target policies naming its job and group (their `sim` source is that service). In
+// the simulator a node's size comes from the scenario's cluster.node (the policy's
+// cpu/memory requests are not used). Fails before running when a policy cannot be run.
 Result<SimulationOutput> run_simulation(const Scenario& scenario,
                                         const std::vector<Policy>& policies,
-                                        const std::vector<TraceTask>& tasks);
+                                        const Workload& workload);
 
 }  // namespace ha

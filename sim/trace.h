@@ -42,4 +42,41 @@ struct SwfTrace {
 Result<SwfTrace> read_swf(const std::string& path, std::int64_t cpu_mhz_per_proc,
                           std::int64_t memory_mb_default);
 
+// rate-csv: header `time_s,value`; the value (a load, >= 0) holds until the next row.
+// Times must not go back.
+struct LoadPoint {
+  Time time{0};
+  double value = 0;
+};
+Result<std::vector<LoadPoint>> read_rate_csv(const std::string& path);
+
+// alibaba-batch: batch_task.csv of Alibaba's cluster-trace-v2018, no header, 9 columns:
+// task_name, instance_num, job_name, task_type, status, start_time, end_time, plan_cpu,
+// plan_mem. A task name `<letters><n>[_<d>...]` is task n depending on tasks d of the same
+// job (`M1`, `R2_1`, `J4_2_3`); other names are tasks without dependencies. Each job is a
+// DAG (Boost.Graph); a dependency on a task the job lacks, or a cycle, is an error naming
+// the job. Times are made relative to the earliest start. Rows without a start, an end
+// after it, or a cpu/memory plan are unusable: their whole job is skipped and counted.
+struct DagTask {
+  std::string name;
+  std::int64_t instances = 1;
+  std::int64_t cpu_mhz = 0, memory_mb = 0;
+  Duration duration{0};
+  Time start{0};                   // when it started in the trace (used for root tasks)
+  std::vector<std::size_t> preds;  // positions in DagJob::tasks
+  std::vector<std::size_t> succs;
+};
+struct DagJob {
+  std::string name;
+  std::vector<DagTask> tasks;  // topologically ordered: predecessors first
+};
+struct AlibabaTrace {
+  std::vector<DagJob> jobs;
+  std::int64_t skipped_jobs = 0;
+};
+// plan_cpu 100 = one core = `cpu_mhz_per_core` MHz; plan_mem is a percentage of
+// `machine_memory_mb`.
+Result<AlibabaTrace> read_alibaba_batch(const std::string& path, std::int64_t cpu_mhz_per_core,
+                                        std::int64_t machine_memory_mb);
+
 }  // namespace ha

@@ -9,17 +9,6 @@ namespace {
 
 constexpr const char* kHeader = "submit_s,job,group,type,count,cpu_mhz,memory_mb,duration_s";
 
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t comma = line.find(',', start);
-    out.push_back(line.substr(start, comma == std::string::npos ? comma : comma - start));
-    if (comma == std::string::npos) return out;
-    start = comma + 1;
-  }
-}
-
 }  // namespace
 
 Result<std::vector<TraceTask>> read_allocs_csv(const std::string& path) {
@@ -32,7 +21,7 @@ Result<std::vector<TraceTask>> read_allocs_csv(const std::string& path) {
   std::vector<TraceTask> tasks;
   while (in.next(line)) {
     if (line.empty()) continue;
-    auto cols = split(line);
+    auto cols = split_csv(line);
     if (cols.size() != 8) {
       return make_error(in.where("expected 8 columns, found " + std::to_string(cols.size())));
     }

@@ -58,6 +58,22 @@ struct NomadNodeFilter {
   std::string node_pool;   // empty: any
 };
 
+// GET /v1/job/:id/scale (JobScaleStatusResponse), per task group.
+struct NomadTaskGroupScaleStatus {
+  std::int64_t desired = 0;    // Desired
+  std::int64_t placed = 0;     // Placed
+  std::int64_t running = 0;    // Running
+  std::int64_t healthy = 0;    // Healthy
+  std::int64_t unhealthy = 0;  // Unhealthy
+};
+
+struct NomadJobScaleStatus {
+  std::string job_id;                                            // JobID
+  std::string namespace_;                                        // Namespace
+  bool job_stopped = false;                                      // JobStopped
+  std::map<std::string, NomadTaskGroupScaleStatus> task_groups;  // TaskGroups
+};
+
 class NomadApi {
  public:
   virtual ~NomadApi() = default;
@@ -70,9 +86,9 @@ class NomadApi {
   virtual void purge_node(const std::string& node_id, Done<Unit> done) = 0;
   virtual void node_allocations(const std::string& node_id,
                                 Done<std::vector<NomadAllocationStub>> done) = 0;
-  // GET /v1/job/:id/scale: task group -> desired count.
+  // GET /v1/job/:id/scale.
   virtual void job_scale_status(const std::string& job_id, const std::string& ns,
-                                Done<std::map<std::string, std::int64_t>> done) = 0;
+                                Done<NomadJobScaleStatus> done) = 0;
   // POST /v1/job/:id/scale.
   virtual void scale_job(const std::string& job_id, const std::string& group, std::int64_t count,
                          const std::string& reason, const std::string& ns, Done<Unit> done) = 0;

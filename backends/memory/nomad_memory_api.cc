@@ -43,8 +43,8 @@ void NomadMemoryApi::node_allocations(const std::string& node_id,
 }
 
 void NomadMemoryApi::job_scale_status(const std::string& job_id, const std::string&,
-                                      Done<std::map<std::string, std::int64_t>> done) {
-  caller_.call<std::map<std::string, std::int64_t>>(
+                                      Done<NomadJobScaleStatus> done) {
+  caller_.call<NomadJobScaleStatus>(
       "job_scale_status", [this, job_id] { return model_.job_scale_status(job_id); },
       std::move(done));
 }

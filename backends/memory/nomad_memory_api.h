@@ -22,7 +22,7 @@ class NomadMemoryApi final : public NomadApi {
   void node_allocations(const std::string& node_id,
                         Done<std::vector<NomadAllocationStub>> done) override;
   void job_scale_status(const std::string& job_id, const std::string& ns,
-                        Done<std::map<std::string, std::int64_t>> done) override;
+                        Done<NomadJobScaleStatus> done) override;
   void scale_job(const std::string& job_id, const std::string& group, std::int64_t count,
                  const std::string& reason, const std::string& ns, Done<Unit> done) override;
 

@@ -200,12 +200,18 @@ Result<Unit> NomadModel::register_job(const NomadJobSpec& spec) {
   return Unit{};
 }
 
-Result<std::map<std::string, std::int64_t>> NomadModel::job_scale_status(
-    const std::string& job_id) const {
+Result<NomadJobScaleStatus> NomadModel::job_scale_status(const std::string& job_id) const {
   auto it = job_by_id_.find(job_id);
-  if (it == job_by_id_.end()) return make_error("job not found");
-  std::map<std::string, std::int64_t> out;
-  for (const Group& g : jobs_[it->second].groups) out[g.spec.name] = g.spec.count;
+  if (it == job_by_id_.end()) return make_error("job not found", ErrorKind::kNotFound);
+  NomadJobScaleStatus out;
+  out.job_id = job_id;
+  out.namespace_ = "default";
+  for (const Group& g : jobs_[it->second].groups) {
+    NomadTaskGroupScaleStatus& s = out.task_groups[g.spec.name];
+    s.desired = g.spec.count;
+    for (std::uint32_t a : g.allocs) s.running += allocs_[a].state == AllocState::kRunning ? 1 : 0;
+    s.placed = s.healthy = s.running;  // the model has no health checks: running is healthy
+  }
   return out;
 }
 

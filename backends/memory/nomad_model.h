@@ -90,7 +90,7 @@ class NomadModel {
 
   // --- jobs ------------------------------------------------------------------------------
   Result<Unit> register_job(const NomadJobSpec& job);
-  Result<std::map<std::string, std::int64_t>> job_scale_status(const std::string& job_id) const;
+  Result<NomadJobScaleStatus> job_scale_status(const std::string& job_id) const;
   Result<Unit> scale_job(const std::string& job_id, const std::string& group, std::int64_t count);
 
   // --- observation -----------------------------------------------------------------------

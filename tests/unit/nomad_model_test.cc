@@ -232,7 +232,8 @@ TEST_F(NomadModelTest, ScaleJobAddsAndRemovesAllocations) {
   ASSERT_TRUE(model.scale_job("web", "g", 5).ok());
   loop.run();
   EXPECT_EQ(on(a), 5u);
-  EXPECT_EQ(model.job_scale_status("web")->at("g"), 5);
+  EXPECT_EQ(model.job_scale_status("web")->task_groups.at("g").desired, 5);
+  EXPECT_EQ(model.job_scale_status("web")->task_groups.at("g").running, 5);
   ASSERT_TRUE(model.scale_job("web", "g", 1).ok());
   EXPECT_EQ(on(a), 1u);
   EXPECT_FALSE(model.scale_job("web", "nope", 1).ok());

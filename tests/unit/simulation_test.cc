@@ -5,32 +5,17 @@
 
 #include "engine/policy/policy_parser.h"
 #include "sim/report_html.h"
-#include "sim/text_file.h"
+#include "sim/scenario_loader.h"
 
 namespace ha {
 namespace {
 
-struct Loaded {
-  Scenario scenario;
-  std::vector<Policy> policies;
-  std::vector<TraceTask> tasks;
-};
-
-Loaded load(const std::string& file) {
-  Loaded l;
+LoadedScenario load(const std::string& file) {
   Diagnostics diags;
-  auto text = read_text_file(file);
-  EXPECT_TRUE(text.ok());
-  l.scenario = parse_scenario(*text, file, diags);
-  for (const auto& p : l.scenario.policies) {
-    auto policies = parse_policies(*read_text_file(p), p, diags);
-    l.policies.insert(l.policies.end(), policies.begin(), policies.end());
-  }
-  EXPECT_TRUE(diags.empty()) << diags.front().to_string();
-  auto tasks = read_allocs_csv(l.scenario.workload.at(0).path);
-  EXPECT_TRUE(tasks.ok());
-  l.tasks = *tasks;
-  return l;
+  std::vector<Override> no_overrides;
+  auto loaded = load_scenario(file, no_overrides, diags);
+  EXPECT_TRUE(loaded.ok()) << (diags.empty() ? loaded.error().message : diags[0].to_string());
+  return loaded ? *loaded : LoadedScenario{};
 }
 
 nlohmann::ordered_json without_wall(nlohmann::ordered_json r) {
@@ -40,8 +25,8 @@ nlohmann::ordered_json without_wall(nlohmann::ordered_json r) {
 }
 
 TEST(Simulation, DefaultScenarioRunsAndKeepsItsPromises) {
-  Loaded l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
-  auto out = run_simulation(l.scenario, l.policies, l.tasks);
+  LoadedScenario l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
+  auto out = run_simulation(l.scenario, l.policies, l.workload);
   ASSERT_TRUE(out.ok()) << out.error().message;
   const auto& r = out->report;
   EXPECT_EQ(r["scenario"], "default");
@@ -60,35 +45,51 @@ TEST(Simulation, DefaultScenarioRunsAndKeepsItsPromises) {
 }
 
 TEST(Simulation, SameSeedSameReportOtherSeedOtherRun) {
-  Loaded l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
+  LoadedScenario l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
   l.scenario.duration = std::chrono::hours(12);
-  auto a = run_simulation(l.scenario, l.policies, l.tasks);
-  auto b = run_simulation(l.scenario, l.policies, l.tasks);
+  auto a = run_simulation(l.scenario, l.policies, l.workload);
+  auto b = run_simulation(l.scenario, l.policies, l.workload);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(without_wall(a->report).dump(), without_wall(b->report).dump());
   EXPECT_EQ(a->timeseries_csv, b->timeseries_csv);
   l.scenario.seed = 99;  // other boot times
-  auto c = run_simulation(l.scenario, l.policies, l.tasks);
+  auto c = run_simulation(l.scenario, l.policies, l.workload);
   ASSERT_TRUE(c.ok());
   EXPECT_NE(without_wall(a->report).dump(), without_wall(c->report).dump());
 }
 
 TEST(Simulation, OversizedWorkIsReportedNotDropped) {
-  Loaded l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
+  LoadedScenario l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
   l.scenario.duration = std::chrono::hours(1);
-  l.tasks.push_back({Time(0), "huge", "g", "batch", 3, 64000, 1024, std::chrono::seconds(60)});
-  auto out = run_simulation(l.scenario, l.policies, l.tasks);
+  l.workload.tasks.push_back(
+      {Time(0), "huge", "g", "batch", 3, 64000, 1024, std::chrono::seconds(60)});
+  auto out = run_simulation(l.scenario, l.policies, l.workload);
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->report["allocations"]["never_placeable"], 3);
   EXPECT_GE(out->report["allocations"]["never_placed"].get<int>(), 3);
 }
 
-TEST(Simulation, UnsupportedPolicyTargetsFailBeforeRunning) {
-  Loaded l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
-  l.policies[0].target.name = "nomad-target";
-  auto out = run_simulation(l.scenario, l.policies, l.tasks);
+TEST(Simulation, TaskGroupPolicyWithoutAServiceFailsBeforeRunning) {
+  LoadedScenario l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
+  Policy tg = l.policies[0];
+  tg.id = "tg";
+  tg.target.name = "nomad-target";
+  tg.target.config = {{"Job", "web"}, {"Group", "frontend"}};
+  l.policies.push_back(tg);
+  auto out = run_simulation(l.scenario, l.policies, l.workload);
   ASSERT_FALSE(out.ok());
-  EXPECT_NE(out.error().message.find("not supported by simulate yet"), std::string::npos);
+  EXPECT_NE(out.error().message.find("is not a rate-csv service of the scenario"),
+            std::string::npos)
+      << out.error().message;
+}
+
+TEST(Simulation, ServiceWithoutATaskGroupPolicyFailsBeforeRunning) {
+  LoadedScenario l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
+  l.workload.services.push_back({"api", "g", 10, 500, 512, {{Time(0), 5}}, "x.json: /workload/1"});
+  auto out = run_simulation(l.scenario, l.policies, l.workload);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().message,
+            "x.json: /workload/1: no enabled nomad-target policy scales job \"api\" group \"g\"");
 }
 
 }  // namespace
