@@ -205,7 +205,7 @@ class ScenarioReader {
         {"allocs-csv", {"format", "path"}},
         {"swf", {"format", "path", "cpu_mhz_per_proc", "memory_mb_default"}},
         {"rate-csv", {"format", "path", "job", "group", "per_alloc_capacity", "alloc", "policy"}},
-        {"alibaba-batch", {"format", "path", "machine_memory_mb"}},
+        {"alibaba-batch", {"format", "path", "machine_memory_mb", "cpu_mhz_per_core"}},
     };
     auto known = kKeys.find(spec.format);
     if (known == kKeys.end()) {

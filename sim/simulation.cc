@@ -166,10 +166,10 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
     dags.on_alloc_event(e);
     if (e.kind == NomadAllocEvent::Kind::kPlaced)
       pending_seconds.push_back(to_seconds(loop.now() - e.queued_at));
-    if (e.kind == NomadAllocEvent::Kind::kCompleted) {
-      JobProgress& j = jobs[e.job_id];
-      ++j.completed;
-      j.last = loop.now();
+    if (e.kind != NomadAllocEvent::Kind::kCompleted) return;
+    if (auto j = jobs.find(e.job_id); j != jobs.end()) {
+      ++j->second.completed;
+      j->second.last = loop.now();
     }
   };
   for (std::size_t i = 0; i < tasks.size(); ++i) {
