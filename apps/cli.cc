@@ -1,3 +1,5 @@
+#include <filesystem>
+#include <fstream>
 #include <ostream>
 
 #include "apps/cli.h"
@@ -28,6 +30,20 @@ int report(const Diagnostics& diags, std::ostream& err) {
     unknown_name = unknown_name || d.unknown_name;
   }
   return unknown_name ? kExitUsage : kExitInvalid;
+}
+
+bool make_output_dir(const std::string& dir, std::ostream& err) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) err << dir << ": cannot create: " << ec.message() << "\n";
+  return !ec;
+}
+
+bool write_output_file(const std::string& path, const std::string& text, std::ostream& err) {
+  std::ofstream f(path);
+  f << text;
+  if (!f) err << path << ": cannot write\n";
+  return static_cast<bool>(f);
 }
 
 }  // namespace ha::cli

@@ -36,8 +36,14 @@ struct Command {
 // name, else kExitInvalid.
 int report(const Diagnostics& diags, std::ostream& err);
 
+// Creates `dir` (and parents); false after printing why it could not.
+bool make_output_dir(const std::string& dir, std::ostream& err);
+// Writes `text` to `path`; false after printing why it could not.
+bool write_output_file(const std::string& path, const std::string& text, std::ostream& err);
+
 int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_simulate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_evaluate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace ha::cli

@@ -1,11 +1,13 @@
 // `simulate SCENARIO`: replays a scenario on the in-memory models and simulated time and
 // writes report.json and timeseries.csv (see docs/scenarios.md).
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "apps/cli.h"
 #include "apps/options.h"
+#include "apps/progress.h"
 #include "sim/scenario_loader.h"
 #include "sim/simulation.h"
 
@@ -19,16 +21,6 @@ constexpr const char* kHelp =
     "and DIR/report.html (DIR defaults to out/<scenario name>/). Same scenario and seed,\n"
     "same report. --set changes one key without editing files, e.g.\n"
     "--set policy.hashistack-cluster.min=4 --set cluster.max_vms=20\n\n";
-
-bool write_file(const std::filesystem::path& path, const std::string& text, std::ostream& err) {
-  std::ofstream f(path);
-  f << text;
-  if (!f) {
-    err << path.string() << ": cannot write\n";
-    return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -77,22 +69,30 @@ int run_simulate(const std::vector<std::string>& args, std::ostream& out, std::o
         << " alibaba-batch jobs with unusable tasks (no start, end or plan)\n";
   }
 
-  auto result = run_simulation(scenario, loaded->policies, w);
+  ProgressBar bar(err, ProgressBar::stderr_is_terminal());
+  auto started = std::chrono::steady_clock::now();
+  auto result = run_simulation(
+      scenario, loaded->policies, w, [&](Time reached, Time total, std::uint64_t events) {
+        double wall =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        char detail[128];
+        std::snprintf(detail, sizeof detail, "%.1f/%.1f h simulated, %.2fM events/s",
+                      to_seconds(reached) / 3600, to_seconds(total) / 3600,
+                      wall > 0 ? static_cast<double>(events) / wall / 1e6 : 0.0);
+        bar.update(to_seconds(reached) / to_seconds(total), detail);
+      });
+  bar.finish();
   if (!result) {
     err << file << ": " << result.error().message << "\n";
     return kExitInvalid;
   }
   std::filesystem::path dir = vm.count("out") ? std::filesystem::path(vm["out"].as<std::string>())
                                               : std::filesystem::path("out") / scenario.name;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    err << dir.string() << ": cannot create: " << ec.message() << "\n";
-    return kExitInvalid;
-  }
-  if (!write_file(dir / "report.json", result->report.dump(2) + "\n", err) ||
-      !write_file(dir / "timeseries.csv", result->timeseries_csv, err) ||
-      !write_file(dir / "report.html", render_report_html(result->report, result->series), err)) {
+  if (!make_output_dir(dir.string(), err) ||
+      !write_output_file((dir / "report.json").string(), result->report.dump(2) + "\n", err) ||
+      !write_output_file((dir / "timeseries.csv").string(), result->timeseries_csv, err) ||
+      !write_output_file((dir / "report.html").string(),
+                         render_report_html(result->report, result->series), err)) {
     return kExitInvalid;
   }
   const auto& r = result->report;

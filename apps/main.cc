@@ -16,6 +16,8 @@ constexpr Command kCommands[] = {
     {"evaluate", "one strategy or policy decision, printed as JSON", &ha::cli::run_evaluate},
     {"simulate", "replay a scenario on simulated time; write report.json and timeseries.csv",
      &ha::cli::run_simulate},
+    {"sweep", "simulate every combination of a policy grid; write sweep.csv and sweep.html",
+     &ha::cli::run_sweep},
 };
 
 void print_usage(std::ostream& out) {

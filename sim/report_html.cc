@@ -1,5 +1,7 @@
 #include "sim/report_html.h"
 
+#include "sim/html_text.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -11,35 +13,6 @@ namespace {
 
 constexpr double kWidth = 920, kHeight = 236, kLeft = 50, kBottom = 24, kTop = 26;
 constexpr std::size_t kMaxPoints = 1500;
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-std::string fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, std::abs(v) >= 100 || v == std::floor(v) ? "%.0f" : "%.2f", v);
-  return buf;
-}
 
 struct Line {
   std::string label;
@@ -60,26 +33,28 @@ std::string chart(const std::string& title, const std::vector<SeriesPoint>& seri
   auto x = [&](double t) { return kLeft + t / t_max * plot_w; };
   auto y = [&](double v) { return kTop + plot_h - v / y_max * plot_h; };
   std::size_t stride = std::max<std::size_t>(1, series.size() / kMaxPoints);
-  svg << "<h2>" << escape(title) << "</h2>\n<svg width=\"" << kWidth << "\" height=\"" << kHeight
-      << "\" viewBox=\"0 0 " << kWidth << ' ' << kHeight << "\" role=\"img\">\n"
+  svg << "<h2>" << html_escape(title) << "</h2>\n<svg width=\"" << kWidth << "\" height=\""
+      << kHeight << "\" viewBox=\"0 0 " << kWidth << ' ' << kHeight << "\" role=\"img\">\n"
       << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << plot_w << "\" height=\""
       << plot_h << "\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n";
   for (int i = 0; i <= 4; ++i) {
     double v = y_max * i / 4;
     svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << y(v) + 4
-        << "\" font-size=\"11\" text-anchor=\"end\">" << fmt(v) << "</text>\n";
+        << "\" font-size=\"11\" text-anchor=\"end\">" << format_number(v) << "</text>\n";
     double t = t_max * i / 4;
     svg << "<text x=\"" << x(t) << "\" y=\"" << kHeight - 6
-        << "\" font-size=\"11\" text-anchor=\"middle\">" << fmt(t / 3600) << " h</text>\n";
+        << "\" font-size=\"11\" text-anchor=\"middle\">" << format_number(t / 3600)
+        << " h</text>\n";
   }
   for (std::size_t li = 0; li < lines.size(); ++li) {
     const Line& l = lines[li];
     svg << "<polyline fill=\"none\" stroke=\"" << l.color << "\" stroke-width=\"1.5\" points=\"";
     for (std::size_t i = 0; i < series.size(); i += stride) {
-      svg << fmt(x(series[i].time_s)) << ',' << fmt(y(l.value(series[i]))) << ' ';
+      svg << format_number(x(series[i].time_s)) << ',' << format_number(y(l.value(series[i])))
+          << ' ';
     }
     svg << "\"/>\n<text x=\"" << kLeft + 160 * static_cast<double>(li) << "\" y=\"" << kTop - 8
-        << "\" font-size=\"12\" fill=\"" << l.color << "\">&#9632; " << escape(l.label)
+        << "\" font-size=\"12\" fill=\"" << l.color << "\">&#9632; " << html_escape(l.label)
         << "</text>\n";
   }
   svg << "</svg>\n";
@@ -87,11 +62,11 @@ std::string chart(const std::string& title, const std::vector<SeriesPoint>& seri
 }
 
 void row(std::ostringstream& html, const std::string& name, const std::string& value) {
-  html << "<tr><th>" << escape(name) << "</th><td>" << escape(value) << "</td></tr>\n";
+  html << "<tr><th>" << html_escape(name) << "</th><td>" << html_escape(value) << "</td></tr>\n";
 }
 
 std::string num(const nlohmann::ordered_json& j) {
-  return j.is_number_float() ? fmt(j.get<double>()) : j.dump();
+  return j.is_number_float() ? format_number(j.get<double>()) : j.dump();
 }
 
 }  // namespace
@@ -101,13 +76,13 @@ std::string render_report_html(const nlohmann::ordered_json& r,
   std::ostringstream html;
   std::string name = r["scenario"].get<std::string>();
   html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>"
-       << escape(name) << " - harvester-autoscaler simulation</title>\n<style>"
+       << html_escape(name) << " - harvester-autoscaler simulation</title>\n<style>"
        << "body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse}"
        << "th,td{padding:3px 12px;border-bottom:1px solid #eee;text-align:left}"
        << "th{font-weight:600;color:#555}h2{font-size:16px;margin:20px 0 6px}"
-       << "</style></head><body>\n<h1>Scenario " << escape(name) << "</h1>\n<table>\n";
+       << "</style></head><body>\n<h1>Scenario " << html_escape(name) << "</h1>\n<table>\n";
   row(html, "seed", num(r["seed"]));
-  row(html, "simulated", fmt(r["simulated_seconds"].get<double>() / 3600) + " h");
+  row(html, "simulated", format_number(r["simulated_seconds"].get<double>() / 3600) + " h");
   row(html, "node-hours (cost)", num(r["node_hours"]));
   const auto& p = r["pending_seconds"];
   row(html, "pending seconds p50 / p95 / max",

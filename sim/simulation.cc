@@ -57,7 +57,8 @@ struct JobProgress {
 
 Result<SimulationOutput> run_simulation(const Scenario& scenario,
                                         const std::vector<Policy>& policies,
-                                        const Workload& workload) {
+                                        const Workload& workload,
+                                        const SimulationProgress& progress) {
   auto wall_start = std::chrono::steady_clock::now();
   const ClusterSpec& cluster = scenario.cluster;
   const std::vector<TraceTask>& tasks = workload.tasks;
@@ -240,7 +241,17 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
   dags.start(scenario.duration);
   metrics.start(scenario.duration);
   cost_sample();
-  loop.run_until(scenario.duration);
+  if (progress) {
+    // In slices, reporting between them; events run exactly as in one pass.
+    constexpr int kSlices = 200;
+    for (int i = 1; i <= kSlices; ++i) {
+      Time until = scenario.duration * i / kSlices;
+      loop.run_until(until);
+      progress(until, scenario.duration, loop.events_processed());
+    }
+  } else {
+    loop.run_until(scenario.duration);
+  }
   double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 

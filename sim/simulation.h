@@ -3,6 +3,7 @@
 // all on simulated time. Produces the report (report.json) and the sampled time series.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -25,8 +26,12 @@ struct SimulationOutput {
 // nomad-target policies naming its job and group (their `sim` source is that service). In
 // the simulator a node's size comes from the scenario's cluster.node (the policy's
 // cpu/memory requests are not used). Fails before running when a policy cannot be run.
+// `progress`, when set, is called about 200 times through the run with the simulated time
+// reached and the events so far (it does not change the run: same report either way).
+using SimulationProgress = std::function<void(Time reached, Time total, std::uint64_t events)>;
 Result<SimulationOutput> run_simulation(const Scenario& scenario,
                                         const std::vector<Policy>& policies,
-                                        const Workload& workload);
+                                        const Workload& workload,
+                                        const SimulationProgress& progress = {});
 
 }  // namespace ha

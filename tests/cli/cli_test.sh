@@ -113,5 +113,37 @@ expect simulate-set 0 '24 simulated hours' -- simulate "$src/scenarios/default.j
 expect simulate-set-unmatched 2 '--set policy.nope.min: no policy or scenario key matches it' -- simulate "$src/scenarios/default.json" --out "$tmp/set" --set policy.nope.min=1
 expect simulate-set-invalid 1 'harvester-cluster.json: /scaling/hashistack-cluster/min: min \(99\) is greater than max \(40\)' -- simulate "$src/scenarios/default.json" --out "$tmp/set" --set policy.hashistack-cluster.min=99
 
+# The other shipped scenarios, and bad traces of the new formats.
+expect simulate-planetlab 0 'invariant violations 0' -- simulate "$src/scenarios/planetlab-two-level.json" --out "$tmp/pl" --set duration=6h
+grep -q '"unserved_load_fraction"' "$tmp/pl/report.json" && passed=$((passed + 1)) || {
+  failed=$((failed + 1))
+  echo "FAIL simulate-planetlab-services: no services in report.json"
+}
+expect simulate-alibaba 0 'skipped 4 alibaba-batch jobs' -- simulate "$src/scenarios/alibaba-sample.json" --out "$tmp/ali"
+mkdir -p "$tmp/ali-bad"
+cp "$policy" "$tmp/ali-bad/p.json"
+printf 'M1,1,j_1,1,Terminated,10,20,100,1\nR2_5,1,j_1,1,Terminated,30,40,100,1\n' >"$tmp/ali-bad/t.csv"
+printf '{"name":"a","duration":"1h","cluster":{"initial_nodes":1,"node":{"cpu_mhz":8000,"memory_mb":16384},"node_class":"hashistack","max_vms":5},"workload":[{"format":"alibaba-batch","path":"t.csv","machine_memory_mb":100000}],"policies":["p.json"]}' >"$tmp/ali-bad/s.json"
+expect simulate-alibaba-dangling 1 't.csv:2: job j_1: task R2_5 depends on task 5' -- simulate "$tmp/ali-bad/s.json"
+printf '{"name":"r","duration":"1h","cluster":{"initial_nodes":1,"node":{"cpu_mhz":8000,"memory_mb":16384},"node_class":"hashistack","max_vms":5},"workload":[{"format":"rate-csv","path":"t.csv","job":"w","group":"g","per_alloc_capacity":0,"alloc":{"cpu_mhz":100},"policy":"p.json"}],"policies":["p.json"]}' >"$tmp/ali-bad/r.json"
+expect simulate-rate-keys 1 'r.json: /workload/0/per_alloc_capacity: expected a number > 0' -- simulate "$tmp/ali-bad/r.json"
+expect simulate-rate-alloc 1 'r.json: /workload/0/alloc: missing required key "memory_mb"' -- simulate "$tmp/ali-bad/r.json"
+
+# sweep: a tiny grid end to end, and its usage errors.
+expect sweep-help 0 '--grid' -- sweep --help
+expect sweep-tiny 0 'Pareto-optimal' -- sweep "$src/scenarios/default.json" --set duration=6h --grid policy.hashistack-cluster.min=1,3 --grid policy.hashistack-cluster.cooldown=1m,5m --jobs 2 --out "$tmp/sweep"
+if [[ $(wc -l <"$tmp/sweep/sweep.csv") -eq 5 && -s "$tmp/sweep/sweep.html" && -s "$tmp/sweep/variant-3.json" ]] &&
+  head -1 "$tmp/sweep/sweep.csv" | grep -q '^variant,policy.hashistack-cluster.min,policy.hashistack-cluster.cooldown,node_hours' &&
+  grep -q ',yes$' "$tmp/sweep/sweep.csv"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAIL sweep-files:"
+  cat "$tmp/sweep/sweep.csv"
+fi
+expect sweep-no-grid 2 'no --grid given' -- sweep "$src/scenarios/default.json"
+expect sweep-bad-grid 2 '--grid "min": expected KEY=V1,V2' -- sweep "$src/scenarios/default.json" --grid min
+expect sweep-bad-value 1 'variant 1 \(policy.hashistack-cluster.min=99\).*min \(99\) is greater than max' -- sweep "$src/scenarios/default.json" --set duration=1h --grid policy.hashistack-cluster.min=1,99 --out "$tmp/sweep-bad"
+
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -69,6 +69,38 @@ TEST(Simulation, OversizedWorkIsReportedNotDropped) {
   EXPECT_GE(out->report["allocations"]["never_placed"].get<int>(), 3);
 }
 
+TEST(Simulation, ProgressReportingDoesNotChangeTheRun) {
+  LoadedScenario l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
+  l.scenario.duration = std::chrono::hours(12);
+  auto plain = run_simulation(l.scenario, l.policies, l.workload);
+  int calls = 0;
+  Time last{0};
+  auto watched = run_simulation(l.scenario, l.policies, l.workload,
+                                [&](Time reached, Time total, std::uint64_t) {
+                                  ++calls;
+                                  EXPECT_GT(reached, last);
+                                  EXPECT_EQ(total, l.scenario.duration);
+                                  last = reached;
+                                });
+  ASSERT_TRUE(plain.ok() && watched.ok());
+  EXPECT_EQ(calls, 200);
+  EXPECT_EQ(last, l.scenario.duration);
+  EXPECT_EQ(without_wall(plain->report).dump(), without_wall(watched->report).dump());
+}
+
+TEST(Simulation, TwoLevelAndDagScenariosAreDeterministic) {
+  for (const char* name :
+       {"/scenarios/planetlab-two-level.json", "/scenarios/alibaba-sample.json"}) {
+    LoadedScenario l = load(std::string(HA_SOURCE_DIR) + name);
+    l.scenario.duration = std::chrono::hours(8);
+    auto a = run_simulation(l.scenario, l.policies, l.workload);
+    auto b = run_simulation(l.scenario, l.policies, l.workload);
+    ASSERT_TRUE(a.ok() && b.ok()) << name;
+    EXPECT_EQ(without_wall(a->report).dump(), without_wall(b->report).dump()) << name;
+    EXPECT_EQ(a->report["invariant_violations"]["count"].get<int>(), 0) << name;
+  }
+}
+
 TEST(Simulation, TaskGroupPolicyWithoutAServiceFailsBeforeRunning) {
   LoadedScenario l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
   Policy tg = l.policies[0];
