@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,12 +37,16 @@ struct VirtualMachine {
   std::string printable_status;
 };
 
+// A list's items are shared and immutable: a VM in a list is a snapshot that no one
+// changes (the model copies on write), so listing a large group copies no VM.
+using VmList = std::vector<std::shared_ptr<const VirtualMachine>>;
+
 class HarvesterApi {
  public:
   virtual ~HarvesterApi() = default;
   // `label_selector` in Kubernetes syntax ("a=b,c=d").
   virtual void list_vms(const std::string& ns, const std::string& label_selector,
-                        Done<std::vector<VirtualMachine>> done) = 0;
+                        Done<VmList> done) = 0;
   virtual void get_vm(const std::string& ns, const std::string& name,
                       Done<VirtualMachine> done) = 0;
   virtual void create_vm(const VirtualMachineSpec& spec, Done<VirtualMachine> done) = 0;

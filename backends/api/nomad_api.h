@@ -56,6 +56,7 @@ struct NomadAllocationStub {
 struct NomadNodeFilter {
   std::string node_class;  // empty: any
   std::string node_pool;   // empty: any
+  std::string name;        // exact node Name (filter=Name == "..."); empty: any
 };
 
 // GET /v1/job/:id/scale (JobScaleStatusResponse), per task group.

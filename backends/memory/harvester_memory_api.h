@@ -14,8 +14,8 @@ class HarvesterMemoryApi final : public HarvesterApi {
       : model_(model), caller_(loop, latency, faults, seed) {}
 
   void list_vms(const std::string& ns, const std::string& label_selector,
-                Done<std::vector<VirtualMachine>> done) override {
-    caller_.call<std::vector<VirtualMachine>>(
+                Done<VmList> done) override {
+    caller_.call<VmList>(
         "list_vms", [this, ns, label_selector] { return model_.list(ns, label_selector); },
         std::move(done));
   }

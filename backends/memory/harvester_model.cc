@@ -40,27 +40,35 @@ HarvesterModel::Vm* HarvesterModel::find(const std::string& ns, const std::strin
   return it == vms_.end() ? nullptr : &it->second;
 }
 
+VirtualMachine& HarvesterModel::edit(Vm& vm) {
+  if (vm.vm.use_count() > 1) vm.vm = std::make_shared<VirtualMachine>(*vm.vm);
+  return *vm.vm;
+}
+
 void HarvesterModel::set_phase(Vm& vm, const std::string& phase) {
-  vm.vm.printable_status = phase;
-  vm.vm.resource_version = std::to_string(++resource_version_);
-  if (on_phase) on_phase({vm.vm.spec.namespace_, vm.vm.spec.name, phase, loop_.now()});
+  VirtualMachine& v = edit(vm);
+  // Capacity is counted as phases change (an empty phase: not yet counted).
+  bool was = !v.printable_status.empty() && consumes_capacity(v.printable_status);
+  bool is = consumes_capacity(phase);
+  if (was != is) {
+    int sign = is ? 1 : -1;
+    consuming_.count += sign;
+    consuming_.cpu_cores += sign * v.spec.cpu_cores;
+    consuming_.memory_bytes += sign * v.spec.memory_bytes;
+  }
+  v.printable_status = phase;
+  v.resource_version = std::to_string(++resource_version_);
+  if (on_phase) on_phase({v.spec.namespace_, v.spec.name, phase, loop_.now()});
 }
 
 bool HarvesterModel::fits(const VirtualMachineSpec& spec) const {
-  std::int64_t count = 0, memory = 0;
-  double cpu = 0;
-  for (const auto& [key, vm] : vms_) {
-    if (!consumes_capacity(vm.vm.printable_status)) continue;
-    ++count;
-    cpu += vm.vm.spec.cpu_cores;
-    memory += vm.vm.spec.memory_bytes;
-  }
-  if (count + 1 > config_.max_vms) return false;
-  if (config_.cpu_cores_capacity > 0 && cpu + spec.cpu_cores > config_.cpu_cores_capacity) {
+  if (consuming_.count + 1 > config_.max_vms) return false;
+  if (config_.cpu_cores_capacity > 0 &&
+      consuming_.cpu_cores + spec.cpu_cores > config_.cpu_cores_capacity) {
     return false;
   }
   return config_.memory_bytes_capacity <= 0 ||
-         memory + spec.memory_bytes <= config_.memory_bytes_capacity;
+         consuming_.memory_bytes + spec.memory_bytes <= config_.memory_bytes_capacity;
 }
 
 Result<VirtualMachine> HarvesterModel::create(const VirtualMachineSpec& spec) {
@@ -74,9 +82,10 @@ Result<VirtualMachine> HarvesterModel::create(const VirtualMachineSpec& spec) {
                       ErrorKind::kConflict);
   }
   Vm vm;
-  vm.vm.spec = spec;
-  vm.vm.uid = IdGenerator(++uid_counter_ ^ 0x5eedULL).next();
-  vm.vm.creation_time = loop_.now();
+  vm.vm = std::make_shared<VirtualMachine>();
+  vm.vm->spec = spec;
+  vm.vm->uid = IdGenerator(++uid_counter_ ^ 0x5eedULL).next();
+  vm.vm->creation_time = loop_.now();
   bool schedulable = fits(spec);
   Key key{spec.namespace_, spec.name};
   Vm& stored = vms_.emplace(key, std::move(vm)).first->second;
@@ -88,7 +97,7 @@ Result<VirtualMachine> HarvesterModel::create(const VirtualMachineSpec& spec) {
     set_phase(stored, "Provisioning");
     stored.timer = loop_.after(config_.provision.sample(rng_), [this, key] { boot(key); });
   }
-  return stored.vm;
+  return *stored.vm;
 }
 
 void HarvesterModel::boot(const Key& key) {
@@ -108,7 +117,7 @@ void HarvesterModel::join(const Key& key) {
   if (joining == nullptr) return;
   joining->timer.reset();
   if (nomad_ != nullptr) {
-    const VirtualMachineSpec& s = joining->vm.spec;
+    const VirtualMachineSpec& s = joining->vm->spec;
     auto cls = s.labels.find(vm_labels::kNodeClass);
     NomadNodeSpec node;
     node.name = s.name;
@@ -127,12 +136,12 @@ Result<VirtualMachine> HarvesterModel::create_running(const VirtualMachineSpec& 
   auto created = create(spec);
   if (!created) return created;
   Vm& vm = *find(spec.namespace_, spec.name);
-  if (vm.vm.printable_status != "Provisioning") return vm.vm;  // unschedulable or stopped
+  if (vm.vm->printable_status != "Provisioning") return *vm.vm;  // unschedulable or stopped
   if (vm.timer) loop_.cancel(*vm.timer);
   vm.timer.reset();
   set_phase(vm, "Running");
   join({spec.namespace_, spec.name});
-  return vm.vm;
+  return *vm.vm;
 }
 
 void HarvesterModel::node_down(Vm& vm) {
@@ -144,14 +153,20 @@ void HarvesterModel::node_down(Vm& vm) {
 Result<Unit> HarvesterModel::remove(const std::string& ns, const std::string& name) {
   Vm* vm = find(ns, name);
   if (vm == nullptr) return make_error(not_found(name), ErrorKind::kNotFound);
-  if (vm->vm.printable_status == "Terminating") return Unit{};
+  if (vm->vm->printable_status == "Terminating") return Unit{};
   if (vm->timer) loop_.cancel(*vm->timer);
   node_down(*vm);
   set_phase(*vm, "Terminating");
   Key key{ns, name};
   vm->timer = loop_.after(config_.terminate.sample(rng_), [this, key] {
-    // The VM and its volumes are gone.
-    vms_.erase(key);
+    // The VM and its volumes are gone, and the capacity it held until now is free.
+    if (auto gone = vms_.find(key); gone != vms_.end()) {
+      const VirtualMachine& v = *gone->second.vm;
+      --consuming_.count;
+      consuming_.cpu_cores -= v.spec.cpu_cores;
+      consuming_.memory_bytes -= v.spec.memory_bytes;
+      vms_.erase(gone);
+    }
     if (on_phase) on_phase({key.first, key.second, "Deleted", loop_.now()});
   });
   return Unit{};
@@ -160,14 +175,14 @@ Result<Unit> HarvesterModel::remove(const std::string& ns, const std::string& na
 Result<Unit> HarvesterModel::stop(const std::string& ns, const std::string& name) {
   Vm* vm = find(ns, name);
   if (vm == nullptr) return make_error(not_found(name), ErrorKind::kNotFound);
-  const std::string& phase = vm->vm.printable_status;
+  const std::string phase = vm->vm->printable_status;
   if (phase == "Terminating") {
     return make_error("VM " + name + " is terminating", ErrorKind::kConflict);
   }
   if (phase == "Stopped" || phase == "Stopping") return Unit{};
   if (vm->timer) loop_.cancel(*vm->timer);
   node_down(*vm);
-  vm->vm.spec.running = false;
+  edit(*vm).spec.running = false;
   set_phase(*vm, "Stopping");
   Key key{ns, name};
   vm->timer = loop_.after(config_.stop.sample(rng_), [this, key] {
@@ -182,19 +197,19 @@ Result<Unit> HarvesterModel::stop(const std::string& ns, const std::string& name
 Result<Unit> HarvesterModel::start(const std::string& ns, const std::string& name) {
   Vm* vm = find(ns, name);
   if (vm == nullptr) return make_error(not_found(name), ErrorKind::kNotFound);
-  const std::string& phase = vm->vm.printable_status;
+  const std::string phase = vm->vm->printable_status;
   if (phase != "Stopped" && phase != "ErrorUnschedulable") {
     return phase == "Terminating"
                ? Result<Unit>(make_error("VM " + name + " is terminating", ErrorKind::kConflict))
                : Result<Unit>(Unit{});
   }
-  vm->vm.spec.running = true;
+  edit(*vm).spec.running = true;
   // The restarted client joins again; its old, down registration is purged first.
   if (nomad_ != nullptr && !vm->nomad_node_id.empty()) {
     static_cast<void>(nomad_->purge_node(vm->nomad_node_id));
     vm->nomad_node_id.clear();
   }
-  if (!fits(vm->vm.spec)) {
+  if (!fits(vm->vm->spec)) {
     set_phase(*vm, "ErrorUnschedulable");
     return Unit{};
   }
@@ -205,27 +220,28 @@ Result<Unit> HarvesterModel::start(const std::string& ns, const std::string& nam
 Result<VirtualMachine> HarvesterModel::get(const std::string& ns, const std::string& name) const {
   auto it = vms_.find({ns, name});
   if (it == vms_.end()) return make_error(not_found(name), ErrorKind::kNotFound);
-  return it->second.vm;
+  return *it->second.vm;
 }
 
 std::int64_t HarvesterModel::count_active(const std::string& ns, const std::string& key,
                                           const std::string& value) const {
   std::int64_t n = 0;
   for (const auto& [k, vm] : vms_) {
-    if (k.first != ns || vm.vm.printable_status == "Terminating") continue;
-    auto it = vm.vm.spec.labels.find(key);
-    n += it != vm.vm.spec.labels.end() && it->second == value ? 1 : 0;
+    if (k.first != ns || vm.vm->printable_status == "Terminating") continue;
+    auto it = vm.vm->spec.labels.find(key);
+    n += it != vm.vm->spec.labels.end() && it->second == value ? 1 : 0;
   }
   return n;
 }
 
-Result<std::vector<VirtualMachine>> HarvesterModel::list(const std::string& ns,
-                                                         const std::string& label_selector) const {
+Result<VmList> HarvesterModel::list(const std::string& ns,
+                                    const std::string& label_selector) const {
   auto selector = LabelSelector::parse(label_selector);
   if (!selector) return make_error(selector.error().message, ErrorKind::kInvalid);
-  std::vector<VirtualMachine> out;
-  for (const auto& [key, vm] : vms_) {
-    if (key.first == ns && selector->matches(vm.vm.spec.labels)) out.push_back(vm.vm);
+  VmList out;
+  // Keys sort by namespace first: visit only this namespace's VMs.
+  for (auto it = vms_.lower_bound({ns, ""}); it != vms_.end() && it->first.first == ns; ++it) {
+    if (selector->matches(it->second.vm->spec.labels)) out.push_back(it->second.vm);
   }
   return out;
 }

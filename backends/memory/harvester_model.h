@@ -53,24 +53,27 @@ class HarvesterModel {
   Result<Unit> stop(const std::string& ns, const std::string& name);
   Result<VirtualMachine> get(const std::string& ns, const std::string& name) const;
   // `label_selector` in Kubernetes syntax; an invalid one is a kInvalid error.
-  Result<std::vector<VirtualMachine>> list(const std::string& ns,
-                                           const std::string& label_selector) const;
+  Result<VmList> list(const std::string& ns, const std::string& label_selector) const;
 
   std::size_t size() const { return vms_.size(); }
   // VMs in `ns` carrying label `key`=`value` that are not terminating; no copies made.
   std::int64_t count_active(const std::string& ns, const std::string& key,
                             const std::string& value) const;
+  // VMs that hold Harvester capacity (not stopped, not unschedulable); kept as a count.
+  std::int64_t consuming() const { return consuming_.count; }
   std::function<void(const VmPhaseEvent&)> on_phase;
 
  private:
   struct Vm {
-    VirtualMachine vm;
+    // Shared with lists handed out; edit() copies it first when it is shared.
+    std::shared_ptr<VirtualMachine> vm;
     std::optional<EventLoop::TimerId> timer;
     std::string nomad_node_id;
   };
   using Key = std::pair<std::string, std::string>;  // namespace, name
 
   Vm* find(const std::string& ns, const std::string& name);
+  VirtualMachine& edit(Vm& vm);
   void set_phase(Vm& vm, const std::string& phase);
   void boot(const Key& key);
   void join(const Key& key);
@@ -84,6 +87,10 @@ class HarvesterModel {
   std::map<Key, Vm> vms_;
   std::uint64_t resource_version_ = 1;
   std::uint64_t uid_counter_ = 0;
+  struct Usage {
+    std::int64_t count = 0, memory_bytes = 0;
+    double cpu_cores = 0;
+  } consuming_;  // what VMs holding capacity use, for fits()
 };
 
 }  // namespace ha

@@ -71,6 +71,7 @@ std::string NomadModel::register_node(const NomadNodeSpec& spec) {
   nodes_.push_back(std::move(n));
   node_by_id_[nodes_.back().info.id] = index;
   listed_.insert(index);
+  listed_by_name_[spec.name].insert(index);
   refresh_schedulable(index);
   place_system_allocs(index);
   schedule_pending();
@@ -111,6 +112,10 @@ Result<Unit> NomadModel::purge_node(const std::string& node_id) {
   if (n->drain && n->drain->deadline_timer) loop_.cancel(*n->drain->deadline_timer);
   n->purged = true;
   listed_.erase(node_index(*n));
+  if (auto named = listed_by_name_.find(n->info.name); named != listed_by_name_.end()) {
+    named->second.erase(node_index(*n));
+    if (named->second.empty()) listed_by_name_.erase(named);
+  }
   ++index_;
   return Unit{};
 }
@@ -135,7 +140,13 @@ Result<Unit> NomadModel::set_eligibility(const std::string& node_id, bool eligib
 
 std::vector<NomadNodeStub> NomadModel::list_nodes(const NomadNodeFilter& filter) const {
   std::vector<NomadNodeStub> out;
-  for (std::uint32_t i : listed_) {
+  static const std::set<std::uint32_t> kNone;
+  const std::set<std::uint32_t>* candidates = &listed_;
+  if (!filter.name.empty()) {
+    auto named = listed_by_name_.find(filter.name);
+    candidates = named == listed_by_name_.end() ? &kNone : &named->second;
+  }
+  for (std::uint32_t i : *candidates) {
     const Node& n = nodes_[i];
     if (!filter.node_class.empty() && n.info.node_class != filter.node_class) continue;
     if (!filter.node_pool.empty() && n.info.node_pool != filter.node_pool) continue;
@@ -171,10 +182,9 @@ std::vector<NomadAllocationStub> NomadModel::node_allocations(const std::string&
 }
 
 std::optional<std::string> NomadModel::node_id_by_name(const std::string& name) const {
-  for (std::uint32_t i : listed_) {
-    if (nodes_[i].info.name == name) return nodes_[i].info.id;
-  }
-  return std::nullopt;
+  auto named = listed_by_name_.find(name);
+  if (named == listed_by_name_.end()) return std::nullopt;
+  return nodes_[*named->second.begin()].info.id;
 }
 
 Result<Unit> NomadModel::register_job(const NomadJobSpec& spec) {

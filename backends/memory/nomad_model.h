@@ -181,6 +181,7 @@ class NomadModel {
 
   std::vector<Node> nodes_;
   std::set<std::uint32_t> listed_;  // nodes not purged, in registration order
+  std::unordered_map<std::string, std::set<std::uint32_t>> listed_by_name_;
   Duration node_gc_threshold_ = std::chrono::hours(24);
   std::unordered_map<std::string, std::uint32_t> node_by_id_;
   std::vector<Job> jobs_;

@@ -83,7 +83,7 @@ class HarvesterTarget final : public Target {
 
  private:
   struct Snapshot {
-    std::vector<VirtualMachine> vms;   // owned by the group
+    VmList vms;                        // owned by the group
     std::vector<NomadNodeStub> nodes;  // of the group's node class
     // Position in `nodes` by node name (the VM name), built once per snapshot so that
     // matching VMs to nodes is linear, not quadratic, in the group's size. Positions, not
@@ -118,6 +118,11 @@ class HarvesterTarget final : public Target {
   void watch_boot(const HarvesterGroupConfig& c, std::size_t action,
                   std::shared_ptr<std::map<std::string, int>> vms, Time deadline,
                   ScaleCallback done);
+  // One poll of one booting VM: updates its state in `vms` (0 booting, 1 running, 2 joined,
+  // -1 failed and cleaned up), then calls `then`.
+  void check_booting_vm(const HarvesterGroupConfig& c, std::size_t action, const std::string& name,
+                        std::shared_ptr<std::map<std::string, int>> vms, Time deadline,
+                        std::function<void()> then);
 
   void scale_in(const HarvesterGroupConfig& c, const ScaleRequest& request, const Snapshot& s,
                 std::int64_t from, std::int64_t to, ScaleCallback done);

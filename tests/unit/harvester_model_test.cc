@@ -142,9 +142,37 @@ TEST_F(HarvesterModelTest, ListFiltersByNamespaceAndLabels) {
   auto web = harvester.list("nomad", std::string(vm_labels::kNodeGroup) + "=web");
   ASSERT_TRUE(web.ok());
   ASSERT_EQ(web->size(), 1u);
-  EXPECT_EQ((*web)[0].spec.name, "web-1");
+  EXPECT_EQ((*web)[0]->spec.name, "web-1");
   EXPECT_EQ(harvester.list("nomad", "")->size(), 2u);
   EXPECT_FALSE(harvester.list("nomad", "a in (b)").ok());
+}
+
+TEST_F(HarvesterModelTest, ListedVmsAreSnapshotsTheModelDoesNotChange) {
+  ASSERT_TRUE(harvester.create(vm("web-1", "web")).ok());
+  auto before = harvester.list("nomad", "");
+  ASSERT_EQ(before->at(0)->printable_status, "Provisioning");
+  loop.run_until(loop.now() + std::chrono::minutes(10));
+  EXPECT_EQ(before->at(0)->printable_status, "Provisioning");  // copied on write
+  EXPECT_EQ(harvester.list("nomad", "")->at(0)->printable_status, "Running");
+  ASSERT_TRUE(harvester.remove("nomad", "web-1").ok());
+  loop.run();
+  EXPECT_EQ(before->at(0)->spec.name, "web-1");  // still readable after deletion
+  EXPECT_EQ(harvester.size(), 0u);
+}
+
+TEST_F(HarvesterModelTest, CapacityIsFreedWhenATerminatingVmIsGone) {
+  HarvesterModelConfig config;
+  config.max_vms = 1;
+  HarvesterModel small(loop, &nomad, config, 3);
+  ASSERT_TRUE(small.create(vm("a-1", "a")).ok());
+  EXPECT_EQ(small.consuming(), 1);
+  EXPECT_EQ(small.create(vm("a-2", "a"))->printable_status, "ErrorUnschedulable");
+  ASSERT_TRUE(small.remove("nomad", "a-1").ok());
+  EXPECT_EQ(small.create(vm("a-3", "a"))->printable_status, "ErrorUnschedulable");  // terminating
+  loop.run();
+  EXPECT_EQ(small.consuming(), 0);
+  ASSERT_TRUE(small.start("nomad", "a-3").ok());
+  EXPECT_EQ(small.consuming(), 1);
 }
 
 TEST(LabelSelector, Operators) {

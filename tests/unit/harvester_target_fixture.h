@@ -73,7 +73,7 @@ struct HarvesterTargetTest : ::testing::Test {
   std::vector<std::string> vm_names() {
     std::vector<std::string> out;
     auto vms = harvester.list("nomad", "");
-    for (const auto& vm : *vms) out.push_back(vm.spec.name);
+    for (const auto& vm : *vms) out.push_back(vm->spec.name);
     return out;
   }
 };

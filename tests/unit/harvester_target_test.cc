@@ -26,7 +26,7 @@ TEST_F(HarvesterTargetTest, ScaleOutCreatesInParallelAndCompletesWhenJoined) {
   EXPECT_EQ(s->count, 3);
   EXPECT_TRUE(s->meta.count(kTargetMetaLastEvent));
   // VMs carry the ownership label, the class and the cloud-init that joins Nomad.
-  auto vm = harvester.list("nomad", "")->front();
+  const VirtualMachine& vm = *harvester.list("nomad", "")->front();
   EXPECT_EQ(vm.spec.labels.at(vm_labels::kNodeGroup), "web");
   EXPECT_NE(vm.spec.user_data.find("node_class = \"hashistack\""), std::string::npos);
   EXPECT_EQ(vm.spec.memory_bytes, 8LL << 30);

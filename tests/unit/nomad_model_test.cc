@@ -244,7 +244,7 @@ TEST_F(NomadModelTest, ScaleJobAddsAndRemovesAllocations) {
 TEST_F(NomadModelTest, ListFiltersByClassAndIndexesGrow) {
   node("a");
   model.register_node({"gpu-1", "gpu", "dc1", "default", 4000, 8192, {}});
-  EXPECT_EQ(model.list_nodes({"gpu", ""}).size(), 1u);
+  EXPECT_EQ(model.list_nodes({"gpu", "", ""}).size(), 1u);
   EXPECT_EQ(model.list_nodes({}).size(), 2u);
   auto nodes = model.list_nodes({});
   EXPECT_LT(nodes[0].create_index, nodes[1].create_index);
