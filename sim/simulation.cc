@@ -15,6 +15,7 @@
 #include "sim/cluster_metrics.h"
 #include "sim/dag_replay.h"
 #include "sim/elasticity.h"
+#include "sim/invariants.h"
 #include "sim/service_replay.h"
 #include "sim/simulated_loop.h"
 
@@ -24,7 +25,6 @@ namespace {
 using nlohmann::ordered_json;
 
 constexpr Duration kSampleStep = std::chrono::seconds(10);
-constexpr std::size_t kMaxViolationExamples = 5;
 
 ordered_json p50_p95(const std::vector<double>& v) {
   return {{"p50", percentile(v, 50)}, {"p95", percentile(v, 95)}};
@@ -121,30 +121,14 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
   auto group = parse_group_config(first_target);
   if (!group) return group.error();
 
-  // Invariants, checked as the run goes.
-  std::int64_t violations = 0;
-  ordered_json examples = ordered_json::array();
-  auto violate = [&](std::string what) {
-    ++violations;
-    if (examples.size() < kMaxViolationExamples) {
-      examples.push_back({{"time_s", to_seconds(loop.now())}, {"what", std::move(what)}});
-    }
-  };
-  harvester.on_phase = [&](const VmPhaseEvent& e) {
-    if (e.phase != "Terminating") return;
-    auto vm = harvester.get(e.namespace_, e.name);
-    if (vm && !vm->spec.labels.count(vm_labels::kNodeGroup)) {
-      violate("non-owned VM " + e.name + " deleted");
-    }
-    if (auto node = nomad.node_id_by_name(e.name)) {
-      for (const auto& a : nomad.node_allocations(*node)) {
-        if (a.job_type != "system") {
-          violate("VM " + e.name + " deleted with running allocation " + a.id + " of " + a.job_id);
-          break;
-        }
-      }
-    }
-  };
+  // Invariants, checked on every VM phase change.
+  InvariantChecker::Limits limits{group->namespace_, group->node_group, INT64_MAX, 0};
+  for (const auto& c : compiled) {
+    limits.min = std::min(limits.min, c->policy().min);
+    limits.max = std::max(limits.max, c->policy().max);
+  }
+  InvariantChecker invariants(loop, harvester, nomad, limits);
+  harvester.on_phase = [&invariants](const VmPhaseEvent& e) { invariants.on_phase(e); };
 
   // Initial nodes: Running and joined at time zero.
   for (std::int64_t i = 0; i < cluster.initial_nodes; ++i) {
@@ -189,19 +173,12 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
     loop.at(t.submit, [&nomad, job] { static_cast<void>(nomad.register_job(job)); });
   }
 
-  // Cost and the "above max" invariant, sampled with the metrics.
+  // Cost (every VM that exists is paid for), sampled with the metrics.
   double vm_seconds = 0;
   std::vector<double> vm_counts;
-  std::int64_t max_limit = INT64_MAX;
-  for (const auto& c : compiled) max_limit = std::min(max_limit, c->policy().max);
   std::function<void()> cost_sample = [&] {
     vm_seconds += static_cast<double>(harvester.size()) * to_seconds(kSampleStep);
     vm_counts.push_back(static_cast<double>(harvester.size()));
-    std::int64_t active =
-        harvester.count_active(group->namespace_, vm_labels::kNodeGroup, group->node_group);
-    if (active > max_limit)
-      violate("node group has " + std::to_string(active) + " VMs, above max " +
-              std::to_string(max_limit));
     if (loop.now() + kSampleStep <= scenario.duration) loop.after(kSampleStep, cost_sample);
   };
 
@@ -331,7 +308,8 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
         {"timeshare_over", e.timeshare_over},
         {"instability", e.instability}}},
       {"services", service_reports},
-      {"invariant_violations", {{"count", violations}, {"first", examples}}},
+      {"invariant_violations",
+       {{"count", invariants.violations()}, {"first", invariants.examples()}}},
       {"final_nodes", final_totals.nodes_ready},
       {"events", loop.events_processed()},
       {"events_per_second", wall > 0 ? events / wall : 0.0},

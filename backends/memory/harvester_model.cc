@@ -155,8 +155,10 @@ Result<Unit> HarvesterModel::remove(const std::string& ns, const std::string& na
   if (vm == nullptr) return make_error(not_found(name), ErrorKind::kNotFound);
   if (vm->vm->printable_status == "Terminating") return Unit{};
   if (vm->timer) loop_.cancel(*vm->timer);
-  node_down(*vm);
+  // Terminating first, then the node stops heartbeating: observers of the phase change see
+  // the node as it was when the VM was deleted.
   set_phase(*vm, "Terminating");
+  node_down(*vm);
   Key key{ns, name};
   vm->timer = loop_.after(config_.terminate.sample(rng_), [this, key] {
     // The VM and its volumes are gone, and the capacity it held until now is free.

@@ -1,0 +1,55 @@
+// InvariantChecker: the promises the autoscaler makes, checked on every VM phase change of
+// a simulation (not sampled, so nothing slips between samples):
+//  - the node group never has more VMs (not terminating) than the policies' max;
+//  - deleting a Running VM never takes the group below the policies' min;
+//  - no VM is deleted while its Nomad node still runs non-system allocations (the drain
+//    must have moved them first, or its deadline stopped them);
+//  - no VM without the group's ownership label is ever deleted.
+// Violations are counted, and the first few kept with their time, for report.json.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <unordered_map>
+
+#include "backends/memory/harvester_model.h"
+#include "backends/memory/nomad_model.h"
+
+namespace ha {
+
+class InvariantChecker {
+ public:
+  struct Limits {
+    std::string namespace_;
+    std::string node_group;
+    std::int64_t min = 0;
+    std::int64_t max = INT64_MAX;
+  };
+  InvariantChecker(EventLoop& loop, const HarvesterModel& harvester, const NomadModel& nomad,
+                   Limits limits);
+
+  // Feed every phase event of the Harvester model.
+  void on_phase(const VmPhaseEvent& e);
+
+  std::int64_t active() const { return active_; }  // owned VMs not terminating
+  std::int64_t violations() const { return violations_; }
+  const nlohmann::ordered_json& examples() const { return examples_; }
+
+ private:
+  struct Seen {
+    bool owned = false;
+    std::string phase;
+  };
+  void violate(std::string what);
+
+  EventLoop& loop_;
+  const HarvesterModel& harvester_;
+  const NomadModel& nomad_;
+  Limits limits_;
+  std::unordered_map<std::string, Seen> vms_;  // by "namespace/name"
+  std::int64_t active_ = 0;
+  std::int64_t violations_ = 0;
+  nlohmann::ordered_json examples_ = nlohmann::ordered_json::array();
+};
+
+}  // namespace ha

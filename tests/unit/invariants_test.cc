@@ -1,0 +1,95 @@
+// The simulator's invariant checker fires when a promise is broken on purpose, and stays
+// quiet when the same steps are done properly.
+#include "sim/invariants.h"
+
+#include <gtest/gtest.h>
+
+#include "backends/api/vm_labels.h"
+#include "sim/simulated_loop.h"
+
+namespace ha {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct InvariantsTest : ::testing::Test {
+  SimulatedLoop loop;
+  NomadModel nomad{loop};
+  HarvesterModel harvester{loop, &nomad, config()};
+  InvariantChecker checker{loop, harvester, nomad, {"nomad", "web", 1, 3}};
+
+  static HarvesterModelConfig config() {
+    HarvesterModelConfig c;
+    c.cpu_mhz_per_core = 4000;
+    return c;
+  }
+  void SetUp() override {
+    harvester.on_phase = [this](const VmPhaseEvent& e) { checker.on_phase(e); };
+  }
+  void vm(const std::string& name, const std::string& group = "web") {
+    VirtualMachineSpec s;
+    s.name = name;
+    s.namespace_ = "nomad";
+    if (!group.empty()) s.labels = {{vm_labels::kNodeGroup, group}};
+    s.cpu_cores = 1;
+    s.memory_bytes = 4LL << 30;
+    ASSERT_TRUE(harvester.create_running(s).ok());
+  }
+  std::string first() const { return checker.examples().at(0)["what"].get<std::string>(); }
+};
+
+TEST_F(InvariantsTest, DeletingAVmThatStillRunsWorkFires) {
+  vm("web-1");
+  vm("web-2");
+  ASSERT_TRUE(nomad.register_job({"etl", "batch", {{"g", 1, 1000, 512, 1h}}}).ok());
+  loop.run_until(loop.now() + 1s);
+  std::string busy =
+      nomad.node_allocations(*nomad.node_id_by_name("web-1")).empty() ? "web-2" : "web-1";
+  ASSERT_TRUE(harvester.remove("nomad", busy).ok());  // no drain first
+  EXPECT_EQ(checker.violations(), 1);
+  EXPECT_NE(first().find("VM " + busy + " deleted with running allocation"), std::string::npos);
+}
+
+TEST_F(InvariantsTest, DrainingFirstKeepsItQuiet) {
+  vm("web-1");
+  vm("web-2");
+  ASSERT_TRUE(nomad.register_job({"etl", "batch", {{"g", 1, 1000, 512, 1h}}}).ok());
+  loop.run_until(loop.now() + 1s);
+  std::string id = *nomad.node_id_by_name("web-1");
+  ASSERT_TRUE(nomad.drain_node(id, NomadDrainSpec{1min, false}, false).ok());
+  loop.run_until(loop.now() + 2min);
+  ASSERT_TRUE(nomad.node_allocations(id).empty());
+  ASSERT_TRUE(harvester.remove("nomad", "web-1").ok());
+  loop.run();
+  EXPECT_EQ(checker.violations(), 0);
+  EXPECT_EQ(checker.active(), 1);
+}
+
+TEST_F(InvariantsTest, DeletingAVmWithoutTheOwnershipLabelFires) {
+  vm("hand-made", "");
+  vm("other-group", "db");
+  ASSERT_TRUE(harvester.remove("nomad", "hand-made").ok());
+  ASSERT_TRUE(harvester.remove("nomad", "other-group").ok());
+  EXPECT_EQ(checker.violations(), 2);
+  EXPECT_EQ(first(), "VM hand-made without the group's ownership label deleted");
+  EXPECT_EQ(checker.active(), 0);  // neither counted in the group
+}
+
+TEST_F(InvariantsTest, GoingAboveMaxFires) {
+  for (const char* name : {"web-1", "web-2", "web-3"}) vm(name);
+  EXPECT_EQ(checker.violations(), 0);
+  vm("web-4");
+  EXPECT_EQ(checker.violations(), 1);
+  EXPECT_EQ(first(), "node group has 4 VMs, above max 3");
+}
+
+TEST_F(InvariantsTest, DeletingTheLastRunningVmBelowMinFires) {
+  vm("web-1");
+  ASSERT_TRUE(harvester.remove("nomad", "web-1").ok());
+  EXPECT_EQ(checker.violations(), 1);
+  EXPECT_EQ(first(), "deleting running VM web-1 left 0 VMs, below min 1");
+  EXPECT_EQ(checker.examples().at(0)["time_s"].get<double>(), 0.0);
+}
+
+}  // namespace
+}  // namespace ha
