@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,10 +76,14 @@ struct NomadJobScaleStatus {
   std::map<std::string, NomadTaskGroupScaleStatus> task_groups;  // TaskGroups
 };
 
+// A list's stubs are shared and immutable (the model builds a new stub when a node changes),
+// so listing many nodes copies none.
+using NodeList = std::vector<std::shared_ptr<const NomadNodeStub>>;
+
 class NomadApi {
  public:
   virtual ~NomadApi() = default;
-  virtual void list_nodes(const NomadNodeFilter& filter, Done<std::vector<NomadNodeStub>> done) = 0;
+  virtual void list_nodes(const NomadNodeFilter& filter, Done<NodeList> done) = 0;
   virtual void get_node(const std::string& node_id, Done<NomadNode> done) = 0;
   // PUT /v1/node/:id/drain; `spec` empty cancels a drain.
   virtual void drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,

@@ -2,9 +2,8 @@
 
 namespace ha {
 
-void NomadMemoryApi::list_nodes(const NomadNodeFilter& filter,
-                                Done<std::vector<NomadNodeStub>> done) {
-  caller_.call<std::vector<NomadNodeStub>>(
+void NomadMemoryApi::list_nodes(const NomadNodeFilter& filter, Done<NodeList> done) {
+  caller_.call<NodeList>(
       "list_nodes", [this, filter] { return model_.list_nodes(filter); }, std::move(done));
 }
 

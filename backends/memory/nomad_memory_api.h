@@ -13,7 +13,7 @@ class NomadMemoryApi final : public NomadApi {
                  FaultInjector* faults = nullptr, std::uint64_t seed = 1)
       : model_(model), caller_(loop, latency, faults, seed) {}
 
-  void list_nodes(const NomadNodeFilter& filter, Done<std::vector<NomadNodeStub>> done) override;
+  void list_nodes(const NomadNodeFilter& filter, Done<NodeList> done) override;
   void get_node(const std::string& node_id, Done<NomadNode> done) override;
   void drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
                   bool mark_eligible, Done<Unit> done) override;

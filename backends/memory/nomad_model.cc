@@ -138,8 +138,8 @@ Result<Unit> NomadModel::set_eligibility(const std::string& node_id, bool eligib
   return Unit{};
 }
 
-std::vector<NomadNodeStub> NomadModel::list_nodes(const NomadNodeFilter& filter) const {
-  std::vector<NomadNodeStub> out;
+NodeList NomadModel::list_nodes(const NomadNodeFilter& filter) const {
+  NodeList out;
   static const std::set<std::uint32_t> kNone;
   const std::set<std::uint32_t>* candidates = &listed_;
   if (!filter.name.empty()) {
@@ -150,9 +150,13 @@ std::vector<NomadNodeStub> NomadModel::list_nodes(const NomadNodeFilter& filter)
     const Node& n = nodes_[i];
     if (!filter.node_class.empty() && n.info.node_class != filter.node_class) continue;
     if (!filter.node_pool.empty() && n.info.node_pool != filter.node_pool) continue;
-    NomadNodeStub stub = n.info;
-    stub.drain = n.drain.has_value();
-    out.push_back(std::move(stub));
+    if (!n.stub || n.stub->modify_index != n.info.modify_index ||
+        n.stub->drain != n.drain.has_value()) {
+      auto stub = std::make_shared<NomadNodeStub>(n.info);
+      stub->drain = n.drain.has_value();
+      n.stub = std::move(stub);
+    }
+    out.push_back(n.stub);
   }
   return out;
 }

@@ -82,7 +82,7 @@ class NomadModel {
   Result<Unit> drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
                           bool mark_eligible);
 
-  std::vector<NomadNodeStub> list_nodes(const NomadNodeFilter& filter) const;
+  NodeList list_nodes(const NomadNodeFilter& filter) const;
   Result<NomadNode> node(const std::string& node_id) const;
   // Allocations placed on the node and not yet terminal.
   std::vector<NomadAllocationStub> node_allocations(const std::string& node_id) const;
@@ -144,6 +144,8 @@ class NomadModel {
     std::optional<DrainState> drain;
     std::string last_drain_status;  // "", draining, complete, canceled
     bool purged = false;
+    // The stub lists hand out; rebuilt when the node changed since (its ModifyIndex).
+    mutable std::shared_ptr<const NomadNodeStub> stub;
     std::optional<std::int64_t> indexed_free_cpu;  // its key in by_free_cpu_, if schedulable
     // What this node adds to capacity_by_class_ while schedulable.
     bool counted = false;

@@ -196,12 +196,14 @@ void HarvesterTarget::check_booting_vm(const HarvesterGroupConfig& c, std::size_
           return;
         }
         nomad_.list_nodes({c.node_class, "", name},
-                          guarded([vms, name, then](Result<std::vector<NomadNodeStub>> nodes) {
+                          guarded([vms, name, then](Result<NodeList> nodes) {
                             if (nodes) {
                               // A VM restarted under the same name may leave an older registration.
                               const NomadNodeStub* newest = nullptr;
-                              for (const NomadNodeStub& n : *nodes) {
-                                if (!newest || n.create_index > newest->create_index) newest = &n;
+                              for (const auto& n : *nodes) {
+                                if (!newest || n->create_index > newest->create_index) {
+                                  newest = n.get();
+                                }
                               }
                               if (newest && newest->status == "ready") (*vms)[name] = 2;
                             }

@@ -49,11 +49,12 @@ Result<void> HarvesterTarget::set_config(const PluginConfig& config) {
 
 void HarvesterTarget::Snapshot::index_by_name() {
   by_name.clear();
+  by_name.reserve(nodes.size());
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     // A VM restarted under the same name may leave an older, down registration behind:
     // the newest registration wins.
-    auto [it, added] = by_name.emplace(nodes[i].name, i);
-    if (!added && nodes[i].create_index > nodes[it->second].create_index) it->second = i;
+    auto [it, added] = by_name.emplace(nodes[i]->name, i);
+    if (!added && nodes[i]->create_index > nodes[it->second]->create_index) it->second = i;
   }
 }
 
@@ -70,7 +71,7 @@ const VirtualMachine* HarvesterTarget::Snapshot::vm_named(const std::string& nam
 
 const NomadNodeStub* HarvesterTarget::Snapshot::node_named(const std::string& name) const {
   auto it = by_name.find(name);
-  return it == by_name.end() ? nullptr : &nodes[it->second];
+  return it == by_name.end() ? nullptr : nodes[it->second].get();
 }
 
 void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
@@ -96,17 +97,16 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
                         }
                         finish();
                       }));
-  nomad_.list_nodes({c.node_class, "", ""},
-                    guarded([snap, error, finish](Result<std::vector<NomadNodeStub>> r) mutable {
-                      if (!r) {
-                        *error =
-                            make_error("listing Nomad nodes: " + r.error().message, r.error().kind);
-                      } else {
-                        snap->nodes = std::move(*r);
-                        snap->index_by_name();
-                      }
-                      finish();
-                    }));
+  nomad_.list_nodes(
+      {c.node_class, "", ""}, guarded([snap, error, finish](Result<NodeList> r) mutable {
+        if (!r) {
+          *error = make_error("listing Nomad nodes: " + r.error().message, r.error().kind);
+        } else {
+          snap->nodes = std::move(*r);
+          snap->index_by_name();
+        }
+        finish();
+      }));
 }
 
 HarvesterTarget::Counted HarvesterTarget::count(const HarvesterGroupConfig& c,

@@ -83,13 +83,14 @@ class HarvesterTarget final : public Target {
 
  private:
   struct Snapshot {
-    VmList vms;                        // owned by the group
-    std::vector<NomadNodeStub> nodes;  // of the group's node class
+    VmList vms;      // owned by the group
+    NodeList nodes;  // of the group's node class
     // Position in `nodes` by node name (the VM name), built once per snapshot so that
     // matching VMs to nodes is linear, not quadratic, in the group's size. Positions, not
-    // pointers: snapshots are copied.
-    std::unordered_map<std::string, std::size_t> by_name;
-    std::unordered_map<std::string, std::size_t> vm_by_name;  // position in `vms`
+    // pointers: snapshots are copied. Keys view the names inside the shared, immutable
+    // items, which live as long as any copy of the snapshot.
+    std::unordered_map<std::string_view, std::size_t> by_name;
+    std::unordered_map<std::string_view, std::size_t> vm_by_name;  // position in `vms`
     void index_by_name();
     void index_vms();
     const NomadNodeStub* node_named(const std::string& name) const;

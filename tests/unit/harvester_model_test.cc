@@ -219,7 +219,7 @@ TEST(MemoryApis, CompleteAfterLatencyAndInjectFaults) {
 
   faults.set_rule("list_nodes", FaultRule{0, 1.0, 30s, ""});
   std::optional<Time> timed_out_at;
-  nomad_api.list_nodes({}, [&](Result<std::vector<NomadNodeStub>> r) {
+  nomad_api.list_nodes({}, [&](Result<NodeList> r) {
     EXPECT_EQ(r.error().kind, ErrorKind::kTimeout);
     timed_out_at = loop.now();
   });

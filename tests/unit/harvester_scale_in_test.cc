@@ -28,10 +28,10 @@ TEST_F(HarvesterTargetTest, ScaleInDrainsThenDeletesAndKeepsEvaluating) {
 
 TEST_F(HarvesterTargetTest, SelectorsChooseTheRightNodes) {
   grow_to(3);
-  auto nodes = nomad.list_nodes({"hashistack", ""});
-  std::string newest = std::max_element(nodes.begin(), nodes.end(), [](auto& a, auto& b) {
-                         return a.create_index < b.create_index;
-                       })->name;
+  auto nodes = nomad.list_nodes({"hashistack", "", ""});
+  std::string newest = (*std::max_element(nodes.begin(), nodes.end(), [](auto& a, auto& b) {
+                         return a->create_index < b->create_index;
+                       }))->name;
   config["node_selector_strategy"] = "newest_create_index";
   ASSERT_TRUE(scale(2).ok());
   loop.run_until(loop.now() + 2min);
@@ -42,9 +42,9 @@ TEST_F(HarvesterTargetTest, SelectorsChooseTheRightNodes) {
   ASSERT_TRUE(nomad.register_job({"web", "service", {{"g", 2, 500, 256, std::nullopt}}}).ok());
   loop.run_until(loop.now() + 1s);
   config["node_selector_strategy"] = "empty";
-  std::string busy = nomad.list_nodes({})[0].name;
-  for (const auto& n : nomad.list_nodes({"hashistack", ""})) {
-    if (!nomad.node_allocations(n.id).empty()) busy = n.name;
+  std::string busy = nomad.list_nodes({})[0]->name;
+  for (const auto& n : nomad.list_nodes({"hashistack", "", ""})) {
+    if (!nomad.node_allocations(n->id).empty()) busy = n->name;
   }
   auto r = scale(0);
   ASSERT_TRUE(r.ok());

@@ -222,7 +222,7 @@ TEST_F(NomadModelTest, DownNodesAreCollectedAfterTheGcThreshold) {
   EXPECT_EQ(model.node_id_by_name("c"), c);
   loop.run_until(loop.now() + std::chrono::hours(1));
   ASSERT_EQ(model.list_nodes({}).size(), 1u);
-  EXPECT_EQ(model.list_nodes({})[0].id, c);
+  EXPECT_EQ(model.list_nodes({})[0]->id, c);
 }
 
 TEST_F(NomadModelTest, ScaleJobAddsAndRemovesAllocations) {
@@ -247,11 +247,16 @@ TEST_F(NomadModelTest, ListFiltersByClassAndIndexesGrow) {
   EXPECT_EQ(model.list_nodes({"gpu", "", ""}).size(), 1u);
   EXPECT_EQ(model.list_nodes({}).size(), 2u);
   auto nodes = model.list_nodes({});
-  EXPECT_LT(nodes[0].create_index, nodes[1].create_index);
-  EXPECT_EQ(model.node_id_by_name("gpu-1"), nodes[1].id);
-  EXPECT_EQ(model.node(nodes[1].id)->meta.at("unique.hostname"), "gpu-1");
-  EXPECT_EQ(nodes[0].id.size(), 36u);
-  EXPECT_NE(nodes[0].id, nodes[1].id);
+  EXPECT_LT(nodes[0]->create_index, nodes[1]->create_index);
+  EXPECT_EQ(model.node_id_by_name("gpu-1"), nodes[1]->id);
+  EXPECT_EQ(model.node(nodes[1]->id)->meta.at("unique.hostname"), "gpu-1");
+  EXPECT_EQ(nodes[0]->id.size(), 36u);
+  EXPECT_NE(nodes[0]->id, nodes[1]->id);
+  // A listed stub is a snapshot: a later change makes a new stub, the old one stays.
+  ASSERT_TRUE(model.set_eligibility(nodes[0]->id, false).ok());
+  EXPECT_EQ(nodes[0]->scheduling_eligibility, "eligible");
+  EXPECT_EQ(model.list_nodes({})[0]->scheduling_eligibility, "ineligible");
+  EXPECT_EQ(model.list_nodes({})[1], nodes[1]);  // unchanged nodes share their stub
 }
 
 }  // namespace
