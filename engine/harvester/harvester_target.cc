@@ -47,31 +47,30 @@ Result<void> HarvesterTarget::set_config(const PluginConfig& config) {
   return {};
 }
 
-void HarvesterTarget::Snapshot::index_by_name() {
-  by_name.clear();
-  by_name.reserve(nodes.size());
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    // A VM restarted under the same name may leave an older, down registration behind:
-    // the newest registration wins.
-    auto [it, added] = by_name.emplace(nodes[i]->name, i);
-    if (!added && nodes[i]->create_index > nodes[it->second]->create_index) it->second = i;
+void HarvesterTarget::Snapshot::index_nodes() {
+  // A VM restarted under the same name may leave an older, down registration behind: the
+  // newest registration wins.
+  node_index.build(
+      nodes.size(), [this](std::size_t i) { return std::string_view(nodes[i]->name); },
+      [this](std::size_t i, std::size_t kept) {
+        return nodes[i]->create_index > nodes[kept]->create_index;
+      });
+}
+
+const VirtualMachine* HarvesterTarget::Snapshot::vm_named(std::string_view name) const {
+  if (!vm_index) {
+    vm_index.emplace();
+    vm_index->build(
+        vms.size(), [this](std::size_t i) { return std::string_view(vms[i]->spec.name); },
+        [](std::size_t, std::size_t) { return false; });
   }
+  auto at = vm_index->find(name);
+  return at ? vms[*at].get() : nullptr;
 }
 
-void HarvesterTarget::Snapshot::index_vms() {
-  vm_by_name.clear();
-  vm_by_name.reserve(vms.size());
-  for (std::size_t i = 0; i < vms.size(); ++i) vm_by_name.emplace(vms[i]->spec.name, i);
-}
-
-const VirtualMachine* HarvesterTarget::Snapshot::vm_named(const std::string& name) const {
-  auto it = vm_by_name.find(name);
-  return it == vm_by_name.end() ? nullptr : vms[it->second].get();
-}
-
-const NomadNodeStub* HarvesterTarget::Snapshot::node_named(const std::string& name) const {
-  auto it = by_name.find(name);
-  return it == by_name.end() ? nullptr : nodes[it->second].get();
+const NomadNodeStub* HarvesterTarget::Snapshot::node_named(std::string_view name) const {
+  auto at = node_index.find(name);
+  return at ? nodes[*at].get() : nullptr;
 }
 
 void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
@@ -93,7 +92,6 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
                           *error = make_error("listing VMs: " + r.error().message, r.error().kind);
                         } else {
                           snap->vms = std::move(*r);
-                          snap->index_vms();
                         }
                         finish();
                       }));
@@ -103,7 +101,7 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
           *error = make_error("listing Nomad nodes: " + r.error().message, r.error().kind);
         } else {
           snap->nodes = std::move(*r);
-          snap->index_by_name();
+          snap->index_nodes();
         }
         finish();
       }));

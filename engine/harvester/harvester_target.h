@@ -29,6 +29,7 @@
 #include "backends/api/nomad_api.h"
 #include "engine/event_loop.h"
 #include "engine/harvester/group_config.h"
+#include "engine/harvester/name_index.h"
 #include "engine/log.h"
 #include "engine/target.h"
 
@@ -85,16 +86,13 @@ class HarvesterTarget final : public Target {
   struct Snapshot {
     VmList vms;      // owned by the group
     NodeList nodes;  // of the group's node class
-    // Position in `nodes` by node name (the VM name), built once per snapshot so that
-    // matching VMs to nodes is linear, not quadratic, in the group's size. Positions, not
-    // pointers: snapshots are copied. Keys view the names inside the shared, immutable
-    // items, which live as long as any copy of the snapshot.
-    std::unordered_map<std::string_view, std::size_t> by_name;
-    std::unordered_map<std::string_view, std::size_t> vm_by_name;  // position in `vms`
-    void index_by_name();
-    void index_vms();
-    const NomadNodeStub* node_named(const std::string& name) const;
-    const VirtualMachine* vm_named(const std::string& name) const;
+    // Nodes by name (the VM name), built once per snapshot so that matching VMs to nodes
+    // is linear, not quadratic, in the group's size; VMs by name only when asked.
+    NameIndex node_index;
+    mutable std::optional<NameIndex> vm_index;
+    void index_nodes();
+    const NomadNodeStub* node_named(std::string_view name) const;
+    const VirtualMachine* vm_named(std::string_view name) const;
   };
   struct Group {
     std::set<std::string> creating;               // VM names with a create call in flight

@@ -11,7 +11,7 @@ TEST_F(HarvesterTargetTest, ScaleOutCreatesInParallelAndCompletesWhenJoined) {
   auto r = scale(3);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(harvester.size(), 3u);
-  EXPECT_EQ(nomad.list_nodes({"hashistack", ""}).size(), 3u);
+  EXPECT_EQ(nomad.list_nodes({"hashistack", "", ""}).size(), 3u);
   ASSERT_EQ(target.actions().size(), 1u);
   const ScaleActionRecord& a = target.actions()[0];
   EXPECT_EQ(a.direction, Direction::kUp);
