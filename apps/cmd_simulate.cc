@@ -8,6 +8,7 @@
 #include "apps/cli.h"
 #include "apps/options.h"
 #include "apps/progress.h"
+#include "sim/html_text.h"
 #include "sim/scenario_loader.h"
 #include "sim/simulation.h"
 
@@ -21,6 +22,17 @@ constexpr const char* kHelp =
     "and DIR/report.html (DIR defaults to out/<scenario name>/). Same scenario and seed,\n"
     "same report. --set changes one key without editing files, e.g.\n"
     "--set policy.hashistack-cluster.min=4 --set cluster.max_vms=20\n\n";
+
+}  // namespace
+
+namespace {
+
+std::string num(const nlohmann::ordered_json& v) {
+  return format_number(v.get<double>());
+}
+std::string num(double v) {
+  return format_number(v);
+}
 
 }  // namespace
 
@@ -97,15 +109,13 @@ int run_simulate(const std::vector<std::string>& args, std::ostream& out, std::o
   }
   const auto& r = result->report;
   out << "scenario " << scenario.name << " (seed " << scenario.seed
-      << "): " << r["simulated_seconds"].get<double>() / 3600 << " simulated hours in "
-      << r["wall_seconds"].get<double>() << " s wall\n"
-      << "  node-hours " << r["node_hours"].get<double>() << ", final nodes " << r["final_nodes"]
-      << "\n"
-      << "  pending seconds p50 " << r["pending_seconds"]["p50"] << ", p95 "
-      << r["pending_seconds"]["p95"] << ", max " << r["pending_seconds"]["max"] << "\n"
+      << "): " << num(r["simulated_seconds"].get<double>() / 3600) << " simulated hours in "
+      << num(r["wall_seconds"]) << " s wall\n"
+      << "  node-hours " << num(r["node_hours"]) << ", final nodes " << r["final_nodes"] << "\n"
+      << "  pending seconds p50 " << num(r["pending_seconds"]["p50"]) << ", p95 "
+      << num(r["pending_seconds"]["p95"]) << ", max " << num(r["pending_seconds"]["max"]) << "\n"
       << "  actions: " << r["actions"]["scale_out"] << " out, " << r["actions"]["scale_in"]
-      << " in; "
-      << "scale-out latency p50 " << r["scale_out_latency_seconds"]["p50"] << " s\n"
+      << " in; scale-out latency p50 " << num(r["scale_out_latency_seconds"]["p50"]) << " s\n"
       << "  allocations " << r["allocations"]["total"] << " (never placed "
       << r["allocations"]["never_placed"] << "), invariant violations "
       << r["invariant_violations"]["count"] << "\n"

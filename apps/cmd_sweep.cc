@@ -11,6 +11,7 @@
 #include "apps/cli.h"
 #include "apps/options.h"
 #include "apps/progress.h"
+#include "sim/html_text.h"
 #include "sim/scenario_loader.h"
 #include "sim/simulation.h"
 #include "sim/sweep.h"
@@ -188,7 +189,7 @@ int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
   for (std::size_t i : front) {
     const auto& r = runs[i].output->report;
     out << "  #" << i << " " << describe(runs[i].overrides) << ": node-hours "
-        << r["node_hours"].dump() << ", p95 pending " << r["pending_seconds"]["p95"].dump()
+        << format_number(figures[i].cost) << ", p95 pending " << format_number(figures[i].pending)
         << " s, violations " << r["invariant_violations"]["count"].dump() << "\n";
   }
   out << "  wrote " << (dir / "sweep.csv").string() << ", sweep.html and variant-<i>.json\n";
