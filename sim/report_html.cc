@@ -102,6 +102,21 @@ std::string render_report_html(const nlohmann::ordered_json& r,
       num(e["accuracy_under"]) + " / " + num(e["accuracy_over"]) + " / " +
           num(e["timeshare_under"]) + " / " + num(e["timeshare_over"]) + " / " +
           num(e["instability"]));
+  if (r.contains("jobs") && r["jobs"]["count"].get<std::int64_t>() > 0) {
+    const auto& j = r["jobs"];
+    row(html, "batch jobs completed / started; makespan p50 / p95 (s)",
+        num(j["completed"]) + " / " + num(j["count"]) + "; " + num(j["makespan_seconds"]["p50"]) +
+            " / " + num(j["makespan_seconds"]["p95"]));
+  }
+  if (r.contains("services")) {
+    for (const auto& svc : r["services"]) {
+      row(html,
+          "service " + svc["job"].get<std::string>() + "/" + svc["group"].get<std::string>() +
+              ": running max; overloaded s; unserved load",
+          num(svc["running_max"]) + "; " + num(svc["overloaded_seconds"]) + "; " +
+              format_number(100 * svc["unserved_load_fraction"].get<double>()) + " %");
+    }
+  }
   row(html, "invariant violations", num(r["invariant_violations"]["count"]));
   row(html, "events / wall seconds", num(r["events"]) + " / " + num(r["wall_seconds"]));
   html << "</table>\n";
