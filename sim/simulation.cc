@@ -46,6 +46,35 @@ Result<std::size_t> find_service(const Workload& workload, const Policy& p) {
                     "\" is not a rate-csv service of the scenario, so nothing drives it");
 }
 
+// The sampled time series (timeseries.csv and the chart points) and the elasticity
+// metrics over them: demand = whole nodes the placed-plus-pending work needs, supply =
+// ready, eligible nodes.
+Elasticity sampled_series(const std::vector<ClusterMetrics::Sample>& samples,
+                          const std::vector<double>& vm_counts, const ClusterSpec& cluster,
+                          SimulationOutput& out) {
+  std::vector<double> demand, supply;
+  std::ostringstream csv;
+  csv << "time_s,demand_cpu_mhz,demand_memory_mb,allocated_cpu_mhz,allocated_memory_mb,"
+         "capacity_cpu_mhz,capacity_memory_mb,nodes,pending\n";
+  for (const auto& s : samples) {
+    const auto& t = s.totals;
+    double cpu_demand = static_cast<double>(t.cpu_allocated + t.cpu_pending);
+    double mem_demand = static_cast<double>(t.memory_allocated + t.memory_pending);
+    demand.push_back(std::ceil(std::max(cpu_demand / static_cast<double>(cluster.cpu_mhz),
+                                        mem_demand / static_cast<double>(cluster.memory_mb))));
+    supply.push_back(static_cast<double>(t.nodes_ready));
+    std::size_t i = demand.size() - 1;
+    out.series.push_back({to_seconds(s.time), demand.back(), supply.back(),
+                          i < vm_counts.size() ? vm_counts[i] : 0.0,
+                          static_cast<double>(t.allocs_pending)});
+    csv << to_seconds(s.time) << ',' << cpu_demand << ',' << mem_demand << ',' << t.cpu_allocated
+        << ',' << t.memory_allocated << ',' << t.cpu_capacity << ',' << t.memory_capacity << ','
+        << t.nodes_ready << ',' << t.allocs_pending << '\n';
+  }
+  out.timeseries_csv = csv.str();
+  return elasticity(demand, supply, to_seconds(kSampleStep));
+}
+
 struct JobProgress {
   Time submit{0};
   std::int64_t expected = 0;
@@ -233,27 +262,8 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
   // Report.
-  std::vector<double> demand, supply;
   SimulationOutput out;
-  std::ostringstream csv;
-  csv << "time_s,demand_cpu_mhz,demand_memory_mb,allocated_cpu_mhz,allocated_memory_mb,"
-         "capacity_cpu_mhz,capacity_memory_mb,nodes,pending\n";
-  for (const auto& s : metrics.samples()) {
-    const auto& t = s.totals;
-    double cpu_demand = static_cast<double>(t.cpu_allocated + t.cpu_pending);
-    double mem_demand = static_cast<double>(t.memory_allocated + t.memory_pending);
-    demand.push_back(std::ceil(std::max(cpu_demand / static_cast<double>(cluster.cpu_mhz),
-                                        mem_demand / static_cast<double>(cluster.memory_mb))));
-    supply.push_back(static_cast<double>(t.nodes_ready));
-    std::size_t i = demand.size() - 1;
-    out.series.push_back({to_seconds(s.time), demand.back(), supply.back(),
-                          i < vm_counts.size() ? vm_counts[i] : 0.0,
-                          static_cast<double>(t.allocs_pending)});
-    csv << to_seconds(s.time) << ',' << cpu_demand << ',' << mem_demand << ',' << t.cpu_allocated
-        << ',' << t.memory_allocated << ',' << t.cpu_capacity << ',' << t.memory_capacity << ','
-        << t.nodes_ready << ',' << t.allocs_pending << '\n';
-  }
-  Elasticity e = elasticity(demand, supply, to_seconds(kSampleStep));
+  Elasticity e = sampled_series(metrics.samples(), vm_counts, cluster, out);
   std::vector<double> out_latency, in_latency;
   std::int64_t scale_out = 0, scale_in = 0;
   for (const auto& a : target.actions()) {
@@ -315,7 +325,6 @@ Result<SimulationOutput> run_simulation(const Scenario& scenario,
       {"events_per_second", wall > 0 ? events / wall : 0.0},
       {"wall_seconds", wall},
   };
-  out.timeseries_csv = csv.str();
   return out;
 }
 
