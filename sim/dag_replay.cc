@@ -57,7 +57,9 @@ void DagReplay::on_alloc_event(const NomadAllocEvent& e) {
   by_nomad_job_.erase(it);
   if (--s.tasks_left == 0) makespans_.push_back(to_seconds(loop_.now() - *s.first_submit));
   for (std::size_t next : jobs_[j].tasks[t].succs) {
-    if (--s.tasks[next].preds_left == 0) submit(j, next);
+    // Posted, not called: this runs inside the model's event callback, and registering a
+    // job from there would change the model under the caller's feet.
+    if (--s.tasks[next].preds_left == 0) loop_.post([this, j, next] { submit(j, next); });
   }
 }
 

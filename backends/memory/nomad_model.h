@@ -110,6 +110,8 @@ class NomadModel {
   Totals totals_by_scan(const std::string& node_class = "") const;
   std::uint64_t index() const { return index_; }
 
+  // Called as allocations change. It runs in the middle of a model update: it may read the
+  // model but must not change it (post the change to the loop instead).
   std::function<void(const NomadAllocEvent&)> on_alloc_event;
 
  private:
