@@ -45,7 +45,7 @@ std::string describe(const std::vector<Override>& overrides) {
 
 struct VariantRun {
   std::vector<Override> overrides;
-  std::optional<SimulationOutput> output;
+  std::optional<nlohmann::ordered_json> report;  // only the report: series are not kept
   std::string error;
 };
 
@@ -130,7 +130,7 @@ int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
         if (vm.count("seed")) loaded->scenario.seed = vm["seed"].as<std::uint64_t>();
         auto result = run_simulation(loaded->scenario, loaded->policies, loaded->workload);
         if (result) {
-          run.output = std::move(*result);
+          run.report = std::move(result->report);
         } else {
           run.error = result.error().message;
         }
@@ -158,7 +158,7 @@ int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
 
   std::vector<VariantFigures> figures;
   for (const VariantRun& run : runs) {
-    const auto& r = run.output->report;
+    const auto& r = *run.report;
     figures.push_back({r["node_hours"].get<double>(), r["pending_seconds"]["p95"].get<double>()});
   }
   std::vector<std::size_t> front = pareto_front(figures);
@@ -171,7 +171,7 @@ int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::string csv = sweep_csv_header(axes) + "\n";
   std::vector<SweepPoint> points;
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    const auto& r = runs[i].output->report;
+    const auto& r = *runs[i].report;
     csv += sweep_csv_row(i, runs[i].overrides, r, on_front[i]) + "\n";
     points.push_back({describe(runs[i].overrides), figures[i], on_front[i]});
     std::string report_file = (dir / ("variant-" + std::to_string(i) + ".json")).string();
@@ -187,7 +187,7 @@ int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
   out << "sweep of " << name << ": " << runs.size() << " variants in " << timing << "\n"
       << "Pareto-optimal (no other variant is both cheaper and quicker):\n";
   for (std::size_t i : front) {
-    const auto& r = runs[i].output->report;
+    const auto& r = *runs[i].report;
     out << "  #" << i << " " << describe(runs[i].overrides) << ": node-hours "
         << format_number(figures[i].cost) << ", p95 pending " << format_number(figures[i].pending)
         << " s, violations " << r["invariant_violations"]["count"].dump() << "\n";
