@@ -18,6 +18,8 @@ constexpr Command kCommands[] = {
      &ha::cli::run_simulate},
     {"sweep", "simulate every combination of a policy grid; write sweep.csv and sweep.html",
      &ha::cli::run_sweep},
+    {"mock-nomad", "serve a mock Nomad HTTP API over the in-memory model",
+     &ha::cli::run_mock_nomad},
 };
 
 void print_usage(std::ostream& out) {

@@ -145,5 +145,26 @@ expect sweep-no-grid 2 'no --grid given' -- sweep "$src/scenarios/default.json"
 expect sweep-bad-grid 2 '--grid "min": expected KEY=V1,V2' -- sweep "$src/scenarios/default.json" --grid min
 expect sweep-bad-value 1 'variant 1 \(policy.hashistack-cluster.min=99\).*min \(99\) is greater than max' -- sweep "$src/scenarios/default.json" --set duration=1h --grid policy.hashistack-cluster.min=1,99 --out "$tmp/sweep-bad"
 
+# mock-nomad: usage errors, and a clean start and stop on SIGTERM (HTTP is tested in unit tests).
+expect mock-nomad-help 0 'Binds loopback unless told' -- mock-nomad --help
+expect mock-nomad-listen 2 '--listen "nope": expected HOST:PORT' -- mock-nomad --listen nope
+expect mock-nomad-token 1 'nope-token: cannot open' -- mock-nomad --token-file "$tmp/nope-token"
+printf '  \n' >"$tmp/empty-token"
+expect mock-nomad-empty-token 1 'empty-token: the token file is empty' -- mock-nomad --token-file "$tmp/empty-token"
+"$bin" mock-nomad --listen 127.0.0.1:0 >"$tmp/mock.out" 2>&1 &
+mock_pid=$!
+for _ in $(seq 50); do grep -q listening "$tmp/mock.out" && break; sleep 0.1; done
+kill -TERM "$mock_pid"
+wait "$mock_pid"
+mock_exit=$?
+if [[ $mock_exit -eq 0 ]] && grep -qE '^mock Nomad listening on http://127\.0\.0\.1:[1-9][0-9]* \(no token required\)$' "$tmp/mock.out" &&
+  grep -q '^mock Nomad stopped$' "$tmp/mock.out"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAIL mock-nomad-run: exit $mock_exit, output:"
+  cat "$tmp/mock.out"
+fi
+
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

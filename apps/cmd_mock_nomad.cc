@@ -1,0 +1,71 @@
+// `mock-nomad`: the mock Nomad HTTP API over the in-memory model, for trying the clients,
+// the agent or Nomad's own tools against (see backends/mock_server/nomad_mock_server.h).
+#include <iostream>
+#include <thread>
+
+#include "apps/cli.h"
+#include "apps/options.h"
+#include "apps/serve_util.h"
+#include "backends/mock_server/nomad_mock_server.h"
+#include "sim/scenario_loader.h"
+
+namespace ha::cli {
+
+int run_mock_nomad(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description options("Options");
+  options.add_options()("help,h", "this text")                                            //
+      ("listen", po::value<std::string>()->default_value("127.0.0.1:4646"), "HOST:PORT")  //
+      ("token-file", po::value<std::string>(), "require this ACL token (X-Nomad-Token)")  //
+      ("scenario", po::value<std::string>(), "start with the scenario's initial client nodes");
+  auto vm = parse_options(args, options, nullptr);
+  if (vm.count("help")) {
+    out << "Usage: harvester-autoscaler mock-nomad [--listen 127.0.0.1:4646] [--token-file F]\n"
+           "                                       [--scenario FILE]\n\n"
+           "Serves the part of Nomad's HTTP API the autoscaler uses (nodes, drain, eligibility,\n"
+           "purge, node allocations, job scale, status/leader) over the in-memory Nomad model,\n"
+           "in Nomad's wire format, until SIGINT or SIGTERM. Binds loopback unless told.\n\n"
+        << options;
+    return kExitOk;
+  }
+  auto listen = parse_listen(vm["listen"].as<std::string>());
+  if (!listen) throw UsageError{listen.error().message};
+  NomadMockServer::Options server_options;
+  if (vm.count("token-file")) {
+    auto token = read_token_file(vm["token-file"].as<std::string>());
+    if (!token) throw InputError{token.error().message};
+    server_options.token = *token;
+  }
+  RealtimeLoop loop;
+  NomadModel model(loop);
+  if (vm.count("scenario")) {
+    Diagnostics diags;
+    std::vector<Override> none;
+    auto loaded = load_scenario(vm["scenario"].as<std::string>(), none, diags);
+    if (!diags.empty()) return report(diags, err);
+    if (!loaded) throw InputError{loaded.error().message};
+    const ClusterSpec& c = loaded->scenario.cluster;
+    for (std::int64_t i = 0; i < c.initial_nodes; ++i) {
+      std::string name = c.node_class + "-" + std::to_string(i);
+      model.register_node({name, c.node_class, "dc1", "default", c.cpu_mhz, c.memory_mb, {}});
+    }
+  }
+  std::thread loop_thread([&loop] { loop.run(); });
+  NomadMockServer server(loop, model, server_options);
+  auto port = server.start(listen->host, listen->port);
+  if (!port) {
+    loop.stop();
+    loop_thread.join();
+    throw InputError{port.error().message};
+  }
+  out << "mock Nomad listening on http://" << listen->host << ":" << *port
+      << (server_options.token.empty() ? " (no token required)" : " (token required)") << "\n"
+      << std::flush;
+  wait_for_shutdown_signal();
+  server.stop();
+  loop.stop();
+  loop_thread.join();
+  out << "mock Nomad stopped\n";
+  return kExitOk;
+}
+
+}  // namespace ha::cli

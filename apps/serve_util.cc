@@ -1,0 +1,56 @@
+#include "apps/serve_util.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include "sim/text_file.h"
+
+namespace ha::cli {
+namespace {
+
+std::atomic<bool> g_shutdown{false};
+
+extern "C" void on_shutdown_signal(int) {
+  g_shutdown = true;
+}
+
+}  // namespace
+
+Result<ListenAddress> parse_listen(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    return make_error("--listen \"" + text + "\": expected HOST:PORT", ErrorKind::kInvalid);
+  }
+  ListenAddress a;
+  a.host = text.substr(0, colon);
+  try {
+    std::size_t used = 0;
+    a.port = std::stoi(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1 || a.port < 0 || a.port > 65535)
+      throw std::out_of_range("");
+  } catch (const std::exception&) {
+    return make_error("--listen \"" + text + "\": port must be 0-65535", ErrorKind::kInvalid);
+  }
+  return a;
+}
+
+Result<std::string> read_token_file(const std::string& path) {
+  auto text = read_text_file(path);
+  if (!text) return text.error();
+  const char* space = " \t\r\n";
+  auto first = text->find_first_not_of(space);
+  if (first == std::string::npos) {
+    return make_error(path + ": the token file is empty", ErrorKind::kInvalid);
+  }
+  return text->substr(first, text->find_last_not_of(space) - first + 1);
+}
+
+void wait_for_shutdown_signal() {
+  std::signal(SIGINT, on_shutdown_signal);
+  std::signal(SIGTERM, on_shutdown_signal);
+  while (!g_shutdown) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+}  // namespace ha::cli

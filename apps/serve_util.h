@@ -1,0 +1,25 @@
+// Helpers shared by the long-running server commands (mock-nomad, later mock-harvester and
+// agent): listen addresses, token files, waiting for SIGINT/SIGTERM.
+#pragma once
+
+#include <string>
+
+#include "engine/result.h"
+
+namespace ha::cli {
+
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+// "HOST:PORT" (PORT 0: any free port); an error names the text.
+Result<ListenAddress> parse_listen(const std::string& text);
+
+// A token from a file: its content without surrounding whitespace; an error names the file
+// (never the content) when it cannot be read or is empty.
+Result<std::string> read_token_file(const std::string& path);
+
+// Blocks until SIGINT or SIGTERM arrives.
+void wait_for_shutdown_signal();
+
+}  // namespace ha::cli

@@ -1,0 +1,284 @@
+#include "backends/mock_server/nomad_mock_server.h"
+
+#include <httplib.h>
+
+#include <strings.h>
+
+#include <future>
+#include <regex>
+
+#include "backends/http/nomad_json.h"
+#include "engine/duration.h"
+
+namespace ha {
+namespace {
+
+using nlohmann::json;
+
+void text_error(httplib::Response& res, int status, const std::string& message) {
+  res.status = status;
+  res.set_content(message, "text/plain; charset=utf-8");
+}
+
+void reply(httplib::Response& res, const json& body, std::uint64_t index, bool read) {
+  res.status = 200;
+  res.set_header("X-Nomad-Index", std::to_string(index));
+  if (read) {
+    res.set_header("X-Nomad-KnownLeader", "true");
+    res.set_header("X-Nomad-LastContact", "0");
+  }
+  res.set_content(body.dump(), "application/json");
+}
+
+// Parses a write's body; false (after answering 400) when it is empty or not JSON.
+bool body_json(const httplib::Request& req, httplib::Response& res, json& out) {
+  if (req.body.empty()) {
+    text_error(res, 400, "Request body is empty");
+    return false;
+  }
+  try {
+    out = json::parse(req.body);
+  } catch (const json::parse_error& e) {
+    text_error(res, 400, e.what());
+    return false;
+  }
+  return true;
+}
+
+// `Field == "value"`, the one filter form the mock understands.
+bool parse_filter(const std::string& filter, std::string& field, std::string& value) {
+  static const std::regex kForm(R"re(^\s*(Name|NodeClass)\s*==\s*"([^"]*)"\s*$)re");
+  std::smatch m;
+  if (!std::regex_match(filter, m, kForm)) return false;
+  field = m[1];
+  value = m[2];
+  return true;
+}
+
+}  // namespace
+
+NomadMockServer::NomadMockServer(RealtimeLoop& loop, NomadModel& model, Options options)
+    : loop_(loop),
+      model_(model),
+      options_(std::move(options)),
+      server_(std::make_unique<httplib::Server>()) {
+  routes();
+}
+
+NomadMockServer::~NomadMockServer() {
+  stop();
+}
+
+template <typename F>
+auto NomadMockServer::on_loop(F f) -> decltype(f()) {
+  std::promise<decltype(f())> result;
+  loop_.post([&] { result.set_value(f()); });
+  return result.get_future().get();
+}
+
+Result<int> NomadMockServer::start(const std::string& host, int port) {
+  int bound =
+      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  if (bound < 0) {
+    return make_error("cannot listen on " + host + ":" + std::to_string(port),
+                      ErrorKind::kUnavailable);
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return bound;
+}
+
+void NomadMockServer::stop() {
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void NomadMockServer::routes() {
+  httplib::Server& s = *server_;
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (options_.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string token = req.get_header_value("X-Nomad-Token");
+    std::string auth = req.get_header_value("Authorization");
+    if (token.empty() && auth.size() > 7 && strncasecmp(auth.c_str(), "Bearer ", 7) == 0) {
+      token = auth.substr(7);
+    }
+    if (token == options_.token) return httplib::Server::HandlerResponse::Unhandled;
+    text_error(res, 403, token.empty() ? "Permission denied" : "ACL token not found");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+
+  // Blocking reads: answer at once unless ?index=N is given and the model's index is not
+  // past N yet; then wait for a change, up to ?wait (default and cap 5m).
+  auto block = [this](const httplib::Request& req, httplib::Response& res) -> bool {
+    if (!req.has_param("index")) return true;
+    std::uint64_t min_index = 0;
+    try {
+      min_index = std::stoull(req.get_param_value("index"));
+    } catch (const std::exception&) {
+      text_error(res, 400, "Invalid index");
+      return false;
+    }
+    auto wait = options_.max_wait;
+    if (req.has_param("wait")) {
+      auto d = parse_duration(req.get_param_value("wait"), {});
+      if (!d) {
+        text_error(res, 400, "Invalid wait time");
+        return false;
+      }
+      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(*d));
+    }
+    auto give_up = std::chrono::steady_clock::now() + wait;
+    while (on_loop([this] { return model_.index(); }) <= min_index &&
+           std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  };
+
+  s.Get("/v1/nodes", [this, block](const httplib::Request& req, httplib::Response& res) {
+    NomadNodeFilter filter;
+    if (req.has_param("filter")) {
+      std::string field, value;
+      if (!parse_filter(req.get_param_value("filter"), field, value)) {
+        text_error(res, 400,
+                   "mock server: unsupported filter (use Name == \"x\" or NodeClass == \"x\")");
+        return;
+      }
+      (field == "Name" ? filter.name : filter.node_class) = value;
+    }
+    if (!block(req, res)) return;
+    std::string prefix = req.get_param_value("prefix");
+    auto [nodes, index] = on_loop([&] {
+      return std::pair{model_.list_nodes(filter), model_.index()};
+    });
+    json out = json::array();
+    for (const auto& n : nodes) {
+      if (n->id.rfind(prefix, 0) == 0) out.push_back(nomad_json::node_stub(*n));
+    }
+    reply(res, out, index, true);
+  });
+
+  s.Get(R"(/v1/node/([^/]+))", [this, block](const httplib::Request& req, httplib::Response& res) {
+    if (!block(req, res)) return;
+    std::string id = req.matches[1];
+    auto [node, index] = on_loop([&] { return std::pair{model_.node(id), model_.index()}; });
+    if (!node) return text_error(res, 404, "node not found");
+    reply(res, nomad_json::node(*node), index, true);
+  });
+
+  s.Get(R"(/v1/node/([^/]+)/allocations)",
+        [this, block](const httplib::Request& req, httplib::Response& res) {
+          if (!block(req, res)) return;
+          std::string id = req.matches[1];
+          auto [allocs, name, index] = on_loop([&] {
+            auto node = model_.node(id);
+            return std::tuple{model_.node_allocations(id), node ? node->name : std::string(),
+                              model_.index()};
+          });
+          json out = json::array();
+          for (const auto& a : allocs) out.push_back(nomad_json::allocation(a, name));
+          reply(res, out, index, true);
+        });
+
+  // A node write: an unknown node is a 500 (an RPC error), as in Nomad.
+  auto node_write = [this](httplib::Response& res, const std::function<Result<Unit>()>& change) {
+    auto [result, index] = on_loop([&] {
+      auto r = change();
+      return std::pair{r, model_.index()};
+    });
+    if (!result) return text_error(res, 500, result.error().message);
+    reply(res,
+          {{"NodeModifyIndex", index},
+           {"EvalIDs", nullptr},
+           {"EvalCreateIndex", 0},
+           {"Index", index}},
+          index, false);
+  };
+  auto drain = [this, node_write](const httplib::Request& req, httplib::Response& res) {
+    json body;
+    if (!body_json(req, res, body)) return;
+    auto request = nomad_json::read_drain_request(body);
+    if (!request) return text_error(res, 400, request.error().message);
+    std::string id = req.matches[1];
+    node_write(res, [&] { return model_.drain_node(id, request->spec, request->mark_eligible); });
+  };
+  s.Put(R"(/v1/node/([^/]+)/drain)", drain);
+  s.Post(R"(/v1/node/([^/]+)/drain)", drain);
+  auto eligibility = [this, node_write](const httplib::Request& req, httplib::Response& res) {
+    json body;
+    if (!body_json(req, res, body)) return;
+    std::string want = body.value("Eligibility", "");
+    if (want != "eligible" && want != "ineligible") {
+      return text_error(res, 500, "invalid scheduling eligibility \"" + want + "\"");
+    }
+    std::string id = req.matches[1];
+    node_write(res, [&] { return model_.set_eligibility(id, want == "eligible"); });
+  };
+  s.Put(R"(/v1/node/([^/]+)/eligibility)", eligibility);
+  s.Post(R"(/v1/node/([^/]+)/eligibility)", eligibility);
+  auto purge = [this, node_write](const httplib::Request& req, httplib::Response& res) {
+    std::string id = req.matches[1];
+    node_write(res, [&] { return model_.purge_node(id); });
+  };
+  s.Put(R"(/v1/node/([^/]+)/purge)", purge);
+  s.Post(R"(/v1/node/([^/]+)/purge)", purge);
+
+  s.Get(R"(/v1/job/([^/]+)/scale)",
+        [this, block](const httplib::Request& req, httplib::Response& res) {
+          if (!block(req, res)) return;
+          std::string id = req.matches[1];
+          auto [status, index] = on_loop([&] {
+            return std::pair{model_.job_scale_status(id), model_.index()};
+          });
+          if (!status) return text_error(res, 404, "job not found");
+          if (req.has_param("namespace")) status->namespace_ = req.get_param_value("namespace");
+          reply(res, nomad_json::job_scale_status(*status), index, true);
+        });
+  auto scale = [this](const httplib::Request& req, httplib::Response& res) {
+    json body;
+    if (!body_json(req, res, body)) return;
+    auto request = nomad_json::read_scaling_request(body);
+    if (!request) return text_error(res, 400, request.error().message);
+    std::string id = req.matches[1];
+    if (!request->job.empty() && request->job != id) {
+      return text_error(res, 400, "job ID in payload did not match URL");
+    }
+    if (request->group.empty())
+      return text_error(res, 400, "missing task group name for scaling action");
+    if (request->count && *request->count < 0) {
+      return text_error(res, 400, "scaling action count can't be negative");
+    }
+    auto [status, result, index] = on_loop([&] {
+      auto st = model_.job_scale_status(id);
+      Result<Unit> r = Unit{};
+      if (st && st->task_groups.count(request->group) && request->count) {
+        r = model_.scale_job(id, request->group, *request->count);
+      }
+      return std::tuple{st, r, model_.index()};
+    });
+    if (!status) return text_error(res, 404, "job \"" + id + "\" not found");
+    if (!status->task_groups.count(request->group)) {
+      return text_error(
+          res, 400,
+          "task group \"" + request->group + "\" specified for scaling does not exist in job");
+    }
+    if (!result) return text_error(res, 400, result.error().message);
+    reply(res,
+          {{"EvalID", ""},
+           {"EvalCreateIndex", index},
+           {"JobModifyIndex", index},
+           {"Warnings", ""},
+           {"Index", index},
+           {"LastContact", 0},
+           {"KnownLeader", false},
+           {"NextToken", ""}},
+          index, false);
+  };
+  s.Put(R"(/v1/job/([^/]+)/scale)", scale);
+  s.Post(R"(/v1/job/([^/]+)/scale)", scale);
+
+  s.Get("/v1/status/leader", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("\"127.0.0.1:4647\"", "application/json");
+  });
+}
+
+}  // namespace ha

@@ -1,0 +1,59 @@
+// NomadMockServer: the part of Nomad's HTTP API the autoscaler uses, served with cpp-httplib
+// over a NomadModel, in Nomad's wire format (../shared/reference/nomad/API.md): PascalCase
+// JSON, X-Nomad-Index (and KnownLeader, LastContact) on reads, blocking queries (`index`,
+// `wait`), plain-text errors with Nomad's status codes, X-Nomad-Token (or Authorization:
+// Bearer) checked when a token is set.
+//
+// Endpoints: GET /v1/nodes (`prefix`; `filter` only in the form Name == "x" or
+// NodeClass == "x"), GET /v1/node/:id, PUT|POST /v1/node/:id/drain, /eligibility, /purge,
+// GET /v1/node/:id/allocations, GET and PUT|POST /v1/job/:id/scale, GET /v1/status/leader.
+//
+// Threads: requests are served on httplib's threads; every model access is posted to the
+// loop and waited for, so the model is only touched on the loop's thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "backends/memory/nomad_model.h"
+#include "backends/realtime_loop.h"
+#include "engine/result.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace ha {
+
+class NomadMockServer {
+ public:
+  struct Options {
+    std::string token;  // empty: no ACLs (every request allowed)
+    // Longest a blocking query waits (Nomad caps `wait` at 5m).
+    std::chrono::milliseconds max_wait = std::chrono::minutes(5);
+  };
+
+  NomadMockServer(RealtimeLoop& loop, NomadModel& model, Options options);
+  ~NomadMockServer();
+  NomadMockServer(const NomadMockServer&) = delete;
+  NomadMockServer& operator=(const NomadMockServer&) = delete;
+
+  // Binds host:port (0: any free port) and serves on a background thread; returns the port.
+  Result<int> start(const std::string& host, int port);
+  void stop();
+
+ private:
+  void routes();
+  // Runs f on the loop's thread and returns its result.
+  template <typename F>
+  auto on_loop(F f) -> decltype(f());
+
+  RealtimeLoop& loop_;
+  NomadModel& model_;
+  Options options_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+};
+
+}  // namespace ha

@@ -1,0 +1,259 @@
+// The mock Nomad server on 127.0.0.1: Nomad's paths, JSON field names, headers, status codes
+// and plain-text errors, checked with a plain HTTP client and against the reference examples.
+#include "backends/mock_server/nomad_mock_server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "backends/http/nomad_json.h"
+
+namespace ha {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+json reference(const std::string& name) {
+  std::ifstream f(std::string(HA_SOURCE_DIR) + "/../shared/reference/nomad/examples/" + name);
+  return json::parse(f);
+}
+
+std::set<std::string> keys(const json& j) {
+  std::set<std::string> out;
+  for (const auto& [k, v] : j.items()) out.insert(k);
+  return out;
+}
+
+struct MockNomadTest : ::testing::Test {
+  RealtimeLoop loop;
+  NomadModel model{loop};
+  std::unique_ptr<NomadMockServer> server;
+  std::thread loop_thread;
+  std::unique_ptr<httplib::Client> client;
+  std::string node_a, node_b;
+
+  void start(std::string token = "") {
+    node_a = model.register_node({"web-1", "hashistack", "dc1", "default", 4000, 8192, {}});
+    node_b = model.register_node({"web-2", "hashistack", "dc1", "default", 4000, 8192, {}});
+    static_cast<void>(model.register_job({"api", "service", {{"g", 2, 500, 256, std::nullopt}}}));
+    loop_thread = std::thread([this] { loop.run(); });
+    server = std::make_unique<NomadMockServer>(loop, model, NomadMockServer::Options{token});
+    auto port = server->start("127.0.0.1", 0);
+    ASSERT_TRUE(port.ok()) << port.error().message;
+    client = std::make_unique<httplib::Client>("127.0.0.1", *port);
+  }
+  void TearDown() override {
+    if (server) server->stop();
+    loop.stop();
+    if (loop_thread.joinable()) loop_thread.join();
+  }
+  httplib::Result put(const std::string& path, const json& body) {
+    return client->Put(path, body.dump(), "application/json");
+  }
+};
+
+TEST_F(MockNomadTest, ListsNodesAsNodeListStubs) {
+  start();
+  auto res = client->Get("/v1/nodes");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  EXPECT_FALSE(res->get_header_value("X-Nomad-Index").empty());
+  EXPECT_EQ(res->get_header_value("X-Nomad-KnownLeader"), "true");
+  json body = json::parse(res->body);
+  ASSERT_EQ(body.size(), 2u);
+  // Same field names as Nomad's own NodeListStub (the reference example), nothing invented.
+  std::set<std::string> want = keys(reference("node-list.json")[0]);
+  for (const auto& k : keys(body[0])) EXPECT_TRUE(want.count(k)) << k;
+  EXPECT_EQ(body[0]["SchedulingEligibility"], "eligible");
+  auto stub = nomad_json::read_node_stub(body[1]);
+  ASSERT_TRUE(stub.ok()) << stub.error().message;
+  EXPECT_EQ(stub->id, node_b);
+  EXPECT_EQ(stub->name, "web-2");
+  EXPECT_EQ(stub->node_class, "hashistack");
+
+  auto named = client->Get("/v1/nodes", httplib::Params{{"filter", "Name == \"web-2\""}}, {});
+  ASSERT_TRUE(named);
+  EXPECT_EQ(json::parse(named->body).size(), 1u);
+  auto bad = client->Get("/v1/nodes", httplib::Params{{"filter", "Status != \"x\""}}, {});
+  EXPECT_EQ(bad->status, 400);
+}
+
+TEST_F(MockNomadTest, ReadsANodeAndAnswersUnknownOnesAsNomadDoes) {
+  start();
+  auto res = client->Get("/v1/node/" + node_a);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  json body = json::parse(res->body);
+  std::set<std::string> want = keys(reference("node.json"));
+  for (const auto& k : keys(body)) EXPECT_TRUE(want.count(k)) << k;
+  auto node = nomad_json::read_node(body);
+  ASSERT_TRUE(node.ok()) << node.error().message;
+  EXPECT_EQ(node->cpu_mhz, 4000);
+  EXPECT_EQ(node->memory_mb, 8192);
+  EXPECT_EQ(node->meta.at("unique.hostname"), "web-1");
+
+  auto missing = client->Get("/v1/node/00000000-0000-0000-0000-000000000000");
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(missing->body, "node not found");
+  EXPECT_EQ(missing->get_header_value("Content-Type"), "text/plain; charset=utf-8");
+}
+
+TEST_F(MockNomadTest, DrainsThroughTheWireAndReportsItOnTheNode) {
+  start();
+  json request = nomad_json::drain_request(node_a, NomadDrainSpec{1h, true}, false);
+  EXPECT_EQ(keys(request), keys(reference("drain-request.json")));
+  auto res = put("/v1/node/" + node_a + "/drain", request);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(keys(json::parse(res->body)), keys(reference("drain-response.json")));
+  json node = json::parse(client->Get("/v1/node/" + node_a)->body);
+  EXPECT_EQ(node["SchedulingEligibility"], "ineligible");
+  // Its service allocations migrate at once, so the drain may already be over.
+  if (node["DrainStrategy"].is_null()) {
+    EXPECT_EQ(node["Drain"], false);
+    EXPECT_EQ(node["LastDrain"]["Status"], "complete");
+  } else {
+    EXPECT_EQ(node["Drain"], true);
+    EXPECT_EQ(node["DrainStrategy"]["Deadline"].get<std::int64_t>(), 3'600'000'000'000);
+  }
+
+  auto cancel = put("/v1/node/" + node_a + "/drain", nomad_json::drain_request(node_a, {}, true));
+  ASSERT_EQ(cancel->status, 200);
+  auto read = nomad_json::read_node(json::parse(client->Get("/v1/node/" + node_a)->body));
+  ASSERT_TRUE(read.ok());
+  EXPECT_FALSE(read->drain_strategy.has_value());
+  EXPECT_EQ(read->last_drain_status, node["DrainStrategy"].is_null() ? "complete" : "canceled");
+  EXPECT_EQ(read->scheduling_eligibility, "eligible");
+
+  auto empty = client->Put("/v1/node/" + node_a + "/drain", "", "application/json");
+  EXPECT_EQ(empty->status, 400);
+  EXPECT_EQ(empty->body, "Request body is empty");
+  auto unknown = put("/v1/node/nope/drain", request);
+  EXPECT_EQ(unknown->status, 500);  // an RPC error in Nomad, not a 404
+}
+
+TEST_F(MockNomadTest, EligibilityPurgeAndAllocations) {
+  start();
+  auto allocs = client->Get("/v1/node/" + node_a + "/allocations");
+  ASSERT_EQ(allocs->status, 200);
+  json list = json::parse(allocs->body);
+  for (const auto& a : list) {
+    auto read = nomad_json::read_allocation(a);
+    ASSERT_TRUE(read.ok()) << read.error().message;
+    EXPECT_EQ(read->job_type, "service");
+    EXPECT_EQ(read->cpu_mhz, 500);  // Resources.CPU, which the Nomad Autoscaler reads
+  }
+  EXPECT_EQ(json::parse(client->Get("/v1/node/nope/allocations")->body), json::array());
+  auto off = put("/v1/node/" + node_b + "/eligibility", {{"Eligibility", "ineligible"}});
+  ASSERT_EQ(off->status, 200);
+  EXPECT_EQ(json::parse(client->Get("/v1/node/" + node_b)->body)["SchedulingEligibility"],
+            "ineligible");
+  auto bad = put("/v1/node/" + node_b + "/eligibility", {{"Eligibility", "maybe"}});
+  EXPECT_EQ(bad->status, 500);
+  EXPECT_EQ(bad->body, "invalid scheduling eligibility \"maybe\"");
+  ASSERT_EQ(client->Post("/v1/node/" + node_b + "/purge")->status, 200);
+  EXPECT_EQ(json::parse(client->Get("/v1/nodes")->body).size(), 1u);
+}
+
+TEST_F(MockNomadTest, ScalesAJobTaskGroup) {
+  start();
+  auto status = client->Get("/v1/job/api/scale");
+  ASSERT_EQ(status->status, 200);
+  json body = json::parse(status->body);
+  EXPECT_EQ(keys(body), keys(reference("job-scale-status.json")));
+  auto read = nomad_json::read_job_scale_status(body);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->task_groups.at("g").desired, 2);
+
+  json request = nomad_json::scaling_request("api", "g", 3, "scaling up", "default");
+  for (const auto& k : keys(request))
+    EXPECT_TRUE(keys(reference("job-scale-request.json")).count(k)) << k;
+  auto scaled = put("/v1/job/api/scale", request);
+  ASSERT_EQ(scaled->status, 200) << scaled->body;
+  EXPECT_FALSE(scaled->get_header_value("X-Nomad-Index").empty());
+  EXPECT_EQ(json::parse(client->Get("/v1/job/api/scale")->body)["TaskGroups"]["g"]["Desired"], 3);
+
+  EXPECT_EQ(put("/v1/job/nope/scale", nomad_json::scaling_request("nope", "g", 1, "", ""))->status,
+            404);
+  EXPECT_EQ(client->Get("/v1/job/nope/scale")->body, "job not found");
+  auto group = put("/v1/job/api/scale", nomad_json::scaling_request("api", "x", 1, "", ""));
+  EXPECT_EQ(group->status, 400);
+  EXPECT_EQ(group->body, "task group \"x\" specified for scaling does not exist in job");
+  auto negative = put("/v1/job/api/scale", nomad_json::scaling_request("api", "g", -1, "", ""));
+  EXPECT_EQ(negative->body, "scaling action count can't be negative");
+  auto mismatch = put("/v1/job/api/scale", nomad_json::scaling_request("other", "g", 1, "", ""));
+  EXPECT_EQ(mismatch->body, "job ID in payload did not match URL");
+}
+
+TEST_F(MockNomadTest, ChecksTheTokenWhenOneIsSet) {
+  start("s3cret");
+  auto none = client->Get("/v1/nodes");
+  EXPECT_EQ(none->status, 403);
+  EXPECT_EQ(none->body, "Permission denied");
+  auto wrong = client->Get("/v1/nodes", {{"X-Nomad-Token", "guess"}});
+  EXPECT_EQ(wrong->status, 403);
+  EXPECT_EQ(wrong->body, "ACL token not found");
+  EXPECT_EQ(client->Get("/v1/nodes", {{"X-Nomad-Token", "s3cret"}})->status, 200);
+  EXPECT_EQ(client->Get("/v1/nodes", {{"Authorization", "Bearer s3cret"}})->status, 200);
+}
+
+TEST_F(MockNomadTest, BlockingQueriesWaitForAChange) {
+  start();
+  auto first = client->Get("/v1/nodes");
+  std::uint64_t index = std::stoull(first->get_header_value("X-Nomad-Index"));
+  // Nothing changes: the answer comes after the wait, with the same index.
+  auto same = client->Get("/v1/nodes?index=" + std::to_string(index) + "&wait=100ms");
+  EXPECT_EQ(std::stoull(same->get_header_value("X-Nomad-Index")), index);
+  // A change during the wait ends it with the new index.
+  std::thread change([this] {
+    std::this_thread::sleep_for(50ms);
+    loop.post([this] { static_cast<void>(model.set_eligibility(node_a, false)); });
+  });
+  auto changed = client->Get("/v1/nodes?index=" + std::to_string(index) + "&wait=30s");
+  change.join();
+  EXPECT_GT(std::stoull(changed->get_header_value("X-Nomad-Index")), index);
+  EXPECT_EQ(client->Get("/v1/nodes?index=x")->status, 400);
+  EXPECT_EQ(client->Get("/v1/nodes?index=1&wait=soon")->body, "Invalid wait time");
+}
+
+TEST(NomadJson, DrainStrategyDeadlineIsInNanoseconds) {
+  NomadNode n;
+  n.id = "id";
+  n.drain = true;
+  n.drain_strategy = NomadDrainSpec{std::chrono::minutes(5), true};
+  json j = nomad_json::node(n);
+  EXPECT_EQ(j["DrainStrategy"]["Deadline"].get<std::int64_t>(), 300'000'000'000);
+  EXPECT_EQ(j["DrainStrategy"]["IgnoreSystemJobs"], true);
+  EXPECT_EQ(j["Drain"], true);
+  auto back = nomad_json::read_node(j);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->drain_strategy->deadline, std::chrono::minutes(5));
+  EXPECT_EQ(
+      nomad_json::drain_request("id", NomadDrainSpec{-1ns, false}, false)["DrainSpec"]["Deadline"],
+      -1);
+}
+
+TEST(NomadJson, ReadersNameTheMissingField) {
+  auto stub = nomad_json::read_node_stub({{"ID", "x"}, {"Name", "n"}, {"Status", 3}});
+  ASSERT_FALSE(stub.ok());
+  EXPECT_EQ(stub.error().message, "node.Status: unexpected type number");
+  auto node = nomad_json::read_node(reference("node.json"));
+  ASSERT_TRUE(node.ok()) << node.error().message;
+  json no_resources = reference("node.json");
+  no_resources.erase("NodeResources");
+  EXPECT_EQ(nomad_json::read_node(no_resources).error().message, "node.NodeResources: missing");
+  auto status = nomad_json::read_job_scale_status(reference("job-scale-status.json"));
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->task_groups.at("frontend").running, 3);
+  for (const auto& a : reference("allocations.json")) {
+    EXPECT_TRUE(nomad_json::read_allocation(a).ok());
+  }
+}
+
+}  // namespace
+}  // namespace ha
