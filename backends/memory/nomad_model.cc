@@ -80,7 +80,7 @@ std::string NomadModel::register_node(const NomadNodeSpec& spec) {
 
 Result<Unit> NomadModel::set_node_down(const std::string& node_id) {
   Node* n = find(node_id);
-  if (n == nullptr) return make_error("node not found");
+  if (n == nullptr) return make_error("node not found", ErrorKind::kNotFound);
   std::uint32_t index = node_index(*n);
   n->info.status = "down";
   touch(*n);
@@ -107,7 +107,7 @@ Result<Unit> NomadModel::set_node_down(const std::string& node_id) {
 
 Result<Unit> NomadModel::purge_node(const std::string& node_id) {
   Node* n = find(node_id);
-  if (n == nullptr) return make_error("node not found");
+  if (n == nullptr) return make_error("node not found", ErrorKind::kNotFound);
   if (n->info.status != "down") static_cast<void>(set_node_down(node_id));
   if (n->drain && n->drain->deadline_timer) loop_.cancel(*n->drain->deadline_timer);
   n->purged = true;
@@ -122,7 +122,7 @@ Result<Unit> NomadModel::purge_node(const std::string& node_id) {
 
 Result<Unit> NomadModel::set_eligibility(const std::string& node_id, bool eligible) {
   Node* n = find(node_id);
-  if (n == nullptr) return make_error("node not found");
+  if (n == nullptr) return make_error("node not found", ErrorKind::kNotFound);
   if (eligible && n->drain) {
     return make_error("can not set node's scheduling eligibility to eligible while it is draining");
   }
@@ -163,7 +163,7 @@ NodeList NomadModel::list_nodes(const NomadNodeFilter& filter) const {
 
 Result<NomadNode> NomadModel::node(const std::string& node_id) const {
   const Node* n = find(node_id);
-  if (n == nullptr) return make_error("node not found");
+  if (n == nullptr) return make_error("node not found", ErrorKind::kNotFound);
   NomadNode out = n->info;
   out.drain = n->drain.has_value();
   if (n->drain) out.drain_strategy = n->drain->spec;
@@ -232,7 +232,7 @@ Result<NomadJobScaleStatus> NomadModel::job_scale_status(const std::string& job_
 Result<Unit> NomadModel::scale_job(const std::string& job_id, const std::string& group,
                                    std::int64_t count) {
   auto it = job_by_id_.find(job_id);
-  if (it == job_by_id_.end()) return make_error("job not found");
+  if (it == job_by_id_.end()) return make_error("job not found", ErrorKind::kNotFound);
   if (count < 0) return make_error("scaling action count can't be negative");
   Job& job = jobs_[it->second];
   if (job.type == "system") return make_error("cannot scale a system job");

@@ -163,7 +163,7 @@ std::int32_t NomadModel::end_alloc(std::uint32_t alloc, NomadAllocEvent::Kind wh
 Result<Unit> NomadModel::drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
                                     bool mark_eligible) {
   Node* n = find(node_id);
-  if (n == nullptr) return make_error("node not found");
+  if (n == nullptr) return make_error("node not found", ErrorKind::kNotFound);
   std::uint32_t index = node_index(*n);
   if (n->drain && n->drain->deadline_timer) loop_.cancel(*n->drain->deadline_timer);
   if (!spec) {

@@ -84,6 +84,8 @@ Result<int> NomadMockServer::start(const std::string& host, int port) {
                       ErrorKind::kUnavailable);
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // Serving before returning: a stop() before the listener runs would leave it blocked.
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return bound;
 }
 
@@ -94,6 +96,7 @@ void NomadMockServer::stop() {
 
 void NomadMockServer::routes() {
   httplib::Server& s = *server_;
+  s.set_tcp_nodelay(true);  // small answers go out at once (no delayed-ACK stalls)
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (options_.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
     std::string token = req.get_header_value("X-Nomad-Token");

@@ -1,0 +1,187 @@
+#include "backends/http/http_transport.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <unordered_map>
+
+namespace ha {
+
+struct HttpTransport::Pending {
+  HttpRequest request;
+  std::function<void(Result<HttpResponse>)> done;
+  int attempt = 0;
+  // Filled on the I/O thread for the current attempt.
+  HttpResponse response;
+  curl_slist* headers = nullptr;
+  char error[CURL_ERROR_SIZE] = {};
+};
+
+namespace {
+
+std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+  std::string line(data, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string value = line.substr(colon + 1);
+    auto first = value.find_first_not_of(" \t");
+    auto last = value.find_last_not_of(" \t\r\n");
+    value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
+    static_cast<std::map<std::string, std::string>*>(user)->insert_or_assign(name, value);
+  }
+  return size * n;
+}
+
+struct CurlGlobal {
+  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+};
+
+}  // namespace
+
+HttpTransport::HttpTransport(EventLoop& loop, Options options, std::uint64_t seed)
+    : loop_(loop), options_(std::move(options)), rng_(seed) {
+  static CurlGlobal global;
+  multi_ = curl_multi_init();
+  io_ = std::thread([this] { io_main(); });
+}
+
+HttpTransport::~HttpTransport() {
+  *alive_ = false;
+  stopping_ = true;
+  curl_multi_wakeup(static_cast<CURLM*>(multi_));
+  io_.join();
+  curl_multi_cleanup(static_cast<CURLM*>(multi_));
+}
+
+void HttpTransport::send(HttpRequest request, std::function<void(Result<HttpResponse>)> done) {
+  auto p = std::make_shared<Pending>();
+  p->request = std::move(request);
+  p->done = std::move(done);
+  attempt(std::move(p));
+}
+
+void HttpTransport::attempt(std::shared_ptr<Pending> p) {
+  ++p->attempt;
+  ++attempts_;
+  p->response = HttpResponse{};
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(p));
+  }
+  curl_multi_wakeup(static_cast<CURLM*>(multi_));
+}
+
+// On the loop: deliver, or try again after a backoff.
+void HttpTransport::finish_attempt(std::shared_ptr<Pending> p, Result<HttpResponse> r,
+                                   bool retryable) {
+  if (!retryable || p->attempt >= options_.max_attempts) {
+    p->done(std::move(r));
+    return;
+  }
+  Duration backoff = options_.backoff_base * (1LL << std::min(p->attempt - 1, 20));
+  backoff = std::min(backoff, options_.backoff_cap);
+  // Jitter: a random point in the upper half, so that clients do not retry in step.
+  std::uniform_real_distribution<double> jitter(0.5, 1.0);
+  auto wait =
+      Duration(static_cast<Duration::rep>(static_cast<double>(backoff.count()) * jitter(rng_)));
+  loop_.after(wait, [this, alive = std::weak_ptr<bool>(alive_), p] {
+    if (auto a = alive.lock(); a && *a) attempt(p);
+  });
+}
+
+void HttpTransport::io_main() {
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  std::unordered_map<CURL*, std::shared_ptr<Pending>> running;
+  while (!stopping_) {
+    std::deque<std::shared_ptr<Pending>> fresh;
+    {
+      std::lock_guard lock(mu_);
+      fresh.swap(queue_);
+    }
+    for (auto& p : fresh) {
+      CURL* easy = curl_easy_init();
+      const HttpRequest& q = p->request;
+      curl_easy_setopt(easy, CURLOPT_URL, q.url.c_str());
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, q.method.c_str());
+      if (!q.body.empty() || q.method == "PUT" || q.method == "POST") {
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, q.body.c_str());
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, static_cast<long>(q.body.size()));
+      }
+      if (p->headers) curl_slist_free_all(p->headers);
+      p->headers = nullptr;
+      for (const auto& [name, value] : q.headers) {
+        p->headers = curl_slist_append(p->headers, (name + ": " + value).c_str());
+      }
+      curl_easy_setopt(easy, CURLOPT_HTTPHEADER, p->headers);
+      curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+      curl_easy_setopt(easy, CURLOPT_WRITEDATA, &p->response.body);
+      curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+      curl_easy_setopt(easy, CURLOPT_HEADERDATA, &p->response.headers);
+      curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, p->error);
+      curl_easy_setopt(
+          easy, CURLOPT_TIMEOUT_MS,
+          static_cast<long>(
+              std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout).count()));
+      curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+      curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options_.insecure ? 0L : 1L);
+      curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options_.insecure ? 0L : 2L);
+      if (!options_.ca_file.empty())
+        curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
+      curl_multi_add_handle(multi, easy);
+      running.emplace(easy, std::move(p));
+    }
+    int still = 0;
+    curl_multi_perform(multi, &still);
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      CURL* easy = msg->easy_handle;
+      auto it = running.find(easy);
+      std::shared_ptr<Pending> p = it->second;
+      running.erase(it);
+      CURLcode code = msg->data.result;
+      long status = 0;
+      curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+      curl_multi_remove_handle(multi, easy);
+      curl_easy_cleanup(easy);
+      curl_slist_free_all(p->headers);
+      p->headers = nullptr;
+      std::string where = p->request.method + " " + p->request.path;
+      Result<HttpResponse> result = HttpResponse{};
+      bool retryable = false;
+      if (code != CURLE_OK) {
+        std::string why = p->error[0] != '\0' ? p->error : curl_easy_strerror(code);
+        bool timeout = code == CURLE_OPERATION_TIMEDOUT;
+        result =
+            make_error(where + ": " + why, timeout ? ErrorKind::kTimeout : ErrorKind::kUnavailable);
+        // A certificate that does not verify will not verify next time either.
+        retryable = code != CURLE_PEER_FAILED_VERIFICATION && code != CURLE_SSL_CACERT_BADFILE;
+      } else {
+        p->response.status = status;
+        result = std::move(p->response);
+        retryable = status == 429 || status >= 500;
+      }
+      loop_.post([this, alive = std::weak_ptr<bool>(alive_), p, result = std::move(result),
+                  retryable]() mutable {
+        if (auto a = alive.lock(); a && *a) finish_attempt(p, std::move(result), retryable);
+      });
+    }
+    curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+  }
+  for (auto& [easy, p] : running) {
+    curl_multi_remove_handle(multi, easy);
+    curl_easy_cleanup(easy);
+    curl_slist_free_all(p->headers);
+  }
+}
+
+}  // namespace ha

@@ -1,0 +1,80 @@
+// HttpTransport: HTTP requests through libcurl's multi interface on one I/O thread, many in
+// flight at once; every completion is posted to the EventLoop, so callers only ever run on
+// the loop. Retries with capped exponential backoff and jitter (on the loop's clock) on
+// connection errors, timeouts, 429 and 5xx. TLS peers are verified unless `insecure` is set
+// explicitly; `ca_file` adds a CA bundle. Request headers (tokens) are never logged or put
+// in error messages: an error names the method, the path and what went wrong.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "engine/event_loop.h"
+#include "engine/result.h"
+
+namespace ha {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;   // full URL: scheme://host:port/path?query
+  std::string path;  // for messages: the path without query (never a secret)
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+};
+
+class HttpTransport {
+ public:
+  struct Options {
+    Duration timeout = std::chrono::seconds(10);  // per attempt
+    int max_attempts = 4;
+    Duration backoff_base = std::chrono::milliseconds(200);
+    Duration backoff_cap = std::chrono::seconds(5);
+    std::string ca_file;    // extra CA bundle for TLS verification
+    bool insecure = false;  // skip TLS verification: only when asked for explicitly
+  };
+
+  HttpTransport(EventLoop& loop, Options options, std::uint64_t seed = 1);
+  ~HttpTransport();
+  HttpTransport(const HttpTransport&) = delete;
+  HttpTransport& operator=(const HttpTransport&) = delete;
+
+  // `done` runs on the loop with the final response (any status) or, after the retries, an
+  // error (kUnavailable for connection failures and 5xx/429, kTimeout for timeouts).
+  void send(HttpRequest request, std::function<void(Result<HttpResponse>)> done);
+
+  // Requests sent so far, attempts included (for tests and metrics).
+  std::uint64_t attempts() const { return attempts_; }
+
+ private:
+  struct Pending;
+  void attempt(std::shared_ptr<Pending> p);
+  void finish_attempt(std::shared_ptr<Pending> p, Result<HttpResponse> r, bool retryable);
+  void io_main();
+
+  EventLoop& loop_;
+  Options options_;
+  std::mt19937_64 rng_;  // jitter; used on the loop only
+  void* multi_;          // CURLM*
+  std::mutex mu_;
+  std::deque<std::shared_ptr<Pending>> queue_;  // submitted, not yet handed to curl
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> attempts_{0};
+  std::thread io_;
+  // Completions already posted to the loop check it: none runs after the transport is gone.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace ha

@@ -1,0 +1,173 @@
+#include "backends/http/nomad_http_api.h"
+
+#include <curl/curl.h>
+
+#include "backends/http/nomad_json.h"
+
+namespace ha {
+namespace {
+
+using nlohmann::json;
+
+std::string escape(const std::string& s) {
+  char* e = curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size()));
+  std::string out = e ? e : "";
+  curl_free(e);
+  return out;
+}
+
+ErrorKind kind_for(long status) {
+  switch (status) {
+    case 404:
+      return ErrorKind::kNotFound;
+    case 409:
+      return ErrorKind::kConflict;
+    case 400:
+    case 403:
+      return ErrorKind::kInvalid;
+    default:
+      return status == 429 || status >= 500 ? ErrorKind::kUnavailable : ErrorKind::kOther;
+  }
+}
+
+}  // namespace
+
+NomadHttpApi::NomadHttpApi(HttpTransport& transport, Options options)
+    : transport_(transport), options_(std::move(options)) {
+  while (!options_.address.empty() && options_.address.back() == '/') options_.address.pop_back();
+}
+
+template <typename T, typename Parse>
+void NomadHttpApi::call(const std::string& method, const std::string& path,
+                        const std::string& query, const std::string& body, Done<T> done,
+                        Parse parse) {
+  HttpRequest r;
+  r.method = method;
+  r.path = path;
+  std::string q = query;
+  if (!options_.region.empty()) q += (q.empty() ? "" : "&") + ("region=" + escape(options_.region));
+  r.url = options_.address + path + (q.empty() ? "" : "?" + q);
+  if (!options_.token.empty()) r.headers["X-Nomad-Token"] = options_.token;
+  if (!body.empty()) {
+    r.headers["Content-Type"] = "application/json";
+    r.body = body;
+  }
+  std::string where = method + " " + path;
+  transport_.send(std::move(r), [done = std::move(done), parse, where](Result<HttpResponse> res) {
+    if (!res) {
+      done(res.error());
+      return;
+    }
+    if (res->status != 200) {
+      std::string text = res->body.substr(0, 300);
+      done(make_error(where + ": " + std::to_string(res->status) + (text.empty() ? "" : " ") + text,
+                      kind_for(res->status)));
+      return;
+    }
+    json j;
+    try {
+      j = json::parse(res->body);
+    } catch (const json::parse_error& e) {
+      done(make_error(where + ": response is not JSON: " + e.what(), ErrorKind::kInvalid));
+      return;
+    }
+    Result<T> parsed = parse(j);
+    if (!parsed) {
+      done(make_error(where + ": unexpected response: " + parsed.error().message,
+                      ErrorKind::kInvalid));
+      return;
+    }
+    done(std::move(parsed));
+  });
+}
+
+void NomadHttpApi::list_nodes(const NomadNodeFilter& filter, Done<NodeList> done) {
+  std::string expr;
+  auto add = [&expr](const char* field, const std::string& value) {
+    if (value.empty()) return;
+    if (!expr.empty()) expr += " and ";
+    expr += std::string(field) + " == \"" + value + "\"";
+  };
+  add("Name", filter.name);
+  add("NodeClass", filter.name.empty() ? filter.node_class : "");
+  add("NodePool", filter.name.empty() && filter.node_class.empty() ? filter.node_pool : "");
+  // The mock understands one clause; the rest is filtered here, which any server agrees with.
+  std::string query = expr.empty() ? "" : "filter=" + escape(expr);
+  call<NodeList>("GET", "/v1/nodes", query, "", std::move(done),
+                 [filter](const json& j) -> Result<NodeList> {
+                   if (!j.is_array()) return make_error("expected an array of nodes");
+                   NodeList out;
+                   for (const json& item : j) {
+                     auto stub = nomad_json::read_node_stub(item);
+                     if (!stub) return stub.error();
+                     if (!filter.node_class.empty() && stub->node_class != filter.node_class)
+                       continue;
+                     if (!filter.node_pool.empty() && stub->node_pool != filter.node_pool) continue;
+                     out.push_back(std::make_shared<const NomadNodeStub>(std::move(*stub)));
+                   }
+                   return out;
+                 });
+}
+
+void NomadHttpApi::get_node(const std::string& node_id, Done<NomadNode> done) {
+  call<NomadNode>("GET", "/v1/node/" + escape(node_id), "", "", std::move(done),
+                  [](const json& j) { return nomad_json::read_node(j); });
+}
+
+void NomadHttpApi::drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
+                              bool mark_eligible, Done<Unit> done) {
+  call<Unit>("PUT", "/v1/node/" + escape(node_id) + "/drain", "",
+             nomad_json::drain_request(node_id, spec, mark_eligible).dump(), std::move(done),
+             [](const json&) -> Result<Unit> { return Unit{}; });
+}
+
+void NomadHttpApi::set_eligibility(const std::string& node_id, bool eligible, Done<Unit> done) {
+  json body = {{"NodeID", node_id}, {"Eligibility", eligible ? "eligible" : "ineligible"}};
+  call<Unit>("PUT", "/v1/node/" + escape(node_id) + "/eligibility", "", body.dump(),
+             std::move(done), [](const json&) -> Result<Unit> { return Unit{}; });
+}
+
+void NomadHttpApi::purge_node(const std::string& node_id, Done<Unit> done) {
+  call<Unit>("PUT", "/v1/node/" + escape(node_id) + "/purge", "", "", std::move(done),
+             [](const json&) -> Result<Unit> { return Unit{}; });
+}
+
+void NomadHttpApi::node_allocations(const std::string& node_id,
+                                    Done<std::vector<NomadAllocationStub>> done) {
+  call<std::vector<NomadAllocationStub>>(
+      "GET", "/v1/node/" + escape(node_id) + "/allocations", "", "", std::move(done),
+      [](const json& j) -> Result<std::vector<NomadAllocationStub>> {
+        if (!j.is_array()) return make_error("expected an array of allocations");
+        std::vector<NomadAllocationStub> out;
+        for (const json& item : j) {
+          auto a = nomad_json::read_allocation(item);
+          if (!a) return a.error();
+          // Terminal allocations are history, not work on the node.
+          bool terminal = a->desired_status == "stop" || a->desired_status == "evict" ||
+                          a->client_status == "complete" || a->client_status == "failed" ||
+                          a->client_status == "lost";
+          if (!terminal) out.push_back(std::move(*a));
+        }
+        return out;
+      });
+}
+
+void NomadHttpApi::job_scale_status(const std::string& job_id, const std::string& ns,
+                                    Done<NomadJobScaleStatus> done) {
+  std::string n = ns.empty() ? options_.namespace_ : ns;
+  call<NomadJobScaleStatus>("GET", "/v1/job/" + escape(job_id) + "/scale",
+                            n.empty() ? "" : "namespace=" + escape(n), "", std::move(done),
+                            [](const json& j) { return nomad_json::read_job_scale_status(j); });
+}
+
+void NomadHttpApi::scale_job(const std::string& job_id, const std::string& group,
+                             std::int64_t count, const std::string& reason, const std::string& ns,
+                             Done<Unit> done) {
+  std::string n = ns.empty() ? options_.namespace_ : ns;
+  call<Unit>(
+      "PUT", "/v1/job/" + escape(job_id) + "/scale", n.empty() ? "" : "namespace=" + escape(n),
+      nomad_json::scaling_request(job_id, group, count, reason, n.empty() ? "default" : n).dump(),
+      std::move(done), [](const json&) -> Result<Unit> { return Unit{}; });
+}
+
+}  // namespace ha

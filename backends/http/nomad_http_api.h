@@ -1,0 +1,48 @@
+// NomadHttpApi: NomadApi over Nomad's HTTP API (a real Nomad, or the mock server), through
+// an HttpTransport. The token goes in X-Nomad-Token and nowhere else. Status codes become
+// error kinds (404 kNotFound, 400 kInvalid, 403 kInvalid, 409 kConflict, 429/5xx kUnavailable
+// once the transport's retries are spent); messages name the method and path and carry
+// Nomad's plain-text error body.
+#pragma once
+
+#include <string>
+
+#include "backends/api/nomad_api.h"
+#include "backends/http/http_transport.h"
+
+namespace ha {
+
+class NomadHttpApi final : public NomadApi {
+ public:
+  struct Options {
+    std::string address = "http://127.0.0.1:4646";
+    std::string token;       // from env or a file, never from a command line
+    std::string region;      // empty: the agent's
+    std::string namespace_;  // empty: "default"
+  };
+  NomadHttpApi(HttpTransport& transport, Options options);
+
+  void list_nodes(const NomadNodeFilter& filter, Done<NodeList> done) override;
+  void get_node(const std::string& node_id, Done<NomadNode> done) override;
+  void drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
+                  bool mark_eligible, Done<Unit> done) override;
+  void set_eligibility(const std::string& node_id, bool eligible, Done<Unit> done) override;
+  void purge_node(const std::string& node_id, Done<Unit> done) override;
+  void node_allocations(const std::string& node_id,
+                        Done<std::vector<NomadAllocationStub>> done) override;
+  void job_scale_status(const std::string& job_id, const std::string& ns,
+                        Done<NomadJobScaleStatus> done) override;
+  void scale_job(const std::string& job_id, const std::string& group, std::int64_t count,
+                 const std::string& reason, const std::string& ns, Done<Unit> done) override;
+
+ private:
+  // Sends; on a 200 hands the parsed JSON body to `parse`, else reports the error.
+  template <typename T, typename Parse>
+  void call(const std::string& method, const std::string& path, const std::string& query,
+            const std::string& body, Done<T> done, Parse parse);
+
+  HttpTransport& transport_;
+  Options options_;
+};
+
+}  // namespace ha

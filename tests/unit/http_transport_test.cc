@@ -1,0 +1,132 @@
+// HttpTransport against a tiny server on 127.0.0.1 that fails on purpose: retries with
+// backoff on 5xx/429 and connection errors, no retry on 4xx, errors that name the request
+// but never its headers.
+#include "backends/http/http_transport.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <thread>
+
+#include "backends/http/nomad_http_api.h"
+#include "backends/realtime_loop.h"
+
+namespace ha {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct FlakyServer {
+  httplib::Server server;
+  std::thread thread;
+  std::atomic<int> hits{0};
+  int port = 0;
+  int fail_first = 2;
+  int fail_status = 503;
+  FlakyServer() {
+    server.Get("/flaky", [this](const httplib::Request&, httplib::Response& res) {
+      if (++hits <= fail_first) {
+        res.status = fail_status;
+        res.set_content("try again", "text/plain");
+      } else {
+        res.set_content("\"ok\"", "application/json");
+      }
+    });
+    server.Get("/v1/node/x", [this](const httplib::Request&, httplib::Response& res) {
+      ++hits;
+      res.status = 404;
+      res.set_content("node not found", "text/plain");
+    });
+    port = server.bind_to_any_port("127.0.0.1");
+    thread = std::thread([this] { server.listen_after_bind(); });
+    while (!server.is_running()) std::this_thread::sleep_for(1ms);
+  }
+  ~FlakyServer() {
+    server.stop();
+    thread.join();
+  }
+};
+
+struct HttpTransportTest : ::testing::Test {
+  RealtimeLoop loop;
+  HttpTransport::Options options() {
+    HttpTransport::Options o;
+    o.backoff_base = 5ms;
+    o.backoff_cap = 20ms;
+    o.timeout = 2s;
+    return o;
+  }
+  Result<HttpResponse> get(HttpTransport& t, const std::string& url) {
+    std::optional<Result<HttpResponse>> out;
+    loop.post([&] {
+      HttpRequest r;
+      r.url = url;
+      r.path = "/flaky";
+      r.headers["X-Nomad-Token"] = "very-secret";
+      t.send(r, [&](Result<HttpResponse> res) {
+        out = std::move(res);
+        loop.stop();
+      });
+    });
+    loop.run();
+    return std::move(*out);
+  }
+};
+
+TEST_F(HttpTransportTest, RetriesServerErrorsThenSucceeds) {
+  FlakyServer s;
+  HttpTransport t(loop, options());
+  auto r = get(t, "http://127.0.0.1:" + std::to_string(s.port) + "/flaky");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "\"ok\"");
+  EXPECT_EQ(r->headers.at("content-type"), "application/json");
+  EXPECT_EQ(s.hits, 3);
+  EXPECT_EQ(t.attempts(), 3u);
+}
+
+TEST_F(HttpTransportTest, GivesUpAfterMaxAttemptsWithTheLastAnswer) {
+  FlakyServer s;
+  s.fail_first = 100;
+  s.fail_status = 429;
+  HttpTransport t(loop, options());
+  auto r = get(t, "http://127.0.0.1:" + std::to_string(s.port) + "/flaky");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 429);
+  EXPECT_EQ(s.hits, 4);
+}
+
+TEST_F(HttpTransportTest, ConnectionErrorsNameTheRequestNotTheToken) {
+  HttpTransport t(loop, options());
+  auto r = get(t, "http://127.0.0.1:1/flaky");  // nothing listens on port 1
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kUnavailable);
+  EXPECT_EQ(r.error().message.rfind("GET /flaky: ", 0), 0u) << r.error().message;
+  EXPECT_EQ(r.error().message.find("very-secret"), std::string::npos);
+  EXPECT_EQ(t.attempts(), 4u);
+}
+
+TEST_F(HttpTransportTest, NomadClientDoesNotRetryNotFound) {
+  FlakyServer s;
+  HttpTransport t(loop, options());
+  NomadHttpApi::Options o;
+  o.address = "http://127.0.0.1:" + std::to_string(s.port) + "/";
+  o.token = "very-secret";
+  NomadHttpApi api(t, o);
+  std::optional<Result<NomadNode>> out;
+  loop.post([&] {
+    api.get_node("x", [&](Result<NomadNode> r) {
+      out = std::move(r);
+      loop.stop();
+    });
+  });
+  loop.run();
+  ASSERT_FALSE(out->ok());
+  EXPECT_EQ(out->error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(out->error().message, "GET /v1/node/x: 404 node not found");
+  EXPECT_EQ(s.hits, 1);
+}
+
+}  // namespace
+}  // namespace ha

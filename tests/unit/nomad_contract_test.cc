@@ -1,0 +1,223 @@
+// One contract, two implementations: every NomadApi call gives the same result from the
+// in-memory model and from the HTTP client talking to the mock server on 127.0.0.1.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "backends/http/nomad_http_api.h"
+#include "backends/memory/nomad_memory_api.h"
+#include "backends/mock_server/nomad_mock_server.h"
+
+namespace ha {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The cluster every contract case starts from.
+struct Cluster {
+  std::string a, b, gpu;
+  explicit Cluster(NomadModel& m) {
+    a = m.register_node({"web-1", "hashistack", "dc1", "default", 4000, 8192, {}});
+    b = m.register_node({"web-2", "hashistack", "dc1", "default", 4000, 8192, {}});
+    gpu = m.register_node({"gpu-1", "gpu", "dc1", "default", 8000, 16384, {}});
+    static_cast<void>(m.register_job({"api", "service", {{"g", 2, 500, 256, std::nullopt}}}));
+  }
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual NomadApi& api() = 0;
+  virtual RealtimeLoop& loop() = 0;
+  Cluster* cluster = nullptr;
+};
+
+class MemoryBackend final : public Backend {
+ public:
+  MemoryBackend() : api_(loop_, model_, Latency::constant(0s)) {
+    cluster_ = std::make_unique<Cluster>(model_);
+    cluster = cluster_.get();
+  }
+  NomadApi& api() override { return api_; }
+  RealtimeLoop& loop() override { return loop_; }
+
+ private:
+  RealtimeLoop loop_;
+  NomadModel model_{loop_};
+  NomadMemoryApi api_;
+  std::unique_ptr<Cluster> cluster_;
+};
+
+class HttpBackend final : public Backend {
+ public:
+  HttpBackend() {
+    cluster_ = std::make_unique<Cluster>(model_);
+    cluster = cluster_.get();
+    server_thread_ = std::thread([this] { server_loop_.run(); });
+    auto port = server_.start("127.0.0.1", 0);
+    EXPECT_TRUE(port.ok());
+    HttpTransport::Options t;
+    t.backoff_base = 5ms;
+    t.backoff_cap = 20ms;
+    transport_ = std::make_unique<HttpTransport>(loop_, t);
+    NomadHttpApi::Options o;
+    o.address = "http://127.0.0.1:" + std::to_string(*port);
+    o.token = "t0ken";
+    api_ = std::make_unique<NomadHttpApi>(*transport_, o);
+  }
+  ~HttpBackend() override {
+    api_.reset();
+    transport_.reset();
+    server_.stop();
+    server_loop_.stop();
+    server_thread_.join();
+  }
+  NomadApi& api() override { return *api_; }
+  RealtimeLoop& loop() override { return loop_; }
+
+ private:
+  RealtimeLoop server_loop_;
+  NomadModel model_{server_loop_};
+  NomadMockServer server_{server_loop_, model_, {"t0ken"}};
+  std::thread server_thread_;
+  RealtimeLoop loop_;
+  std::unique_ptr<HttpTransport> transport_;
+  std::unique_ptr<NomadHttpApi> api_;
+  std::unique_ptr<Cluster> cluster_;
+};
+
+class NomadContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "memory") {
+      backend = std::make_unique<MemoryBackend>();
+    } else {
+      backend = std::make_unique<HttpBackend>();
+    }
+    c = backend->cluster;
+  }
+  // Makes one call and runs the client's loop until it answers.
+  template <typename T, typename F>
+  Result<T> sync(F call) {
+    std::optional<Result<T>> out;
+    RealtimeLoop& loop = backend->loop();
+    loop.post([&] {
+      call(backend->api(), [&](Result<T> r) {
+        out = std::move(r);
+        loop.stop();
+      });
+    });
+    loop.run();
+    return std::move(*out);
+  }
+  Result<NodeList> nodes(NomadNodeFilter f = {}) {
+    return sync<NodeList>([f](NomadApi& api, Done<NodeList> d) { api.list_nodes(f, d); });
+  }
+  Result<NomadNode> node(const std::string& id) {
+    return sync<NomadNode>([id](NomadApi& api, Done<NomadNode> d) { api.get_node(id, d); });
+  }
+  std::unique_ptr<Backend> backend;
+  Cluster* c = nullptr;
+};
+
+TEST_P(NomadContract, ListsAndFiltersNodes) {
+  auto all = nodes();
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  EXPECT_EQ(all->size(), 3u);
+  auto gpu = nodes({"gpu", "", ""});
+  ASSERT_TRUE(gpu.ok());
+  ASSERT_EQ(gpu->size(), 1u);
+  EXPECT_EQ((*gpu)[0]->id, c->gpu);
+  auto named = nodes({"hashistack", "", "web-2"});
+  ASSERT_EQ(named->size(), 1u);
+  EXPECT_EQ((*named)[0]->id, c->b);
+  EXPECT_EQ((*named)[0]->status, "ready");
+  EXPECT_EQ((*named)[0]->scheduling_eligibility, "eligible");
+  EXPECT_TRUE(nodes({"", "", "nope"})->empty());
+}
+
+TEST_P(NomadContract, ReadsANode) {
+  auto n = node(c->gpu);
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(n->name, "gpu-1");
+  EXPECT_EQ(n->node_class, "gpu");
+  EXPECT_EQ(n->cpu_mhz, 8000);
+  EXPECT_EQ(n->memory_mb, 16384);
+  EXPECT_EQ(n->meta.at("unique.hostname"), "gpu-1");
+  auto missing = node("00000000-0000-0000-0000-000000000000");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
+}
+
+TEST_P(NomadContract, DrainsEligibilityAndPurge) {
+  auto drained = sync<Unit>([this](NomadApi& api, Done<Unit> d) {
+    api.drain_node(c->a, NomadDrainSpec{1h, false}, false, d);
+  });
+  ASSERT_TRUE(drained.ok()) << drained.error().message;
+  EXPECT_EQ(node(c->a)->scheduling_eligibility, "ineligible");
+  auto cancelled = sync<Unit>(
+      [this](NomadApi& api, Done<Unit> d) { api.drain_node(c->a, std::nullopt, true, d); });
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_FALSE(node(c->a)->drain_strategy.has_value());
+  EXPECT_EQ(node(c->a)->scheduling_eligibility, "eligible");
+
+  ASSERT_TRUE(sync<Unit>([this](NomadApi& api, Done<Unit> d) {
+                api.set_eligibility(c->b, false, d);
+              }).ok());
+  EXPECT_EQ(node(c->b)->scheduling_eligibility, "ineligible");
+  EXPECT_FALSE(
+      sync<Unit>([](NomadApi& api, Done<Unit> d) { api.set_eligibility("nope", true, d); }).ok());
+  EXPECT_FALSE(sync<Unit>([](NomadApi& api, Done<Unit> d) {
+                 api.drain_node("nope", NomadDrainSpec{}, false, d);
+               }).ok());
+  ASSERT_TRUE(sync<Unit>([this](NomadApi& api, Done<Unit> d) { api.purge_node(c->gpu, d); }).ok());
+  EXPECT_EQ(nodes()->size(), 2u);
+  EXPECT_EQ(node(c->gpu).error().kind, ErrorKind::kNotFound);
+}
+
+TEST_P(NomadContract, NodeAllocationsAndJobScaling) {
+  std::size_t total = 0;
+  for (const std::string& id : {c->a, c->b, c->gpu}) {
+    auto allocs = sync<std::vector<NomadAllocationStub>>(
+        [id](NomadApi& api, Done<std::vector<NomadAllocationStub>> d) {
+          api.node_allocations(id, d);
+        });
+    ASSERT_TRUE(allocs.ok()) << allocs.error().message;
+    for (const auto& a : *allocs) {
+      EXPECT_EQ(a.job_id, "api");
+      EXPECT_EQ(a.job_type, "service");
+      EXPECT_EQ(a.cpu_mhz, 500);
+      EXPECT_EQ(a.node_id, id);
+    }
+    total += allocs->size();
+  }
+  EXPECT_EQ(total, 2u);
+
+  auto status = sync<NomadJobScaleStatus>([](NomadApi& api, Done<NomadJobScaleStatus> d) {
+    api.job_scale_status("api", "default", d);
+  });
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_EQ(status->task_groups.at("g").desired, 2);
+  EXPECT_EQ(status->task_groups.at("g").running, 2);
+  EXPECT_FALSE(status->job_stopped);
+  ASSERT_TRUE(sync<Unit>([](NomadApi& api, Done<Unit> d) {
+                api.scale_job("api", "g", 5, "contract test", "default", d);
+              }).ok());
+  auto after = sync<NomadJobScaleStatus>([](NomadApi& api, Done<NomadJobScaleStatus> d) {
+    api.job_scale_status("api", "default", d);
+  });
+  EXPECT_EQ(after->task_groups.at("g").desired, 5);
+  auto missing = sync<NomadJobScaleStatus>([](NomadApi& api, Done<NomadJobScaleStatus> d) {
+    api.job_scale_status("nope", "default", d);
+  });
+  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
+  auto unknown = sync<Unit>(
+      [](NomadApi& api, Done<Unit> d) { api.scale_job("nope", "g", 1, "", "default", d); });
+  EXPECT_EQ(unknown.error().kind, ErrorKind::kNotFound);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, NomadContract, ::testing::Values("memory", "http"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace ha
