@@ -225,6 +225,18 @@ Result<VirtualMachine> HarvesterModel::get(const std::string& ns, const std::str
   return *it->second.vm;
 }
 
+Result<VirtualMachine> HarvesterModel::set_metadata(
+    const std::string& ns, const std::string& name, std::map<std::string, std::string> labels,
+    std::map<std::string, std::string> annotations) {
+  Vm* vm = find(ns, name);
+  if (vm == nullptr) return make_error(not_found(name), ErrorKind::kNotFound);
+  VirtualMachine& v = edit(*vm);
+  v.spec.labels = std::move(labels);
+  v.spec.annotations = std::move(annotations);
+  v.resource_version = std::to_string(++resource_version_);
+  return v;
+}
+
 std::int64_t HarvesterModel::count_active(const std::string& ns, const std::string& key,
                                           const std::string& value) const {
   std::int64_t n = 0;

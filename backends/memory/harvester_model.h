@@ -52,6 +52,11 @@ class HarvesterModel {
   Result<Unit> start(const std::string& ns, const std::string& name);
   Result<Unit> stop(const std::string& ns, const std::string& name);
   Result<VirtualMachine> get(const std::string& ns, const std::string& name) const;
+  // Replaces the VM's labels and annotations (a metadata patch); a new resourceVersion.
+  Result<VirtualMachine> set_metadata(const std::string& ns, const std::string& name,
+                                      std::map<std::string, std::string> labels,
+                                      std::map<std::string, std::string> annotations);
+  std::uint64_t resource_version() const { return resource_version_; }
   // `label_selector` in Kubernetes syntax; an invalid one is a kInvalid error.
   Result<VmList> list(const std::string& ns, const std::string& label_selector) const;
 

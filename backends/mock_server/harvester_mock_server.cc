@@ -1,0 +1,221 @@
+#include "backends/mock_server/harvester_mock_server.h"
+
+#include <httplib.h>
+
+#include <future>
+
+#include "backends/http/kubevirt_json.h"
+
+namespace ha {
+namespace {
+
+using nlohmann::json;
+namespace kv = kubevirt_json;
+
+constexpr const char* kVms = R"(/apis/kubevirt.io/v1/namespaces/([^/]+)/virtualmachines)";
+
+void send(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void status_error(httplib::Response& res, int code, const std::string& reason,
+                  const std::string& message, const std::string& name = "") {
+  send(res, code, kv::status_error(code, reason, message, name));
+}
+
+// A model error as the Kubernetes API server reports it.
+void model_error(httplib::Response& res, const Error& e, const std::string& name) {
+  switch (e.kind) {
+    case ErrorKind::kNotFound:
+      return status_error(res, 404, "NotFound", e.message, name);
+    case ErrorKind::kConflict:
+      return status_error(
+          res, 409,
+          e.message.find("already exists") != std::string::npos ? "AlreadyExists" : "Conflict",
+          e.message, name);
+    case ErrorKind::kInvalid:
+      return status_error(res, 422, "Invalid", e.message, name);
+    default:
+      return status_error(res, 500, "InternalError", e.message, name);
+  }
+}
+
+bool parse_body(const httplib::Request& req, httplib::Response& res, json& out) {
+  out = json::parse(req.body, nullptr, false);
+  if (out.is_discarded() || !out.is_object()) {
+    status_error(res, 400, "BadRequest", "the request body is not a JSON object");
+    return false;
+  }
+  return true;
+}
+
+json resource_list() {
+  json verbs = {"delete", "get", "list", "patch", "create", "update", "watch"};
+  return {{"kind", "APIResourceList"},
+          {"apiVersion", "v1"},
+          {"groupVersion", "kubevirt.io/v1"},
+          {"resources",
+           {{{"name", "virtualmachines"},
+             {"singularName", "virtualmachine"},
+             {"namespaced", true},
+             {"kind", "VirtualMachine"},
+             {"verbs", verbs},
+             {"shortNames", {"vm", "vms"}}}}}};
+}
+
+}  // namespace
+
+HarvesterMockServer::HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& model, Options options)
+    : loop_(loop),
+      model_(model),
+      options_(std::move(options)),
+      server_(std::make_unique<httplib::Server>()) {
+  routes();
+}
+
+HarvesterMockServer::~HarvesterMockServer() {
+  stop();
+}
+
+template <typename F>
+auto HarvesterMockServer::on_loop(F f) -> decltype(f()) {
+  std::promise<decltype(f())> result;
+  loop_.post([&] { result.set_value(f()); });
+  return result.get_future().get();
+}
+
+Result<int> HarvesterMockServer::start(const std::string& host, int port) {
+  int bound =
+      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  if (bound < 0) {
+    return make_error("cannot listen on " + host + ":" + std::to_string(port),
+                      ErrorKind::kUnavailable);
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return bound;
+}
+
+void HarvesterMockServer::stop() {
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void HarvesterMockServer::routes() {
+  httplib::Server& s = *server_;
+  s.set_tcp_nodelay(true);
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (options_.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (req.get_header_value("Authorization") == "Bearer " + options_.token) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    status_error(res, 401, "Unauthorized", "Unauthorized");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+
+  s.Get("/version", [](const httplib::Request&, httplib::Response& res) {
+    send(res, 200, {{"major", "1"}, {"minor", "29"}, {"gitVersion", "v1.29.0"}});
+  });
+  s.Get("/api", [](const httplib::Request&, httplib::Response& res) {
+    send(res, 200,
+         {{"kind", "APIVersions"},
+          {"versions", {"v1"}},
+          {"serverAddressByClientCIDRs", json::array()}});
+  });
+  s.Get("/api/v1", [](const httplib::Request&, httplib::Response& res) {
+    send(res, 200,
+         {{"kind", "APIResourceList"}, {"groupVersion", "v1"}, {"resources", json::array()}});
+  });
+  s.Get("/apis", [](const httplib::Request&, httplib::Response& res) {
+    json version = {{"groupVersion", "kubevirt.io/v1"}, {"version", "v1"}};
+    send(res, 200,
+         {{"kind", "APIGroupList"},
+          {"apiVersion", "v1"},
+          {"groups",
+           {{{"name", "kubevirt.io"}, {"versions", {version}}, {"preferredVersion", version}}}}});
+  });
+  s.Get("/apis/kubevirt.io/v1",
+        [](const httplib::Request&, httplib::Response& res) { send(res, 200, resource_list()); });
+
+  s.Get(kVms, [this](const httplib::Request& req, httplib::Response& res) {
+    std::string ns = req.matches[1];
+    std::string selector = req.get_param_value("labelSelector");
+    auto [list, version] = on_loop([&] {
+      return std::pair{model_.list(ns, selector), model_.resource_version()};
+    });
+    if (!list) return status_error(res, 400, "BadRequest", list.error().message);
+    send(res, 200, kv::virtual_machine_list(*list, std::to_string(version)));
+  });
+  s.Get(std::string(kVms) + "/([^/]+)",
+        [this](const httplib::Request& req, httplib::Response& res) {
+          std::string ns = req.matches[1], name = req.matches[2];
+          auto vm = on_loop([&] { return model_.get(ns, name); });
+          if (!vm) return model_error(res, vm.error(), name);
+          send(res, 200, kv::virtual_machine(*vm));
+        });
+  s.Post(kVms, [this](const httplib::Request& req, httplib::Response& res) {
+    json body;
+    if (!parse_body(req, res, body)) return;
+    auto spec = kv::read_virtual_machine_spec(body);
+    if (!spec) return status_error(res, 422, "Invalid", spec.error().message);
+    std::string ns = req.matches[1];
+    if (!spec->namespace_.empty() && spec->namespace_ != ns) {
+      return status_error(res, 400, "BadRequest",
+                          "the namespace of the provided object does not match the namespace "
+                          "sent on the request");
+    }
+    spec->namespace_ = ns;
+    auto created = on_loop([&] { return model_.create(*spec); });
+    if (!created) return model_error(res, created.error(), spec->name);
+    send(res, 201, kv::virtual_machine(*created));
+  });
+  s.Delete(std::string(kVms) + "/([^/]+)",
+           [this](const httplib::Request& req, httplib::Response& res) {
+             std::string ns = req.matches[1], name = req.matches[2];
+             auto deleted = on_loop([&]() -> Result<VirtualMachine> {
+               auto vm = model_.get(ns, name);
+               if (!vm) return vm;
+               if (auto r = model_.remove(ns, name); !r) return r.error();
+               return model_.get(ns, name);
+             });
+             if (!deleted) return model_error(res, deleted.error(), name);
+             send(res, 200, kv::virtual_machine(*deleted));
+           });
+  s.Patch(std::string(kVms) + "/([^/]+)", [this](const httplib::Request& req,
+                                                 httplib::Response& res) {
+    std::string ns = req.matches[1], name = req.matches[2];
+    std::string type = req.get_header_value("Content-Type");
+    if (type.rfind("application/merge-patch+json", 0) != 0) {
+      return status_error(res, 415, "UnsupportedMediaType",
+                          "the mock server accepts application/merge-patch+json only");
+    }
+    json patch;
+    if (!parse_body(req, res, patch)) return;
+    auto patched = on_loop([&]() -> Result<VirtualMachine> {
+      auto vm = model_.get(ns, name);
+      if (!vm) return vm;
+      auto spec = kv::read_virtual_machine_spec(kv::merge_patch(kv::virtual_machine(*vm), patch));
+      if (!spec) return make_error(spec.error().message, ErrorKind::kInvalid);
+      if (spec->running != vm->spec.running) {
+        auto r = spec->running ? model_.start(ns, name) : model_.stop(ns, name);
+        if (!r) return r.error();
+      }
+      return model_.set_metadata(ns, name, spec->labels, spec->annotations);
+    });
+    if (!patched) return model_error(res, patched.error(), name);
+    send(res, 200, kv::virtual_machine(*patched));
+  });
+  auto subresource = [this](const httplib::Request& req, httplib::Response& res) {
+    std::string ns = req.matches[1], name = req.matches[2], action = req.matches[3];
+    auto r =
+        on_loop([&] { return action == "start" ? model_.start(ns, name) : model_.stop(ns, name); });
+    if (!r) return model_error(res, r.error(), name);
+    res.status = 202;
+  };
+  s.Put(
+      R"(/apis/subresources.kubevirt.io/v1/namespaces/([^/]+)/virtualmachines/([^/]+)/(start|stop))",
+      subresource);
+}
+
+}  // namespace ha

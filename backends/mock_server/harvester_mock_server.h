@@ -1,0 +1,57 @@
+// HarvesterMockServer: the Kubernetes/KubeVirt API for VirtualMachines, served with
+// cpp-httplib over a HarvesterModel, in the wire format of Harvester's API server:
+//   GET    /apis/kubevirt.io/v1/namespaces/NS/virtualmachines[?labelSelector=...]
+//   GET    /apis/kubevirt.io/v1/namespaces/NS/virtualmachines/NAME
+//   POST   /apis/kubevirt.io/v1/namespaces/NS/virtualmachines          (201)
+//   PATCH  /apis/kubevirt.io/v1/namespaces/NS/virtualmachines/NAME     (merge patch: labels,
+//          annotations, spec.running)
+//   DELETE /apis/kubevirt.io/v1/namespaces/NS/virtualmachines/NAME
+//   PUT    /apis/subresources.kubevirt.io/v1/namespaces/NS/virtualmachines/NAME/start|stop
+//   GET    /version, /api, /api/v1, /apis, /apis/kubevirt.io/v1 (discovery, for kubectl)
+// Errors are Kubernetes `Status` objects (NotFound 404, AlreadyExists 409, Invalid 422,
+// BadRequest 400, Unauthorized 401). With a token set, every request needs
+// `Authorization: Bearer TOKEN`. Plain HTTP only for now (TLS: issue 6, next step).
+// Model access is posted to the loop, as in NomadMockServer.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "backends/memory/harvester_model.h"
+#include "backends/realtime_loop.h"
+#include "engine/result.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace ha {
+
+class HarvesterMockServer {
+ public:
+  struct Options {
+    std::string token;  // empty: no authentication
+  };
+  HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& model, Options options);
+  ~HarvesterMockServer();
+  HarvesterMockServer(const HarvesterMockServer&) = delete;
+  HarvesterMockServer& operator=(const HarvesterMockServer&) = delete;
+
+  // Binds host:port (0: any free port) and serves on a background thread; returns the port.
+  Result<int> start(const std::string& host, int port);
+  void stop();
+
+ private:
+  void routes();
+  template <typename F>
+  auto on_loop(F f) -> decltype(f());
+
+  RealtimeLoop& loop_;
+  HarvesterModel& model_;
+  Options options_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+};
+
+}  // namespace ha

@@ -1,0 +1,203 @@
+// The mock Harvester (KubeVirt) API on 127.0.0.1: paths, Kubernetes objects and Status
+// errors, checked with a plain HTTP client and against the schemas' required fields.
+#include "backends/mock_server/harvester_mock_server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <fstream>
+#include <thread>
+
+#include "backends/api/vm_labels.h"
+#include "backends/http/kubevirt_json.h"
+
+namespace ha {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+namespace kv = kubevirt_json;
+
+constexpr const char* kVms = "/apis/kubevirt.io/v1/namespaces/nomad/virtualmachines";
+
+json schema(const std::string& name) {
+  std::ifstream f(std::string(HA_SOURCE_DIR) + "/../shared/reference/harvester/swagger.json");
+  return json::parse(f)["components"]["schemas"][name];
+}
+
+VirtualMachineSpec spec(const std::string& name, const std::string& group = "web") {
+  VirtualMachineSpec s;
+  s.name = name;
+  s.namespace_ = "nomad";
+  s.labels = {{vm_labels::kNodeGroup, group}};
+  s.annotations = {{"note", "test"}};
+  s.cpu_cores = 2;
+  s.memory_bytes = 8LL << 30;
+  s.image = "default/image-ubuntu";
+  s.network = "default/vlan1";
+  s.user_data = "#cloud-config\nruncmd: []\n";
+  return s;
+}
+
+struct MockHarvesterTest : ::testing::Test {
+  RealtimeLoop loop;
+  HarvesterModel model{loop, nullptr, fast()};
+  std::unique_ptr<HarvesterMockServer> server;
+  std::thread loop_thread;
+  std::unique_ptr<httplib::Client> client;
+  int port = 0;
+
+  static HarvesterModelConfig fast() {
+    HarvesterModelConfig c;
+    c.provision = c.boot = c.nomad_join = c.stop = c.terminate = Latency::constant(1ms);
+    return c;
+  }
+  void start(const std::string& token = "") {
+    loop_thread = std::thread([this] { loop.run(); });
+    server =
+        std::make_unique<HarvesterMockServer>(loop, model, HarvesterMockServer::Options{token});
+    auto bound = server->start("127.0.0.1", 0);
+    ASSERT_TRUE(bound.ok());
+    port = *bound;
+    client = std::make_unique<httplib::Client>("127.0.0.1", port);
+    if (!token.empty()) client->set_bearer_token_auth(token.c_str());
+  }
+  void TearDown() override {
+    if (server) server->stop();
+    loop.stop();
+    if (loop_thread.joinable()) loop_thread.join();
+  }
+  // The VM's printableStatus once it equals `want` or 5 s have passed (the model's phases take
+  // a millisecond each here, but a loaded machine may be slow).
+  std::string wait_for(const std::string& name, const std::string& want) {
+    std::string now;
+    for (int i = 0; i < 500; ++i) {
+      auto r = client->Get(std::string(kVms) + "/" + name);
+      now = r->status == 404 ? "absent"
+                             : json::parse(r->body)["status"]["printableStatus"].get<std::string>();
+      if (now == want) break;
+      std::this_thread::sleep_for(10ms);
+    }
+    return now;
+  }
+  httplib::Result create(const VirtualMachineSpec& s) {
+    return client->Post(kVms, kv::virtual_machine_spec(s).dump(), "application/json");
+  }
+};
+
+TEST_F(MockHarvesterTest, CreatesGetsAndListsVirtualMachines) {
+  start();
+  auto created = create(spec("web-1"));
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  json vm = json::parse(created->body);
+  for (const auto& key : schema("kubevirt.io.api.core.v1.VirtualMachine")["required"]) {
+    EXPECT_TRUE(vm.contains(key.get<std::string>())) << key;
+  }
+  EXPECT_EQ(vm["kind"], "VirtualMachine");
+  EXPECT_FALSE(vm["metadata"]["uid"].get<std::string>().empty());
+  EXPECT_FALSE(vm["metadata"]["resourceVersion"].get<std::string>().empty());
+  auto back = kv::read_virtual_machine(vm);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->spec.image, "default/image-ubuntu");
+  EXPECT_EQ(back->spec.network, "default/vlan1");
+  EXPECT_EQ(back->spec.memory_bytes, 8LL << 30);
+  EXPECT_EQ(back->spec.cpu_cores, 2);
+  EXPECT_EQ(back->spec.user_data, "#cloud-config\nruncmd: []\n");
+  EXPECT_EQ(back->spec.annotations, (std::map<std::string, std::string>{{"note", "test"}}));
+
+  ASSERT_EQ(create(spec("db-1", "db"))->status, 201);
+  EXPECT_EQ(wait_for("web-1", "Running"), "Running");
+
+  auto list = client->Get(std::string(kVms) +
+                          "?labelSelector=" + "harvester-autoscaler%2Fnode-group%3Dweb");
+  ASSERT_EQ(list->status, 200);
+  json l = json::parse(list->body);
+  for (const auto& key : schema("kubevirt.io.api.core.v1.VirtualMachineList")["required"]) {
+    EXPECT_TRUE(l.contains(key.get<std::string>())) << key;
+  }
+  auto vms = kv::read_virtual_machine_list(l);
+  ASSERT_TRUE(vms.ok());
+  ASSERT_EQ(vms->size(), 1u);
+  EXPECT_EQ((*vms)[0]->spec.name, "web-1");
+  EXPECT_EQ(json::parse(client->Get(kVms)->body)["items"].size(), 2u);
+}
+
+TEST_F(MockHarvesterTest, ErrorsAreKubernetesStatusObjects) {
+  start();
+  ASSERT_EQ(create(spec("web-1"))->status, 201);
+  auto again = create(spec("web-1"));
+  EXPECT_EQ(again->status, 409);
+  json status = json::parse(again->body);
+  EXPECT_EQ(status["kind"], "Status");
+  EXPECT_EQ(status["reason"], "AlreadyExists");
+  EXPECT_EQ(status["code"], 409);
+  auto missing = client->Get(std::string(kVms) + "/nope");
+  EXPECT_EQ(missing->status, 404);
+  json nf = json::parse(missing->body);
+  EXPECT_EQ(nf["reason"], "NotFound");
+  EXPECT_EQ(nf["details"]["name"], "nope");
+  auto bad = create(spec("Not_A_Name"));
+  EXPECT_EQ(bad->status, 422);
+  EXPECT_EQ(json::parse(bad->body)["reason"], "Invalid");
+  EXPECT_EQ(client->Post(kVms, "not json", "application/json")->status, 400);
+  EXPECT_EQ(client->Get(std::string(kVms) + "?labelSelector=a%20in%20(b)")->status, 400);
+}
+
+TEST_F(MockHarvesterTest, PatchesStartsStopsAndDeletes) {
+  start();
+  ASSERT_EQ(create(spec("web-1"))->status, 201);
+  std::string before =
+      json::parse(client->Get(std::string(kVms) + "/web-1")->body)["metadata"]["resourceVersion"];
+  json patch = {
+      {"metadata", {{"labels", {{"extra", "yes"}}}, {"annotations", {{"note", nullptr}}}}}};
+  auto patched =
+      client->Patch(std::string(kVms) + "/web-1", patch.dump(), "application/merge-patch+json");
+  ASSERT_EQ(patched->status, 200) << patched->body;
+  json p = json::parse(patched->body);
+  EXPECT_EQ(p["metadata"]["labels"]["extra"], "yes");
+  EXPECT_EQ(p["metadata"]["labels"][vm_labels::kNodeGroup], "web");
+  EXPECT_FALSE(p["metadata"]["annotations"].contains("note"));
+  EXPECT_NE(p["metadata"]["resourceVersion"], before);
+  EXPECT_EQ(client->Patch(std::string(kVms) + "/web-1", patch.dump(), "application/json")->status,
+            415);
+
+  ASSERT_EQ(wait_for("web-1", "Running"), "Running");
+  auto stopped = client->Patch(std::string(kVms) + "/web-1", R"({"spec":{"running":false}})",
+                               "application/merge-patch+json");
+  ASSERT_EQ(stopped->status, 200);
+  EXPECT_EQ(wait_for("web-1", "Stopped"), "Stopped");
+  auto started =
+      client->Put("/apis/subresources.kubevirt.io/v1/namespaces/nomad/virtualmachines/web-1/start",
+                  "", "application/json");
+  EXPECT_EQ(started->status, 202);
+
+  auto deleted = client->Delete(std::string(kVms) + "/web-1");
+  ASSERT_EQ(deleted->status, 200);
+  EXPECT_EQ(json::parse(deleted->body)["status"]["printableStatus"], "Terminating");
+  EXPECT_EQ(wait_for("web-1", "absent"), "absent");
+  EXPECT_EQ(client->Delete(std::string(kVms) + "/web-1")->status, 404);
+}
+
+TEST_F(MockHarvesterTest, DiscoveryAndBearerToken) {
+  start("k8s-token");
+  auto resources = client->Get("/apis/kubevirt.io/v1");
+  ASSERT_EQ(resources->status, 200);
+  EXPECT_EQ(json::parse(resources->body)["resources"][0]["name"], "virtualmachines");
+  EXPECT_EQ(json::parse(client->Get("/apis")->body)["groups"][0]["name"], "kubevirt.io");
+  EXPECT_EQ(json::parse(client->Get("/version")->body)["major"], "1");
+  httplib::Client anonymous("127.0.0.1", port);
+  auto denied = anonymous.Get(kVms);
+  EXPECT_EQ(denied->status, 401);
+  EXPECT_EQ(json::parse(denied->body)["reason"], "Unauthorized");
+}
+
+TEST(KubevirtJson, MergePatchFollowsRfc7386) {
+  json target = {{"a", "b"}, {"c", {{"d", "e"}, {"f", "g"}}}};
+  json patch = {{"a", "z"}, {"c", {{"f", nullptr}}}};
+  EXPECT_EQ(kv::merge_patch(target, patch), (json{{"a", "z"}, {"c", {{"d", "e"}}}}));
+  EXPECT_EQ(kv::merge_patch(target, json::array({1})), json::array({1}));
+}
+
+}  // namespace
+}  // namespace ha
