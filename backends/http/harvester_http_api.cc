@@ -1,0 +1,127 @@
+#include "backends/http/harvester_http_api.h"
+
+#include <curl/curl.h>
+
+#include "backends/http/kubevirt_json.h"
+
+namespace ha {
+namespace {
+
+using nlohmann::json;
+
+std::string escape(const std::string& s) {
+  char* e = curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size()));
+  std::string out = e ? e : "";
+  curl_free(e);
+  return out;
+}
+
+std::string vms_path(const std::string& ns) {
+  return "/apis/kubevirt.io/v1/namespaces/" + escape(ns) + "/virtualmachines";
+}
+
+ErrorKind kind_for(long status) {
+  if (status == 404) return ErrorKind::kNotFound;
+  if (status == 409) return ErrorKind::kConflict;
+  if (status == 429 || status >= 500) return ErrorKind::kUnavailable;
+  if (status >= 400) return ErrorKind::kInvalid;
+  return ErrorKind::kOther;
+}
+
+Result<Unit> ignore_body(const json&) {
+  return Unit{};
+}
+
+}  // namespace
+
+HarvesterHttpApi::HarvesterHttpApi(HttpTransport& transport, Options options)
+    : transport_(transport), options_(std::move(options)) {
+  while (!options_.url.empty() && options_.url.back() == '/') options_.url.pop_back();
+}
+
+template <typename T, typename Parse>
+void HarvesterHttpApi::call(const std::string& method, const std::string& path,
+                            const std::string& query, const std::string& body, Done<T> done,
+                            Parse parse) {
+  HttpRequest r;
+  r.method = method;
+  r.path = path;
+  r.url = options_.url + path + (query.empty() ? "" : "?" + query);
+  r.headers["Accept"] = "application/json";
+  if (!options_.token.empty()) r.headers["Authorization"] = "Bearer " + options_.token;
+  if (!body.empty()) {
+    r.headers["Content-Type"] =
+        method == "PATCH" ? "application/merge-patch+json" : "application/json";
+    r.body = body;
+  }
+  std::string where = method + " " + path;
+  transport_.send(std::move(r), [done = std::move(done), parse, where](Result<HttpResponse> res) {
+    if (!res) {
+      done(res.error());
+      return;
+    }
+    json j = json::parse(res->body, nullptr, false);
+    if (res->status < 200 || res->status >= 300) {
+      // Kubernetes answers a Status object; keep its message.
+      std::string message = j.is_object() && j.contains("message") && j["message"].is_string()
+                                ? j["message"].get<std::string>()
+                                : res->body.substr(0, 300);
+      done(make_error(where + ": " + std::to_string(res->status) + " " + message,
+                      kind_for(res->status)));
+      return;
+    }
+    if (j.is_discarded() && !res->body.empty()) {
+      done(make_error(where + ": response is not JSON", ErrorKind::kInvalid));
+      return;
+    }
+    Result<T> parsed = parse(j);
+    if (!parsed) {
+      done(make_error(where + ": unexpected response: " + parsed.error().message,
+                      ErrorKind::kInvalid));
+      return;
+    }
+    done(std::move(parsed));
+  });
+}
+
+void HarvesterHttpApi::list_vms(const std::string& ns, const std::string& label_selector,
+                                Done<VmList> done) {
+  call<VmList>("GET", vms_path(ns),
+               label_selector.empty() ? "" : "labelSelector=" + escape(label_selector), "",
+               std::move(done),
+               [](const json& j) { return kubevirt_json::read_virtual_machine_list(j); });
+}
+
+void HarvesterHttpApi::get_vm(const std::string& ns, const std::string& name,
+                              Done<VirtualMachine> done) {
+  call<VirtualMachine>("GET", vms_path(ns) + "/" + escape(name), "", "", std::move(done),
+                       [](const json& j) { return kubevirt_json::read_virtual_machine(j); });
+}
+
+void HarvesterHttpApi::create_vm(const VirtualMachineSpec& spec, Done<VirtualMachine> done) {
+  call<VirtualMachine>("POST", vms_path(spec.namespace_), "",
+                       kubevirt_json::virtual_machine_spec(spec).dump(), std::move(done),
+                       [](const json& j) { return kubevirt_json::read_virtual_machine(j); });
+}
+
+void HarvesterHttpApi::delete_vm(const std::string& ns, const std::string& name, Done<Unit> done) {
+  // Its volumes go with it (Harvester's removedDisks convention is for the UI; the claims
+  // are owned by the VM and garbage-collected).
+  call<Unit>("DELETE", vms_path(ns) + "/" + escape(name), "", "", std::move(done), ignore_body);
+}
+
+void HarvesterHttpApi::start_vm(const std::string& ns, const std::string& name, Done<Unit> done) {
+  call<Unit>("PUT",
+             "/apis/subresources.kubevirt.io/v1/namespaces/" + escape(ns) + "/virtualmachines/" +
+                 escape(name) + "/start",
+             "", "", std::move(done), ignore_body);
+}
+
+void HarvesterHttpApi::stop_vm(const std::string& ns, const std::string& name, Done<Unit> done) {
+  call<Unit>("PUT",
+             "/apis/subresources.kubevirt.io/v1/namespaces/" + escape(ns) + "/virtualmachines/" +
+                 escape(name) + "/stop",
+             "", "", std::move(done), ignore_body);
+}
+
+}  // namespace ha

@@ -1,0 +1,40 @@
+// HarvesterHttpApi: HarvesterApi over Harvester's Kubernetes API (a real Harvester, or the
+// mock server), through an HttpTransport. The bearer token goes in the Authorization header
+// and nowhere else. A Kubernetes Status error keeps its message and maps its code to an error
+// kind (404 kNotFound, 409 kConflict, 400/422 kInvalid, 401/403 kInvalid, 429/5xx
+// kUnavailable); messages name the method and path.
+#pragma once
+
+#include <string>
+
+#include "backends/api/harvester_api.h"
+#include "backends/http/http_transport.h"
+
+namespace ha {
+
+class HarvesterHttpApi final : public HarvesterApi {
+ public:
+  struct Options {
+    std::string url = "https://127.0.0.1:6443";  // the Kubernetes API endpoint
+    std::string token;                           // from env, a file or a kubeconfig
+  };
+  HarvesterHttpApi(HttpTransport& transport, Options options);
+
+  void list_vms(const std::string& ns, const std::string& label_selector,
+                Done<VmList> done) override;
+  void get_vm(const std::string& ns, const std::string& name, Done<VirtualMachine> done) override;
+  void create_vm(const VirtualMachineSpec& spec, Done<VirtualMachine> done) override;
+  void delete_vm(const std::string& ns, const std::string& name, Done<Unit> done) override;
+  void start_vm(const std::string& ns, const std::string& name, Done<Unit> done) override;
+  void stop_vm(const std::string& ns, const std::string& name, Done<Unit> done) override;
+
+ private:
+  template <typename T, typename Parse>
+  void call(const std::string& method, const std::string& path, const std::string& query,
+            const std::string& body, Done<T> done, Parse parse);
+
+  HttpTransport& transport_;
+  Options options_;
+};
+
+}  // namespace ha

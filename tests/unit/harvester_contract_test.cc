@@ -1,0 +1,205 @@
+// One contract, two implementations: every HarvesterApi call gives the same result from the
+// in-memory model and from the HTTP client talking to the mock server on 127.0.0.1.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "backends/api/vm_labels.h"
+#include "backends/http/harvester_http_api.h"
+#include "backends/memory/harvester_memory_api.h"
+#include "backends/mock_server/harvester_mock_server.h"
+
+namespace ha {
+namespace {
+
+using namespace std::chrono_literals;
+
+HarvesterModelConfig fast() {
+  HarvesterModelConfig c;
+  c.provision = c.boot = c.nomad_join = c.stop = c.terminate = Latency::constant(2ms);
+  c.max_vms = 3;
+  return c;
+}
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual HarvesterApi& api() = 0;
+  virtual RealtimeLoop& loop() = 0;
+};
+
+class MemoryBackend final : public Backend {
+ public:
+  HarvesterApi& api() override { return api_; }
+  RealtimeLoop& loop() override { return loop_; }
+
+ private:
+  RealtimeLoop loop_;
+  HarvesterModel model_{loop_, nullptr, fast()};
+  HarvesterMemoryApi api_{loop_, model_, Latency::constant(0s)};
+};
+
+class HttpBackend final : public Backend {
+ public:
+  HttpBackend() {
+    server_thread_ = std::thread([this] { server_loop_.run(); });
+    auto port = server_.start("127.0.0.1", 0);
+    EXPECT_TRUE(port.ok());
+    HttpTransport::Options t;
+    t.backoff_base = 5ms;
+    t.backoff_cap = 20ms;
+    transport_ = std::make_unique<HttpTransport>(loop_, t);
+    HarvesterHttpApi::Options o;
+    o.url = "http://127.0.0.1:" + std::to_string(*port);
+    o.token = "kube-token";
+    api_ = std::make_unique<HarvesterHttpApi>(*transport_, o);
+  }
+  ~HttpBackend() override {
+    api_.reset();
+    transport_.reset();
+    server_.stop();
+    server_loop_.stop();
+    server_thread_.join();
+  }
+  HarvesterApi& api() override { return *api_; }
+  RealtimeLoop& loop() override { return loop_; }
+
+ private:
+  RealtimeLoop server_loop_;
+  HarvesterModel model_{server_loop_, nullptr, fast()};
+  HarvesterMockServer server_{server_loop_, model_, {"kube-token"}};
+  std::thread server_thread_;
+  RealtimeLoop loop_;
+  std::unique_ptr<HttpTransport> transport_;
+  std::unique_ptr<HarvesterHttpApi> api_;
+};
+
+VirtualMachineSpec spec(const std::string& name, const std::string& group = "web") {
+  VirtualMachineSpec s;
+  s.name = name;
+  s.namespace_ = "nomad";
+  s.labels = {{vm_labels::kNodeGroup, group}, {vm_labels::kNodeClass, "hashistack"}};
+  s.cpu_cores = 2;
+  s.memory_bytes = 4LL << 30;
+  s.image = "default/image-ubuntu";
+  s.network = "default/vlan1";
+  s.user_data = "#cloud-config\n";
+  return s;
+}
+
+class HarvesterContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "memory") {
+      backend = std::make_unique<MemoryBackend>();
+    } else {
+      backend = std::make_unique<HttpBackend>();
+    }
+  }
+  template <typename T, typename F>
+  Result<T> sync(F call) {
+    std::optional<Result<T>> out;
+    RealtimeLoop& loop = backend->loop();
+    loop.post([&] {
+      call(backend->api(), [&](Result<T> r) {
+        out = std::move(r);
+        loop.stop();
+      });
+    });
+    loop.run();
+    return std::move(*out);
+  }
+  Result<VirtualMachine> create(const VirtualMachineSpec& s) {
+    return sync<VirtualMachine>(
+        [s](HarvesterApi& api, Done<VirtualMachine> d) { api.create_vm(s, d); });
+  }
+  Result<VirtualMachine> get(const std::string& name) {
+    return sync<VirtualMachine>(
+        [name](HarvesterApi& api, Done<VirtualMachine> d) { api.get_vm("nomad", name, d); });
+  }
+  Result<VmList> list(const std::string& selector) {
+    return sync<VmList>(
+        [selector](HarvesterApi& api, Done<VmList> d) { api.list_vms("nomad", selector, d); });
+  }
+  // The VM's phase once it is `want` (or "absent"), waiting up to 5 s.
+  std::string phase_after(const std::string& name, const std::string& want) {
+    std::string now;
+    for (int i = 0; i < 500; ++i) {
+      auto vm = get(name);
+      now = vm ? vm->printable_status
+               : (vm.error().kind == ErrorKind::kNotFound ? "absent" : vm.error().message);
+      if (now == want) break;
+      std::this_thread::sleep_for(10ms);
+    }
+    return now;
+  }
+  std::unique_ptr<Backend> backend;
+};
+
+TEST_P(HarvesterContract, CreatesAndReadsBackTheSpec) {
+  auto created = create(spec("web-1"));
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(created->printable_status, "Provisioning");
+  EXPECT_FALSE(created->uid.empty());
+  auto vm = get("web-1");
+  ASSERT_TRUE(vm.ok()) << vm.error().message;
+  EXPECT_EQ(vm->spec.labels.at(vm_labels::kNodeGroup), "web");
+  EXPECT_EQ(vm->spec.cpu_cores, 2);
+  EXPECT_EQ(vm->spec.memory_bytes, 4LL << 30);
+  EXPECT_EQ(vm->spec.image, "default/image-ubuntu");
+  EXPECT_EQ(vm->spec.network, "default/vlan1");
+  EXPECT_EQ(vm->spec.user_data, "#cloud-config\n");
+  EXPECT_EQ(vm->uid, created->uid);
+
+  auto again = create(spec("web-1"));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, ErrorKind::kConflict);
+  auto invalid = create(spec("Bad_Name"));
+  EXPECT_EQ(invalid.error().kind, ErrorKind::kInvalid);
+  EXPECT_EQ(get("nope").error().kind, ErrorKind::kNotFound);
+}
+
+TEST_P(HarvesterContract, ListsByLabelSelector) {
+  ASSERT_TRUE(create(spec("web-1")).ok());
+  ASSERT_TRUE(create(spec("web-2")).ok());
+  ASSERT_TRUE(create(spec("db-1", "db")).ok());
+  auto web = list(std::string(vm_labels::kNodeGroup) + "=web");
+  ASSERT_TRUE(web.ok()) << web.error().message;
+  ASSERT_EQ(web->size(), 2u);
+  EXPECT_EQ((*web)[0]->spec.name, "web-1");
+  EXPECT_EQ((*web)[1]->spec.name, "web-2");
+  EXPECT_EQ(list("")->size(), 3u);
+  EXPECT_EQ(list(std::string(vm_labels::kNodeGroup) + "!=web")->size(), 1u);
+  EXPECT_EQ(list("a in (b)").error().kind, ErrorKind::kInvalid);
+}
+
+TEST_P(HarvesterContract, BootsStopsStartsAndDeletes) {
+  ASSERT_TRUE(create(spec("web-1")).ok());
+  EXPECT_EQ(phase_after("web-1", "Running"), "Running");
+  ASSERT_TRUE(
+      sync<Unit>([](HarvesterApi& api, Done<Unit> d) { api.stop_vm("nomad", "web-1", d); }).ok());
+  EXPECT_EQ(phase_after("web-1", "Stopped"), "Stopped");
+  EXPECT_FALSE(get("web-1")->spec.running);
+  ASSERT_TRUE(
+      sync<Unit>([](HarvesterApi& api, Done<Unit> d) { api.start_vm("nomad", "web-1", d); }).ok());
+  EXPECT_EQ(phase_after("web-1", "Running"), "Running");
+  ASSERT_TRUE(
+      sync<Unit>([](HarvesterApi& api, Done<Unit> d) { api.delete_vm("nomad", "web-1", d); }).ok());
+  EXPECT_EQ(phase_after("web-1", "absent"), "absent");
+  auto missing =
+      sync<Unit>([](HarvesterApi& api, Done<Unit> d) { api.delete_vm("nomad", "web-1", d); });
+  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
+}
+
+TEST_P(HarvesterContract, NoCapacityEndsUnschedulable) {
+  for (const char* name : {"web-1", "web-2", "web-3"}) ASSERT_TRUE(create(spec(name)).ok());
+  auto fourth = create(spec("web-4"));  // max_vms is 3
+  ASSERT_TRUE(fourth.ok());
+  EXPECT_EQ(fourth->printable_status, "ErrorUnschedulable");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, HarvesterContract, ::testing::Values("memory", "http"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace ha
