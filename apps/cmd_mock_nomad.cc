@@ -1,5 +1,6 @@
 // `mock-nomad`: the mock Nomad HTTP API over the in-memory model, for trying the clients,
 // the agent or Nomad's own tools against (see backends/mock_server/nomad_mock_server.h).
+#include <chrono>
 #include <iostream>
 #include <thread>
 
@@ -35,7 +36,9 @@ int run_mock_nomad(const std::vector<std::string>& args, std::ostream& out, std:
     if (!token) throw InputError{token.error().message};
     server_options.token = *token;
   }
-  RealtimeLoop loop;
+  // Loop time is Unix time, so that timestamps on the wire (creationTimestamp) are real.
+  RealtimeLoop loop(1.0, std::chrono::duration_cast<Duration>(
+                             std::chrono::system_clock::now().time_since_epoch()));
   NomadModel model(loop);
   if (vm.count("scenario")) {
     Diagnostics diags;

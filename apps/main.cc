@@ -18,6 +18,8 @@ constexpr Command kCommands[] = {
      &ha::cli::run_simulate},
     {"sweep", "simulate every combination of a policy grid; write sweep.csv and sweep.html",
      &ha::cli::run_sweep},
+    {"mock-harvester", "serve a mock Harvester (KubeVirt) API over the in-memory model",
+     &ha::cli::run_mock_harvester},
     {"mock-nomad", "serve a mock Nomad HTTP API over the in-memory model",
      &ha::cli::run_mock_nomad},
 };
@@ -29,7 +31,7 @@ void print_usage(std::ostream& out) {
          "       harvester-autoscaler COMMAND --help\n\n"
          "Commands:\n";
   for (const Command& c : kCommands) {
-    out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.summary << "\n";
+    out << "  " << c.name << std::string(16 - std::string(c.name).size(), ' ') << c.summary << "\n";
   }
   out << "\nOptions:\n  --help      this text\n  --version   print the version\n\n"
          "Exit codes: 0 success, 1 invalid input, 2 usage error or unknown plugin name.\n";

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <future>
 
 #include "backends/http/kubevirt_json.h"
@@ -67,10 +69,13 @@ json resource_list() {
 }  // namespace
 
 HarvesterMockServer::HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& model, Options options)
-    : loop_(loop),
-      model_(model),
-      options_(std::move(options)),
-      server_(std::make_unique<httplib::Server>()) {
+    : loop_(loop), model_(model), options_(std::move(options)) {
+  if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
+    server_ =
+        std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(), options_.tls_key.c_str());
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
   routes();
 }
 
@@ -85,7 +90,68 @@ auto HarvesterMockServer::on_loop(F f) -> decltype(f()) {
   return result.get_future().get();
 }
 
+// A minimal watch: the current VMs as ADDED events, then, for a watch of one VM
+// (fieldSelector=metadata.name=NAME, what `kubectl delete` waits with), a DELETED event when
+// it is gone; the stream ends then or after timeoutSeconds (default 30). Events are
+// newline-delimited JSON, as the API server sends them.
+void HarvesterMockServer::watch(const httplib::Request& req, httplib::Response& res,
+                                const std::string& ns, const std::string& selector) {
+  std::string name;
+  std::string field = req.get_param_value("fieldSelector");
+  if (field.rfind("metadata.name=", 0) == 0) name = field.substr(14);
+  int timeout = 30;
+  if (req.has_param("timeoutSeconds"))
+    timeout = std::atoi(req.get_param_value("timeoutSeconds").c_str());
+  auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(std::clamp(timeout, 1, 300));
+  res.set_chunked_content_provider(
+      "application/json", [this, ns, selector, name, give_up, sent = false](
+                              std::size_t, httplib::DataSink& sink) mutable {
+        auto list = on_loop([&] { return model_.list(ns, selector); });
+        if (!list) {
+          sink.done();
+          return true;
+        }
+        std::shared_ptr<const VirtualMachine> mine;
+        for (const auto& vm : *list) {
+          if (!name.empty() && vm->spec.name != name) continue;
+          if (!name.empty()) mine = vm;
+          if (!sent) {
+            std::string line =
+                json{{"type", "ADDED"}, {"object", kv::virtual_machine(*vm)}}.dump() + "\n";
+            sink.write(line.data(), line.size());
+          }
+        }
+        if (!sent && !name.empty() && !mine) {
+          // Already gone: nothing to wait for.
+          sink.done();
+          return true;
+        }
+        sent = true;
+        if (!name.empty() && !mine) {
+          json gone = {{"apiVersion", "kubevirt.io/v1"},
+                       {"kind", "VirtualMachine"},
+                       {"metadata", {{"name", name}, {"namespace", ns}}}};
+          std::string line = json{{"type", "DELETED"}, {"object", gone}}.dump() + "\n";
+          sink.write(line.data(), line.size());
+          sink.done();
+          return true;
+        }
+        if (std::chrono::steady_clock::now() >= give_up) {
+          sink.done();
+          return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return true;
+      });
+}
+
 Result<int> HarvesterMockServer::start(const std::string& host, int port) {
+  if (!server_->is_valid()) {
+    return make_error("cannot use the TLS certificate " + options_.tls_cert + " with key " +
+                          options_.tls_key + " (missing, unreadable or not a matching PEM pair)",
+                      ErrorKind::kInvalid);
+  }
   int bound =
       port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
   if (bound < 0) {
@@ -137,10 +203,35 @@ void HarvesterMockServer::routes() {
   });
   s.Get("/apis/kubevirt.io/v1",
         [](const httplib::Request&, httplib::Response& res) { send(res, 200, resource_list()); });
+  // OpenAPI v3 for kubevirt.io/v1 with an open VirtualMachine schema (as a CRD without a
+  // structural schema): kubectl's client-side validation accepts the object and the server
+  // validates it.
+  s.Get("/openapi/v3", [](const httplib::Request&, httplib::Response& res) {
+    send(res, 200,
+         {{"paths",
+           {{"apis/kubevirt.io/v1", {{"serverRelativeURL", "/openapi/v3/apis/kubevirt.io/v1"}}}}}});
+  });
+  s.Get("/openapi/v3/apis/kubevirt.io/v1", [](const httplib::Request&, httplib::Response& res) {
+    send(res, 200,
+         {{"openapi", "3.0.0"},
+          {"info", {{"title", "Kubernetes"}, {"version", "v1.29.0"}}},
+          {"paths", json::object()},
+          {"components",
+           {{"schemas",
+             {{"io.kubevirt.v1.VirtualMachine",
+               {{"type", "object"},
+                {"x-kubernetes-preserve-unknown-fields", true},
+                {"x-kubernetes-group-version-kind",
+                 {{{"group", "kubevirt.io"},
+                   {"version", "v1"},
+                   {"kind", "VirtualMachine"}}}}}}}}}}});
+  });
 
   s.Get(kVms, [this](const httplib::Request& req, httplib::Response& res) {
     std::string ns = req.matches[1];
     std::string selector = req.get_param_value("labelSelector");
+    std::string watch = req.get_param_value("watch");
+    if (watch == "true" || watch == "1") return this->watch(req, res, ns, selector);
     auto [list, version] = on_loop([&] {
       return std::pair{model_.list(ns, selector), model_.resource_version()};
     });

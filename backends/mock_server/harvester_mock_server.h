@@ -7,10 +7,11 @@
 //          annotations, spec.running)
 //   DELETE /apis/kubevirt.io/v1/namespaces/NS/virtualmachines/NAME
 //   PUT    /apis/subresources.kubevirt.io/v1/namespaces/NS/virtualmachines/NAME/start|stop
-//   GET    /version, /api, /api/v1, /apis, /apis/kubevirt.io/v1 (discovery, for kubectl)
+//   GET    .../virtualmachines?watch=true (minimal: see watch())
+//   GET    /version, /api, /api/v1, /apis, /apis/kubevirt.io/v1, /openapi/v3 (for kubectl)
 // Errors are Kubernetes `Status` objects (NotFound 404, AlreadyExists 409, Invalid 422,
 // BadRequest 400, Unauthorized 401). With a token set, every request needs
-// `Authorization: Bearer TOKEN`. Plain HTTP only for now (TLS: issue 6, next step).
+// `Authorization: Bearer TOKEN`. HTTPS when given a certificate and key.
 // Model access is posted to the loop, as in NomadMockServer.
 #pragma once
 
@@ -24,7 +25,9 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace ha {
 
@@ -32,6 +35,9 @@ class HarvesterMockServer {
  public:
   struct Options {
     std::string token;  // empty: no authentication
+    // Both set: serve HTTPS with this certificate (PEM files), as Harvester does; kubectl
+    // sends a bearer token only over TLS. Empty: plain HTTP.
+    std::string tls_cert, tls_key;
   };
   HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& model, Options options);
   ~HarvesterMockServer();
@@ -39,11 +45,14 @@ class HarvesterMockServer {
   HarvesterMockServer& operator=(const HarvesterMockServer&) = delete;
 
   // Binds host:port (0: any free port) and serves on a background thread; returns the port.
+  // An unreadable certificate or key is an error naming the files.
   Result<int> start(const std::string& host, int port);
   void stop();
 
  private:
   void routes();
+  void watch(const httplib::Request& req, httplib::Response& res, const std::string& ns,
+             const std::string& selector);
   template <typename F>
   auto on_loop(F f) -> decltype(f());
 

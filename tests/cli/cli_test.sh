@@ -166,5 +166,10 @@ else
   cat "$tmp/mock.out"
 fi
 
+# mock-harvester: usage errors and bad certificate files.
+expect mock-harvester-help 0 'kubectl sends its token only over TLS' -- mock-harvester --help
+expect mock-harvester-tls-pair 2 '--tls-cert and --tls-key go together' -- mock-harvester --tls-cert "$src/tests/data/test-server.crt"
+expect mock-harvester-bad-cert 1 'cannot use the TLS certificate /nonexistent.crt' -- mock-harvester --listen 127.0.0.1:0 --tls-cert /nonexistent.crt --tls-key /nonexistent.key
+
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

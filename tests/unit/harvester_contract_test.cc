@@ -67,7 +67,7 @@ class HttpBackend final : public Backend {
  private:
   RealtimeLoop server_loop_;
   HarvesterModel model_{server_loop_, nullptr, fast()};
-  HarvesterMockServer server_{server_loop_, model_, {"kube-token"}};
+  HarvesterMockServer server_{server_loop_, model_, {"kube-token", "", ""}};
   std::thread server_thread_;
   RealtimeLoop loop_;
   std::unique_ptr<HttpTransport> transport_;

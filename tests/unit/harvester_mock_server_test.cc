@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "backends/api/vm_labels.h"
@@ -54,8 +55,8 @@ struct MockHarvesterTest : ::testing::Test {
   }
   void start(const std::string& token = "") {
     loop_thread = std::thread([this] { loop.run(); });
-    server =
-        std::make_unique<HarvesterMockServer>(loop, model, HarvesterMockServer::Options{token});
+    server = std::make_unique<HarvesterMockServer>(loop, model,
+                                                   HarvesterMockServer::Options{token, "", ""});
     auto bound = server->start("127.0.0.1", 0);
     ASSERT_TRUE(bound.ok());
     port = *bound;
@@ -190,6 +191,32 @@ TEST_F(MockHarvesterTest, DiscoveryAndBearerToken) {
   auto denied = anonymous.Get(kVms);
   EXPECT_EQ(denied->status, 401);
   EXPECT_EQ(json::parse(denied->body)["reason"], "Unauthorized");
+}
+
+TEST_F(MockHarvesterTest, WatchOfOneVmEndsWithItsDeletion) {
+  start();
+  ASSERT_EQ(create(spec("web-1"))->status, 201);
+  ASSERT_EQ(wait_for("web-1", "Running"), "Running");
+  std::thread remover([this] {
+    std::this_thread::sleep_for(50ms);
+    httplib::Client c("127.0.0.1", port);
+    c.Delete(std::string(kVms) + "/web-1");
+  });
+  auto watch = client->Get(std::string(kVms) +
+                           "?watch=true&fieldSelector=metadata.name%3Dweb-1&timeoutSeconds=10");
+  remover.join();
+  ASSERT_TRUE(watch);
+  EXPECT_EQ(watch->status, 200);
+  std::vector<json> events;
+  std::istringstream lines(watch->body);
+  for (std::string line; std::getline(lines, line);) events.push_back(json::parse(line));
+  ASSERT_EQ(events.size(), 2u) << watch->body;
+  EXPECT_EQ(events[0]["type"], "ADDED");
+  EXPECT_EQ(events[0]["object"]["metadata"]["name"], "web-1");
+  EXPECT_EQ(events[1]["type"], "DELETED");
+  // A watch of a VM that is not there ends at once.
+  auto gone = client->Get(std::string(kVms) + "?watch=1&fieldSelector=metadata.name%3Dweb-1");
+  EXPECT_EQ(gone->body, "");
 }
 
 TEST(KubevirtJson, MergePatchFollowsRfc7386) {

@@ -9,7 +9,9 @@
 #include <atomic>
 #include <thread>
 
+#include "backends/http/harvester_http_api.h"
 #include "backends/http/nomad_http_api.h"
+#include "backends/mock_server/harvester_mock_server.h"
 #include "backends/realtime_loop.h"
 
 namespace ha {
@@ -126,6 +128,87 @@ TEST_F(HttpTransportTest, NomadClientDoesNotRetryNotFound) {
   EXPECT_EQ(out->error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(out->error().message, "GET /v1/node/x: 404 node not found");
   EXPECT_EQ(s.hits, 1);
+}
+
+}  // namespace
+}  // namespace ha
+
+namespace ha {
+namespace {
+
+// TLS on by default: a self-signed server is refused without its CA, accepted with it, and
+// accepted without it only when verification is switched off explicitly.
+struct TlsTest : HttpTransportTest {
+  std::string dir = std::string(HA_SOURCE_DIR) + "/tests/data/";
+  RealtimeLoop server_loop;
+  HarvesterModel model{server_loop, nullptr, HarvesterModelConfig{}};
+  std::thread server_thread;
+  std::unique_ptr<HarvesterMockServer> server;
+  int port = 0;
+  void SetUp() override {
+    server_thread = std::thread([this] { server_loop.run(); });
+    HarvesterMockServer::Options o;
+    o.token = "tls-token";
+    o.tls_cert = dir + "test-server.crt";
+    o.tls_key = dir + "test-server.key";
+    server = std::make_unique<HarvesterMockServer>(server_loop, model, o);
+    auto bound = server->start("127.0.0.1", 0);
+    ASSERT_TRUE(bound.ok()) << bound.error().message;
+    port = *bound;
+  }
+  void TearDown() override {
+    server->stop();
+    server_loop.stop();
+    server_thread.join();
+  }
+  Result<VmList> list_with(HttpTransport::Options o) {
+    HttpTransport t(loop, o);
+    HarvesterHttpApi api(t, {"https://127.0.0.1:" + std::to_string(port), "tls-token"});
+    std::optional<Result<VmList>> out;
+    loop.post([&] {
+      api.list_vms("nomad", "", [&](Result<VmList> r) {
+        out = std::move(r);
+        loop.stop();
+      });
+    });
+    loop.run();
+    return std::move(*out);
+  }
+};
+
+TEST_F(TlsTest, SelfSignedIsRejectedWithoutItsCa) {
+  auto r = list_with(options());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(
+      r.error().message.rfind("GET /apis/kubevirt.io/v1/namespaces/nomad/virtualmachines: ", 0), 0u)
+      << r.error().message;
+  EXPECT_EQ(r.error().message.find("tls-token"), std::string::npos);
+}
+
+TEST_F(TlsTest, AcceptedWithItsCa) {
+  auto o = options();
+  o.ca_file = dir + "test-server.crt";
+  auto r = list_with(o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->empty());
+}
+
+TEST_F(TlsTest, AcceptedWithoutCaOnlyWhenInsecureIsAskedFor) {
+  auto o = options();
+  o.insecure = true;
+  EXPECT_TRUE(list_with(o).ok());
+}
+
+TEST(MockServerTls, BadCertificateFilesAreAClearError) {
+  RealtimeLoop loop;
+  HarvesterModel model{loop, nullptr, HarvesterModelConfig{}};
+  HarvesterMockServer::Options o;
+  o.tls_cert = "/nonexistent.crt";
+  o.tls_key = "/nonexistent.key";
+  HarvesterMockServer server(loop, model, o);
+  auto r = server.start("127.0.0.1", 0);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("/nonexistent.crt"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,74 @@
+// `mock-harvester`: the mock Harvester (Kubernetes/KubeVirt) API over the in-memory model,
+// for trying the clients, the agent or kubectl against (see
+// backends/mock_server/harvester_mock_server.h).
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "apps/cli.h"
+#include "apps/options.h"
+#include "apps/serve_util.h"
+#include "backends/mock_server/harvester_mock_server.h"
+
+namespace ha::cli {
+
+int run_mock_harvester(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description options("Options");
+  options.add_options()("help,h", "this text")                                            //
+      ("listen", po::value<std::string>()->default_value("127.0.0.1:6443"), "HOST:PORT")  //
+      ("token-file", po::value<std::string>(), "require this bearer token")               //
+      ("tls-cert", po::value<std::string>(), "serve HTTPS with this certificate (PEM)")   //
+      ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)");
+  auto vm = parse_options(args, options, nullptr);
+  if (vm.count("help")) {
+    out << "Usage: harvester-autoscaler mock-harvester [--listen 127.0.0.1:6443] [--token-file F]\n"
+           "                                           [--tls-cert F --tls-key F]\n\n"
+           "Serves the Kubernetes API for KubeVirt VirtualMachines (list with labelSelector,\n"
+           "get, create, merge patch, delete, start/stop) over the in-memory Harvester model,\n"
+           "in Harvester's wire format, until SIGINT or SIGTERM; HTTPS with --tls-cert and\n"
+           "--tls-key (kubectl sends its token only over TLS). Binds loopback unless told.\n\n"
+        << options;
+    return kExitOk;
+  }
+  static_cast<void>(err);
+  auto listen = parse_listen(vm["listen"].as<std::string>());
+  if (!listen) throw UsageError{listen.error().message};
+  if (vm.count("tls-cert") != vm.count("tls-key")) {
+    throw UsageError{"--tls-cert and --tls-key go together"};
+  }
+  HarvesterMockServer::Options server_options;
+  if (vm.count("token-file")) {
+    auto token = read_token_file(vm["token-file"].as<std::string>());
+    if (!token) throw InputError{token.error().message};
+    server_options.token = *token;
+  }
+  if (vm.count("tls-cert")) {
+    server_options.tls_cert = vm["tls-cert"].as<std::string>();
+    server_options.tls_key = vm["tls-key"].as<std::string>();
+  }
+  // Loop time is Unix time, so that timestamps on the wire (creationTimestamp) are real.
+  RealtimeLoop loop(1.0, std::chrono::duration_cast<Duration>(
+                             std::chrono::system_clock::now().time_since_epoch()));
+  HarvesterModel model(loop, nullptr, HarvesterModelConfig{});
+  std::thread loop_thread([&loop] { loop.run(); });
+  HarvesterMockServer server(loop, model, server_options);
+  auto port = server.start(listen->host, listen->port);
+  if (!port) {
+    loop.stop();
+    loop_thread.join();
+    throw InputError{port.error().message};
+  }
+  out << "mock Harvester listening on " << (server_options.tls_cert.empty() ? "http" : "https")
+      << "://" << listen->host << ":" << *port
+      << (server_options.token.empty() ? " (no token required)" : " (bearer token required)")
+      << "\n"
+      << std::flush;
+  wait_for_shutdown_signal();
+  server.stop();
+  loop.stop();
+  loop_thread.join();
+  out << "mock Harvester stopped\n";
+  return kExitOk;
+}
+
+}  // namespace ha::cli
