@@ -45,8 +45,13 @@ void RealtimeLoop::run() {
 
 void RealtimeLoop::run_until(Time until) {
   std::unique_lock lock(mu_);
-  stopped_ = false;
-  while (!stopped_) {
+  while (true) {
+    // A stop() is consumed by the run it ends, also when it came before the run began
+    // (a thread told to stop before its loop started must not run forever).
+    if (stopped_) {
+      stopped_ = false;
+      return;
+    }
     if (now() >= until) return;
     if (timers_.empty()) {
       if (until == Time::max()) {

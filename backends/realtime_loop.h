@@ -24,7 +24,8 @@ class RealtimeLoop final : public EventLoop {
   TimerId at(Time when, Callback fn) override;
   bool cancel(TimerId id) override;
 
-  // Runs callbacks as their times come until stop() is called.
+  // Runs callbacks as their times come until stop() is called. A stop() made while no run
+  // is going ends the next run at once; each stop() ends one run.
   void run();
   // Runs until stop() or until loop time reaches `until`.
   void run_until(Time until);

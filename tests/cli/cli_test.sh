@@ -15,7 +15,7 @@ expect() {
   local name=$1 want=$2 pattern=$3
   shift 4
   local out code
-  out=$("$bin" "$@" 2>&1)
+  out=$(timeout 120 "$bin" "$@" 2>&1)
   code=$?
   if [[ $code -eq $want ]] && grep -qE -- "$pattern" <<<"$out"; then
     passed=$((passed + 1))

@@ -107,3 +107,23 @@ TEST(RealtimeLoop, AcceptsPostsFromOtherThreadsAndCancels) {
 
 }  // namespace
 }  // namespace ha
+
+namespace ha {
+namespace {
+
+TEST(RealtimeLoop, StopBeforeRunEndsThatRunAndIsConsumed) {
+  RealtimeLoop loop(1.0);
+  loop.stop();  // e.g. a server thread told to stop before its loop started
+  std::thread runner([&] { loop.run(); });
+  runner.join();  // returns: the early stop was not lost
+  int ran = 0;
+  loop.post([&] {
+    ++ran;
+    loop.stop();
+  });
+  loop.run();  // the earlier stop was consumed: this run does the work
+  EXPECT_EQ(ran, 1);
+}
+
+}  // namespace
+}  // namespace ha
