@@ -92,7 +92,9 @@ TEST_F(MockHarvesterTest, CreatesGetsAndListsVirtualMachines) {
   ASSERT_TRUE(created);
   ASSERT_EQ(created->status, 201) << created->body;
   json vm = json::parse(created->body);
-  for (const auto& key : schema("kubevirt.io.api.core.v1.VirtualMachine")["required"]) {
+  // (the schema in a variable: a range-for over a temporary's member would dangle)
+  const json vm_schema = schema("kubevirt.io.api.core.v1.VirtualMachine");
+  for (const auto& key : vm_schema["required"]) {
     EXPECT_TRUE(vm.contains(key.get<std::string>())) << key;
   }
   EXPECT_EQ(vm["kind"], "VirtualMachine");
@@ -114,7 +116,8 @@ TEST_F(MockHarvesterTest, CreatesGetsAndListsVirtualMachines) {
                           "?labelSelector=" + "harvester-autoscaler%2Fnode-group%3Dweb");
   ASSERT_EQ(list->status, 200);
   json l = json::parse(list->body);
-  for (const auto& key : schema("kubevirt.io.api.core.v1.VirtualMachineList")["required"]) {
+  const json list_schema = schema("kubevirt.io.api.core.v1.VirtualMachineList");
+  for (const auto& key : list_schema["required"]) {
     EXPECT_TRUE(l.contains(key.get<std::string>())) << key;
   }
   auto vms = kv::read_virtual_machine_list(l);
