@@ -1,0 +1,315 @@
+#include "sim/scenario_run.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "backends/api/vm_labels.h"
+#include "sim/elasticity.h"
+
+namespace ha {
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr Duration kSampleStep = std::chrono::seconds(10);
+
+ordered_json p50_p95(const std::vector<double>& v) {
+  return {{"p50", percentile(v, 50)}, {"p95", percentile(v, 95)}};
+}
+
+HarvesterModelConfig harvester_config(const ClusterSpec& cluster) {
+  HarvesterModelConfig hc;
+  hc.provision = cluster.vm_provision;
+  hc.boot = cluster.vm_boot;
+  hc.nomad_join = cluster.nomad_join;
+  hc.terminate = cluster.vm_terminate;
+  hc.max_vms = cluster.max_vms;
+  hc.cpu_mhz_per_core = cluster.cpu_mhz;  // every VM gets 1 "core" = one node's cpu
+  return hc;
+}
+
+// The rate-csv service that a nomad-target policy scales (by its Job and Group).
+Result<std::size_t> find_service(const Workload& workload, const Policy& p) {
+  const PluginConfig& c = p.target.config;
+  auto get = [&c](const char* key) {
+    auto it = c.find(key);
+    return it == c.end() ? std::string() : it->second;
+  };
+  for (std::size_t i = 0; i < workload.services.size(); ++i) {
+    const RateDrivenService& s = workload.services[i];
+    if (s.job == get("Job") && s.group == get("Group")) return i;
+  }
+  return make_error("policy " + p.id + " (" + p.file + "): nomad-target job \"" + get("Job") +
+                    "\" group \"" + get("Group") +
+                    "\" is not a rate-csv service of the scenario, so nothing drives it");
+}
+
+// The sampled time series (timeseries.csv and the chart points) and the elasticity
+// metrics over them: demand = whole nodes the placed-plus-pending work needs, supply =
+// ready, eligible nodes.
+Elasticity sampled_series(const std::vector<ClusterMetrics::Sample>& samples,
+                          const std::vector<double>& vm_counts, const ClusterSpec& cluster,
+                          SimulationOutput& out) {
+  std::vector<double> demand, supply;
+  std::ostringstream csv;
+  csv << "time_s,demand_cpu_mhz,demand_memory_mb,allocated_cpu_mhz,allocated_memory_mb,"
+         "capacity_cpu_mhz,capacity_memory_mb,nodes,pending\n";
+  for (const auto& s : samples) {
+    const auto& t = s.totals;
+    double cpu_demand = static_cast<double>(t.cpu_allocated + t.cpu_pending);
+    double mem_demand = static_cast<double>(t.memory_allocated + t.memory_pending);
+    demand.push_back(std::ceil(std::max(cpu_demand / static_cast<double>(cluster.cpu_mhz),
+                                        mem_demand / static_cast<double>(cluster.memory_mb))));
+    supply.push_back(static_cast<double>(t.nodes_ready));
+    std::size_t i = demand.size() - 1;
+    out.series.push_back({to_seconds(s.time), demand.back(), supply.back(),
+                          i < vm_counts.size() ? vm_counts[i] : 0.0,
+                          static_cast<double>(t.allocs_pending)});
+    csv << to_seconds(s.time) << ',' << cpu_demand << ',' << mem_demand << ',' << t.cpu_allocated
+        << ',' << t.memory_allocated << ',' << t.cpu_capacity << ',' << t.memory_capacity << ','
+        << t.nodes_ready << ',' << t.allocs_pending << '\n';
+  }
+  out.timeseries_csv = csv.str();
+  return elasticity(demand, supply, to_seconds(kSampleStep));
+}
+
+}  // namespace
+
+ScenarioRun::ScenarioRun(EventLoop& loop, const Scenario& scenario, const Workload& workload)
+    : loop_(loop),
+      scenario_(scenario),
+      workload_(workload),
+      nomad_(loop, scenario.seed),
+      harvester_(loop, &nomad_, harvester_config(scenario.cluster), scenario.seed + 1),
+      metrics_(loop, nomad_, kSampleStep, scenario.cluster.node_class),
+      dags_(loop, nomad_, workload.dag_jobs, scenario.cluster.cpu_mhz,
+            scenario.cluster.memory_mb) {
+  nomad_.set_node_gc_threshold(scenario.cluster.node_gc_threshold);
+}
+
+ScenarioRun::~ScenarioRun() = default;
+
+Result<std::unique_ptr<ScenarioRun>> ScenarioRun::create(EventLoop& loop,
+                                                         const Scenario& scenario,
+                                                         const std::vector<Policy>& policies,
+                                                         const Workload& workload) {
+  std::unique_ptr<ScenarioRun> run(new ScenarioRun(loop, scenario, workload));
+  if (auto r = run->sort_policies(policies); !r) return r.error();
+  if (auto r = run->create_initial_nodes(); !r) return r.error();
+  return run;
+}
+
+Result<void> ScenarioRun::sort_policies(const std::vector<Policy>& policies) {
+  const ClusterSpec& cluster = scenario_.cluster;
+  for (const Policy& p : policies) {
+    if (!p.enabled) continue;
+    if (p.target.name == "harvester") {
+      // Policies run with the scenario's node size.
+      Policy copy = p;
+      copy.target.config["cpu_request"] = "1";
+      copy.target.config["memory_request"] = std::to_string(cluster.memory_mb) + "Mi";
+      copy.target.config["node_class"] = cluster.node_class;
+      auto c = CompiledPolicy::compile(std::move(copy));
+      if (!c) return c.error();
+      cluster_policies_.push_back(*c);
+    } else if (p.target.name == "nomad-target") {
+      auto service = find_service(workload_, p);
+      if (!service) return service.error();
+      service_policies_.emplace_back(&p, *service);
+    } else {
+      return make_error("policy " + p.id + " (" + p.file + "): target \"" + p.target.name +
+                        "\" is not supported by simulate");
+    }
+  }
+  if (cluster_policies_.empty()) return make_error("no enabled harvester policy to simulate");
+  for (std::size_t i = 0; i < workload_.services.size(); ++i) {
+    bool scaled = std::any_of(service_policies_.begin(), service_policies_.end(),
+                              [i](const auto& sp) { return sp.second == i; });
+    if (!scaled) {
+      const RateDrivenService& svc = workload_.services[i];
+      return make_error(svc.source + ": no enabled nomad-target policy scales job \"" + svc.job +
+                        "\" group \"" + svc.group + "\"");
+    }
+  }
+  auto group = parse_group_config(cluster_policies_.front()->policy().target.config);
+  if (!group) return group.error();
+  group_ = *group;
+  return {};
+}
+
+Result<void> ScenarioRun::create_initial_nodes() {
+  // Invariants, checked on every VM phase change.
+  InvariantChecker::Limits limits{group_.namespace_, group_.node_group, INT64_MAX, 0};
+  for (const auto& c : cluster_policies_) {
+    limits.min = std::min(limits.min, c->policy().min);
+    limits.max = std::max(limits.max, c->policy().max);
+  }
+  invariants_ = std::make_unique<InvariantChecker>(loop_, harvester_, nomad_, limits);
+  harvester_.on_phase = [this](const VmPhaseEvent& e) { invariants_->on_phase(e); };
+
+  const ClusterSpec& cluster = scenario_.cluster;
+  for (std::int64_t i = 0; i < cluster.initial_nodes; ++i) {
+    VirtualMachineSpec spec;
+    spec.name = group_.node_group + "-init-" + std::to_string(i);
+    spec.namespace_ = group_.namespace_;
+    spec.labels = {{vm_labels::kNodeGroup, group_.node_group},
+                   {vm_labels::kNodeClass, cluster.node_class}};
+    spec.cpu_cores = 1;
+    spec.memory_bytes = cluster.memory_mb * 1024 * 1024;
+    if (auto r = harvester_.create_running(spec); !r) return r.error();
+  }
+  return {};
+}
+
+void ScenarioRun::schedule_tasks() {
+  const ClusterSpec& cluster = scenario_.cluster;
+  nomad_.on_alloc_event = [this](const NomadAllocEvent& e) {
+    dags_.on_alloc_event(e);
+    if (e.kind == NomadAllocEvent::Kind::kPlaced)
+      pending_seconds_.push_back(to_seconds(loop_.now() - e.queued_at));
+    if (e.kind != NomadAllocEvent::Kind::kCompleted) return;
+    if (auto j = jobs_.find(e.job_id); j != jobs_.end()) {
+      ++j->second.completed;
+      j->second.last = loop_.now();
+    }
+  };
+  for (std::size_t i = 0; i < workload_.tasks.size(); ++i) {
+    const TraceTask& t = workload_.tasks[i];
+    if (t.submit > scenario_.duration) continue;  // outside the simulated period
+    total_allocs_ += t.count;
+    if (t.cpu_mhz > cluster.cpu_mhz || t.memory_mb > cluster.memory_mb) {
+      never_placeable_ += t.count;  // larger than any node: reported, never submitted
+      continue;
+    }
+    std::string job_id = t.job + "#" + std::to_string(i);
+    NomadJobSpec job{job_id,
+                     t.duration ? (t.type == "system" ? "system" : "batch") : t.type,
+                     {{t.group, t.count, t.cpu_mhz, t.memory_mb, t.duration}}};
+    if (job.type == "batch") jobs_[job_id] = {t.submit, t.count, 0, Time(0)};
+    loop_.at(t.submit, [this, job] { static_cast<void>(nomad_.register_job(job)); });
+  }
+}
+
+// Cost: every VM that exists is paid for, sampled with the metrics.
+void ScenarioRun::sample_cost() {
+  vm_seconds_ += static_cast<double>(harvester_.size()) * to_seconds(kSampleStep);
+  vm_counts_.push_back(static_cast<double>(harvester_.size()));
+  if (loop_.now() + kSampleStep <= scenario_.duration) {
+    loop_.after(kSampleStep, [this] { sample_cost(); });
+  }
+}
+
+Result<void> ScenarioRun::start(Engine engine) {
+  schedule_tasks();
+  Logger& log = engine.log ? *engine.log : null_log_;
+  auto count_evaluation = [this](const EvaluationRecord&) { ++evaluations_; };
+  if (engine.nomad && engine.harvester) {
+    target_ = std::make_unique<HarvesterTarget>(loop_, *engine.nomad, *engine.harvester, log);
+    auto sources = [this](std::string_view name) -> MetricsSource* {
+      return name == "sim" || name == "nomad-apm" ? &metrics_ : nullptr;
+    };
+    for (const auto& c : cluster_policies_) {
+      evaluators_.push_back(
+          std::make_unique<PolicyEvaluator>(loop_, c, *target_, sources, log, count_evaluation));
+    }
+    job_target_ = std::make_unique<NomadJobTarget>(loop_, *engine.nomad, log);
+  }
+  // Services (rate-csv): registered now, scaled by their task-group policies.
+  for (const RateDrivenService& svc : workload_.services) {
+    services_.push_back(std::make_unique<ServiceReplay>(loop_, nomad_, svc, kSampleStep));
+  }
+  for (std::size_t i = 0; i < services_.size(); ++i) {
+    auto first = std::find_if(service_policies_.begin(), service_policies_.end(),
+                              [i](const auto& sp) { return sp.second == i; });
+    const Policy* p = first->first;
+    if (auto r = services_[i]->start(p->min, p->max, scenario_.duration); !r) return r.error();
+  }
+  if (job_target_) {
+    for (auto& [policy, index] : service_policies_) {
+      ServiceReplay* replay = services_[index].get();
+      auto c = CompiledPolicy::compile(*policy);
+      if (!c) return c.error();
+      auto service_sources = [replay](std::string_view name) -> MetricsSource* {
+        return name == "sim" ? replay : nullptr;
+      };
+      evaluators_.push_back(std::make_unique<PolicyEvaluator>(
+          loop_, *c, *job_target_, service_sources, log, count_evaluation));
+    }
+  }
+  for (auto& e : evaluators_) e->start();
+  dags_.start(scenario_.duration);
+  metrics_.start(scenario_.duration);
+  sample_cost();
+  return {};
+}
+
+SimulationOutput ScenarioRun::report(std::uint64_t events, double wall) const {
+  SimulationOutput out;
+  Elasticity e = sampled_series(metrics_.samples(), vm_counts_, scenario_.cluster, out);
+  std::vector<double> out_latency, in_latency;
+  std::int64_t scale_out = 0, scale_in = 0;
+  if (target_) {
+    for (const auto& a : target_->actions()) {
+      if (a.direction == Direction::kUp) {
+        ++scale_out;
+        if (a.all_ready) out_latency.push_back(to_seconds(*a.all_ready - a.decided));
+      } else {
+        ++scale_in;
+        if (a.all_deleted) in_latency.push_back(to_seconds(*a.all_deleted - a.decided));
+      }
+    }
+  }
+  std::int64_t total_allocs = total_allocs_ + dags_.allocations_submitted();
+  std::int64_t never_placeable = never_placeable_ + dags_.never_placeable();
+  std::vector<double> makespans = dags_.makespans();
+  for (const auto& [id, j] : jobs_) {
+    if (j.completed >= j.expected) makespans.push_back(to_seconds(j.last - j.submit));
+  }
+  ordered_json service_reports = ordered_json::array();
+  for (const auto& svc : services_) service_reports.push_back(svc->report());
+  auto final_totals = nomad_.totals();
+  std::int64_t still_pending = final_totals.allocs_pending;
+
+  out.report = ordered_json{
+      {"scenario", scenario_.name},
+      {"seed", scenario_.seed},
+      {"simulated_seconds", to_seconds(scenario_.duration)},
+      {"node_hours", vm_seconds_ / 3600.0},
+      {"pending_seconds",
+       {{"p50", percentile(pending_seconds_, 50)},
+        {"p95", percentile(pending_seconds_, 95)},
+        {"max", percentile(pending_seconds_, 100)}}},
+      {"scale_out_latency_seconds", p50_p95(out_latency)},
+      {"scale_in_latency_seconds", p50_p95(in_latency)},
+      {"actions", {{"scale_out", scale_out}, {"scale_in", scale_in}}},
+      {"evaluations", evaluations_},
+      {"allocations",
+       {{"total", total_allocs},
+        {"placed", total_allocs - never_placeable - still_pending},
+        {"never_placed", never_placeable + still_pending},
+        {"never_placeable", never_placeable},
+        {"running_at_end", final_totals.allocs_running}}},
+      {"jobs",
+       {{"count", static_cast<std::int64_t>(jobs_.size()) + dags_.jobs_started()},
+        {"completed", makespans.size()},
+        {"makespan_seconds", p50_p95(makespans)}}},
+      {"elasticity",
+       {{"sampling_step_seconds", to_seconds(kSampleStep)},
+        {"accuracy_under", e.accuracy_under},
+        {"accuracy_over", e.accuracy_over},
+        {"timeshare_under", e.timeshare_under},
+        {"timeshare_over", e.timeshare_over},
+        {"instability", e.instability}}},
+      {"services", service_reports},
+      {"invariant_violations",
+       {{"count", invariants_->violations()}, {"first", invariants_->examples()}}},
+      {"final_nodes", final_totals.nodes_ready},
+      {"events", events},
+      {"events_per_second", wall > 0 ? static_cast<double>(events) / wall : 0.0},
+      {"wall_seconds", wall},
+  };
+  return out;
+}
+
+}  // namespace ha
