@@ -16,6 +16,8 @@ constexpr Command kCommands[] = {
     {"evaluate", "one strategy or policy decision, printed as JSON", &ha::cli::run_evaluate},
     {"simulate", "replay a scenario on simulated time; write report.json and timeseries.csv",
      &ha::cli::run_simulate},
+    {"emulate", "run a scenario through the HTTP clients and mock servers, on the wall clock",
+     &ha::cli::run_emulate},
     {"sweep", "simulate every combination of a policy grid; write sweep.csv and sweep.html",
      &ha::cli::run_sweep},
     {"mock-harvester", "serve a mock Harvester (KubeVirt) API over the in-memory model",

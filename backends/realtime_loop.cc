@@ -39,6 +39,11 @@ void RealtimeLoop::stop() {
   wake_.notify_all();
 }
 
+std::uint64_t RealtimeLoop::events_processed() const {
+  std::lock_guard lock(mu_);
+  return events_;
+}
+
 void RealtimeLoop::run() {
   run_until(Time::max());
 }
@@ -70,6 +75,7 @@ void RealtimeLoop::run_until(Time until) {
     Callback fn = std::move(first->second);
     when_by_id_.erase(first->first.second);
     timers_.erase(first);
+    ++events_;
     lock.unlock();
     fn();
     lock.lock();

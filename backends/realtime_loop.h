@@ -32,6 +32,8 @@ class RealtimeLoop final : public EventLoop {
   void stop();
 
   double speed() const { return speed_; }
+  // Callbacks run so far (for reports).
+  std::uint64_t events_processed() const;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -48,6 +50,7 @@ class RealtimeLoop final : public EventLoop {
   std::unordered_map<TimerId, Time> when_by_id_;
   TimerId next_id_ = 1;
   bool stopped_ = false;
+  std::uint64_t events_ = 0;
 };
 
 }  // namespace ha

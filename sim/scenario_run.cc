@@ -83,15 +83,13 @@ ScenarioRun::ScenarioRun(EventLoop& loop, const Scenario& scenario, const Worklo
       nomad_(loop, scenario.seed),
       harvester_(loop, &nomad_, harvester_config(scenario.cluster), scenario.seed + 1),
       metrics_(loop, nomad_, kSampleStep, scenario.cluster.node_class),
-      dags_(loop, nomad_, workload.dag_jobs, scenario.cluster.cpu_mhz,
-            scenario.cluster.memory_mb) {
+      dags_(loop, nomad_, workload.dag_jobs, scenario.cluster.cpu_mhz, scenario.cluster.memory_mb) {
   nomad_.set_node_gc_threshold(scenario.cluster.node_gc_threshold);
 }
 
 ScenarioRun::~ScenarioRun() = default;
 
-Result<std::unique_ptr<ScenarioRun>> ScenarioRun::create(EventLoop& loop,
-                                                         const Scenario& scenario,
+Result<std::unique_ptr<ScenarioRun>> ScenarioRun::create(EventLoop& loop, const Scenario& scenario,
                                                          const std::vector<Policy>& policies,
                                                          const Workload& workload) {
   std::unique_ptr<ScenarioRun> run(new ScenarioRun(loop, scenario, workload));

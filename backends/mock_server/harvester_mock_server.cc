@@ -7,6 +7,7 @@
 #include <future>
 
 #include "backends/http/kubevirt_json.h"
+#include "backends/mock_server/server_threads.h"
 
 namespace ha {
 namespace {
@@ -76,6 +77,7 @@ HarvesterMockServer::HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& mod
   } else {
     server_ = std::make_unique<httplib::Server>();
   }
+  configure_mock_server(*server_);
   routes();
 }
 
@@ -170,7 +172,6 @@ void HarvesterMockServer::stop() {
 
 void HarvesterMockServer::routes() {
   httplib::Server& s = *server_;
-  s.set_tcp_nodelay(true);
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (options_.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
     if (req.get_header_value("Authorization") == "Bearer " + options_.token) {

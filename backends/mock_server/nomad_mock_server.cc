@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "backends/http/nomad_json.h"
+#include "backends/mock_server/server_threads.h"
 #include "engine/duration.h"
 
 namespace ha {
@@ -62,6 +63,7 @@ NomadMockServer::NomadMockServer(RealtimeLoop& loop, NomadModel& model, Options 
       model_(model),
       options_(std::move(options)),
       server_(std::make_unique<httplib::Server>()) {
+  configure_mock_server(*server_);
   routes();
 }
 
@@ -96,7 +98,6 @@ void NomadMockServer::stop() {
 
 void NomadMockServer::routes() {
   httplib::Server& s = *server_;
-  s.set_tcp_nodelay(true);  // small answers go out at once (no delayed-ACK stalls)
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (options_.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
     std::string token = req.get_header_value("X-Nomad-Token");

@@ -136,6 +136,8 @@ void HarvesterTarget::drain_selected(const HarvesterGroupConfig& c, std::size_t 
   for (const auto& [node, vm] : nodes) {
     group.draining[node] = vm;  // leaving from now on, as status counts
     NomadDrainSpec spec{c.drain_deadline, c.drain_ignore_system_jobs};
+    log_.log(LogLevel::kInfo, loop_.now(), "draining node",
+             {{"node_group", c.node_group}, {"node_id", node}, {"vm", vm}});
     nomad_.drain_node(
         node, spec, false,
         guarded(
@@ -217,6 +219,8 @@ void HarvesterTarget::delete_vm(const HarvesterGroupConfig& c, std::size_t actio
           finished();  // not ours: never touched; stop tracking it
           return;
         }
+        log_.log(LogLevel::kInfo, loop_.now(), "deleting VM",
+                 {{"node_group", c.node_group}, {"node_id", node_id}, {"vm", vm}});
         harvester_.delete_vm(
             c.namespace_, vm, guarded([this, c, action, node_id, vm, finished](Result<Unit> d) {
               if (!d && d.error().kind != ErrorKind::kNotFound) {

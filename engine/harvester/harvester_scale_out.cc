@@ -109,8 +109,12 @@ void HarvesterTarget::create_vms(const HarvesterGroupConfig& c, std::size_t acti
           groups_[c.node_group].creating.erase(name);
           if (r) {
             (*vms)[name] = 0;
+            log_.log(LogLevel::kInfo, loop_.now(), "created VM",
+                     {{"node_group", c.node_group}, {"vm", name}});
           } else {
             actions_[action].failures.push_back("create " + name + ": " + r.error().message);
+            log_.log(LogLevel::kWarn, loop_.now(), "VM creation failed",
+                     {{"node_group", c.node_group}, {"vm", name}, {"error", r.error().message}});
           }
           if (--*outstanding > 0) return;
           watch_boot(c, action, vms, loop_.now() + options_.provision_timeout, done);
