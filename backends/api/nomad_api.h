@@ -76,6 +76,24 @@ struct NomadJobScaleStatus {
   std::map<std::string, NomadTaskGroupScaleStatus> task_groups;  // TaskGroups
 };
 
+// GET /v1/jobs: a JobListStub's JobSummary, per task group (TaskGroupSummary).
+struct NomadTaskGroupSummary {
+  std::int64_t queued = 0;    // Queued: waiting for a node with room
+  std::int64_t starting = 0;  // Starting
+  std::int64_t running = 0;   // Running
+  std::int64_t complete = 0;  // Complete
+  std::int64_t failed = 0;    // Failed
+  std::int64_t lost = 0;      // Lost
+};
+
+struct NomadJobSummary {
+  std::string job_id;      // ID (JobSummary.JobID)
+  std::string namespace_;  // Namespace
+  std::string type;        // Type: service | batch | system | sysbatch
+  std::string status;      // Status: pending | running | dead
+  std::map<std::string, NomadTaskGroupSummary> task_groups;  // JobSummary.Summary
+};
+
 // A list's stubs are shared and immutable (the model builds a new stub when a node changes),
 // so listing many nodes copies none.
 using NodeList = std::vector<std::shared_ptr<const NomadNodeStub>>;
@@ -92,6 +110,8 @@ class NomadApi {
   virtual void purge_node(const std::string& node_id, Done<Unit> done) = 0;
   virtual void node_allocations(const std::string& node_id,
                                 Done<std::vector<NomadAllocationStub>> done) = 0;
+  // GET /v1/jobs (every namespace the token may read).
+  virtual void list_jobs(Done<std::vector<NomadJobSummary>> done) = 0;
   // GET /v1/job/:id/scale.
   virtual void job_scale_status(const std::string& job_id, const std::string& ns,
                                 Done<NomadJobScaleStatus> done) = 0;

@@ -152,6 +152,21 @@ void NomadHttpApi::node_allocations(const std::string& node_id,
       });
 }
 
+void NomadHttpApi::list_jobs(Done<std::vector<NomadJobSummary>> done) {
+  call<std::vector<NomadJobSummary>>("GET", "/v1/jobs", "namespace=*", "", std::move(done),
+                                     [](const json& j) -> Result<std::vector<NomadJobSummary>> {
+                                       if (!j.is_array())
+                                         return make_error("expected an array of jobs");
+                                       std::vector<NomadJobSummary> out;
+                                       for (const json& item : j) {
+                                         auto s = nomad_json::read_job_list_stub(item);
+                                         if (!s) return s.error();
+                                         out.push_back(std::move(*s));
+                                       }
+                                       return out;
+                                     });
+}
+
 void NomadHttpApi::job_scale_status(const std::string& job_id, const std::string& ns,
                                     Done<NomadJobScaleStatus> done) {
   std::string n = ns.empty() ? options_.namespace_ : ns;

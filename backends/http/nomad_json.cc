@@ -113,6 +113,38 @@ json job_scale_status(const NomadJobScaleStatus& s) {
           {"JobModifyIndex", 0}, {"JobStopped", s.job_stopped}, {"TaskGroups", groups}};
 }
 
+json job_list_stub(const NomadJobSummary& j, std::uint64_t index) {
+  json summary = json::object();
+  for (const auto& [name, g] : j.task_groups) {
+    summary[name] = {{"Queued", g.queued},   {"Complete", g.complete}, {"Failed", g.failed},
+                     {"Running", g.running}, {"Starting", g.starting}, {"Lost", g.lost},
+                     {"Unknown", 0}};
+  }
+  return {{"ID", j.job_id},
+          {"ParentID", ""},
+          {"Name", j.job_id},
+          {"Namespace", j.namespace_},
+          {"Datacenters", {"dc1"}},
+          {"Type", j.type},
+          {"Priority", 50},
+          {"Periodic", false},
+          {"ParameterizedJob", false},
+          {"Stop", false},
+          {"Status", j.status},
+          {"StatusDescription", ""},
+          {"JobSummary",
+           {{"JobID", j.job_id},
+            {"Namespace", j.namespace_},
+            {"Summary", summary},
+            {"Children", {{"Pending", 0}, {"Running", 0}, {"Dead", 0}}},
+            {"CreateIndex", index},
+            {"ModifyIndex", index}}},
+          {"CreateIndex", index},
+          {"ModifyIndex", index},
+          {"JobModifyIndex", index},
+          {"SubmitTime", 0}};
+}
+
 json drain_request(const std::string& node_id, const std::optional<NomadDrainSpec>& spec,
                    bool mark_eligible) {
   json out = {{"NodeID", node_id},
@@ -230,6 +262,36 @@ Result<NomadJobScaleStatus> read_job_scale_status(const json& j) {
                              std::pair{"Running", &t.running}, std::pair{"Healthy", &t.healthy},
                              std::pair{"Unhealthy", &t.unhealthy}}) {
       HA_READ(v, optional_field<std::int64_t>(g, key, at, 0));
+      *into = v;
+    }
+    s.task_groups[name] = t;
+  }
+  return s;
+}
+
+Result<NomadJobSummary> read_job_list_stub(const json& j) {
+  NomadJobSummary s;
+  HA_READ(id, field<std::string>(j, "ID", "job"));
+  std::string at = "job " + id;
+  HA_READ(ns, optional_field<std::string>(j, "Namespace", at, "default"));
+  HA_READ(type, optional_field<std::string>(j, "Type", at, ""));
+  HA_READ(status, optional_field<std::string>(j, "Status", at, ""));
+  HA_READ(job_summary, field<json>(j, "JobSummary", at));
+  HA_READ(groups, field<json>(job_summary, "Summary", at + ".JobSummary"));
+  if (!groups.is_object()) {
+    return make_error(at + ".JobSummary.Summary: expected an object", ErrorKind::kInvalid);
+  }
+  s.job_id = id;
+  s.namespace_ = ns;
+  s.type = type;
+  s.status = status;
+  for (const auto& [name, g] : groups.items()) {
+    std::string group_at = at + ".JobSummary.Summary." + name;
+    NomadTaskGroupSummary t;
+    for (auto [key, into] : {std::pair{"Queued", &t.queued}, std::pair{"Starting", &t.starting},
+                             std::pair{"Running", &t.running}, std::pair{"Complete", &t.complete},
+                             std::pair{"Failed", &t.failed}, std::pair{"Lost", &t.lost}}) {
+      HA_READ(v, optional_field<std::int64_t>(g, key, group_at, 0));
       *into = v;
     }
     s.task_groups[name] = t;

@@ -20,6 +20,7 @@ json node(const NomadNode& n);           // Node
 // legacy Resources the Nomad Autoscaler reads).
 json allocation(const NomadAllocationStub& a, const std::string& node_name);
 json job_scale_status(const NomadJobScaleStatus& s);
+json job_list_stub(const NomadJobSummary& j, std::uint64_t index);  // JobListStub
 json drain_request(const std::string& node_id, const std::optional<NomadDrainSpec>& spec,
                    bool mark_eligible);
 json scaling_request(const std::string& job_id, const std::string& group, std::int64_t count,
@@ -29,6 +30,7 @@ Result<NomadNodeStub> read_node_stub(const json& j);
 Result<NomadNode> read_node(const json& j);
 Result<NomadAllocationStub> read_allocation(const json& j);
 Result<NomadJobScaleStatus> read_job_scale_status(const json& j);
+Result<NomadJobSummary> read_job_list_stub(const json& j);
 
 struct DrainRequest {
   std::optional<NomadDrainSpec> spec;  // empty: cancel

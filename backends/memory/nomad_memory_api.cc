@@ -41,6 +41,12 @@ void NomadMemoryApi::node_allocations(const std::string& node_id,
       std::move(done));
 }
 
+void NomadMemoryApi::list_jobs(Done<std::vector<NomadJobSummary>> done) {
+  caller_.call<std::vector<NomadJobSummary>>(
+      "list_jobs", [this]() -> Result<std::vector<NomadJobSummary>> { return model_.list_jobs(); },
+      std::move(done));
+}
+
 void NomadMemoryApi::job_scale_status(const std::string& job_id, const std::string&,
                                       Done<NomadJobScaleStatus> done) {
   caller_.call<NomadJobScaleStatus>(

@@ -229,6 +229,28 @@ Result<NomadJobScaleStatus> NomadModel::job_scale_status(const std::string& job_
   return out;
 }
 
+std::vector<NomadJobSummary> NomadModel::list_jobs() const {
+  std::vector<NomadJobSummary> out;
+  out.reserve(jobs_.size());
+  for (const Job& job : jobs_) {
+    NomadJobSummary j{job.id, "default", job.type, "dead", {}};
+    bool any_running = false, any_queued = false;
+    for (const Group& g : job.groups) {
+      NomadTaskGroupSummary& s = j.task_groups[g.spec.name];
+      for (std::uint32_t a : g.allocs) {
+        ++(allocs_[a].state == AllocState::kRunning ? s.running : s.queued);
+      }
+      s.complete = g.complete;
+      s.lost = g.lost;
+      any_running = any_running || s.running > 0;
+      any_queued = any_queued || s.queued > 0;
+    }
+    j.status = any_running ? "running" : any_queued ? "pending" : "dead";
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
 Result<Unit> NomadModel::scale_job(const std::string& job_id, const std::string& group,
                                    std::int64_t count) {
   auto it = job_by_id_.find(job_id);

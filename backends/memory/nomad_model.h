@@ -91,6 +91,7 @@ class NomadModel {
   // --- jobs ------------------------------------------------------------------------------
   Result<Unit> register_job(const NomadJobSpec& job);
   Result<NomadJobScaleStatus> job_scale_status(const std::string& job_id) const;
+  std::vector<NomadJobSummary> list_jobs() const;
   Result<Unit> scale_job(const std::string& job_id, const std::string& group, std::int64_t count);
 
   // --- observation -----------------------------------------------------------------------
@@ -129,6 +130,7 @@ class NomadModel {
   struct Group {
     NomadTaskGroupSpec spec;
     std::vector<std::uint32_t> allocs;  // live allocations, oldest first
+    std::int64_t complete = 0, lost = 0;  // ended allocations (stopped ones count as complete)
   };
   struct Job {
     std::string id;

@@ -151,7 +151,9 @@ std::int32_t NomadModel::end_alloc(std::uint32_t alloc, NomadAllocEvent::Kind wh
     a.queued = false;
   }
   emit(why, a);
-  auto& group_allocs = jobs_[a.job].groups[a.group].allocs;
+  Group& ended_in = jobs_[a.job].groups[a.group];
+  ++(why == NomadAllocEvent::Kind::kLost ? ended_in.lost : ended_in.complete);
+  auto& group_allocs = ended_in.allocs;
   group_allocs.erase(std::find(group_allocs.begin(), group_allocs.end(), alloc));
   a.live = false;
   std::uint32_t job = a.job, group = a.group;

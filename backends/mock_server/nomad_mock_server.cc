@@ -226,6 +226,17 @@ void NomadMockServer::routes() {
   s.Put(R"(/v1/node/([^/]+)/purge)", purge);
   s.Post(R"(/v1/node/([^/]+)/purge)", purge);
 
+  s.Get("/v1/jobs", [this, block](const httplib::Request& req, httplib::Response& res) {
+    if (!block(req, res)) return;
+    std::string prefix = req.get_param_value("prefix");
+    auto [jobs, index] = on_loop([&] { return std::pair{model_.list_jobs(), model_.index()}; });
+    json out = json::array();
+    for (const auto& j : jobs) {
+      if (j.job_id.rfind(prefix, 0) == 0) out.push_back(nomad_json::job_list_stub(j, index));
+    }
+    reply(res, out, index, true);
+  });
+
   s.Get(R"(/v1/job/([^/]+)/scale)",
         [this, block](const httplib::Request& req, httplib::Response& res) {
           if (!block(req, res)) return;

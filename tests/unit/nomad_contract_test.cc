@@ -7,6 +7,7 @@
 #include "backends/http/nomad_http_api.h"
 #include "backends/memory/nomad_memory_api.h"
 #include "backends/mock_server/nomad_mock_server.h"
+#include "engine/nomad/nomad_apm.h"
 
 namespace ha {
 namespace {
@@ -214,6 +215,70 @@ TEST_P(NomadContract, NodeAllocationsAndJobScaling) {
   auto unknown = sync<Unit>(
       [](NomadApi& api, Done<Unit> d) { api.scale_job("nope", "g", 1, "", "default", d); });
   EXPECT_EQ(unknown.error().kind, ErrorKind::kNotFound);
+}
+
+TEST_P(NomadContract, ListsJobsWithTheirSummary) {
+  // 2 of "api" run; a job larger than any node stays queued.
+  ASSERT_TRUE(sync<Unit>([](NomadApi& api, Done<Unit> d) {
+                api.scale_job("api", "g", 1, "contract test", "default", d);
+              }).ok());
+  auto jobs = sync<std::vector<NomadJobSummary>>(
+      [](NomadApi& api, Done<std::vector<NomadJobSummary>> d) { api.list_jobs(d); });
+  ASSERT_TRUE(jobs.ok()) << jobs.error().message;
+  ASSERT_EQ(jobs->size(), 1u);
+  const NomadJobSummary& api_job = jobs->front();
+  EXPECT_EQ(api_job.job_id, "api");
+  EXPECT_EQ(api_job.type, "service");
+  EXPECT_EQ(api_job.status, "running");
+  EXPECT_EQ(api_job.task_groups.at("g").running, 1);
+  EXPECT_EQ(api_job.task_groups.at("g").complete, 1);  // the one scaled away
+  EXPECT_EQ(api_job.task_groups.at("g").queued, 0);
+}
+
+// nomad-apm computed through the interface gives the same figures on both backends.
+TEST_P(NomadContract, NomadApmOverTheApi) {
+  NomadApmSource apm(backend->loop(), backend->api());
+  auto value = [&](const std::string& q) -> Result<double> {
+    auto r = sync<TimeSeries>([&apm, q](NomadApi&, Done<TimeSeries> d) {
+      apm.query(q, {}, [d](Result<TimeSeries> r) { d(std::move(r)); });
+    });
+    if (!r) return r.error();
+    EXPECT_EQ(r->size(), 1u);
+    return r->back().value;
+  };
+  // 2 x 500 MHz of 16000 MHz; 2 x 256 MB of 32768 MB.
+  EXPECT_DOUBLE_EQ(*value("percentage-allocated_cpu"), 6.25);
+  EXPECT_DOUBLE_EQ(*value("node_percentage-allocated_memory"), 100.0 * 512 / 32768);
+  EXPECT_DOUBLE_EQ(*value("node_count"), 3);
+  EXPECT_DOUBLE_EQ(*value("node_count/node_class=gpu"), 1);
+  EXPECT_DOUBLE_EQ(*value("pending_allocations"), 0);
+  auto none = value("percentage-allocated_cpu/node_class=nope");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().message.find("no nodes identified within pool"), std::string::npos);
+  // Draining nodes leave the pool.
+  ASSERT_TRUE(sync<Unit>([this](NomadApi& api, Done<Unit> d) {
+                api.drain_node(c->gpu, NomadDrainSpec{std::chrono::minutes(1), false}, false, d);
+              }).ok());
+  EXPECT_DOUBLE_EQ(*value("node_count"), 2);
+  // A job no node can hold is counted as pending.
+  ASSERT_TRUE(sync<Unit>([](NomadApi& api, Done<Unit> d) {
+                api.scale_job("api", "g", 100, "contract test", "default", d);
+              }).ok());
+  EXPECT_GT(*value("pending_allocations"), 0);
+}
+
+TEST(NomadApmQuery, ParsesUpstreamFormsAndNamesErrors) {
+  auto q = parse_apm_query("node_percentage-allocated_memory/node_class=hashistack,datacenter=dc1");
+  ASSERT_TRUE(q.ok()) << q.error().message;
+  EXPECT_EQ(q->metric, ApmQuery::Metric::kMemoryPercent);
+  EXPECT_EQ(q->node_class, "hashistack");
+  EXPECT_EQ(q->datacenter, "dc1");
+  for (const char* bad : {"cpu", "percentage-allocated_cpu/", "percentage-allocated_cpu/rack=1",
+                          "percentage-allocated_cpu/node_class"}) {
+    auto r = parse_apm_query(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find(bad), std::string::npos) << r.error().message;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, NomadContract, ::testing::Values("memory", "http"),

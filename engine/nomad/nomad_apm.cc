@@ -1,0 +1,162 @@
+#include "engine/nomad/nomad_apm.h"
+
+#include <memory>
+
+namespace ha {
+namespace {
+
+bool in_pool(const NomadNodeStub& n, const ApmQuery& q) {
+  return (q.node_class.empty() || n.node_class == q.node_class) &&
+         (q.node_pool.empty() || n.node_pool == q.node_pool) &&
+         (q.datacenter.empty() || n.datacenter == q.datacenter);
+}
+
+// Nodes that can take work, as upstream's node filter keeps them.
+bool usable(const NomadNodeStub& n) {
+  return n.status == "ready" && n.scheduling_eligibility == "eligible" && !n.drain;
+}
+
+}  // namespace
+
+Result<ApmQuery> parse_apm_query(const std::string& query) {
+  auto bad = [&query](const std::string& why) {
+    return make_error("nomad-apm query \"" + query + "\": " + why, ErrorKind::kInvalid);
+  };
+  ApmQuery q;
+  std::string name = query.substr(0, query.find('/'));
+  if (name.rfind("node_", 0) == 0 && name != "node_count") name = name.substr(5);
+  if (name == "percentage-allocated_cpu") {
+    q.metric = ApmQuery::Metric::kCpuPercent;
+  } else if (name == "percentage-allocated_memory") {
+    q.metric = ApmQuery::Metric::kMemoryPercent;
+  } else if (name == "pending_allocations") {
+    q.metric = ApmQuery::Metric::kPendingAllocations;
+  } else if (name == "node_count") {
+    q.metric = ApmQuery::Metric::kNodeCount;
+  } else {
+    return bad(
+        "unknown metric; known: percentage-allocated_cpu, percentage-allocated_memory, "
+        "pending_allocations, node_count");
+  }
+  if (query.find('/') == std::string::npos) return q;
+  std::string pool = query.substr(query.find('/') + 1);
+  if (pool.empty()) return bad("expected key=value after '/'");
+  std::size_t start = 0;
+  while (start <= pool.size()) {
+    std::size_t end = pool.find(',', start);
+    if (end == std::string::npos) end = pool.size();
+    std::string pair = pool.substr(start, end - start);
+    std::size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size()) {
+      return bad("invalid pool identifier \"" + pair + "\": expected key=value");
+    }
+    std::string key = pair.substr(0, eq), value = pair.substr(eq + 1);
+    if (key == "node_class") {
+      q.node_class = value;
+    } else if (key == "node_pool") {
+      q.node_pool = value;
+    } else if (key == "datacenter") {
+      q.datacenter = value;
+    } else {
+      return bad("unknown pool key \"" + key + "\": must be node_class, datacenter or node_pool");
+    }
+    start = end + 1;
+  }
+  return q;
+}
+
+NomadApmSource::NomadApmSource(EventLoop& loop, NomadApi& nomad) : loop_(loop), nomad_(nomad) {}
+
+void NomadApmSource::query(const std::string& query, TimeRange, Callback done) {
+  auto q = parse_apm_query(query);
+  if (!q) {
+    loop_.post([done = std::move(done), e = q.error()] { done(e); });
+    return;
+  }
+  EventLoop& loop = loop_;
+  auto point = [&loop](double v) -> Result<TimeSeries> { return TimeSeries{{loop.now(), v}}; };
+  switch (q->metric) {
+    case ApmQuery::Metric::kPendingAllocations:
+      nomad_.list_jobs(
+          [query, point, done = std::move(done)](Result<std::vector<NomadJobSummary>> jobs) {
+            if (!jobs) return done(make_error(query + ": listing jobs: " + jobs.error().message));
+            std::int64_t queued = 0;
+            for (const auto& j : *jobs) {
+              for (const auto& [name, g] : j.task_groups) queued += g.queued;
+            }
+            done(point(static_cast<double>(queued)));
+          });
+      return;
+    case ApmQuery::Metric::kNodeCount:
+      nomad_.list_nodes(
+          {q->node_class, q->node_pool, ""},
+          [query, q = *q, point, done = std::move(done)](Result<NodeList> nodes) {
+            if (!nodes) {
+              return done(make_error(query + ": listing nodes: " + nodes.error().message));
+            }
+            std::int64_t n = 0;
+            for (const auto& node : *nodes) n += in_pool(*node, q) && usable(*node);
+            done(point(static_cast<double>(n)));
+          });
+      return;
+    default:
+      allocated_percent(query, *q, std::move(done));
+  }
+}
+
+void NomadApmSource::allocated_percent(const std::string& query, const ApmQuery& q, Callback done) {
+  struct State {
+    std::size_t outstanding = 0;
+    std::int64_t capacity = 0, allocated = 0;
+    std::optional<Error> failed;
+    Callback done;
+  };
+  auto state = std::make_shared<State>();
+  state->done = std::move(done);
+  EventLoop& loop = loop_;
+  NomadApi& nomad = nomad_;
+  bool cpu = q.metric == ApmQuery::Metric::kCpuPercent;
+  auto finish = [state, query, cpu, &loop] {
+    if (--state->outstanding > 0) return;
+    if (state->failed) return state->done(*state->failed);
+    if (state->capacity <= 0) {
+      return state->done(make_error(query + ": zero allocatable " +
+                                    (cpu ? std::string("cpu") : std::string("memory")) +
+                                    " found in pool"));
+    }
+    double v = 100.0 * static_cast<double>(state->allocated) / static_cast<double>(state->capacity);
+    state->done(TimeSeries{{loop.now(), v}});
+  };
+  nomad.list_nodes({q.node_class, q.node_pool, ""}, [state, q, query, cpu, finish,
+                                                     &nomad](Result<NodeList> nodes) {
+    if (!nodes) return state->done(make_error(query + ": listing nodes: " + nodes.error().message));
+    std::vector<std::string> ids;
+    for (const auto& n : *nodes) {
+      if (in_pool(*n, q) && usable(*n)) ids.push_back(n->id);
+    }
+    if (ids.empty()) return state->done(make_error(query + ": no nodes identified within pool"));
+    state->outstanding = 2 * ids.size();
+    for (const std::string& id : ids) {
+      nomad.get_node(id, [state, id, query, cpu, finish](Result<NomadNode> node) {
+        if (node) {
+          state->capacity += cpu ? node->cpu_mhz : node->memory_mb;
+        } else {
+          state->failed = make_error(query + ": reading node " + id + ": " + node.error().message);
+        }
+        finish();
+      });
+      nomad.node_allocations(
+          id, [state, id, query, cpu, finish](Result<std::vector<NomadAllocationStub>> allocs) {
+            if (allocs) {
+              for (const auto& a : *allocs) state->allocated += cpu ? a.cpu_mhz : a.memory_mb;
+            } else {
+              state->failed = make_error(query + ": reading allocations of node " + id + ": " +
+                                         allocs.error().message);
+            }
+            finish();
+          });
+    }
+  });
+}
+
+}  // namespace ha

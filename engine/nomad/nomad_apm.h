@@ -1,0 +1,41 @@
+// NomadApmSource: the `nomad-apm` metrics source computed from Nomad's API, as the Nomad
+// Autoscaler's nomad-apm plugin computes it, so that the agent needs no metrics system:
+//   [node_]percentage-allocated_cpu[/node_class=C[,node_pool=P,datacenter=D]]
+//       allocated cpu of the non-terminal allocations on the pool's ready, eligible, not
+//       draining nodes, over those nodes' cpu (NodeResources), in percent
+//   [node_]percentage-allocated_memory[/...]   the same for memory
+//   pending_allocations    allocations waiting for room: the sum of every job's Queued
+//   node_count[/...]       the pool's ready, eligible, not draining nodes
+// Like upstream's plugin it answers the current value only: a range query gets one point at
+// the loop's now. Node details and allocations are read in parallel. Errors name the query
+// and what failed; a pool with no capacity is an error, as upstream ("zero allocatable").
+#pragma once
+
+#include "backends/api/nomad_api.h"
+#include "engine/event_loop.h"
+#include "engine/metrics_source.h"
+
+namespace ha {
+
+struct ApmQuery {
+  enum class Metric { kCpuPercent, kMemoryPercent, kPendingAllocations, kNodeCount };
+  Metric metric = Metric::kCpuPercent;
+  std::string node_class, node_pool, datacenter;  // empty: any
+};
+
+// Parses the query forms above; the error names the query and what is wrong.
+Result<ApmQuery> parse_apm_query(const std::string& query);
+
+class NomadApmSource final : public MetricsSource {
+ public:
+  NomadApmSource(EventLoop& loop, NomadApi& nomad);
+  void query(const std::string& query, TimeRange range, Callback done) override;
+
+ private:
+  void allocated_percent(const std::string& query, const ApmQuery& q, Callback done);
+
+  EventLoop& loop_;
+  NomadApi& nomad_;
+};
+
+}  // namespace ha
