@@ -22,6 +22,8 @@ constexpr Command kCommands[] = {
      &ha::cli::run_sweep},
     {"mock-harvester", "serve a mock Harvester (KubeVirt) API over the in-memory model",
      &ha::cli::run_mock_harvester},
+    {"mock-cluster", "serve mock Nomad and Harvester APIs over one model, replaying a scenario",
+     &ha::cli::run_mock_cluster},
     {"mock-nomad", "serve a mock Nomad HTTP API over the in-memory model",
      &ha::cli::run_mock_nomad},
 };

@@ -18,10 +18,10 @@ extern "C" void on_shutdown_signal(int) {
 
 }  // namespace
 
-Result<ListenAddress> parse_listen(const std::string& text) {
+Result<ListenAddress> parse_listen(const std::string& text, const std::string& option) {
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    return make_error("--listen \"" + text + "\": expected HOST:PORT", ErrorKind::kInvalid);
+    return make_error(option + " \"" + text + "\": expected HOST:PORT", ErrorKind::kInvalid);
   }
   ListenAddress a;
   a.host = text.substr(0, colon);
@@ -31,7 +31,7 @@ Result<ListenAddress> parse_listen(const std::string& text) {
     if (used != text.size() - colon - 1 || a.port < 0 || a.port > 65535)
       throw std::out_of_range("");
   } catch (const std::exception&) {
-    return make_error("--listen \"" + text + "\": port must be 0-65535", ErrorKind::kInvalid);
+    return make_error(option + " \"" + text + "\": port must be 0-65535", ErrorKind::kInvalid);
   }
   return a;
 }

@@ -12,8 +12,8 @@ struct ListenAddress {
   std::string host;
   int port = 0;
 };
-// "HOST:PORT" (PORT 0: any free port); an error names the text.
-Result<ListenAddress> parse_listen(const std::string& text);
+// "HOST:PORT" (PORT 0: any free port); an error names the option and the text.
+Result<ListenAddress> parse_listen(const std::string& text, const std::string& option = "--listen");
 
 // A token from a file: its content without surrounding whitespace; an error names the file
 // (never the content) when it cannot be read or is empty.

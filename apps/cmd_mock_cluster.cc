@@ -1,0 +1,130 @@
+// `mock-cluster`: both mock APIs over one shared model, with a scenario's workload replayed on
+// the sped-up wall clock. A VM created through the Kubernetes API boots, runs and joins as a
+// Nomad node; a deleted VM's node goes down. This is what the agent is pointed at in the
+// end-to-end test, and what an operator can point a trial agent at.
+#include <future>
+#include <iostream>
+#include <thread>
+
+#include "apps/cli.h"
+#include "apps/options.h"
+#include "apps/serve_util.h"
+#include "backends/mock_server/harvester_mock_server.h"
+#include "backends/mock_server/nomad_mock_server.h"
+#include "sim/scenario_loader.h"
+#include "sim/scenario_run.h"
+
+namespace ha::cli {
+namespace {
+
+constexpr const char* kHelp =
+    "Usage: harvester-autoscaler mock-cluster --scenario FILE [--speed 60]\n"
+    "         [--nomad-listen 127.0.0.1:4646] [--harvester-listen 127.0.0.1:6443]\n"
+    "         [--nomad-token-file F] [--harvester-token-file F] [--tls-cert F --tls-key F]\n\n"
+    "Serves the mock Nomad and Harvester APIs over one cluster model: the scenario's initial\n"
+    "nodes, its workload replayed in wall-clock time sped up by --speed (VM boot times too),\n"
+    "VMs created over the Kubernetes API joining Nomad as nodes. Nothing scales it: point an\n"
+    "agent at it. Runs until SIGINT or SIGTERM, then prints what the cluster went through\n"
+    "(nodes, VMs, invariant violations). Binds loopback unless told.\n\n";
+
+std::string token_from(const po::variables_map& vm, const char* option) {
+  if (!vm.count(option)) return "";
+  auto token = read_token_file(vm[option].as<std::string>());
+  if (!token) throw InputError{token.error().message};
+  return *token;
+}
+
+}  // namespace
+
+int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description options("Options");
+  options.add_options()("help,h", "this text")                                                //
+      ("scenario", po::value<std::string>(), "scenario file (cluster, workload)")             //
+      ("speed", po::value<double>()->default_value(60), "simulated seconds per wall second")  //
+      ("nomad-listen", po::value<std::string>()->default_value("127.0.0.1:4646"), "HOST:PORT")(
+          "harvester-listen", po::value<std::string>()->default_value("127.0.0.1:6443"),
+          "HOST:PORT")                                                                      //
+      ("nomad-token-file", po::value<std::string>(), "require this Nomad ACL token")        //
+      ("harvester-token-file", po::value<std::string>(), "require this bearer token")       //
+      ("tls-cert", po::value<std::string>(), "serve Harvester over HTTPS with this (PEM)")  //
+      ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)");
+  auto vm = parse_options(args, options, nullptr);
+  if (vm.count("help")) {
+    out << kHelp << options;
+    return kExitOk;
+  }
+  if (!vm.count("scenario")) throw UsageError{"--scenario is required"};
+  double speed = vm["speed"].as<double>();
+  if (!(speed > 0)) throw UsageError{"--speed must be > 0"};
+  auto nomad_listen = parse_listen(vm["nomad-listen"].as<std::string>(), "--nomad-listen");
+  if (!nomad_listen) throw UsageError{nomad_listen.error().message};
+  auto harvester_listen =
+      parse_listen(vm["harvester-listen"].as<std::string>(), "--harvester-listen");
+  if (!harvester_listen) throw UsageError{harvester_listen.error().message};
+  if (vm.count("tls-cert") != vm.count("tls-key")) {
+    throw UsageError{"--tls-cert and --tls-key go together"};
+  }
+  NomadMockServer::Options nomad_options;
+  nomad_options.token = token_from(vm, "nomad-token-file");
+  HarvesterMockServer::Options harvester_options;
+  harvester_options.token = token_from(vm, "harvester-token-file");
+  if (vm.count("tls-cert")) {
+    harvester_options.tls_cert = vm["tls-cert"].as<std::string>();
+    harvester_options.tls_key = vm["tls-key"].as<std::string>();
+  }
+
+  Diagnostics diags;
+  std::vector<Override> none;
+  std::string file = vm["scenario"].as<std::string>();
+  auto loaded = load_scenario(file, none, diags);
+  if (!diags.empty()) return report(diags, err);
+  if (!loaded) throw InputError{loaded.error().message};
+
+  // Loop time is scenario time: zero at start, as in simulate.
+  RealtimeLoop loop(speed);
+  auto run = ScenarioRun::create(loop, loaded->scenario, loaded->policies, loaded->workload);
+  if (!run) throw InputError{file + ": " + run.error().message};
+  if (auto r = (*run)->start({}); !r) throw InputError{file + ": " + r.error().message};
+  NomadMockServer nomad_server(loop, (*run)->nomad(), nomad_options);
+  HarvesterMockServer harvester_server(loop, (*run)->harvester(), harvester_options);
+  std::thread loop_thread([&loop] { loop.run(); });
+  auto stop_loop = [&] {
+    nomad_server.stop();
+    harvester_server.stop();
+    loop.stop();
+    loop_thread.join();
+  };
+  auto nomad_port = nomad_server.start(nomad_listen->host, nomad_listen->port);
+  auto harvester_port = harvester_server.start(harvester_listen->host, harvester_listen->port);
+  if (!nomad_port || !harvester_port) {
+    stop_loop();
+    throw InputError{(!nomad_port ? nomad_port : harvester_port).error().message};
+  }
+  out << "mock Nomad listening on http://" << nomad_listen->host << ":" << *nomad_port
+      << (nomad_options.token.empty() ? " (no token required)" : " (token required)") << "\n"
+      << "mock Harvester listening on " << (harvester_options.tls_cert.empty() ? "http" : "https")
+      << "://" << harvester_listen->host << ":" << *harvester_port
+      << (harvester_options.token.empty() ? " (no token required)" : " (bearer token required)")
+      << "\n"
+      << "replaying " << loaded->scenario.name << " at " << speed << "x\n"
+      << std::flush;
+  wait_for_shutdown_signal();
+
+  // What the cluster went through, read on the loop before it stops.
+  std::promise<nlohmann::ordered_json> summary;
+  loop.post([&] {
+    auto totals = (*run)->nomad().totals();
+    nlohmann::ordered_json report = (*run)->report(loop.events_processed(), 0).report;
+    summary.set_value({{"simulated_seconds", to_seconds(loop.now())},
+                       {"nodes_ready", totals.nodes_ready},
+                       {"vms", (*run)->harvester().size()},
+                       {"allocations_pending", totals.allocs_pending},
+                       {"invariant_violations", report["invariant_violations"]}});
+  });
+  nlohmann::ordered_json s = summary.get_future().get();
+  stop_loop();
+  out << "mock cluster stopped: " << s.dump() << "\n";
+  return kExitOk;
+}
+
+}  // namespace ha::cli
