@@ -7,12 +7,12 @@
 
 #include "apps/cli.h"
 #include "apps/options.h"
+#include "backends/text_file.h"
 #include "engine/config_values.h"
 #include "engine/policy/plugin_catalog.h"
 #include "engine/policy/policy_parser.h"
 #include "engine/policy_decision.h"
 #include "engine/strategy.h"
-#include "sim/text_file.h"
 
 namespace ha::cli {
 namespace {

@@ -4,8 +4,8 @@
 
 #include "apps/cli.h"
 #include "apps/options.h"
+#include "backends/text_file.h"
 #include "engine/policy/policy_parser.h"
-#include "sim/text_file.h"
 
 namespace ha::cli {
 

@@ -5,7 +5,7 @@
 #include <csignal>
 #include <thread>
 
-#include "sim/text_file.h"
+#include "backends/text_file.h"
 
 namespace ha::cli {
 namespace {
@@ -34,17 +34,6 @@ Result<ListenAddress> parse_listen(const std::string& text, const std::string& o
     return make_error(option + " \"" + text + "\": port must be 0-65535", ErrorKind::kInvalid);
   }
   return a;
-}
-
-Result<std::string> read_token_file(const std::string& path) {
-  auto text = read_text_file(path);
-  if (!text) return text.error();
-  const char* space = " \t\r\n";
-  auto first = text->find_first_not_of(space);
-  if (first == std::string::npos) {
-    return make_error(path + ": the token file is empty", ErrorKind::kInvalid);
-  }
-  return text->substr(first, text->find_last_not_of(space) - first + 1);
 }
 
 void wait_for_shutdown_signal() {

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "backends/text_file.h"
 #include "engine/result.h"
 
 namespace ha::cli {
@@ -14,10 +15,6 @@ struct ListenAddress {
 };
 // "HOST:PORT" (PORT 0: any free port); an error names the option and the text.
 Result<ListenAddress> parse_listen(const std::string& text, const std::string& option = "--listen");
-
-// A token from a file: its content without surrounding whitespace; an error names the file
-// (never the content) when it cannot be read or is empty.
-Result<std::string> read_token_file(const std::string& path);
 
 // Blocks until SIGINT or SIGTERM arrives.
 void wait_for_shutdown_signal();

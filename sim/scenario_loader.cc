@@ -2,7 +2,7 @@
 
 #include "engine/policy/hcl_json.h"
 #include "engine/policy/policy_parser.h"
-#include "sim/text_file.h"
+#include "backends/text_file.h"
 
 namespace ha {
 namespace {

@@ -1,4 +1,4 @@
-#include "sim/text_file.h"
+#include "backends/text_file.h"
 
 #include <cerrno>
 #include <cstring>
@@ -18,6 +18,17 @@ Result<std::string> read_text_file(const std::string& path) {
   text << in.rdbuf();
   if (in.bad()) return make_error(path + ": read error");
   return text.str();
+}
+
+Result<std::string> read_token_file(const std::string& path) {
+  auto text = read_text_file(path);
+  if (!text) return text.error();
+  const char* space = " \t\r\n";
+  auto first = text->find_first_not_of(space);
+  if (first == std::string::npos) {
+    return make_error(path + ": the token file is empty", ErrorKind::kInvalid);
+  }
+  return text->substr(first, text->find_last_not_of(space) - first + 1);
 }
 
 }  // namespace ha

@@ -1,0 +1,252 @@
+#include "agent/agent.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <future>
+
+#include "backends/api/vm_labels.h"
+#include "backends/text_file.h"
+#include "engine/duration.h"
+#include "engine/harvester/group_config.h"
+#include "engine/policy/policy_parser.h"
+
+namespace ha {
+namespace {
+
+Time unix_now() {
+  return std::chrono::duration_cast<Duration>(std::chrono::system_clock::now().time_since_epoch());
+}
+
+HttpTransport::Options transport_options(const std::string& ca_file, bool insecure) {
+  HttpTransport::Options o;
+  o.ca_file = ca_file;
+  o.insecure = insecure;
+  return o;
+}
+
+}  // namespace
+
+Agent::Agent(AgentConfig config, Logger& log)
+    : config_(std::move(config)),
+      log_(log),
+      loop_(1.0, unix_now()),
+      nomad_transport_(loop_, transport_options(config_.nomad_ca_cert, config_.nomad_skip_verify)),
+      harvester_transport_(
+          loop_, transport_options(config_.harvester_ca_file, config_.harvester_skip_verify), 2),
+      nomad_(nomad_transport_, {config_.nomad_address, config_.nomad_token, config_.nomad_region,
+                                config_.nomad_namespace}),
+      harvester_(harvester_transport_, {config_.harvester_url, config_.harvester_token}),
+      cluster_target_(loop_, nomad_, harvester_, log_,
+                      HarvesterTarget::Options{config_.poll_interval, std::chrono::minutes(15),
+                                               std::chrono::minutes(1), false}),
+      job_target_(loop_, nomad_, log_),
+      apm_(loop_, nomad_) {}
+
+Agent::~Agent() {
+  if (http_) http_->stop();
+  if (http_thread_.joinable()) http_thread_.join();
+  loop_.stop();
+  if (loop_thread_.joinable()) loop_thread_.join();
+}
+
+template <typename F>
+auto Agent::on_loop(F f) -> decltype(f()) {
+  std::promise<decltype(f())> result;
+  loop_.post([&] {
+    if constexpr (std::is_void_v<decltype(f())>) {
+      f();
+      result.set_value();
+    } else {
+      result.set_value(f());
+    }
+  });
+  return result.get_future().get();
+}
+
+Result<Agent::Loaded> Agent::load_policies() const {
+  Loaded out;
+  if (config_.policy_dir.empty()) return out;
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(config_.policy_dir, ec)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".json") {
+      files.push_back(entry.path());
+    }
+  }
+  if (ec) {
+    return make_error("policy dir " + config_.policy_dir + ": " + ec.message(),
+                      ErrorKind::kInvalid);
+  }
+  std::sort(files.begin(), files.end());
+  Diagnostics diags;
+  std::vector<Policy> policies;
+  for (const auto& file : files) {
+    auto text = read_text_file(file.string());
+    if (!text) return text.error();
+    auto parsed = parse_policies(*text, file.string(), diags);
+    policies.insert(policies.end(), parsed.begin(), parsed.end());
+  }
+  check_unique_ids(policies, diags);
+  if (!diags.empty()) {
+    std::string message = diags.front().to_string();
+    if (diags.size() > 1) message += " (and " + std::to_string(diags.size() - 1) + " more)";
+    return make_error(message, ErrorKind::kInvalid);
+  }
+  for (Policy& p : policies) {
+    if (!p.enabled) continue;
+    if (p.target.name != "harvester" && p.target.name != "nomad-target") {
+      return make_error(p.file + ": policy " + p.id + ": target \"" + p.target.name +
+                            "\" is not available in the agent (harvester, nomad-target)",
+                        ErrorKind::kInvalid);
+    }
+    for (const CheckSpec& c : p.checks) {
+      if (!c.source.empty() && c.source != "nomad-apm") {
+        return make_error(p.file + ": policy " + p.id + ": check " + c.name + ": source \"" +
+                              c.source + "\" is not available in the agent (nomad-apm)",
+                          ErrorKind::kInvalid);
+      }
+    }
+    if (config_.dry_run) p.target.config["dry-run"] = "true";
+    auto compiled = CompiledPolicy::compile(p);
+    if (!compiled) return make_error(p.file + ": " + compiled.error().message, ErrorKind::kInvalid);
+    out.policies.push_back(*compiled);
+  }
+  return out;
+}
+
+void Agent::install(Loaded loaded) {
+  for (auto& e : evaluators_) {
+    e->stop();
+    retired_.push_back(std::move(e));
+  }
+  evaluators_.clear();
+  groups_.clear();
+  auto sources = [this](std::string_view name) -> MetricsSource* {
+    return name == "nomad-apm" || name.empty() ? &apm_ : nullptr;
+  };
+  for (const auto& c : loaded.policies) {
+    Target& target = c->policy().target.name == "harvester" ? static_cast<Target&>(cluster_target_)
+                                                            : job_target_;
+    if (c->policy().target.name == "harvester") {
+      if (auto g = parse_group_config(c->policy().target.config); g) {
+        groups_.emplace_back(g->namespace_, g->node_group);
+      }
+    }
+    evaluators_.push_back(std::make_unique<PolicyEvaluator>(
+        loop_, c, target, sources, log_, [this](const EvaluationRecord& r) { on_record(r); }));
+    evaluators_.back()->start();
+  }
+  metrics_.set_policies(static_cast<std::int64_t>(evaluators_.size()));
+  log_.log(LogLevel::kInfo, loop_.now(), "policies loaded",
+           {{"count", std::to_string(evaluators_.size())}, {"dir", config_.policy_dir}});
+}
+
+void Agent::on_record(const EvaluationRecord& r) {
+  metrics_.record_evaluation(r.policy_id, std::string(to_string(r.outcome)));
+  if (r.outcome == EvaluationOutcome::kError) metrics_.record_error("evaluation");
+  if (r.outcome == EvaluationOutcome::kScaled || r.outcome == EvaluationOutcome::kScaleFailed) {
+    metrics_.record_action(r.policy_id, std::string(to_string(r.direction)),
+                           r.outcome == EvaluationOutcome::kScaled);
+  }
+}
+
+void Agent::observe() {
+  for (const auto& a : cluster_target_.actions()) {
+    if (observed_actions_.count(a.id)) continue;
+    std::optional<Time> end = a.direction == Direction::kUp ? a.all_ready : a.all_deleted;
+    if (!end) continue;
+    observed_actions_.insert(a.id);
+    metrics_.observe_latency(a.direction == Direction::kUp ? "out" : "in",
+                             to_seconds(*end - a.decided));
+  }
+  for (const auto& [ns, group] : groups_) {
+    harvester_.list_vms(ns, std::string(vm_labels::kNodeGroup) + "=" + group,
+                        [this, group = group](Result<VmList> vms) {
+                          if (!vms) {
+                            metrics_.record_error("vm_listing");
+                            return;
+                          }
+                          std::map<std::string, std::int64_t> phases;
+                          for (const auto& vm : *vms) ++phases[vm->printable_status];
+                          metrics_.set_vms(group, phases);
+                        });
+  }
+  if (!stopping_) loop_.after(std::chrono::seconds(5), [this] { observe(); });
+}
+
+Result<int> Agent::start() {
+  auto loaded = load_policies();
+  if (!loaded) return loaded.error();
+  if (loaded->policies.empty()) {
+    log_.log(LogLevel::kWarn, loop_.now(), "no enabled policies", {{"dir", config_.policy_dir}});
+  }
+  http_ = std::make_unique<httplib::Server>();
+  http_->Get("/v1/health", [this](const httplib::Request&, httplib::Response& res) {
+    res.status = stopping_ ? 503 : 200;
+    res.set_content(stopping_ ? "{\"status\":\"stopping\"}\n" : "{\"status\":\"ok\"}\n",
+                    "application/json");
+  });
+  http_->Get("/v1/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  int port = config_.http_bind_port == 0
+                 ? http_->bind_to_any_port(config_.http_bind_address)
+                 : (http_->bind_to_port(config_.http_bind_address, config_.http_bind_port)
+                        ? config_.http_bind_port
+                        : -1);
+  if (port < 0) {
+    return make_error("cannot listen on " + config_.http_bind_address + ":" +
+                          std::to_string(config_.http_bind_port),
+                      ErrorKind::kUnavailable);
+  }
+  http_thread_ = std::thread([this] { http_->listen_after_bind(); });
+  loop_thread_ = std::thread([this] { loop_.run(); });
+  on_loop([this, &loaded] {
+    install(std::move(*loaded));
+    observe();
+  });
+  return port;
+}
+
+Result<void> Agent::reload() {
+  auto loaded = load_policies();
+  if (!loaded) {
+    metrics_.record_error("policy_source");
+    log_.log(LogLevel::kError, loop_.now(), "reload failed; keeping the running policies",
+             {{"error", loaded.error().message}});
+    return loaded.error();
+  }
+  on_loop([this, &loaded] { install(std::move(*loaded)); });
+  return {};
+}
+
+bool Agent::shutdown() {
+  stopping_ = true;
+  on_loop([this] {
+    for (auto& e : evaluators_) e->stop();
+    log_.log(LogLevel::kInfo, loop_.now(), "shutting down",
+             {{"timeout", format_duration(config_.shutdown_timeout)}});
+  });
+  auto give_up = std::chrono::steady_clock::now() + config_.shutdown_timeout;
+  bool idle = false;
+  while (!(idle = on_loop([this] {
+             auto busy = [](const auto& e) { return e->scaling(); };
+             return std::none_of(evaluators_.begin(), evaluators_.end(), busy) &&
+                    std::none_of(retired_.begin(), retired_.end(), busy);
+           })) &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!idle) {
+    log_.log(LogLevel::kWarn, loop_.now(), "shutdown timeout: scale actions still in flight", {});
+  }
+  if (http_) http_->stop();
+  if (http_thread_.joinable()) http_thread_.join();
+  loop_.stop();
+  if (loop_thread_.joinable()) loop_thread_.join();
+  return idle;
+}
+
+}  // namespace ha

@@ -1,0 +1,87 @@
+// Agent: the long-running autoscaler against a real (or mock) Nomad and Harvester. It loads
+// policies from a directory of policy files, evaluates each with the same PolicyEvaluator and
+// targets as the simulator, reaches the clusters through the HTTP clients, and serves
+// /v1/health and /v1/metrics.
+//
+// Threads: policy work runs on the agent's RealtimeLoop thread (Unix-time epoch, speed 1);
+// the health/metrics server runs on its own threads; reload() and shutdown() may be called
+// from any thread (the command calls them from its signal-waiting thread).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/agent_config.h"
+#include "agent/agent_metrics.h"
+#include "backends/http/harvester_http_api.h"
+#include "backends/http/nomad_http_api.h"
+#include "backends/realtime_loop.h"
+#include "engine/harvester/harvester_target.h"
+#include "engine/nomad/nomad_apm.h"
+#include "engine/nomad/nomad_job_target.h"
+#include "engine/policy_evaluator.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace ha {
+
+class Agent {
+ public:
+  Agent(AgentConfig config, Logger& log);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // Loads the policies (an error names the file and field: nothing starts), binds the HTTP
+  // server and starts evaluating. Returns the HTTP port bound.
+  Result<int> start();
+  // Re-reads the policies. On an error the running policies stay and the error is logged.
+  // Thread-safe; returns once the reload is done.
+  Result<void> reload();
+  // Stops starting evaluations, waits up to the shutdown timeout for scale actions in
+  // flight to finish, then stops. Thread-safe. Returns false if it timed out.
+  bool shutdown();
+
+  const AgentMetrics& metrics() const { return metrics_; }
+
+ private:
+  struct Loaded {
+    std::vector<std::shared_ptr<const CompiledPolicy>> policies;
+  };
+  Result<Loaded> load_policies() const;
+  void install(Loaded loaded);  // on the loop
+  void observe();               // on the loop, periodically: VM gauges, latencies
+  void on_record(const EvaluationRecord& r);
+  template <typename F>
+  auto on_loop(F f) -> decltype(f());
+
+  AgentConfig config_;
+  Logger& log_;
+  RealtimeLoop loop_;
+  std::thread loop_thread_;
+  HttpTransport nomad_transport_;
+  HttpTransport harvester_transport_;
+  NomadHttpApi nomad_;
+  HarvesterHttpApi harvester_;
+  HarvesterTarget cluster_target_;
+  NomadJobTarget job_target_;
+  NomadApmSource apm_;
+  AgentMetrics metrics_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread http_thread_;
+
+  // On the loop:
+  std::vector<std::unique_ptr<PolicyEvaluator>> evaluators_;
+  std::vector<std::unique_ptr<PolicyEvaluator>> retired_;    // stopped, maybe still scaling
+  std::vector<std::pair<std::string, std::string>> groups_;  // (namespace, node group)
+  std::set<std::uint64_t> observed_actions_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace ha
