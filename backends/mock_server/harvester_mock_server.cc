@@ -7,7 +7,7 @@
 #include <future>
 
 #include "backends/http/kubevirt_json.h"
-#include "backends/mock_server/server_threads.h"
+#include "backends/mock_server/server_setup.h"
 
 namespace ha {
 namespace {
@@ -154,8 +154,7 @@ Result<int> HarvesterMockServer::start(const std::string& host, int port) {
                           options_.tls_key + " (missing, unreadable or not a matching PEM pair)",
                       ErrorKind::kInvalid);
   }
-  int bound =
-      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  int bound = bind_mock_server(*server_, host, port);
   if (bound < 0) {
     return make_error("cannot listen on " + host + ":" + std::to_string(port),
                       ErrorKind::kUnavailable);
@@ -173,6 +172,7 @@ void HarvesterMockServer::stop() {
 void HarvesterMockServer::routes() {
   httplib::Server& s = *server_;
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    inject_delay(options_.delay);
     if (options_.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
     if (req.get_header_value("Authorization") == "Bearer " + options_.token) {
       return httplib::Server::HandlerResponse::Unhandled;

@@ -15,6 +15,7 @@
 // Model access is posted to the loop, as in NomadMockServer.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -38,6 +39,8 @@ class HarvesterMockServer {
     // Both set: serve HTTPS with this certificate (PEM files), as Harvester does; kubectl
     // sends a bearer token only over TLS. Empty: plain HTTP.
     std::string tls_cert, tls_key;
+    // Injected latency: every request waits this long before it is handled.
+    std::chrono::milliseconds delay{0};
   };
   HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& model, Options options);
   ~HarvesterMockServer();

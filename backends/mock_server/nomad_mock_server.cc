@@ -8,7 +8,7 @@
 #include <regex>
 
 #include "backends/http/nomad_json.h"
-#include "backends/mock_server/server_threads.h"
+#include "backends/mock_server/server_setup.h"
 #include "engine/duration.h"
 
 namespace ha {
@@ -79,8 +79,7 @@ auto NomadMockServer::on_loop(F f) -> decltype(f()) {
 }
 
 Result<int> NomadMockServer::start(const std::string& host, int port) {
-  int bound =
-      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  int bound = bind_mock_server(*server_, host, port);
   if (bound < 0) {
     return make_error("cannot listen on " + host + ":" + std::to_string(port),
                       ErrorKind::kUnavailable);
@@ -99,6 +98,7 @@ void NomadMockServer::stop() {
 void NomadMockServer::routes() {
   httplib::Server& s = *server_;
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    inject_delay(options_.delay);
     if (options_.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
     std::string token = req.get_header_value("X-Nomad-Token");
     std::string auth = req.get_header_value("Authorization");

@@ -33,6 +33,8 @@ class NomadMockServer {
     std::string token;  // empty: no ACLs (every request allowed)
     // Longest a blocking query waits (Nomad caps `wait` at 5m).
     std::chrono::milliseconds max_wait = std::chrono::minutes(5);
+    // Injected latency: every request waits this long before it is handled.
+    std::chrono::milliseconds delay{0};
   };
 
   NomadMockServer(RealtimeLoop& loop, NomadModel& model, Options options);
