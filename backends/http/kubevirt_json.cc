@@ -51,6 +51,8 @@ json virtual_machine_spec(const VirtualMachineSpec& s) {
            {"resources", {{"requests", {{"storage", "10Gi"}}}}},
            {"volumeMode", "Block"}}}});
   }
+  json template_labels = s.labels;
+  template_labels["harvesterhci.io/vmName"] = s.name;
   json annotations = s.annotations;
   if (!s.image.empty()) annotations[kImageAnnotation] = claims.dump();
   json networks = json::array(), interfaces = json::array();
@@ -76,7 +78,9 @@ json virtual_machine_spec(const VirtualMachineSpec& s) {
           {"spec",
            {{"running", s.running},
             {"template",
-             {{"metadata", {{"labels", s.labels}}},
+             // Harvester's schema requires a name in the template's ObjectMeta; Harvester
+             // itself labels the VMI with the VM's name (harvesterhci.io/vmName).
+             {{"metadata", {{"name", s.name}, {"labels", template_labels}}},
               {"spec",
                {{"domain",
                  {{"cpu", {{"cores", s.cpu_cores}}},

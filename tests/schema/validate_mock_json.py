@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""The mock servers' JSON against the upstream schemas.
+
+Starts `harvester-autoscaler mock-cluster` on loopback, reads every kind of answer the
+autoscaler's clients read (Nomad node stubs, node, allocations, drain response, job list,
+job scale status; KubeVirt VirtualMachine and VirtualMachineList, also as created), and
+validates each against ../shared/reference/nomad/openapi.yaml or
+../shared/reference/harvester/swagger.json with python3-jsonschema.
+
+Go writes nil maps, slices and pointers as null, so object and array types also accept
+null, as Nomad's and Kubernetes' own clients do. Usage: validate_mock_json.py BINARY SRC
+"""
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+import jsonschema
+import yaml
+
+binary, src = sys.argv[1], sys.argv[2]
+ref = src + "/../shared/reference"
+
+
+def load_components(path):
+    with open(path) as f:
+        doc = yaml.safe_load(f) if path.endswith(".yaml") else json.load(f)
+    return doc["components"]["schemas"]
+
+
+def resolve(schema, components, depth=0):
+    """Inlines $refs (cut at a depth: recursive types accept anything beyond it) and lets
+    object and array types be null."""
+    if isinstance(schema, list):
+        return [resolve(s, components, depth) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        if depth > 12:
+            return {}
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return resolve(components[name], components, depth + 1)
+    out = {}
+    for key, value in schema.items():
+        if key in ("properties", "patternProperties", "definitions"):
+            out[key] = {k: resolve(v, components, depth) for k, v in value.items()}
+        elif isinstance(value, (dict, list)):
+            out[key] = resolve(value, components, depth)
+        else:
+            out[key] = value
+    if out.get("type") in ("object", "array"):
+        out["type"] = [out["type"], "null"]
+    return out
+
+
+checked = 0
+failures = []
+
+
+def validate(what, instance, schema_name, components, array=False):
+    global checked
+    schema = resolve({"$ref": "#/" + schema_name}, components)
+    if array:
+        schema = {"type": "array", "items": schema}
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(instance), key=str)
+    checked += 1
+    if errors:
+        e = errors[0]
+        failures.append(f"{what} ({schema_name}): {'/'.join(map(str, e.absolute_path))}: {e.message}")
+    else:
+        print(f"ok: {what} is a valid {schema_name}{'[]' if array else ''}")
+
+
+def request(base, path, method="GET", body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+nomad = load_components(ref + "/nomad/openapi.yaml")
+kube = load_components(ref + "/harvester/swagger.json")
+
+proc = subprocess.Popen(
+    [binary, "mock-cluster", "--scenario", src + "/tests/data/emulate/short.json", "--speed", "60",
+     "--nomad-listen", "127.0.0.1:0", "--harvester-listen", "127.0.0.1:0"],
+    stdout=subprocess.PIPE, text=True)
+try:
+    urls = []
+    while len(urls) < 2:
+        line = proc.stdout.readline()
+        if not line:
+            sys.exit("mock-cluster did not start")
+        if "listening on" in line:
+            urls.append(line.split()[4])
+    nomad_url, kube_url = urls
+    time.sleep(0.5)  # the scenario's first allocations are placed
+
+    nodes = request(nomad_url, "/v1/nodes")
+    validate("GET /v1/nodes", nodes, "NodeListStub", nomad, array=True)
+    node_id = nodes[0]["ID"]
+    validate("GET /v1/node/:id", request(nomad_url, "/v1/node/" + node_id), "Node", nomad)
+    allocs = request(nomad_url, "/v1/node/" + node_id + "/allocations")
+    if not allocs:
+        failures.append("no allocations on the first node to validate")
+    validate("GET /v1/node/:id/allocations", allocs, "AllocationListStub", nomad, array=True)
+    jobs = request(nomad_url, "/v1/jobs")
+    validate("GET /v1/jobs", jobs, "JobListStub", nomad, array=True)
+    job = urllib.request.quote(jobs[0]["ID"], safe="")
+    validate("GET /v1/job/:id/scale", request(nomad_url, f"/v1/job/{job}/scale"),
+             "JobScaleStatusResponse", nomad)
+    drain = {"NodeID": node_id, "DrainSpec": {"Deadline": 60_000_000_000, "IgnoreSystemJobs": False},
+             "MarkEligible": False, "Meta": None}
+    validate("drain request (as the client sends it)", drain, "NodeUpdateDrainRequest", nomad)
+    validate("PUT /v1/node/:id/drain", request(nomad_url, f"/v1/node/{node_id}/drain", "PUT", drain),
+             "NodeDrainUpdateResponse", nomad)
+
+    vms_path = "/apis/kubevirt.io/v1/namespaces/nomad-clients/virtualmachines"
+    vm_list = request(kube_url, vms_path)
+    validate("GET virtualmachines", vm_list, "kubevirt.io.api.core.v1.VirtualMachineList", kube)
+    vm = request(kube_url, vms_path + "/" + vm_list["items"][0]["metadata"]["name"])
+    validate("GET virtualmachines/NAME", vm, "kubevirt.io.api.core.v1.VirtualMachine", kube)
+    new = {k: v for k, v in vm.items() if k != "status"}
+    new["metadata"] = {k: v for k, v in vm["metadata"].items()
+                       if k not in ("uid", "resourceVersion", "creationTimestamp")}
+    new["metadata"]["name"] = "schema-check"
+    created = request(kube_url, vms_path, "POST", new)
+    validate("POST virtualmachines (201)", created, "kubevirt.io.api.core.v1.VirtualMachine", kube)
+finally:
+    proc.terminate()
+    proc.wait(timeout=10)
+
+if failures:
+    for f in failures:
+        print("FAIL:", f)
+    sys.exit(1)
+print(f"all {checked} answers match the upstream schemas")
