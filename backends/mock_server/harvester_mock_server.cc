@@ -228,6 +228,28 @@ void HarvesterMockServer::routes() {
                    {"kind", "VirtualMachine"}}}}}}}}}}});
   });
 
+  // OpenAPI v2, which kubectl apply downloads (in protobuf only) for its patch logic: a
+  // minimal gnostic openapi_v2.Document {swagger: "2.0", info: {title, version}, paths: {}},
+  // encoded by hand. With no definitions, kubectl treats VirtualMachine as a type it has no
+  // schema for (as a CRD) and falls back to JSON merge patches.
+  s.Get("/openapi/v2", [](const httplib::Request&, httplib::Response& res) {
+    static const std::string kTitle = "Kubernetes", kVersion = "v1.29.0";
+    std::string info;
+    info += '\x0a';  // Info.title (field 1, length-delimited)
+    info += static_cast<char>(kTitle.size());
+    info += kTitle;
+    info += '\x12';  // Info.version (field 2)
+    info += static_cast<char>(kVersion.size());
+    info += kVersion;
+    std::string doc = "\x0a\x03" "2.0";  // Document.swagger (field 1)
+    doc += '\x12';                     // Document.info (field 2)
+    doc += static_cast<char>(info.size());
+    doc += info;
+    doc += std::string("\x42\x00", 2);  // Document.paths (field 8), empty
+    res.status = 200;
+    res.set_content(doc, "application/octet-stream");  // as kube-apiserver answers
+  });
+
   s.Get(kVms, [this](const httplib::Request& req, httplib::Response& res) {
     std::string ns = req.matches[1];
     std::string selector = req.get_param_value("labelSelector");
