@@ -1,7 +1,6 @@
 #include "backends/http/harvester_http_api.h"
 
-#include <curl/curl.h>
-
+#include "backends/http/http_response.h"
 #include "backends/http/kubevirt_json.h"
 
 namespace ha {
@@ -9,23 +8,8 @@ namespace {
 
 using nlohmann::json;
 
-std::string escape(const std::string& s) {
-  char* e = curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size()));
-  std::string out = e ? e : "";
-  curl_free(e);
-  return out;
-}
-
 std::string vms_path(const std::string& ns) {
-  return "/apis/kubevirt.io/v1/namespaces/" + escape(ns) + "/virtualmachines";
-}
-
-ErrorKind kind_for(long status) {
-  if (status == 404) return ErrorKind::kNotFound;
-  if (status == 409) return ErrorKind::kConflict;
-  if (status == 429 || status >= 500) return ErrorKind::kUnavailable;
-  if (status >= 400) return ErrorKind::kInvalid;
-  return ErrorKind::kOther;
+  return "/apis/kubevirt.io/v1/namespaces/" + url_escape(ns) + "/virtualmachines";
 }
 
 Result<Unit> ignore_body(const json&) {
@@ -60,21 +44,22 @@ void HarvesterHttpApi::call(const std::string& method, const std::string& path,
       done(res.error());
       return;
     }
-    json j = json::parse(res->body, nullptr, false);
     if (res->status < 200 || res->status >= 300) {
+      json j = json::parse(res->body, nullptr, false);
       // Kubernetes answers a Status object; keep its message.
       std::string message = j.is_object() && j.contains("message") && j["message"].is_string()
                                 ? j["message"].get<std::string>()
                                 : res->body.substr(0, 300);
       done(make_error(where + ": " + std::to_string(res->status) + " " + message,
-                      kind_for(res->status)));
+                      error_kind_for_status(res->status)));
       return;
     }
-    if (j.is_discarded() && !res->body.empty()) {
-      done(make_error(where + ": response is not JSON", ErrorKind::kInvalid));
+    auto j = json_response(*res, where);
+    if (!j) {
+      done(j.error());
       return;
     }
-    Result<T> parsed = parse(j);
+    Result<T> parsed = parse(*j);
     if (!parsed) {
       done(make_error(where + ": unexpected response: " + parsed.error().message,
                       ErrorKind::kInvalid));
@@ -87,14 +72,14 @@ void HarvesterHttpApi::call(const std::string& method, const std::string& path,
 void HarvesterHttpApi::list_vms(const std::string& ns, const std::string& label_selector,
                                 Done<VmList> done) {
   call<VmList>("GET", vms_path(ns),
-               label_selector.empty() ? "" : "labelSelector=" + escape(label_selector), "",
+               label_selector.empty() ? "" : "labelSelector=" + url_escape(label_selector), "",
                std::move(done),
                [](const json& j) { return kubevirt_json::read_virtual_machine_list(j); });
 }
 
 void HarvesterHttpApi::get_vm(const std::string& ns, const std::string& name,
                               Done<VirtualMachine> done) {
-  call<VirtualMachine>("GET", vms_path(ns) + "/" + escape(name), "", "", std::move(done),
+  call<VirtualMachine>("GET", vms_path(ns) + "/" + url_escape(name), "", "", std::move(done),
                        [](const json& j) { return kubevirt_json::read_virtual_machine(j); });
 }
 
@@ -107,20 +92,20 @@ void HarvesterHttpApi::create_vm(const VirtualMachineSpec& spec, Done<VirtualMac
 void HarvesterHttpApi::delete_vm(const std::string& ns, const std::string& name, Done<Unit> done) {
   // Its volumes go with it (Harvester's removedDisks convention is for the UI; the claims
   // are owned by the VM and garbage-collected).
-  call<Unit>("DELETE", vms_path(ns) + "/" + escape(name), "", "", std::move(done), ignore_body);
+  call<Unit>("DELETE", vms_path(ns) + "/" + url_escape(name), "", "", std::move(done), ignore_body);
 }
 
 void HarvesterHttpApi::start_vm(const std::string& ns, const std::string& name, Done<Unit> done) {
   call<Unit>("PUT",
-             "/apis/subresources.kubevirt.io/v1/namespaces/" + escape(ns) + "/virtualmachines/" +
-                 escape(name) + "/start",
+             "/apis/subresources.kubevirt.io/v1/namespaces/" + url_escape(ns) + "/virtualmachines/" +
+                 url_escape(name) + "/start",
              "", "", std::move(done), ignore_body);
 }
 
 void HarvesterHttpApi::stop_vm(const std::string& ns, const std::string& name, Done<Unit> done) {
   call<Unit>("PUT",
-             "/apis/subresources.kubevirt.io/v1/namespaces/" + escape(ns) + "/virtualmachines/" +
-                 escape(name) + "/stop",
+             "/apis/subresources.kubevirt.io/v1/namespaces/" + url_escape(ns) + "/virtualmachines/" +
+                 url_escape(name) + "/stop",
              "", "", std::move(done), ignore_body);
 }
 

@@ -1,34 +1,12 @@
 #include "backends/http/nomad_http_api.h"
 
-#include <curl/curl.h>
-
+#include "backends/http/http_response.h"
 #include "backends/http/nomad_json.h"
 
 namespace ha {
 namespace {
 
 using nlohmann::json;
-
-std::string escape(const std::string& s) {
-  char* e = curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size()));
-  std::string out = e ? e : "";
-  curl_free(e);
-  return out;
-}
-
-ErrorKind kind_for(long status) {
-  switch (status) {
-    case 404:
-      return ErrorKind::kNotFound;
-    case 409:
-      return ErrorKind::kConflict;
-    case 400:
-    case 403:
-      return ErrorKind::kInvalid;
-    default:
-      return status == 429 || status >= 500 ? ErrorKind::kUnavailable : ErrorKind::kOther;
-  }
-}
 
 }  // namespace
 
@@ -45,7 +23,7 @@ void NomadHttpApi::call(const std::string& method, const std::string& path,
   r.method = method;
   r.path = path;
   std::string q = query;
-  if (!options_.region.empty()) q += (q.empty() ? "" : "&") + ("region=" + escape(options_.region));
+  if (!options_.region.empty()) q += (q.empty() ? "" : "&") + ("region=" + url_escape(options_.region));
   r.url = options_.address + path + (q.empty() ? "" : "?" + q);
   if (!options_.token.empty()) r.headers["X-Nomad-Token"] = options_.token;
   if (!body.empty()) {
@@ -61,17 +39,15 @@ void NomadHttpApi::call(const std::string& method, const std::string& path,
     if (res->status != 200) {
       std::string text = res->body.substr(0, 300);
       done(make_error(where + ": " + std::to_string(res->status) + (text.empty() ? "" : " ") + text,
-                      kind_for(res->status)));
+                      error_kind_for_status(res->status)));
       return;
     }
-    json j;
-    try {
-      j = json::parse(res->body);
-    } catch (const json::parse_error& e) {
-      done(make_error(where + ": response is not JSON: " + e.what(), ErrorKind::kInvalid));
+    auto j = json_response(*res, where);
+    if (!j) {
+      done(j.error());
       return;
     }
-    Result<T> parsed = parse(j);
+    Result<T> parsed = parse(*j);
     if (!parsed) {
       done(make_error(where + ": unexpected response: " + parsed.error().message,
                       ErrorKind::kInvalid));
@@ -92,7 +68,7 @@ void NomadHttpApi::list_nodes(const NomadNodeFilter& filter, Done<NodeList> done
   add("NodeClass", filter.name.empty() ? filter.node_class : "");
   add("NodePool", filter.name.empty() && filter.node_class.empty() ? filter.node_pool : "");
   // The mock understands one clause; the rest is filtered here, which any server agrees with.
-  std::string query = expr.empty() ? "" : "filter=" + escape(expr);
+  std::string query = expr.empty() ? "" : "filter=" + url_escape(expr);
   call<NodeList>("GET", "/v1/nodes", query, "", std::move(done),
                  [filter](const json& j) -> Result<NodeList> {
                    if (!j.is_array()) return make_error("expected an array of nodes");
@@ -110,32 +86,32 @@ void NomadHttpApi::list_nodes(const NomadNodeFilter& filter, Done<NodeList> done
 }
 
 void NomadHttpApi::get_node(const std::string& node_id, Done<NomadNode> done) {
-  call<NomadNode>("GET", "/v1/node/" + escape(node_id), "", "", std::move(done),
+  call<NomadNode>("GET", "/v1/node/" + url_escape(node_id), "", "", std::move(done),
                   [](const json& j) { return nomad_json::read_node(j); });
 }
 
 void NomadHttpApi::drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
                               bool mark_eligible, Done<Unit> done) {
-  call<Unit>("PUT", "/v1/node/" + escape(node_id) + "/drain", "",
+  call<Unit>("PUT", "/v1/node/" + url_escape(node_id) + "/drain", "",
              nomad_json::drain_request(node_id, spec, mark_eligible).dump(), std::move(done),
              [](const json&) -> Result<Unit> { return Unit{}; });
 }
 
 void NomadHttpApi::set_eligibility(const std::string& node_id, bool eligible, Done<Unit> done) {
   json body = {{"NodeID", node_id}, {"Eligibility", eligible ? "eligible" : "ineligible"}};
-  call<Unit>("PUT", "/v1/node/" + escape(node_id) + "/eligibility", "", body.dump(),
+  call<Unit>("PUT", "/v1/node/" + url_escape(node_id) + "/eligibility", "", body.dump(),
              std::move(done), [](const json&) -> Result<Unit> { return Unit{}; });
 }
 
 void NomadHttpApi::purge_node(const std::string& node_id, Done<Unit> done) {
-  call<Unit>("PUT", "/v1/node/" + escape(node_id) + "/purge", "", "", std::move(done),
+  call<Unit>("PUT", "/v1/node/" + url_escape(node_id) + "/purge", "", "", std::move(done),
              [](const json&) -> Result<Unit> { return Unit{}; });
 }
 
 void NomadHttpApi::node_allocations(const std::string& node_id,
                                     Done<std::vector<NomadAllocationStub>> done) {
   call<std::vector<NomadAllocationStub>>(
-      "GET", "/v1/node/" + escape(node_id) + "/allocations", "", "", std::move(done),
+      "GET", "/v1/node/" + url_escape(node_id) + "/allocations", "", "", std::move(done),
       [](const json& j) -> Result<std::vector<NomadAllocationStub>> {
         if (!j.is_array()) return make_error("expected an array of allocations");
         std::vector<NomadAllocationStub> out;
@@ -170,8 +146,8 @@ void NomadHttpApi::list_jobs(Done<std::vector<NomadJobSummary>> done) {
 void NomadHttpApi::job_scale_status(const std::string& job_id, const std::string& ns,
                                     Done<NomadJobScaleStatus> done) {
   std::string n = ns.empty() ? options_.namespace_ : ns;
-  call<NomadJobScaleStatus>("GET", "/v1/job/" + escape(job_id) + "/scale",
-                            n.empty() ? "" : "namespace=" + escape(n), "", std::move(done),
+  call<NomadJobScaleStatus>("GET", "/v1/job/" + url_escape(job_id) + "/scale",
+                            n.empty() ? "" : "namespace=" + url_escape(n), "", std::move(done),
                             [](const json& j) { return nomad_json::read_job_scale_status(j); });
 }
 
@@ -180,7 +156,7 @@ void NomadHttpApi::scale_job(const std::string& job_id, const std::string& group
                              Done<Unit> done) {
   std::string n = ns.empty() ? options_.namespace_ : ns;
   call<Unit>(
-      "PUT", "/v1/job/" + escape(job_id) + "/scale", n.empty() ? "" : "namespace=" + escape(n),
+      "PUT", "/v1/job/" + url_escape(job_id) + "/scale", n.empty() ? "" : "namespace=" + url_escape(n),
       nomad_json::scaling_request(job_id, group, count, reason, n.empty() ? "default" : n).dump(),
       std::move(done), [](const json&) -> Result<Unit> { return Unit{}; });
 }

@@ -171,6 +171,23 @@ void HarvesterMockServer::stop() {
 
 void HarvesterMockServer::routes() {
   httplib::Server& s = *server_;
+  answer_unrouted(
+      s,
+      {"/version", "/api", "/api/v1", "/apis", "/apis/kubevirt.io/v1", "/openapi/v2",
+       "/openapi/v3(/.*)?", std::string(kVms) + "(/[^/]+)?",
+       R"(/apis/subresources.kubevirt.io/v1/namespaces/[^/]+/virtualmachines/[^/]+/(start|stop))"},
+      [](httplib::Response& res, int status) {
+        if (status == 404) {
+          status_error(res, 404, "NotFound", "the server could not find the requested resource");
+        } else if (status == 405) {
+          status_error(res, 405, "MethodNotAllowed",
+                       "the server does not allow this method on the requested "
+                       "resource");
+        } else {
+          status_error(res, status, status < 500 ? "BadRequest" : "InternalError",
+                       "the request could not be handled (HTTP " + std::to_string(status) + ")");
+        }
+      });
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     inject_delay(options_.delay);
     if (options_.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
@@ -241,8 +258,10 @@ void HarvesterMockServer::routes() {
     info += '\x12';  // Info.version (field 2)
     info += static_cast<char>(kVersion.size());
     info += kVersion;
-    std::string doc = "\x0a\x03" "2.0";  // Document.swagger (field 1)
-    doc += '\x12';                     // Document.info (field 2)
+    std::string doc =
+        "\x0a\x03"
+        "2.0";      // Document.swagger (field 1)
+    doc += '\x12';  // Document.info (field 2)
     doc += static_cast<char>(info.size());
     doc += info;
     doc += std::string("\x42\x00", 2);  // Document.paths (field 8), empty

@@ -40,7 +40,13 @@ bool body_json(const httplib::Request& req, httplib::Response& res, json& out) {
   try {
     out = json::parse(req.body);
   } catch (const json::parse_error& e) {
-    text_error(res, 400, e.what());
+    // Nomad's words for a body its decoder refuses; the parser's own text after them.
+    std::string why = e.what();
+    if (auto bracket = why.find("] ");
+        why.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) {
+      why = why.substr(bracket + 2);
+    }
+    text_error(res, 400, "Request decode failed: " + why);
     return false;
   }
   return true;
@@ -97,6 +103,17 @@ void NomadMockServer::stop() {
 
 void NomadMockServer::routes() {
   httplib::Server& s = *server_;
+  // As Nomad's HTTP server: Go's mux for unknown paths, "Invalid method" from a handler.
+  answer_unrouted(
+      s,
+      {"/v1/nodes", "/v1/node/[^/]+", "/v1/node/[^/]+/(drain|eligibility|purge|allocations)",
+       "/v1/jobs", "/v1/job/[^/]+/scale", "/v1/status/leader"},
+      [](httplib::Response& res, int status) {
+        text_error(res, status,
+                   status == 404   ? "404 page not found"
+                   : status == 405 ? "Invalid method"
+                                   : "Bad request (HTTP " + std::to_string(status) + ")");
+      });
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     inject_delay(options_.delay);
     if (options_.token.empty()) return httplib::Server::HandlerResponse::Unhandled;

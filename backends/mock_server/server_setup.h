@@ -5,10 +5,14 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <regex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace ha {
 
@@ -38,6 +42,30 @@ inline int bind_mock_server(httplib::Server& server, const std::string& host, in
       port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound >= 0 && *fd >= 0) ::listen(*fd, 1024);
   return bound;
+}
+
+// Answers what no route handled (and any error left without a body, such as a malformed
+// request line) in the upstream shape: a path matching one of `known` (route regexes) with
+// another method gets 405, an unknown path 404, anything else keeps its status. `answer`
+// writes the body for the status.
+inline void answer_unrouted(httplib::Server& server, const std::vector<std::string>& known,
+                            std::function<void(httplib::Response&, int)> answer) {
+  std::vector<std::regex> patterns;
+  for (const std::string& k : known) patterns.emplace_back(k);
+  httplib::Server::HandlerWithResponse handler =
+      [patterns = std::move(patterns), answer = std::move(answer)](const httplib::Request& req,
+                                                                   httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        if (res.status == 404) {
+          bool known_path =
+              std::any_of(patterns.begin(), patterns.end(),
+                          [&req](const std::regex& r) { return std::regex_match(req.path, r); });
+          if (known_path) res.status = 405;
+        }
+        answer(res, res.status);
+        return httplib::Server::HandlerResponse::Handled;
+      };
+  server.set_error_handler(std::move(handler));
 }
 
 // An injected network or server latency (for benchmarks and fault tests): called first in

@@ -1,0 +1,39 @@
+#include "backends/http/http_response.h"
+
+#include <curl/curl.h>
+
+namespace ha {
+
+std::string url_escape(const std::string& s) {
+  char* e = curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size()));
+  std::string out = e ? e : "";
+  curl_free(e);
+  return out;
+}
+
+ErrorKind error_kind_for_status(long status) {
+  if (status == 404) return ErrorKind::kNotFound;
+  if (status == 409) return ErrorKind::kConflict;
+  if (status == 429 || status >= 500) return ErrorKind::kUnavailable;
+  if (status >= 400) return ErrorKind::kInvalid;
+  return ErrorKind::kOther;
+}
+
+Result<nlohmann::json> json_response(const HttpResponse& res, const std::string& where) {
+  if (res.body.empty()) return nlohmann::json();
+  auto type = res.headers.find("content-type");
+  if (type != res.headers.end() && type->second.find("json") == std::string::npos) {
+    return make_error(where + ": " + std::to_string(res.status) + " with content type \"" +
+                          type->second + "\", not JSON",
+                      ErrorKind::kInvalid);
+  }
+  try {
+    return nlohmann::json::parse(res.body);
+  } catch (const nlohmann::json::parse_error& e) {
+    return make_error(where + ": response is not JSON (" + std::to_string(res.body.size()) +
+                          " bytes): " + e.what(),
+                      ErrorKind::kInvalid);
+  }
+}
+
+}  // namespace ha
