@@ -103,16 +103,17 @@ void NomadMockServer::stop() {
 
 void NomadMockServer::routes() {
   httplib::Server& s = *server_;
-  // As Nomad's HTTP server: Go's mux for unknown paths, "Invalid method" from a handler.
+  // As Nomad's HTTP server: an unknown path is a 404 with an empty body, a known path with
+  // another method "Invalid method" (../shared/reference/nomad/API.md, section 11).
   answer_unrouted(
       s,
       {"/v1/nodes", "/v1/node/[^/]+", "/v1/node/[^/]+/(drain|eligibility|purge|allocations)",
        "/v1/jobs", "/v1/job/[^/]+/scale", "/v1/status/leader"},
       [](httplib::Response& res, int status) {
-        text_error(res, status,
-                   status == 404   ? "404 page not found"
-                   : status == 405 ? "Invalid method"
-                                   : "Bad request (HTTP " + std::to_string(status) + ")");
+        if (status == 404) return;
+        text_error(
+            res, status,
+            status == 405 ? "Invalid method" : "Bad request (HTTP " + std::to_string(status) + ")");
       });
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     inject_delay(options_.delay);

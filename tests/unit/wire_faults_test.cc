@@ -259,6 +259,7 @@ TEST_F(MockGarbage, MalformedRequestsGetTheUpstreamStatusAndShape) {
   EXPECT_EQ(r->body, "Invalid method");
   r = n.Get("/v1/nope");
   EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(r->body, "");
   r = n.Put("/v1/job/none/scale", R"({"Count": 1, "Target": {"Group": "g"}})", "application/json");
   EXPECT_EQ(r->status, 404) << r->body;
   // Kubernetes: Status objects.
