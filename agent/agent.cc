@@ -19,9 +19,11 @@ Time unix_now() {
   return std::chrono::duration_cast<Duration>(std::chrono::system_clock::now().time_since_epoch());
 }
 
-HttpTransport::Options transport_options(const std::string& ca_file, bool insecure) {
+HttpTransport::Options transport_options(const std::string& ca_file, bool insecure,
+                                         const std::string& ca_pem = "") {
   HttpTransport::Options o;
   o.ca_file = ca_file;
+  o.ca_pem = ca_pem;
   o.insecure = insecure;
   return o;
 }
@@ -34,7 +36,10 @@ Agent::Agent(AgentConfig config, Logger& log)
       loop_(1.0, unix_now()),
       nomad_transport_(loop_, transport_options(config_.nomad_ca_cert, config_.nomad_skip_verify)),
       harvester_transport_(
-          loop_, transport_options(config_.harvester_ca_file, config_.harvester_skip_verify), 2),
+          loop_,
+          transport_options(config_.harvester_ca_file, config_.harvester_skip_verify,
+                            config_.harvester_ca_pem),
+          2),
       nomad_(nomad_transport_, {config_.nomad_address, config_.nomad_token, config_.nomad_region,
                                 config_.nomad_namespace}),
       harvester_(harvester_transport_, {config_.harvester_url, config_.harvester_token}),

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "backends/http/kubeconfig.h"
 #include "backends/stream_logger.h"
 #include "backends/text_file.h"
 #include "engine/duration.h"
@@ -74,8 +75,11 @@ Result<std::string> token(const std::string& file, const char* what) {
   return *t;
 }
 
-Result<void> read_file(const std::string& path, AgentConfig& c, std::string& nomad_token_file,
-                       std::string& harvester_token_file) {
+struct FilePaths {
+  std::string nomad_token, harvester_token, kubeconfig, kubeconfig_context;
+};
+
+Result<void> read_file(const std::string& path, AgentConfig& c, FilePaths& files) {
   auto text = read_text_file(path);
   if (!text) return text.error();
   json j;
@@ -114,7 +118,7 @@ Result<void> read_file(const std::string& path, AgentConfig& c, std::string& nom
   nomad.read("region", c.nomad_region);
   nomad.read("namespace", c.nomad_namespace);
   nomad.forbid_token("token", "nomad.token_file or NOMAD_TOKEN");
-  nomad.read("token_file", nomad_token_file);
+  nomad.read("token_file", files.nomad_token);
   nomad.read("ca_cert", c.nomad_ca_cert);
   nomad.read("skip_verify", c.nomad_skip_verify);
   Block policy = top.child("policy");
@@ -125,7 +129,9 @@ Result<void> read_file(const std::string& path, AgentConfig& c, std::string& nom
   Block harvester = target.child("config");
   harvester.read("harvester_url", c.harvester_url);
   harvester.forbid_token("auth_token", "auth_token_file or HARVESTER_TOKEN");
-  harvester.read("auth_token_file", harvester_token_file);
+  harvester.read("auth_token_file", files.harvester_token);
+  harvester.read("kubeconfig", files.kubeconfig);
+  harvester.read("kubeconfig_context", files.kubeconfig_context);
   harvester.read("ca_file", c.harvester_ca_file);
   harvester.read("insecure_skip_verify", c.harvester_skip_verify);
   harvester.read_duration("poll_interval", c.poll_interval);
@@ -134,8 +140,8 @@ Result<void> read_file(const std::string& path, AgentConfig& c, std::string& nom
   }
   // Relative paths in the file are relative to the file.
   std::filesystem::path base = std::filesystem::path(path).parent_path();
-  for (std::string* p : {&c.policy_dir, &nomad_token_file, &harvester_token_file, &c.nomad_ca_cert,
-                         &c.harvester_ca_file}) {
+  for (std::string* p : {&c.policy_dir, &files.nomad_token, &files.harvester_token,
+                         &files.kubeconfig, &c.nomad_ca_cert, &c.harvester_ca_file}) {
     if (!p->empty() && std::filesystem::path(*p).is_relative()) *p = (base / *p).string();
   }
   return {};
@@ -150,11 +156,20 @@ bool is_http_url(const std::string& url) {
 Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
                                       const AgentFlags& flags, const EnvLookup& env) {
   AgentConfig c;
-  std::string nomad_token_file, harvester_token_file;
+  FilePaths files;
   if (file) {
-    if (auto r = read_file(*file, c, nomad_token_file, harvester_token_file); !r) {
-      return r.error();
-    }
+    if (auto r = read_file(*file, c, files); !r) return r.error();
+  }
+  if (flags.kubeconfig) files.kubeconfig = *flags.kubeconfig;
+  if (!files.kubeconfig.empty()) {
+    // The kubeconfig first: everything after it overrides what it says.
+    auto k = read_kubeconfig(files.kubeconfig, files.kubeconfig_context);
+    if (!k) return k.error();
+    if (c.harvester_url.empty()) c.harvester_url = k->server;
+    c.harvester_token = k->token;
+    if (c.harvester_ca_file.empty()) c.harvester_ca_file = k->ca_file;
+    c.harvester_ca_pem = k->ca_pem;
+    c.harvester_skip_verify = c.harvester_skip_verify || k->insecure;
   }
   // Environment over the file.
   if (auto v = env("NOMAD_ADDR"); v && !v->empty()) c.nomad_address = *v;
@@ -165,8 +180,8 @@ Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
   if (flags.nomad_address) c.nomad_address = *flags.nomad_address;
   if (flags.harvester_url) c.harvester_url = *flags.harvester_url;
   if (flags.policy_dir) c.policy_dir = *flags.policy_dir;
-  if (flags.nomad_token_file) nomad_token_file = *flags.nomad_token_file;
-  if (flags.harvester_token_file) harvester_token_file = *flags.harvester_token_file;
+  if (flags.nomad_token_file) files.nomad_token = *flags.nomad_token_file;
+  if (flags.harvester_token_file) files.harvester_token = *flags.harvester_token_file;
   if (flags.dry_run) c.dry_run = true;
   if (flags.log_json) c.log_json = true;
   if (flags.log_level) {
@@ -192,13 +207,13 @@ Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
     c.http_bind_port = port;
   }
   // A token file named explicitly wins over the environment.
-  if (!nomad_token_file.empty()) {
-    auto t = token(nomad_token_file, "nomad token file");
+  if (!files.nomad_token.empty()) {
+    auto t = token(files.nomad_token, "nomad token file");
     if (!t) return t.error();
     c.nomad_token = *t;
   }
-  if (!harvester_token_file.empty()) {
-    auto t = token(harvester_token_file, "harvester token file");
+  if (!files.harvester_token.empty()) {
+    auto t = token(files.harvester_token, "harvester token file");
     if (!t) return t.error();
     c.harvester_token = *t;
   }

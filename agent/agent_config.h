@@ -13,12 +13,14 @@
 //     "target": { "harvester": { "driver": "harvester",
 //                 "config": { "harvester_url": "https://harvester:6443",
 //                             "auth_token_file": "", "ca_file": "",
-//                             "insecure_skip_verify": false, "poll_interval": "5s" } } } }
+//                             "insecure_skip_verify": false, "poll_interval": "5s",
+//                             "kubeconfig": "", "kubeconfig_context": "" } } } }
 //
 // Tokens are read from files (token_file, auth_token_file) or from NOMAD_TOKEN and
 // HARVESTER_TOKEN, never from the config itself: a "token" key is an error saying so.
-// HARVESTER_URL and NOMAD_ADDR override the file, flags override both. Relative paths in the
-// file are relative to the file's directory.
+// A kubeconfig (Harvester's download) gives the Harvester URL, CA and token; explicit
+// settings override it. HARVESTER_URL and NOMAD_ADDR override the file, flags override both.
+// Relative paths in the file are relative to the file's directory.
 #pragma once
 
 #include <functional>
@@ -51,6 +53,7 @@ struct AgentConfig {
   std::string harvester_url;
   std::string harvester_token;  // from auth_token_file or HARVESTER_TOKEN; never logged
   std::string harvester_ca_file;
+  std::string harvester_ca_pem;  // from a kubeconfig's certificate-authority-data
   bool harvester_skip_verify = false;
   // How often the target polls VMs it creates and nodes it drains.
   Duration poll_interval = std::chrono::seconds(5);
@@ -59,7 +62,7 @@ struct AgentConfig {
 // Flags given on the command line (unset ones leave the file's value).
 struct AgentFlags {
   std::optional<std::string> nomad_address, nomad_token_file, harvester_url, harvester_token_file,
-      policy_dir, http_bind, log_level;
+      policy_dir, http_bind, log_level, kubeconfig;
   bool dry_run = false, log_json = false;
 };
 

@@ -33,10 +33,11 @@ int run_agent(const std::vector<std::string>& args, std::ostream& out, std::ostr
       ("nomad-token-file", po::value<std::string>(), "file holding the Nomad ACL token")   //
       ("harvester-url", po::value<std::string>(), "Harvester (Kubernetes) API URL")        //
       ("harvester-token-file", po::value<std::string>(), "file holding the bearer token")  //
-      ("policy-dir", po::value<std::string>(), "directory of policy files (*.json)")       //
-      ("http-bind", po::value<std::string>(), "HOST:PORT of /v1/health and /v1/metrics")   //
-      ("dry-run", "decide and log, but change nothing")                                    //
-      ("log-level", po::value<std::string>(), "trace, debug, info, warn or error")         //
+      ("kubeconfig", po::value<std::string>(), "Harvester URL, CA and token from a kubeconfig")(
+          "policy-dir", po::value<std::string>(), "directory of policy files (*.json)")   //
+      ("http-bind", po::value<std::string>(), "HOST:PORT of /v1/health and /v1/metrics")  //
+      ("dry-run", "decide and log, but change nothing")                                   //
+      ("log-level", po::value<std::string>(), "trace, debug, info, warn or error")        //
       ("log-json", "log one JSON object per line");
   auto vm = parse_options(args, options, nullptr);
   if (vm.count("help")) {
@@ -53,6 +54,7 @@ int run_agent(const std::vector<std::string>& args, std::ostream& out, std::ostr
   flags.harvester_url = opt("harvester-url");
   flags.harvester_token_file = opt("harvester-token-file");
   flags.policy_dir = opt("policy-dir");
+  flags.kubeconfig = opt("kubeconfig");
   flags.http_bind = opt("http-bind");
   flags.log_level = opt("log-level");
   flags.dry_run = vm.count("dry-run") > 0;

@@ -97,15 +97,15 @@ void HarvesterHttpApi::delete_vm(const std::string& ns, const std::string& name,
 
 void HarvesterHttpApi::start_vm(const std::string& ns, const std::string& name, Done<Unit> done) {
   call<Unit>("PUT",
-             "/apis/subresources.kubevirt.io/v1/namespaces/" + url_escape(ns) + "/virtualmachines/" +
-                 url_escape(name) + "/start",
+             "/apis/subresources.kubevirt.io/v1/namespaces/" + url_escape(ns) +
+                 "/virtualmachines/" + url_escape(name) + "/start",
              "", "", std::move(done), ignore_body);
 }
 
 void HarvesterHttpApi::stop_vm(const std::string& ns, const std::string& name, Done<Unit> done) {
   call<Unit>("PUT",
-             "/apis/subresources.kubevirt.io/v1/namespaces/" + url_escape(ns) + "/virtualmachines/" +
-                 url_escape(name) + "/stop",
+             "/apis/subresources.kubevirt.io/v1/namespaces/" + url_escape(ns) +
+                 "/virtualmachines/" + url_escape(name) + "/stop",
              "", "", std::move(done), ignore_body);
 }
 

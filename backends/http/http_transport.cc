@@ -139,6 +139,11 @@ void HttpTransport::io_main() {
       curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options_.insecure ? 0L : 2L);
       if (!options_.ca_file.empty())
         curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
+      if (!options_.ca_pem.empty()) {
+        curl_blob blob{const_cast<char*>(options_.ca_pem.data()), options_.ca_pem.size(),
+                       CURL_BLOB_COPY};
+        curl_easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob);
+      }
       curl_multi_add_handle(multi, easy);
       running.emplace(easy, std::move(p));
     }

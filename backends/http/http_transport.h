@@ -43,6 +43,7 @@ class HttpTransport {
     Duration backoff_base = std::chrono::milliseconds(200);
     Duration backoff_cap = std::chrono::seconds(5);
     std::string ca_file;    // extra CA bundle for TLS verification
+    std::string ca_pem;     // or the CA certificates themselves (PEM), e.g. from a kubeconfig
     bool insecure = false;  // skip TLS verification: only when asked for explicitly
   };
 

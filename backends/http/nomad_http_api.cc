@@ -23,7 +23,8 @@ void NomadHttpApi::call(const std::string& method, const std::string& path,
   r.method = method;
   r.path = path;
   std::string q = query;
-  if (!options_.region.empty()) q += (q.empty() ? "" : "&") + ("region=" + url_escape(options_.region));
+  if (!options_.region.empty())
+    q += (q.empty() ? "" : "&") + ("region=" + url_escape(options_.region));
   r.url = options_.address + path + (q.empty() ? "" : "?" + q);
   if (!options_.token.empty()) r.headers["X-Nomad-Token"] = options_.token;
   if (!body.empty()) {
@@ -156,7 +157,8 @@ void NomadHttpApi::scale_job(const std::string& job_id, const std::string& group
                              Done<Unit> done) {
   std::string n = ns.empty() ? options_.namespace_ : ns;
   call<Unit>(
-      "PUT", "/v1/job/" + url_escape(job_id) + "/scale", n.empty() ? "" : "namespace=" + url_escape(n),
+      "PUT", "/v1/job/" + url_escape(job_id) + "/scale",
+      n.empty() ? "" : "namespace=" + url_escape(n),
       nomad_json::scaling_request(job_id, group, count, reason, n.empty() ? "default" : n).dump(),
       std::move(done), [](const json&) -> Result<Unit> { return Unit{}; });
 }

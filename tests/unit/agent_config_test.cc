@@ -87,6 +87,30 @@ TEST_F(AgentConfigTest, EnvironmentOverridesTheFileAndFlagsOverrideBoth) {
   EXPECT_TRUE(c->dry_run);
 }
 
+TEST_F(AgentConfigTest, AKubeconfigGivesTheHarvesterConnectionAndSettingsOverrideIt) {
+  write("kubeconfig", R"(apiVersion: v1
+current-context: c
+clusters: [{name: h, cluster: {server: "https://harvester:6443", certificate-authority: ca.pem}}]
+contexts: [{name: c, context: {cluster: h, user: u}}]
+users: [{name: u, user: {token: from-kubeconfig}}]
+)");
+  auto file = write("agent.json",
+                    R"({"target": {"harvester": {"config": {"kubeconfig": "kubeconfig"}}}})");
+  auto c = load(file);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->harvester_url, "https://harvester:6443");
+  EXPECT_EQ(c->harvester_token, "from-kubeconfig");
+  EXPECT_EQ(c->harvester_ca_file, (dir / "ca.pem").string());
+  env = {{"HARVESTER_URL", "https://other:6443"}, {"HARVESTER_TOKEN", "from-env"}};
+  c = load(file);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->harvester_url, "https://other:6443");
+  EXPECT_EQ(c->harvester_token, "from-env");
+  AgentFlags flags;
+  flags.kubeconfig = (dir / "missing").string();
+  EXPECT_FALSE(load(std::nullopt, flags).ok());
+}
+
 TEST_F(AgentConfigTest, ErrorsNameTheFileAndKeyButNeverATokenValue) {
   struct Case {
     std::string json, expect;
