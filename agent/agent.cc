@@ -47,7 +47,14 @@ Agent::Agent(AgentConfig config, Logger& log)
                       HarvesterTarget::Options{config_.poll_interval, std::chrono::minutes(15),
                                                std::chrono::minutes(1), false}),
       job_target_(loop_, nomad_, log_),
-      apm_(loop_, nomad_) {}
+      apm_(loop_, nomad_) {
+  if (!config_.prometheus_address.empty()) {
+    prometheus_transport_ = std::make_unique<HttpTransport>(loop_, HttpTransport::Options{}, 3);
+    prometheus_ = std::make_unique<PrometheusSource>(
+        loop_, *prometheus_transport_,
+        PrometheusSource::Options{config_.prometheus_address, config_.prometheus_token});
+  }
+}
 
 Agent::~Agent() {
   if (http_) http_->stop();
@@ -107,9 +114,13 @@ Result<Agent::Loaded> Agent::load_policies() const {
                         ErrorKind::kInvalid);
     }
     for (const CheckSpec& c : p.checks) {
-      if (!c.source.empty() && c.source != "nomad-apm") {
+      bool available =
+          c.source.empty() || c.source == "nomad-apm" || (c.source == "prometheus" && prometheus_);
+      if (!available) {
         return make_error(p.file + ": policy " + p.id + ": check " + c.name + ": source \"" +
-                              c.source + "\" is not available in the agent (nomad-apm)",
+                              c.source +
+                              "\" is not available in the agent (nomad-apm; prometheus when "
+                              "apm.prometheus.config.address is set)",
                           ErrorKind::kInvalid);
       }
     }
@@ -129,6 +140,7 @@ void Agent::install(Loaded loaded) {
   evaluators_.clear();
   groups_.clear();
   auto sources = [this](std::string_view name) -> MetricsSource* {
+    if (name == "prometheus") return prometheus_.get();
     return name == "nomad-apm" || name.empty() ? &apm_ : nullptr;
   };
   for (const auto& c : loaded.policies) {

@@ -19,6 +19,7 @@
 #include "agent/agent_metrics.h"
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/nomad_http_api.h"
+#include "backends/http/prometheus_source.h"
 #include "backends/realtime_loop.h"
 #include "engine/harvester/harvester_target.h"
 #include "engine/nomad/nomad_apm.h"
@@ -72,6 +73,8 @@ class Agent {
   HarvesterTarget cluster_target_;
   NomadJobTarget job_target_;
   NomadApmSource apm_;
+  std::unique_ptr<HttpTransport> prometheus_transport_;  // when configured
+  std::unique_ptr<PrometheusSource> prometheus_;
   AgentMetrics metrics_;
   std::unique_ptr<httplib::Server> http_;
   std::thread http_thread_;

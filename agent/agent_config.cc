@@ -76,7 +76,7 @@ Result<std::string> token(const std::string& file, const char* what) {
 }
 
 struct FilePaths {
-  std::string nomad_token, harvester_token, kubeconfig, kubeconfig_context;
+  std::string nomad_token, harvester_token, kubeconfig, kubeconfig_context, prometheus_token;
 };
 
 Result<void> read_file(const std::string& path, AgentConfig& c, FilePaths& files) {
@@ -124,6 +124,12 @@ Result<void> read_file(const std::string& path, AgentConfig& c, FilePaths& files
   Block policy = top.child("policy");
   policy.read("dir", c.policy_dir);
   policy.read("source_nomad", c.policy_source_nomad);
+  Block apm = top.child("apm");
+  Block prometheus = apm.child("prometheus");
+  Block prometheus_config = prometheus.child("config");
+  prometheus_config.read("address", c.prometheus_address);
+  prometheus_config.forbid_token("token", "apm.prometheus.config.token_file");
+  prometheus_config.read("token_file", files.prometheus_token);
   Block targets = top.child("target");
   Block target = targets.child("harvester");
   Block harvester = target.child("config");
@@ -135,13 +141,15 @@ Result<void> read_file(const std::string& path, AgentConfig& c, FilePaths& files
   harvester.read("ca_file", c.harvester_ca_file);
   harvester.read("insecure_skip_verify", c.harvester_skip_verify);
   harvester.read_duration("poll_interval", c.poll_interval);
-  for (Block* b : {&top, &http, &nomad, &policy, &targets, &target, &harvester}) {
+  for (Block* b : {&top, &http, &nomad, &policy, &apm, &prometheus, &prometheus_config, &targets,
+                   &target, &harvester}) {
     if (b->error) return make_error(path + ": " + *b->error, ErrorKind::kInvalid);
   }
   // Relative paths in the file are relative to the file.
   std::filesystem::path base = std::filesystem::path(path).parent_path();
-  for (std::string* p : {&c.policy_dir, &files.nomad_token, &files.harvester_token,
-                         &files.kubeconfig, &c.nomad_ca_cert, &c.harvester_ca_file}) {
+  for (std::string* p :
+       {&c.policy_dir, &files.nomad_token, &files.harvester_token, &files.kubeconfig,
+        &files.prometheus_token, &c.nomad_ca_cert, &c.harvester_ca_file}) {
     if (!p->empty() && std::filesystem::path(*p).is_relative()) *p = (base / *p).string();
   }
   return {};
@@ -216,6 +224,16 @@ Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
     auto t = token(files.harvester_token, "harvester token file");
     if (!t) return t.error();
     c.harvester_token = *t;
+  }
+  if (!files.prometheus_token.empty()) {
+    auto t = token(files.prometheus_token, "prometheus token file");
+    if (!t) return t.error();
+    c.prometheus_token = *t;
+  }
+  if (!c.prometheus_address.empty() && !is_http_url(c.prometheus_address)) {
+    return make_error(
+        "apm.prometheus.config.address \"" + c.prometheus_address + "\" is not an http(s) URL",
+        ErrorKind::kInvalid);
   }
   if (!is_http_url(c.nomad_address)) {
     return make_error("nomad address \"" + c.nomad_address + "\" is not an http(s) URL",

@@ -9,7 +9,10 @@
 //                 "token_file": "", "ca_cert": "", "skip_verify": false },
 //     "policy": { "dir": "policies", "source_nomad": true,
 //                 "default_cooldown": "5m", "default_evaluation_interval": "10s" },
-//     "apm":    { "nomad-apm": { "driver": "nomad-apm" } },
+//     "apm":    { "nomad-apm": { "driver": "nomad-apm" },
+//                 "prometheus": { "driver": "prometheus",
+//                                 "config": { "address": "http://prometheus:9090",
+//                                             "token_file": "" } } },
 //     "target": { "harvester": { "driver": "harvester",
 //                 "config": { "harvester_url": "https://harvester:6443",
 //                             "auth_token_file": "", "ca_file": "",
@@ -46,6 +49,9 @@ struct AgentConfig {
   std::string nomad_token;  // from token_file or NOMAD_TOKEN; never logged
   std::string nomad_ca_cert;
   bool nomad_skip_verify = false;
+
+  std::string prometheus_address;  // empty: no `prometheus` source
+  std::string prometheus_token;    // from apm.prometheus.config.token_file; never logged
 
   std::string policy_dir;           // empty: no file policies
   bool policy_source_nomad = true;  // also task-group policies from /v1/scaling/policies

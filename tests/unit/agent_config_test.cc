@@ -43,7 +43,9 @@ TEST_F(AgentConfigTest, ReadsTheUpstreamShapeWithPathsRelativeToTheFile) {
     "nomad": {"address": "https://nomad:4646", "region": "eu", "namespace": "ops",
               "token_file": "nomad.token"},
     "policy": {"dir": "policies", "source_nomad": false},
-    "apm": {"nomad-apm": {"driver": "nomad-apm"}},
+    "apm": {"nomad-apm": {"driver": "nomad-apm"},
+            "prometheus": {"driver": "prometheus",
+                           "config": {"address": "http://prom:9090", "token_file": "nomad.token"}}},
     "target": {"harvester": {"driver": "harvester", "config": {
       "harvester_url": "https://harvester:6443", "auth_token_file": "harvester.token",
       "poll_interval": "2s"}}}})");
@@ -61,6 +63,8 @@ TEST_F(AgentConfigTest, ReadsTheUpstreamShapeWithPathsRelativeToTheFile) {
   EXPECT_EQ(c->policy_dir, (dir / "policies").string());
   EXPECT_EQ(c->poll_interval, std::chrono::seconds(2));
   EXPECT_FALSE(c->policy_source_nomad);
+  EXPECT_EQ(c->prometheus_address, "http://prom:9090");
+  EXPECT_EQ(c->prometheus_token, "n-secret");
 }
 
 TEST_F(AgentConfigTest, EnvironmentOverridesTheFileAndFlagsOverrideBoth) {
@@ -125,6 +129,8 @@ TEST_F(AgentConfigTest, ErrorsNameTheFileAndKeyButNeverATokenValue) {
            {R"({"log_level": "loud"})", "log_level"},
            {R"({"polcy": {}})", "polcy: unknown key"},
            {R"({"target": {"harvester": []}})", "target.harvester: expected an object"},
+           {R"({"apm": {"prometheus": {"config": {"token": "s3cr3t"}}}})",
+            "apm.prometheus.config.token: tokens are not read"},
        }) {
     auto file = write("bad.json", k.json);
     env = {{"HARVESTER_URL", "http://h:6443"}};
