@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "backends/http/nomad_json.h"
+#include "backends/mock_server/nomad_metrics.h"
 #include "backends/mock_server/server_setup.h"
 #include "engine/duration.h"
 
@@ -108,7 +109,7 @@ void NomadMockServer::routes() {
   answer_unrouted(
       s,
       {"/v1/nodes", "/v1/node/[^/]+", "/v1/node/[^/]+/(drain|eligibility|purge|allocations)",
-       "/v1/jobs", "/v1/job/[^/]+/scale", "/v1/status/leader"},
+       "/v1/jobs", "/v1/job/[^/]+/scale", "/v1/metrics", "/v1/status/leader"},
       [](httplib::Response& res, int status) {
         if (status == 404) return;
         text_error(
@@ -308,6 +309,20 @@ void NomadMockServer::routes() {
   };
   s.Put(R"(/v1/job/([^/]+)/scale)", scale);
   s.Post(R"(/v1/job/([^/]+)/scale)", scale);
+
+  s.Get("/v1/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+    std::string format = req.get_param_value("format");
+    if (!format.empty() && format != "prometheus") {
+      return text_error(res, 400, "Invalid format: " + format);
+    }
+    if (format == "prometheus") {
+      std::string text = on_loop([this] { return nomad_metrics_prometheus(model_); });
+      res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
+      return;
+    }
+    res.set_content(on_loop([this] { return nomad_metrics_json(model_, loop_.now()); }).dump(),
+                    "application/json");
+  });
 
   s.Get("/v1/status/leader", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("\"127.0.0.1:4647\"", "application/json");

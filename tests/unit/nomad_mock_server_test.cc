@@ -160,6 +160,30 @@ TEST_F(MockNomadTest, EligibilityPurgeAndAllocations) {
   EXPECT_EQ(json::parse(client->Get("/v1/nodes")->body).size(), 1u);
 }
 
+TEST_F(MockNomadTest, MetricsAsTheInMemorySinkAndAsPrometheusText) {
+  start();
+  auto r = client->Get("/v1/metrics");
+  ASSERT_EQ(r->status, 200);
+  json m = json::parse(r->body);
+  EXPECT_EQ(keys(m), keys(reference("metrics.json")));
+  double allocated = 0, unallocated = 0;
+  for (const json& g : m["Gauges"]) {
+    EXPECT_EQ(keys(g), keys(reference("metrics.json")["Gauges"][0]));
+    if (g["Name"] == "nomad.client.allocated.cpu") allocated += g["Value"].get<double>();
+    if (g["Name"] == "nomad.client.unallocated.cpu") unallocated += g["Value"].get<double>();
+  }
+  EXPECT_EQ(allocated, 2 * 500);  // the two allocations of "api"
+  EXPECT_EQ(allocated + unallocated, 2 * 4000);
+  auto text = client->Get("/v1/metrics?format=prometheus");
+  ASSERT_EQ(text->status, 200);
+  EXPECT_EQ(text->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(text->body.find("# TYPE nomad_client_allocated_cpu gauge\n"), std::string::npos);
+  EXPECT_NE(text->body.find("nomad_client_unallocated_memory{datacenter=\"dc1\",host=\"web-1\""),
+            std::string::npos)
+      << text->body;
+  EXPECT_EQ(client->Get("/v1/metrics?format=xml")->status, 400);
+}
+
 TEST_F(MockNomadTest, ScalesAJobTaskGroup) {
   start();
   auto status = client->Get("/v1/job/api/scale");
