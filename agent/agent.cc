@@ -10,7 +10,7 @@
 #include "backends/text_file.h"
 #include "engine/duration.h"
 #include "engine/harvester/group_config.h"
-#include "engine/policy/policy_parser.h"
+#include "engine/policy/nomad_policy.h"
 
 namespace ha {
 namespace {
@@ -77,62 +77,11 @@ auto Agent::on_loop(F f) -> decltype(f()) {
   return result.get_future().get();
 }
 
-Result<Agent::Loaded> Agent::load_policies() const {
-  Loaded out;
-  if (config_.policy_dir.empty()) return out;
-  std::error_code ec;
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(config_.policy_dir, ec)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".json") {
-      files.push_back(entry.path());
-    }
-  }
-  if (ec) {
-    return make_error("policy dir " + config_.policy_dir + ": " + ec.message(),
-                      ErrorKind::kInvalid);
-  }
-  std::sort(files.begin(), files.end());
-  Diagnostics diags;
-  std::vector<Policy> policies;
-  for (const auto& file : files) {
-    auto text = read_text_file(file.string());
-    if (!text) return text.error();
-    auto parsed = parse_policies(*text, file.string(), diags);
-    policies.insert(policies.end(), parsed.begin(), parsed.end());
-  }
-  check_unique_ids(policies, diags);
-  if (!diags.empty()) {
-    std::string message = diags.front().to_string();
-    if (diags.size() > 1) message += " (and " + std::to_string(diags.size() - 1) + " more)";
-    return make_error(message, ErrorKind::kInvalid);
-  }
-  for (Policy& p : policies) {
-    if (!p.enabled) continue;
-    if (p.target.name != "harvester" && p.target.name != "nomad-target") {
-      return make_error(p.file + ": policy " + p.id + ": target \"" + p.target.name +
-                            "\" is not available in the agent (harvester, nomad-target)",
-                        ErrorKind::kInvalid);
-    }
-    for (const CheckSpec& c : p.checks) {
-      bool available =
-          c.source.empty() || c.source == "nomad-apm" || (c.source == "prometheus" && prometheus_);
-      if (!available) {
-        return make_error(p.file + ": policy " + p.id + ": check " + c.name + ": source \"" +
-                              c.source +
-                              "\" is not available in the agent (nomad-apm; prometheus when "
-                              "apm.prometheus.config.address is set)",
-                          ErrorKind::kInvalid);
-      }
-    }
-    if (config_.dry_run) p.target.config["dry-run"] = "true";
-    auto compiled = CompiledPolicy::compile(p);
-    if (!compiled) return make_error(p.file + ": " + compiled.error().message, ErrorKind::kInvalid);
-    out.policies.push_back(*compiled);
-  }
-  return out;
+AgentCapabilities Agent::capabilities() const {
+  return {prometheus_ != nullptr, config_.dry_run};
 }
 
-void Agent::install(Loaded loaded) {
+void Agent::install() {
   for (auto& e : evaluators_) {
     e->stop();
     retired_.push_back(std::move(e));
@@ -143,7 +92,9 @@ void Agent::install(Loaded loaded) {
     if (name == "prometheus") return prometheus_.get();
     return name == "nomad-apm" || name.empty() ? &apm_ : nullptr;
   };
-  for (const auto& c : loaded.policies) {
+  CompiledPolicies all = file_policies_;
+  all.insert(all.end(), nomad_policies_.begin(), nomad_policies_.end());
+  for (const auto& c : all) {
     Target& target = c->policy().target.name == "harvester" ? static_cast<Target&>(cluster_target_)
                                                             : job_target_;
     if (c->policy().target.name == "harvester") {
@@ -157,7 +108,44 @@ void Agent::install(Loaded loaded) {
   }
   metrics_.set_policies(static_cast<std::int64_t>(evaluators_.size()));
   log_.log(LogLevel::kInfo, loop_.now(), "policies loaded",
-           {{"count", std::to_string(evaluators_.size())}, {"dir", config_.policy_dir}});
+           {{"count", std::to_string(evaluators_.size())},
+            {"from_files", std::to_string(file_policies_.size())},
+            {"from_nomad", std::to_string(nomad_policies_.size())},
+            {"dir", config_.policy_dir}});
+}
+
+void Agent::refresh_nomad_policies(bool force) {
+  if (!config_.policy_source_nomad || stopping_) return;
+  nomad_.list_scaling_policies([this, force](Result<std::vector<NomadScalingPolicy>> listed) {
+    if (!stopping_) {
+      loop_.after(kNomadPolicyRefresh, [this] { refresh_nomad_policies(false); });
+    }
+    if (!listed) {
+      metrics_.record_error("policy_source");
+      log_.log(LogLevel::kWarn, loop_.now(), "reading Nomad's scaling policies failed",
+               {{"error", listed.error().message}});
+      return;
+    }
+    std::map<std::string, std::uint64_t> seen;
+    for (const auto& p : *listed) seen[p.id] = p.modify_index;
+    if (!force && seen == nomad_seen_) return;
+    nomad_seen_ = seen;
+    nomad_policies_.clear();
+    for (const auto& p : *listed) {
+      auto policy = policy_from_nomad(p);
+      Result<std::shared_ptr<const CompiledPolicy>> prepared =
+          policy ? prepare_policy(*policy, capabilities()) : policy.error();
+      if (!prepared) {
+        // One bad job policy must not stop the others: logged and skipped.
+        metrics_.record_error("policy_source");
+        log_.log(LogLevel::kError, loop_.now(), "skipping Nomad scaling policy",
+                 {{"policy_id", p.id}, {"error", prepared.error().message}});
+        continue;
+      }
+      if ((*prepared)->policy().enabled) nomad_policies_.push_back(*prepared);
+    }
+    install();
+  });
 }
 
 void Agent::on_record(const EvaluationRecord& r) {
@@ -194,9 +182,10 @@ void Agent::observe() {
 }
 
 Result<int> Agent::start() {
-  auto loaded = load_policies();
+  auto loaded = load_policy_dir(config_.policy_dir, capabilities());
   if (!loaded) return loaded.error();
-  if (loaded->policies.empty()) {
+  file_policies_ = std::move(*loaded);
+  if (file_policies_.empty() && !config_.policy_source_nomad) {
     log_.log(LogLevel::kWarn, loop_.now(), "no enabled policies", {{"dir", config_.policy_dir}});
   }
   http_ = std::make_unique<httplib::Server>();
@@ -220,22 +209,27 @@ Result<int> Agent::start() {
   }
   http_thread_ = std::thread([this] { http_->listen_after_bind(); });
   loop_thread_ = std::thread([this] { loop_.run(); });
-  on_loop([this, &loaded] {
-    install(std::move(*loaded));
+  on_loop([this] {
+    install();
+    refresh_nomad_policies(true);
     observe();
   });
   return port;
 }
 
 Result<void> Agent::reload() {
-  auto loaded = load_policies();
+  auto loaded = load_policy_dir(config_.policy_dir, capabilities());
   if (!loaded) {
     metrics_.record_error("policy_source");
     log_.log(LogLevel::kError, loop_.now(), "reload failed; keeping the running policies",
              {{"error", loaded.error().message}});
     return loaded.error();
   }
-  on_loop([this, &loaded] { install(std::move(*loaded)); });
+  on_loop([this, &loaded] {
+    file_policies_ = std::move(*loaded);
+    install();
+    refresh_nomad_policies(true);
+  });
   return {};
 }
 

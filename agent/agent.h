@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include "agent/agent_config.h"
 #include "agent/agent_metrics.h"
+#include "agent/policy_loader.h"
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/nomad_http_api.h"
 #include "backends/http/prometheus_source.h"
@@ -52,12 +54,14 @@ class Agent {
   const AgentMetrics& metrics() const { return metrics_; }
 
  private:
-  struct Loaded {
-    std::vector<std::shared_ptr<const CompiledPolicy>> policies;
-  };
-  Result<Loaded> load_policies() const;
-  void install(Loaded loaded);  // on the loop
-  void observe();               // on the loop, periodically: VM gauges, latencies
+  // How often Nomad's scaling policies are read again (also on SIGHUP).
+  static constexpr Duration kNomadPolicyRefresh = std::chrono::seconds(30);
+  AgentCapabilities capabilities() const;
+  // On the loop: evaluators for file_policies_ + nomad_policies_, replacing the running ones.
+  void install();
+  // On the loop: reads Nomad's policies; installs when they changed (or `force`).
+  void refresh_nomad_policies(bool force);
+  void observe();  // on the loop, periodically: VM gauges, latencies
   void on_record(const EvaluationRecord& r);
   template <typename F>
   auto on_loop(F f) -> decltype(f());
@@ -83,6 +87,8 @@ class Agent {
   std::vector<std::unique_ptr<PolicyEvaluator>> evaluators_;
   std::vector<std::unique_ptr<PolicyEvaluator>> retired_;    // stopped, maybe still scaling
   std::vector<std::pair<std::string, std::string>> groups_;  // (namespace, node group)
+  CompiledPolicies file_policies_, nomad_policies_;
+  std::map<std::string, std::uint64_t> nomad_seen_;  // policy ID -> ModifyIndex
   std::set<std::uint64_t> observed_actions_;
   std::atomic<bool> stopping_{false};
 };

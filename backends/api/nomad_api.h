@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "backends/api/async.h"
 #include "engine/time.h"
 
@@ -94,6 +96,19 @@ struct NomadJobSummary {
   std::map<std::string, NomadTaskGroupSummary> task_groups;  // JobSummary.Summary
 };
 
+// GET /v1/scaling/policy/:id (ScalingPolicy): a task group's `scaling` block.
+struct NomadScalingPolicy {
+  std::string id;                      // ID
+  std::string type = "horizontal";     // Type
+  std::string namespace_, job, group;  // Target.Namespace, Target.Job, Target.Group
+  std::int64_t min = 0, max = 0;       // Min, Max
+  bool enabled = true;                 // Enabled
+  // Policy: the block's body as Nomad returns it, in HCL's JSON shape (blocks as lists of
+  // maps), e.g. {"cooldown": "1m", "check": [{"cpu": [{"source": "nomad-apm", ...}]}]}.
+  nlohmann::json policy = nlohmann::json::object();
+  std::uint64_t modify_index = 0;  // ModifyIndex
+};
+
 // A list's stubs are shared and immutable (the model builds a new stub when a node changes),
 // so listing many nodes copies none.
 using NodeList = std::vector<std::shared_ptr<const NomadNodeStub>>;
@@ -112,6 +127,8 @@ class NomadApi {
                                 Done<std::vector<NomadAllocationStub>> done) = 0;
   // GET /v1/jobs (every namespace the token may read).
   virtual void list_jobs(Done<std::vector<NomadJobSummary>> done) = 0;
+  // GET /v1/scaling/policies, then GET /v1/scaling/policy/:id of each (every namespace).
+  virtual void list_scaling_policies(Done<std::vector<NomadScalingPolicy>> done) = 0;
   // GET /v1/job/:id/scale.
   virtual void job_scale_status(const std::string& job_id, const std::string& ns,
                                 Done<NomadJobScaleStatus> done) = 0;

@@ -144,6 +144,49 @@ void NomadHttpApi::list_jobs(Done<std::vector<NomadJobSummary>> done) {
                                      });
 }
 
+void NomadHttpApi::list_scaling_policies(Done<std::vector<NomadScalingPolicy>> done) {
+  call<std::vector<std::string>>(
+      "GET", "/v1/scaling/policies", "namespace=*", "",
+      [this, done = std::move(done)](Result<std::vector<std::string>> ids) {
+        if (!ids) return done(ids.error());
+        if (ids->empty()) return done(std::vector<NomadScalingPolicy>{});
+        // Every policy read in parallel; the answer comes once all have.
+        struct State {
+          std::vector<NomadScalingPolicy> policies;
+          std::size_t outstanding = 0;
+          std::optional<Error> failed;
+        };
+        auto state = std::make_shared<State>();
+        state->policies.resize(ids->size());
+        state->outstanding = ids->size();
+        for (std::size_t i = 0; i < ids->size(); ++i) {
+          call<NomadScalingPolicy>(
+              "GET", "/v1/scaling/policy/" + url_escape((*ids)[i]), "", "",
+              [state, i, done](Result<NomadScalingPolicy> p) {
+                if (p) {
+                  state->policies[i] = std::move(*p);
+                } else {
+                  state->failed = p.error();
+                }
+                if (--state->outstanding > 0) return;
+                if (state->failed) return done(*state->failed);
+                done(std::move(state->policies));
+              },
+              [](const json& j) { return nomad_json::read_scaling_policy(j); });
+        }
+      },
+      [](const json& j) -> Result<std::vector<std::string>> {
+        if (!j.is_array()) return make_error("expected an array of scaling policies");
+        std::vector<std::string> ids;
+        for (const json& item : j) {
+          auto id = nomad_json::read_scaling_policy_stub_id(item);
+          if (!id) return id.error();
+          ids.push_back(*id);
+        }
+        return ids;
+      });
+}
+
 void NomadHttpApi::job_scale_status(const std::string& job_id, const std::string& ns,
                                     Done<NomadJobScaleStatus> done) {
   std::string n = ns.empty() ? options_.namespace_ : ns;

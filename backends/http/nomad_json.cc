@@ -145,6 +145,27 @@ json job_list_stub(const NomadJobSummary& j, std::uint64_t index) {
           {"SubmitTime", 0}};
 }
 
+json scaling_policy_stub(const NomadScalingPolicy& p) {
+  return {{"ID", p.id},
+          {"Enabled", p.enabled},
+          {"Type", p.type},
+          {"Target", {{"Namespace", p.namespace_}, {"Job", p.job}, {"Group", p.group}}},
+          {"CreateIndex", p.modify_index},
+          {"ModifyIndex", p.modify_index}};
+}
+
+json scaling_policy(const NomadScalingPolicy& p) {
+  return {{"ID", p.id},
+          {"Type", p.type},
+          {"Target", {{"Namespace", p.namespace_}, {"Job", p.job}, {"Group", p.group}}},
+          {"Policy", p.policy},
+          {"Min", p.min},
+          {"Max", p.max},
+          {"Enabled", p.enabled},
+          {"CreateIndex", p.modify_index},
+          {"ModifyIndex", p.modify_index}};
+}
+
 json drain_request(const std::string& node_id, const std::optional<NomadDrainSpec>& spec,
                    bool mark_eligible) {
   json out = {{"NodeID", node_id},
@@ -297,6 +318,41 @@ Result<NomadJobSummary> read_job_list_stub(const json& j) {
     s.task_groups[name] = t;
   }
   return s;
+}
+
+Result<std::string> read_scaling_policy_stub_id(const json& j) {
+  HA_READ(id, field<std::string>(j, "ID", "scaling policy stub"));
+  return id;
+}
+
+Result<NomadScalingPolicy> read_scaling_policy(const json& j) {
+  NomadScalingPolicy p;
+  HA_READ(id, field<std::string>(j, "ID", "scaling policy"));
+  std::string at = "scaling policy " + id;
+  HA_READ(type, optional_field<std::string>(j, "Type", at, "horizontal"));
+  HA_READ(target, field<json>(j, "Target", at));
+  HA_READ(ns, optional_field<std::string>(target, "Namespace", at + ".Target", "default"));
+  HA_READ(job, optional_field<std::string>(target, "Job", at + ".Target", ""));
+  HA_READ(group, optional_field<std::string>(target, "Group", at + ".Target", ""));
+  HA_READ(min, optional_field<std::int64_t>(j, "Min", at, 0));
+  HA_READ(max, field<std::int64_t>(j, "Max", at));
+  HA_READ(enabled, optional_field<bool>(j, "Enabled", at, true));
+  HA_READ(policy, optional_field<json>(j, "Policy", at, json::object()));
+  HA_READ(modify, optional_field<std::uint64_t>(j, "ModifyIndex", at, 0));
+  if (!policy.is_object() && !policy.is_null()) {
+    return make_error(at + ".Policy: expected an object", ErrorKind::kInvalid);
+  }
+  p.id = id;
+  p.type = type;
+  p.namespace_ = ns;
+  p.job = job;
+  p.group = group;
+  p.min = min;
+  p.max = max;
+  p.enabled = enabled;
+  p.policy = policy.is_null() ? json::object() : policy;
+  p.modify_index = modify;
+  return p;
 }
 
 Result<DrainRequest> read_drain_request(const json& j) {

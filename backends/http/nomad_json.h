@@ -21,6 +21,8 @@ json node(const NomadNode& n);           // Node
 json allocation(const NomadAllocationStub& a, const std::string& node_name);
 json job_scale_status(const NomadJobScaleStatus& s);
 json job_list_stub(const NomadJobSummary& j, std::uint64_t index);  // JobListStub
+json scaling_policy_stub(const NomadScalingPolicy& p);              // ScalingPolicyListStub
+json scaling_policy(const NomadScalingPolicy& p);                   // ScalingPolicy
 json drain_request(const std::string& node_id, const std::optional<NomadDrainSpec>& spec,
                    bool mark_eligible);
 json scaling_request(const std::string& job_id, const std::string& group, std::int64_t count,
@@ -31,6 +33,8 @@ Result<NomadNode> read_node(const json& j);
 Result<NomadAllocationStub> read_allocation(const json& j);
 Result<NomadJobScaleStatus> read_job_scale_status(const json& j);
 Result<NomadJobSummary> read_job_list_stub(const json& j);
+Result<std::string> read_scaling_policy_stub_id(const json& j);
+Result<NomadScalingPolicy> read_scaling_policy(const json& j);
 
 struct DrainRequest {
   std::optional<NomadDrainSpec> spec;  // empty: cancel

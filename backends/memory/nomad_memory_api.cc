@@ -47,6 +47,13 @@ void NomadMemoryApi::list_jobs(Done<std::vector<NomadJobSummary>> done) {
       std::move(done));
 }
 
+void NomadMemoryApi::list_scaling_policies(Done<std::vector<NomadScalingPolicy>> done) {
+  caller_.call<std::vector<NomadScalingPolicy>>(
+      "list_scaling_policies",
+      [this]() -> Result<std::vector<NomadScalingPolicy>> { return model_.scaling_policies(); },
+      std::move(done));
+}
+
 void NomadMemoryApi::job_scale_status(const std::string& job_id, const std::string&,
                                       Done<NomadJobScaleStatus> done) {
   caller_.call<NomadJobScaleStatus>(

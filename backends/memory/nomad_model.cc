@@ -229,6 +229,13 @@ Result<NomadJobScaleStatus> NomadModel::job_scale_status(const std::string& job_
   return out;
 }
 
+std::string NomadModel::add_scaling_policy(NomadScalingPolicy policy) {
+  policy.id = ids_.next();
+  policy.modify_index = ++index_;
+  scaling_policies_.push_back(std::move(policy));
+  return scaling_policies_.back().id;
+}
+
 std::vector<NomadJobSummary> NomadModel::list_jobs() const {
   std::vector<NomadJobSummary> out;
   out.reserve(jobs_.size());

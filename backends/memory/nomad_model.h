@@ -92,6 +92,9 @@ class NomadModel {
   Result<Unit> register_job(const NomadJobSpec& job);
   Result<NomadJobScaleStatus> job_scale_status(const std::string& job_id) const;
   std::vector<NomadJobSummary> list_jobs() const;
+  // Scaling policies, as jobs' `scaling` blocks register them; the ID is assigned here.
+  std::string add_scaling_policy(NomadScalingPolicy policy);
+  const std::vector<NomadScalingPolicy>& scaling_policies() const { return scaling_policies_; }
   Result<Unit> scale_job(const std::string& job_id, const std::string& group, std::int64_t count);
 
   // --- observation -----------------------------------------------------------------------
@@ -129,7 +132,7 @@ class NomadModel {
   };
   struct Group {
     NomadTaskGroupSpec spec;
-    std::vector<std::uint32_t> allocs;  // live allocations, oldest first
+    std::vector<std::uint32_t> allocs;    // live allocations, oldest first
     std::int64_t complete = 0, lost = 0;  // ended allocations (stopped ones count as complete)
   };
   struct Job {
@@ -191,6 +194,7 @@ class NomadModel {
   Duration node_gc_threshold_ = std::chrono::hours(24);
   std::unordered_map<std::string, std::uint32_t> node_by_id_;
   std::vector<Job> jobs_;
+  std::vector<NomadScalingPolicy> scaling_policies_;
   std::vector<std::uint32_t> system_jobs_;  // indices into jobs_, for node joins
   std::unordered_map<std::string, std::uint32_t> job_by_id_;
   std::vector<Alloc> allocs_;

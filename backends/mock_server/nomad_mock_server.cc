@@ -109,7 +109,8 @@ void NomadMockServer::routes() {
   answer_unrouted(
       s,
       {"/v1/nodes", "/v1/node/[^/]+", "/v1/node/[^/]+/(drain|eligibility|purge|allocations)",
-       "/v1/jobs", "/v1/job/[^/]+/scale", "/v1/metrics", "/v1/status/leader"},
+       "/v1/jobs", "/v1/job/[^/]+/scale", "/v1/scaling/policies", "/v1/scaling/policy/[^/]+",
+       "/v1/metrics", "/v1/status/leader"},
       [](httplib::Response& res, int status) {
         if (status == 404) return;
         text_error(
@@ -309,6 +310,35 @@ void NomadMockServer::routes() {
   };
   s.Put(R"(/v1/job/([^/]+)/scale)", scale);
   s.Post(R"(/v1/job/([^/]+)/scale)", scale);
+
+  s.Get("/v1/scaling/policies", [this, block](const httplib::Request& req, httplib::Response& res) {
+    if (!block(req, res)) return;
+    std::string job = req.get_param_value("job"), type = req.get_param_value("type");
+    auto [policies, index] = on_loop([this] {
+      return std::pair{model_.scaling_policies(), model_.index()};
+    });
+    json out = json::array();
+    for (const auto& p : policies) {
+      if ((job.empty() || p.job == job) && p.type.rfind(type, 0) == 0) {
+        out.push_back(nomad_json::scaling_policy_stub(p));
+      }
+    }
+    reply(res, out, index, true);
+  });
+  s.Get(R"(/v1/scaling/policy/([^/]+))",
+        [this, block](const httplib::Request& req, httplib::Response& res) {
+          if (!block(req, res)) return;
+          std::string id = req.matches[1];
+          auto [found, index] = on_loop([&] {
+            std::optional<NomadScalingPolicy> p;
+            for (const auto& candidate : model_.scaling_policies()) {
+              if (candidate.id == id) p = candidate;
+            }
+            return std::pair{p, model_.index()};
+          });
+          if (!found) return text_error(res, 404, "policy not found");
+          reply(res, nomad_json::scaling_policy(*found), index, true);
+        });
 
   s.Get("/v1/metrics", [this](const httplib::Request& req, httplib::Response& res) {
     std::string format = req.get_param_value("format");

@@ -22,7 +22,16 @@ struct Cluster {
     b = m.register_node({"web-2", "hashistack", "dc1", "default", 4000, 8192, {}});
     gpu = m.register_node({"gpu-1", "gpu", "dc1", "default", 8000, 16384, {}});
     static_cast<void>(m.register_job({"api", "service", {{"g", 2, 500, 256, std::nullopt}}}));
+    NomadScalingPolicy p;
+    p.namespace_ = "default";
+    p.job = "api";
+    p.group = "g";
+    p.min = 1;
+    p.max = 8;
+    p.policy = {{"cooldown", "1m"}, {"check", {{{"cpu", {{{"source", "nomad-apm"}}}}}}}};
+    policy_id = m.add_scaling_policy(p);
   }
+  std::string policy_id;
 };
 
 class Backend {
@@ -265,6 +274,21 @@ TEST_P(NomadContract, NomadApmOverTheApi) {
                 api.scale_job("api", "g", 100, "contract test", "default", d);
               }).ok());
   EXPECT_GT(*value("pending_allocations"), 0);
+}
+
+TEST_P(NomadContract, ListsScalingPoliciesWithTheirBodies) {
+  auto policies = sync<std::vector<NomadScalingPolicy>>(
+      [](NomadApi& api, Done<std::vector<NomadScalingPolicy>> d) { api.list_scaling_policies(d); });
+  ASSERT_TRUE(policies.ok()) << policies.error().message;
+  ASSERT_EQ(policies->size(), 1u);
+  const NomadScalingPolicy& p = policies->front();
+  EXPECT_EQ(p.id, c->policy_id);
+  EXPECT_EQ(p.type, "horizontal");
+  EXPECT_EQ(p.job, "api");
+  EXPECT_EQ(p.group, "g");
+  EXPECT_EQ(p.min, 1);
+  EXPECT_EQ(p.max, 8);
+  EXPECT_EQ(p.policy["check"][0]["cpu"][0]["source"], "nomad-apm");
 }
 
 TEST(NomadApmQuery, ParsesUpstreamFormsAndNamesErrors) {
