@@ -111,6 +111,46 @@ json virtual_machine_list(const VmList& vms, const std::string& resource_version
           {"items", items}};
 }
 
+json virtual_machine_instance(const VirtualMachine& vm) {
+  const std::string& s = vm.printable_status;
+  std::string phase = s == "Starting"                                             ? "Scheduled"
+                      : s == "ErrorUnschedulable"                                 ? "Pending"
+                      : (s == "Running" || s == "Stopping" || s == "Terminating") ? "Running"
+                                                                                  : "";
+  if (phase.empty()) return nullptr;
+  json vmj = virtual_machine_spec(vm.spec);
+  json metadata = vmj["spec"]["template"]["metadata"];
+  metadata["namespace"] = vm.spec.namespace_;
+  metadata["uid"] = vm.uid + "-vmi";
+  metadata["resourceVersion"] = vm.resource_version;
+  metadata["creationTimestamp"] = timestamp(vm.creation_time);
+  metadata["ownerReferences"] = {{{"apiVersion", "kubevirt.io/v1"},
+                                  {"kind", "VirtualMachine"},
+                                  {"name", vm.spec.name},
+                                  {"uid", vm.uid},
+                                  {"controller", true},
+                                  {"blockOwnerDeletion", true}}};
+  json status = {{"phase", phase}};
+  if (phase == "Running") status["nodeName"] = "harvester-node-0";
+  return {{"apiVersion", "kubevirt.io/v1"},
+          {"kind", "VirtualMachineInstance"},
+          {"metadata", metadata},
+          {"spec", vmj["spec"]["template"]["spec"]},
+          {"status", status}};
+}
+
+json virtual_machine_instance_list(const VmList& vms, const std::string& resource_version) {
+  json items = json::array();
+  for (const auto& vm : vms) {
+    json vmi = virtual_machine_instance(*vm);
+    if (!vmi.is_null()) items.push_back(std::move(vmi));
+  }
+  return {{"apiVersion", "kubevirt.io/v1"},
+          {"kind", "VirtualMachineInstanceList"},
+          {"metadata", {{"resourceVersion", resource_version}}},
+          {"items", items}};
+}
+
 Result<VirtualMachineSpec> read_virtual_machine_spec(const json& j) {
   VirtualMachineSpec s;
   const json* name = at(j, {"metadata", "name"});

@@ -24,6 +24,11 @@ using nlohmann::json;
 
 json virtual_machine(const VirtualMachine& vm);
 json virtual_machine_list(const VmList& vms, const std::string& resource_version);
+// The VirtualMachineInstance KubeVirt runs for a VM, derived from the VM's state: none
+// (null) unless the VM is Starting (VMI phase Scheduled), Running, Stopping or Terminating
+// (Running), or ErrorUnschedulable (Pending). Owned by the VM, with its template's spec.
+json virtual_machine_instance(const VirtualMachine& vm);
+json virtual_machine_instance_list(const VmList& vms, const std::string& resource_version);
 // The body of a create: the object without server-set fields.
 json virtual_machine_spec(const VirtualMachineSpec& spec);
 

@@ -16,6 +16,7 @@ using nlohmann::json;
 namespace kv = kubevirt_json;
 
 constexpr const char* kVms = R"(/apis/kubevirt.io/v1/namespaces/([^/]+)/virtualmachines)";
+constexpr const char* kVmis = R"(/apis/kubevirt.io/v1/namespaces/([^/]+)/virtualmachineinstances)";
 
 void send(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -64,7 +65,13 @@ json resource_list() {
              {"namespaced", true},
              {"kind", "VirtualMachine"},
              {"verbs", verbs},
-             {"shortNames", {"vm", "vms"}}}}}};
+             {"shortNames", {"vm", "vms"}}},
+            {{"name", "virtualmachineinstances"},
+             {"singularName", "virtualmachineinstance"},
+             {"namespaced", true},
+             {"kind", "VirtualMachineInstance"},
+             {"verbs", {"get", "list"}},
+             {"shortNames", {"vmi", "vmis"}}}}}};
 }
 
 }  // namespace
@@ -174,7 +181,7 @@ void HarvesterMockServer::routes() {
   answer_unrouted(
       s,
       {"/version", "/api", "/api/v1", "/apis", "/apis/kubevirt.io/v1", "/openapi/v2",
-       "/openapi/v3(/.*)?", std::string(kVms) + "(/[^/]+)?",
+       "/openapi/v3(/.*)?", std::string(kVms) + "(/[^/]+)?", std::string(kVmis) + "(/[^/]+)?",
        R"(/apis/subresources.kubevirt.io/v1/namespaces/[^/]+/virtualmachines/[^/]+/(start|stop))"},
       [](httplib::Response& res, int status) {
         if (status == 404) {
@@ -287,6 +294,28 @@ void HarvesterMockServer::routes() {
           if (!vm) return model_error(res, vm.error(), name);
           send(res, 200, kv::virtual_machine(*vm));
         });
+  // VirtualMachineInstances, read-only: what KubeVirt runs for each started VM.
+  s.Get(kVmis, [this](const httplib::Request& req, httplib::Response& res) {
+    std::string ns = req.matches[1];
+    auto [list, version] = on_loop([&] {
+      return std::pair{model_.list(ns, req.get_param_value("labelSelector")),
+                       model_.resource_version()};
+    });
+    if (!list) return status_error(res, 400, "BadRequest", list.error().message);
+    send(res, 200, kv::virtual_machine_instance_list(*list, std::to_string(version)));
+  });
+  s.Get(std::string(kVmis) + "/([^/]+)", [this](const httplib::Request& req,
+                                                httplib::Response& res) {
+    std::string ns = req.matches[1], name = req.matches[2];
+    auto vm = on_loop([&] { return model_.get(ns, name); });
+    json vmi = vm ? kv::virtual_machine_instance(*vm) : json();
+    if (vmi.is_null()) {
+      return status_error(res, 404, "NotFound",
+                          "virtualmachineinstances.kubevirt.io \"" + name + "\" not found", name);
+    }
+    send(res, 200, vmi);
+  });
+
   s.Post(kVms, [this](const httplib::Request& req, httplib::Response& res) {
     json body;
     if (!parse_body(req, res, body)) return;

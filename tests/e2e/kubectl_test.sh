@@ -84,6 +84,7 @@ vm b >"$work/vm-b.yaml"
 check "get on an empty namespace" "No resources found" k get vm
 check "apply creates" "kubectl-vm created" k apply -f "$work/vm-a.yaml"
 check "get lists it" "kubectl-vm" k get vms
+check "a stopped VM has no instance" "No resources found" k get vmi
 check "apply again patches" "kubectl-vm configured" k apply -f "$work/vm-b.yaml"
 check "the patch landed" "b" k get vm kubectl-vm -o 'jsonpath={.metadata.labels.team}'
 check "get -o json is a VirtualMachine" '"kind": "VirtualMachine"' k get vm kubectl-vm -o json

@@ -3,7 +3,8 @@
 
 Starts `harvester-autoscaler mock-cluster` on loopback, reads every kind of answer the
 autoscaler's clients read (Nomad node stubs, node, allocations, drain response, job list,
-job scale status; KubeVirt VirtualMachine and VirtualMachineList, also as created), and
+job scale status; KubeVirt VirtualMachine and VirtualMachineList, also as created,
+VirtualMachineInstance and its list), and
 validates each against ../shared/reference/nomad/openapi.yaml or
 ../shared/reference/harvester/swagger.json with python3-jsonschema.
 
@@ -122,6 +123,15 @@ try:
     validate("GET virtualmachines", vm_list, "kubevirt.io.api.core.v1.VirtualMachineList", kube)
     vm = request(kube_url, vms_path + "/" + vm_list["items"][0]["metadata"]["name"])
     validate("GET virtualmachines/NAME", vm, "kubevirt.io.api.core.v1.VirtualMachine", kube)
+    vmis_path = "/apis/kubevirt.io/v1/namespaces/nomad-clients/virtualmachineinstances"
+    vmi_list = request(kube_url, vmis_path)
+    if not vmi_list["items"]:
+        failures.append("no VirtualMachineInstance for the running VMs")
+    validate("GET virtualmachineinstances", vmi_list,
+             "kubevirt.io.api.core.v1.VirtualMachineInstanceList", kube)
+    validate("GET virtualmachineinstances/NAME",
+             request(kube_url, vmis_path + "/" + vmi_list["items"][0]["metadata"]["name"]),
+             "kubevirt.io.api.core.v1.VirtualMachineInstance", kube)
     new = {k: v for k, v in vm.items() if k != "status"}
     new["metadata"] = {k: v for k, v in vm["metadata"].items()
                        if k not in ("uid", "resourceVersion", "creationTimestamp")}

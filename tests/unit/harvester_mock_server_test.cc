@@ -125,6 +125,20 @@ TEST_F(MockHarvesterTest, CreatesGetsAndListsVirtualMachines) {
   ASSERT_EQ(vms->size(), 1u);
   EXPECT_EQ((*vms)[0]->spec.name, "web-1");
   EXPECT_EQ(json::parse(client->Get(kVms)->body)["items"].size(), 2u);
+
+  // The running VM has a VirtualMachineInstance, owned by it.
+  const std::string vmis = "/apis/kubevirt.io/v1/namespaces/nomad/virtualmachineinstances";
+  auto vmi = client->Get(vmis + "/web-1");
+  ASSERT_EQ(vmi->status, 200) << vmi->body;
+  json i = json::parse(vmi->body);
+  EXPECT_EQ(i["kind"], "VirtualMachineInstance");
+  EXPECT_EQ(i["status"]["phase"], "Running");
+  EXPECT_EQ(i["metadata"]["ownerReferences"][0]["name"], "web-1");
+  EXPECT_EQ(i["metadata"]["labels"]["harvesterhci.io/vmName"], "web-1");
+  EXPECT_EQ(i["spec"]["domain"]["cpu"]["cores"], 2);
+  auto selected = client->Get(vmis + "?labelSelector=harvester-autoscaler%2Fnode-group%3Dweb");
+  EXPECT_EQ(json::parse(selected->body)["items"].size(), 1u);
+  EXPECT_EQ(client->Get(vmis + "/nope")->status, 404);
 }
 
 TEST_F(MockHarvesterTest, ErrorsAreKubernetesStatusObjects) {
