@@ -99,7 +99,9 @@ class ScenarioReader {
     }
     const json& v = obj[key];
     if (!v.is_number_integer() || v.get<std::int64_t>() < min) {
-      r_.error(child(at, key), "expected a whole number >= " + std::to_string(min));
+      std::string why = "expected a whole number >= ";  // (+= : GCC 12 -Warray-bounds bug)
+      why += std::to_string(min);
+      r_.error(child(at, key), why);
       return std::nullopt;
     }
     return v.get<std::int64_t>();

@@ -1,8 +1,8 @@
 #include "sim/scenario_loader.h"
 
+#include "backends/text_file.h"
 #include "engine/policy/hcl_json.h"
 #include "engine/policy/policy_parser.h"
-#include "backends/text_file.h"
 
 namespace ha {
 namespace {

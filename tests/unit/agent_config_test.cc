@@ -98,8 +98,8 @@ clusters: [{name: h, cluster: {server: "https://harvester:6443", certificate-aut
 contexts: [{name: c, context: {cluster: h, user: u}}]
 users: [{name: u, user: {token: from-kubeconfig}}]
 )");
-  auto file = write("agent.json",
-                    R"({"target": {"harvester": {"config": {"kubeconfig": "kubeconfig"}}}})");
+  auto file =
+      write("agent.json", R"({"target": {"harvester": {"config": {"kubeconfig": "kubeconfig"}}}})");
   auto c = load(file);
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->harvester_url, "https://harvester:6443");
