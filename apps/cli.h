@@ -43,6 +43,7 @@ bool write_output_file(const std::string& path, const std::string& text, std::os
 
 int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_simulate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int run_chaos(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_agent(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_emulate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

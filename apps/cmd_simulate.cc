@@ -60,12 +60,12 @@ int run_scenario(bool emulate, const std::vector<std::string>& args, std::ostrea
       ("seed", po::value<std::uint64_t>(), "override the scenario's seed")                 //
       ("set", po::value<std::vector<std::string>>(),
        "override a key: policy.NAME.min=3, cluster.max_vms=20, ... (repeatable)")  //
-      ("scenario", po::value<std::string>(), "scenario file");
+      ("scenario", po::value<std::string>(), "scenario file")                      //
+      ("log-level", po::value<std::string>(),
+       "print the engine's log lines at this level and above to stderr (info, debug, ...)");
   if (emulate) {
     options.add_options()("speed", po::value<double>()->default_value(60),
-                          "simulated seconds per wall second")  //
-        ("log-level", po::value<std::string>(),
-         "print the engine's log lines at this level and above to stderr (info, debug, ...)");
+                          "simulated seconds per wall second");
   }
   po::positional_options_description positional;
   positional.add("scenario", 1);
@@ -115,19 +115,19 @@ int run_scenario(bool emulate, const std::vector<std::string>& args, std::ostrea
     bar.update(to_seconds(reached) / to_seconds(total), detail);
   };
   Result<SimulationOutput> result = make_error("not run");
+  std::optional<StreamLogger> log;
+  if (vm.count("log-level")) {
+    auto level = parse_log_level(vm["log-level"].as<std::string>());
+    if (!level) throw UsageError{"--log-level: " + level.error().message};
+    log.emplace(err, StreamLogger::Options{*level, false, false});
+  }
   if (emulate) {
     double speed = vm["speed"].as<double>();
     if (!(speed > 0)) throw UsageError{"--speed must be > 0"};
-    std::optional<StreamLogger> log;
-    if (vm.count("log-level")) {
-      auto level = parse_log_level(vm["log-level"].as<std::string>());
-      if (!level) throw UsageError{"--log-level: " + level.error().message};
-      log.emplace(err, StreamLogger::Options{*level, false, false});
-    }
     result =
         run_emulation(scenario, loaded->policies, w, {speed, log ? &*log : nullptr}, on_progress);
   } else {
-    result = run_simulation(scenario, loaded->policies, w, on_progress);
+    result = run_simulation(scenario, loaded->policies, w, on_progress, log ? &*log : nullptr);
   }
   bar.finish();
   if (!result) {

@@ -20,6 +20,8 @@ constexpr Command kCommands[] = {
      &ha::cli::run_emulate},
     {"sweep", "simulate every combination of a policy grid; write sweep.csv and sweep.html",
      &ha::cli::run_sweep},
+    {"chaos", "simulate many seeds with random faults; count invariant violations",
+     &ha::cli::run_chaos},
     {"mock-harvester", "serve a mock Harvester (KubeVirt) API over the in-memory model",
      &ha::cli::run_mock_harvester},
     {"agent", "run the autoscaler against Nomad and Harvester (production)", &ha::cli::run_agent},

@@ -1,6 +1,7 @@
 #include "sim/invariants.h"
 
 #include "backends/api/vm_labels.h"
+#include "engine/duration.h"
 
 namespace ha {
 namespace {
@@ -62,6 +63,65 @@ void InvariantChecker::on_phase(const VmPhaseEvent& e) {
         break;
       }
     }
+  }
+}
+
+void InvariantChecker::watch_leaks(Duration settle, Duration step, Time end) {
+  loop_.after(step, [this, settle, step, end] { sample_leaks(settle, step, end); });
+}
+
+void InvariantChecker::sample_leaks(Duration settle, Duration step, Time end) {
+  auto vms = harvester_.list(limits_.namespace_,
+                             std::string(vm_labels::kNodeGroup) + "=" + limits_.node_group);
+  std::unordered_map<std::string, std::pair<Time, bool>> still;
+  if (vms) {
+    for (const auto& vm : *vms) {
+      const std::string& name = vm->spec.name;
+      bool serving = false;
+      std::string why = vm->printable_status;
+      if (vm->printable_status == "Running") {
+        auto id = nomad_.node_id_by_name(name);
+        auto node = id ? nomad_.node(*id) : Result<NomadNode>(make_error("no node"));
+        serving = node && node->status == "ready" && node->scheduling_eligibility == "eligible" &&
+                  !node->drain_strategy;
+        why = !node ? "Running, no Nomad node"
+                    : "Running, node " + node->status + ", " + node->scheduling_eligibility +
+                          (node->drain_strategy ? ", draining" : "");
+      }
+      if (serving) continue;
+      auto seen = out_of_service_.find(name);
+      auto entry =
+          seen == out_of_service_.end() ? std::make_pair(loop_.now(), false) : seen->second;
+      if (!entry.second && loop_.now() - entry.first > settle) {
+        entry.second = true;
+        violate("VM " + name + " out of service for " + format_duration(loop_.now() - entry.first) +
+                " (" + why + ")");
+      }
+      still.emplace(name, entry);
+    }
+  }
+  out_of_service_ = std::move(still);
+  if (loop_.now() + step <= end) {
+    loop_.after(step, [this, settle, step, end] { sample_leaks(settle, step, end); });
+  }
+}
+
+void InvariantChecker::check_allocations(const std::map<std::string, std::int64_t>& expected) {
+  std::int64_t missing = 0;
+  std::string first;
+  for (const auto& job : nomad_.list_jobs()) {
+    auto want = expected.find(job.job_id);
+    if (want == expected.end()) continue;
+    std::int64_t accounted = 0;
+    for (const auto& [group, s] : job.task_groups) accounted += s.complete + s.running + s.queued;
+    if (accounted < want->second) {
+      missing += want->second - accounted;
+      if (first.empty()) first = job.job_id;
+    }
+  }
+  if (missing > 0) {
+    violate(std::to_string(missing) + " allocations lost (neither complete, running nor queued)," +
+            " first in job " + first);
   }
 }
 

@@ -4,10 +4,15 @@
 //  - deleting a Running VM never takes the group below the policies' min;
 //  - no VM is deleted while its Nomad node still runs non-system allocations (the drain
 //    must have moved them first, or its deadline stopped them);
-//  - no VM without the group's ownership label is ever deleted.
+//  - no VM without the group's ownership label is ever deleted;
+//  - no owned VM stays out of service (not Running with a ready, eligible node) longer than
+//    the autoscaler needs to bring it in or take it away (a leaked or stuck VM; sampled);
+//  - no allocation is lost: at the end every batch allocation of the trace is complete,
+//    running or queued (and so reported as pending).
 // Violations are counted, and the first few kept with their time, for report.json.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
@@ -31,6 +36,12 @@ class InvariantChecker {
   // Feed every phase event of the Harvester model.
   void on_phase(const VmPhaseEvent& e);
 
+  // Samples the owned VMs every `step` until `end`; one out of service for longer than
+  // `settle` is a violation (once per VM and spell).
+  void watch_leaks(Duration settle, Duration step, Time end);
+  // At the end: `expected` allocations per batch job (by job ID) against the model's counts.
+  void check_allocations(const std::map<std::string, std::int64_t>& expected);
+
   std::int64_t active() const { return active_; }  // owned VMs not terminating
   std::int64_t violations() const { return violations_; }
   const nlohmann::ordered_json& examples() const { return examples_; }
@@ -41,12 +52,14 @@ class InvariantChecker {
     std::string phase;
   };
   void violate(std::string what);
+  void sample_leaks(Duration settle, Duration step, Time end);
 
   EventLoop& loop_;
   const HarvesterModel& harvester_;
   const NomadModel& nomad_;
   Limits limits_;
-  std::unordered_map<std::string, Seen> vms_;  // by "namespace/name"
+  std::unordered_map<std::string, Seen> vms_;                              // by "namespace/name"
+  std::unordered_map<std::string, std::pair<Time, bool>> out_of_service_;  // since, reported
   std::int64_t active_ = 0;
   std::int64_t violations_ = 0;
   nlohmann::ordered_json examples_ = nlohmann::ordered_json::array();

@@ -23,8 +23,8 @@ class ScenarioReader {
       r_.error("/", "expected a JSON object");
       return s;
     }
-    r_.reject_unknown_keys(doc, "",
-                           {"name", "seed", "duration", "cluster", "workload", "policies"});
+    r_.reject_unknown_keys(
+        doc, "", {"name", "seed", "duration", "cluster", "workload", "policies", "faults"});
     s.name = string(doc, "", "name", true);
     if (doc.contains("seed")) {
       if (doc["seed"].is_number_unsigned()) {
@@ -60,6 +60,7 @@ class ScenarioReader {
         }
       }
     }
+    if (doc.contains("faults")) s.faults = read_faults(doc["faults"], "/faults", r_);
     return s;
   }
 

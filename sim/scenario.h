@@ -11,6 +11,7 @@
 #include "backends/memory/latency.h"
 #include "engine/policy/diagnostic.h"
 #include "engine/time.h"
+#include "sim/fault_spec.h"
 
 namespace ha {
 
@@ -45,6 +46,7 @@ struct Scenario {
   ClusterSpec cluster;
   std::vector<WorkloadSpec> workload;
   std::vector<std::string> policies;  // resolved paths
+  std::vector<FaultSpec> faults;
 };
 
 // Parses a scenario; every problem is appended to `diags` as FILE: JSON-pointer: reason.

@@ -198,57 +198,15 @@ void ScenarioRun::sample_cost() {
   }
 }
 
-Result<void> ScenarioRun::start(Engine engine) {
-  schedule_tasks();
-  Logger& log = engine.log ? *engine.log : null_log_;
-  auto count_evaluation = [this](const EvaluationRecord&) { ++evaluations_; };
-  if (engine.nomad && engine.harvester) {
-    target_ = std::make_unique<HarvesterTarget>(loop_, *engine.nomad, *engine.harvester, log);
-    auto sources = [this](std::string_view name) -> MetricsSource* {
-      return name == "sim" || name == "nomad-apm" ? &metrics_ : nullptr;
-    };
-    for (const auto& c : cluster_policies_) {
-      evaluators_.push_back(
-          std::make_unique<PolicyEvaluator>(loop_, c, *target_, sources, log, count_evaluation));
-    }
-    job_target_ = std::make_unique<NomadJobTarget>(loop_, *engine.nomad, log);
-  }
-  // Services (rate-csv): registered now, scaled by their task-group policies.
-  for (const RateDrivenService& svc : workload_.services) {
-    services_.push_back(std::make_unique<ServiceReplay>(loop_, nomad_, svc, kSampleStep));
-  }
-  for (std::size_t i = 0; i < services_.size(); ++i) {
-    auto first = std::find_if(service_policies_.begin(), service_policies_.end(),
-                              [i](const auto& sp) { return sp.second == i; });
-    const Policy* p = first->first;
-    if (auto r = services_[i]->start(p->min, p->max, scenario_.duration); !r) return r.error();
-  }
-  if (job_target_) {
-    for (auto& [policy, index] : service_policies_) {
-      ServiceReplay* replay = services_[index].get();
-      auto c = CompiledPolicy::compile(*policy);
-      if (!c) return c.error();
-      auto service_sources = [replay](std::string_view name) -> MetricsSource* {
-        return name == "sim" ? replay : nullptr;
-      };
-      evaluators_.push_back(std::make_unique<PolicyEvaluator>(
-          loop_, *c, *job_target_, service_sources, log, count_evaluation));
-    }
-  }
-  for (auto& e : evaluators_) e->start();
-  dags_.start(scenario_.duration);
-  metrics_.start(scenario_.duration);
-  sample_cost();
-  return {};
-}
-
 SimulationOutput ScenarioRun::report(std::uint64_t events, double wall) const {
   SimulationOutput out;
   Elasticity e = sampled_series(metrics_.samples(), vm_counts_, scenario_.cluster, out);
   std::vector<double> out_latency, in_latency;
   std::int64_t scale_out = 0, scale_in = 0;
-  if (target_) {
-    for (const auto& a : target_->actions()) {
+  std::vector<ScaleActionRecord> actions = past_actions_;
+  if (target_) actions.insert(actions.end(), target_->actions().begin(), target_->actions().end());
+  {
+    for (const auto& a : actions) {
       if (a.direction == Direction::kUp) {
         ++scale_out;
         if (a.all_ready) out_latency.push_back(to_seconds(*a.all_ready - a.decided));
@@ -307,6 +265,10 @@ SimulationOutput ScenarioRun::report(std::uint64_t events, double wall) const {
       {"events_per_second", wall > 0 ? static_cast<double>(events) / wall : 0.0},
       {"wall_seconds", wall},
   };
+  if (!scenario_.faults.empty()) {
+    out.report["faults"] = {{"count", scenario_.faults.size()},
+                            {"agent_crashes", fault_plan_ ? fault_plan_->crashes() : 0}};
+  }
   return out;
 }
 

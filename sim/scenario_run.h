@@ -24,6 +24,7 @@
 #include "engine/policy_evaluator.h"
 #include "sim/cluster_metrics.h"
 #include "sim/dag_replay.h"
+#include "sim/fault_plan.h"
 #include "sim/invariants.h"
 #include "sim/scenario.h"
 #include "sim/service_replay.h"
@@ -52,6 +53,9 @@ class ScenarioRun {
     NomadApi* nomad = nullptr;
     HarvesterApi* harvester = nullptr;
     Logger* log = nullptr;  // null: no engine logs
+    // The fault injectors those APIs consult: a scenario's API faults need them.
+    FaultInjector* nomad_faults = nullptr;
+    FaultInjector* harvester_faults = nullptr;
   };
   // Starts the replay, sampling and (with an engine) policy evaluation, until the duration.
   Result<void> start(Engine engine);
@@ -72,6 +76,14 @@ class ScenarioRun {
   Result<void> create_initial_nodes();
   void schedule_tasks();
   void sample_cost();
+  // The engine (targets and evaluators) over engine_'s APIs; torn down by an agent_crash
+  // fault and built again, with no memory of the earlier one, after its restart delay.
+  Result<void> build_engine();
+  bool crash_engine(const FaultSpec& fault);
+  // Owned VMs may stay out of service this long before the invariant checker calls it a
+  // leak: the provision timeout, the drain deadline and grace, a margin, and any outages.
+  Duration leak_settle_time() const;
+  void final_checks();
 
   EventLoop& loop_;
   const Scenario& scenario_;
@@ -87,6 +99,9 @@ class ScenarioRun {
   std::vector<std::unique_ptr<ServiceReplay>> services_;
 
   NullLogger null_log_;
+  Engine engine_;
+  std::unique_ptr<FaultPlan> fault_plan_;
+  std::vector<ScaleActionRecord> past_actions_;  // of engines an agent_crash tore down
   std::unique_ptr<HarvesterTarget> target_;
   std::unique_ptr<NomadJobTarget> job_target_;
   std::vector<std::unique_ptr<PolicyEvaluator>> evaluators_;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/log.h"
 #include "engine/policy/policy.h"
 #include "engine/result.h"
 #include "sim/report_html.h"
@@ -28,10 +29,12 @@ struct SimulationOutput {
 // cpu/memory requests are not used). Fails before running when a policy cannot be run.
 // `progress`, when set, is called about 200 times through the run with the simulated time
 // reached and the events so far (it does not change the run: same report either way).
+// `log`, when set, receives the engine's log lines (stamped with simulated time).
 using SimulationProgress = std::function<void(Time reached, Time total, std::uint64_t events)>;
 Result<SimulationOutput> run_simulation(const Scenario& scenario,
                                         const std::vector<Policy>& policies,
                                         const Workload& workload,
-                                        const SimulationProgress& progress = {});
+                                        const SimulationProgress& progress = {},
+                                        Logger* log = nullptr);
 
 }  // namespace ha

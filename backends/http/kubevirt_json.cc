@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <ctime>
+#include <optional>
+#include <string_view>
 
 #include "engine/quantity.h"
 
@@ -25,6 +27,19 @@ std::string timestamp(Time t) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+// An RFC 3339 UTC timestamp ("2026-12-01T10:00:00Z", fractions allowed) as loop time.
+std::optional<Time> parse_timestamp(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end == nullptr) return std::nullopt;
+  if (*end == '.') {
+    ++end;
+    while (*end >= '0' && *end <= '9') ++end;
+  }
+  if (std::string_view(end) != "Z") return std::nullopt;
+  return std::chrono::seconds(timegm(&tm));
 }
 
 const json* at(const json& j, std::initializer_list<const char*> path) {
@@ -225,6 +240,13 @@ Result<VirtualMachine> read_virtual_machine(const json& j) {
   }
   if (const json* st = at(j, {"status", "printableStatus"}); st && st->is_string()) {
     vm.printable_status = st->get<std::string>();
+  }
+  vm.creation_time = Time::max();  // unknown: never judged stuck by its age
+  if (const json* ts = at(j, {"metadata", "creationTimestamp"}); ts && !ts->is_null()) {
+    auto t = ts->is_string() ? parse_timestamp(ts->get<std::string>()) : std::nullopt;
+    if (!t)
+      return make_error("metadata.creationTimestamp: not an RFC 3339 time", ErrorKind::kInvalid);
+    vm.creation_time = *t;
   }
   return vm;
 }

@@ -33,7 +33,11 @@ bool consumes_capacity(const std::string& phase) {
 
 HarvesterModel::HarvesterModel(EventLoop& loop, NomadModel* nomad, HarvesterModelConfig config,
                                std::uint64_t seed)
-    : loop_(loop), nomad_(nomad), config_(std::move(config)), rng_(seed) {}
+    : loop_(loop),
+      nomad_(nomad),
+      config_(std::move(config)),
+      rng_(seed),
+      fault_rng_(seed ^ 0xfa175eedULL) {}
 
 HarvesterModel::Vm* HarvesterModel::find(const std::string& ns, const std::string& name) {
   auto it = vms_.find({ns, name});
@@ -91,7 +95,7 @@ Result<VirtualMachine> HarvesterModel::create(const VirtualMachineSpec& spec) {
   Vm& stored = vms_.emplace(key, std::move(vm)).first->second;
   if (!spec.running) {
     set_phase(stored, "Stopped");
-  } else if (!schedulable) {
+  } else if (!schedulable || fault(boot_faults_.unschedulable)) {
     set_phase(stored, "ErrorUnschedulable");
   } else {
     set_phase(stored, "Provisioning");
@@ -100,14 +104,24 @@ Result<VirtualMachine> HarvesterModel::create(const VirtualMachineSpec& spec) {
   return *stored.vm;
 }
 
+bool HarvesterModel::fault(double rate) {
+  if (rate <= 0) return false;
+  return std::uniform_real_distribution<double>(0.0, 1.0)(fault_rng_) < rate;
+}
+
 void HarvesterModel::boot(const Key& key) {
   Vm* vm = find(key.first, key.second);
   if (vm == nullptr) return;
   set_phase(*vm, "Starting");
+  if (fault(boot_faults_.stuck_starting)) return;  // never boots
   vm->timer = loop_.after(config_.boot.sample(rng_), [this, key] {
     Vm* running = find(key.first, key.second);
     if (running == nullptr) return;
     set_phase(*running, "Running");
+    if (fault(boot_faults_.never_join)) {
+      running->timer.reset();
+      return;
+    }
     running->timer = loop_.after(config_.nomad_join.sample(rng_), [this, key] { join(key); });
   });
 }

@@ -68,6 +68,15 @@ class HarvesterModel {
   std::int64_t consuming() const { return consuming_.count; }
   std::function<void(const VmPhaseEvent&)> on_phase;
 
+  // Faults (scenario `faults`, chaos): shares of the VMs created from now on that stay
+  // Starting for ever, end ErrorUnschedulable although they fit, or run without their Nomad
+  // client ever joining. Drawn from their own random stream, so a run without faults is
+  // the same as before.
+  struct BootFaults {
+    double stuck_starting = 0, unschedulable = 0, never_join = 0;
+  };
+  void set_boot_faults(BootFaults faults) { boot_faults_ = faults; }
+
  private:
   struct Vm {
     // Shared with lists handed out; edit() copies it first when it is shared.
@@ -83,12 +92,15 @@ class HarvesterModel {
   void boot(const Key& key);
   void join(const Key& key);
   bool fits(const VirtualMachineSpec& spec) const;
+  bool fault(double rate);
   void node_down(Vm& vm);
 
   EventLoop& loop_;
   NomadModel* nomad_;
   HarvesterModelConfig config_;
   std::mt19937_64 rng_;
+  BootFaults boot_faults_;
+  std::mt19937_64 fault_rng_;
   std::map<Key, Vm> vms_;
   std::uint64_t resource_version_ = 1;
   std::uint64_t uid_counter_ = 0;

@@ -1,6 +1,7 @@
 // How the memory backends answer a call: after a sampled API latency, on the event loop,
 // apply the change to the model and report its result, unless the fault injector fails
-// the call (then the model is left untouched).
+// the call (then the model is left untouched, unless the fault says the change was made and
+// only its answer was lost).
 #pragma once
 
 #include <functional>
@@ -22,12 +23,15 @@ class ModelCaller {
   template <typename T>
   void call(std::string op, std::function<Result<T>()> apply, Done<T> done) {
     Duration delay = latency_.sample(rng_);
-    if (faults_ != nullptr) {
-      if (auto fault = faults_->decide(op)) {
-        loop_.after(fault->delay.value_or(delay),
-                    [done = std::move(done), error = fault->error] { done(error); });
-        return;
-      }
+    std::optional<InjectedFault> fault;
+    if (faults_ != nullptr) fault = faults_->decide(op);
+    if (fault) delay = fault->timeout ? fault->delay : delay + fault->delay;
+    if (fault && fault->error) {
+      loop_.after(delay, [apply = std::move(apply), done = std::move(done), f = *fault] {
+        if (f.applied) static_cast<void>(apply());
+        done(*f.error);
+      });
+      return;
     }
     loop_.after(delay, [apply = std::move(apply), done = std::move(done)] { done(apply()); });
   }

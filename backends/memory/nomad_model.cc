@@ -188,7 +188,7 @@ std::vector<NomadAllocationStub> NomadModel::node_allocations(const std::string&
 std::optional<std::string> NomadModel::node_id_by_name(const std::string& name) const {
   auto named = listed_by_name_.find(name);
   if (named == listed_by_name_.end()) return std::nullopt;
-  return nodes_[*named->second.begin()].info.id;
+  return nodes_[*named->second.rbegin()].info.id;  // the newest registration
 }
 
 Result<Unit> NomadModel::register_job(const NomadJobSpec& spec) {

@@ -70,6 +70,10 @@ class NomadModel {
   // As a Nomad server's `node_gc_threshold`: a node down this long is garbage-collected
   // (purged). Nomad's default is 24h; zero or negative turns collection off.
   void set_node_gc_threshold(Duration threshold) { node_gc_threshold_ = threshold; }
+  // Fault (scenario `faults`, chaos): the share of drains started from now on whose
+  // allocations do not move (as when nothing can take them); such a drain ends only at its
+  // deadline, or never without one. Drawn from its own random stream.
+  void set_stuck_drain_rate(double rate) { stuck_drain_rate_ = rate; }
 
   // --- nodes -----------------------------------------------------------------------------
   // Registers a ready, eligible node (or re-registers a purged one by name); returns its ID.
@@ -86,6 +90,7 @@ class NomadModel {
   Result<NomadNode> node(const std::string& node_id) const;
   // Allocations placed on the node and not yet terminal.
   std::vector<NomadAllocationStub> node_allocations(const std::string& node_id) const;
+  // The newest registration of that name (a VM re-created under a name leaves older ones).
   std::optional<std::string> node_id_by_name(const std::string& name) const;
 
   // --- jobs ------------------------------------------------------------------------------
@@ -192,6 +197,8 @@ class NomadModel {
   std::set<std::uint32_t> listed_;  // nodes not purged, in registration order
   std::unordered_map<std::string, std::set<std::uint32_t>> listed_by_name_;
   Duration node_gc_threshold_ = std::chrono::hours(24);
+  double stuck_drain_rate_ = 0;
+  std::mt19937_64 fault_rng_{0xd7a1};
   std::unordered_map<std::string, std::uint32_t> node_by_id_;
   std::vector<Job> jobs_;
   std::vector<NomadScalingPolicy> scaling_policies_;

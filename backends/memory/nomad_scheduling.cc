@@ -193,7 +193,9 @@ Result<Unit> NomadModel::drain_node(const std::string& node_id, std::optional<No
       drain_deadline(index);
     });
   }
-  migrate_for_drain(index);
+  bool stuck = stuck_drain_rate_ > 0 &&
+               std::uniform_real_distribution<double>(0.0, 1.0)(fault_rng_) < stuck_drain_rate_;
+  if (!stuck) migrate_for_drain(index);
   return Unit{};
 }
 

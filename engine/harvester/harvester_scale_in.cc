@@ -1,4 +1,5 @@
 // HarvesterTarget: scale-in (select, check fit, drain, delete).
+#include <algorithm>
 #include <unordered_set>
 
 #include "backends/api/vm_labels.h"
@@ -129,33 +130,61 @@ void HarvesterTarget::drain_selected(const HarvesterGroupConfig& c, std::size_t 
   Group& group = groups_[c.node_group];
   open_parts_[action] = nodes.size();
   auto outstanding = std::make_shared<std::size_t>(nodes.size());
-  // The drain deadline bounds the wait; with no deadline (0) the drain is awaited for ever.
-  Time give_up = c.drain_deadline.count() > 0
-                     ? loop_.now() + c.drain_deadline + options_.drain_grace
-                     : Time::max();
+  // A drain Nomad never accepted moved nothing: it is retried each poll for as long as the
+  // drain deadline (15 min without one), then the node is kept, never deleted with its work.
+  Duration retry_for = c.drain_deadline.count() > 0 ? c.drain_deadline : std::chrono::minutes(15);
   for (const auto& [node, vm] : nodes) {
     group.draining[node] = vm;  // leaving from now on, as status counts
-    NomadDrainSpec spec{c.drain_deadline, c.drain_ignore_system_jobs};
     log_.log(LogLevel::kInfo, loop_.now(), "draining node",
              {{"node_group", c.node_group}, {"node_id", node}, {"vm", vm}});
-    nomad_.drain_node(
-        node, spec, false,
-        guarded(
-            [this, c, action, node = node, vm = vm, give_up, outstanding, done](Result<Unit> r) {
-              if (!r) {
-                // As the seed plugin: warn and go on; the VM is still only deleted
-                // once the deadline has passed.
-                actions_[action].failures.push_back("drain " + vm + ": " + r.error().message);
-                log_.log(LogLevel::kWarn, loop_.now(), "drain failed; deleting after the deadline",
-                         {{"node_group", c.node_group}, {"vm", vm}, {"error", r.error().message}});
-              }
-              watch_drain(c, action, node, vm, give_up);
-              if (--*outstanding == 0) {
-                std::size_t n = actions_[action].planned;
-                done(ScaleResult{false, "draining " + std::to_string(n) + " nodes"});
-              }
-            }));
+    request_drain(c, action, node, vm, loop_.now() + retry_for, [this, action, outstanding, done] {
+      if (--*outstanding > 0) return;
+      std::size_t n = actions_[action].planned;
+      done(ScaleResult{false, "draining " + std::to_string(n) + " nodes"});
+    });
   }
+}
+
+void HarvesterTarget::request_drain(const HarvesterGroupConfig& c, std::size_t action,
+                                    std::string node, std::string vm, Time retry_until,
+                                    std::function<void()> answered) {
+  NomadDrainSpec spec{c.drain_deadline, c.drain_ignore_system_jobs};
+  nomad_.drain_node(
+      node, spec, false,
+      guarded([this, c, action, node, vm, retry_until, answered](Result<Unit> r) {
+        if (answered) answered();
+        if (!groups_[c.node_group].draining.count(node)) {
+          part_done(action);  // a scale-out took this node back meanwhile
+          return;
+        }
+        if (r) {
+          // The deadline runs from the drain Nomad accepted, as Nomad's own does.
+          Time give_up = c.drain_deadline.count() > 0
+                             ? loop_.now() + c.drain_deadline + options_.drain_grace
+                             : Time::max();
+          watch_drain(c, action, node, vm, give_up);
+          return;
+        }
+        actions_[action].failures.push_back("drain " + vm + ": " + r.error().message);
+        if (loop_.now() < retry_until) {
+          log_.log(LogLevel::kWarn, loop_.now(), "drain failed; retrying",
+                   {{"node_group", c.node_group}, {"vm", vm}, {"error", r.error().message}});
+          loop_.after(options_.poll_interval, guarded([this, c, action, node, vm, retry_until] {
+                        if (!groups_[c.node_group].draining.count(node)) {
+                          part_done(action);  // taken back: do not drain it again
+                          return;
+                        }
+                        request_drain(c, action, node, vm, retry_until, nullptr);
+                      }));
+          return;
+        }
+        log_.log(LogLevel::kError, loop_.now(), "drain never accepted; node kept, VM not deleted",
+                 {{"node_group", c.node_group}, {"vm", vm}, {"error", r.error().message}});
+        groups_[c.node_group].draining.erase(node);
+        // In case a call did land unseen: cancel it (reconcile also rolls such nodes back).
+        nomad_.drain_node(node, std::nullopt, true, [](Result<Unit>) {});
+        part_done(action);
+      }));
 }
 
 void HarvesterTarget::part_done(std::size_t action) {
@@ -175,17 +204,41 @@ void HarvesterTarget::watch_drain(const HarvesterGroupConfig& c, std::size_t act
         }
         nomad_.get_node(
             node_id, guarded([this, c, action, node_id, vm, give_up_at](Result<NomadNode> r) {
-              bool drained = !r ? r.error().kind == ErrorKind::kNotFound
-                                : (!r->drain_strategy && r->last_drain_status == "complete") ||
-                                      r->status == "down";
+              if (!r && r.error().kind == ErrorKind::kNotFound) {
+                confirm_node_gone(c, action, node_id, vm, give_up_at);
+                return;
+              }
+              bool drained = r && ((!r->drain_strategy && r->last_drain_status == "complete") ||
+                                   r->status == "down");
               if (drained || loop_.now() >= give_up_at) {
                 actions_[action].all_drained = loop_.now();
+                groups_[c.node_group].deleting.insert(node_id);
                 delete_vm(c, action, node_id, vm);
               } else {
                 watch_drain(c, action, node_id, vm, give_up_at);
               }
             }));
       }));
+}
+
+void HarvesterTarget::confirm_node_gone(const HarvesterGroupConfig& c, std::size_t action,
+                                        std::string node_id, std::string vm, Time give_up_at) {
+  // A 404 for a node this target drains is checked against the node list before the VM is
+  // deleted on its word: a wrong answer must not delete a VM whose work is still running.
+  nomad_.list_nodes({c.node_class, "", vm},
+                    guarded([this, c, action, node_id, vm, give_up_at](Result<NodeList> nodes) {
+                      bool listed =
+                          !nodes || std::any_of(nodes->begin(), nodes->end(), [&](const auto& n) {
+                            return n->id == node_id && n->status != "down";
+                          });
+                      if (listed && loop_.now() < give_up_at) {
+                        watch_drain(c, action, node_id, vm, give_up_at);
+                        return;
+                      }
+                      actions_[action].all_drained = loop_.now();
+                      groups_[c.node_group].deleting.insert(node_id);
+                      delete_vm(c, action, node_id, vm);
+                    }));
 }
 
 void HarvesterTarget::delete_vm(const HarvesterGroupConfig& c, std::size_t action,
@@ -195,6 +248,7 @@ void HarvesterTarget::delete_vm(const HarvesterGroupConfig& c, std::size_t actio
       c.namespace_, vm, guarded([this, c, action, node_id, vm](Result<VirtualMachine> r) {
         auto finished = [this, c, action, node_id] {
           groups_[c.node_group].draining.erase(node_id);
+          groups_[c.node_group].deleting.erase(node_id);
           actions_[action].all_deleted = loop_.now();  // the last deletion's time stays
           part_done(action);
         };

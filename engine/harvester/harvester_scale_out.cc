@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "backends/api/vm_labels.h"
+#include "engine/duration.h"
 #include "engine/harvester/harvester_target.h"
 
 namespace ha {
@@ -26,9 +27,19 @@ void HarvesterTarget::scale_out(const HarvesterGroupConfig& c, const ScaleReques
                                 ScaleCallback done) {
   auto need = static_cast<std::size_t>(to - from);
   Group& group = groups_[c.node_group];
+  if (group.backoff_until && loop_.now() < *group.backoff_until) {
+    std::string why = "node group " + c.node_group + " is backed off for " +
+                      format_duration(*group.backoff_until - loop_.now()) + " after " +
+                      std::to_string(group.failed_scale_outs) + " failed scale-outs";
+    log_.log(LogLevel::kWarn, loop_.now(), "scale out refused",
+             {{"node_group", c.node_group}, {"reason", why}});
+    loop_.post([done, why] { done(make_error(why, ErrorKind::kUnavailable)); });
+    return;
+  }
   std::vector<std::string> reusable;
   for (const auto& [node, vm] : group.draining) {
-    if (reusable.size() < need) reusable.push_back(node);
+    // A node whose VM is being deleted is past taking back.
+    if (reusable.size() < need && !group.deleting.count(node)) reusable.push_back(node);
   }
   if (c.dry_run) {
     std::string plan = "would cancel " + std::to_string(reusable.size()) + " drains and create " +
@@ -109,6 +120,7 @@ void HarvesterTarget::create_vms(const HarvesterGroupConfig& c, std::size_t acti
           groups_[c.node_group].creating.erase(name);
           if (r) {
             (*vms)[name] = 0;
+            groups_[c.node_group].booting.insert(name);
             log_.log(LogLevel::kInfo, loop_.now(), "created VM",
                      {{"node_group", c.node_group}, {"vm", name}});
           } else {
@@ -132,8 +144,12 @@ void HarvesterTarget::watch_boot(const HarvesterGroupConfig& c, std::size_t acti
   if (open.empty()) {
     ScaleActionRecord& r = actions_[action];
     std::size_t ok = 0;
-    for (const auto& [name, state] : *vms) ok += state == 2 ? 1 : 0;
+    for (const auto& [name, state] : *vms) {
+      ok += state == 2 ? 1 : 0;
+      groups_[c.node_group].booting.erase(name);
+    }
     finish_record(action);
+    scale_out_finished(c, !r.failures.empty());
     std::string summary = "created " + std::to_string(ok) + " VMs, running and joined";
     if (r.reused_nodes > 0)
       summary += ", reused " + std::to_string(r.reused_nodes) + " draining nodes";
@@ -183,8 +199,11 @@ void HarvesterTarget::check_booting_vm(const HarvesterGroupConfig& c, std::size_
           return;
         } else if (vm->printable_status == "ErrorUnschedulable") {
           failure = "VM " + name + " is ErrorUnschedulable (no capacity on Harvester)";
+        } else if (loop_.now() >= deadline && vm->printable_status == "Running") {
+          settle_overdue_vm(c, action, name, vms, then);
+          return;
         } else if (loop_.now() >= deadline) {
-          failure = "VM " + name + " not running and joined within the provision timeout";
+          failure = "VM " + name + " not running within the provision timeout";
         }
         if (!failure.empty()) {
           // Clean up: a VM that will not serve is not left behind.
@@ -214,6 +233,57 @@ void HarvesterTarget::check_booting_vm(const HarvesterGroupConfig& c, std::size_
                             then();
                           }));
       }));
+}
+
+}  // namespace ha
+
+namespace ha {
+
+void HarvesterTarget::settle_overdue_vm(const HarvesterGroupConfig& c, std::size_t action,
+                                        const std::string& name,
+                                        std::shared_ptr<std::map<std::string, int>> vms,
+                                        std::function<void()> then) {
+  // A Running VM past the provision timeout is deleted only when Nomad confirms that no
+  // ready node runs on it: a node that joined unseen (Nomad unreachable) may hold work.
+  nomad_.list_nodes({c.node_class, "", name},
+                    guarded([this, c, action, name, vms, then](Result<NodeList> nodes) {
+                      int& state = (*vms)[name];
+                      if (!nodes) {
+                        state = -1;
+                        actions_[action].failures.push_back(
+                            "VM " + name + " not confirmed joined within the provision timeout (" +
+                            nodes.error().message + "); left to reconciliation");
+                      } else if (std::any_of(nodes->begin(), nodes->end(),
+                                             [](const auto& n) { return n->status == "ready"; })) {
+                        state = 2;  // joined after all
+                      } else {
+                        state = -1;
+                        actions_[action].failures.push_back(
+                            "VM " + name + " not running and joined within the provision timeout");
+                        harvester_.delete_vm(c.namespace_, name, [](Result<Unit>) {});
+                      }
+                      then();
+                    }));
+}
+
+void HarvesterTarget::scale_out_finished(const HarvesterGroupConfig& c, bool failed) {
+  Group& group = groups_[c.node_group];
+  if (!failed) {
+    group.failed_scale_outs = 0;
+    group.backoff_until.reset();
+    return;
+  }
+  Duration backoff = options_.backoff_initial;
+  for (int i = 1; i < group.failed_scale_outs + 1 && backoff < options_.backoff_max; ++i) {
+    backoff *= 2;
+  }
+  backoff = std::min(backoff, options_.backoff_max);
+  ++group.failed_scale_outs;
+  group.backoff_until = loop_.now() + backoff;
+  log_.log(LogLevel::kWarn, loop_.now(), "node group backed off",
+           {{"node_group", c.node_group},
+            {"failed_scale_outs", std::to_string(group.failed_scale_outs)},
+            {"for", format_duration(backoff)}});
 }
 
 }  // namespace ha

@@ -9,7 +9,15 @@ namespace ha {
 
 HarvesterTarget::HarvesterTarget(EventLoop& loop, NomadApi& nomad, HarvesterApi& harvester,
                                  Logger& log, Options options)
-    : loop_(loop), nomad_(nomad), harvester_(harvester), log_(log), options_(options) {}
+    : loop_(loop),
+      nomad_(nomad),
+      harvester_(harvester),
+      log_(log),
+      options_(options),
+      // Names come from a counter; starting it at the start time keeps a restarted agent
+      // from re-using the names of VMs its predecessor made (and Nomad's nodes of them).
+      name_counter_(static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::seconds>(loop.now()).count())) {}
 
 HarvesterTarget::~HarvesterTarget() {
   *alive_ = false;
@@ -114,6 +122,7 @@ HarvesterTarget::Counted HarvesterTarget::count(const HarvesterGroupConfig& c,
   std::unordered_set<std::string_view> leaving;
   if (group != groups_.end()) {
     for (const auto& [node, vm] : group->second.draining) leaving.insert(vm);
+    for (const std::string& vm : group->second.removing) leaving.insert(vm);
   }
   for (const auto& vm : s.vms) {
     if (vm->printable_status == "Terminating" || leaving.count(vm->spec.name)) continue;
@@ -137,6 +146,7 @@ void HarvesterTarget::status(const PluginConfig& policy_config, StatusCallback d
       done(s.error());
       return;
     }
+    reconcile(c, *s);
     Counted counted = count(c, *s);
     TargetStatus status;
     status.count = counted.count;
@@ -185,6 +195,16 @@ std::size_t HarvesterTarget::record(ScaleActionRecord r) {
   r.id = actions_.size() + 1;
   actions_.push_back(std::move(r));
   return actions_.size() - 1;
+}
+
+bool HarvesterTarget::in_flight(Direction direction) const {
+  for (const auto& a : actions_) {
+    if (a.direction != direction) continue;
+    bool open = direction == Direction::kUp ? !a.all_ready && a.failures.empty()
+                                            : open_parts_.count(a.id - 1) > 0;
+    if (open) return true;
+  }
+  return false;
 }
 
 void HarvesterTarget::finish_record(std::size_t index) {

@@ -10,7 +10,18 @@
 // scale in: picks nodes with the policy's node selector among owned, ready nodes, shrinks
 //   the choice until their work fits on the remaining nodes, drains them in parallel and
 //   completes once the drains are under way; each VM is deleted (and its node optionally
-//   purged) when its drain finished or its deadline passed, also when the drain call failed.
+//   purged) when its drain finished or its deadline (counted from the drain Nomad accepted)
+//   passed. A refused drain call is retried for the length of the deadline; a drain never
+//   accepted leaves the node in service, its VM not deleted.
+// reconcile (every status): state lives in the clusters, so whatever an earlier run (or a
+//   lost answer) left half done is found and settled, with the reason logged: an owned VM
+//   not Running with its node joined within the provision timeout of its creation is
+//   deleted (a stuck VM, a node that never joined, a VM whose create call failed after
+//   all); a ready node of the group left draining or ineligible by an earlier run is rolled
+//   back (drain cancelled, eligible again), and the policy decides afresh.
+// backoff: a scale-out whose VMs fail backs the node group off (5 min, doubling up to
+//   30 min, as the Kubernetes cluster autoscaler does); scale-outs are refused, and
+//   reported, until then; a clean scale-out resets it.
 // Never: touches a VM without the group's ownership label, goes outside the policy's
 //   [min, max] (re-checked against a fresh view, counting creations in flight), deletes a
 //   VM before its drain ended. dry-run logs the exact plan and changes nothing.
@@ -60,6 +71,8 @@ class HarvesterTarget final : public Target {
     // Agent and emulate modes reach a real or mock Harvester: then set_config requires
     // harvester_url and auth_token. The simulator talks to the model and needs neither.
     bool require_connection = false;
+    Duration backoff_initial = std::chrono::minutes(5);
+    Duration backoff_max = std::chrono::minutes(30);
   };
 
   // The seed plugin's precedence: HARVESTER_URL and HARVESTER_TOKEN from the environment
@@ -80,6 +93,8 @@ class HarvesterTarget final : public Target {
              ScaleCallback done) override;
 
   const std::vector<ScaleActionRecord>& actions() const { return actions_; }
+  // Whether a scale action of this direction is still under way (for crash tests).
+  bool in_flight(Direction direction) const;
   std::function<void(const ScaleActionRecord&)> on_action_done;
 
  private:
@@ -98,6 +113,14 @@ class HarvesterTarget final : public Target {
     std::set<std::string> creating;               // VM names with a create call in flight
     std::map<std::string, std::string> draining;  // node id -> VM name, pending deletion
     std::optional<Time> last_event;
+    std::set<std::string> booting;   // VMs a scale-out of this run is watching
+    std::set<std::string> deleting;  // drained node ids whose VM deletion is under way
+    // VMs reconcile deleted or whose drain it cancelled, by when: left alone for a while
+    // (snapshots taken before the change landed still show the old state).
+    std::map<std::string, Time> reconciled;
+    std::set<std::string> removing;  // reconciled by deletion: no longer counted
+    int failed_scale_outs = 0;
+    std::optional<Time> backoff_until;
   };
   struct Counted {
     std::vector<const VirtualMachine*> active;
@@ -106,6 +129,10 @@ class HarvesterTarget final : public Target {
 
   void snapshot(const HarvesterGroupConfig& c, std::function<void(Result<Snapshot>)> done);
   Counted count(const HarvesterGroupConfig& c, const Snapshot& s) const;
+  void reconcile(const HarvesterGroupConfig& c, const Snapshot& s);
+  void reconcile_delete(const HarvesterGroupConfig& c, const VirtualMachine& vm,
+                        const std::string& reason);
+  void scale_out_finished(const HarvesterGroupConfig& c, bool failed);
   std::string new_vm_name(const HarvesterGroupConfig& c, const Snapshot& s);
   std::size_t record(ScaleActionRecord r);
   void finish_record(std::size_t index);
@@ -123,12 +150,22 @@ class HarvesterTarget final : public Target {
                         std::shared_ptr<std::map<std::string, int>> vms, Time deadline,
                         std::function<void()> then);
 
+  void settle_overdue_vm(const HarvesterGroupConfig& c, std::size_t action, const std::string& name,
+                         std::shared_ptr<std::map<std::string, int>> vms,
+                         std::function<void()> then);
+
   void scale_in(const HarvesterGroupConfig& c, const ScaleRequest& request, const Snapshot& s,
                 std::int64_t from, std::int64_t to, ScaleCallback done);
   void drain_selected(const HarvesterGroupConfig& c, std::size_t action,
                       std::vector<std::pair<std::string, std::string>> nodes, ScaleCallback done);
+  // Asks Nomad to drain the node, retrying a refused call until `retry_until`, then
+  // rolling the node back; `answered` runs on the first answer.
+  void request_drain(const HarvesterGroupConfig& c, std::size_t action, std::string node,
+                     std::string vm, Time retry_until, std::function<void()> answered);
   void watch_drain(const HarvesterGroupConfig& c, std::size_t action, std::string node_id,
                    std::string vm, Time give_up_at);
+  void confirm_node_gone(const HarvesterGroupConfig& c, std::size_t action, std::string node_id,
+                         std::string vm, Time give_up_at);
   void delete_vm(const HarvesterGroupConfig& c, std::size_t action, std::string node_id,
                  std::string vm);
   // One node of a scale-in action is settled (deleted, or taken back by a scale-out).

@@ -73,20 +73,30 @@ TEST_F(HarvesterTargetTest, ScaleInShrinksWhenWorkWouldNotFit) {
   EXPECT_EQ(a.direction, Direction::kUp);  // no scale-in action was recorded
 }
 
-TEST_F(HarvesterTargetTest, FailedDrainStillDeletesButOnlyAfterTheDeadline) {
+TEST_F(HarvesterTargetTest, RefusedDrainIsRetriedThenTheVmDeletedOnceDrained) {
   grow_to(2);
   faults.fail_next("drain_node", 1, "500 Internal Server Error");
   Time decided = loop.now();
   ASSERT_TRUE(scale(1).ok());
-  loop.run_until(decided + 4min);
-  EXPECT_EQ(harvester.size(), 2u);  // deadline 5m not reached: VM kept
-  loop.run_until(decided + 8min);
-  EXPECT_EQ(harvester.size(), 1u);
+  loop.run_until(decided + 2min);
+  EXPECT_EQ(harvester.size(), 1u);  // the retry drained the (empty) node, then it went
   const ScaleActionRecord& a = target.actions().back();
   ASSERT_EQ(a.failures.size(), 1u);
   EXPECT_NE(a.failures[0].find("500 Internal Server Error"), std::string::npos);
   ASSERT_TRUE(a.all_deleted);
-  EXPECT_GE(*a.all_deleted - decided, 5min);
+}
+
+TEST_F(HarvesterTargetTest, DrainNeverAcceptedKeepsTheNodeAndItsVm) {
+  grow_to(2);
+  faults.fail_next("drain_node", 1000, "500 Internal Server Error");
+  Time decided = loop.now();
+  ASSERT_TRUE(scale(1).ok());
+  loop.run_until(decided + 30min);
+  EXPECT_EQ(harvester.size(), 2u);  // nothing was drained, so nothing is deleted
+  const ScaleActionRecord& a = target.actions().back();
+  EXPECT_GT(a.failures.size(), 10u);  // retried every poll for the 5m deadline
+  EXPECT_FALSE(a.all_deleted);
+  for (const auto& n : nomad.list_nodes({})) EXPECT_EQ(n->scheduling_eligibility, "eligible");
 }
 
 TEST_F(HarvesterTargetTest, ParallelDrainsWithOneStuckPastItsDeadline) {

@@ -1,0 +1,86 @@
+// HarvesterTarget: reconciliation of what an earlier run (or a lost answer) left half done.
+// See the contract in harvester_target.h.
+#include "backends/api/vm_labels.h"
+#include "engine/duration.h"
+#include "engine/harvester/harvester_target.h"
+
+namespace ha {
+namespace {
+
+// How long reconcile leaves a VM alone after acting on it: longer than a snapshot can lag.
+constexpr Duration kSettle = std::chrono::minutes(5);
+
+}  // namespace
+
+void HarvesterTarget::reconcile(const HarvesterGroupConfig& c, const Snapshot& s) {
+  if (c.dry_run) return;
+  Group& group = groups_[c.node_group];
+  std::erase_if(group.reconciled,
+                [this](const auto& e) { return loop_.now() - e.second > kSettle; });
+  std::set<std::string_view> draining;
+  for (const auto& [node, vm] : group.draining) draining.insert(vm);
+  // Past this age a VM that does not serve is stuck: the provision timeout plus two polls,
+  // so that a scale-out of this run that watches it settles it first.
+  Duration stuck_after = options_.provision_timeout + 2 * options_.poll_interval;
+  for (const auto& vm : s.vms) {
+    const std::string& name = vm->spec.name;
+    if (vm->printable_status == "Terminating" || group.creating.count(name) ||
+        group.booting.count(name) || draining.count(name) || group.reconciled.count(name)) {
+      continue;
+    }
+    auto cls = vm->spec.labels.find(vm_labels::kNodeClass);
+    if (cls == vm->spec.labels.end() || cls->second != c.node_class) continue;  // not ours to judge
+    const NomadNodeStub* node = s.node_named(name);
+    bool joined = node != nullptr && node->status == "ready";
+    if (!(vm->printable_status == "Running" && joined)) {
+      if (vm->creation_time != Time::max() && loop_.now() - vm->creation_time > stuck_after) {
+        std::string state = vm->printable_status;
+        if (vm->printable_status == "Running") state += ", its Nomad node not ready";
+        reconcile_delete(c, *vm,
+                         "stuck: " + state + " " +
+                             format_duration(loop_.now() - vm->creation_time) +
+                             " after its creation");
+      }
+      continue;
+    }
+    if (node->drain || node->scheduling_eligibility != "eligible") {
+      group.reconciled[name] = loop_.now();
+      log_.log(LogLevel::kWarn, loop_.now(), "reconcile: rolling back an unfinished scale-in",
+               {{"node_group", c.node_group},
+                {"vm", name},
+                {"node_id", node->id},
+                {"reason", node->drain ? "node draining, not by this run"
+                                       : "node ineligible, not by this run"}});
+      std::string vm_name = name;
+      nomad_.drain_node(node->id, std::nullopt, true, guarded([this, c, vm_name](Result<Unit> r) {
+                          if (r) return;
+                          groups_[c.node_group].reconciled.erase(vm_name);  // next status
+                          log_.log(LogLevel::kWarn, loop_.now(), "reconcile: roll back failed",
+                                   {{"vm", vm_name}, {"error", r.error().message}});
+                        }));
+    }
+  }
+}
+
+void HarvesterTarget::reconcile_delete(const HarvesterGroupConfig& c, const VirtualMachine& vm,
+                                       const std::string& reason) {
+  Group& group = groups_[c.node_group];
+  const std::string& name = vm.spec.name;
+  // Listed by the ownership label; checked again on the object itself, never deleted blind.
+  auto owner = vm.spec.labels.find(vm_labels::kNodeGroup);
+  if (owner == vm.spec.labels.end() || owner->second != c.node_group) return;
+  group.reconciled[name] = loop_.now();
+  group.removing.insert(name);
+  log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deleting VM",
+           {{"node_group", c.node_group}, {"vm", name}, {"reason", reason}});
+  harvester_.delete_vm(c.namespace_, name, guarded([this, c, name](Result<Unit> r) {
+                         Group& g = groups_[c.node_group];
+                         g.removing.erase(name);
+                         if (r || r.error().kind == ErrorKind::kNotFound) return;
+                         g.reconciled.erase(name);  // tried again at the next status
+                         log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deletion failed",
+                                  {{"vm", name}, {"error", r.error().message}});
+                       }));
+}
+
+}  // namespace ha
