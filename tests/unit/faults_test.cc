@@ -1,0 +1,183 @@
+// Faults: their scenario syntax, the injector, the target's reconciliation and backoff, the
+// invariant checker catching leaks and lost work, and chaos runs of the default scenario.
+#include <gtest/gtest.h>
+
+#include "harvester_target_fixture.h"
+#include "sim/chaos.h"
+#include "sim/invariants.h"
+#include "sim/scenario_loader.h"
+#include "sim/simulation.h"
+
+namespace ha::testing {
+namespace {
+
+std::vector<FaultSpec> parse(const char* text, Diagnostics& diags) {
+  hcl_json::Reader reader("s.json", diags);
+  return read_faults(nlohmann::json::parse(text), "/faults", reader);
+}
+
+TEST(FaultSpec, ReadsEveryKindAndNamesTheBadField) {
+  Diagnostics diags;
+  auto f = parse(R"([{"kind": "outage", "api": "harvester", "from": "1h", "until": "2h"},
+                     {"kind": "api_errors", "api": "nomad", "op": "drain_node",
+                      "error_rate": 0.5, "status": "conflict", "applied": true},
+                     {"kind": "drain_stuck", "rate": 0.2},
+                     {"kind": "agent_crash", "at": "3h", "when": "scale_in"}])",
+                 diags);
+  ASSERT_TRUE(diags.empty()) << diags[0].to_string();
+  ASSERT_EQ(f.size(), 4u);
+  EXPECT_EQ(f[0].rate, 1);
+  EXPECT_EQ(f[0].until, std::chrono::hours(2));
+  EXPECT_EQ(f[1].status, ErrorKind::kConflict);
+  EXPECT_TRUE(f[1].applied);
+  EXPECT_EQ(f[3].when, "scale_in");
+  EXPECT_EQ(f[1].to_json()["op"], "drain_node");
+
+  Diagnostics bad;
+  parse(R"([{"kind": "outage", "api": "harvester", "from": "2h", "until": "1h"},
+            {"kind": "api_errors", "api": "consul"},
+            {"kind": "drain_stuck", "rate": 1.5},
+            {"kind": "meteor"},
+            {"kind": "agent_crash", "at": "1h", "when": "later"}])",
+        bad);
+  ASSERT_EQ(bad.size(), 5u);
+  EXPECT_EQ(bad[0].where, "/faults/0/until");
+  EXPECT_EQ(bad[1].where, "/faults/1/api");
+  EXPECT_EQ(bad[2].where, "/faults/2/rate");
+  EXPECT_NE(bad[3].reason.find("agent_crash"), std::string::npos);  // lists the known kinds
+  EXPECT_EQ(bad[4].where, "/faults/4/when");
+}
+
+TEST(FaultInjector, AppliedFaultsMakeTheChangeAndLatencySpikesOnlyDelay) {
+  FaultInjector faults;
+  FaultRule lost;
+  lost.error_rate = 1;
+  lost.kind = ErrorKind::kConflict;
+  lost.applied = true;
+  auto id = faults.add_rule("create_vm", lost);
+  auto f = faults.decide("create_vm");
+  ASSERT_TRUE(f && f->error);
+  EXPECT_EQ(f->error->kind, ErrorKind::kConflict);
+  EXPECT_TRUE(f->applied);
+  faults.remove_rule(id);
+  EXPECT_FALSE(faults.decide("create_vm"));
+  FaultRule slow;
+  slow.extra_latency = std::chrono::seconds(7);
+  faults.add_rule("*", slow);
+  auto s = faults.decide("get_vm");
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->error);
+  EXPECT_EQ(s->delay, std::chrono::seconds(7));
+}
+
+TEST_F(HarvesterTargetTest, ReconcileDeletesAVmStuckStartingPastTheProvisionTimeout) {
+  grow_to(1);
+  harvester.set_boot_faults({1.0, 0, 0});  // every new VM stays Starting
+  VirtualMachineSpec spec;
+  spec.name = "web-left-behind";
+  spec.namespace_ = "nomad";
+  spec.labels = {{vm_labels::kNodeGroup, "web"}, {vm_labels::kNodeClass, "hashistack"}};
+  ASSERT_TRUE(harvester.create(spec).ok());  // as if an earlier run created it and died
+  loop.run_until(loop.now() + 5min);
+  ASSERT_TRUE(status().ok());
+  loop.run_until(loop.now() + 1min);
+  EXPECT_TRUE(harvester.get("nomad", "web-left-behind").ok());  // young: left alone
+  loop.run_until(loop.now() + 15min);
+  ASSERT_TRUE(status().ok());
+  loop.run_until(loop.now() + 1min);
+  auto vm = harvester.get("nomad", "web-left-behind");
+  EXPECT_TRUE(!vm || vm->printable_status == "Terminating");
+}
+
+TEST_F(HarvesterTargetTest, ReconcileRollsBackADrainLeftByAnEarlierRun) {
+  grow_to(2);
+  std::string node = nomad.list_nodes({}).front()->id;
+  ASSERT_TRUE(nomad.drain_node(node, NomadDrainSpec{std::chrono::minutes(5), false}, false).ok());
+  auto s = status();  // a fresh target: it did not start that drain
+  ASSERT_TRUE(s.ok());
+  EXPECT_FALSE(s->ready);
+  loop.run_until(loop.now() + 10s);
+  auto n = nomad.node(node);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->scheduling_eligibility, "eligible");
+  EXPECT_EQ(harvester.size(), 2u);  // rolled back, nothing deleted
+  EXPECT_TRUE(status()->ready);
+}
+
+TEST_F(HarvesterTargetTest, FailingScaleOutsBackTheGroupOff) {
+  grow_to(1);
+  harvester.set_boot_faults({0, 1.0, 0});  // every new VM ends ErrorUnschedulable
+  EXPECT_FALSE(scale(2).ok());
+  auto refused = scale(2);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("backed off"), std::string::npos);
+  harvester.set_boot_faults({});
+  loop.run_until(loop.now() + 6min);
+  EXPECT_TRUE(scale(2).ok());  // 5 min later it tries again
+}
+
+TEST(InvariantChecker, CatchesAVmLeftOutOfServiceAndLostAllocations) {
+  SimulatedLoop loop;
+  NomadModel nomad(loop);
+  HarvesterModel harvester(loop, &nomad, HarvesterModelConfig{});
+  InvariantChecker checker(loop, harvester, nomad, {"nomad", "web", 0, 10});
+  harvester.on_phase = [&](const VmPhaseEvent& e) { checker.on_phase(e); };
+  harvester.set_boot_faults({0, 0, 1.0});  // runs, never joins Nomad
+  VirtualMachineSpec spec;
+  spec.name = "web-1";
+  spec.namespace_ = "nomad";
+  spec.labels = {{vm_labels::kNodeGroup, "web"}};
+  ASSERT_TRUE(harvester.create(spec).ok());
+  checker.watch_leaks(std::chrono::minutes(30), std::chrono::minutes(1), std::chrono::hours(2));
+  loop.run_until(std::chrono::minutes(20));
+  EXPECT_EQ(checker.violations(), 0);
+  loop.run_until(std::chrono::hours(2));
+  ASSERT_EQ(checker.violations(), 1);  // once per spell, not every sample
+  EXPECT_NE(checker.examples()[0]["what"].get<std::string>().find("web-1"), std::string::npos);
+
+  ASSERT_TRUE(
+      nomad.register_job({"batch-1", "batch", {{"g", 3, 100, 64, std::chrono::hours(1)}}}).ok());
+  checker.check_allocations({{"batch-1", 3}});  // queued: accounted for
+  EXPECT_EQ(checker.violations(), 1);
+  checker.check_allocations({{"batch-1", 5}});  // two the model never saw
+  EXPECT_EQ(checker.violations(), 2);
+}
+
+LoadedScenario load_default() {
+  Diagnostics diags;
+  std::vector<Override> none;
+  auto loaded = load_scenario(std::string(HA_SOURCE_DIR) + "/scenarios/default.json", none, diags);
+  EXPECT_TRUE(loaded.ok());
+  return *loaded;
+}
+
+TEST(Chaos, CrashInTheMiddleOfAScaleInLeavesNoViolation) {
+  LoadedScenario l = load_default();
+  FaultSpec crash;
+  crash.kind = "agent_crash";
+  crash.from = std::chrono::hours(3);
+  crash.when = "scale_in";
+  crash.restart_after = std::chrono::minutes(2);
+  l.scenario.faults = {crash, crash};
+  l.scenario.faults[1].from = std::chrono::hours(20);
+  auto out = run_simulation(l.scenario, l.policies, l.workload);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(out->report["faults"]["agent_crashes"], 2);
+  EXPECT_EQ(out->report["invariant_violations"]["count"], 0)
+      << out->report["invariant_violations"].dump();
+  EXPECT_GT(out->report["actions"]["scale_in"].get<int>(), 10);  // it kept on scaling
+}
+
+TEST(Chaos, RandomFaultRunsOfTheDefaultScenarioKeepTheInvariants) {
+  LoadedScenario l = load_default();
+  ChaosOptions options;
+  options.runs = 40;
+  options.threads = 2;
+  ChaosSummary s = run_chaos(l.scenario, l.policies, l.workload, options);
+  EXPECT_EQ(s.errors, 0);
+  EXPECT_GE(s.faults, 40);
+  EXPECT_EQ(s.violations, 0) << s.first_violations.dump();
+}
+
+}  // namespace
+}  // namespace ha::testing
