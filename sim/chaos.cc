@@ -73,7 +73,9 @@ std::vector<FaultSpec> random_faults(std::mt19937_64& rng, Duration duration) {
       f.timeout = between(rng, Sec(5), Sec(60));
       f.status = pick(rng, std::vector<ErrorKind>{ErrorKind::kUnavailable, ErrorKind::kConflict,
                                                   ErrorKind::kNotFound});
-      f.applied = uniform(rng, 0, 1) < 0.3;
+      // A 404 is a race someone else won (the VM or node is gone); an unapplied one would
+      // be a lie no real server tells.
+      f.applied = f.status == ErrorKind::kNotFound || uniform(rng, 0, 1) < 0.3;
     } else {
       f.rate = uniform(rng, 0, f.kind == "drain_stuck" ? 0.5 : 0.3);
     }

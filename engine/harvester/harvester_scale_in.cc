@@ -208,9 +208,20 @@ void HarvesterTarget::watch_drain(const HarvesterGroupConfig& c, std::size_t act
                 confirm_node_gone(c, action, node_id, vm, give_up_at);
                 return;
               }
+              if (r && r->status != "down" && !r->drain_strategy &&
+                  r->scheduling_eligibility == "eligible") {
+                // Cancelled elsewhere (a cancel whose answer was lost, an operator): the node
+                // takes work again, so it is kept.
+                log_.log(LogLevel::kWarn, loop_.now(), "drain cancelled elsewhere; node kept",
+                         {{"node_group", c.node_group}, {"node_id", node_id}, {"vm", vm}});
+                groups_[c.node_group].draining.erase(node_id);
+                part_done(action);
+                return;
+              }
               bool drained = r && ((!r->drain_strategy && r->last_drain_status == "complete") ||
                                    r->status == "down");
-              if (drained || loop_.now() >= give_up_at) {
+              // Past the deadline only on a fresh answer: never delete on a node not seen.
+              if (drained || (r && loop_.now() >= give_up_at)) {
                 actions_[action].all_drained = loop_.now();
                 groups_[c.node_group].deleting.insert(node_id);
                 delete_vm(c, action, node_id, vm);
