@@ -80,8 +80,14 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
   if (!diags.empty()) return report(diags, err);
   if (!loaded) throw InputError{loaded.error().message};
 
-  // Loop time is scenario time: zero at start, as in simulate.
+  // Loop time is scenario time: zero at start, as in simulate. Clients see wall-clock
+  // creation times (an agent judges VM ages by its own clock).
   RealtimeLoop loop(speed);
+  auto wall_start = std::chrono::duration_cast<Duration>(
+      std::chrono::system_clock::now().time_since_epoch());
+  harvester_options.wall_time = [wall_start, speed](Time t) {
+    return wall_start + Duration(static_cast<Duration::rep>(static_cast<double>(t.count()) / speed));
+  };
   auto run = ScenarioRun::create(loop, loaded->scenario, loaded->policies, loaded->workload);
   if (!run) throw InputError{file + ": " + run.error().message};
   if (auto r = (*run)->start({}); !r) throw InputError{file + ": " + r.error().message};

@@ -127,7 +127,7 @@ void HarvesterMockServer::watch(const httplib::Request& req, httplib::Response& 
           if (!name.empty()) mine = vm;
           if (!sent) {
             std::string line =
-                json{{"type", "ADDED"}, {"object", kv::virtual_machine(*vm)}}.dump() + "\n";
+                json{{"type", "ADDED"}, {"object", kv::virtual_machine(as_served(*vm))}}.dump() + "\n";
             sink.write(line.data(), line.size());
           }
         }
@@ -285,14 +285,14 @@ void HarvesterMockServer::routes() {
       return std::pair{model_.list(ns, selector), model_.resource_version()};
     });
     if (!list) return status_error(res, 400, "BadRequest", list.error().message);
-    send(res, 200, kv::virtual_machine_list(*list, std::to_string(version)));
+    send(res, 200, kv::virtual_machine_list(as_served(*list), std::to_string(version)));
   });
   s.Get(std::string(kVms) + "/([^/]+)",
         [this](const httplib::Request& req, httplib::Response& res) {
           std::string ns = req.matches[1], name = req.matches[2];
           auto vm = on_loop([&] { return model_.get(ns, name); });
           if (!vm) return model_error(res, vm.error(), name);
-          send(res, 200, kv::virtual_machine(*vm));
+          send(res, 200, kv::virtual_machine(as_served(*vm)));
         });
   // VirtualMachineInstances, read-only: what KubeVirt runs for each started VM.
   s.Get(kVmis, [this](const httplib::Request& req, httplib::Response& res) {
@@ -302,13 +302,13 @@ void HarvesterMockServer::routes() {
                        model_.resource_version()};
     });
     if (!list) return status_error(res, 400, "BadRequest", list.error().message);
-    send(res, 200, kv::virtual_machine_instance_list(*list, std::to_string(version)));
+    send(res, 200, kv::virtual_machine_instance_list(as_served(*list), std::to_string(version)));
   });
   s.Get(std::string(kVmis) + "/([^/]+)", [this](const httplib::Request& req,
                                                 httplib::Response& res) {
     std::string ns = req.matches[1], name = req.matches[2];
     auto vm = on_loop([&] { return model_.get(ns, name); });
-    json vmi = vm ? kv::virtual_machine_instance(*vm) : json();
+    json vmi = vm ? kv::virtual_machine_instance(as_served(*vm)) : json();
     if (vmi.is_null()) {
       return status_error(res, 404, "NotFound",
                           "virtualmachineinstances.kubevirt.io \"" + name + "\" not found", name);
@@ -330,7 +330,7 @@ void HarvesterMockServer::routes() {
     spec->namespace_ = ns;
     auto created = on_loop([&] { return model_.create(*spec); });
     if (!created) return model_error(res, created.error(), spec->name);
-    send(res, 201, kv::virtual_machine(*created));
+    send(res, 201, kv::virtual_machine(as_served(*created)));
   });
   s.Delete(std::string(kVms) + "/([^/]+)",
            [this](const httplib::Request& req, httplib::Response& res) {
@@ -342,7 +342,7 @@ void HarvesterMockServer::routes() {
                return model_.get(ns, name);
              });
              if (!deleted) return model_error(res, deleted.error(), name);
-             send(res, 200, kv::virtual_machine(*deleted));
+             send(res, 200, kv::virtual_machine(as_served(*deleted)));
            });
   s.Patch(std::string(kVms) + "/([^/]+)", [this](const httplib::Request& req,
                                                  httplib::Response& res) {
@@ -357,7 +357,7 @@ void HarvesterMockServer::routes() {
     auto patched = on_loop([&]() -> Result<VirtualMachine> {
       auto vm = model_.get(ns, name);
       if (!vm) return vm;
-      auto spec = kv::read_virtual_machine_spec(kv::merge_patch(kv::virtual_machine(*vm), patch));
+      auto spec = kv::read_virtual_machine_spec(kv::merge_patch(kv::virtual_machine(as_served(*vm)), patch));
       if (!spec) return make_error(spec.error().message, ErrorKind::kInvalid);
       if (spec->running != vm->spec.running) {
         auto r = spec->running ? model_.start(ns, name) : model_.stop(ns, name);
@@ -366,7 +366,7 @@ void HarvesterMockServer::routes() {
       return model_.set_metadata(ns, name, spec->labels, spec->annotations);
     });
     if (!patched) return model_error(res, patched.error(), name);
-    send(res, 200, kv::virtual_machine(*patched));
+    send(res, 200, kv::virtual_machine(as_served(*patched)));
   });
   auto subresource = [this](const httplib::Request& req, httplib::Response& res) {
     std::string ns = req.matches[1], name = req.matches[2], action = req.matches[3];
@@ -378,6 +378,19 @@ void HarvesterMockServer::routes() {
   s.Put(
       R"(/apis/subresources.kubevirt.io/v1/namespaces/([^/]+)/virtualmachines/([^/]+)/(start|stop))",
       subresource);
+}
+
+VirtualMachine HarvesterMockServer::as_served(VirtualMachine vm) const {
+  if (options_.wall_time) vm.creation_time = options_.wall_time(vm.creation_time);
+  return vm;
+}
+
+VmList HarvesterMockServer::as_served(const VmList& vms) const {
+  if (!options_.wall_time) return vms;
+  VmList out;
+  out.reserve(vms.size());
+  for (const auto& vm : vms) out.push_back(std::make_shared<const VirtualMachine>(as_served(*vm)));
+  return out;
 }
 
 }  // namespace ha

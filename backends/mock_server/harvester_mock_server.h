@@ -18,6 +18,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -43,6 +44,9 @@ class HarvesterMockServer {
     std::string tls_cert, tls_key;
     // Injected latency: every request waits this long before it is handled.
     std::chrono::milliseconds delay{0};
+    // Model time to the wall-clock time served as creationTimestamp (mock-cluster's model
+    // runs sped up from zero; a client judging VM ages needs wall time). Unset: as is.
+    std::function<Time(Time)> wall_time = nullptr;
   };
   HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& model, Options options);
   ~HarvesterMockServer();
@@ -56,6 +60,8 @@ class HarvesterMockServer {
 
  private:
   void routes();
+  VirtualMachine as_served(VirtualMachine vm) const;
+  VmList as_served(const VmList& vms) const;
   void watch(const httplib::Request& req, httplib::Response& res, const std::string& ns,
              const std::string& selector);
   template <typename F>

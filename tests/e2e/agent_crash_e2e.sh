@@ -64,6 +64,13 @@ running_vms() {
     grep -o '"printableStatus":"Running"' | wc -l
 }
 
+# Creation times are wall-clock times (the restarted agent judges VM ages by them).
+year=$(curl -sf -H "Authorization: Bearer $token" \
+  "$harvester_url/apis/kubevirt.io/v1/namespaces/nomad-clients/virtualmachines" |
+  grep -o '"creationTimestamp":"[0-9]*' | head -1 | grep -o '[0-9]*$')
+[ "$year" = "$(date -u +%Y)" ] && pass "creationTimestamp in wall-clock time" ||
+  fail "creationTimestamp year $year"
+
 start_agent 1
 # Wait for the scale-out, then for the first drain of the scale-in, and kill -9 then.
 for _ in $(seq 300); do [ "$(running_vms)" -ge 5 ] && break; sleep 0.1; done
