@@ -83,14 +83,22 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
   // Loop time is scenario time: zero at start, as in simulate. Clients see wall-clock
   // creation times (an agent judges VM ages by its own clock).
   RealtimeLoop loop(speed);
-  auto wall_start = std::chrono::duration_cast<Duration>(
-      std::chrono::system_clock::now().time_since_epoch());
+  auto wall_start =
+      std::chrono::duration_cast<Duration>(std::chrono::system_clock::now().time_since_epoch());
   harvester_options.wall_time = [wall_start, speed](Time t) {
-    return wall_start + Duration(static_cast<Duration::rep>(static_cast<double>(t.count()) / speed));
+    return wall_start +
+           Duration(static_cast<Duration::rep>(static_cast<double>(t.count()) / speed));
   };
   auto run = ScenarioRun::create(loop, loaded->scenario, loaded->policies, loaded->workload);
   if (!run) throw InputError{file + ": " + run.error().message};
-  if (auto r = (*run)->start({}); !r) throw InputError{file + ": " + r.error().message};
+  // The scenario's API faults are injected by the servers (503/409/404/504, delays).
+  FaultInjector nomad_faults(loaded->scenario.seed + 4),
+      harvester_faults(loaded->scenario.seed + 5);
+  nomad_options.faults = &nomad_faults;
+  harvester_options.faults = &harvester_faults;
+  if (auto r = (*run)->start({nullptr, nullptr, nullptr, &nomad_faults, &harvester_faults}); !r) {
+    throw InputError{file + ": " + r.error().message};
+  }
   NomadMockServer nomad_server(loop, (*run)->nomad(), nomad_options);
   HarvesterMockServer harvester_server(loop, (*run)->harvester(), harvester_options);
   std::thread loop_thread([&loop] { loop.run(); });

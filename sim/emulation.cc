@@ -24,8 +24,14 @@ Result<SimulationOutput> run_emulation(const Scenario& scenario,
   if (!created) return created.error();
   ScenarioRun& run = **created;
 
-  NomadMockServer nomad_server(loop, run.nomad(), {});
-  HarvesterMockServer harvester_server(loop, run.harvester(), {});
+  // The scenario's API faults are injected by the mock servers, as a failing upstream.
+  FaultInjector nomad_faults(scenario.seed + 4), harvester_faults(scenario.seed + 5);
+  NomadMockServer::Options nomad_options;
+  nomad_options.faults = &nomad_faults;
+  HarvesterMockServer::Options harvester_options;
+  harvester_options.faults = &harvester_faults;
+  NomadMockServer nomad_server(loop, run.nomad(), nomad_options);
+  HarvesterMockServer harvester_server(loop, run.harvester(), harvester_options);
   auto nomad_port = nomad_server.start("127.0.0.1", 0);
   if (!nomad_port) return nomad_port.error();
   auto harvester_port = harvester_server.start("127.0.0.1", 0);
@@ -36,7 +42,11 @@ Result<SimulationOutput> run_emulation(const Scenario& scenario,
                          {"http://127.0.0.1:" + std::to_string(*nomad_port), "", "", ""});
   HarvesterHttpApi harvester_api(transport,
                                  {"http://127.0.0.1:" + std::to_string(*harvester_port), ""});
-  if (auto r = run.start({&nomad_api, &harvester_api, options.log}); !r) return r.error();
+  if (auto r =
+          run.start({&nomad_api, &harvester_api, options.log, &nomad_faults, &harvester_faults});
+      !r) {
+    return r.error();
+  }
 
   // The report is taken on the loop at the scenario's end, before anything later runs.
   SimulationOutput output;

@@ -18,8 +18,8 @@ Result<void> ScenarioRun::start(Engine engine) {
     bool injectable =
         f.api == "nomad" ? engine.nomad_faults != nullptr : engine.harvester_faults != nullptr;
     if (f.is_api_fault() && !injectable) {
-      return make_error(f.pointer + ": " + f.kind +
-                        " faults are injected by simulate and chaos only");
+      return make_error(f.pointer + ": " + f.kind + " faults need a fault injector on the " +
+                        f.api + " API");
     }
     if (f.kind == "agent_crash" && !(engine.nomad && engine.harvester)) {
       return make_error(f.pointer + ": agent_crash needs an engine (simulate, emulate, chaos)");

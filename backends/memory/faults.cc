@@ -5,17 +5,22 @@
 namespace ha {
 
 void FaultInjector::set_rule(const std::string& op, FaultRule rule) {
-  std::erase_if(rules_, [&op](const auto& entry) { return entry.second.first == op; });
+  {
+    std::lock_guard lock(mu_);
+    std::erase_if(rules_, [&op](const auto& entry) { return entry.second.first == op; });
+  }
   add_rule(op, std::move(rule));
 }
 
 FaultInjector::RuleId FaultInjector::add_rule(const std::string& op, FaultRule rule) {
+  std::lock_guard lock(mu_);
   RuleId id = next_id_++;
   rules_.emplace(id, std::make_pair(op, std::move(rule)));
   return id;
 }
 
 std::optional<InjectedFault> FaultInjector::decide(std::string_view op) {
+  std::lock_guard lock(mu_);
   for (std::string_view key : {op, std::string_view("*")}) {
     auto it = scripted_.find(key);
     if (it != scripted_.end() && it->second.first > 0) {

@@ -2,10 +2,12 @@
 // ...; "*" matches every operation): random error and timeout rates, latency spikes, lost
 // answers (the change is made but the caller sees an error, as when a response is lost or a
 // racing client got there first), and scripted failures of the next N calls.
-// Rules can be added and removed while a run goes on (fault windows of a scenario).
+// Rules can be added and removed while a run goes on (fault windows of a scenario); every
+// call is thread-safe (the mock servers decide on their request threads).
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -44,13 +46,18 @@ class FaultInjector {
   void set_rule(const std::string& op, FaultRule rule);
   // Adds a rule next to the others (the first that fires decides); remove it by its id.
   RuleId add_rule(const std::string& op, FaultRule rule);
-  void remove_rule(RuleId id) { rules_.erase(id); }
+  void remove_rule(RuleId id) {
+    std::lock_guard lock(mu_);
+    rules_.erase(id);
+  }
   void clear() {
+    std::lock_guard lock(mu_);
     rules_.clear();
     scripted_.clear();
   }
   // The next `n` calls of `op` fail with `message`.
   void fail_next(const std::string& op, int n, std::string message = "injected fault") {
+    std::lock_guard lock(mu_);
     scripted_[op] = {n, std::move(message)};
   }
 
@@ -58,6 +65,7 @@ class FaultInjector {
   std::optional<InjectedFault> decide(std::string_view op);
 
  private:
+  std::mutex mu_;
   std::mt19937_64 rng_;
   RuleId next_id_ = 1;
   std::map<RuleId, std::pair<std::string, FaultRule>> rules_;  // in the order added

@@ -7,6 +7,7 @@
 #include <future>
 
 #include "backends/http/kubevirt_json.h"
+#include "backends/mock_server/mock_faults.h"
 #include "backends/mock_server/server_setup.h"
 
 namespace ha {
@@ -127,7 +128,8 @@ void HarvesterMockServer::watch(const httplib::Request& req, httplib::Response& 
           if (!name.empty()) mine = vm;
           if (!sent) {
             std::string line =
-                json{{"type", "ADDED"}, {"object", kv::virtual_machine(as_served(*vm))}}.dump() + "\n";
+                json{{"type", "ADDED"}, {"object", kv::virtual_machine(as_served(*vm))}}.dump() +
+                "\n";
             sink.write(line.data(), line.size());
           }
         }
@@ -176,6 +178,39 @@ void HarvesterMockServer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+// Kubernetes' Status reason for an injected error's code.
+const char* fault_reason(int status) {
+  switch (status) {
+    case 409:
+      return "AlreadyExists";
+    case 404:
+      return "NotFound";
+    case 504:
+      return "Timeout";
+    default:
+      return "ServiceUnavailable";
+  }
+}
+
+// The memory backends' name of the call a request makes ("" for none faults apply to).
+std::string HarvesterMockServer::operation(const httplib::Request& req) {
+  static const std::regex vms(R"(/apis/kubevirt.io/v1/namespaces/[^/]+/virtualmachines)");
+  static const std::regex vm(R"(/apis/kubevirt.io/v1/namespaces/[^/]+/virtualmachines/[^/]+)");
+  static const std::regex vmis(
+      R"(/apis/kubevirt.io/v1/namespaces/[^/]+/virtualmachineinstances(/[^/]+)?)");
+  static const std::regex sub(
+      R"(/apis/subresources.kubevirt.io/v1/namespaces/[^/]+/virtualmachines/[^/]+/(start|stop))");
+  const std::string& m = req.method;
+  std::smatch match;
+  if (std::regex_match(req.path, vms)) return m == "POST" ? "create_vm" : "list_vms";
+  if (std::regex_match(req.path, vm)) {
+    return m == "DELETE" ? "delete_vm" : m == "PATCH" ? "patch_vm" : "get_vm";
+  }
+  if (std::regex_match(req.path, vmis)) return "list_vms";
+  if (std::regex_match(req.path, match, sub)) return match[1].str() + "_vm";
+  return "";
+}
+
 void HarvesterMockServer::routes() {
   httplib::Server& s = *server_;
   answer_unrouted(
@@ -197,12 +232,20 @@ void HarvesterMockServer::routes() {
       });
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     inject_delay(options_.delay);
-    if (options_.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (req.get_header_value("Authorization") == "Bearer " + options_.token) {
-      return httplib::Server::HandlerResponse::Unhandled;
+    if (!options_.token.empty() &&
+        req.get_header_value("Authorization") != "Bearer " + options_.token) {
+      status_error(res, 401, "Unauthorized", "Unauthorized");
+      return httplib::Server::HandlerResponse::Handled;
     }
-    status_error(res, 401, "Unauthorized", "Unauthorized");
+    auto fault = decide_mock_fault(options_.faults, operation(req), res, loop_.speed());
+    if (!fault) return httplib::Server::HandlerResponse::Unhandled;
+    status_error(res, fault->first, fault_reason(fault->first), fault->second);
     return httplib::Server::HandlerResponse::Handled;
+  });
+  s.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    finish_applied_fault(res, [](httplib::Response& r, int status, const std::string& message) {
+      status_error(r, status, fault_reason(status), message);
+    });
   });
 
   s.Get("/version", [](const httplib::Request&, httplib::Response& res) {
@@ -344,30 +387,31 @@ void HarvesterMockServer::routes() {
              if (!deleted) return model_error(res, deleted.error(), name);
              send(res, 200, kv::virtual_machine(as_served(*deleted)));
            });
-  s.Patch(std::string(kVms) + "/([^/]+)", [this](const httplib::Request& req,
-                                                 httplib::Response& res) {
-    std::string ns = req.matches[1], name = req.matches[2];
-    std::string type = req.get_header_value("Content-Type");
-    if (type.rfind("application/merge-patch+json", 0) != 0) {
-      return status_error(res, 415, "UnsupportedMediaType",
-                          "the mock server accepts application/merge-patch+json only");
-    }
-    json patch;
-    if (!parse_body(req, res, patch)) return;
-    auto patched = on_loop([&]() -> Result<VirtualMachine> {
-      auto vm = model_.get(ns, name);
-      if (!vm) return vm;
-      auto spec = kv::read_virtual_machine_spec(kv::merge_patch(kv::virtual_machine(as_served(*vm)), patch));
-      if (!spec) return make_error(spec.error().message, ErrorKind::kInvalid);
-      if (spec->running != vm->spec.running) {
-        auto r = spec->running ? model_.start(ns, name) : model_.stop(ns, name);
-        if (!r) return r.error();
-      }
-      return model_.set_metadata(ns, name, spec->labels, spec->annotations);
-    });
-    if (!patched) return model_error(res, patched.error(), name);
-    send(res, 200, kv::virtual_machine(as_served(*patched)));
-  });
+  s.Patch(std::string(kVms) + "/([^/]+)",
+          [this](const httplib::Request& req, httplib::Response& res) {
+            std::string ns = req.matches[1], name = req.matches[2];
+            std::string type = req.get_header_value("Content-Type");
+            if (type.rfind("application/merge-patch+json", 0) != 0) {
+              return status_error(res, 415, "UnsupportedMediaType",
+                                  "the mock server accepts application/merge-patch+json only");
+            }
+            json patch;
+            if (!parse_body(req, res, patch)) return;
+            auto patched = on_loop([&]() -> Result<VirtualMachine> {
+              auto vm = model_.get(ns, name);
+              if (!vm) return vm;
+              auto spec = kv::read_virtual_machine_spec(
+                  kv::merge_patch(kv::virtual_machine(as_served(*vm)), patch));
+              if (!spec) return make_error(spec.error().message, ErrorKind::kInvalid);
+              if (spec->running != vm->spec.running) {
+                auto r = spec->running ? model_.start(ns, name) : model_.stop(ns, name);
+                if (!r) return r.error();
+              }
+              return model_.set_metadata(ns, name, spec->labels, spec->annotations);
+            });
+            if (!patched) return model_error(res, patched.error(), name);
+            send(res, 200, kv::virtual_machine(as_served(*patched)));
+          });
   auto subresource = [this](const httplib::Request& req, httplib::Response& res) {
     std::string ns = req.matches[1], name = req.matches[2], action = req.matches[3];
     auto r =

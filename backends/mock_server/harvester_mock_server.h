@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 
+#include "backends/memory/faults.h"
 #include "backends/memory/harvester_model.h"
 #include "backends/realtime_loop.h"
 #include "engine/result.h"
@@ -47,6 +48,8 @@ class HarvesterMockServer {
     // Model time to the wall-clock time served as creationTimestamp (mock-cluster's model
     // runs sped up from zero; a client judging VM ages needs wall time). Unset: as is.
     std::function<Time(Time)> wall_time = nullptr;
+    // Injected API faults by operation (see mock_faults.h); null: none. Must outlive us.
+    FaultInjector* faults = nullptr;
   };
   HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& model, Options options);
   ~HarvesterMockServer();
@@ -60,6 +63,7 @@ class HarvesterMockServer {
 
  private:
   void routes();
+  static std::string operation(const httplib::Request& req);
   VirtualMachine as_served(VirtualMachine vm) const;
   VmList as_served(const VmList& vms) const;
   void watch(const httplib::Request& req, httplib::Response& res, const std::string& ns,

@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "backends/http/nomad_json.h"
+#include "backends/mock_server/mock_faults.h"
 #include "backends/mock_server/nomad_metrics.h"
 #include "backends/mock_server/server_setup.h"
 #include "engine/duration.h"
@@ -102,6 +103,34 @@ void NomadMockServer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+// The memory backends' name of the call a request makes ("" for none faults apply to).
+std::string NomadMockServer::operation(const httplib::Request& req) {
+  const std::string& p = req.path;
+  auto ends = [&p](std::string_view tail) {
+    return p.size() > tail.size() && p.compare(p.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (p == "/v1/nodes") return "list_nodes";
+  if (p == "/v1/jobs") return "list_jobs";
+  if (p.rfind("/v1/scaling/polic", 0) == 0) return "list_scaling_policies";
+  if (p.rfind("/v1/node/", 0) == 0) {
+    if (ends("/drain")) return "drain_node";
+    if (ends("/eligibility")) return "set_eligibility";
+    if (ends("/purge")) return "purge_node";
+    if (ends("/allocations")) return "node_allocations";
+    return "get_node";
+  }
+  if (p.rfind("/v1/job/", 0) == 0 && ends("/scale")) {
+    return req.method == "GET" ? "job_scale_status" : "scale_job";
+  }
+  return "";
+}
+
+bool NomadMockServer::injected_fault(const httplib::Request& req, httplib::Response& res) {
+  auto fault = decide_mock_fault(options_.faults, operation(req), res, loop_.speed());
+  if (fault) text_error(res, fault->first, fault->second);
+  return fault.has_value();
+}
+
 void NomadMockServer::routes() {
   httplib::Server& s = *server_;
   // As Nomad's HTTP server: an unknown path is a 404 with an empty body, a known path with
@@ -119,15 +148,23 @@ void NomadMockServer::routes() {
       });
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     inject_delay(options_.delay);
-    if (options_.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    using R = httplib::Server::HandlerResponse;
+    if (options_.token.empty()) return injected_fault(req, res) ? R::Handled : R::Unhandled;
     std::string token = req.get_header_value("X-Nomad-Token");
     std::string auth = req.get_header_value("Authorization");
     if (token.empty() && auth.size() > 7 && strncasecmp(auth.c_str(), "Bearer ", 7) == 0) {
       token = auth.substr(7);
     }
-    if (token == options_.token) return httplib::Server::HandlerResponse::Unhandled;
-    text_error(res, 403, token.empty() ? "Permission denied" : "ACL token not found");
-    return httplib::Server::HandlerResponse::Handled;
+    if (token != options_.token) {
+      text_error(res, 403, token.empty() ? "Permission denied" : "ACL token not found");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return injected_fault(req, res) ? R::Handled : R::Unhandled;
+  });
+  s.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    finish_applied_fault(res, [](httplib::Response& r, int status, const std::string& message) {
+      text_error(r, status, message);
+    });
   });
 
   // Blocking reads: answer at once unless ?index=N is given and the model's index is not

@@ -19,13 +19,16 @@
 #include <string>
 #include <thread>
 
+#include "backends/memory/faults.h"
 #include "backends/memory/nomad_model.h"
 #include "backends/realtime_loop.h"
 #include "engine/result.h"
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace ha {
 
@@ -37,6 +40,8 @@ class NomadMockServer {
     std::chrono::milliseconds max_wait = std::chrono::minutes(5);
     // Injected latency: every request waits this long before it is handled.
     std::chrono::milliseconds delay{0};
+    // Injected API faults by operation (see mock_faults.h); null: none. Must outlive us.
+    FaultInjector* faults = nullptr;
   };
 
   NomadMockServer(RealtimeLoop& loop, NomadModel& model, Options options);
@@ -50,6 +55,9 @@ class NomadMockServer {
 
  private:
   void routes();
+  static std::string operation(const httplib::Request& req);
+  // True when an injected fault answered the request.
+  bool injected_fault(const httplib::Request& req, httplib::Response& res);
   // Runs f on the loop's thread and returns its result.
   template <typename F>
   auto on_loop(F f) -> decltype(f());

@@ -58,5 +58,34 @@ TEST(Emulation, RejectsANonPositiveSpeed) {
   EXPECT_NE(r.error().message.find("speed"), std::string::npos);
 }
 
+// API faults reach the engine over HTTP as the mock servers' error answers: a Harvester
+// outage while the batch arrives and refused drains later. The engine retries, keeps its
+// promises and still scales out and back in.
+TEST(Emulation, ApiFaultsComeFromTheMockServers) {
+  LoadedScenario l = load_short();
+  FaultSpec outage;
+  outage.kind = "outage";
+  outage.api = "harvester";
+  outage.rate = 1;
+  outage.from = std::chrono::minutes(2);
+  outage.until = std::chrono::minutes(5);
+  FaultSpec drains;
+  drains.kind = "api_errors";
+  drains.api = "nomad";
+  drains.op = "drain_node";
+  drains.rate = 0.5;
+  l.scenario.faults = {outage, drains};
+  std::ostringstream lines;
+  StreamLogger log(lines, {LogLevel::kInfo, false, false});
+  auto emulated = run_emulation(l.scenario, l.policies, l.workload, {180, &log});
+  ASSERT_TRUE(emulated.ok()) << emulated.error().message;
+  const auto& e = emulated->report;
+  EXPECT_EQ(e["faults"]["count"], 2);
+  EXPECT_EQ(e["invariant_violations"]["count"], 0) << e["invariant_violations"].dump();
+  EXPECT_GT(e["actions"]["scale_out"].get<int>(), 0);
+  EXPECT_GT(e["actions"]["scale_in"].get<int>(), 0);
+  EXPECT_NE(lines.str().find("unavailable (injected outage)"), std::string::npos) << lines.str();
+}
+
 }  // namespace
 }  // namespace ha

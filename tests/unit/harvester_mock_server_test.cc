@@ -47,6 +47,7 @@ struct MockHarvesterTest : ::testing::Test {
   std::thread loop_thread;
   std::unique_ptr<httplib::Client> client;
   int port = 0;
+  FaultInjector faults;
 
   static HarvesterModelConfig fast() {
     HarvesterModelConfig c;
@@ -55,8 +56,9 @@ struct MockHarvesterTest : ::testing::Test {
   }
   void start(const std::string& token = "") {
     loop_thread = std::thread([this] { loop.run(); });
-    server = std::make_unique<HarvesterMockServer>(loop, model,
-                                                   HarvesterMockServer::Options{token, "", ""});
+    HarvesterMockServer::Options options{token, "", ""};
+    options.faults = &faults;
+    server = std::make_unique<HarvesterMockServer>(loop, model, options);
     auto bound = server->start("127.0.0.1", 0);
     ASSERT_TRUE(bound.ok());
     port = *bound;
@@ -241,6 +243,34 @@ TEST(KubevirtJson, MergePatchFollowsRfc7386) {
   json patch = {{"a", "z"}, {"c", {{"f", nullptr}}}};
   EXPECT_EQ(kv::merge_patch(target, patch), (json{{"a", "z"}, {"c", {{"d", "e"}}}}));
   EXPECT_EQ(kv::merge_patch(target, json::array({1})), json::array({1}));
+}
+
+// Injected faults answer as a failing Kubernetes API server: a Status with the code and
+// reason; an applied one makes the change (a delete that happened, answered 404).
+TEST_F(MockHarvesterTest, InjectedFaultsAnswerKubernetesStatusErrors) {
+  start();
+  FaultRule down;
+  down.error_rate = 1;
+  auto id = faults.add_rule("create_vm", down);
+  auto refused = create(spec("web-1"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  json status = json::parse(refused->body);
+  EXPECT_EQ(status["kind"], "Status");
+  EXPECT_EQ(status["reason"], "ServiceUnavailable");
+  EXPECT_EQ(wait_for("web-1", "absent"), "absent");
+  faults.remove_rule(id);
+  ASSERT_EQ(create(spec("web-1"))->status, 201);
+
+  FaultRule raced = down;
+  raced.kind = ErrorKind::kNotFound;
+  raced.applied = true;
+  faults.add_rule("delete_vm", raced);
+  auto deleted = client->Delete(std::string(kVms) + "/web-1");
+  ASSERT_TRUE(deleted) << httplib::to_string(deleted.error());
+  EXPECT_EQ(deleted->status, 404);
+  EXPECT_EQ(json::parse(deleted->body)["code"], 404);
+  EXPECT_EQ(wait_for("web-1", "absent"), "absent");  // it was deleted all the same
 }
 
 }  // namespace

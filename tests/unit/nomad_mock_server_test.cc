@@ -36,12 +36,16 @@ struct MockNomadTest : ::testing::Test {
   std::unique_ptr<httplib::Client> client;
   std::string node_a, node_b;
 
+  FaultInjector faults;
+
   void start(std::string token = "") {
     node_a = model.register_node({"web-1", "hashistack", "dc1", "default", 4000, 8192, {}});
     node_b = model.register_node({"web-2", "hashistack", "dc1", "default", 4000, 8192, {}});
     static_cast<void>(model.register_job({"api", "service", {{"g", 2, 500, 256, std::nullopt}}}));
     loop_thread = std::thread([this] { loop.run(); });
-    server = std::make_unique<NomadMockServer>(loop, model, NomadMockServer::Options{token});
+    NomadMockServer::Options options{token};
+    options.faults = &faults;
+    server = std::make_unique<NomadMockServer>(loop, model, options);
     auto port = server->start("127.0.0.1", 0);
     ASSERT_TRUE(port.ok()) << port.error().message;
     client = std::make_unique<httplib::Client>("127.0.0.1", *port);
@@ -277,6 +281,39 @@ TEST(NomadJson, ReadersNameTheMissingField) {
   for (const auto& a : reference("allocations.json")) {
     EXPECT_TRUE(nomad_json::read_allocation(a).ok());
   }
+}
+
+// Injected faults answer as a failing Nomad: the status, a plain-text message, and for an
+// applied fault the change made all the same.
+TEST_F(MockNomadTest, InjectedFaultsAnswerWithTheirStatusAndAppliedOnesChangeTheModel) {
+  start();
+  FaultRule refuse;
+  refuse.error_rate = 1;
+  auto id = faults.add_rule("drain_node", refuse);
+  json drain = {{"DrainSpec", {{"Deadline", 60000000000}}}};
+  auto r = put("/v1/node/" + node_a + "/drain", drain);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_NE(r->body.find("injected"), std::string::npos);
+  auto eligibility = [this] {
+    auto n = client->Get("/v1/node/" + node_a);
+    return n ? json::parse(n->body)["SchedulingEligibility"].get<std::string>() : "";
+  };
+  EXPECT_EQ(eligibility(), "eligible");  // not applied
+  faults.remove_rule(id);
+
+  FaultRule lost = refuse;
+  lost.kind = ErrorKind::kConflict;
+  lost.applied = true;
+  faults.add_rule("drain_node", lost);
+  r = put("/v1/node/" + node_a + "/drain", drain);
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 409);
+  EXPECT_FALSE(r->has_header("X-Mock-Injected-Fault"));
+  EXPECT_EQ(eligibility(), "ineligible");  // applied
+  auto other = client->Get("/v1/nodes");   // other operations go through
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 200);
 }
 
 }  // namespace
