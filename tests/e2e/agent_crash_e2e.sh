@@ -25,7 +25,7 @@ pass() { echo "ok: $*"; }
 
 token=crash-$RANDOM$RANDOM
 echo "$token" >"$work/token"
-"$bin" mock-cluster --scenario "$src/tests/data/emulate/short.json" --speed 60 \
+"$bin" mock-cluster --scenario "$src/tests/data/emulate/short.json" --speed 120 \
   --nomad-listen 127.0.0.1:0 --harvester-listen 127.0.0.1:0 \
   --nomad-token-file "$work/token" --harvester-token-file "$work/token" \
   >"$work/cluster.out" 2>"$work/cluster.err" &
