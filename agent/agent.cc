@@ -51,7 +51,7 @@ Agent::Agent(AgentConfig config, Logger& log)
   if (!config_.prometheus_address.empty()) {
     prometheus_transport_ = std::make_unique<HttpTransport>(loop_, HttpTransport::Options{}, 3);
     prometheus_ = std::make_unique<PrometheusSource>(
-        loop_, *prometheus_transport_,
+        *prometheus_transport_,
         PrometheusSource::Options{config_.prometheus_address, config_.prometheus_token});
   }
 }

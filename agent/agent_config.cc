@@ -85,7 +85,7 @@ Result<void> read_file(const std::string& path, AgentConfig& c, FilePaths& files
   json j;
   try {
     j = json::parse(*text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax, or a number out of range
     return make_error(path + ": not valid JSON: " + e.what(), ErrorKind::kInvalid);
   }
   if (!j.is_object()) return make_error(path + ": expected a JSON object", ErrorKind::kInvalid);

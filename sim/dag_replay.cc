@@ -51,7 +51,7 @@ void DagReplay::on_alloc_event(const NomadAllocEvent& e) {
   if (e.kind != NomadAllocEvent::Kind::kCompleted) return;
   auto it = by_nomad_job_.find(e.job_id);
   if (it == by_nomad_job_.end()) return;
-  auto [j, t] = it->second;
+  std::size_t j = it->second.first, t = it->second.second;  // (clang 14: no capture of bindings)
   JobState& s = state_[j];
   if (++s.tasks[t].completed < jobs_[j].tasks[t].instances) return;
   by_nomad_job_.erase(it);

@@ -20,7 +20,7 @@ json value_of(const std::string& text) {
   try {
     json v = json::parse(text);
     if (v.is_number()) return v;
-  } catch (const json::parse_error&) {
+  } catch (const json::exception&) {  // not a JSON number: kept as text
   }
   return text;
 }

@@ -29,7 +29,7 @@ Result<nlohmann::json> json_response(const HttpResponse& res, const std::string&
   }
   try {
     return nlohmann::json::parse(res.body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax, or a number out of range
     return make_error(where + ": response is not JSON (" + std::to_string(res.body.size()) +
                           " bytes): " + e.what(),
                       ErrorKind::kInvalid);

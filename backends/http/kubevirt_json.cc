@@ -39,6 +39,8 @@ std::optional<Time> parse_timestamp(const std::string& text) {
     while (*end >= '0' && *end <= '9') ++end;
   }
   if (std::string_view(end) != "Z") return std::nullopt;
+  // Loop time counts nanoseconds in 64 bits: years 1970 to 2200 fit (found by fuzzing).
+  if (tm.tm_year < 70 || tm.tm_year > 300) return std::nullopt;
   return std::chrono::seconds(timegm(&tm));
 }
 

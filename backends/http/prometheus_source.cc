@@ -42,8 +42,8 @@ Result<MetricPoint> read_point(const json& pair, const std::string& at) {
 
 }  // namespace
 
-PrometheusSource::PrometheusSource(EventLoop& loop, HttpTransport& transport, Options options)
-    : loop_(loop), transport_(transport), options_(std::move(options)) {
+PrometheusSource::PrometheusSource(HttpTransport& transport, Options options)
+    : transport_(transport), options_(std::move(options)) {
   while (!options_.address.empty() && options_.address.back() == '/') options_.address.pop_back();
 }
 

@@ -19,14 +19,13 @@ class PrometheusSource final : public MetricsSource {
     std::string address = "http://127.0.0.1:9090";
     std::string token;  // optional bearer token (from a file or env), never logged
   };
-  PrometheusSource(EventLoop& loop, HttpTransport& transport, Options options);
+  PrometheusSource(HttpTransport& transport, Options options);
   void query(const std::string& query, TimeRange range, Callback done) override;
 
   // The points of a Prometheus API answer (the JSON body), for `query`; errors name it.
   static Result<TimeSeries> read_response(const std::string& query, const std::string& body);
 
  private:
-  EventLoop& loop_;
   HttpTransport& transport_;
   Options options_;
 };

@@ -41,7 +41,7 @@ bool body_json(const httplib::Request& req, httplib::Response& res, json& out) {
   }
   try {
     out = json::parse(req.body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax, or a number out of range
     // Nomad's words for a body its decoder refuses; the parser's own text after them.
     std::string why = e.what();
     if (auto bracket = why.find("] ");

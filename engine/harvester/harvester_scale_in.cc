@@ -33,7 +33,7 @@ void HarvesterTarget::scale_in(const HarvesterGroupConfig& c, const ScaleRequest
   // Node details (capacity) and allocations of every candidate, all in parallel.
   auto outstanding = std::make_shared<std::size_t>(candidates->size() * 2);
   auto failed = std::make_shared<std::optional<Error>>();
-  auto decide = [this, c, request, candidates, remove, from, to, done, outstanding, failed] {
+  auto decide = [this, c, request, candidates, remove, from, done, outstanding, failed] {
     if (--*outstanding > 0) return;
     if (*failed) {
       done(**failed);

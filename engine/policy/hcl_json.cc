@@ -42,6 +42,14 @@ std::optional<json> parse_document(std::string_view text, const std::string& fil
     diags.push_back({file, line_col(text, e.byte == 0 ? 0 : e.byte - 1),
                      "invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2))});
     return std::nullopt;
+  } catch (const json::exception& e) {
+    // Not a syntax error: a number too large for any type (found by fuzzing).
+    std::string what = e.what();
+    auto bracket = what.find("] ");
+    diags.push_back(
+        {file, "",
+         "invalid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2))});
+    return std::nullopt;
   }
 }
 

@@ -142,7 +142,11 @@ class PolicyReader {
       r_.error(at, "missing required block \"check\": a policy needs at least one check");
     } else {
       std::set<std::string> names;
-      for (const auto& block : r_.labelled_blocks(doc["check"], child(at, "check"))) {
+      auto checks = r_.labelled_blocks(doc["check"], child(at, "check"));
+      if (checks.empty() && doc["check"].is_object()) {
+        r_.error(child(at, "check"), "a policy needs at least one check");
+      }
+      for (const auto& block : checks) {
         if (!names.insert(block.label).second) {
           r_.error(block.pointer, "duplicate check name \"" + block.label + "\"");
         }
@@ -155,6 +159,8 @@ class PolicyReader {
       auto targets = r_.labelled_blocks(doc["target"], child(at, "target"));
       if (targets.size() > 1) {
         r_.error(child(at, "target"), "only one target block is allowed");
+      } else if (targets.empty() && doc["target"].is_object()) {
+        r_.error(child(at, "target"), "needs one target block, named by its label");
       } else if (targets.size() == 1) {
         p.target = read_target(targets[0]);
       }
@@ -193,7 +199,11 @@ class PolicyReader {
     }
     auto blocks = r_.labelled_blocks(body["strategy"], child(at, "strategy"));
     if (blocks.size() != 1) {
-      if (blocks.size() > 1) r_.error(child(at, "strategy"), "only one strategy block is allowed");
+      // (an empty block used to pass silently: found by fuzzing)
+      r_.error(child(at, "strategy"), blocks.empty()
+                                          ? "needs one strategy block, named by its label (e.g. "
+                                            "{\"target-value\": {...}})"
+                                          : "only one strategy block is allowed");
       return c;
     }
     c.strategy.name = blocks[0].label;

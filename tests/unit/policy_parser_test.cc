@@ -247,5 +247,27 @@ TEST(PolicyParser, PolicyNamesMustBeUniqueAcrossFiles) {
   EXPECT_NE(diags[0].reason.find("also in a.json"), std::string::npos);
 }
 
+// Empty blocks were accepted silently (a fuzzing finding): each is now an error.
+TEST(PolicyParser, EmptyStrategyCheckAndTargetBlocksAreErrors) {
+  json doc = base_policy();
+  doc["scaling"]["p"]["policy"]["check"]["cpu"]["strategy"] = json::object();
+  expect_one(doc, "/scaling/p/policy/check/cpu/strategy", "needs one strategy block");
+  doc = base_policy();
+  doc["scaling"]["p"]["policy"]["check"] = json::object();
+  expect_one(doc, "/scaling/p/policy/check", "at least one check");
+  doc = base_policy();
+  doc["scaling"]["p"]["policy"]["target"] = json::object();
+  expect_one(doc, "/scaling/p/policy/target", "needs one target block");
+}
+
+// A number too large for any type is not a syntax error to the JSON library; it used to
+// escape as an exception and abort `validate` (a fuzzing finding).
+TEST(PolicyParser, NumbersOutOfRangeAreDiagnosticsNotCrashes) {
+  Diagnostics diags;
+  parse_policies(R"({"scaling": {"p": {"min": 3e999}}})", "p.json", diags);
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_NE(diags[0].reason.find("invalid JSON"), std::string::npos) << diags[0].to_string();
+}
+
 }  // namespace
 }  // namespace ha

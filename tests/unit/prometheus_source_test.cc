@@ -56,8 +56,8 @@ struct PrometheusTest : ::testing::Test {
                             o.backoff_base = 1ms;
                             return o;
                           }()};
-  PrometheusSource source{
-      loop, transport, {"http://127.0.0.1:" + std::to_string(prom.port) + "/", "prom-token"}};
+  PrometheusSource source{transport,
+                          {"http://127.0.0.1:" + std::to_string(prom.port) + "/", "prom-token"}};
   Result<TimeSeries> run(const std::string& q, TimeRange range) {
     std::optional<Result<TimeSeries>> out;
     loop.post([&] {

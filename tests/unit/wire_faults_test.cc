@@ -13,6 +13,8 @@
 #include <random>
 #include <thread>
 
+#include "backends/http/kubevirt_json.h"
+
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/nomad_http_api.h"
 #include "backends/mock_server/harvester_mock_server.h"
@@ -285,6 +287,27 @@ TEST_F(MockGarbage, MalformedRequestsGetTheUpstreamStatusAndShape) {
   EXPECT_EQ(status_of(h.Patch(vms + "/a", "{}", "application/json")),
             std::pair(415, std::string("UnsupportedMediaType")));
   EXPECT_EQ(status_of(h.Delete(vms + "/missing")), std::pair(404, std::string("NotFound")));
+}
+
+// creationTimestamp: RFC 3339 in the range loop time can hold; anything else is an error
+// naming the field, never an overflow (a fuzzing finding: year 1013).
+TEST(KubevirtJson, CreationTimestampsOutOfRangeOrMalformedAreErrors) {
+  auto vm = [](const std::string& ts) {
+    nlohmann::json j = {{"apiVersion", "kubevirt.io/v1"},
+                        {"kind", "VirtualMachine"},
+                        {"metadata", {{"name", "web-1"}, {"creationTimestamp", ts}}},
+                        {"spec", {{"running", true}}}};
+    return kubevirt_json::read_virtual_machine(j);
+  };
+  auto ok = vm("2026-12-01T10:00:00.25Z");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->creation_time, std::chrono::seconds(1796119200));
+  for (const char* bad :
+       {"1013-12-01T10:00:00Z", "9999-01-01T00:00:00Z", "yesterday", "2026-12-01T10:00:00+01:00"}) {
+    auto r = vm(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("creationTimestamp"), std::string::npos);
+  }
 }
 
 }  // namespace

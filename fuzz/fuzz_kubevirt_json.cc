@@ -1,0 +1,20 @@
+// Kubernetes/KubeVirt bodies: VirtualMachine, its list and spec readers, and merge-patch,
+// take any JSON; a spec that reads back writes out and reads again to the same spec.
+#include <nlohmann/json.hpp>
+
+#include "backends/http/kubevirt_json.h"
+#include "fuzz_input.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  namespace kv = ha::kubevirt_json;
+  auto j = nlohmann::json::parse(ha::fuzz::text(data, size), nullptr, false);
+  if (j.is_discarded()) return 0;
+  static_cast<void>(kv::read_virtual_machine(j));
+  static_cast<void>(kv::read_virtual_machine_list(j));
+  if (auto spec = kv::read_virtual_machine_spec(j)) {
+    auto again = kv::read_virtual_machine_spec(kv::virtual_machine_spec(*spec));
+    if (!again || again->name != spec->name || again->labels != spec->labels) __builtin_trap();
+    static_cast<void>(kv::merge_patch(kv::virtual_machine_spec(*spec), j));
+  }
+  return 0;
+}
