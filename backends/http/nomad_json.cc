@@ -1,5 +1,8 @@
 #include "backends/http/nomad_json.h"
 
+#include <limits>
+#include <type_traits>
+
 namespace ha::nomad_json {
 namespace {
 
@@ -11,6 +14,18 @@ Result<T> field(const json& j, const char* key, const std::string& at) {
   if (!j.is_object()) return make_error(at + ": expected an object", ErrorKind::kInvalid);
   auto it = j.find(key);
   if (it == j.end()) return make_error(at + "." + key + ": missing", ErrorKind::kInvalid);
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // A float or an unsigned value out of T's range would convert with undefined behaviour
+    // (found by fuzzing): such a field is an error, as a wrong type is.
+    bool fits = it->is_number_integer() && !(std::is_unsigned_v<T> && !it->is_number_unsigned()) &&
+                !(it->is_number_unsigned() &&
+                  it->template get<std::uint64_t>() >
+                      static_cast<std::uint64_t>(std::numeric_limits<T>::max()));
+    if (!fits) {
+      return make_error(at + "." + key + ": expected a whole number in range, not " + it->dump(),
+                        ErrorKind::kInvalid);
+    }
+  }
   try {
     return it->template get<T>();
   } catch (const json::exception&) {

@@ -92,6 +92,11 @@ class PolicyReader {
       r_.error(child(at, key), "must not be negative");
       return false;
     }
+    // 2^63 and above do not fit (converting them would be undefined: found by fuzzing).
+    if (d >= 9.2e18 || (v.is_number_unsigned() && v.get<std::uint64_t>() > INT64_MAX)) {
+      r_.error(child(at, key), "is too large");
+      return false;
+    }
     out = v.is_number_integer() ? v.get<std::int64_t>() : static_cast<std::int64_t>(d);
     return true;
   }
