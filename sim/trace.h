@@ -12,6 +12,11 @@
 
 namespace ha {
 
+// The largest number a trace may hold where a time (seconds) or a size is expected: loop
+// time counts nanoseconds in 64 bits (about 292 years), so larger values are errors naming
+// the line, not conversions that overflow (found by fuzzing).
+inline constexpr double kMaxTraceNumber = 1e9;
+
 struct TraceTask {
   Time submit{0};
   std::string job;

@@ -151,6 +151,7 @@ Result<AlibabaTrace> read_alibaba_batch(const std::string& path, std::int64_t cp
       if (!v)
         return make_error(in.where(std::string(name) + ": \"" + cols[i] + "\" is not a number"));
       if (*v < 0) return make_error(in.where(std::string(name) + ": must not be negative"));
+      if (*v > kMaxTraceNumber) return make_error(in.where(std::string(name) + ": too large"));
       into = *v;
       return {};
     };

@@ -31,6 +31,7 @@ Result<std::vector<TraceTask>> read_allocs_csv(const std::string& path) {
       if (!v)
         return make_error(in.where(std::string(name) + ": \"" + cols[i] + "\" is not a number"));
       if (*v < 0) return make_error(in.where(std::string(name) + ": must not be negative"));
+      if (*v > kMaxTraceNumber) return make_error(in.where(std::string(name) + ": too large"));
       return *v;
     };
     TraceTask t;

@@ -20,8 +20,8 @@ Result<std::vector<LoadPoint>> read_rate_csv(const std::string& path) {
       return make_error(in.where("expected 2 columns, found " + std::to_string(cols.size())));
     }
     auto time = parse_finite_double(cols[0]);
-    if (!time || *time < 0) {
-      return make_error(in.where("time_s: \"" + cols[0] + "\" is not a number >= 0"));
+    if (!time || *time < 0 || *time > kMaxTraceNumber) {
+      return make_error(in.where("time_s: \"" + cols[0] + "\" is not a number from 0 to 1e9"));
     }
     auto value = parse_finite_double(cols[1]);
     if (!value || *value < 0) {

@@ -29,6 +29,10 @@ Result<SwfTrace> read_swf(const std::string& path, std::int64_t cpu_mhz_per_proc
       if (!d)
         return make_error(
             in.where("column " + std::to_string(i + 1) + ": \"" + cols[i] + "\" is not a number"));
+      if (std::abs(*d) > kMaxTraceNumber) {
+        return make_error(
+            in.where("column " + std::to_string(i + 1) + ": \"" + cols[i] + "\" is too large"));
+      }
       v[i] = *d;
     }
     // Columns (1-based): 2 submit, 4 run time, 5 allocated procs, 8 requested procs,

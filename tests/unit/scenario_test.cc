@@ -206,5 +206,27 @@ TEST(SwfTrace, CancelledSkippedMalformedNamed) {
   std::filesystem::remove_all(dir);
 }
 
+// Numbers too large for loop time are errors naming the line (they used to overflow when
+// converted to nanoseconds: a fuzzing finding).
+TEST(TraceNumbers, TooLargeTimesAreErrorsInEveryFormat) {
+  auto dir = std::filesystem::temp_directory_path() / "ha-trace-range-test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "a.csv") << "submit_s,job,group,type,count,cpu_mhz,memory_mb,duration_s\n"
+                                  "1e19,j,g,batch,1,100,64,10\n";
+  std::ofstream(dir / "b.swf") << "1 0 -1 1e13 4 -1 -1 4 200 2048 1 1 1 -1 -1 -1 -1 -1\n";
+  std::ofstream(dir / "c.csv") << "time_s,value\n0,1\n1e12,2\n";
+  auto a = read_allocs_csv((dir / "a.csv").string());
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().message.find("a.csv:2: submit_s: too large"), std::string::npos)
+      << a.error().message;
+  auto b = read_swf((dir / "b.swf").string(), 500, 256);
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.error().message.find("b.swf:1: column 4"), std::string::npos) << b.error().message;
+  auto c = read_rate_csv((dir / "c.csv").string());
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("c.csv:3: time_s"), std::string::npos) << c.error().message;
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace ha
