@@ -199,6 +199,10 @@ Result<VirtualMachineSpec> read_virtual_machine_spec(const json& j) {
     s.annotations.erase(claims);
   }
   const json* running = at(j, {"spec", "running"});
+  if (running && !running->is_null() && !running->is_boolean()) {
+    // (a string here used to throw out of the reader: found by fuzzing)
+    return make_error("spec.running: expected true or false", ErrorKind::kInvalid);
+  }
   s.running = running == nullptr || running->is_null() || running->get<bool>();
   const json* cores = at(j, {"spec", "template", "spec", "domain", "cpu", "cores"});
   if (cores && cores->is_number()) s.cpu_cores = cores->get<double>();

@@ -22,6 +22,10 @@ Result<MetricPoint> read_point(const json& pair, const std::string& at) {
   if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number() || !pair[1].is_string()) {
     return make_error(at + ": expected [time, \"value\"]", ErrorKind::kInvalid);
   }
+  // Unix seconds that loop time (64-bit nanoseconds) can hold; others would overflow.
+  if (double t = pair[0].get<double>(); !(t >= 0 && t < 9e9)) {
+    return make_error(at + ": time " + pair[0].dump() + " is out of range", ErrorKind::kInvalid);
+  }
   double value = 0;
   const std::string& text = pair[1].get_ref<const std::string&>();
   try {

@@ -122,7 +122,8 @@ std::map<std::string, std::string> Reader::string_map(const json& body,
     } else if (value.is_number_float()) {
       // Shortest form that reads back to the same double ("0.5", "80").
       double d = value.get<double>();
-      out[key] = d == static_cast<double>(static_cast<long long>(d)) && std::abs(d) < 1e15
+      // (range first: converting a larger double is undefined, found by fuzzing)
+      out[key] = std::abs(d) < 1e15 && d == static_cast<double>(static_cast<long long>(d))
                      ? std::to_string(static_cast<long long>(d))
                      : value.dump();
     } else {

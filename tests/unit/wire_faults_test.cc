@@ -15,6 +15,8 @@
 
 #include "backends/http/kubevirt_json.h"
 #include "backends/http/nomad_json.h"
+#include "backends/http/prometheus_source.h"
+#include "engine/policy/policy_parser.h"
 
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/nomad_http_api.h"
@@ -335,6 +337,34 @@ TEST(NomadJson, WholeNumberFieldsOutOfRangeAreErrors) {
                                           {"CreateIndex", -1}});
   ASSERT_FALSE(stub.ok());
   EXPECT_NE(stub.error().message.find("CreateIndex"), std::string::npos);
+}
+
+// More fuzzing findings, each now an error naming the field (or, for a policy attribute,
+// a value kept as written), never an exception or undefined behaviour (the UBSan job runs
+// this too).
+TEST(FuzzFindings, WrongTypesAndHugeNumbersAreHandled) {
+  nlohmann::json vm = {{"apiVersion", "kubevirt.io/v1"},
+                       {"kind", "VirtualMachine"},
+                       {"metadata", {{"name", "web-1"}}},
+                       {"spec", {{"running", "yes"}}}};
+  auto r = kubevirt_json::read_virtual_machine(vm);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("spec.running"), std::string::npos);
+
+  auto p = PrometheusSource::read_response(
+      "up", R"({"status":"success","data":{"resultType":"matrix","result":[)"
+            R"({"metric":{},"values":[[63400000000000,"1"]]}]}})");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message.find("out of range"), std::string::npos) << p.error().message;
+
+  Diagnostics diags;
+  auto policies = parse_policies(
+      R"({"scaling": {"p": {"min": 1, "max": 2, "policy": {
+           "check": {"c": {"query": "q", "strategy": {"target-value": {"target": 1e25}}}},
+           "target": {"harvester": {"node_group_name": "g"}}}}}})",
+      "p.json", diags);
+  ASSERT_EQ(policies.size(), 1u) << (diags.empty() ? "" : diags[0].to_string());
+  EXPECT_EQ(policies[0].checks[0].strategy.config.at("target"), "1e+25");
 }
 
 }  // namespace
