@@ -71,34 +71,33 @@ void InvariantChecker::watch_leaks(Duration settle, Duration step, Time end) {
 }
 
 void InvariantChecker::sample_leaks(Duration settle, Duration step, Time end) {
-  auto vms = harvester_.list(limits_.namespace_,
-                             std::string(vm_labels::kNodeGroup) + "=" + limits_.node_group);
+  // The owned VMs and their phases are known from the phase events: no list, no selector.
   std::unordered_map<std::string, std::pair<Time, bool>> still;
-  if (vms) {
-    for (const auto& vm : *vms) {
-      const std::string& name = vm->spec.name;
-      bool serving = false;
-      std::string why = vm->printable_status;
-      if (vm->printable_status == "Running") {
-        auto id = nomad_.node_id_by_name(name);
-        auto node = id ? nomad_.node(*id) : Result<NomadNode>(make_error("no node"));
-        serving = node && node->status == "ready" && node->scheduling_eligibility == "eligible" &&
-                  !node->drain_strategy;
+  for (const auto& [key, seen] : vms_) {
+    if (!seen.owned || seen.phase == "Terminating") continue;
+    const std::string name = key.substr(key.find('/') + 1);
+    bool serving = false;
+    std::string why = seen.phase;
+    if (seen.phase == "Running") {
+      auto node = nomad_.node_state_by_name(name);
+      serving = node && node->status == "ready" && node->eligible && !node->draining;
+      if (!serving) {
         why = !node ? "Running, no Nomad node"
-                    : "Running, node " + node->status + ", " + node->scheduling_eligibility +
-                          (node->drain_strategy ? ", draining" : "");
+                    : "Running, node " + std::string(node->status) +
+                          (node->eligible ? ", eligible" : ", ineligible") +
+                          (node->draining ? ", draining" : "");
       }
-      if (serving) continue;
-      auto seen = out_of_service_.find(name);
-      auto entry =
-          seen == out_of_service_.end() ? std::make_pair(loop_.now(), false) : seen->second;
-      if (!entry.second && loop_.now() - entry.first > settle) {
-        entry.second = true;
-        violate("VM " + name + " out of service for " + format_duration(loop_.now() - entry.first) +
-                " (" + why + ")");
-      }
-      still.emplace(name, entry);
     }
+    if (serving) continue;
+    auto before = out_of_service_.find(key);
+    auto entry =
+        before == out_of_service_.end() ? std::make_pair(loop_.now(), false) : before->second;
+    if (!entry.second && loop_.now() - entry.first > settle) {
+      entry.second = true;
+      violate("VM " + name + " out of service for " + format_duration(loop_.now() - entry.first) +
+              " (" + why + ")");
+    }
+    still.emplace(key, entry);
   }
   out_of_service_ = std::move(still);
   if (loop_.now() + step <= end) {

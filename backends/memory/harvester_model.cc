@@ -45,7 +45,10 @@ HarvesterModel::Vm* HarvesterModel::find(const std::string& ns, const std::strin
 }
 
 VirtualMachine& HarvesterModel::edit(Vm& vm) {
-  if (vm.vm.use_count() > 1) vm.vm = std::make_shared<VirtualMachine>(*vm.vm);
+  // Always a fresh copy: lists handed out (to other threads, by the mock servers) keep
+  // reading the old one. Checking use_count() first would race with those threads dropping
+  // theirs (a relaxed load; ThreadSanitizer found it), and a VM changes a few times a life.
+  vm.vm = std::make_shared<VirtualMachine>(*vm.vm);
   return *vm.vm;
 }
 

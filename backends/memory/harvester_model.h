@@ -79,7 +79,7 @@ class HarvesterModel {
 
  private:
   struct Vm {
-    // Shared with lists handed out; edit() copies it first when it is shared.
+    // Shared with lists handed out, never changed in place: edit() replaces it.
     std::shared_ptr<VirtualMachine> vm;
     std::optional<EventLoop::TimerId> timer;
     std::string nomad_node_id;

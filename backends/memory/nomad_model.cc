@@ -191,6 +191,13 @@ std::optional<std::string> NomadModel::node_id_by_name(const std::string& name) 
   return nodes_[*named->second.rbegin()].info.id;  // the newest registration
 }
 
+std::optional<NomadModel::NodeState> NomadModel::node_state_by_name(const std::string& name) const {
+  auto named = listed_by_name_.find(name);
+  if (named == listed_by_name_.end()) return std::nullopt;
+  const Node& n = nodes_[*named->second.rbegin()];
+  return NodeState{n.info.status, n.info.scheduling_eligibility == "eligible", n.drain.has_value()};
+}
+
 Result<Unit> NomadModel::register_job(const NomadJobSpec& spec) {
   if (job_by_id_.count(spec.id)) return make_error("job \"" + spec.id + "\" already registered");
   if (spec.type != "service" && spec.type != "batch" && spec.type != "system") {

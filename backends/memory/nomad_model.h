@@ -17,6 +17,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -92,6 +93,14 @@ class NomadModel {
   std::vector<NomadAllocationStub> node_allocations(const std::string& node_id) const;
   // The newest registration of that name (a VM re-created under a name leaves older ones).
   std::optional<std::string> node_id_by_name(const std::string& name) const;
+  // The newest registration's state by node name, without copying the node (the invariant
+  // checker asks for every VM every few minutes of a month-long simulation).
+  struct NodeState {
+    std::string_view status;  // ready | down | ...
+    bool eligible = false;
+    bool draining = false;
+  };
+  std::optional<NodeState> node_state_by_name(const std::string& name) const;
 
   // --- jobs ------------------------------------------------------------------------------
   Result<Unit> register_job(const NomadJobSpec& job);

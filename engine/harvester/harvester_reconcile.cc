@@ -1,5 +1,8 @@
 // HarvesterTarget: reconciliation of what an earlier run (or a lost answer) left half done.
 // See the contract in harvester_target.h.
+#include <optional>
+#include <set>
+
 #include "backends/api/vm_labels.h"
 #include "engine/duration.h"
 #include "engine/harvester/harvester_target.h"
@@ -17,21 +20,31 @@ void HarvesterTarget::reconcile(const HarvesterGroupConfig& c, const Snapshot& s
   Group& group = groups_[c.node_group];
   std::erase_if(group.reconciled,
                 [this](const auto& e) { return loop_.now() - e.second > kSettle; });
-  std::set<std::string_view> draining;
-  for (const auto& [node, vm] : group.draining) draining.insert(vm);
+  std::optional<std::set<std::string_view>> draining;  // built only when needed
   // Past this age a VM that does not serve is stuck: the provision timeout plus two polls,
   // so that a scale-out of this run that watches it settles it first.
   Duration stuck_after = options_.provision_timeout + 2 * options_.poll_interval;
   for (const auto& vm : s.vms) {
     const std::string& name = vm->spec.name;
-    if (vm->printable_status == "Terminating" || group.creating.count(name) ||
-        group.booting.count(name) || draining.count(name) || group.reconciled.count(name)) {
+    if (vm->printable_status == "Terminating") continue;
+    const NomadNodeStub* node = s.node_named(name);
+    bool joined = node != nullptr && node->status == "ready";
+    // The common case first, with no lookups: a VM in service has nothing to settle (this
+    // runs at every status, over every VM of the group).
+    if (vm->printable_status == "Running" && joined && !node->drain &&
+        node->scheduling_eligibility == "eligible") {
+      continue;
+    }
+    if (!draining) {
+      draining.emplace();
+      for (const auto& [id, vm_name] : group.draining) draining->insert(vm_name);
+    }
+    if (group.creating.count(name) || group.booting.count(name) || draining->count(name) ||
+        group.reconciled.count(name)) {
       continue;
     }
     auto cls = vm->spec.labels.find(vm_labels::kNodeClass);
     if (cls == vm->spec.labels.end() || cls->second != c.node_class) continue;  // not ours to judge
-    const NomadNodeStub* node = s.node_named(name);
-    bool joined = node != nullptr && node->status == "ready";
     if (!(vm->printable_status == "Running" && joined)) {
       if (vm->creation_time != Time::max() && loop_.now() - vm->creation_time > stuck_after) {
         std::string state = vm->printable_status;

@@ -146,7 +146,6 @@ void HarvesterTarget::status(const PluginConfig& policy_config, StatusCallback d
       done(s.error());
       return;
     }
-    reconcile(c, *s);
     Counted counted = count(c, *s);
     TargetStatus status;
     status.count = counted.count;
@@ -157,6 +156,9 @@ void HarvesterTarget::status(const PluginConfig& policy_config, StatusCallback d
                      node->status == "ready" && node->scheduling_eligibility == "eligible" &&
                      !node->drain;
     }
+    // Only a group with a VM out of service can hold something to settle; skipping the
+    // others keeps status cheap for large groups.
+    if (!status.ready) reconcile(c, *s);
     const Group& group = groups_[c.node_group];
     if (group.last_event)
       status.meta[kTargetMetaLastEvent] = std::to_string(group.last_event->count());

@@ -13,8 +13,9 @@
 //   purged) when its drain finished or its deadline (counted from the drain Nomad accepted)
 //   passed. A refused drain call is retried for the length of the deadline; a drain never
 //   accepted leaves the node in service, its VM not deleted.
-// reconcile (every status): state lives in the clusters, so whatever an earlier run (or a
-//   lost answer) left half done is found and settled, with the reason logged: an owned VM
+// reconcile (every status that finds a VM out of service): state lives in the clusters,
+//   so whatever an earlier run (or a lost answer) left half done is found and settled,
+//   with the reason logged: an owned VM
 //   not Running with its node joined within the provision timeout of its creation is
 //   deleted (a stuck VM, a node that never joined, a VM whose create call failed after
 //   all); a ready node of the group left draining or ineligible by an earlier run is rolled
