@@ -17,6 +17,13 @@ std::string unix_seconds(Time t) {
   return buf;
 }
 
+// obj[key] when it is a string, else `fallback` (json::value throws on another type: a
+// fuzzing finding).
+std::string text_field(const json& obj, const char* key, const char* fallback) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 // A [time, "value"] pair; Prometheus writes values as strings ("NaN", "+Inf" included).
 Result<MetricPoint> read_point(const json& pair, const std::string& at) {
   if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number() || !pair[1].is_string()) {
@@ -58,13 +65,13 @@ Result<TimeSeries> PrometheusSource::read_response(const std::string& query,
   };
   json j = json::parse(body, nullptr, false);
   if (!j.is_object()) return bad("the answer is not a JSON object");
-  if (j.value("status", "") != "success") {
-    return bad(j.value("errorType", std::string("error")) + ": " +
-               j.value("error", std::string("status is not success")));
+  if (text_field(j, "status", "") != "success") {
+    return bad(text_field(j, "errorType", "error") + ": " +
+               text_field(j, "error", "status is not success"));
   }
   const json* data = j.contains("data") && j["data"].is_object() ? &j["data"] : nullptr;
   if (!data || !data->contains("result")) return bad("data.result: missing");
-  std::string type = data->value("resultType", "");
+  std::string type = text_field(*data, "resultType", "");
   const json& result = (*data)["result"];
   TimeSeries points;
   if (type == "scalar") {
@@ -82,6 +89,7 @@ Result<TimeSeries> PrometheusSource::read_response(const std::string& query,
   }
   if (result.empty()) return points;
   const json& series = result[0];
+  if (!series.is_object()) return bad("data.result[0]: expected an object");
   if (type == "vector") {
     auto p = read_point(series.value("value", json()), "data.result[0].value");
     if (!p) return bad(p.error().message);
@@ -89,6 +97,7 @@ Result<TimeSeries> PrometheusSource::read_response(const std::string& query,
     return points;
   }
   const json values = series.value("values", json::array());
+  if (!values.is_array()) return bad("data.result[0].values: expected an array");
   for (std::size_t i = 0; i < values.size(); ++i) {
     auto p = read_point(values[i], "data.result[0].values[" + std::to_string(i) + "]");
     if (!p) return bad(p.error().message);

@@ -356,6 +356,9 @@ TEST(FuzzFindings, WrongTypesAndHugeNumbersAreHandled) {
             R"({"metric":{},"values":[[63400000000000,"1"]]}]}})");
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.error().message.find("out of range"), std::string::npos) << p.error().message;
+  auto wrong = PrometheusSource::read_response("up", R"({"status": {"resultType": "vector"}})");
+  ASSERT_FALSE(wrong.ok());  // a status that is not a string used to throw
+  EXPECT_NE(wrong.error().message.find("status is not success"), std::string::npos);
 
   Diagnostics diags;
   auto policies = parse_policies(
