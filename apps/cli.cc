@@ -7,6 +7,17 @@
 
 namespace ha::cli {
 
+std::vector<Override> set_overrides(const po::variables_map& vm) {
+  std::vector<Override> overrides;
+  if (!vm.count("set")) return overrides;
+  for (const std::string& kv : vm["set"].as<std::vector<std::string>>()) {
+    auto o = parse_override(kv);
+    if (!o) throw UsageError{o.error().message};
+    overrides.push_back(*o);
+  }
+  return overrides;
+}
+
 po::variables_map parse_options(const std::vector<std::string>& args,
                                 const po::options_description& options,
                                 const po::positional_options_description* positional) {

@@ -46,14 +46,7 @@ int run_chaos(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::int64_t runs = vm["runs"].as<std::int64_t>();
   if (runs < 1) throw UsageError{"--runs must be at least 1"};
   std::string file = vm["scenario"].as<std::string>();
-  std::vector<Override> overrides;
-  if (vm.count("set")) {
-    for (const std::string& kv : vm["set"].as<std::vector<std::string>>()) {
-      auto o = parse_override(kv);
-      if (!o) throw UsageError{o.error().message};
-      overrides.push_back(*o);
-    }
-  }
+  std::vector<Override> overrides = set_overrides(vm);
   Diagnostics diags;
   auto loaded = load_scenario(file, overrides, diags);
   if (!diags.empty()) return report(diags, err);

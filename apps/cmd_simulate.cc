@@ -76,14 +76,7 @@ int run_scenario(bool emulate, const std::vector<std::string>& args, std::ostrea
   }
   if (!vm.count("scenario")) throw UsageError{"no scenario file given"};
   std::string file = vm["scenario"].as<std::string>();
-  std::vector<Override> overrides;
-  if (vm.count("set")) {
-    for (const std::string& kv : vm["set"].as<std::vector<std::string>>()) {
-      auto o = parse_override(kv);
-      if (!o) throw UsageError{o.error().message};
-      overrides.push_back(*o);
-    }
-  }
+  std::vector<Override> overrides = set_overrides(vm);
   Diagnostics diags;
   auto loaded = load_scenario(file, overrides, diags);
   if (!diags.empty()) return report(diags, err);

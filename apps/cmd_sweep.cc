@@ -78,14 +78,7 @@ int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
   auto grid = expand_grid(axes, kMaxVariants);
   if (!grid) throw UsageError{grid.error().message};
-  std::vector<Override> fixed;
-  if (vm.count("set")) {
-    for (const std::string& kv : vm["set"].as<std::vector<std::string>>()) {
-      auto o = parse_override(kv);
-      if (!o) throw UsageError{o.error().message};
-      fixed.push_back(*o);
-    }
-  }
+  std::vector<Override> fixed = set_overrides(vm);
   unsigned jobs =
       vm.count("jobs") ? vm["jobs"].as<unsigned>() : std::thread::hardware_concurrency();
   if (jobs == 0) jobs = 1;

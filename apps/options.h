@@ -6,9 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "sim/overrides.h"
+
 namespace ha::cli {
 
 namespace po = boost::program_options;
+
+// The `--set KEY=VALUE` overrides given (none: empty); a malformed one is a UsageError.
+std::vector<Override> set_overrides(const po::variables_map& vm);
 
 po::variables_map parse_options(const std::vector<std::string>& args,
                                 const po::options_description& options,
