@@ -14,23 +14,29 @@ namespace ha::cli {
 
 int run_mock_harvester(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description options("Options");
-  options.add_options()("help,h", "this text")                                            //
-      ("listen", po::value<std::string>()->default_value("127.0.0.1:6443"), "HOST:PORT")  //
-      ("token-file", po::value<std::string>(), "require this bearer token")               //
-      ("tls-cert", po::value<std::string>(), "serve HTTPS with this certificate (PEM)")   //
-      ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)");
+  options.add_options()("help,h", "this text")                                              //
+      ("listen", po::value<std::string>()->default_value("127.0.0.1:6443"), "HOST:PORT")    //
+      ("token-file", po::value<std::string>(), "require this bearer token")                 //
+      ("tls-cert", po::value<std::string>(), "serve HTTPS with this certificate (PEM)")     //
+      ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)")          //
+      ("faults", po::value<std::string>(), "inject these faults (JSON, times from start)")  //
+      ("fault-admin", "serve GET/PUT/DELETE /_mock/faults to loopback peers");
   auto vm = parse_options(args, options, nullptr);
   if (vm.count("help")) {
     out << "Usage: harvester-autoscaler mock-harvester [--listen 127.0.0.1:6443] [--token-file F]\n"
-           "                                           [--tls-cert F --tls-key F]\n\n"
+           "                                           [--tls-cert F --tls-key F]\n"
+           "                                           [--faults FILE] [--fault-admin]\n\n"
            "Serves the Kubernetes API for KubeVirt VirtualMachines (list with labelSelector,\n"
            "get, create, merge patch, delete, start/stop) over the in-memory Harvester model,\n"
            "in Harvester's wire format, until SIGINT or SIGTERM; HTTPS with --tls-cert and\n"
-           "--tls-key (kubectl sends its token only over TLS). Binds loopback unless told.\n\n"
+           "--tls-key (kubectl sends its token only over TLS). Binds loopback unless told.\n"
+           "--faults injects faults written as a scenario's \"faults\" (docs/scenarios.md;\n"
+           "harvester API faults, vm_stuck_starting, vm_unschedulable), counted from start;\n"
+           "--fault-admin lets them be read, replaced and cleared over HTTP\n"
+           "(docs/cli.md).\n\n"
         << options;
     return kExitOk;
   }
-  static_cast<void>(err);
   auto listen = parse_listen(vm["listen"].as<std::string>());
   if (!listen) throw UsageError{listen.error().message};
   if (vm.count("tls-cert") != vm.count("tls-key")) {
@@ -50,6 +56,14 @@ int run_mock_harvester(const std::vector<std::string>& args, std::ostream& out, 
   RealtimeLoop loop(1.0, std::chrono::duration_cast<Duration>(
                              std::chrono::system_clock::now().time_since_epoch()));
   HarvesterModel model(loop, nullptr, HarvesterModelConfig{});
+  FaultInjector injector;
+  FaultControl faults(loop, "harvester", injector, &model, nullptr);
+  server_options.faults = &injector;
+  if (vm.count("faults")) {
+    Diagnostics diags;
+    if (!load_faults_file(vm["faults"].as<std::string>(), faults, diags)) return report(diags, err);
+  }
+  if (vm.count("fault-admin")) server_options.fault_admin = fault_admin_on_loop(loop, faults);
   std::thread loop_thread([&loop] { loop.run(); });
   HarvesterMockServer server(loop, model, server_options);
   auto port = server.start(listen->host, listen->port);

@@ -14,17 +14,23 @@ namespace ha::cli {
 
 int run_mock_nomad(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description options("Options");
-  options.add_options()("help,h", "this text")                                            //
-      ("listen", po::value<std::string>()->default_value("127.0.0.1:4646"), "HOST:PORT")  //
-      ("token-file", po::value<std::string>(), "require this ACL token (X-Nomad-Token)")  //
-      ("scenario", po::value<std::string>(), "start with the scenario's initial client nodes");
+  options.add_options()("help,h", "this text")                                                  //
+      ("listen", po::value<std::string>()->default_value("127.0.0.1:4646"), "HOST:PORT")        //
+      ("token-file", po::value<std::string>(), "require this ACL token (X-Nomad-Token)")        //
+      ("scenario", po::value<std::string>(), "start with the scenario's initial client nodes")  //
+      ("faults", po::value<std::string>(), "inject these faults (JSON, times from start)")      //
+      ("fault-admin", "serve GET/PUT/DELETE /_mock/faults to loopback peers");
   auto vm = parse_options(args, options, nullptr);
   if (vm.count("help")) {
     out << "Usage: harvester-autoscaler mock-nomad [--listen 127.0.0.1:4646] [--token-file F]\n"
-           "                                       [--scenario FILE]\n\n"
+           "                                       [--scenario FILE] [--faults FILE] "
+           "[--fault-admin]\n\n"
            "Serves the part of Nomad's HTTP API the autoscaler uses (nodes, drain, eligibility,\n"
            "purge, node allocations, job scale, status/leader) over the in-memory Nomad model,\n"
-           "in Nomad's wire format, until SIGINT or SIGTERM. Binds loopback unless told.\n\n"
+           "in Nomad's wire format, until SIGINT or SIGTERM. Binds loopback unless told.\n"
+           "--faults injects faults written as a scenario's \"faults\" (docs/scenarios.md;\n"
+           "nomad API faults and drain_stuck), counted from start; --fault-admin lets them be\n"
+           "read, replaced and cleared over HTTP (docs/cli.md).\n\n"
         << options;
     return kExitOk;
   }
@@ -52,6 +58,14 @@ int run_mock_nomad(const std::vector<std::string>& args, std::ostream& out, std:
       model.register_node({name, c.node_class, "dc1", "default", c.cpu_mhz, c.memory_mb, {}});
     }
   }
+  FaultInjector injector;
+  FaultControl faults(loop, "nomad", injector, nullptr, &model);
+  server_options.faults = &injector;
+  if (vm.count("faults")) {
+    Diagnostics diags;
+    if (!load_faults_file(vm["faults"].as<std::string>(), faults, diags)) return report(diags, err);
+  }
+  if (vm.count("fault-admin")) server_options.fault_admin = fault_admin_on_loop(loop, faults);
   std::thread loop_thread([&loop] { loop.run(); });
   NomadMockServer server(loop, model, server_options);
   auto port = server.start(listen->host, listen->port);

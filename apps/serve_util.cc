@@ -5,7 +5,9 @@
 #include <csignal>
 #include <thread>
 
+#include "apps/cli.h"
 #include "backends/text_file.h"
+#include "engine/policy/hcl_json.h"
 
 namespace ha::cli {
 namespace {
@@ -17,6 +19,13 @@ extern "C" void on_shutdown_signal(int) {
 }
 
 }  // namespace
+
+bool load_faults_file(const std::string& path, FaultControl& control, Diagnostics& diags) {
+  auto text = read_text_file(path);
+  if (!text) throw InputError{text.error().message};
+  auto doc = hcl_json::parse_document(*text, path, diags);
+  return doc && control.replace(*doc, path, diags);
+}
 
 Result<ListenAddress> parse_listen(const std::string& text, const std::string& option) {
   auto colon = text.rfind(':');

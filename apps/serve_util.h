@@ -1,11 +1,13 @@
-// Helpers shared by the long-running server commands (mock-nomad, later mock-harvester and
-// agent): listen addresses, token files, waiting for SIGINT/SIGTERM.
+// Helpers shared by the long-running server commands (mock-nomad, mock-harvester and agent):
+// listen addresses, fault files and the fault admin endpoint, waiting for SIGINT/SIGTERM.
 #pragma once
 
 #include <string>
 
 #include "backends/text_file.h"
+#include "engine/policy/diagnostic.h"
 #include "engine/result.h"
+#include "sim/fault_control.h"
 
 namespace ha::cli {
 
@@ -15,6 +17,11 @@ struct ListenAddress {
 };
 // "HOST:PORT" (PORT 0: any free port); an error names the option and the text.
 Result<ListenAddress> parse_listen(const std::string& text, const std::string& option = "--listen");
+
+// Sets the faults of a `--faults FILE` on `control` (before the loop runs); false with the
+// problems in `diags`, each naming the file and field. Throws InputError when the file
+// cannot be read.
+bool load_faults_file(const std::string& path, FaultControl& control, Diagnostics& diags);
 
 // Blocks until SIGINT or SIGTERM arrives.
 void wait_for_shutdown_signal();

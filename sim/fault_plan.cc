@@ -12,16 +12,28 @@ constexpr Duration kCrashPoll = std::chrono::seconds(10);
 FaultPlan::FaultPlan(EventLoop& loop, const std::vector<FaultSpec>& faults, Targets targets)
     : loop_(loop), faults_(faults), targets_(std::move(targets)), active_(faults.size(), false) {}
 
-void FaultPlan::start(Time end) {
+void FaultPlan::start(Time end, bool begin_due_now) {
   for (std::size_t i = 0; i < faults_.size(); ++i) {
     const FaultSpec& f = faults_[i];
     if (f.from > end) continue;
     if (f.kind == "agent_crash") {
-      loop_.at(f.from, [this, i, end] { try_crash(i, end); });
+      timers_.push_back(loop_.at(f.from, [this, i, end] { try_crash(i, end); }));
       continue;
     }
-    loop_.at(f.from, [this, i] { begin(i); });
-    if (f.until) loop_.at(*f.until, [this, i] { finish(i); });
+    if (begin_due_now && f.from <= loop_.now()) {
+      begin(i);
+    } else {
+      timers_.push_back(loop_.at(f.from, [this, i] { begin(i); }));
+    }
+    if (f.until) timers_.push_back(loop_.at(*f.until, [this, i] { finish(i); }));
+  }
+}
+
+void FaultPlan::stop() {
+  for (EventLoop::TimerId id : timers_) loop_.cancel(id);
+  timers_.clear();
+  for (std::size_t i = 0; i < faults_.size(); ++i) {
+    if (active_[i]) finish(i);
   }
 }
 
@@ -31,7 +43,7 @@ void FaultPlan::try_crash(std::size_t i, Time end) {
     return;
   }
   if (loop_.now() + kCrashPoll <= end)
-    loop_.after(kCrashPoll, [this, i, end] { try_crash(i, end); });
+    timers_.push_back(loop_.after(kCrashPoll, [this, i, end] { try_crash(i, end); }));
 }
 
 void FaultPlan::begin(std::size_t i) {

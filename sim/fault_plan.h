@@ -29,8 +29,12 @@ class FaultPlan {
   };
   FaultPlan(EventLoop& loop, const std::vector<FaultSpec>& faults, Targets targets);
 
-  // Schedules every fault that starts before `end`.
-  void start(Time end);
+  // Schedules every fault that starts before `end`. With `begin_due_now`, the faults due
+  // now begin before it returns (a server's next request sees them), not at the next event.
+  void start(Time end, bool begin_due_now = false);
+  // Ends every fault now: cancels what is scheduled, removes the rules it added and clears
+  // the model faults (a standalone mock replacing its faults).
+  void stop();
   std::int64_t crashes() const { return crashes_; }
 
  private:
@@ -44,6 +48,7 @@ class FaultPlan {
   Targets targets_;
   std::vector<bool> active_;
   std::map<std::size_t, FaultInjector::RuleId> rules_;
+  std::vector<EventLoop::TimerId> timers_;
   std::int64_t crashes_ = 0;
 };
 

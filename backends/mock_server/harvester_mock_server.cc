@@ -247,6 +247,7 @@ void HarvesterMockServer::routes() {
       status_error(r, status, fault_reason(status), message);
     });
   });
+  if (options_.fault_admin) add_fault_admin(s, options_.fault_admin);
 
   s.Get("/version", [](const httplib::Request&, httplib::Response& res) {
     send(res, 200, {{"major", "1"}, {"minor", "29"}, {"gitVersion", "v1.29.0"}});

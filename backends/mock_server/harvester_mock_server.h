@@ -25,6 +25,7 @@
 
 #include "backends/memory/faults.h"
 #include "backends/memory/harvester_model.h"
+#include "backends/mock_server/mock_admin.h"
 #include "backends/realtime_loop.h"
 #include "engine/result.h"
 
@@ -50,6 +51,8 @@ class HarvesterMockServer {
     std::function<Time(Time)> wall_time = nullptr;
     // Injected API faults by operation (see mock_faults.h); null: none. Must outlive us.
     FaultInjector* faults = nullptr;
+    // Set: serve the loopback-only fault admin endpoint /_mock/faults (mock_admin.h).
+    FaultAdmin fault_admin = nullptr;
   };
   HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& model, Options options);
   ~HarvesterMockServer();

@@ -1,8 +1,9 @@
 // Injected API faults in the mock servers (a scenario's `faults` under mock-cluster and
-// emulate): each request is named as the memory backends name the call ("create_vm",
-// "drain_node", ...), the injector decides, and the server answers as a failing upstream
-// would: 503, 409, 404, or 504 after hanging for the timeout; a latency spike only delays;
-// an `applied` fault lets the request change the model and then answers with the error.
+// emulate; --faults or /_mock/faults in mock-nomad and mock-harvester): each request is
+// named as the memory backends name the call ("create_vm", "drain_node", ...), the injector
+// decides, and the server answers as a failing upstream would: 503, 409, 404, or 504 after
+// hanging for the timeout; a latency spike only delays; an `applied` fault lets the request
+// change the model and then answers with the error.
 #pragma once
 
 #include <httplib.h>

@@ -166,6 +166,7 @@ void NomadMockServer::routes() {
       text_error(r, status, message);
     });
   });
+  if (options_.fault_admin) add_fault_admin(s, options_.fault_admin);
 
   // Blocking reads: answer at once unless ?index=N is given and the model's index is not
   // past N yet; then wait for a change, up to ?wait (default and cap 5m).

@@ -21,6 +21,7 @@
 
 #include "backends/memory/faults.h"
 #include "backends/memory/nomad_model.h"
+#include "backends/mock_server/mock_admin.h"
 #include "backends/realtime_loop.h"
 #include "engine/result.h"
 
@@ -42,6 +43,8 @@ class NomadMockServer {
     std::chrono::milliseconds delay{0};
     // Injected API faults by operation (see mock_faults.h); null: none. Must outlive us.
     FaultInjector* faults = nullptr;
+    // Set: serve the loopback-only fault admin endpoint /_mock/faults (mock_admin.h).
+    FaultAdmin fault_admin = nullptr;
   };
 
   NomadMockServer(RealtimeLoop& loop, NomadModel& model, Options options);

@@ -170,6 +170,11 @@ fi
 expect mock-harvester-help 0 'kubectl sends its token only over TLS' -- mock-harvester --help
 expect mock-harvester-tls-pair 2 '--tls-cert and --tls-key go together' -- mock-harvester --tls-cert "$src/tests/data/test-server.crt"
 expect mock-harvester-bad-cert 1 'cannot use the TLS certificate /nonexistent.crt' -- mock-harvester --listen 127.0.0.1:0 --tls-cert /nonexistent.crt --tls-key /nonexistent.key
+# --faults: a fault the server cannot show, or a bad field, is named with its place; exit 1.
+printf '[{"kind": "vm_stuck_starting", "rate": 0.5}, {"kind": "outage", "api": "nomad"}]' >"$tmp/mock-faults.json"
+expect mock-harvester-faults 1 'mock-faults.json: /1/api: this server is the harvester API' -- mock-harvester --listen 127.0.0.1:0 --faults "$tmp/mock-faults.json"
+expect mock-nomad-faults 1 'mock-faults.json: /0/kind: a mock nomad server alone can show only' -- mock-nomad --listen 127.0.0.1:0 --faults "$tmp/mock-faults.json"
+expect mock-nomad-faults-missing 1 'nope-faults.json: cannot open' -- mock-nomad --faults "$tmp/nope-faults.json"
 
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
