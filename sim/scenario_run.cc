@@ -266,8 +266,16 @@ SimulationOutput ScenarioRun::report(std::uint64_t events, double wall) const {
       {"wall_seconds", wall},
   };
   if (!scenario_.faults.empty()) {
+    FaultInjector::Counts calls;
+    for (FaultInjector* f : {engine_.nomad_faults, engine_.harvester_faults}) {
+      if (f == nullptr) continue;
+      calls.failed += f->counts().failed;
+      calls.delayed += f->counts().delayed;
+    }
     out.report["faults"] = {{"count", scenario_.faults.size()},
-                            {"agent_crashes", fault_plan_ ? fault_plan_->crashes() : 0}};
+                            {"agent_crashes", fault_plan_ ? fault_plan_->crashes() : 0},
+                            {"api_calls_failed", calls.failed},
+                            {"api_calls_delayed", calls.delayed}};
   }
   return out;
 }

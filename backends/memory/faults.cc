@@ -25,6 +25,7 @@ std::optional<InjectedFault> FaultInjector::decide(std::string_view op) {
     auto it = scripted_.find(key);
     if (it != scripted_.end() && it->second.first > 0) {
       --it->second.first;
+      ++counts_.failed;
       InjectedFault f;
       f.error = make_error(std::string(op) + ": " + it->second.second, ErrorKind::kUnavailable);
       return f;
@@ -45,6 +46,7 @@ std::optional<InjectedFault> FaultInjector::decide(std::string_view op) {
       if (!result) result.emplace();
       result->error = make_error(std::string(op) + ": " + rule.message, rule.kind);
       result->applied = rule.applied;
+      ++counts_.failed;
       return result;
     }
     if (draw < rule.error_rate + rule.timeout_rate) {
@@ -53,9 +55,11 @@ std::optional<InjectedFault> FaultInjector::decide(std::string_view op) {
       f.delay = rule.timeout;
       f.timeout = true;
       f.applied = rule.applied;
+      ++counts_.failed;
       return f;
     }
   }
+  if (result) ++counts_.delayed;
   return result;
 }
 

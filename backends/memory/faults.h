@@ -64,10 +64,20 @@ class FaultInjector {
   // Decides the fate of one call of `op`: nullopt lets it through unchanged.
   std::optional<InjectedFault> decide(std::string_view op);
 
+  // How many calls it failed (errors and timeouts) and only delayed, so far.
+  struct Counts {
+    std::uint64_t failed = 0, delayed = 0;
+  };
+  Counts counts() {
+    std::lock_guard lock(mu_);
+    return counts_;
+  }
+
  private:
   std::mutex mu_;
   std::mt19937_64 rng_;
   RuleId next_id_ = 1;
+  Counts counts_;
   std::map<RuleId, std::pair<std::string, FaultRule>> rules_;  // in the order added
   std::map<std::string, std::pair<int, std::string>, std::less<>> scripted_;
 };
