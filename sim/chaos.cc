@@ -100,6 +100,9 @@ ChaosSummary run_chaos(const Scenario& scenario, const std::vector<Policy>& poli
       std::mt19937_64 rng(s.seed * 0x9e3779b97f4a7c15ULL + 17);
       std::vector<FaultSpec> drawn = random_faults(rng, s.duration);
       s.faults.insert(s.faults.end(), drawn.begin(), drawn.end());
+      // Half the runs also have a Nomad client of the group's class on a VM made by hand:
+      // nothing may touch it (the ownership invariants).
+      s.cluster.unowned_nodes += static_cast<std::int64_t>(rng() % 2);
       auto result = run_simulation(s, policies, workload);
       std::lock_guard lock(mu);
       summary.faults += static_cast<std::int64_t>(s.faults.size());
@@ -119,6 +122,7 @@ ChaosSummary run_chaos(const Scenario& scenario, const std::vector<Policy>& poli
           for (const FaultSpec& f : s.faults) faults.push_back(f.to_json());
           failing[i] = {{"run", i},
                         {"seed", s.seed},
+                        {"unowned_nodes", s.cluster.unowned_nodes},
                         {"faults", faults},
                         {"violations", r["invariant_violations"]["first"]}};
           while (failing.size() > options.max_examples) failing.erase(std::prev(failing.end()));

@@ -1,7 +1,9 @@
 // Chaos: many simulation runs of one scenario, each with its own seed and a random set of
-// faults (on top of the scenario's own), counting invariant violations. Run i uses seed
-// `base_seed + i` for the simulation and for drawing its faults, so a run that breaks an
-// invariant is replayed exactly by a scenario with that seed and the faults reported.
+// faults (on top of the scenario's own), and in half the runs one Nomad client on a VM the
+// autoscaler does not own (cluster.unowned_nodes), counting invariant violations. Run i
+// uses seed `base_seed + i` for the simulation and for drawing its faults, so a run that
+// breaks an invariant is replayed exactly by a scenario with that seed, the faults and the
+// unowned nodes reported.
 #pragma once
 
 #include <functional>
@@ -31,7 +33,8 @@ struct ChaosSummary {
   std::int64_t runs_with_violations = 0;
   std::int64_t errors = 0;  // runs that could not be run
   std::int64_t faults = 0, agent_crashes = 0;
-  // {"run", "seed", "faults": [...], "violations": [...]} of the first failing runs.
+  // {"run", "seed", "unowned_nodes", "faults": [...], "violations": [...]} of the first
+  // failing runs.
   nlohmann::ordered_json first_violations = nlohmann::ordered_json::array();
   double wall_seconds = 0;
 };

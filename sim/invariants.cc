@@ -33,10 +33,7 @@ void InvariantChecker::on_phase(const VmPhaseEvent& e) {
   auto [it, first] = vms_.try_emplace(key);
   Seen& seen = it->second;
   if (first && e.namespace_ == limits_.namespace_) {
-    if (auto vm = harvester_.get(e.namespace_, e.name)) {
-      auto label = vm->spec.labels.find(vm_labels::kNodeGroup);
-      seen.owned = label != vm->spec.labels.end() && label->second == limits_.node_group;
-    }
+    if (auto vm = harvester_.get(e.namespace_, e.name)) seen.owned = owned(vm->spec.labels);
   }
   std::string previous = std::move(seen.phase);
   seen.phase = e.phase;
@@ -47,10 +44,7 @@ void InvariantChecker::on_phase(const VmPhaseEvent& e) {
     }
     return;
   }
-  if (!seen.owned) {
-    violate("VM " + e.name + " without the group's ownership label deleted");
-    return;
-  }
+  if (!seen.owned) return;  // changing it at all is the violation (on_vm_change)
   --active_;
   if (previous == "Running" && active_ < limits_.min) {
     violate("deleting running VM " + e.name + " left " + std::to_string(active_) +
@@ -63,6 +57,25 @@ void InvariantChecker::on_phase(const VmPhaseEvent& e) {
         break;
       }
     }
+  }
+}
+
+bool InvariantChecker::owned(const std::map<std::string, std::string>& labels) const {
+  auto label = labels.find(vm_labels::kNodeGroup);
+  return label != labels.end() && label->second == limits_.node_group;
+}
+
+void InvariantChecker::on_vm_change(const VmChangeEvent& e) {
+  if (!owned(e.labels)) {
+    violate("VM " + e.name + " without the group's ownership label changed (" + e.change + ")");
+  }
+}
+
+void InvariantChecker::on_node_change(const std::string& node_name, const char* change) {
+  auto vm = harvester_.get(limits_.namespace_, node_name);
+  if (vm && !owned(vm->spec.labels)) {
+    violate("Nomad node " + node_name + " of a VM without the group's ownership label changed (" +
+            change + ")");
   }
 }
 

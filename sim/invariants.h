@@ -4,7 +4,8 @@
 //  - deleting a Running VM never takes the group below the policies' min;
 //  - no VM is deleted while its Nomad node still runs non-system allocations (the drain
 //    must have moved them first, or its deadline stopped them);
-//  - no VM without the group's ownership label is ever deleted;
+//  - no VM without the group's ownership label is ever changed (deleted, stopped, started,
+//    relabelled), nor its Nomad node drained or made (in)eligible;
 //  - no owned VM stays out of service (not Running with a ready, eligible node) longer than
 //    the autoscaler needs to bring it in or take it away (a leaked or stuck VM; sampled);
 //  - no allocation is lost: at the end every batch allocation of the trace is complete,
@@ -35,6 +36,9 @@ class InvariantChecker {
 
   // Feed every phase event of the Harvester model.
   void on_phase(const VmPhaseEvent& e);
+  // Feed every change asked of a VM, and of a Nomad node.
+  void on_vm_change(const VmChangeEvent& e);
+  void on_node_change(const std::string& node_name, const char* change);
 
   // Samples the owned VMs every `step` until `end`; one out of service for longer than
   // `settle` is a violation (once per VM and spell).
@@ -52,6 +56,7 @@ class InvariantChecker {
     std::string phase;
   };
   void violate(std::string what);
+  bool owned(const std::map<std::string, std::string>& labels) const;
   void sample_leaks(Duration settle, Duration step, Time end);
 
   EventLoop& loop_;

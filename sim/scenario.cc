@@ -165,11 +165,12 @@ class ScenarioReader {
 
   void read_cluster(const json& c, ClusterSpec& out) {
     const std::string at = "/cluster";
-    r_.reject_unknown_keys(
-        c, at,
-        {"initial_nodes", "node", "node_class", "max_vms", "vm_boot", "nomad_join", "vm_provision",
-         "vm_terminate", "harvester_api_latency", "nomad_api_latency", "node_gc_threshold"});
+    r_.reject_unknown_keys(c, at,
+                           {"initial_nodes", "unowned_nodes", "node", "node_class", "max_vms",
+                            "vm_boot", "nomad_join", "vm_provision", "vm_terminate",
+                            "harvester_api_latency", "nomad_api_latency", "node_gc_threshold"});
     if (auto n = count(c, at, "initial_nodes", true, 0)) out.initial_nodes = *n;
+    if (auto n = count(c, at, "unowned_nodes", false, 0)) out.unowned_nodes = *n;
     if (auto n = count(c, at, "max_vms", true, 1)) out.max_vms = *n;
     out.node_class = string(c, at, "node_class", true);
     if (c.contains("node") && c["node"].is_object()) {

@@ -25,6 +25,9 @@ struct WorkloadSpec {
 
 struct ClusterSpec {
   std::int64_t initial_nodes = 0;
+  // Nomad clients of the same class on VMs the autoscaler does not own (made by hand: no
+  // ownership label). They run work, and nothing may drain, stop or delete them.
+  std::int64_t unowned_nodes = 0;
   std::int64_t cpu_mhz = 0;
   std::int64_t memory_mb = 0;
   std::string node_class;

@@ -145,6 +145,10 @@ Result<void> ScenarioRun::create_initial_nodes() {
   }
   invariants_ = std::make_unique<InvariantChecker>(loop_, harvester_, nomad_, limits);
   harvester_.on_phase = [this](const VmPhaseEvent& e) { invariants_->on_phase(e); };
+  harvester_.on_change = [this](const VmChangeEvent& e) { invariants_->on_vm_change(e); };
+  nomad_.on_node_change = [this](const std::string& node, const char* change) {
+    invariants_->on_node_change(node, change);
+  };
 
   const ClusterSpec& cluster = scenario_.cluster;
   for (std::int64_t i = 0; i < cluster.initial_nodes; ++i) {
@@ -153,6 +157,15 @@ Result<void> ScenarioRun::create_initial_nodes() {
     spec.namespace_ = group_.namespace_;
     spec.labels = {{vm_labels::kNodeGroup, group_.node_group},
                    {vm_labels::kNodeClass, cluster.node_class}};
+    spec.cpu_cores = 1;
+    spec.memory_bytes = cluster.memory_mb * 1024 * 1024;
+    if (auto r = harvester_.create_running(spec); !r) return r.error();
+  }
+  for (std::int64_t i = 0; i < cluster.unowned_nodes; ++i) {
+    VirtualMachineSpec spec;
+    spec.name = cluster.node_class + "-by-hand-" + std::to_string(i);
+    spec.namespace_ = group_.namespace_;
+    spec.labels = {{vm_labels::kNodeClass, cluster.node_class}};
     spec.cpu_cores = 1;
     spec.memory_bytes = cluster.memory_mb * 1024 * 1024;
     if (auto r = harvester_.create_running(spec); !r) return r.error();

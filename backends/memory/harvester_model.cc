@@ -167,10 +167,17 @@ void HarvesterModel::node_down(Vm& vm) {
   }
 }
 
+void HarvesterModel::changing(const Vm& vm, const char* change) {
+  if (on_change) {
+    on_change({vm.vm->spec.namespace_, vm.vm->spec.name, change, vm.vm->spec.labels});
+  }
+}
+
 Result<Unit> HarvesterModel::remove(const std::string& ns, const std::string& name) {
   Vm* vm = find(ns, name);
   if (vm == nullptr) return make_error(not_found(name), ErrorKind::kNotFound);
   if (vm->vm->printable_status == "Terminating") return Unit{};
+  changing(*vm, "delete");
   if (vm->timer) loop_.cancel(*vm->timer);
   // Terminating first, then the node stops heartbeating: observers of the phase change see
   // the node as it was when the VM was deleted.
@@ -199,6 +206,7 @@ Result<Unit> HarvesterModel::stop(const std::string& ns, const std::string& name
     return make_error("VM " + name + " is terminating", ErrorKind::kConflict);
   }
   if (phase == "Stopped" || phase == "Stopping") return Unit{};
+  changing(*vm, "stop");
   if (vm->timer) loop_.cancel(*vm->timer);
   node_down(*vm);
   edit(*vm).spec.running = false;
@@ -222,6 +230,7 @@ Result<Unit> HarvesterModel::start(const std::string& ns, const std::string& nam
                ? Result<Unit>(make_error("VM " + name + " is terminating", ErrorKind::kConflict))
                : Result<Unit>(Unit{});
   }
+  changing(*vm, "start");
   edit(*vm).spec.running = true;
   // The restarted client joins again; its old, down registration is purged first.
   if (nomad_ != nullptr && !vm->nomad_node_id.empty()) {
@@ -247,6 +256,7 @@ Result<VirtualMachine> HarvesterModel::set_metadata(
     std::map<std::string, std::string> annotations) {
   Vm* vm = find(ns, name);
   if (vm == nullptr) return make_error(not_found(name), ErrorKind::kNotFound);
+  changing(*vm, "metadata");
   VirtualMachine& v = edit(*vm);
   v.spec.labels = std::move(labels);
   v.spec.annotations = std::move(annotations);

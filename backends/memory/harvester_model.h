@@ -40,6 +40,15 @@ struct VmPhaseEvent {
   Time time{0};
 };
 
+// A change asked of an existing VM ("delete", "stop", "start", "metadata"), reported before
+// it is made, with the VM's labels as they were (the invariant checker's ownership check).
+struct VmChangeEvent {
+  std::string namespace_;
+  std::string name;
+  std::string change;
+  std::map<std::string, std::string> labels;
+};
+
 class HarvesterModel {
  public:
   HarvesterModel(EventLoop& loop, NomadModel* nomad, HarvesterModelConfig config,
@@ -67,6 +76,7 @@ class HarvesterModel {
   // VMs that hold Harvester capacity (not stopped, not unschedulable); kept as a count.
   std::int64_t consuming() const { return consuming_.count; }
   std::function<void(const VmPhaseEvent&)> on_phase;
+  std::function<void(const VmChangeEvent&)> on_change;
 
   // Faults (scenario `faults`, chaos): shares of the VMs created from now on that stay
   // Starting for ever, end ErrorUnschedulable although they fit, or run without their Nomad
@@ -87,6 +97,7 @@ class HarvesterModel {
   using Key = std::pair<std::string, std::string>;  // namespace, name
 
   Vm* find(const std::string& ns, const std::string& name);
+  void changing(const Vm& vm, const char* change);  // reports to on_change
   VirtualMachine& edit(Vm& vm);
   void set_phase(Vm& vm, const std::string& phase);
   void boot(const Key& key);

@@ -127,6 +127,7 @@ Result<Unit> NomadModel::set_eligibility(const std::string& node_id, bool eligib
     return make_error("can not set node's scheduling eligibility to eligible while it is draining");
   }
   const char* want = eligible ? "eligible" : "ineligible";
+  if (on_node_change) on_node_change(n->info.name, want);
   if (n->info.scheduling_eligibility == want) return Unit{};
   n->info.scheduling_eligibility = want;
   touch(*n);

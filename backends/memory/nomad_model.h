@@ -131,6 +131,9 @@ class NomadModel {
   // Called as allocations change. It runs in the middle of a model update: it may read the
   // model but must not change it (post the change to the loop instead).
   std::function<void(const NomadAllocEvent&)> on_alloc_event;
+  // Called before a drain, a drain cancellation or an eligibility change asked of a node,
+  // with its name and the change ("drain", "cancel drain", "eligible", "ineligible").
+  std::function<void(const std::string& node_name, const char* change)> on_node_change;
 
  private:
   enum class AllocState { kPending, kRunning };

@@ -166,6 +166,7 @@ Result<Unit> NomadModel::drain_node(const std::string& node_id, std::optional<No
                                     bool mark_eligible) {
   Node* n = find(node_id);
   if (n == nullptr) return make_error("node not found", ErrorKind::kNotFound);
+  if (on_node_change) on_node_change(n->info.name, spec ? "drain" : "cancel drain");
   std::uint32_t index = node_index(*n);
   if (n->drain && n->drain->deadline_timer) loop_.cancel(*n->drain->deadline_timer);
   if (!spec) {

@@ -222,8 +222,7 @@ TEST(FaultKinds, DrainsThatNeverFinishEndAtTheirDeadline) {
 }
 
 TEST(FaultKinds, AgentCrashDuringAScaleOut) {
-  auto run =
-      run_with({fault(R"({"kind": "agent_crash", "at": "4h", "when": "scale_out",
+  auto run = run_with({fault(R"({"kind": "agent_crash", "at": "4h", "when": "scale_out",
                           "restart_after": "2m"})")});
   EXPECT_EQ(run.report["faults"]["agent_crashes"], 1);
   expect_safe_and_converged(run);

@@ -25,6 +25,10 @@ struct InvariantsTest : ::testing::Test {
   }
   void SetUp() override {
     harvester.on_phase = [this](const VmPhaseEvent& e) { checker.on_phase(e); };
+    harvester.on_change = [this](const VmChangeEvent& e) { checker.on_vm_change(e); };
+    nomad.on_node_change = [this](const std::string& node, const char* change) {
+      checker.on_node_change(node, change);
+    };
   }
   void vm(const std::string& name, const std::string& group = "web") {
     VirtualMachineSpec s;
@@ -71,8 +75,36 @@ TEST_F(InvariantsTest, DeletingAVmWithoutTheOwnershipLabelFires) {
   ASSERT_TRUE(harvester.remove("nomad", "hand-made").ok());
   ASSERT_TRUE(harvester.remove("nomad", "other-group").ok());
   EXPECT_EQ(checker.violations(), 2);
-  EXPECT_EQ(first(), "VM hand-made without the group's ownership label deleted");
+  EXPECT_EQ(first(), "VM hand-made without the group's ownership label changed (delete)");
   EXPECT_EQ(checker.active(), 0);  // neither counted in the group
+}
+
+TEST_F(InvariantsTest, ChangingAnUnownedVmOrDrainingItsNodeFires) {
+  vm("web-1");
+  vm("hand-made", "");
+  std::string mine = *nomad.node_id_by_name("web-1");
+  std::string theirs = *nomad.node_id_by_name("hand-made");
+  // Everything done to our own VM and node is allowed.
+  ASSERT_TRUE(nomad.drain_node(mine, NomadDrainSpec{1min, false}, false).ok());
+  ASSERT_TRUE(nomad.drain_node(mine, std::nullopt, true).ok());
+  ASSERT_TRUE(harvester.stop("nomad", "web-1").ok());
+  loop.run_until(loop.now() + 5min);
+  ASSERT_TRUE(harvester.start("nomad", "web-1").ok());
+  EXPECT_EQ(checker.violations(), 0);
+
+  ASSERT_TRUE(nomad.set_eligibility(theirs, false).ok());
+  ASSERT_TRUE(nomad.drain_node(theirs, NomadDrainSpec{1min, false}, false).ok());
+  ASSERT_TRUE(harvester.stop("nomad", "hand-made").ok());
+  loop.run_until(loop.now() + 5min);
+  ASSERT_TRUE(harvester.start("nomad", "hand-made").ok());
+  ASSERT_TRUE(harvester.set_metadata("nomad", "hand-made", {{vm_labels::kNodeGroup, "web"}}, {})
+                  .ok());  // adopting it is a change too
+  EXPECT_EQ(checker.violations(), 5);
+  EXPECT_EQ(
+      first(),
+      "Nomad node hand-made of a VM without the group's ownership label changed (ineligible)");
+  EXPECT_EQ(checker.examples().at(4)["what"],
+            "VM hand-made without the group's ownership label changed (metadata)");
 }
 
 TEST_F(InvariantsTest, GoingAboveMaxFires) {
