@@ -39,8 +39,10 @@ std::optional<Time> parse_timestamp(const std::string& text) {
     while (*end >= '0' && *end <= '9') ++end;
   }
   if (std::string_view(end) != "Z") return std::nullopt;
-  // Loop time counts nanoseconds in 64 bits: years 1970 to 2200 fit (found by fuzzing).
-  if (tm.tm_year < 70 || tm.tm_year > 300) return std::nullopt;
+  // Loop time counts signed nanoseconds in 64 bits: years 1900 to 2200 fit (fuzzing found
+  // year 1013 overflowing). Before 1970 is a negative loop time: emulate's model starts at
+  // zero and its initial VMs were created a day before.
+  if (tm.tm_year < 0 || tm.tm_year > 300) return std::nullopt;
   return std::chrono::seconds(timegm(&tm));
 }
 

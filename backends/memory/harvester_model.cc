@@ -156,6 +156,7 @@ Result<VirtualMachine> HarvesterModel::create_running(const VirtualMachineSpec& 
   if (vm.vm->printable_status != "Provisioning") return *vm.vm;  // unschedulable or stopped
   if (vm.timer) loop_.cancel(*vm.timer);
   vm.timer.reset();
+  edit(vm).creation_time = loop_.now() - kRunningSince;
   set_phase(vm, "Running");
   join({spec.namespace_, spec.name});
   return *vm.vm;

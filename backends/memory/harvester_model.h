@@ -55,7 +55,9 @@ class HarvesterModel {
                  std::uint64_t seed = 1);
 
   Result<VirtualMachine> create(const VirtualMachineSpec& spec);
-  // A VM that is already Running with its Nomad node joined (a simulation's starting point).
+  // A VM that is already Running with its Nomad node joined (a simulation's starting point),
+  // created kRunningSince ago.
+  static constexpr Duration kRunningSince = std::chrono::hours(24);
   Result<VirtualMachine> create_running(const VirtualMachineSpec& spec);
   Result<Unit> remove(const std::string& ns, const std::string& name);
   Result<Unit> start(const std::string& ns, const std::string& name);

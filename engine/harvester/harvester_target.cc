@@ -159,9 +159,15 @@ void HarvesterTarget::status(const PluginConfig& policy_config, StatusCallback d
     // Only a group with a VM out of service can hold something to settle; skipping the
     // others keeps status cheap for large groups.
     if (!status.ready) reconcile(c, *s);
-    const Group& group = groups_[c.node_group];
-    if (group.last_event)
-      status.meta[kTargetMetaLastEvent] = std::to_string(group.last_event->count());
+    // The last scaling event lives in the cluster too: the newest VM's creation. A restarted
+    // agent's first status carries it, and the evaluator honours its cooldown (no burst).
+    std::optional<Time> last = groups_[c.node_group].last_event;
+    for (const VirtualMachine* vm : counted.active) {
+      if (vm->creation_time != Time::max() && (!last || vm->creation_time > *last)) {
+        last = vm->creation_time;
+      }
+    }
+    if (last) status.meta[kTargetMetaLastEvent] = std::to_string(last->count());
     done(std::move(status));
   });
 }

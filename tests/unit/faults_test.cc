@@ -116,6 +116,25 @@ TEST_F(HarvesterTargetTest, FailingScaleOutsBackTheGroupOff) {
   EXPECT_TRUE(scale(2).ok());  // 5 min later it tries again
 }
 
+// The last scaling event lives in the cluster: a restarted agent's target reports the newest
+// VM's creation, so the evaluator's cooldown survives the restart (no burst of scale-outs).
+TEST_F(HarvesterTargetTest, AFreshTargetReportsTheNewestVmAsTheLastScalingEvent) {
+  grow_to(2);
+  Time scaled = loop.now();
+  loop.run_until(loop.now() + 1min);
+  HarvesterTarget restarted{loop, nomad_api, harvester_api, log};
+  std::optional<Result<TargetStatus>> out;
+  restarted.status(config, [&](Result<TargetStatus> r) { out = std::move(r); });
+  while (!out && loop.step()) {
+  }
+  ASSERT_TRUE(out && out->ok());
+  auto last = (*out)->meta.find(kTargetMetaLastEvent);
+  ASSERT_NE(last, (*out)->meta.end());
+  Time at{std::stoll(last->second)};
+  EXPECT_LE(at, scaled);         // the VM's creation, before it had booted and joined
+  EXPECT_GT(at, scaled - 5min);  // not the day-old initial nodes
+}
+
 TEST(InvariantChecker, CatchesAVmLeftOutOfServiceAndLostAllocations) {
   SimulatedLoop loop;
   NomadModel nomad(loop);

@@ -309,8 +309,16 @@ TEST(KubevirtJson, CreationTimestampsOutOfRangeOrMalformedAreErrors) {
   auto ok = vm("2026-12-01T10:00:00.25Z");
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->creation_time, std::chrono::seconds(1796119200));
-  for (const char* bad :
-       {"1013-12-01T10:00:00Z", "9999-01-01T00:00:00Z", "yesterday", "2026-12-01T10:00:00+01:00"}) {
+  // A day before the epoch round-trips (emulate's initial VMs at loop time -24h).
+  VirtualMachine before_epoch = *ok;
+  before_epoch.creation_time = -std::chrono::hours(24);
+  nlohmann::json served = kubevirt_json::virtual_machine(before_epoch);
+  EXPECT_EQ(served["metadata"]["creationTimestamp"], "1969-12-31T00:00:00Z");
+  auto early = kubevirt_json::read_virtual_machine(served);
+  ASSERT_TRUE(early.ok()) << early.error().message;
+  EXPECT_EQ(early->creation_time, -std::chrono::hours(24));
+  for (const char* bad : {"1013-12-01T10:00:00Z", "1899-12-31T23:59:59Z", "9999-01-01T00:00:00Z",
+                          "yesterday", "2026-12-01T10:00:00+01:00"}) {
     auto r = vm(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.error().message.find("creationTimestamp"), std::string::npos);
