@@ -27,13 +27,18 @@ struct NomadNodeStub {
   std::string status;                  // Status: initializing | ready | down | disconnected
   std::string scheduling_eligibility;  // SchedulingEligibility: eligible | ineligible
   bool drain = false;                  // Drain
-  std::uint64_t create_index = 0;      // CreateIndex
-  std::uint64_t modify_index = 0;      // ModifyIndex
+  std::string last_drain_status;       // LastDrain.Status: "", draining, complete, canceled
+  std::map<std::string, std::string> last_drain_meta;  // LastDrain.Meta: the drain's Meta
+  std::uint64_t create_index = 0;                      // CreateIndex
+  std::uint64_t modify_index = 0;                      // ModifyIndex
 };
 
 struct NomadDrainSpec {
   Duration deadline{0};  // DrainSpec.Deadline; negative: force, zero: no deadline
   bool ignore_system_jobs = false;
+  // The drain request's Meta, which Nomad keeps as the node's LastDrain.Meta: who drained
+  // it and why (the autoscaler marks its own drains, see vm_labels::kNodeGroup).
+  std::map<std::string, std::string> meta = {};
 };
 
 struct NomadNode : NomadNodeStub {
@@ -41,7 +46,6 @@ struct NomadNode : NomadNodeStub {
   std::int64_t cpu_mhz = 0;                 // NodeResources.Cpu.CpuShares
   std::int64_t memory_mb = 0;               // NodeResources.Memory.MemoryMB
   std::optional<NomadDrainSpec> drain_strategy;
-  std::string last_drain_status;  // LastDrain.Status: "", draining, complete, canceled
 };
 
 struct NomadAllocationStub {

@@ -48,13 +48,13 @@ Result<T> optional_field(const json& j, const char* key, const std::string& at, 
   if (!var##_r) return var##_r.error(); \
   auto var = std::move(*var##_r)
 
-json last_drain(const std::string& status) {
-  if (status.empty()) return nullptr;
+json last_drain(const NomadNodeStub& n) {
+  if (n.last_drain_status.empty()) return nullptr;
   return {{"StartedAt", kZeroTime},
           {"UpdatedAt", kZeroTime},
-          {"Status", status},
+          {"Status", n.last_drain_status},
           {"AccessorID", ""},
-          {"Meta", nullptr}};
+          {"Meta", n.last_drain_meta.empty() ? json(nullptr) : json(n.last_drain_meta)}};
 }
 
 }  // namespace
@@ -73,7 +73,7 @@ json node_stub(const NomadNodeStub& n) {
           {"StatusDescription", ""},
           {"Drivers", json::object()},
           {"HostVolumes", nullptr},
-          {"LastDrain", nullptr},
+          {"LastDrain", last_drain(n)},
           {"CreateIndex", n.create_index},
           {"ModifyIndex", n.modify_index}};
 }
@@ -98,7 +98,6 @@ json node(const NomadNode& n) {
                             {"ForceDeadline", kZeroTime},
                             {"StartedAt", kZeroTime}};
   }
-  out["LastDrain"] = last_drain(n.last_drain_status);
   out["Events"] = json::array();
   return out;
 }
@@ -190,6 +189,7 @@ json drain_request(const std::string& node_id, const std::optional<NomadDrainSpe
   if (spec) {
     out["DrainSpec"] = {{"Deadline", spec->deadline.count()},
                         {"IgnoreSystemJobs", spec->ignore_system_jobs}};
+    if (!spec->meta.empty()) out["Meta"] = spec->meta;
   }
   return out;
 }
@@ -223,6 +223,15 @@ Result<NomadNodeStub> read_node_stub(const json& j) {
   n.drain = drain;
   n.create_index = create_index;
   n.modify_index = modify_index;
+  // LastDrain is on the list stub too (Nomad 1.4+): who drained the node, and how it went.
+  HA_READ(last, optional_field<json>(j, "LastDrain", "node", nullptr));
+  if (!last.is_null()) {
+    HA_READ(last_status, field<std::string>(last, "Status", "node.LastDrain"));
+    HA_READ(last_meta, (optional_field<std::map<std::string, std::string>>(last, "Meta",
+                                                                           "node.LastDrain", {})));
+    n.last_drain_status = last_status;
+    n.last_drain_meta = last_meta;
+  }
   return n;
 }
 
@@ -245,11 +254,6 @@ Result<NomadNode> read_node(const json& j) {
     HA_READ(ignore,
             optional_field<bool>(strategy, "IgnoreSystemJobs", "node.DrainStrategy", false));
     n.drain_strategy = NomadDrainSpec{Duration(deadline), ignore};
-  }
-  HA_READ(last, optional_field<json>(j, "LastDrain", "node", nullptr));
-  if (!last.is_null()) {
-    HA_READ(status, field<std::string>(last, "Status", "node.LastDrain"));
-    n.last_drain_status = status;
   }
   return n;
 }
@@ -379,7 +383,9 @@ Result<DrainRequest> read_drain_request(const json& j) {
     HA_READ(deadline, optional_field<std::int64_t>(spec, "Deadline", "drain request.DrainSpec", 0));
     HA_READ(ignore,
             optional_field<bool>(spec, "IgnoreSystemJobs", "drain request.DrainSpec", false));
-    r.spec = NomadDrainSpec{Duration(deadline), ignore};
+    HA_READ(meta,
+            (optional_field<std::map<std::string, std::string>>(j, "Meta", "drain request", {})));
+    r.spec = NomadDrainSpec{Duration(deadline), ignore, meta};
   }
   return r;
 }

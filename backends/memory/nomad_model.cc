@@ -168,7 +168,6 @@ Result<NomadNode> NomadModel::node(const std::string& node_id) const {
   NomadNode out = n->info;
   out.drain = n->drain.has_value();
   if (n->drain) out.drain_strategy = n->drain->spec;
-  out.last_drain_status = n->last_drain_status;
   return out;
 }
 

@@ -166,7 +166,6 @@ class NomadModel {
     std::int64_t cpu_used = 0, memory_used = 0;
     std::set<std::uint32_t> allocs;
     std::optional<DrainState> drain;
-    std::string last_drain_status;  // "", draining, complete, canceled
     bool purged = false;
     // The stub lists hand out; rebuilt when the node changed since (its ModifyIndex).
     mutable std::shared_ptr<const NomadNodeStub> stub;

@@ -170,7 +170,7 @@ Result<Unit> NomadModel::drain_node(const std::string& node_id, std::optional<No
   std::uint32_t index = node_index(*n);
   if (n->drain && n->drain->deadline_timer) loop_.cancel(*n->drain->deadline_timer);
   if (!spec) {
-    if (n->drain) n->last_drain_status = "canceled";
+    if (n->drain) n->info.last_drain_status = "canceled";
     n->drain.reset();
     if (mark_eligible) n->info.scheduling_eligibility = "eligible";
     touch(*n);
@@ -181,7 +181,8 @@ Result<Unit> NomadModel::drain_node(const std::string& node_id, std::optional<No
   }
   n->drain = DrainState{*spec, std::nullopt};
   n->info.scheduling_eligibility = "ineligible";
-  n->last_drain_status = "draining";
+  n->info.last_drain_status = "draining";
+  n->info.last_drain_meta = spec->meta;
   touch(*n);
   refresh_schedulable(index);
   if (spec->deadline.count() < 0) {
@@ -232,7 +233,7 @@ void NomadModel::check_drain_done(std::uint32_t node) {
   }
   if (n.drain->deadline_timer) loop_.cancel(*n.drain->deadline_timer);
   n.drain.reset();
-  n.last_drain_status = "complete";  // the node stays ineligible, as in Nomad
+  n.info.last_drain_status = "complete";  // the node stays ineligible, as in Nomad
   touch(n);
   schedule_pending();
 }

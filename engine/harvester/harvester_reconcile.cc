@@ -56,14 +56,20 @@ void HarvesterTarget::reconcile(const HarvesterGroupConfig& c, const Snapshot& s
       }
       continue;
     }
+    if (cordoned_by_others(*node, c.node_group)) {
+      group.reconciled[name] = loop_.now();  // looked at again after the settle time
+      log_.log(LogLevel::kDebug, loop_.now(), "reconcile: leaving a node someone else cordoned",
+               {{"node_group", c.node_group}, {"vm", name}, {"node_id", node->id}});
+      continue;
+    }
     if (node->drain || node->scheduling_eligibility != "eligible") {
       group.reconciled[name] = loop_.now();
       log_.log(LogLevel::kWarn, loop_.now(), "reconcile: rolling back an unfinished scale-in",
                {{"node_group", c.node_group},
                 {"vm", name},
                 {"node_id", node->id},
-                {"reason", node->drain ? "node draining, not by this run"
-                                       : "node ineligible, not by this run"}});
+                {"reason", node->drain ? "our drain, with no scale-in of this run behind it"
+                                       : "drained by us, its VM never deleted"}});
       std::string vm_name = name;
       nomad_.drain_node(node->id, std::nullopt, true, guarded([this, c, vm_name](Result<Unit> r) {
                           if (r) return;

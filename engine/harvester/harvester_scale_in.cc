@@ -148,7 +148,10 @@ void HarvesterTarget::drain_selected(const HarvesterGroupConfig& c, std::size_t 
 void HarvesterTarget::request_drain(const HarvesterGroupConfig& c, std::size_t action,
                                     std::string node, std::string vm, Time retry_until,
                                     std::function<void()> answered) {
-  NomadDrainSpec spec{c.drain_deadline, c.drain_ignore_system_jobs};
+  NomadDrainSpec spec{
+      c.drain_deadline,
+      c.drain_ignore_system_jobs,
+      {{vm_labels::kNodeGroup, c.node_group}, {"message", vm_labels::kDrainMessage}}};
   nomad_.drain_node(
       node, spec, false,
       guarded([this, c, action, node, vm, retry_until, answered](Result<Unit> r) {

@@ -152,9 +152,11 @@ void HarvesterTarget::status(const PluginConfig& policy_config, StatusCallback d
     status.ready = counted.count == static_cast<std::int64_t>(counted.active.size());
     for (const VirtualMachine* vm : counted.active) {
       const NomadNodeStub* node = s->node_named(vm->spec.name);
-      status.ready = status.ready && vm->printable_status == "Running" && node != nullptr &&
-                     node->status == "ready" && node->scheduling_eligibility == "eligible" &&
-                     !node->drain;
+      bool running =
+          vm->printable_status == "Running" && node != nullptr && node->status == "ready";
+      if (running && cordoned_by_others(*node, c.node_group)) continue;
+      status.ready =
+          status.ready && running && node->scheduling_eligibility == "eligible" && !node->drain;
     }
     // Only a group with a VM out of service can hold something to settle; skipping the
     // others keeps status cheap for large groups.
@@ -170,6 +172,14 @@ void HarvesterTarget::status(const PluginConfig& policy_config, StatusCallback d
     if (last) status.meta[kTargetMetaLastEvent] = std::to_string(last->count());
     done(std::move(status));
   });
+}
+
+bool HarvesterTarget::cordoned_by_others(const NomadNodeStub& node, const std::string& node_group) {
+  if (!node.drain && node.scheduling_eligibility == "eligible") return false;
+  auto marker = node.last_drain_meta.find(vm_labels::kNodeGroup);
+  bool ours = marker != node.last_drain_meta.end() && marker->second == node_group &&
+              node.last_drain_status != "canceled";
+  return !ours;
 }
 
 void HarvesterTarget::scale(const ScaleRequest& request, const PluginConfig& policy_config,

@@ -110,6 +110,10 @@ class HarvesterTarget final : public Target {
     const NomadNodeStub* node_named(std::string_view name) const;
     const VirtualMachine* vm_named(std::string_view name) const;
   };
+  // A ready node drained or made ineligible by someone else than this group's scale-ins (its
+  // LastDrain.Meta lacks the group's marker, or that drain was cancelled): an operator's
+  // cordon, left as it is and not waited for.
+  static bool cordoned_by_others(const NomadNodeStub& node, const std::string& node_group);
   struct Group {
     std::set<std::string> creating;               // VM names with a create call in flight
     std::map<std::string, std::string> draining;  // node id -> VM name, pending deletion

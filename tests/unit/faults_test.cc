@@ -92,7 +92,9 @@ TEST_F(HarvesterTargetTest, ReconcileDeletesAVmStuckStartingPastTheProvisionTime
 TEST_F(HarvesterTargetTest, ReconcileRollsBackADrainLeftByAnEarlierRun) {
   grow_to(2);
   std::string node = nomad.list_nodes({}).front()->id;
-  ASSERT_TRUE(nomad.drain_node(node, NomadDrainSpec{std::chrono::minutes(5), false}, false).ok());
+  // As an earlier run's scale-in drains: marked with the group in the drain's Meta.
+  NomadDrainSpec ours{std::chrono::minutes(5), false, {{vm_labels::kNodeGroup, "web"}}};
+  ASSERT_TRUE(nomad.drain_node(node, ours, false).ok());
   auto s = status();  // a fresh target: it did not start that drain
   ASSERT_TRUE(s.ok());
   EXPECT_FALSE(s->ready);
@@ -102,6 +104,28 @@ TEST_F(HarvesterTargetTest, ReconcileRollsBackADrainLeftByAnEarlierRun) {
   EXPECT_EQ(n->scheduling_eligibility, "eligible");
   EXPECT_EQ(harvester.size(), 2u);  // rolled back, nothing deleted
   EXPECT_TRUE(status()->ready);
+}
+
+TEST_F(HarvesterTargetTest, ReconcileLeavesANodeAnOperatorCordonedOrDrained) {
+  grow_to(3);
+  auto nodes = nomad.list_nodes({});
+  std::string cordoned = nodes[0]->id, drained = nodes[1]->id, other_group = nodes[2]->id;
+  ASSERT_TRUE(nomad.set_eligibility(cordoned, false).ok());  // nomad node eligibility -disable
+  ASSERT_TRUE(nomad.drain_node(drained, NomadDrainSpec{std::chrono::hours(1), false}, false).ok());
+  NomadDrainSpec theirs{std::chrono::hours(1), false, {{vm_labels::kNodeGroup, "db"}}};
+  ASSERT_TRUE(nomad.drain_node(other_group, theirs, false).ok());
+  auto s = status();
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->ready);  // not ours to wait for
+  EXPECT_EQ(s->count, 3);
+  loop.run_until(loop.now() + 10min);
+  ASSERT_TRUE(status().ok());
+  loop.run_until(loop.now() + 10s);
+  EXPECT_EQ(nomad.node(cordoned)->scheduling_eligibility, "ineligible");
+  // Their drains finished (nothing ran there); the nodes stay out of service, as left.
+  EXPECT_EQ(nomad.node(drained)->scheduling_eligibility, "ineligible");
+  EXPECT_EQ(nomad.node(other_group)->scheduling_eligibility, "ineligible");
+  EXPECT_EQ(harvester.size(), 3u);
 }
 
 TEST_F(HarvesterTargetTest, FailingScaleOutsBackTheGroupOff) {

@@ -107,16 +107,38 @@ TEST_F(MockNomadTest, ReadsANodeAndAnswersUnknownOnesAsNomadDoes) {
   EXPECT_EQ(missing->get_header_value("Content-Type"), "text/plain; charset=utf-8");
 }
 
+// LastDrain as Nomad lists it (the reference example): who drained the node, and how it went;
+// a malformed one is an error naming the field.
+TEST(NomadJson, ReadsLastDrainFromTheNodeList) {
+  json listed = reference("node-list.json");
+  auto stub = nomad_json::read_node_stub(listed[1]);
+  ASSERT_TRUE(stub.ok()) << stub.error().message;
+  EXPECT_EQ(stub->last_drain_status, "draining");
+  EXPECT_EQ(stub->last_drain_meta.at("message"), "scale-in by autoscaler");
+  json bad = listed[1];
+  bad["LastDrain"]["Meta"] = 5;
+  auto r = nomad_json::read_node_stub(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("LastDrain.Meta"), std::string::npos) << r.error().message;
+}
+
 TEST_F(MockNomadTest, DrainsThroughTheWireAndReportsItOnTheNode) {
   start();
-  json request = nomad_json::drain_request(node_a, NomadDrainSpec{1h, true}, false);
+  json request = nomad_json::drain_request(
+      node_a, NomadDrainSpec{1h, true, {{"harvester-autoscaler/node-group", "web"}}}, false);
   EXPECT_EQ(keys(request), keys(reference("drain-request.json")));
+  EXPECT_EQ(request["Meta"]["harvester-autoscaler/node-group"], "web");
   auto res = put("/v1/node/" + node_a + "/drain", request);
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
   EXPECT_EQ(keys(json::parse(res->body)), keys(reference("drain-response.json")));
   json node = json::parse(client->Get("/v1/node/" + node_a)->body);
   EXPECT_EQ(node["SchedulingEligibility"], "ineligible");
+  // The drain's Meta is kept as LastDrain.Meta, on the node and on its list stub.
+  EXPECT_EQ(node["LastDrain"]["Meta"]["harvester-autoscaler/node-group"], "web");
+  auto listed = nomad_json::read_node_stub(json::parse(client->Get("/v1/nodes")->body)[0]);
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  EXPECT_EQ(listed->last_drain_meta.at("harvester-autoscaler/node-group"), "web");
   // Its service allocations migrate at once, so the drain may already be over.
   if (node["DrainStrategy"].is_null()) {
     EXPECT_EQ(node["Drain"], false);
