@@ -10,7 +10,7 @@
 //   GET    .../virtualmachines?watch=true (minimal: see watch())
 //   GET    /apis/kubevirt.io/v1/namespaces/NS/virtualmachineinstances[/NAME] (read-only,
 //          derived from the VMs: see kubevirt_json::virtual_machine_instance)
-//   GET    /version, /api, /api/v1, /apis, /apis/kubevirt.io/v1, /openapi/v3 (for kubectl)
+//   GET    /version, /api, /apis, /openapi/v2 and v3, ... (for kubectl: kubernetes_discovery.h)
 // Errors are Kubernetes `Status` objects (NotFound 404, AlreadyExists 409, Invalid 422,
 // BadRequest 400, Unauthorized 401). With a token set, every request needs
 // `Authorization: Bearer TOKEN`. HTTPS when given a certificate and key.
