@@ -18,6 +18,26 @@ std::vector<Override> set_overrides(const po::variables_map& vm) {
   return overrides;
 }
 
+std::optional<LoadedScenario> load_scenario_arg(const po::variables_map& vm, std::ostream& err,
+                                                int& exit_code) {
+  if (!vm.count("scenario")) throw UsageError{"no scenario file given"};
+  std::vector<Override> overrides = set_overrides(vm);
+  Diagnostics diags;
+  auto loaded = load_scenario(vm["scenario"].as<std::string>(), overrides, diags);
+  if (!diags.empty()) {
+    exit_code = report(diags, err);
+    return std::nullopt;
+  }
+  if (!loaded) {
+    err << loaded.error().message << "\n";
+    exit_code = kExitInvalid;
+    return std::nullopt;
+  }
+  if (auto used = check_all_used(overrides); !used) throw UsageError{used.error().message};
+  if (vm.count("seed")) loaded->scenario.seed = vm["seed"].as<std::uint64_t>();
+  return std::move(*loaded);
+}
+
 po::variables_map parse_options(const std::vector<std::string>& args,
                                 const po::options_description& options,
                                 const po::positional_options_description* positional) {

@@ -42,20 +42,11 @@ int run_chaos(const std::vector<std::string>& args, std::ostream& out, std::ostr
     out << kHelp << options;
     return kExitOk;
   }
-  if (!vm.count("scenario")) throw UsageError{"no scenario file given"};
   std::int64_t runs = vm["runs"].as<std::int64_t>();
   if (runs < 1) throw UsageError{"--runs must be at least 1"};
-  std::string file = vm["scenario"].as<std::string>();
-  std::vector<Override> overrides = set_overrides(vm);
-  Diagnostics diags;
-  auto loaded = load_scenario(file, overrides, diags);
-  if (!diags.empty()) return report(diags, err);
-  if (!loaded) {
-    err << loaded.error().message << "\n";
-    return kExitInvalid;
-  }
-  if (auto used = check_all_used(overrides); !used) throw UsageError{used.error().message};
-  if (vm.count("seed")) loaded->scenario.seed = vm["seed"].as<std::uint64_t>();
+  int exit_code = kExitOk;
+  auto loaded = load_scenario_arg(vm, err, exit_code);
+  if (!loaded) return exit_code;
   ChaosOptions opts;
   opts.runs = runs;
   opts.threads = vm.count("jobs") ? vm["jobs"].as<unsigned>() : std::thread::hardware_concurrency();

@@ -74,19 +74,10 @@ int run_scenario(bool emulate, const std::vector<std::string>& args, std::ostrea
     out << (emulate ? kEmulateHelp : kHelp) << options;
     return kExitOk;
   }
-  if (!vm.count("scenario")) throw UsageError{"no scenario file given"};
-  std::string file = vm["scenario"].as<std::string>();
-  std::vector<Override> overrides = set_overrides(vm);
-  Diagnostics diags;
-  auto loaded = load_scenario(file, overrides, diags);
-  if (!diags.empty()) return report(diags, err);
-  if (!loaded) {
-    err << loaded.error().message << "\n";
-    return kExitInvalid;
-  }
-  if (auto used = check_all_used(overrides); !used) throw UsageError{used.error().message};
+  int exit_code = kExitOk;
+  auto loaded = load_scenario_arg(vm, err, exit_code);
+  if (!loaded) return exit_code;
   Scenario& scenario = loaded->scenario;
-  if (vm.count("seed")) scenario.seed = vm["seed"].as<std::uint64_t>();
   const Workload& w = loaded->workload;
   if (w.swf_cancelled + w.swf_unusable > 0) {
     out << "skipped " << w.swf_cancelled << " cancelled and " << w.swf_unusable
@@ -124,7 +115,7 @@ int run_scenario(bool emulate, const std::vector<std::string>& args, std::ostrea
   }
   bar.finish();
   if (!result) {
-    err << file << ": " << result.error().message << "\n";
+    err << loaded->scenario.file << ": " << result.error().message << "\n";
     return kExitInvalid;
   }
   std::filesystem::path dir = vm.count("out") ? std::filesystem::path(vm["out"].as<std::string>())
