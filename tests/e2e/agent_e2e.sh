@@ -6,50 +6,10 @@
 set -u
 bin=$1
 src=$2
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-pass() { echo "ok: $*"; }
+. "$src/tests/e2e/e2e_lib.sh"
 
-nomad_token=e2e-nomad-$RANDOM$RANDOM
-harvester_token=e2e-harvester-$RANDOM$RANDOM
-echo "$nomad_token" >"$work/nomad.token"
-echo "$harvester_token" >"$work/harvester.token"
-
-"$bin" mock-cluster --scenario "$src/tests/data/emulate/short.json" --speed 60 \
-  --nomad-listen 127.0.0.1:0 --harvester-listen 127.0.0.1:0 \
-  --nomad-token-file "$work/nomad.token" --harvester-token-file "$work/harvester.token" \
-  >"$work/cluster.out" 2>"$work/cluster.err" &
-pids+=($!)
-cluster_pid=$!
-for _ in $(seq 50); do grep -q "mock Harvester listening" "$work/cluster.out" && break; sleep 0.1; done
-nomad_url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/cluster.out" | sed -n 1p)
-harvester_url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/cluster.out" | sed -n 2p)
-[ -n "$nomad_url" ] && [ -n "$harvester_url" ] || { cat "$work"/cluster.*; fail "mock-cluster did not start"; exit 1; }
-
-cat >"$work/agent.json" <<JSON
-{
-  "log_level": "info",
-  "log_json": true,
-  "shutdown_timeout": "20s",
-  "http": { "bind_address": "127.0.0.1", "bind_port": 0 },
-  "nomad": { "address": "$nomad_url", "token_file": "nomad.token" },
-  "policy": { "dir": "$src/tests/data/agent/policies", "source_nomad": false },
-  "target": { "harvester": { "driver": "harvester",
-    "config": { "harvester_url": "$harvester_url", "auth_token_file": "harvester.token",
-                "poll_interval": "500ms" } } }
-}
-JSON
+start_cluster 60 "e2e-nomad-$RANDOM$RANDOM" "e2e-harvester-$RANDOM$RANDOM"
+write_agent_config 500ms '"log_json": true, "shutdown_timeout": "20s",'
 "$bin" agent --config "$work/agent.json" >"$work/agent.out" 2>"$work/agent.log" &
 pids+=($!)
 agent_pid=$!
@@ -57,15 +17,7 @@ for _ in $(seq 50); do grep -q "agent serving" "$work/agent.out" && break; sleep
 agent_url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/agent.out")
 [ -n "$agent_url" ] || { cat "$work"/agent.*; fail "agent did not start"; exit 1; }
 
-vms() {
-  curl -sf -H "Authorization: Bearer $harvester_token" \
-    "$harvester_url/apis/kubevirt.io/v1/namespaces/nomad-clients/virtualmachines" |
-    grep -o '"printableStatus":"Running"' | wc -l
-}
-nodes_ready() {
-  curl -sf -H "X-Nomad-Token: $nomad_token" "$nomad_url/v1/nodes" |
-    grep -o '"Status":"ready"' | wc -l
-}
+nodes_ready() { nomad_nodes | grep -o '"Status":"ready"' | wc -l; }
 
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$agent_url/v1/health")" = 200 ] &&
   pass "/v1/health is 200" || fail "/v1/health"
@@ -73,7 +25,7 @@ nodes_ready() {
 # Scale-out: the batch (20 x 2000 MHz) needs about 6 nodes; the scenario starts with 2.
 peak=0
 for _ in $(seq 300); do
-  n=$(vms)
+  n=$(running_vms)
   [ "$n" -gt "$peak" ] && peak=$n
   [ "$peak" -ge 5 ] && break
   sleep 0.1
@@ -90,7 +42,7 @@ for _ in $(seq 50); do [ "$(grep -c 'policies loaded' "$work/agent.log")" -ge 2 
 # Scale-in once the batch is done (15 s wall after it starts): back to min (2) or near.
 low=$peak
 for _ in $(seq 600); do
-  n=$(vms)
+  n=$(running_vms)
   [ "$n" -lt "$low" ] && low=$n
   [ "$low" -le 3 ] && break
   sleep 0.1
@@ -122,10 +74,7 @@ else
   pass "no token in any output"
 fi
 
-kill -TERM "$cluster_pid"
-wait "$cluster_pid"
-grep -q '"invariant_violations":{"count":0' "$work/cluster.out" &&
-  pass "no invariant violated" || { cat "$work/cluster.out"; fail "invariants"; }
+stop_cluster
 
 if [ "$failures" -gt 0 ]; then
   echo "--- agent log (last 40 lines)"; tail -40 "$work/agent.log"
