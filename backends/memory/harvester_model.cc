@@ -49,6 +49,7 @@ VirtualMachine& HarvesterModel::edit(Vm& vm) {
   // reading the old one. Checking use_count() first would race with those threads dropping
   // theirs (a relaxed load; ThreadSanitizer found it), and a VM changes a few times a life.
   vm.vm = std::make_shared<VirtualMachine>(*vm.vm);
+  ++generation_;
   return *vm.vm;
 }
 
@@ -193,6 +194,7 @@ Result<Unit> HarvesterModel::remove(const std::string& ns, const std::string& na
       consuming_.cpu_cores -= v.spec.cpu_cores;
       consuming_.memory_bytes -= v.spec.memory_bytes;
       vms_.erase(gone);
+      ++generation_;
     }
     if (on_phase) on_phase({key.first, key.second, "Deleted", loop_.now()});
   });
@@ -278,6 +280,10 @@ std::int64_t HarvesterModel::count_active(const std::string& ns, const std::stri
 
 Result<VmList> HarvesterModel::list(const std::string& ns,
                                     const std::string& label_selector) const {
+  auto cached = list_cache_.find({ns, label_selector});
+  if (cached != list_cache_.end() && cached->second.generation == generation_) {
+    return cached->second.vms;
+  }
   auto selector = LabelSelector::parse(label_selector);
   if (!selector) return make_error(selector.error().message, ErrorKind::kInvalid);
   VmList out;
@@ -285,6 +291,8 @@ Result<VmList> HarvesterModel::list(const std::string& ns,
   for (auto it = vms_.lower_bound({ns, ""}); it != vms_.end() && it->first.first == ns; ++it) {
     if (selector->matches(it->second.vm->spec.labels)) out.push_back(it->second.vm);
   }
+  if (list_cache_.size() >= kListCacheSize) list_cache_.clear();
+  list_cache_[{ns, label_selector}] = {generation_, out};
   return out;
 }
 

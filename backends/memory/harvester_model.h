@@ -115,6 +115,17 @@ class HarvesterModel {
   BootFaults boot_faults_;
   std::mt19937_64 fault_rng_;
   std::map<Key, Vm> vms_;
+  // Bumped by every change to a VM or to the set of VMs (edit() and deletion).
+  std::uint64_t generation_ = 0;
+  // The last answer per (namespace, selector), valid while generation_ is unchanged: a
+  // simulation's evaluations list the same group tens of thousands of times, mostly with
+  // nothing changed in between. A handful of entries; cleared past kListCacheSize.
+  struct CachedList {
+    std::uint64_t generation = 0;
+    VmList vms;
+  };
+  static constexpr std::size_t kListCacheSize = 16;
+  mutable std::map<std::pair<std::string, std::string>, CachedList> list_cache_;
   std::uint64_t resource_version_ = 1;
   std::uint64_t uid_counter_ = 0;
   struct Usage {

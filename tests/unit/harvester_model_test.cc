@@ -160,6 +160,33 @@ TEST_F(HarvesterModelTest, ListedVmsAreSnapshotsTheModelDoesNotChange) {
   EXPECT_EQ(harvester.size(), 0u);
 }
 
+// Lists are cached between changes (the simulator lists the same group at every evaluation);
+// every kind of change shows in the next list.
+TEST_F(HarvesterModelTest, RepeatedListsSeeEveryChange) {
+  const std::string web = std::string(vm_labels::kNodeGroup) + "=web";
+  auto names = [&] {
+    std::vector<std::string> out;
+    auto listed = harvester.list("nomad", web);  // (a range-for over *temporary would dangle)
+    for (const auto& v : *listed) {
+      out.push_back(v->spec.name + ":" + v->printable_status);
+    }
+    return out;
+  };
+  ASSERT_TRUE(harvester.create(vm("web-1")).ok());
+  EXPECT_EQ(names(), std::vector<std::string>{"web-1:Provisioning"});
+  EXPECT_EQ(names(), std::vector<std::string>{"web-1:Provisioning"});  // the cached answer
+  ASSERT_TRUE(harvester.create(vm("web-2")).ok());
+  loop.run_until(Time(10s));  // both Starting
+  EXPECT_EQ(names(), (std::vector<std::string>{"web-1:Starting", "web-2:Starting"}));
+  ASSERT_TRUE(harvester.set_metadata("nomad", "web-2", {{vm_labels::kNodeGroup, "db"}}, {}).ok());
+  EXPECT_EQ(names(), std::vector<std::string>{"web-1:Starting"});
+  ASSERT_TRUE(harvester.remove("nomad", "web-1").ok());
+  EXPECT_EQ(names(), std::vector<std::string>{"web-1:Terminating"});
+  loop.run_until(Time(60s));  // gone
+  EXPECT_TRUE(names().empty());
+  EXPECT_EQ(harvester.list("nomad", std::string(vm_labels::kNodeGroup) + "=db")->size(), 1u);
+}
+
 TEST_F(HarvesterModelTest, CapacityIsFreedWhenATerminatingVmIsGone) {
   HarvesterModelConfig config;
   config.max_vms = 1;
