@@ -95,6 +95,7 @@ void HarvesterTarget::reconcile_delete(const HarvesterGroupConfig& c, const Virt
   harvester_.delete_vm(c.namespace_, name, guarded([this, c, name](Result<Unit> r) {
                          Group& g = groups_[c.node_group];
                          g.removing.erase(name);
+                         if (r) g.deleted[name] = loop_.now();
                          if (r || r.error().kind == ErrorKind::kNotFound) return;
                          g.reconciled.erase(name);  // tried again at the next status
                          log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deletion failed",

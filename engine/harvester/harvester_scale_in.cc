@@ -300,6 +300,9 @@ void HarvesterTarget::delete_vm(const HarvesterGroupConfig& c, std::size_t actio
                             }));
                 return;
               }
+              // (Not on a 404: a VM said to be gone that a list still shows is settled by
+              // reconcile, which needs to see it counted.)
+              if (d) groups_[c.node_group].deleted[vm] = loop_.now();
               if (c.purge) nomad_.purge_node(node_id, [](Result<Unit>) {});
               finished();
             }));

@@ -86,11 +86,12 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
   auto snap = std::make_shared<Snapshot>();
   auto error = std::make_shared<std::optional<Error>>();
   auto outstanding = std::make_shared<int>(2);
-  auto finish = [snap, error, outstanding, done = std::move(done)]() {
+  auto finish = [this, group = c.node_group, snap, error, outstanding, done = std::move(done)]() {
     if (--*outstanding > 0) return;
     if (*error) {
       done(**error);
     } else {
+      forget_deleted(group, *snap);
       done(std::move(*snap));
     }
   };
@@ -115,6 +116,16 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
       }));
 }
 
+void HarvesterTarget::forget_deleted(const std::string& node_group, const Snapshot& s) {
+  auto group = groups_.find(node_group);
+  if (group == groups_.end() || group->second.deleted.empty()) return;
+  std::erase_if(group->second.deleted, [this, &s](const auto& entry) {
+    const VirtualMachine* vm = s.vm_named(entry.first);
+    return vm == nullptr || vm->printable_status == "Terminating" ||
+           loop_.now() - entry.second > std::chrono::minutes(10);
+  });
+}
+
 HarvesterTarget::Counted HarvesterTarget::count(const HarvesterGroupConfig& c,
                                                 const Snapshot& s) const {
   Counted out;
@@ -123,6 +134,7 @@ HarvesterTarget::Counted HarvesterTarget::count(const HarvesterGroupConfig& c,
   if (group != groups_.end()) {
     for (const auto& [node, vm] : group->second.draining) leaving.insert(vm);
     for (const std::string& vm : group->second.removing) leaving.insert(vm);
+    for (const auto& [vm, at] : group->second.deleted) leaving.insert(vm);
   }
   for (const auto& vm : s.vms) {
     if (vm->printable_status == "Terminating" || leaving.count(vm->spec.name)) continue;

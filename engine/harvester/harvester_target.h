@@ -124,6 +124,10 @@ class HarvesterTarget final : public Target {
     // (snapshots taken before the change landed still show the old state).
     std::map<std::string, Time> reconciled;
     std::set<std::string> removing;  // reconciled by deletion: no longer counted
+    // VMs whose deletion was accepted, by when: not counted until a snapshot shows them
+    // terminating or gone (a list requested before the deletion still shows them running,
+    // and counting them would remove one node too many).
+    std::map<std::string, Time> deleted;
     int failed_scale_outs = 0;
     std::optional<Time> backoff_until;
   };
@@ -133,6 +137,8 @@ class HarvesterTarget final : public Target {
   };
 
   void snapshot(const HarvesterGroupConfig& c, std::function<void(Result<Snapshot>)> done);
+  // Forgets deleted VMs that `s` shows terminating or gone (or deleted long ago).
+  void forget_deleted(const std::string& node_group, const Snapshot& s);
   Counted count(const HarvesterGroupConfig& c, const Snapshot& s) const;
   void reconcile(const HarvesterGroupConfig& c, const Snapshot& s);
   void reconcile_delete(const HarvesterGroupConfig& c, const VirtualMachine& vm,
