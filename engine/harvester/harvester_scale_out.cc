@@ -115,21 +115,48 @@ void HarvesterTarget::create_vms(const HarvesterGroupConfig& c, std::size_t acti
     spec.user_data = render_user_data(c, spec.name);
     group.creating.insert(spec.name);
     std::string name = spec.name;
+    // Each answer ends in `settled`: the VM is booting (0) or failed (-1).
+    auto settled = [this, c, action, vms, outstanding, name, done](std::optional<Error> failure,
+                                                                   const char* how) {
+      if (!failure) {
+        (*vms)[name] = 0;
+        groups_[c.node_group].booting.insert(name);
+        log_.log(LogLevel::kInfo, loop_.now(), how, {{"node_group", c.node_group}, {"vm", name}});
+      } else {
+        actions_[action].failures.push_back("create " + name + ": " + failure->message);
+        log_.log(LogLevel::kWarn, loop_.now(), "VM creation failed",
+                 {{"node_group", c.node_group}, {"vm", name}, {"error", failure->message}});
+      }
+      if (--*outstanding > 0) return;
+      watch_boot(c, action, vms, loop_.now() + options_.provision_timeout, done);
+    };
+    std::string action_id = spec.annotations.at("harvester-autoscaler/action");
     harvester_.create_vm(
-        spec, guarded([this, c, action, vms, outstanding, name, done](Result<VirtualMachine> r) {
+        spec, guarded([this, c, name, action_id, settled](Result<VirtualMachine> r) {
           groups_[c.node_group].creating.erase(name);
           if (r) {
-            (*vms)[name] = 0;
-            groups_[c.node_group].booting.insert(name);
-            log_.log(LogLevel::kInfo, loop_.now(), "created VM",
-                     {{"node_group", c.node_group}, {"vm", name}});
-          } else {
-            actions_[action].failures.push_back("create " + name + ": " + r.error().message);
-            log_.log(LogLevel::kWarn, loop_.now(), "VM creation failed",
-                     {{"node_group", c.node_group}, {"vm", name}, {"error", r.error().message}});
+            settled(std::nullopt, "created VM");
+            return;
           }
-          if (--*outstanding > 0) return;
-          watch_boot(c, action, vms, loop_.now() + options_.provision_timeout, done);
+          // The name is this action's alone: a VM of that name with the group's label and
+          // this action's annotation is the one asked for, made though its answer was lost
+          // (a timeout, a 409 to a retried request). It is watched as created, not counted
+          // as a failure that would back the group off.
+          harvester_.get_vm(
+              c.namespace_, name,
+              guarded([c, action_id, settled, e = r.error()](Result<VirtualMachine> vm) {
+                auto label = vm ? vm->spec.labels.find(vm_labels::kNodeGroup)
+                                : std::map<std::string, std::string>::const_iterator{};
+                auto note = vm ? vm->spec.annotations.find("harvester-autoscaler/action")
+                               : std::map<std::string, std::string>::const_iterator{};
+                bool ours = vm && label != vm->spec.labels.end() && label->second == c.node_group &&
+                            note != vm->spec.annotations.end() && note->second == action_id;
+                if (ours) {
+                  settled(std::nullopt, "created VM (its answer was lost)");
+                } else {
+                  settled(e, nullptr);
+                }
+              }));
         }));
   }
 }

@@ -48,15 +48,18 @@ struct FaultRun {
   json report;
   std::vector<LogLine> lines;
 
-  // A line at warn or above in [from, to) containing `needle`.
-  bool warned(Time from, Time to, std::string_view needle) const {
+  // A line at `level` or above in [from, to) containing `needle`.
+  bool logged(Time from, Time to, std::string_view needle, LogLevel level = LogLevel::kInfo) const {
     for (const LogLine& l : lines) {
-      if (l.at >= from && l.at < to && l.level >= LogLevel::kWarn &&
+      if (l.at >= from && l.at < to && l.level >= level &&
           l.text().find(needle) != std::string::npos) {
         return true;
       }
     }
     return false;
+  }
+  bool warned(Time from, Time to, std::string_view needle) const {
+    return logged(from, to, needle, LogLevel::kWarn);
   }
   // Failures logged in [from, to): warnings and errors other than a scale-in reduced to fit.
   std::vector<std::string> failures(Time from, Time to) const {
@@ -167,9 +170,20 @@ TEST(FaultKinds, HarvesterOutage) {
 }
 
 TEST(FaultKinds, ConflictOnCreatesThatLanded) {
+  // The VM exists though the answer was an error: found by name and adopted, not a failure.
   auto run = run_with({fault(R"({"kind": "api_errors", "api": "harvester", "op": "create_vm",
       "error_rate": 0.5, "status": "conflict", "applied": true})")});
+  EXPECT_GT(run.report["faults"]["api_calls_failed"], 5);
+  EXPECT_TRUE(run.logged(kFrom, kUntil, "created VM (its answer was lost)"));
+  EXPECT_FALSE(run.warned(kFrom, kUntil, "VM creation failed"));
+  expect_safe_and_converged(run);
+}
+
+TEST(FaultKinds, ConflictOnCreatesThatDidNotLand) {
+  auto run = run_with({fault(R"({"kind": "api_errors", "api": "harvester", "op": "create_vm",
+      "error_rate": 0.5, "status": "conflict"})")});
   EXPECT_TRUE(run.warned(kFrom, kUntil, "VM creation failed"));
+  EXPECT_FALSE(run.logged(kFrom, kUntil, "its answer was lost"));
   expect_safe_and_converged(run);
 }
 
