@@ -61,8 +61,7 @@ void InvariantChecker::on_phase(const VmPhaseEvent& e) {
 }
 
 bool InvariantChecker::owned(const std::map<std::string, std::string>& labels) const {
-  auto label = labels.find(vm_labels::kNodeGroup);
-  return label != labels.end() && label->second == limits_.node_group;
+  return vm_labels::has(labels, vm_labels::kNodeGroup, limits_.node_group);
 }
 
 void InvariantChecker::on_vm_change(const VmChangeEvent& e) {

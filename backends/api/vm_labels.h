@@ -2,6 +2,9 @@
 // ownership label with a policy's node group may ever be modified by that policy.
 #pragma once
 
+#include <map>
+#include <string>
+
 namespace ha::vm_labels {
 
 // Ownership: the node group (policy target `node_group_name`) the VM belongs to.
@@ -12,5 +15,14 @@ inline constexpr const char* kNodeClass = "harvester-autoscaler/node-class";
 // LastDrain.Meta): a node drained or ineligible without it was taken out of service by
 // someone else (an operator's cordon) and is left as it is.
 inline constexpr const char* kDrainMessage = "scale-in by harvester-autoscaler";
+// Annotation: the ID of the scale-out action that created the VM.
+inline constexpr const char* kAction = "harvester-autoscaler/action";
+
+// True when `m` (labels, annotations, a drain's Meta) maps `key` to `value`.
+inline bool has(const std::map<std::string, std::string>& m, const char* key,
+                const std::string& value) {
+  auto it = m.find(key);
+  return it != m.end() && it->second == value;
+}
 
 }  // namespace ha::vm_labels

@@ -86,8 +86,7 @@ void HarvesterTarget::reconcile_delete(const HarvesterGroupConfig& c, const Virt
   Group& group = groups_[c.node_group];
   const std::string& name = vm.spec.name;
   // Listed by the ownership label; checked again on the object itself, never deleted blind.
-  auto owner = vm.spec.labels.find(vm_labels::kNodeGroup);
-  if (owner == vm.spec.labels.end() || owner->second != c.node_group) return;
+  if (!vm_labels::has(vm.spec.labels, vm_labels::kNodeGroup, c.node_group)) return;
   group.reconciled[name] = loop_.now();
   group.removing.insert(name);
   log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deleting VM",

@@ -278,8 +278,7 @@ void HarvesterTarget::delete_vm(const HarvesterGroupConfig& c, std::size_t actio
                       }));
           return;
         }
-        auto owner = r->spec.labels.find(vm_labels::kNodeGroup);
-        if (owner == r->spec.labels.end() || owner->second != c.node_group) {
+        if (!vm_labels::has(r->spec.labels, vm_labels::kNodeGroup, c.node_group)) {
           std::string why = "VM lacks the ownership label of " + c.node_group;
           actions_[action].failures.push_back("delete " + vm + ": " + why);
           log_.log(LogLevel::kError, loop_.now(), "not deleting VM",

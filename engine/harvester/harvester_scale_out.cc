@@ -107,7 +107,7 @@ void HarvesterTarget::create_vms(const HarvesterGroupConfig& c, std::size_t acti
     spec.name = new_vm_name(c, s);
     spec.namespace_ = c.namespace_;
     spec.labels = {{vm_labels::kNodeGroup, c.node_group}, {vm_labels::kNodeClass, c.node_class}};
-    spec.annotations = {{"harvester-autoscaler/action", std::to_string(actions_[action].id)}};
+    spec.annotations = {{vm_labels::kAction, std::to_string(actions_[action].id)}};
     spec.cpu_cores = c.cpu_cores;
     spec.memory_bytes = c.memory_bytes;
     spec.image = c.image;
@@ -130,7 +130,7 @@ void HarvesterTarget::create_vms(const HarvesterGroupConfig& c, std::size_t acti
       if (--*outstanding > 0) return;
       watch_boot(c, action, vms, loop_.now() + options_.provision_timeout, done);
     };
-    std::string action_id = spec.annotations.at("harvester-autoscaler/action");
+    std::string action_id = spec.annotations.at(vm_labels::kAction);
     harvester_.create_vm(
         spec, guarded([this, c, name, action_id, settled](Result<VirtualMachine> r) {
           groups_[c.node_group].creating.erase(name);
@@ -145,13 +145,8 @@ void HarvesterTarget::create_vms(const HarvesterGroupConfig& c, std::size_t acti
           harvester_.get_vm(
               c.namespace_, name,
               guarded([c, action_id, settled, e = r.error()](Result<VirtualMachine> vm) {
-                auto label = vm ? vm->spec.labels.find(vm_labels::kNodeGroup)
-                                : std::map<std::string, std::string>::const_iterator{};
-                auto note = vm ? vm->spec.annotations.find("harvester-autoscaler/action")
-                               : std::map<std::string, std::string>::const_iterator{};
-                bool ours = vm && label != vm->spec.labels.end() && label->second == c.node_group &&
-                            note != vm->spec.annotations.end() && note->second == action_id;
-                if (ours) {
+                if (vm && vm_labels::has(vm->spec.labels, vm_labels::kNodeGroup, c.node_group) &&
+                    vm_labels::has(vm->spec.annotations, vm_labels::kAction, action_id)) {
                   settled(std::nullopt, "created VM (its answer was lost)");
                 } else {
                   settled(e, nullptr);

@@ -175,11 +175,11 @@ void HarvesterTarget::status(const PluginConfig& policy_config, StatusCallback d
     if (!status.ready) reconcile(c, *s);
     // The last scaling event lives in the cluster too: the newest VM's creation. A restarted
     // agent's first status carries it, and the evaluator honours its cooldown (no burst).
+    // Once this run has scaled, its own event is the newer one: no walk over the group.
     std::optional<Time> last = groups_[c.node_group].last_event;
-    for (const VirtualMachine* vm : counted.active) {
-      if (vm->creation_time != Time::max() && (!last || vm->creation_time > *last)) {
-        last = vm->creation_time;
-      }
+    for (std::size_t i = 0; !groups_[c.node_group].last_event && i < counted.active.size(); ++i) {
+      Time created = counted.active[i]->creation_time;
+      if (created != Time::max() && (!last || created > *last)) last = created;
     }
     if (last) status.meta[kTargetMetaLastEvent] = std::to_string(last->count());
     done(std::move(status));
@@ -188,10 +188,8 @@ void HarvesterTarget::status(const PluginConfig& policy_config, StatusCallback d
 
 bool HarvesterTarget::cordoned_by_others(const NomadNodeStub& node, const std::string& node_group) {
   if (!node.drain && node.scheduling_eligibility == "eligible") return false;
-  auto marker = node.last_drain_meta.find(vm_labels::kNodeGroup);
-  bool ours = marker != node.last_drain_meta.end() && marker->second == node_group &&
-              node.last_drain_status != "canceled";
-  return !ours;
+  return !vm_labels::has(node.last_drain_meta, vm_labels::kNodeGroup, node_group) ||
+         node.last_drain_status == "canceled";
 }
 
 void HarvesterTarget::scale(const ScaleRequest& request, const PluginConfig& policy_config,
