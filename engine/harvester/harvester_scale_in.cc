@@ -156,7 +156,7 @@ void HarvesterTarget::request_drain(const HarvesterGroupConfig& c, std::size_t a
       node, spec, false,
       guarded([this, c, action, node, vm, retry_until, answered](Result<Unit> r) {
         if (answered) answered();
-        if (!groups_[c.node_group].draining.count(node)) {
+        if (drain_claim(c.node_group, node) == DrainClaim::kReleased) {
           part_done(action);  // a scale-out took this node back meanwhile
           return;
         }
@@ -172,13 +172,7 @@ void HarvesterTarget::request_drain(const HarvesterGroupConfig& c, std::size_t a
         if (loop_.now() < retry_until) {
           log_.log(LogLevel::kWarn, loop_.now(), "drain failed; retrying",
                    {{"node_group", c.node_group}, {"vm", vm}, {"error", r.error().message}});
-          loop_.after(options_.poll_interval, guarded([this, c, action, node, vm, retry_until] {
-                        if (!groups_[c.node_group].draining.count(node)) {
-                          part_done(action);  // taken back: do not drain it again
-                          return;
-                        }
-                        request_drain(c, action, node, vm, retry_until, nullptr);
-                      }));
+          retry_drain(c, action, node, vm, retry_until);
           return;
         }
         log_.log(LogLevel::kError, loop_.now(), "drain never accepted; node kept, VM not deleted",
@@ -190,6 +184,29 @@ void HarvesterTarget::request_drain(const HarvesterGroupConfig& c, std::size_t a
       }));
 }
 
+void HarvesterTarget::retry_drain(const HarvesterGroupConfig& c, std::size_t action,
+                                  std::string node, std::string vm, Time retry_until) {
+  loop_.after(options_.poll_interval, guarded([this, c, action, node, vm, retry_until] {
+                switch (drain_claim(c.node_group, node)) {
+                  case DrainClaim::kReleased:
+                    part_done(action);  // taken back: do not drain it again
+                    return;
+                  case DrainClaim::kOnHold:
+                    retry_drain(c, action, node, vm, retry_until);
+                    return;
+                  case DrainClaim::kOurs:
+                    request_drain(c, action, node, vm, retry_until, nullptr);
+                }
+              }));
+}
+
+HarvesterTarget::DrainClaim HarvesterTarget::drain_claim(const std::string& node_group,
+                                                         const std::string& node_id) {
+  const Group& group = groups_[node_group];
+  if (!group.draining.count(node_id)) return DrainClaim::kReleased;
+  return group.reclaiming.count(node_id) ? DrainClaim::kOnHold : DrainClaim::kOurs;
+}
+
 void HarvesterTarget::part_done(std::size_t action) {
   auto it = open_parts_.find(action);
   if (--it->second > 0) return;
@@ -199,14 +216,27 @@ void HarvesterTarget::part_done(std::size_t action) {
 
 void HarvesterTarget::watch_drain(const HarvesterGroupConfig& c, std::size_t action,
                                   std::string node_id, std::string vm, Time give_up_at) {
+  // Checked before each poll and again on its answer: a scale-out may have started taking
+  // the node back meanwhile, and an answer from before its cancel must not delete the VM.
+  auto held = [this, c, action, node_id, vm, give_up_at] {
+    switch (drain_claim(c.node_group, node_id)) {
+      case DrainClaim::kReleased:
+        part_done(action);  // a scale-out took this node back
+        return true;
+      case DrainClaim::kOnHold:
+        watch_drain(c, action, node_id, vm, give_up_at);
+        return true;
+      case DrainClaim::kOurs:
+        return false;
+    }
+    return false;
+  };
   loop_.after(
-      options_.poll_interval, guarded([this, c, action, node_id, vm, give_up_at] {
-        if (!groups_[c.node_group].draining.count(node_id)) {
-          part_done(action);  // a scale-out took this node back
-          return;
-        }
+      options_.poll_interval, guarded([this, c, action, node_id, vm, give_up_at, held] {
+        if (held()) return;
         nomad_.get_node(
-            node_id, guarded([this, c, action, node_id, vm, give_up_at](Result<NomadNode> r) {
+            node_id, guarded([this, c, action, node_id, vm, give_up_at, held](Result<NomadNode> r) {
+              if (held()) return;
               if (!r && r.error().kind == ErrorKind::kNotFound) {
                 confirm_node_gone(c, action, node_id, vm, give_up_at);
                 return;
@@ -245,7 +275,9 @@ void HarvesterTarget::confirm_node_gone(const HarvesterGroupConfig& c, std::size
                           !nodes || std::any_of(nodes->begin(), nodes->end(), [&](const auto& n) {
                             return n->id == node_id && n->status != "down";
                           });
-                      if (listed && loop_.now() < give_up_at) {
+                      // A node being (or taken) back is settled by the next poll.
+                      if ((listed && loop_.now() < give_up_at) ||
+                          drain_claim(c.node_group, node_id) != DrainClaim::kOurs) {
                         watch_drain(c, action, node_id, vm, give_up_at);
                         return;
                       }

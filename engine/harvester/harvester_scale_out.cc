@@ -38,8 +38,10 @@ void HarvesterTarget::scale_out(const HarvesterGroupConfig& c, const ScaleReques
   }
   std::vector<std::string> reusable;
   for (const auto& [node, vm] : group.draining) {
-    // A node whose VM is being deleted is past taking back.
-    if (reusable.size() < need && !group.deleting.count(node)) reusable.push_back(node);
+    // A node whose VM is being deleted is past taking back; one being taken back is taken.
+    if (reusable.size() < need && !group.deleting.count(node) && !group.reclaiming.count(node)) {
+      reusable.push_back(node);
+    }
   }
   if (c.dry_run) {
     std::string plan = "would cancel " + std::to_string(reusable.size()) + " drains and create " +
@@ -67,21 +69,24 @@ void HarvesterTarget::scale_out(const HarvesterGroupConfig& c, const ScaleReques
     create_vms(c, action, need, s, done);
     return;
   }
-  // Cancel drains first; each node kept saves a VM. The node leaves `draining` before the
-  // call so that its pending deletion stops; a failed cancel puts it back.
+  // Cancel drains first; each node kept saves a VM. The node stays in `draining` with its
+  // scale-in, which holds off draining and deleting it while it is `reclaiming`: a cancel
+  // that fails leaves it to that scale-in as if nothing happened (it is not orphaned).
   auto outstanding = std::make_shared<std::size_t>(reusable.size());
   for (const std::string& node : reusable) {
-    std::string vm = group.draining[node];
-    group.draining.erase(node);
+    group.reclaiming.insert(node);
     nomad_.drain_node(
         node, std::nullopt, true,
-        guarded([this, c, action, need, s, done, node, vm, outstanding](Result<Unit> r) {
+        guarded([this, c, action, need, s, done, node, outstanding](Result<Unit> r) {
+          Group& g = groups_[c.node_group];
+          g.reclaiming.erase(node);
           if (r) {
+            g.draining.erase(node);
             ++actions_[action].reused_nodes;
           } else {
-            groups_[c.node_group].draining[node] = vm;
-            actions_[action].failures.push_back("cancel drain of " + node + ": " +
-                                                r.error().message);
+            log_.log(
+                LogLevel::kWarn, loop_.now(), "could not take a draining node back",
+                {{"node_group", c.node_group}, {"node_id", node}, {"error", r.error().message}});
           }
           if (--*outstanding > 0) return;
           create_vms(c, action, need - actions_[action].reused_nodes, s, done);

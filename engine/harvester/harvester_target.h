@@ -6,7 +6,9 @@
 //   does not freeze the policy.
 // scale out: first cancels drains this target started (a node at hand beats a VM that
 //   boots for minutes), then creates the missing VMs in parallel and completes when every
-//   one is Running and joined, or failed (failed ones are cleaned up and reported).
+//   one is Running and joined, or failed (failed ones are cleaned up and reported). A node
+//   whose cancel fails stays with its scale-in (drained, then deleted) and a VM is created
+//   in its place; only VMs that fail count as a failed scale-out.
 // scale in: picks nodes with the policy's node selector among owned, ready nodes, shrinks
 //   the choice until their work fits on the remaining nodes, drains them in parallel and
 //   completes once the drains are under way; each VM is deleted (and its node optionally
@@ -117,6 +119,10 @@ class HarvesterTarget final : public Target {
   struct Group {
     std::set<std::string> creating;               // VM names with a create call in flight
     std::map<std::string, std::string> draining;  // node id -> VM name, pending deletion
+    // Draining nodes a scale-out is taking back (its cancel call in flight): their scale-in
+    // keeps watching them but neither drains nor deletes them until the cancel answers; a
+    // failed cancel leaves them to that scale-in, a successful one ends it for them.
+    std::set<std::string> reclaiming;
     std::optional<Time> last_event;
     std::set<std::string> booting;   // VMs a scale-out of this run is watching
     std::set<std::string> deleting;  // drained node ids whose VM deletion is under way
@@ -173,6 +179,9 @@ class HarvesterTarget final : public Target {
   // rolling the node back; `answered` runs on the first answer.
   void request_drain(const HarvesterGroupConfig& c, std::size_t action, std::string node,
                      std::string vm, Time retry_until, std::function<void()> answered);
+  // request_drain again after a poll interval, unless the node was taken back meanwhile.
+  void retry_drain(const HarvesterGroupConfig& c, std::size_t action, std::string node,
+                   std::string vm, Time retry_until);
   void watch_drain(const HarvesterGroupConfig& c, std::size_t action, std::string node_id,
                    std::string vm, Time give_up_at);
   void confirm_node_gone(const HarvesterGroupConfig& c, std::size_t action, std::string node_id,
@@ -181,6 +190,10 @@ class HarvesterTarget final : public Target {
                  std::string vm);
   // One node of a scale-in action is settled (deleted, or taken back by a scale-out).
   void part_done(std::size_t action);
+  // Where a node of a scale-in stands: still its to drain and delete, on hold while a
+  // scale-out's cancel is in flight, or out of its hands (taken back, or its drain ended).
+  enum class DrainClaim { kOurs, kOnHold, kReleased };
+  DrainClaim drain_claim(const std::string& node_group, const std::string& node_id);
 
   template <typename F>
   auto guarded(F f) {

@@ -149,6 +149,42 @@ TEST_F(HarvesterTargetTest, ScaleOutDuringDrainReusesDrainingNodes) {
   EXPECT_EQ(nomad.totals("hashistack").nodes_ready, 3);
 }
 
+// Regression (chaos seed 7603): a scale-out whose cancel of a drain timed out put the node
+// back as draining after its scale-in had stopped watching it; nothing drained, deleted or
+// rolled it back, and it sat ineligible for good while the group backed off.
+TEST_F(HarvesterTargetTest, ADrainWhoseCancelFailsStaysWithItsScaleIn) {
+  grow_to(3);
+  ASSERT_TRUE(nomad.register_job({"etl", "batch", {{"step", 2, 2000, 1024, 2h}}}).ok());
+  loop.run_until(loop.now() + 1s);
+  config["node_drain_deadline"] = "30m";
+  config["node_selector_strategy"] = "oldest_create_index";
+  ASSERT_TRUE(scale(1).ok());
+  loop.run_until(loop.now() + 1min);
+  ASSERT_EQ(harvester.size(), 2u);  // the busy node still drains
+  FaultRule hang;
+  hang.timeout_rate = 1;
+  hang.timeout = 40s;  // longer than a poll: the scale-in looks while the cancel hangs
+  auto rule = faults.add_rule("drain_node", hang);
+  auto r = scale(3);
+  faults.remove_rule(rule);
+  EXPECT_TRUE(r.ok());  // a VM stands in for the node not taken back
+  EXPECT_EQ(target.actions().back().reused_nodes, 0u);
+  EXPECT_TRUE(target.actions().back().failures.empty());
+  EXPECT_EQ(harvester.size(), 4u);
+  // The scale-in still owns the node: deleted at its deadline, the group back at 3 serving.
+  loop.run_until(loop.now() + 35min);
+  EXPECT_EQ(harvester.size(), 3u);
+  auto t = nomad.totals("hashistack");
+  EXPECT_EQ(t.nodes_ready, 3);
+  auto s = status();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->count, 3);
+  EXPECT_TRUE(s->ready);
+  // No back-off: the next scale-out goes ahead.
+  auto again = scale(4);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+}
+
 TEST_F(HarvesterTargetTest, PolicyKeepsEvaluatingWhileADrainRuns) {
   grow_to(3);
   ASSERT_TRUE(nomad.register_job({"etl", "batch", {{"step", 1, 2000, 1024, 2h}}}).ok());
