@@ -7,8 +7,8 @@
 #include <future>
 
 #include "backends/api/vm_labels.h"
-#include "backends/text_file.h"
-#include "engine/duration.h"
+#include "backends/runtime/text_file.h"
+#include "base/duration.h"
 #include "engine/harvester/group_config.h"
 #include "engine/policy/nomad_policy.h"
 

@@ -22,7 +22,7 @@
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/nomad_http_api.h"
 #include "backends/http/prometheus_source.h"
-#include "backends/realtime_loop.h"
+#include "backends/runtime/realtime_loop.h"
 #include "engine/harvester/harvester_target.h"
 #include "engine/nomad/nomad_apm.h"
 #include "engine/nomad/nomad_job_target.h"

@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/http/kubeconfig.h"
-#include "backends/stream_logger.h"
-#include "backends/text_file.h"
-#include "engine/duration.h"
+#include "backends/runtime/stream_logger.h"
+#include "backends/runtime/text_file.h"
+#include "base/duration.h"
 
 namespace ha {
 namespace {

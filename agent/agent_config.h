@@ -30,9 +30,9 @@
 #include <optional>
 #include <string>
 
-#include "engine/log.h"
-#include "engine/result.h"
-#include "engine/time.h"
+#include "base/log.h"
+#include "base/result.h"
+#include "base/time.h"
 
 namespace ha {
 

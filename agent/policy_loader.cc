@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "backends/text_file.h"
+#include "backends/runtime/text_file.h"
 #include "engine/policy/policy_parser.h"
 
 namespace ha {

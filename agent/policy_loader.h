@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "engine/policy/policy.h"
 #include "engine/policy_decision.h"
-#include "engine/result.h"
 
 namespace ha {
 

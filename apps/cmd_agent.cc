@@ -8,7 +8,7 @@
 #include "agent/agent.h"
 #include "apps/cli.h"
 #include "apps/options.h"
-#include "backends/stream_logger.h"
+#include "backends/runtime/stream_logger.h"
 
 namespace ha::cli {
 namespace {

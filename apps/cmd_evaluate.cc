@@ -7,7 +7,7 @@
 
 #include "apps/cli.h"
 #include "apps/options.h"
-#include "backends/text_file.h"
+#include "backends/runtime/text_file.h"
 #include "engine/config_values.h"
 #include "engine/policy/plugin_catalog.h"
 #include "engine/policy/policy_parser.h"

@@ -9,10 +9,10 @@
 #include <optional>
 
 #include "apps/cli.h"
+#include "apps/emulation.h"
 #include "apps/options.h"
 #include "apps/progress.h"
-#include "backends/stream_logger.h"
-#include "sim/emulation.h"
+#include "backends/runtime/stream_logger.h"
 #include "sim/html_text.h"
 #include "sim/scenario_loader.h"
 #include "sim/simulation.h"

@@ -4,7 +4,7 @@
 
 #include "apps/cli.h"
 #include "apps/options.h"
-#include "backends/text_file.h"
+#include "backends/runtime/text_file.h"
 #include "engine/policy/policy_parser.h"
 
 namespace ha::cli {

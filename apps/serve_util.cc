@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "apps/cli.h"
-#include "backends/text_file.h"
+#include "backends/runtime/text_file.h"
 #include "engine/policy/hcl_json.h"
 
 namespace ha::cli {

@@ -4,10 +4,10 @@
 
 #include <string>
 
-#include "backends/text_file.h"
+#include "apps/fault_control.h"
+#include "backends/runtime/text_file.h"
+#include "base/result.h"
 #include "engine/policy/diagnostic.h"
-#include "engine/result.h"
-#include "sim/fault_control.h"
 
 namespace ha::cli {
 

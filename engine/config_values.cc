@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "engine/duration.h"
+#include "base/duration.h"
 
 namespace ha {
 

@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "base/time.h"
 #include "engine/plugin_config.h"
-#include "engine/time.h"
 
 namespace ha {
 

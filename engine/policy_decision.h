@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "engine/policy/policy.h"
-#include "engine/result.h"
 #include "engine/scaling_action.h"
 #include "engine/strategy.h"
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "engine/event_loop.h"
-#include "engine/log.h"
-#include "engine/metrics_source.h"
+#include "backends/api/metrics_source.h"
+#include "base/event_loop.h"
+#include "base/log.h"
 #include "engine/policy_decision.h"
 #include "engine/target.h"
 

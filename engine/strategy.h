@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/metrics_source.h"
+#include "backends/api/metrics_source.h"
+#include "base/result.h"
 #include "engine/plugin_config.h"
-#include "engine/result.h"
 #include "engine/scaling_action.h"
 
 namespace ha {

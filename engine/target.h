@@ -14,8 +14,8 @@
 #include <map>
 #include <string>
 
+#include "base/result.h"
 #include "engine/plugin_config.h"
-#include "engine/result.h"
 #include "engine/scaling_action.h"
 
 namespace ha {

@@ -2,7 +2,7 @@
 // take any JSON; a spec that reads back writes out and reads again to the same spec.
 #include <nlohmann/json.hpp>
 
-#include "backends/http/kubevirt_json.h"
+#include "backends/wire/kubevirt_json.h"
 #include "fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

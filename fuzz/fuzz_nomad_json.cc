@@ -2,7 +2,7 @@
 // element of an array) and returns a value or an error, never a crash.
 #include <nlohmann/json.hpp>
 
-#include "backends/http/nomad_json.h"
+#include "backends/wire/nomad_json.h"
 #include "fuzz_input.h"
 
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "backends/api/metrics_source.h"
 #include "backends/memory/nomad_model.h"
-#include "engine/metrics_source.h"
 
 namespace ha {
 

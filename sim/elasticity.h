@@ -1,6 +1,6 @@
 // SPEC Research Group elasticity metrics (Herbst et al., "Ready for Rain?", 2016), over
 // demand d_t and supply s_t in whole nodes, sampled every dt (formulas in
-// ../shared/DESIGN.md, with ε = 1 node), and
+// docs/architecture.md, with ε = 1 node), and
 // percentiles for the report. Pure functions.
 #pragma once
 

@@ -12,7 +12,7 @@
 #include "backends/memory/faults.h"
 #include "backends/memory/harvester_model.h"
 #include "backends/memory/nomad_model.h"
-#include "engine/event_loop.h"
+#include "base/event_loop.h"
 #include "sim/fault_spec.h"
 
 namespace ha {

@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "engine/duration.h"
+#include "base/duration.h"
 
 namespace ha {
 namespace {
@@ -38,24 +38,11 @@ class FaultReader {
 
   std::optional<Duration> duration(const json& o, const std::string& at, const char* key,
                                    bool required) {
-    if (!o.contains(key)) {
-      if (required) r_.error(at, std::string("missing required key \"") + key + "\"");
-      return std::nullopt;
-    }
-    if (!o[key].is_string()) {
-      r_.error(child(at, key), "expected a duration string such as \"90s\" or \"2h\"");
-      return std::nullopt;
-    }
-    auto d = parse_duration(o[key].get<std::string>(), {.allow_days = true});
-    if (!d) r_.error(child(at, key), d.error().message);
-    return d ? std::optional<Duration>(*d) : std::nullopt;
+    return r_.duration(o, at, key, required, {.allow_days = true});
   }
 
   double rate(const json& o, const std::string& at, const char* key, bool required) {
-    if (!o.contains(key)) {
-      if (required) r_.error(at, std::string("missing required key \"") + key + "\"");
-      return 0;
-    }
+    if (!r_.present(o, at, key, required)) return 0;
     if (!o[key].is_number() || o[key].get<double>() < 0 || o[key].get<double>() > 1) {
       r_.error(child(at, key), "expected a number from 0 to 1");
       return 0;
@@ -65,10 +52,7 @@ class FaultReader {
 
   std::string one_of(const json& o, const std::string& at, const char* key, bool required,
                      const std::vector<std::string>& allowed, std::string fallback) {
-    if (!o.contains(key)) {
-      if (required) r_.error(at, std::string("missing required key \"") + key + "\"");
-      return fallback;
-    }
+    if (!r_.present(o, at, key, required)) return fallback;
     std::string list;
     for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
     if (o[key].is_string()) {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
+#include "base/time.h"
 #include "engine/policy/hcl_json.h"
-#include "engine/result.h"
-#include "engine/time.h"
 
 namespace ha {
 

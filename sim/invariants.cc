@@ -1,7 +1,7 @@
 #include "sim/invariants.h"
 
 #include "backends/api/vm_labels.h"
-#include "engine/duration.h"
+#include "base/duration.h"
 
 namespace ha {
 namespace {

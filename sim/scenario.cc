@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "engine/duration.h"
+#include "base/duration.h"
 #include "engine/policy/hcl_json.h"
 
 namespace ha {
@@ -33,9 +33,8 @@ class ScenarioReader {
         r_.error("/seed", "expected a whole number >= 0");
       }
     }
-    if (auto d = duration(doc, "", "duration", true)) {
+    if (auto d = r_.duration(doc, "", "duration", true, {.allow_days = true, .positive = true})) {
       s.duration = *d;
-      if (d->count() == 0) r_.error("/duration", "must be greater than zero");
     }
     if (!require(doc, "", "cluster", json::value_t::object)) {
       // reported
@@ -65,11 +64,9 @@ class ScenarioReader {
   }
 
  private:
+  // An object or array under `key` (required).
   bool require(const json& obj, const std::string& at, const char* key, json::value_t type) {
-    if (!obj.contains(key)) {
-      r_.error(at.empty() ? "/" : at, std::string("missing required key \"") + key + "\"");
-      return false;
-    }
+    if (!r_.present(obj, at, key, true)) return false;
     const json& v = obj[key];
     bool ok = type == json::value_t::object ? v.is_object() : v.is_array();
     if (!ok) {
@@ -80,52 +77,12 @@ class ScenarioReader {
   }
 
   std::string string(const json& obj, const std::string& at, const char* key, bool required) {
-    if (!obj.contains(key)) {
-      if (required)
-        r_.error(at.empty() ? "/" : at, std::string("missing required key \"") + key + "\"");
-      return "";
-    }
-    if (!obj[key].is_string() || obj[key].get<std::string>().empty()) {
-      r_.error(child(at, key), "expected a non-empty string");
-      return "";
-    }
-    return obj[key].get<std::string>();
-  }
-
-  std::optional<std::int64_t> count(const json& obj, const std::string& at, const char* key,
-                                    bool required, std::int64_t min) {
-    if (!obj.contains(key)) {
-      if (required) r_.error(at, std::string("missing required key \"") + key + "\"");
-      return std::nullopt;
-    }
-    const json& v = obj[key];
-    if (!v.is_number_integer() || v.get<std::int64_t>() < min) {
-      std::string why = "expected a whole number >= ";  // (+= : GCC 12 -Warray-bounds bug)
-      why += std::to_string(min);
-      r_.error(child(at, key), why);
-      return std::nullopt;
-    }
-    return v.get<std::int64_t>();
+    return r_.text(obj, at, key, required).value_or("");
   }
 
   std::optional<Duration> duration(const json& obj, const std::string& at, const char* key,
                                    bool required) {
-    if (!obj.contains(key)) {
-      if (required)
-        r_.error(at.empty() ? "/" : at, std::string("missing required key \"") + key + "\"");
-      return std::nullopt;
-    }
-    const json& v = obj[key];
-    if (!v.is_string()) {
-      r_.error(child(at, key), "expected a duration string such as \"90s\" or \"7d\"");
-      return std::nullopt;
-    }
-    auto d = parse_duration(v.get<std::string>(), {.allow_days = true});
-    if (!d) {
-      r_.error(child(at, key), d.error().message);
-      return std::nullopt;
-    }
-    return *d;
+    return r_.duration(obj, at, key, required, {.allow_days = true});
   }
 
   // A latency: a duration string, or {"dist": "constant", "value": D} or
@@ -169,18 +126,15 @@ class ScenarioReader {
                            {"initial_nodes", "unowned_nodes", "node", "node_class", "max_vms",
                             "vm_boot", "nomad_join", "vm_provision", "vm_terminate",
                             "harvester_api_latency", "nomad_api_latency", "node_gc_threshold"});
-    if (auto n = count(c, at, "initial_nodes", true, 0)) out.initial_nodes = *n;
-    if (auto n = count(c, at, "unowned_nodes", false, 0)) out.unowned_nodes = *n;
-    if (auto n = count(c, at, "max_vms", true, 1)) out.max_vms = *n;
+    if (auto n = r_.whole_number(c, at, "initial_nodes", true, 0)) out.initial_nodes = *n;
+    if (auto n = r_.whole_number(c, at, "unowned_nodes", false, 0)) out.unowned_nodes = *n;
+    if (auto n = r_.whole_number(c, at, "max_vms", true, 1)) out.max_vms = *n;
     out.node_class = string(c, at, "node_class", true);
-    if (c.contains("node") && c["node"].is_object()) {
+    if (require(c, at, "node", json::value_t::object)) {
       const json& node = c["node"];
       r_.reject_unknown_keys(node, "/cluster/node", {"cpu_mhz", "memory_mb"});
-      if (auto n = count(node, "/cluster/node", "cpu_mhz", true, 1)) out.cpu_mhz = *n;
-      if (auto n = count(node, "/cluster/node", "memory_mb", true, 1)) out.memory_mb = *n;
-    } else {
-      r_.error(c.contains("node") ? "/cluster/node" : at,
-               c.contains("node") ? "expected an object" : "missing required key \"node\"");
+      if (auto n = r_.whole_number(node, "/cluster/node", "cpu_mhz", true, 1)) out.cpu_mhz = *n;
+      if (auto n = r_.whole_number(node, "/cluster/node", "memory_mb", true, 1)) out.memory_mb = *n;
     }
     if (out.max_vms > 0 && out.initial_nodes > out.max_vms) {
       r_.error("/cluster/initial_nodes", "is greater than max_vms");
@@ -221,25 +175,23 @@ class ScenarioReader {
     }
     r_.reject_unknown_keys(w, at, known->second);
     if (spec.format == "swf") {
-      count(w, at, "cpu_mhz_per_proc", true, 1);
-      count(w, at, "memory_mb_default", true, 1);
+      r_.whole_number(w, at, "cpu_mhz_per_proc", true, 1);
+      r_.whole_number(w, at, "memory_mb_default", true, 1);
     } else if (spec.format == "alibaba-batch") {
-      count(w, at, "machine_memory_mb", true, 1);
-      count(w, at, "cpu_mhz_per_core", false, 1);
+      r_.whole_number(w, at, "machine_memory_mb", true, 1);
+      r_.whole_number(w, at, "cpu_mhz_per_core", false, 1);
     } else if (spec.format == "rate-csv") {
       string(w, at, "job", true);
       string(w, at, "group", true);
-      if (!w.contains("per_alloc_capacity")) {
-        r_.error(at, "missing required key \"per_alloc_capacity\"");
-      } else if (!w["per_alloc_capacity"].is_number() ||
-                 !(w["per_alloc_capacity"].get<double>() > 0)) {
+      if (r_.present(w, at, "per_alloc_capacity", true) &&
+          (!w["per_alloc_capacity"].is_number() || !(w["per_alloc_capacity"].get<double>() > 0))) {
         r_.error(child(at, "per_alloc_capacity"), "expected a number > 0");
       }
       if (require(w, at, "alloc", json::value_t::object)) {
         std::string alloc_at = child(at, "alloc");
         r_.reject_unknown_keys(w["alloc"], alloc_at, {"cpu_mhz", "memory_mb"});
-        count(w["alloc"], alloc_at, "cpu_mhz", true, 1);
-        count(w["alloc"], alloc_at, "memory_mb", true, 1);
+        r_.whole_number(w["alloc"], alloc_at, "cpu_mhz", true, 1);
+        r_.whole_number(w["alloc"], alloc_at, "memory_mb", true, 1);
       }
       std::string policy = string(w, at, "policy", true);
       if (!policy.empty()) spec.policy = resolve(policy, child(at, "policy"));

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "backends/memory/latency.h"
+#include "base/time.h"
 #include "engine/policy/diagnostic.h"
-#include "engine/time.h"
 #include "sim/fault_spec.h"
 
 namespace ha {

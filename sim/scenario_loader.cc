@@ -1,6 +1,6 @@
 #include "sim/scenario_loader.h"
 
-#include "backends/text_file.h"
+#include "backends/runtime/text_file.h"
 #include "engine/policy/hcl_json.h"
 #include "engine/policy/policy_parser.h"
 

@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backends/api/metrics_source.h"
 #include "backends/memory/nomad_model.h"
-#include "engine/metrics_source.h"
 #include "sim/workload.h"
 
 namespace ha {

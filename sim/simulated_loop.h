@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/event_loop.h"
+#include "base/event_loop.h"
 
 namespace ha {
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/log.h"
+#include "base/log.h"
+#include "base/result.h"
 #include "engine/policy/policy.h"
-#include "engine/result.h"
 #include "sim/report_html.h"
 #include "sim/scenario.h"
 #include "sim/workload.h"

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/result.h"
-#include "engine/time.h"
+#include "base/result.h"
+#include "base/time.h"
 
 namespace ha {
 

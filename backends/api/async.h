@@ -5,7 +5,7 @@
 
 #include <functional>
 
-#include "engine/result.h"
+#include "base/result.h"
 
 namespace ha {
 

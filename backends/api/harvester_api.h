@@ -1,6 +1,6 @@
 // HarvesterApi: KubeVirt VirtualMachines through Harvester's Kubernetes API
-// (/apis/kubevirt.io/v1/namespaces/{ns}/virtualmachines; see
-// ../shared/reference/harvester/). Implemented by the memory model and the HTTP client.
+// (/apis/kubevirt.io/v1/namespaces/{ns}/virtualmachines; schemas in
+// third_party/harvester/swagger.json). Implemented by the memory model and the HTTP client.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "backends/api/async.h"
-#include "engine/time.h"
+#include "base/time.h"
 
 namespace ha {
 

@@ -1,7 +1,7 @@
-// NomadApi: the part of Nomad's HTTP API the autoscaler uses (see
-// ../shared/reference/nomad/API.md). Field names mirror Nomad's `api` package so that the
-// mock server can serialize the model directly. Implemented by the memory model, and by the
-// HTTP client that talks to a real Nomad or to the mock server.
+// NomadApi: the part of Nomad's HTTP API the autoscaler uses (schemas and examples in
+// third_party/nomad/; hashicorp/nomad's `api` package). Field names mirror Nomad's `api` package so
+// that the mock server can serialize the model directly. Implemented by the memory model, and by
+// the HTTP client that talks to a real Nomad or to the mock server.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/api/async.h"
-#include "engine/time.h"
+#include "base/time.h"
 
 namespace ha {
 

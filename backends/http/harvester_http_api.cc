@@ -1,7 +1,7 @@
 #include "backends/http/harvester_http_api.h"
 
 #include "backends/http/http_response.h"
-#include "backends/http/kubevirt_json.h"
+#include "backends/wire/kubevirt_json.h"
 
 namespace ha {
 namespace {
@@ -38,35 +38,7 @@ void HarvesterHttpApi::call(const std::string& method, const std::string& path,
         method == "PATCH" ? "application/merge-patch+json" : "application/json";
     r.body = body;
   }
-  std::string where = method + " " + path;
-  transport_.send(std::move(r), [done = std::move(done), parse, where](Result<HttpResponse> res) {
-    if (!res) {
-      done(res.error());
-      return;
-    }
-    if (res->status < 200 || res->status >= 300) {
-      json j = json::parse(res->body, nullptr, false);
-      // Kubernetes answers a Status object; keep its message.
-      std::string message = j.is_object() && j.contains("message") && j["message"].is_string()
-                                ? j["message"].get<std::string>()
-                                : res->body.substr(0, 300);
-      done(make_error(where + ": " + std::to_string(res->status) + " " + message,
-                      error_kind_for_status(res->status)));
-      return;
-    }
-    auto j = json_response(*res, where);
-    if (!j) {
-      done(j.error());
-      return;
-    }
-    Result<T> parsed = parse(*j);
-    if (!parsed) {
-      done(make_error(where + ": unexpected response: " + parsed.error().message,
-                      ErrorKind::kInvalid));
-      return;
-    }
-    done(std::move(parsed));
-  });
+  send_json_call(transport_, std::move(r), std::move(done), std::move(parse));
 }
 
 void HarvesterHttpApi::list_vms(const std::string& ns, const std::string& label_selector,

@@ -29,6 +29,7 @@ class HarvesterHttpApi final : public HarvesterApi {
   void stop_vm(const std::string& ns, const std::string& name, Done<Unit> done) override;
 
  private:
+  // Builds the request (URL, bearer token, content type) and sends it with send_json_call.
   template <typename T, typename Parse>
   void call(const std::string& method, const std::string& path, const std::string& query,
             const std::string& body, Done<T> done, Parse parse);

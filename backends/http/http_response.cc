@@ -36,4 +36,18 @@ Result<nlohmann::json> json_response(const HttpResponse& res, const std::string&
   }
 }
 
+Result<nlohmann::json> json_answer(Result<HttpResponse> res, const std::string& where) {
+  if (!res) return res.error();
+  if (res->status < 200 || res->status >= 300) {
+    auto j = nlohmann::json::parse(res->body, nullptr, false);
+    std::string message = j.is_object() && j.contains("message") && j["message"].is_string()
+                              ? j["message"].get<std::string>()
+                              : res->body.substr(0, 300);
+    return make_error(
+        where + ": " + std::to_string(res->status) + (message.empty() ? "" : " " + message),
+        error_kind_for_status(res->status));
+  }
+  return json_response(*res, where);
+}
+
 }  // namespace ha

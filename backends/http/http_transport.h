@@ -16,8 +16,8 @@
 #include <string>
 #include <thread>
 
-#include "engine/event_loop.h"
-#include "engine/result.h"
+#include "base/event_loop.h"
+#include "base/result.h"
 
 namespace ha {
 

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "backends/text_file.h"
+#include "backends/runtime/text_file.h"
 
 namespace ha {
 namespace {

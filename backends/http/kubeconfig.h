@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "engine/result.h"
+#include "base/result.h"
 
 namespace ha {
 

@@ -1,7 +1,7 @@
 #include "backends/http/nomad_http_api.h"
 
 #include "backends/http/http_response.h"
-#include "backends/http/nomad_json.h"
+#include "backends/wire/nomad_json.h"
 
 namespace ha {
 namespace {
@@ -31,31 +31,7 @@ void NomadHttpApi::call(const std::string& method, const std::string& path,
     r.headers["Content-Type"] = "application/json";
     r.body = body;
   }
-  std::string where = method + " " + path;
-  transport_.send(std::move(r), [done = std::move(done), parse, where](Result<HttpResponse> res) {
-    if (!res) {
-      done(res.error());
-      return;
-    }
-    if (res->status != 200) {
-      std::string text = res->body.substr(0, 300);
-      done(make_error(where + ": " + std::to_string(res->status) + (text.empty() ? "" : " ") + text,
-                      error_kind_for_status(res->status)));
-      return;
-    }
-    auto j = json_response(*res, where);
-    if (!j) {
-      done(j.error());
-      return;
-    }
-    Result<T> parsed = parse(*j);
-    if (!parsed) {
-      done(make_error(where + ": unexpected response: " + parsed.error().message,
-                      ErrorKind::kInvalid));
-      return;
-    }
-    done(std::move(parsed));
-  });
+  send_json_call(transport_, std::move(r), std::move(done), std::move(parse));
 }
 
 void NomadHttpApi::list_nodes(const NomadNodeFilter& filter, Done<NodeList> done) {

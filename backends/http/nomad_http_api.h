@@ -38,7 +38,7 @@ class NomadHttpApi final : public NomadApi {
                  const std::string& reason, const std::string& ns, Done<Unit> done) override;
 
  private:
-  // Sends; on a 200 hands the parsed JSON body to `parse`, else reports the error.
+  // Builds the request (address, region, token) and sends it with send_json_call.
   template <typename T, typename Parse>
   void call(const std::string& method, const std::string& path, const std::string& query,
             const std::string& body, Done<T> done, Parse parse);

@@ -8,8 +8,8 @@
 
 #include <string>
 
+#include "backends/api/metrics_source.h"
 #include "backends/http/http_transport.h"
-#include "engine/metrics_source.h"
 
 namespace ha {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/result.h"
-#include "engine/time.h"
+#include "base/result.h"
+#include "base/time.h"
 
 namespace ha {
 

@@ -15,7 +15,7 @@
 #include "backends/api/harvester_api.h"
 #include "backends/memory/latency.h"
 #include "backends/memory/nomad_model.h"
-#include "engine/event_loop.h"
+#include "base/event_loop.h"
 
 namespace ha {
 

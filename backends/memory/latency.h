@@ -5,7 +5,7 @@
 
 #include <random>
 
-#include "engine/time.h"
+#include "base/time.h"
 
 namespace ha {
 

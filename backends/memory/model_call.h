@@ -11,7 +11,7 @@
 #include "backends/api/async.h"
 #include "backends/memory/faults.h"
 #include "backends/memory/latency.h"
-#include "engine/event_loop.h"
+#include "base/event_loop.h"
 
 namespace ha {
 

@@ -1,7 +1,7 @@
 // NomadModel: an in-memory Nomad cluster on an EventLoop: client nodes, jobs and their
 // allocations, a scheduler that places allocations as Nomad's binpack (or spread) does,
 // system jobs on every eligible node, blocked allocations placed when capacity appears,
-// and node drains with upstream's semantics (../shared/reference/nomad/API.md §1.3, §8).
+// and node drains with upstream's semantics (hashicorp/nomad's node drainer and `api/nodes.go`).
 //
 // Changes happen synchronously when a method is called; NomadMemoryApi adds API latency
 // and faults on top. Simplifications, documented in docs/models.md: service allocations of
@@ -23,7 +23,7 @@
 
 #include "backends/api/nomad_api.h"
 #include "backends/memory/ids.h"
-#include "engine/event_loop.h"
+#include "base/event_loop.h"
 
 namespace ha {
 

@@ -6,10 +6,10 @@
 #include <cstdlib>
 #include <future>
 
-#include "backends/http/kubevirt_json.h"
 #include "backends/mock_server/kubernetes_discovery.h"
 #include "backends/mock_server/mock_faults.h"
 #include "backends/mock_server/server_setup.h"
+#include "backends/wire/kubevirt_json.h"
 
 namespace ha {
 namespace {
@@ -58,27 +58,22 @@ bool parse_body(const httplib::Request& req, httplib::Response& res, json& out) 
 
 }  // namespace
 
+namespace {
+
+std::unique_ptr<httplib::Server> make_server(const HarvesterMockServer::Options& o) {
+  if (o.tls_cert.empty() && o.tls_key.empty()) return std::make_unique<httplib::Server>();
+  return std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
+}
+
+}  // namespace
+
 HarvesterMockServer::HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& model, Options options)
-    : loop_(loop), model_(model), options_(std::move(options)) {
-  if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
-    server_ =
-        std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(), options_.tls_key.c_str());
-  } else {
-    server_ = std::make_unique<httplib::Server>();
-  }
-  configure_mock_server(*server_);
+    : MockHttpServer(loop, make_server(options)), model_(model), options_(std::move(options)) {
   routes();
 }
 
 HarvesterMockServer::~HarvesterMockServer() {
   stop();
-}
-
-template <typename F>
-auto HarvesterMockServer::on_loop(F f) -> decltype(f()) {
-  std::promise<decltype(f())> result;
-  loop_.post([&] { result.set_value(f()); });
-  return result.get_future().get();
 }
 
 // A minimal watch: the current VMs as ADDED events, then, for a watch of one VM
@@ -139,24 +134,12 @@ void HarvesterMockServer::watch(const httplib::Request& req, httplib::Response& 
 }
 
 Result<int> HarvesterMockServer::start(const std::string& host, int port) {
-  if (!server_->is_valid()) {
+  if (!http().is_valid()) {
     return make_error("cannot use the TLS certificate " + options_.tls_cert + " with key " +
                           options_.tls_key + " (missing, unreadable or not a matching PEM pair)",
                       ErrorKind::kInvalid);
   }
-  int bound = bind_mock_server(*server_, host, port);
-  if (bound < 0) {
-    return make_error("cannot listen on " + host + ":" + std::to_string(port),
-                      ErrorKind::kUnavailable);
-  }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  return bound;
-}
-
-void HarvesterMockServer::stop() {
-  server_->stop();
-  if (thread_.joinable()) thread_.join();
+  return MockHttpServer::start(host, port);
 }
 
 // Kubernetes' Status reason for an injected error's code.
@@ -193,7 +176,7 @@ std::string HarvesterMockServer::operation(const httplib::Request& req) {
 }
 
 void HarvesterMockServer::routes() {
-  httplib::Server& s = *server_;
+  httplib::Server& s = http();
   answer_unrouted(
       s,
       {"/version", "/api", "/api/v1", "/apis", "/apis/kubevirt.io/v1", "/openapi/v2",
@@ -218,7 +201,7 @@ void HarvesterMockServer::routes() {
       status_error(res, 401, "Unauthorized", "Unauthorized");
       return httplib::Server::HandlerResponse::Handled;
     }
-    auto fault = decide_mock_fault(options_.faults, operation(req), res, loop_.speed());
+    auto fault = decide_mock_fault(options_.faults, operation(req), res, loop().speed());
     if (!fault) return httplib::Server::HandlerResponse::Unhandled;
     status_error(res, fault->first, fault_reason(fault->first), fault->second);
     return httplib::Server::HandlerResponse::Handled;

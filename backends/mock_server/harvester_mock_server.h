@@ -26,8 +26,9 @@
 #include "backends/memory/faults.h"
 #include "backends/memory/harvester_model.h"
 #include "backends/mock_server/mock_admin.h"
-#include "backends/realtime_loop.h"
-#include "engine/result.h"
+#include "backends/mock_server/mock_http_server.h"
+#include "backends/runtime/realtime_loop.h"
+#include "base/result.h"
 
 namespace httplib {
 class Server;
@@ -37,7 +38,7 @@ struct Response;
 
 namespace ha {
 
-class HarvesterMockServer {
+class HarvesterMockServer final : public MockHttpServer {
  public:
   struct Options {
     std::string token;  // empty: no authentication
@@ -56,13 +57,9 @@ class HarvesterMockServer {
   };
   HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& model, Options options);
   ~HarvesterMockServer();
-  HarvesterMockServer(const HarvesterMockServer&) = delete;
-  HarvesterMockServer& operator=(const HarvesterMockServer&) = delete;
 
-  // Binds host:port (0: any free port) and serves on a background thread; returns the port.
-  // An unreadable certificate or key is an error naming the files.
+  // As MockHttpServer::start; an unreadable certificate or key is an error naming the files.
   Result<int> start(const std::string& host, int port);
-  void stop();
 
  private:
   void routes();
@@ -71,14 +68,9 @@ class HarvesterMockServer {
   VmList as_served(const VmList& vms) const;
   void watch(const httplib::Request& req, httplib::Response& res, const std::string& ns,
              const std::string& selector);
-  template <typename F>
-  auto on_loop(F f) -> decltype(f());
 
-  RealtimeLoop& loop_;
   HarvesterModel& model_;
   Options options_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
 };
 
 }  // namespace ha

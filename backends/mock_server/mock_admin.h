@@ -1,5 +1,5 @@
 // The standalone mocks' fault admin endpoint: GET, PUT and DELETE /_mock/faults (outside
-// every upstream API's paths) hand the method and body to a FaultAdmin (sim/fault_control.h
+// every upstream API's paths) hand the method and body to a FaultAdmin (apps/fault_control.h
 // gives one). It answers only peers on the loopback interface, even when the server listens
 // wider, and after the server's own token check.
 #pragma once

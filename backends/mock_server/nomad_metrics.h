@@ -2,7 +2,7 @@
 // (nomad.client.allocated|unallocated.cpu|memory, labels node_id, datacenter, node_class,
 // node_pool, host), computed from the model, as the JSON snapshot of Nomad's in-memory sink
 // or, with format=prometheus, in the Prometheus text format (dots become underscores).
-// Formats from ../shared/reference/nomad/API.md, section 5.
+// Formats as Nomad's agent serves /v1/metrics (third_party/nomad/examples/metrics.json).
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -7,11 +7,11 @@
 #include <future>
 #include <regex>
 
-#include "backends/http/nomad_json.h"
 #include "backends/mock_server/mock_faults.h"
 #include "backends/mock_server/nomad_metrics.h"
 #include "backends/mock_server/server_setup.h"
-#include "engine/duration.h"
+#include "backends/wire/nomad_json.h"
+#include "base/duration.h"
 
 namespace ha {
 namespace {
@@ -67,40 +67,14 @@ bool parse_filter(const std::string& filter, std::string& field, std::string& va
 }  // namespace
 
 NomadMockServer::NomadMockServer(RealtimeLoop& loop, NomadModel& model, Options options)
-    : loop_(loop),
+    : MockHttpServer(loop, std::make_unique<httplib::Server>()),
       model_(model),
-      options_(std::move(options)),
-      server_(std::make_unique<httplib::Server>()) {
-  configure_mock_server(*server_);
+      options_(std::move(options)) {
   routes();
 }
 
 NomadMockServer::~NomadMockServer() {
   stop();
-}
-
-template <typename F>
-auto NomadMockServer::on_loop(F f) -> decltype(f()) {
-  std::promise<decltype(f())> result;
-  loop_.post([&] { result.set_value(f()); });
-  return result.get_future().get();
-}
-
-Result<int> NomadMockServer::start(const std::string& host, int port) {
-  int bound = bind_mock_server(*server_, host, port);
-  if (bound < 0) {
-    return make_error("cannot listen on " + host + ":" + std::to_string(port),
-                      ErrorKind::kUnavailable);
-  }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // Serving before returning: a stop() before the listener runs would leave it blocked.
-  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  return bound;
-}
-
-void NomadMockServer::stop() {
-  server_->stop();
-  if (thread_.joinable()) thread_.join();
 }
 
 // The memory backends' name of the call a request makes ("" for none faults apply to).
@@ -126,15 +100,15 @@ std::string NomadMockServer::operation(const httplib::Request& req) {
 }
 
 bool NomadMockServer::injected_fault(const httplib::Request& req, httplib::Response& res) {
-  auto fault = decide_mock_fault(options_.faults, operation(req), res, loop_.speed());
+  auto fault = decide_mock_fault(options_.faults, operation(req), res, loop().speed());
   if (fault) text_error(res, fault->first, fault->second);
   return fault.has_value();
 }
 
 void NomadMockServer::routes() {
-  httplib::Server& s = *server_;
+  httplib::Server& s = http();
   // As Nomad's HTTP server: an unknown path is a 404 with an empty body, a known path with
-  // another method "Invalid method" (../shared/reference/nomad/API.md, section 11).
+  // another method "Invalid method" (Nomad's command/agent/http.go).
   answer_unrouted(
       s,
       {"/v1/nodes", "/v1/node/[^/]+", "/v1/node/[^/]+/(drain|eligibility|purge|allocations)",
@@ -388,7 +362,7 @@ void NomadMockServer::routes() {
       res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
       return;
     }
-    res.set_content(on_loop([this] { return nomad_metrics_json(model_, loop_.now()); }).dump(),
+    res.set_content(on_loop([this] { return nomad_metrics_json(model_, loop().now()); }).dump(),
                     "application/json");
   });
 

@@ -1,5 +1,5 @@
 // NomadMockServer: the part of Nomad's HTTP API the autoscaler uses, served with cpp-httplib
-// over a NomadModel, in Nomad's wire format (../shared/reference/nomad/API.md): PascalCase
+// over a NomadModel, in Nomad's wire format (third_party/nomad/): PascalCase
 // JSON, X-Nomad-Index (and KnownLeader, LastContact) on reads, blocking queries (`index`,
 // `wait`), plain-text errors with Nomad's status codes, X-Nomad-Token (or Authorization:
 // Bearer) checked when a token is set.
@@ -22,8 +22,9 @@
 #include "backends/memory/faults.h"
 #include "backends/memory/nomad_model.h"
 #include "backends/mock_server/mock_admin.h"
-#include "backends/realtime_loop.h"
-#include "engine/result.h"
+#include "backends/mock_server/mock_http_server.h"
+#include "backends/runtime/realtime_loop.h"
+#include "base/result.h"
 
 namespace httplib {
 class Server;
@@ -33,7 +34,7 @@ struct Response;
 
 namespace ha {
 
-class NomadMockServer {
+class NomadMockServer final : public MockHttpServer {
  public:
   struct Options {
     std::string token;  // empty: no ACLs (every request allowed)
@@ -49,27 +50,17 @@ class NomadMockServer {
 
   NomadMockServer(RealtimeLoop& loop, NomadModel& model, Options options);
   ~NomadMockServer();
-  NomadMockServer(const NomadMockServer&) = delete;
-  NomadMockServer& operator=(const NomadMockServer&) = delete;
 
-  // Binds host:port (0: any free port) and serves on a background thread; returns the port.
-  Result<int> start(const std::string& host, int port);
-  void stop();
+  // start(host, port) and stop(): see MockHttpServer.
 
  private:
   void routes();
   static std::string operation(const httplib::Request& req);
   // True when an injected fault answered the request.
   bool injected_fault(const httplib::Request& req, httplib::Response& res);
-  // Runs f on the loop's thread and returns its result.
-  template <typename F>
-  auto on_loop(F f) -> decltype(f());
 
-  RealtimeLoop& loop_;
   NomadModel& model_;
   Options options_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
 };
 
 }  // namespace ha

@@ -1,8 +1,8 @@
 #include "engine/harvester/group_config.h"
 
+#include "base/quantity.h"
 #include "engine/config_values.h"
 #include "engine/policy/plugin_catalog.h"
-#include "engine/quantity.h"
 
 namespace ha {
 namespace {

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
+#include "base/result.h"
+#include "base/time.h"
 #include "engine/plugin_config.h"
-#include "engine/result.h"
-#include "engine/time.h"
 
 namespace ha {
 

@@ -4,7 +4,7 @@
 #include <set>
 
 #include "backends/api/vm_labels.h"
-#include "engine/duration.h"
+#include "base/duration.h"
 #include "engine/harvester/harvester_target.h"
 
 namespace ha {

@@ -3,7 +3,7 @@
 #include <unordered_set>
 
 #include "backends/api/vm_labels.h"
-#include "engine/duration.h"
+#include "base/duration.h"
 #include "engine/harvester/harvester_target.h"
 #include "engine/harvester/node_selection.h"
 

@@ -41,10 +41,10 @@
 
 #include "backends/api/harvester_api.h"
 #include "backends/api/nomad_api.h"
-#include "engine/event_loop.h"
+#include "base/event_loop.h"
+#include "base/log.h"
 #include "engine/harvester/group_config.h"
 #include "engine/harvester/name_index.h"
-#include "engine/log.h"
 #include "engine/target.h"
 
 namespace ha {

@@ -11,9 +11,9 @@
 // and what failed; a pool with no capacity is an error, as upstream ("zero allocatable").
 #pragma once
 
+#include "backends/api/metrics_source.h"
 #include "backends/api/nomad_api.h"
-#include "engine/event_loop.h"
-#include "engine/metrics_source.h"
+#include "base/event_loop.h"
 
 namespace ha {
 

@@ -9,8 +9,8 @@
 #pragma once
 
 #include "backends/api/nomad_api.h"
-#include "engine/event_loop.h"
-#include "engine/log.h"
+#include "base/event_loop.h"
+#include "base/log.h"
 #include "engine/target.h"
 
 namespace ha {

@@ -4,12 +4,15 @@
 // bodies. Every problem is recorded as a Diagnostic with its JSON pointer.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/time.h"
 #include "engine/policy/diagnostic.h"
 
 namespace ha::hcl_json {
@@ -39,6 +42,26 @@ class Reader {
   // each converted to its string form as HCL does for map(string).
   std::map<std::string, std::string> string_map(const nlohmann::json& body,
                                                 const std::string& pointer);
+
+  // Typed reads of the attribute `key` of the object `obj` found at `pointer`, shared by the
+  // policy, scenario and fault readers (field_readers.cc). Each gives nullopt when the key
+  // is absent (reported as a missing key at `pointer` when `required`) or holds a wrong
+  // value (reported at the key's own pointer, saying what was expected).
+  bool present(const nlohmann::json& obj, const std::string& pointer, const char* key,
+               bool required);
+  // A non-empty string.
+  std::optional<std::string> text(const nlohmann::json& obj, const std::string& pointer,
+                                  const char* key, bool required);
+  // A whole number >= min (an integral float such as 2.0 counts), below 2^63.
+  std::optional<std::int64_t> whole_number(const nlohmann::json& obj, const std::string& pointer,
+                                           const char* key, bool required, std::int64_t min = 0);
+  struct DurationRules {
+    bool allow_days = false;  // "7d": scenarios yes, policies (Go durations) no
+    bool positive = false;    // zero is refused
+  };
+  // A duration string ("90s", "1h30m").
+  std::optional<Duration> duration(const nlohmann::json& obj, const std::string& pointer,
+                                   const char* key, bool required, DurationRules rules);
 
   const std::string& file() const { return file_; }
 

@@ -4,8 +4,8 @@
 #pragma once
 
 #include "backends/api/nomad_api.h"
+#include "base/result.h"
 #include "engine/policy/policy.h"
-#include "engine/result.h"
 
 namespace ha {
 

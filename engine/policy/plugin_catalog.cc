@@ -4,8 +4,8 @@
 #include <array>
 #include <set>
 
+#include "base/quantity.h"
 #include "engine/config_values.h"
-#include "engine/quantity.h"
 
 namespace ha {
 namespace {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "base/time.h"
 #include "engine/plugin_config.h"
-#include "engine/time.h"
 
 namespace ha {
 

@@ -1,5 +1,5 @@
 // The normalized HCL-JSON form of policies (declared in policy_parser.h).
-#include "engine/duration.h"
+#include "base/duration.h"
 #include "engine/policy/policy_parser.h"
 
 namespace ha {

@@ -1,10 +1,9 @@
 #include "engine/policy/policy_parser.h"
 
 #include <algorithm>
-#include <cmath>
 #include <set>
 
-#include "engine/duration.h"
+#include "base/duration.h"
 #include "engine/policy/hcl_json.h"
 #include "engine/policy/plugin_catalog.h"
 #include "engine/strategy.h"
@@ -75,48 +74,15 @@ class PolicyReader {
 
   bool read_count(const json& body, const std::string& at, const char* key, std::int64_t& out,
                   bool required) {
-    if (!body.contains(key)) {
-      if (required) r_.error(at, std::string("missing required key \"") + key + "\"");
-      return !required;
-    }
-    const json& v = body[key];
-    bool integral =
-        v.is_number_integer() || (v.is_number_float() && std::isfinite(v.get<double>()) &&
-                                  v.get<double>() == std::floor(v.get<double>()));
-    if (!integral) {
-      r_.error(child(at, key), "expected a whole number");
-      return false;
-    }
-    double d = v.get<double>();
-    if (d < 0) {
-      r_.error(child(at, key), "must not be negative");
-      return false;
-    }
-    // 2^63 and above do not fit (converting them would be undefined: found by fuzzing).
-    if (d >= 9.2e18 || (v.is_number_unsigned() && v.get<std::uint64_t>() > INT64_MAX)) {
-      r_.error(child(at, key), "is too large");
-      return false;
-    }
-    out = v.is_number_integer() ? v.get<std::int64_t>() : static_cast<std::int64_t>(d);
-    return true;
+    if (!r_.present(body, at, key, required)) return !required;
+    auto n = r_.whole_number(body, at, key, true);
+    if (n) out = *n;
+    return n.has_value();
   }
 
   void read_duration(const json& body, const std::string& at, const char* key, Duration& out,
                      bool positive) {
-    if (!body.contains(key)) return;
-    const json& v = body[key];
-    if (!v.is_string()) {
-      r_.error(child(at, key), "expected a duration string such as \"30s\" or \"1h30m\"");
-      return;
-    }
-    auto d = parse_duration(v.get<std::string>());
-    if (!d) {
-      r_.error(child(at, key), d.error().message);
-    } else if (positive && d->count() == 0) {
-      r_.error(child(at, key), "must be greater than zero");
-    } else {
-      out = *d;
-    }
+    if (auto d = r_.duration(body, at, key, false, {.positive = positive})) out = *d;
   }
 
   bool read_on_error(const json& body, const std::string& at, const char* key, OnError& out) {

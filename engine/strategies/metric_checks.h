@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/metrics_source.h"
-#include "engine/result.h"
+#include "backends/api/metrics_source.h"
+#include "base/result.h"
 
 namespace ha::strategies {
 

@@ -5,8 +5,8 @@ Starts `harvester-autoscaler mock-cluster` on loopback, reads every kind of answ
 autoscaler's clients read (Nomad node stubs, node, allocations, drain response, job list,
 job scale status; KubeVirt VirtualMachine and VirtualMachineList, also as created,
 VirtualMachineInstance and its list), and
-validates each against ../shared/reference/nomad/openapi.yaml or
-../shared/reference/harvester/swagger.json with python3-jsonschema.
+validates each against third_party/nomad/openapi.yaml or
+third_party/harvester/swagger.json (upstream's OpenAPI documents) with python3-jsonschema.
 
 Go writes nil maps, slices and pointers as null, so object and array types also accept
 null, as Nomad's and Kubernetes' own clients do. Usage: validate_mock_json.py BINARY SRC
@@ -21,7 +21,7 @@ import jsonschema
 import yaml
 
 binary, src = sys.argv[1], sys.argv[2]
-ref = src + "/../shared/reference"
+ref = src + "/third_party"
 
 
 def load_components(path):

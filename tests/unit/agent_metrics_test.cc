@@ -7,7 +7,7 @@
 #include <regex>
 #include <sstream>
 
-#include "backends/stream_logger.h"
+#include "backends/runtime/stream_logger.h"
 
 namespace ha {
 namespace {

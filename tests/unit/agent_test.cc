@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "backends/mock_server/nomad_mock_server.h"
-#include "backends/stream_logger.h"
+#include "backends/runtime/stream_logger.h"
 
 namespace ha {
 namespace {

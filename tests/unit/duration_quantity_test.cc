@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "engine/duration.h"
-#include "engine/quantity.h"
+#include "base/duration.h"
+#include "base/quantity.h"
 
 namespace ha {
 namespace {

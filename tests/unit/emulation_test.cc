@@ -1,12 +1,12 @@
 // Emulate: the same scenario through the HTTP clients and the mock servers on loopback, on
 // the sped-up wall clock, decides what simulate decides.
-#include "sim/emulation.h"
+#include "apps/emulation.h"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "backends/stream_logger.h"
+#include "backends/runtime/stream_logger.h"
 #include "sim/scenario_loader.h"
 
 namespace ha {

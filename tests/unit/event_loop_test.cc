@@ -3,7 +3,7 @@
 #include <thread>
 #include <vector>
 
-#include "backends/realtime_loop.h"
+#include "backends/runtime/realtime_loop.h"
 #include "sim/simulated_loop.h"
 
 namespace ha {

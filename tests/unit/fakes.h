@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/metrics_source.h"
+#include "backends/api/metrics_source.h"
 #include "engine/target.h"
 #include "sim/simulated_loop.h"
 

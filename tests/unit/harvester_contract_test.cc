@@ -8,6 +8,7 @@
 #include "backends/http/harvester_http_api.h"
 #include "backends/memory/harvester_memory_api.h"
 #include "backends/mock_server/harvester_mock_server.h"
+#include "contract_fixture.h"
 
 namespace ha {
 namespace {
@@ -20,59 +21,6 @@ HarvesterModelConfig fast() {
   c.max_vms = 3;
   return c;
 }
-
-class Backend {
- public:
-  virtual ~Backend() = default;
-  virtual HarvesterApi& api() = 0;
-  virtual RealtimeLoop& loop() = 0;
-};
-
-class MemoryBackend final : public Backend {
- public:
-  HarvesterApi& api() override { return api_; }
-  RealtimeLoop& loop() override { return loop_; }
-
- private:
-  RealtimeLoop loop_;
-  HarvesterModel model_{loop_, nullptr, fast()};
-  HarvesterMemoryApi api_{loop_, model_, Latency::constant(0s)};
-};
-
-class HttpBackend final : public Backend {
- public:
-  HttpBackend() {
-    server_thread_ = std::thread([this] { server_loop_.run(); });
-    auto port = server_.start("127.0.0.1", 0);
-    EXPECT_TRUE(port.ok());
-    HttpTransport::Options t;
-    t.backoff_base = 5ms;
-    t.backoff_cap = 20ms;
-    transport_ = std::make_unique<HttpTransport>(loop_, t);
-    HarvesterHttpApi::Options o;
-    o.url = "http://127.0.0.1:" + std::to_string(*port);
-    o.token = "kube-token";
-    api_ = std::make_unique<HarvesterHttpApi>(*transport_, o);
-  }
-  ~HttpBackend() override {
-    api_.reset();
-    transport_.reset();
-    server_.stop();
-    server_loop_.stop();
-    server_thread_.join();
-  }
-  HarvesterApi& api() override { return *api_; }
-  RealtimeLoop& loop() override { return loop_; }
-
- private:
-  RealtimeLoop server_loop_;
-  HarvesterModel model_{server_loop_, nullptr, fast()};
-  HarvesterMockServer server_{server_loop_, model_, {"kube-token", "", ""}};
-  std::thread server_thread_;
-  RealtimeLoop loop_;
-  std::unique_ptr<HttpTransport> transport_;
-  std::unique_ptr<HarvesterHttpApi> api_;
-};
 
 VirtualMachineSpec spec(const std::string& name, const std::string& group = "web") {
   VirtualMachineSpec s;
@@ -87,27 +35,28 @@ VirtualMachineSpec spec(const std::string& name, const std::string& group = "web
   return s;
 }
 
-class HarvesterContract : public ::testing::TestWithParam<std::string> {
+class HarvesterContract : public testing::ContractTest<HarvesterApi> {
  protected:
   void SetUp() override {
     if (GetParam() == "memory") {
-      backend = std::make_unique<MemoryBackend>();
+      backend = std::make_unique<
+          testing::MemoryContractBackend<HarvesterApi, HarvesterModel, HarvesterMemoryApi>>(
+          nullptr, nullptr, fast());
     } else {
-      backend = std::make_unique<HttpBackend>();
+      HarvesterMockServer::Options server;
+      server.token = "kube-token";
+      backend =
+          std::make_unique<testing::HttpContractBackend<HarvesterApi, HarvesterModel,
+                                                        HarvesterMockServer, HarvesterHttpApi>>(
+              nullptr, server,
+              [](const std::string& url) {
+                HarvesterHttpApi::Options o;
+                o.url = url;
+                o.token = "kube-token";
+                return o;
+              },
+              nullptr, fast());
     }
-  }
-  template <typename T, typename F>
-  Result<T> sync(F call) {
-    std::optional<Result<T>> out;
-    RealtimeLoop& loop = backend->loop();
-    loop.post([&] {
-      call(backend->api(), [&](Result<T> r) {
-        out = std::move(r);
-        loop.stop();
-      });
-    });
-    loop.run();
-    return std::move(*out);
   }
   Result<VirtualMachine> create(const VirtualMachineSpec& s) {
     return sync<VirtualMachine>(
@@ -133,7 +82,6 @@ class HarvesterContract : public ::testing::TestWithParam<std::string> {
     }
     return now;
   }
-  std::unique_ptr<Backend> backend;
 };
 
 TEST_P(HarvesterContract, CreatesAndReadsBackTheSpec) {

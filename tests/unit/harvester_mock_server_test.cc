@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "backends/api/vm_labels.h"
-#include "backends/http/kubevirt_json.h"
+#include "backends/wire/kubevirt_json.h"
 
 namespace ha {
 namespace {
@@ -22,7 +22,7 @@ namespace kv = kubevirt_json;
 constexpr const char* kVms = "/apis/kubevirt.io/v1/namespaces/nomad/virtualmachines";
 
 json schema(const std::string& name) {
-  std::ifstream f(std::string(HA_SOURCE_DIR) + "/../shared/reference/harvester/swagger.json");
+  std::ifstream f(std::string(HA_SOURCE_DIR) + "/third_party/harvester/swagger.json");
   return json::parse(f)["components"]["schemas"][name];
 }
 

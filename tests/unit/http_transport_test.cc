@@ -12,7 +12,7 @@
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/nomad_http_api.h"
 #include "backends/mock_server/harvester_mock_server.h"
-#include "backends/realtime_loop.h"
+#include "backends/runtime/realtime_loop.h"
 
 namespace ha {
 namespace {

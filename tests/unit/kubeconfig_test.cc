@@ -12,7 +12,7 @@
 
 #include "backends/http/harvester_http_api.h"
 #include "backends/mock_server/harvester_mock_server.h"
-#include "backends/text_file.h"
+#include "backends/runtime/text_file.h"
 
 namespace ha {
 namespace {

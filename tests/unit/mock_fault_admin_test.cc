@@ -2,7 +2,7 @@
 // loopback admin endpoint /_mock/faults): the scenario's fault syntax with times counted
 // from when they are set, limited to what one API can show, replaced or cleared while the
 // server runs; once cleared, the server serves normally again.
-#include "sim/fault_control.h"
+#include "apps/fault_control.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "backends/api/vm_labels.h"
-#include "backends/http/kubevirt_json.h"
 #include "backends/mock_server/harvester_mock_server.h"
 #include "backends/mock_server/nomad_mock_server.h"
+#include "backends/wire/kubevirt_json.h"
 #include "sim/simulated_loop.h"
 
 namespace ha {

@@ -7,6 +7,7 @@
 #include "backends/http/nomad_http_api.h"
 #include "backends/memory/nomad_memory_api.h"
 #include "backends/mock_server/nomad_mock_server.h"
+#include "contract_fixture.h"
 #include "engine/nomad/nomad_apm.h"
 
 namespace ha {
@@ -16,8 +17,8 @@ using namespace std::chrono_literals;
 
 // The cluster every contract case starts from.
 struct Cluster {
-  std::string a, b, gpu;
-  explicit Cluster(NomadModel& m) {
+  std::string a, b, gpu, policy_id;
+  void build(NomadModel& m) {
     a = m.register_node({"web-1", "hashistack", "dc1", "default", 4000, 8192, {}});
     b = m.register_node({"web-2", "hashistack", "dc1", "default", 4000, 8192, {}});
     gpu = m.register_node({"gpu-1", "gpu", "dc1", "default", 8000, 16384, {}});
@@ -31,94 +32,28 @@ struct Cluster {
     p.policy = {{"cooldown", "1m"}, {"check", {{{"cpu", {{{"source", "nomad-apm"}}}}}}}};
     policy_id = m.add_scaling_policy(p);
   }
-  std::string policy_id;
 };
 
-class Backend {
- public:
-  virtual ~Backend() = default;
-  virtual NomadApi& api() = 0;
-  virtual RealtimeLoop& loop() = 0;
-  Cluster* cluster = nullptr;
-};
-
-class MemoryBackend final : public Backend {
- public:
-  MemoryBackend() : api_(loop_, model_, Latency::constant(0s)) {
-    cluster_ = std::make_unique<Cluster>(model_);
-    cluster = cluster_.get();
-  }
-  NomadApi& api() override { return api_; }
-  RealtimeLoop& loop() override { return loop_; }
-
- private:
-  RealtimeLoop loop_;
-  NomadModel model_{loop_};
-  NomadMemoryApi api_;
-  std::unique_ptr<Cluster> cluster_;
-};
-
-class HttpBackend final : public Backend {
- public:
-  HttpBackend() {
-    cluster_ = std::make_unique<Cluster>(model_);
-    cluster = cluster_.get();
-    server_thread_ = std::thread([this] { server_loop_.run(); });
-    auto port = server_.start("127.0.0.1", 0);
-    EXPECT_TRUE(port.ok());
-    HttpTransport::Options t;
-    t.backoff_base = 5ms;
-    t.backoff_cap = 20ms;
-    transport_ = std::make_unique<HttpTransport>(loop_, t);
-    NomadHttpApi::Options o;
-    o.address = "http://127.0.0.1:" + std::to_string(*port);
-    o.token = "t0ken";
-    api_ = std::make_unique<NomadHttpApi>(*transport_, o);
-  }
-  ~HttpBackend() override {
-    api_.reset();
-    transport_.reset();
-    server_.stop();
-    server_loop_.stop();
-    server_thread_.join();
-  }
-  NomadApi& api() override { return *api_; }
-  RealtimeLoop& loop() override { return loop_; }
-
- private:
-  RealtimeLoop server_loop_;
-  NomadModel model_{server_loop_};
-  NomadMockServer server_{server_loop_, model_, {"t0ken"}};
-  std::thread server_thread_;
-  RealtimeLoop loop_;
-  std::unique_ptr<HttpTransport> transport_;
-  std::unique_ptr<NomadHttpApi> api_;
-  std::unique_ptr<Cluster> cluster_;
-};
-
-class NomadContract : public ::testing::TestWithParam<std::string> {
+class NomadContract : public testing::ContractTest<NomadApi> {
  protected:
   void SetUp() override {
+    auto setup = [this](NomadModel& m) { cluster.build(m); };
     if (GetParam() == "memory") {
-      backend = std::make_unique<MemoryBackend>();
+      backend =
+          std::make_unique<testing::MemoryContractBackend<NomadApi, NomadModel, NomadMemoryApi>>(
+              setup);
     } else {
-      backend = std::make_unique<HttpBackend>();
+      NomadMockServer::Options server;
+      server.token = "t0ken";
+      backend = std::make_unique<
+          testing::HttpContractBackend<NomadApi, NomadModel, NomadMockServer, NomadHttpApi>>(
+          setup, server, [](const std::string& url) {
+            NomadHttpApi::Options o;
+            o.address = url;
+            o.token = "t0ken";
+            return o;
+          });
     }
-    c = backend->cluster;
-  }
-  // Makes one call and runs the client's loop until it answers.
-  template <typename T, typename F>
-  Result<T> sync(F call) {
-    std::optional<Result<T>> out;
-    RealtimeLoop& loop = backend->loop();
-    loop.post([&] {
-      call(backend->api(), [&](Result<T> r) {
-        out = std::move(r);
-        loop.stop();
-      });
-    });
-    loop.run();
-    return std::move(*out);
   }
   Result<NodeList> nodes(NomadNodeFilter f = {}) {
     return sync<NodeList>([f](NomadApi& api, Done<NodeList> d) { api.list_nodes(f, d); });
@@ -126,8 +61,8 @@ class NomadContract : public ::testing::TestWithParam<std::string> {
   Result<NomadNode> node(const std::string& id) {
     return sync<NomadNode>([id](NomadApi& api, Done<NomadNode> d) { api.get_node(id, d); });
   }
-  std::unique_ptr<Backend> backend;
-  Cluster* c = nullptr;
+  Cluster cluster;
+  const Cluster* c = &cluster;
 };
 
 TEST_P(NomadContract, ListsAndFiltersNodes) {

@@ -9,7 +9,7 @@
 #include <set>
 #include <thread>
 
-#include "backends/http/nomad_json.h"
+#include "backends/wire/nomad_json.h"
 
 namespace ha {
 namespace {
@@ -18,7 +18,7 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 json reference(const std::string& name) {
-  std::ifstream f(std::string(HA_SOURCE_DIR) + "/../shared/reference/nomad/examples/" + name);
+  std::ifstream f(std::string(HA_SOURCE_DIR) + "/third_party/nomad/examples/" + name);
   return json::parse(f);
 }
 

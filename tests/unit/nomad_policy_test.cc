@@ -5,14 +5,13 @@
 
 #include <fstream>
 
-#include "backends/http/nomad_json.h"
+#include "backends/wire/nomad_json.h"
 
 namespace ha {
 namespace {
 
 NomadScalingPolicy reference_policy() {
-  std::ifstream f(std::string(HA_SOURCE_DIR) +
-                  "/../shared/reference/nomad/examples/scaling-policy.json");
+  std::ifstream f(std::string(HA_SOURCE_DIR) + "/third_party/nomad/examples/scaling-policy.json");
   auto p = nomad_json::read_scaling_policy(nlohmann::json::parse(f));
   EXPECT_TRUE(p.ok()) << p.error().message;
   return *p;

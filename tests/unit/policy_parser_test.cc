@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "backends/text_file.h"
+#include "backends/runtime/text_file.h"
 
 namespace ha {
 namespace {

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <thread>
 
-#include "backends/realtime_loop.h"
+#include "backends/runtime/realtime_loop.h"
 
 namespace ha {
 namespace {

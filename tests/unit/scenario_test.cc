@@ -166,8 +166,7 @@ namespace ha {
 namespace {
 
 TEST(SwfTrace, ReadsTheNasaIpscTrace) {
-  std::string path =
-      std::string(HA_SOURCE_DIR) + "/../shared/reference/traces/NASA-iPSC-1993-3.1-cln.swf.gz";
+  std::string path = std::string(HA_SOURCE_DIR) + "/scenarios/traces/NASA-iPSC-1993-3.1-cln.swf.gz";
   auto trace = read_swf(path, 1000, 1024);
   ASSERT_TRUE(trace.ok()) << trace.error().message;
   // 18,239 jobs in the archive; those without a run time or processors cannot be replayed.

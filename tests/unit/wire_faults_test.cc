@@ -13,16 +13,16 @@
 #include <random>
 #include <thread>
 
-#include "backends/http/kubevirt_json.h"
-#include "backends/http/nomad_json.h"
 #include "backends/http/prometheus_source.h"
+#include "backends/wire/kubevirt_json.h"
+#include "backends/wire/nomad_json.h"
 #include "engine/policy/policy_parser.h"
 
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/nomad_http_api.h"
 #include "backends/mock_server/harvester_mock_server.h"
 #include "backends/mock_server/nomad_mock_server.h"
-#include "backends/realtime_loop.h"
+#include "backends/runtime/realtime_loop.h"
 
 namespace ha {
 namespace {

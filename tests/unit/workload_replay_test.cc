@@ -55,7 +55,7 @@ TEST_F(TraceFiles, RateCsvErrorsNameFileAndLine) {
 
 TEST_F(TraceFiles, PlanetLabReferenceTraceReads) {
   auto points = read_rate_csv(std::string(HA_SOURCE_DIR) +
-                              "/../shared/reference/traces/planetlab-20110303-busy-cores.csv");
+                              "/scenarios/traces/planetlab-20110303-busy-cores.csv");
   ASSERT_TRUE(points.ok()) << points.error().message;
   EXPECT_EQ(points->size(), 288u);  // every 5 minutes for one day
   EXPECT_DOUBLE_EQ(points->front().value, 124.08);

@@ -1,0 +1,194 @@
+#include "backends/wire/nomad_json.h"
+
+#include "backends/wire/nomad_json_fields.h"
+
+namespace ha::nomad_json {
+namespace {
+
+using fields::field;
+using fields::optional_field;
+
+constexpr const char* kZeroTime = "0001-01-01T00:00:00Z";
+
+json last_drain(const NomadNodeStub& n) {
+  if (n.last_drain_status.empty()) return nullptr;
+  return {{"StartedAt", kZeroTime},
+          {"UpdatedAt", kZeroTime},
+          {"Status", n.last_drain_status},
+          {"AccessorID", ""},
+          {"Meta", n.last_drain_meta.empty() ? json(nullptr) : json(n.last_drain_meta)}};
+}
+
+}  // namespace
+
+json node_stub(const NomadNodeStub& n) {
+  return {{"Address", "127.0.0.1"},
+          {"ID", n.id},
+          {"Datacenter", n.datacenter},
+          {"Name", n.name},
+          {"NodePool", n.node_pool.empty() ? "default" : n.node_pool},
+          {"NodeClass", n.node_class},
+          {"Version", "1.8.0"},
+          {"Drain", n.drain},
+          {"SchedulingEligibility", n.scheduling_eligibility},
+          {"Status", n.status},
+          {"StatusDescription", ""},
+          {"Drivers", json::object()},
+          {"HostVolumes", nullptr},
+          {"LastDrain", last_drain(n)},
+          {"CreateIndex", n.create_index},
+          {"ModifyIndex", n.modify_index}};
+}
+
+json node(const NomadNode& n) {
+  json out = node_stub(n);
+  out.erase("Address");
+  out.erase("Version");
+  out["SecretID"] = "";
+  out["HTTPAddr"] = "127.0.0.1:4646";
+  out["Attributes"] = {{"unique.hostname", n.name}, {"nomad.version", "1.8.0"}};
+  out["NodeResources"] = {{"Cpu", {{"CpuShares", n.cpu_mhz}}},
+                          {"Memory", {{"MemoryMB", n.memory_mb}}},
+                          {"Disk", {{"DiskMB", 0}}}};
+  out["ReservedResources"] = {
+      {"Cpu", {{"CpuShares", 0}}}, {"Memory", {{"MemoryMB", 0}}}, {"Disk", {{"DiskMB", 0}}}};
+  out["Meta"] = n.meta;
+  out["DrainStrategy"] = nullptr;
+  if (n.drain_strategy) {
+    out["DrainStrategy"] = {{"Deadline", n.drain_strategy->deadline.count()},
+                            {"IgnoreSystemJobs", n.drain_strategy->ignore_system_jobs},
+                            {"ForceDeadline", kZeroTime},
+                            {"StartedAt", kZeroTime}};
+  }
+  out["Events"] = json::array();
+  return out;
+}
+
+json allocation(const NomadAllocationStub& a, const std::string& node_name) {
+  // Allocation omits zero values on the wire; these are the ones it always has here.
+  return {{"ID", a.id},
+          {"Namespace", "default"},
+          {"Name", a.job_id + "." + a.task_group + "[0]"},
+          {"NodeID", a.node_id},
+          {"NodeName", node_name},
+          {"JobID", a.job_id},
+          {"Job", {{"ID", a.job_id}, {"Type", a.job_type}, {"Namespace", "default"}}},
+          {"TaskGroup", a.task_group},
+          {"Resources", {{"CPU", a.cpu_mhz}, {"MemoryMB", a.memory_mb}}},
+          {"DesiredStatus", a.desired_status},
+          {"ClientStatus", a.client_status}};
+}
+
+json drain_request(const std::string& node_id, const std::optional<NomadDrainSpec>& spec,
+                   bool mark_eligible) {
+  json out = {{"NodeID", node_id},
+              {"DrainSpec", nullptr},
+              {"MarkEligible", mark_eligible},
+              {"Meta", nullptr}};
+  if (spec) {
+    out["DrainSpec"] = {{"Deadline", spec->deadline.count()},
+                        {"IgnoreSystemJobs", spec->ignore_system_jobs}};
+    if (!spec->meta.empty()) out["Meta"] = spec->meta;
+  }
+  return out;
+}
+
+Result<NomadNodeStub> read_node_stub(const json& j) {
+  NomadNodeStub n;
+  HA_READ(id, field<std::string>(j, "ID", "node"));
+  HA_READ(name, field<std::string>(j, "Name", "node"));
+  HA_READ(status, field<std::string>(j, "Status", "node"));
+  HA_READ(eligibility, field<std::string>(j, "SchedulingEligibility", "node"));
+  HA_READ(node_class, optional_field<std::string>(j, "NodeClass", "node", ""));
+  HA_READ(datacenter, optional_field<std::string>(j, "Datacenter", "node", ""));
+  HA_READ(pool, optional_field<std::string>(j, "NodePool", "node", "default"));
+  HA_READ(drain, optional_field<bool>(j, "Drain", "node", false));
+  HA_READ(create_index, optional_field<std::uint64_t>(j, "CreateIndex", "node", 0));
+  HA_READ(modify_index, optional_field<std::uint64_t>(j, "ModifyIndex", "node", 0));
+  n.id = id;
+  n.name = name;
+  n.status = status;
+  n.scheduling_eligibility = eligibility;
+  n.node_class = node_class;
+  n.datacenter = datacenter;
+  n.node_pool = pool;
+  n.drain = drain;
+  n.create_index = create_index;
+  n.modify_index = modify_index;
+  // LastDrain is on the list stub too (Nomad 1.4+): who drained the node, and how it went.
+  HA_READ(last, optional_field<json>(j, "LastDrain", "node", nullptr));
+  if (!last.is_null()) {
+    HA_READ(last_status, field<std::string>(last, "Status", "node.LastDrain"));
+    HA_READ(last_meta, (optional_field<std::map<std::string, std::string>>(last, "Meta",
+                                                                           "node.LastDrain", {})));
+    n.last_drain_status = last_status;
+    n.last_drain_meta = last_meta;
+  }
+  return n;
+}
+
+Result<NomadNode> read_node(const json& j) {
+  HA_READ(stub, read_node_stub(j));
+  NomadNode n;
+  static_cast<NomadNodeStub&>(n) = stub;
+  HA_READ(meta, (optional_field<std::map<std::string, std::string>>(j, "Meta", "node", {})));
+  n.meta = meta;
+  HA_READ(resources, field<json>(j, "NodeResources", "node"));
+  HA_READ(cpu, field<json>(resources, "Cpu", "node.NodeResources"));
+  HA_READ(cpu_shares, field<std::int64_t>(cpu, "CpuShares", "node.NodeResources.Cpu"));
+  HA_READ(memory, field<json>(resources, "Memory", "node.NodeResources"));
+  HA_READ(memory_mb, field<std::int64_t>(memory, "MemoryMB", "node.NodeResources.Memory"));
+  n.cpu_mhz = cpu_shares;
+  n.memory_mb = memory_mb;
+  HA_READ(strategy, optional_field<json>(j, "DrainStrategy", "node", nullptr));
+  if (!strategy.is_null()) {
+    HA_READ(deadline, field<std::int64_t>(strategy, "Deadline", "node.DrainStrategy"));
+    HA_READ(ignore,
+            optional_field<bool>(strategy, "IgnoreSystemJobs", "node.DrainStrategy", false));
+    n.drain_strategy = NomadDrainSpec{Duration(deadline), ignore};
+  }
+  return n;
+}
+
+Result<NomadAllocationStub> read_allocation(const json& j) {
+  NomadAllocationStub a;
+  HA_READ(id, field<std::string>(j, "ID", "allocation"));
+  HA_READ(job_id, field<std::string>(j, "JobID", "allocation"));
+  HA_READ(group, optional_field<std::string>(j, "TaskGroup", "allocation", ""));
+  HA_READ(node_id, optional_field<std::string>(j, "NodeID", "allocation", ""));
+  HA_READ(client, optional_field<std::string>(j, "ClientStatus", "allocation", ""));
+  HA_READ(desired, optional_field<std::string>(j, "DesiredStatus", "allocation", ""));
+  HA_READ(job, optional_field<json>(j, "Job", "allocation", nullptr));
+  HA_READ(type, optional_field<std::string>(job, "Type", "allocation.Job", ""));
+  HA_READ(resources, optional_field<json>(j, "Resources", "allocation", json::object()));
+  HA_READ(cpu, optional_field<std::int64_t>(resources, "CPU", "allocation.Resources", 0));
+  HA_READ(mem, optional_field<std::int64_t>(resources, "MemoryMB", "allocation.Resources", 0));
+  a.id = id;
+  a.job_id = job_id;
+  a.task_group = group;
+  a.node_id = node_id;
+  a.client_status = client;
+  a.desired_status = desired;
+  a.job_type = type;
+  a.cpu_mhz = cpu;
+  a.memory_mb = mem;
+  return a;
+}
+
+Result<DrainRequest> read_drain_request(const json& j) {
+  DrainRequest r;
+  HA_READ(spec, optional_field<json>(j, "DrainSpec", "drain request", nullptr));
+  HA_READ(mark, optional_field<bool>(j, "MarkEligible", "drain request", false));
+  r.mark_eligible = mark;
+  if (!spec.is_null()) {
+    HA_READ(deadline, optional_field<std::int64_t>(spec, "Deadline", "drain request.DrainSpec", 0));
+    HA_READ(ignore,
+            optional_field<bool>(spec, "IgnoreSystemJobs", "drain request.DrainSpec", false));
+    HA_READ(meta,
+            (optional_field<std::map<std::string, std::string>>(j, "Meta", "drain request", {})));
+    r.spec = NomadDrainSpec{Duration(deadline), ignore, meta};
+  }
+  return r;
+}
+
+}  // namespace ha::nomad_json

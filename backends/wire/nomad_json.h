@@ -1,0 +1,53 @@
+// Nomad's wire format (third_party/nomad/: OpenAPI and examples) for the types of NomadApi: what
+// the mock server writes and the HTTP client reads. Writers emit the fields Nomad emits
+// (PascalCase, durations in ns, nulls where Nomad sends null); readers take what the autoscaler
+// needs and fail with the field's name when it is missing or of the wrong type.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "backends/api/nomad_api.h"
+#include "base/result.h"
+
+namespace ha::nomad_json {
+
+using nlohmann::json;
+
+json node_stub(const NomadNodeStub& n);  // NodeListStub
+json node(const NomadNode& n);           // Node
+// Allocation as in GET /v1/node/:id/allocations (with the embedded Job's ID and Type and the
+// legacy Resources the Nomad Autoscaler reads).
+json allocation(const NomadAllocationStub& a, const std::string& node_name);
+json job_scale_status(const NomadJobScaleStatus& s);
+json job_list_stub(const NomadJobSummary& j, std::uint64_t index);  // JobListStub
+json scaling_policy_stub(const NomadScalingPolicy& p);              // ScalingPolicyListStub
+json scaling_policy(const NomadScalingPolicy& p);                   // ScalingPolicy
+json drain_request(const std::string& node_id, const std::optional<NomadDrainSpec>& spec,
+                   bool mark_eligible);
+json scaling_request(const std::string& job_id, const std::string& group, std::int64_t count,
+                     const std::string& message, const std::string& ns);
+
+Result<NomadNodeStub> read_node_stub(const json& j);
+Result<NomadNode> read_node(const json& j);
+Result<NomadAllocationStub> read_allocation(const json& j);
+Result<NomadJobScaleStatus> read_job_scale_status(const json& j);
+Result<NomadJobSummary> read_job_list_stub(const json& j);
+Result<std::string> read_scaling_policy_stub_id(const json& j);
+Result<NomadScalingPolicy> read_scaling_policy(const json& j);
+
+struct DrainRequest {
+  std::optional<NomadDrainSpec> spec;  // empty: cancel
+  bool mark_eligible = false;
+};
+Result<DrainRequest> read_drain_request(const json& j);
+
+struct ScalingRequest {
+  std::optional<std::int64_t> count;  // empty: record an event only
+  std::string group;
+  std::string job;  // Target.Job, may be empty
+  std::string message;
+};
+Result<ScalingRequest> read_scaling_request(const json& j);
+
+}  // namespace ha::nomad_json

@@ -1,0 +1,193 @@
+// Nomad's JSON for jobs and scaling (see nomad_json.h): job list stubs, job scale status,
+// scaling policies and scaling requests, written as the mock serves them and read back.
+#include "backends/wire/nomad_json.h"
+#include "backends/wire/nomad_json_fields.h"
+
+namespace ha::nomad_json {
+
+using fields::field;
+using fields::optional_field;
+
+json job_scale_status(const NomadJobScaleStatus& s) {
+  json groups = json::object();
+  for (const auto& [name, g] : s.task_groups) {
+    groups[name] = {{"Desired", g.desired}, {"Placed", g.placed},       {"Running", g.running},
+                    {"Healthy", g.healthy}, {"Unhealthy", g.unhealthy}, {"Events", nullptr}};
+  }
+  return {{"JobID", s.job_id},   {"Namespace", s.namespace_},   {"JobCreateIndex", 0},
+          {"JobModifyIndex", 0}, {"JobStopped", s.job_stopped}, {"TaskGroups", groups}};
+}
+
+json job_list_stub(const NomadJobSummary& j, std::uint64_t index) {
+  json summary = json::object();
+  for (const auto& [name, g] : j.task_groups) {
+    summary[name] = {{"Queued", g.queued},   {"Complete", g.complete}, {"Failed", g.failed},
+                     {"Running", g.running}, {"Starting", g.starting}, {"Lost", g.lost},
+                     {"Unknown", 0}};
+  }
+  return {{"ID", j.job_id},
+          {"ParentID", ""},
+          {"Name", j.job_id},
+          {"Namespace", j.namespace_},
+          {"Datacenters", {"dc1"}},
+          {"Type", j.type},
+          {"Priority", 50},
+          {"Periodic", false},
+          {"ParameterizedJob", false},
+          {"Stop", false},
+          {"Status", j.status},
+          {"StatusDescription", ""},
+          {"JobSummary",
+           {{"JobID", j.job_id},
+            {"Namespace", j.namespace_},
+            {"Summary", summary},
+            {"Children", {{"Pending", 0}, {"Running", 0}, {"Dead", 0}}},
+            {"CreateIndex", index},
+            {"ModifyIndex", index}}},
+          {"CreateIndex", index},
+          {"ModifyIndex", index},
+          {"JobModifyIndex", index},
+          {"SubmitTime", 0}};
+}
+
+json scaling_policy_stub(const NomadScalingPolicy& p) {
+  return {{"ID", p.id},
+          {"Enabled", p.enabled},
+          {"Type", p.type},
+          {"Target", {{"Namespace", p.namespace_}, {"Job", p.job}, {"Group", p.group}}},
+          {"CreateIndex", p.modify_index},
+          {"ModifyIndex", p.modify_index}};
+}
+
+json scaling_policy(const NomadScalingPolicy& p) {
+  return {{"ID", p.id},
+          {"Type", p.type},
+          {"Target", {{"Namespace", p.namespace_}, {"Job", p.job}, {"Group", p.group}}},
+          {"Policy", p.policy},
+          {"Min", p.min},
+          {"Max", p.max},
+          {"Enabled", p.enabled},
+          {"CreateIndex", p.modify_index},
+          {"ModifyIndex", p.modify_index}};
+}
+
+json scaling_request(const std::string& job_id, const std::string& group, std::int64_t count,
+                     const std::string& message, const std::string& ns) {
+  return {{"Count", count},     {"Target", {{"Job", job_id}, {"Group", group}, {"Namespace", ns}}},
+          {"Message", message}, {"Error", false},
+          {"Meta", nullptr},    {"PolicyOverride", false}};
+}
+
+Result<NomadJobScaleStatus> read_job_scale_status(const json& j) {
+  NomadJobScaleStatus s;
+  HA_READ(job_id, field<std::string>(j, "JobID", "scale status"));
+  HA_READ(ns, optional_field<std::string>(j, "Namespace", "scale status", "default"));
+  HA_READ(stopped, optional_field<bool>(j, "JobStopped", "scale status", false));
+  HA_READ(groups, field<json>(j, "TaskGroups", "scale status"));
+  if (!groups.is_object()) {
+    return make_error("scale status.TaskGroups: expected an object", ErrorKind::kInvalid);
+  }
+  s.job_id = job_id;
+  s.namespace_ = ns;
+  s.job_stopped = stopped;
+  for (const auto& [name, g] : groups.items()) {
+    std::string at = "scale status.TaskGroups." + name;
+    NomadTaskGroupScaleStatus t;
+    for (auto [key, into] : {std::pair{"Desired", &t.desired}, std::pair{"Placed", &t.placed},
+                             std::pair{"Running", &t.running}, std::pair{"Healthy", &t.healthy},
+                             std::pair{"Unhealthy", &t.unhealthy}}) {
+      HA_READ(v, optional_field<std::int64_t>(g, key, at, 0));
+      *into = v;
+    }
+    s.task_groups[name] = t;
+  }
+  return s;
+}
+
+Result<NomadJobSummary> read_job_list_stub(const json& j) {
+  NomadJobSummary s;
+  HA_READ(id, field<std::string>(j, "ID", "job"));
+  std::string at = "job " + id;
+  HA_READ(ns, optional_field<std::string>(j, "Namespace", at, "default"));
+  HA_READ(type, optional_field<std::string>(j, "Type", at, ""));
+  HA_READ(status, optional_field<std::string>(j, "Status", at, ""));
+  HA_READ(job_summary, field<json>(j, "JobSummary", at));
+  HA_READ(groups, field<json>(job_summary, "Summary", at + ".JobSummary"));
+  if (!groups.is_object()) {
+    return make_error(at + ".JobSummary.Summary: expected an object", ErrorKind::kInvalid);
+  }
+  s.job_id = id;
+  s.namespace_ = ns;
+  s.type = type;
+  s.status = status;
+  for (const auto& [name, g] : groups.items()) {
+    std::string group_at = at + ".JobSummary.Summary." + name;
+    NomadTaskGroupSummary t;
+    for (auto [key, into] : {std::pair{"Queued", &t.queued}, std::pair{"Starting", &t.starting},
+                             std::pair{"Running", &t.running}, std::pair{"Complete", &t.complete},
+                             std::pair{"Failed", &t.failed}, std::pair{"Lost", &t.lost}}) {
+      HA_READ(v, optional_field<std::int64_t>(g, key, group_at, 0));
+      *into = v;
+    }
+    s.task_groups[name] = t;
+  }
+  return s;
+}
+
+Result<std::string> read_scaling_policy_stub_id(const json& j) {
+  HA_READ(id, field<std::string>(j, "ID", "scaling policy stub"));
+  return id;
+}
+
+Result<NomadScalingPolicy> read_scaling_policy(const json& j) {
+  NomadScalingPolicy p;
+  HA_READ(id, field<std::string>(j, "ID", "scaling policy"));
+  std::string at = "scaling policy " + id;
+  HA_READ(type, optional_field<std::string>(j, "Type", at, "horizontal"));
+  HA_READ(target, field<json>(j, "Target", at));
+  HA_READ(ns, optional_field<std::string>(target, "Namespace", at + ".Target", "default"));
+  HA_READ(job, optional_field<std::string>(target, "Job", at + ".Target", ""));
+  HA_READ(group, optional_field<std::string>(target, "Group", at + ".Target", ""));
+  HA_READ(min, optional_field<std::int64_t>(j, "Min", at, 0));
+  HA_READ(max, field<std::int64_t>(j, "Max", at));
+  HA_READ(enabled, optional_field<bool>(j, "Enabled", at, true));
+  HA_READ(policy, optional_field<json>(j, "Policy", at, json::object()));
+  HA_READ(modify, optional_field<std::uint64_t>(j, "ModifyIndex", at, 0));
+  if (!policy.is_object() && !policy.is_null()) {
+    return make_error(at + ".Policy: expected an object", ErrorKind::kInvalid);
+  }
+  p.id = id;
+  p.type = type;
+  p.namespace_ = ns;
+  p.job = job;
+  p.group = group;
+  p.min = min;
+  p.max = max;
+  p.enabled = enabled;
+  p.policy = policy.is_null() ? json::object() : policy;
+  p.modify_index = modify;
+  return p;
+}
+
+Result<ScalingRequest> read_scaling_request(const json& j) {
+  ScalingRequest r;
+  HA_READ(count, optional_field<json>(j, "Count", "scaling request", nullptr));
+  if (!count.is_null()) {
+    if (!count.is_number_integer()) {
+      return make_error("scaling request.Count: expected an integer", ErrorKind::kInvalid);
+    }
+    r.count = count.get<std::int64_t>();
+  }
+  HA_READ(target, optional_field<json>(j, "Target", "scaling request", json::object()));
+  HA_READ(group, optional_field<std::string>(target, "Group", "scaling request.Target", ""));
+  HA_READ(job, optional_field<std::string>(target, "Job", "scaling request.Target", ""));
+  HA_READ(message, optional_field<std::string>(j, "Message", "scaling request", ""));
+  r.group = group;
+  r.job = job;
+  r.message = message;
+  return r;
+}
+
+#undef HA_READ
+
+}  // namespace ha::nomad_json
