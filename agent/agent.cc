@@ -43,7 +43,15 @@ Agent::Agent(AgentConfig config, Logger& log)
       nomad_(nomad_transport_, {config_.nomad_address, config_.nomad_token, config_.nomad_region,
                                 config_.nomad_namespace}),
       harvester_(harvester_transport_, {config_.harvester_url, config_.harvester_token}),
-      cluster_target_(loop_, nomad_, harvester_, log_,
+      target_nomad_(config_.target_nomad_address.empty()
+                        ? nullptr
+                        : std::make_unique<NomadHttpApi>(
+                              nomad_transport_,
+                              NomadHttpApi::Options{
+                                  config_.target_nomad_address, config_.target_nomad_token,
+                                  config_.target_nomad_region, config_.target_nomad_namespace})),
+      cluster_target_(loop_, target_nomad_ ? static_cast<NomadApi&>(*target_nomad_) : nomad_,
+                      harvester_, log_,
                       HarvesterTarget::Options{config_.poll_interval, std::chrono::minutes(15),
                                                std::chrono::minutes(1), false}),
       job_target_(loop_, nomad_, log_),
@@ -132,7 +140,7 @@ void Agent::refresh_nomad_policies(bool force) {
     nomad_seen_ = seen;
     nomad_policies_.clear();
     for (const auto& p : *listed) {
-      auto policy = policy_from_nomad(p);
+      auto policy = policy_from_nomad(p, config_.policy_defaults);
       Result<std::shared_ptr<const CompiledPolicy>> prepared =
           policy ? prepare_policy(*policy, capabilities()) : policy.error();
       if (!prepared) {
@@ -182,7 +190,10 @@ void Agent::observe() {
 }
 
 Result<int> Agent::start() {
-  auto loaded = load_policy_dir(config_.policy_dir, capabilities());
+  for (const std::string& w : config_.warnings) {
+    log_.log(LogLevel::kWarn, loop_.now(), "config key not acted on", {{"detail", w}});
+  }
+  auto loaded = load_policy_dir(config_.policy_dir, capabilities(), config_.policy_defaults);
   if (!loaded) return loaded.error();
   file_policies_ = std::move(*loaded);
   if (file_policies_.empty() && !config_.policy_source_nomad) {
@@ -218,7 +229,7 @@ Result<int> Agent::start() {
 }
 
 Result<void> Agent::reload() {
-  auto loaded = load_policy_dir(config_.policy_dir, capabilities());
+  auto loaded = load_policy_dir(config_.policy_dir, capabilities(), config_.policy_defaults);
   if (!loaded) {
     metrics_.record_error("policy_source");
     log_.log(LogLevel::kError, loop_.now(), "reload failed; keeping the running policies",

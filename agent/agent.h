@@ -74,6 +74,8 @@ class Agent {
   HttpTransport harvester_transport_;
   NomadHttpApi nomad_;
   HarvesterHttpApi harvester_;
+  // The Harvester target's own Nomad client, when configured (target_nomad_address).
+  std::unique_ptr<NomadHttpApi> target_nomad_;
   HarvesterTarget cluster_target_;
   NomadJobTarget job_target_;
   NomadApmSource apm_;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "agent/agent_config_file.h"
 #include "backends/http/kubeconfig.h"
 #include "backends/runtime/stream_logger.h"
 #include "backends/runtime/text_file.h"
@@ -14,145 +15,10 @@ namespace {
 
 using nlohmann::json;
 
-// Reads typed keys of one block; the first problem is kept with its place.
-class Block {
- public:
-  Block(const json& j, std::string at) : j_(j), at_(std::move(at)) {}
-
-  template <typename T>
-  void read(const char* key, T& into) {
-    if (error || !j_.contains(key)) return;
-    const json& v = j_.at(key);
-    bool ok = false;
-    if constexpr (std::is_same_v<T, bool>) {
-      ok = v.is_boolean();
-    } else if constexpr (std::is_same_v<T, int>) {
-      ok = v.is_number_integer();
-    } else {
-      ok = v.is_string();
-    }
-    if (!ok) {
-      fail(key, std::string("expected a ") + (std::is_same_v<T, bool>  ? "boolean"
-                                              : std::is_same_v<T, int> ? "integer"
-                                                                       : "string"));
-      return;
-    }
-    into = v.get<T>();
-  }
-  void read_duration(const char* key, Duration& into) {
-    std::string text;
-    read(key, text);
-    if (error || text.empty()) return;
-    auto d = parse_duration(text);
-    if (!d) return fail(key, d.error().message);
-    into = *d;
-  }
-  Block child(const char* key) {
-    static const json kEmpty = json::object();
-    if (error || !j_.contains(key)) return Block(kEmpty, at_ + key + ".");
-    if (!j_.at(key).is_object()) fail(key, "expected an object");
-    return Block(j_.at(key).is_object() ? j_.at(key) : kEmpty, at_ + key + ".");
-  }
-  void forbid_token(const char* key, const char* instead) {
-    if (!error && j_.contains(key)) {
-      fail(key, std::string("tokens are not read from the config; use ") + instead);
-    }
-  }
-  void fail(const std::string& key, const std::string& why) {
-    if (!error) error = at_ + key + ": " + why;
-  }
-  bool has(const char* key) const { return j_.contains(key); }
-  std::optional<std::string> error;
-
- private:
-  const json& j_;
-  std::string at_;
-};
-
 Result<std::string> token(const std::string& file, const char* what) {
   auto t = read_token_file(file);
   if (!t) return make_error(std::string(what) + ": " + t.error().message, ErrorKind::kInvalid);
   return *t;
-}
-
-struct FilePaths {
-  std::string nomad_token, harvester_token, kubeconfig, kubeconfig_context, prometheus_token;
-};
-
-Result<void> read_file(const std::string& path, AgentConfig& c, FilePaths& files) {
-  auto text = read_text_file(path);
-  if (!text) return text.error();
-  json j;
-  try {
-    j = json::parse(*text);
-  } catch (const json::exception& e) {  // syntax, or a number out of range
-    return make_error(path + ": not valid JSON: " + e.what(), ErrorKind::kInvalid);
-  }
-  if (!j.is_object()) return make_error(path + ": expected a JSON object", ErrorKind::kInvalid);
-  static const char* kKnown[] = {"log_level",        "log_json", "dry_run",
-                                 "shutdown_timeout", "http",     "nomad",
-                                 "policy",           "apm",      "target"};
-  for (const auto& [key, v] : j.items()) {
-    if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
-      return make_error(path + ": " + key + ": unknown key", ErrorKind::kInvalid);
-    }
-  }
-  Block top(j, "");
-  std::string level;
-  top.read("log_level", level);
-  if (!level.empty()) {
-    auto l = parse_log_level(level);
-    if (!l)
-      top.fail("log_level", l.error().message);
-    else
-      c.log_level = *l;
-  }
-  top.read("log_json", c.log_json);
-  top.read("dry_run", c.dry_run);
-  top.read_duration("shutdown_timeout", c.shutdown_timeout);
-  Block http = top.child("http");
-  http.read("bind_address", c.http_bind_address);
-  http.read("bind_port", c.http_bind_port);
-  Block nomad = top.child("nomad");
-  nomad.read("address", c.nomad_address);
-  nomad.read("region", c.nomad_region);
-  nomad.read("namespace", c.nomad_namespace);
-  nomad.forbid_token("token", "nomad.token_file or NOMAD_TOKEN");
-  nomad.read("token_file", files.nomad_token);
-  nomad.read("ca_cert", c.nomad_ca_cert);
-  nomad.read("skip_verify", c.nomad_skip_verify);
-  Block policy = top.child("policy");
-  policy.read("dir", c.policy_dir);
-  policy.read("source_nomad", c.policy_source_nomad);
-  Block apm = top.child("apm");
-  Block prometheus = apm.child("prometheus");
-  Block prometheus_config = prometheus.child("config");
-  prometheus_config.read("address", c.prometheus_address);
-  prometheus_config.forbid_token("token", "apm.prometheus.config.token_file");
-  prometheus_config.read("token_file", files.prometheus_token);
-  Block targets = top.child("target");
-  Block target = targets.child("harvester");
-  Block harvester = target.child("config");
-  harvester.read("harvester_url", c.harvester_url);
-  harvester.forbid_token("auth_token", "auth_token_file or HARVESTER_TOKEN");
-  harvester.read("auth_token_file", files.harvester_token);
-  harvester.read("kubeconfig", files.kubeconfig);
-  harvester.read("kubeconfig_context", files.kubeconfig_context);
-  harvester.read("ca_file", c.harvester_ca_file);
-  harvester.read("insecure_skip_verify", c.harvester_skip_verify);
-  harvester.read_duration("poll_interval", c.poll_interval);
-  for (Block* b : {&top, &http, &nomad, &policy, &apm, &prometheus, &prometheus_config, &targets,
-                   &target, &harvester}) {
-    if (b->error) return make_error(path + ": " + *b->error, ErrorKind::kInvalid);
-  }
-  // Relative paths in the file are relative to the file.
-  std::filesystem::path base = std::filesystem::path(path).parent_path();
-  for (std::string* p :
-       {&c.policy_dir, &files.nomad_token, &files.harvester_token, &files.kubeconfig,
-        &files.prometheus_token, &c.nomad_ca_cert, &c.harvester_ca_file}) {
-    if (!p->empty() && std::filesystem::path(*p).is_relative()) *p = (base / *p).string();
-  }
-  return {};
 }
 
 bool is_http_url(const std::string& url) {
@@ -164,9 +30,18 @@ bool is_http_url(const std::string& url) {
 Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
                                       const AgentFlags& flags, const EnvLookup& env) {
   AgentConfig c;
-  FilePaths files;
+  AgentConfigPaths files;
   if (file) {
-    if (auto r = read_file(*file, c, files); !r) return r.error();
+    Diagnostics diags;
+    read_agent_config_file(*file, c, files, diags);
+    if (!diags.empty()) {
+      std::string message;
+      for (const Diagnostic& d : diags) {
+        if (!message.empty()) message.append("\n");
+        message.append(d.to_string());
+      }
+      return make_error(message, ErrorKind::kInvalid);
+    }
   }
   if (flags.kubeconfig) files.kubeconfig = *flags.kubeconfig;
   if (!files.kubeconfig.empty()) {
@@ -230,6 +105,16 @@ Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
     if (!t) return t.error();
     c.prometheus_token = *t;
   }
+  if (!files.target_nomad_token.empty()) {
+    auto t = token(files.target_nomad_token, "harvester target's nomad token file");
+    if (!t) return t.error();
+    c.target_nomad_token = *t;
+  }
+  if (!c.target_nomad_address.empty() && !is_http_url(c.target_nomad_address)) {
+    return make_error("target.harvester.config.nomad_address \"" + c.target_nomad_address +
+                          "\" is not an http(s) URL",
+                      ErrorKind::kInvalid);
+  }
   if (!c.prometheus_address.empty() && !is_http_url(c.prometheus_address)) {
     return make_error(
         "apm.prometheus.config.address \"" + c.prometheus_address + "\" is not an http(s) URL",
@@ -252,11 +137,54 @@ Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
   if (c.http_bind_port < 0 || c.http_bind_port > 65535) {
     return make_error("http.bind_port: must be 0-65535", ErrorKind::kInvalid);
   }
+  if (!c.policy_source_file) c.policy_dir.clear();
   if (c.policy_dir.empty() && !c.policy_source_nomad) {
-    return make_error("no policy source: set policy.dir or --policy-dir, or policy.source_nomad",
-                      ErrorKind::kInvalid);
+    return make_error(
+        "no policy source: set policy.dir (or --policy-dir), or enable policy source \"nomad\"",
+        ErrorKind::kInvalid);
   }
   return c;
+}
+
+nlohmann::ordered_json effective_agent_config(const AgentConfig& c) {
+  auto secret = [](const std::string& s) { return s.empty() ? "" : "<redacted>"; };
+  auto seconds = [](Duration d) { return format_duration(d); };
+  nlohmann::ordered_json out;
+  out["file"] = c.file;
+  out["log_level"] = std::string(to_string(c.log_level));
+  out["log_json"] = c.log_json;
+  out["dry_run"] = c.dry_run;
+  out["shutdown_timeout"] = seconds(c.shutdown_timeout);
+  out["http"] = {{"bind_address", c.http_bind_address}, {"bind_port", c.http_bind_port}};
+  out["nomad"] = {{"address", c.nomad_address},     {"region", c.nomad_region},
+                  {"namespace", c.nomad_namespace}, {"token", secret(c.nomad_token)},
+                  {"ca_cert", c.nomad_ca_cert},     {"skip_verify", c.nomad_skip_verify}};
+  out["policy"] = {{"dir", c.policy_dir},
+                   {"default_cooldown", seconds(c.policy_defaults.cooldown)},
+                   {"default_evaluation_interval", seconds(c.policy_defaults.evaluation_interval)},
+                   {"source", {{"file", c.policy_source_file}, {"nomad", c.policy_source_nomad}}}};
+  out["apm"] = {{"nomad-apm", {{"driver", "nomad-apm"}}}};
+  if (!c.prometheus_address.empty()) {
+    out["apm"]["prometheus"] = {
+        {"driver", "prometheus"},
+        {"config", {{"address", c.prometheus_address}, {"token", secret(c.prometheus_token)}}}};
+  }
+  nlohmann::ordered_json harvester = {{"harvester_url", c.harvester_url},
+                                      {"auth_token", secret(c.harvester_token)},
+                                      {"ca_file", c.harvester_ca_file},
+                                      {"ca_from_kubeconfig", !c.harvester_ca_pem.empty()},
+                                      {"insecure_skip_verify", c.harvester_skip_verify},
+                                      {"poll_interval", seconds(c.poll_interval)}};
+  if (!c.target_nomad_address.empty()) {
+    harvester["nomad_address"] = c.target_nomad_address;
+    harvester["nomad_region"] = c.target_nomad_region;
+    harvester["nomad_namespace"] = c.target_nomad_namespace;
+    harvester["nomad_token"] = secret(c.target_nomad_token);
+  }
+  out["target"] = {{"harvester", {{"driver", "harvester"}, {"config", harvester}}},
+                   {"nomad-target", {{"driver", "nomad-target"}}}};
+  out["warnings"] = c.warnings;
+  return out;
 }
 
 }  // namespace ha

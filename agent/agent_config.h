@@ -1,42 +1,46 @@
-// The agent's configuration: a JSON file in the shape of the Nomad Autoscaler's agent config
-// (HCL blocks as JSON objects), then command-line flags over it, then the environment for
-// secrets, as upstream does:
+// The agent's configuration: a file in the Nomad Autoscaler agent's schema, in HCL or its
+// JSON syntax (docs/agent.md), then the environment, then command-line flags:
 //
-//   { "log_level": "info", "log_json": false, "dry_run": false,
-//     "shutdown_timeout": "30s",
-//     "http":   { "bind_address": "127.0.0.1", "bind_port": 8080 },
-//     "nomad":  { "address": "http://127.0.0.1:4646", "region": "", "namespace": "",
-//                 "token_file": "", "ca_cert": "", "skip_verify": false },
-//     "policy": { "dir": "policies", "source_nomad": true,
-//                 "default_cooldown": "5m", "default_evaluation_interval": "10s" },
-//     "apm":    { "nomad-apm": { "driver": "nomad-apm" },
-//                 "prometheus": { "driver": "prometheus",
-//                                 "config": { "address": "http://prometheus:9090",
-//                                             "token_file": "" } } },
-//     "target": { "harvester": { "driver": "harvester",
-//                 "config": { "harvester_url": "https://harvester:6443",
-//                             "auth_token_file": "", "ca_file": "",
-//                             "insecure_skip_verify": false, "poll_interval": "5s",
-//                             "kubeconfig": "", "kubeconfig_context": "" } } } }
+//   log_level = "info"                      log_json, log_include_location, enable_debug,
+//   http { bind_address = "127.0.0.1"  bind_port = 8080 }          plugin_dir
+//   nomad { address = "https://nomad:4646"  region  namespace  token  token_file
+//           ca_cert  skip_verify  (http_auth ca_path client_cert client_key
+//           tls_server_name block_query_wait_time: accepted, not acted on) }
+//   policy { dir = "policies"  default_cooldown = "5m"  default_evaluation_interval = "10s"
+//            source "file" { enabled = true }  source "nomad" { enabled = true } }
+//   apm "nomad-apm"  { driver = "nomad-apm" }
+//   apm "prometheus" { driver = "prometheus"  config = { address = "http://prom:9090" } }
+//   target "harvester" { driver = "harvester"  config = { harvester_url = "https://h:6443"
+//       auth_token | auth_token_file | kubeconfig, kubeconfig_context, ca_file,
+//       insecure_skip_verify, poll_interval, nomad_address, nomad_region, nomad_namespace,
+//       nomad_token | nomad_token_file } }
+//   strategy "target-value" { driver = "target-value" }   (built in; the block changes nothing)
+//   policy_eval {}  telemetry {}  high_availability {}  dynamic_application_sizing {}
+//   dry_run = false  shutdown_timeout = "30s"               (this product's own)
 //
-// Tokens are read from files (token_file, auth_token_file) or from NOMAD_TOKEN and
-// HARVESTER_TOKEN, never from the config itself: a "token" key is an error saying so.
-// A kubeconfig (Harvester's download) gives the Harvester URL, CA and token; explicit
-// settings override it. HARVESTER_URL and NOMAD_ADDR override the file, flags override both.
-// Relative paths in the file are relative to the file's directory.
+// An unlabelled `target { driver = "harvester" ... }` (the original plugin's article) is
+// named by its driver. Keys upstream has that this product does not act on are accepted,
+// each with one warning; keys upstream does not have are errors. Tokens come from *_file
+// keys, NOMAD_TOKEN and HARVESTER_TOKEN, or from the file itself only when group and others
+// cannot read it (as ssh treats private keys). HARVESTER_URL and NOMAD_ADDR override the
+// file, flags override both. Relative paths in the file are relative to its directory.
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/log.h"
 #include "base/result.h"
 #include "base/time.h"
+#include "engine/policy/policy.h"
 
 namespace ha {
 
 struct AgentConfig {
+  std::string file;  // the config file read, if any
   LogLevel log_level = LogLevel::kInfo;
   bool log_json = false;
   bool dry_run = false;
@@ -46,23 +50,32 @@ struct AgentConfig {
 
   std::string nomad_address = "http://127.0.0.1:4646";
   std::string nomad_region, nomad_namespace;
-  std::string nomad_token;  // from token_file or NOMAD_TOKEN; never logged
+  std::string nomad_token;  // never logged
   std::string nomad_ca_cert;
   bool nomad_skip_verify = false;
 
   std::string prometheus_address;  // empty: no `prometheus` source
-  std::string prometheus_token;    // from apm.prometheus.config.token_file; never logged
+  std::string prometheus_token;    // never logged
 
   std::string policy_dir;           // empty: no file policies
-  bool policy_source_nomad = true;  // also task-group policies from /v1/scaling/policies
+  bool policy_source_file = true;   // policy "file" source
+  bool policy_source_nomad = true;  // task-group policies from /v1/scaling/policies
+  PolicyDefaults policy_defaults;
 
   std::string harvester_url;
-  std::string harvester_token;  // from auth_token_file or HARVESTER_TOKEN; never logged
+  std::string harvester_token;  // never logged
   std::string harvester_ca_file;
   std::string harvester_ca_pem;  // from a kubeconfig's certificate-authority-data
   bool harvester_skip_verify = false;
   // How often the target polls VMs it creates and nodes it drains.
   Duration poll_interval = std::chrono::seconds(5);
+  // The Harvester target's own Nomad client, when it is not the agent's (the original
+  // plugin's nomad_* target keys); empty address: the agent's.
+  std::string target_nomad_address, target_nomad_region, target_nomad_namespace;
+  std::string target_nomad_token;  // never logged
+
+  // One line per key accepted but not acted on; the agent logs them at start.
+  std::vector<std::string> warnings;
 };
 
 // Flags given on the command line (unset ones leave the file's value).
@@ -75,8 +88,13 @@ struct AgentFlags {
 using EnvLookup = std::function<std::optional<std::string>(const char*)>;
 
 // Reads the file (if any), applies the environment and the flags, reads the token files and
-// checks the result. Errors name the file and the key, or the flag; never a token's value.
+// checks the result. Errors name the file and the key (every problem of the file, one per
+// line), or the flag; never a token's value.
 Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
                                       const AgentFlags& flags, const EnvLookup& env);
+
+// The configuration as the agent runs with it, every secret "<redacted>" (validate
+// --agent-config).
+nlohmann::ordered_json effective_agent_config(const AgentConfig& c);
 
 }  // namespace ha

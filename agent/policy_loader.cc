@@ -33,13 +33,15 @@ Result<std::shared_ptr<const CompiledPolicy>> prepare_policy(Policy p,
   return *compiled;
 }
 
-Result<CompiledPolicies> load_policy_dir(const std::string& dir, const AgentCapabilities& can) {
+Result<CompiledPolicies> load_policy_dir(const std::string& dir, const AgentCapabilities& can,
+                                         const PolicyDefaults& defaults) {
   CompiledPolicies out;
   if (dir.empty()) return out;
   std::error_code ec;
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".json") {
+    auto ext = entry.path().extension();
+    if (entry.is_regular_file() && (ext == ".json" || ext == ".hcl")) {
       files.push_back(entry.path());
     }
   }
@@ -50,7 +52,7 @@ Result<CompiledPolicies> load_policy_dir(const std::string& dir, const AgentCapa
   for (const auto& file : files) {
     auto text = read_text_file(file.string());
     if (!text) return text.error();
-    auto parsed = parse_policies(*text, file.string(), diags);
+    auto parsed = parse_policies(*text, file.string(), diags, defaults);
     policies.insert(policies.end(), parsed.begin(), parsed.end());
   }
   check_unique_ids(policies, diags);

@@ -24,8 +24,9 @@ using CompiledPolicies = std::vector<std::shared_ptr<const CompiledPolicy>>;
 Result<std::shared_ptr<const CompiledPolicy>> prepare_policy(Policy p,
                                                              const AgentCapabilities& can);
 
-// Every *.json file of `dir` (sorted), parsed, IDs unique, enabled ones prepared. The first
-// problem fails the whole load (with a count of the others).
-Result<CompiledPolicies> load_policy_dir(const std::string& dir, const AgentCapabilities& can);
+// Every *.hcl and *.json file of `dir` (sorted), parsed with `defaults`, IDs unique, enabled
+// ones prepared. The first problem fails the whole load (with a count of the others).
+Result<CompiledPolicies> load_policy_dir(const std::string& dir, const AgentCapabilities& can,
+                                         const PolicyDefaults& defaults = {});
 
 }  // namespace ha

@@ -1,10 +1,13 @@
-// `validate FILE...`: checks policy files and prints every problem as `FILE: PATH: reason`
+// `validate FILE...`: checks policy and job files (HCL or JSON) and prints every problem
 // (exit 1; exit 2 when a plugin name is unknown), or the normalized policies as JSON.
+#include <cstdlib>
 #include <iostream>
 
+#include "agent/agent_config.h"
 #include "apps/cli.h"
 #include "apps/options.h"
 #include "backends/runtime/text_file.h"
+#include "engine/policy/job_scaling.h"
 #include "engine/policy/policy_parser.h"
 
 namespace ha::cli {
@@ -12,18 +15,43 @@ namespace ha::cli {
 int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description options("Options");
   options.add_options()("help,h", "this text")(
-      "files", po::value<std::vector<std::string>>()->composing(), "policy files");
+      "agent-config", po::value<std::string>(),
+      "an agent config (HCL or JSON): print the effective configuration, secrets redacted")(
+      "files", po::value<std::vector<std::string>>()->composing(), "policy or job files");
   po::positional_options_description positional;
   positional.add("files", -1);
   auto vm = parse_options(args, options, &positional);
   if (vm.count("help")) {
-    out << "Usage: harvester-autoscaler validate FILE...\n\n"
-           "Checks scaling policy files (the JSON syntax of HCL, as the Nomad Autoscaler reads\n"
-           "them). Prints every problem as FILE: JSON-POINTER: reason and exits 1 (2 when a\n"
-           "strategy, target or source name is unknown). On success prints the normalized\n"
-           "policies as {\"FILE\": {...}} with every default filled in.\n\n"
-        << "Options:\n  -h [ --help ]         this text\n";
+    out << "Usage: harvester-autoscaler validate FILE...\n"
+           "       harvester-autoscaler validate --agent-config FILE\n\n"
+           "Checks scaling policy files and Nomad job files, written in HCL (.hcl, .nomad) or\n"
+           "in HCL's JSON syntax (.json); a file with another name is JSON when it starts\n"
+           "with {. A job file's task-group scaling blocks are checked as the agent will see\n"
+           "them from Nomad. Prints every problem, as FILE:LINE:COL: PATH: reason for HCL and\n"
+           "FILE: JSON-POINTER: reason for JSON, and exits 1 (2 when a strategy, target or\n"
+           "source name is unknown). On success prints the normalized policies as\n"
+           "{\"FILE\": {...}} with every default filled in: the same for both syntaxes.\n\n"
+           "With --agent-config, reads an agent config as `agent --config FILE` does (the\n"
+           "file, then the environment: NOMAD_ADDR, NOMAD_TOKEN, HARVESTER_URL,\n"
+           "HARVESTER_TOKEN) and prints the effective configuration as JSON, every secret\n"
+           "replaced by \"<redacted>\"; keys accepted but not acted on are listed on stderr.\n"
+           "Problems are printed as for policies (exit 1).\n\n"
+        << options;
     return kExitOk;
+  }
+  if (vm.count("agent-config")) {
+    auto config = load_agent_config(vm["agent-config"].as<std::string>(), AgentFlags{},
+                                    [](const char* name) -> std::optional<std::string> {
+                                      const char* v = std::getenv(name);
+                                      return v ? std::optional<std::string>(v) : std::nullopt;
+                                    });
+    if (!config) {
+      err << config.error().message << "\n";
+      return kExitInvalid;
+    }
+    for (const std::string& w : config->warnings) err << "warning: " << w << "\n";
+    out << effective_agent_config(*config).dump(2) << "\n";
+    if (!vm.count("files")) return kExitOk;
   }
   if (!vm.count("files")) throw UsageError{"no files given"};
 
@@ -37,7 +65,10 @@ int run_validate(const std::vector<std::string>& args, std::ostream& out, std::o
       continue;
     }
     std::size_t before = diags.size();
-    auto policies = parse_policies(*text, file, diags);
+    auto doc = ConfigFile::read(*text, file, diags);
+    if (!doc) continue;
+    auto policies = is_job_file(doc->value()) ? read_job_scaling(*doc, file, diags)
+                                              : read_policies(*doc, file, diags);
     if (diags.size() == before) normalized[file] = to_hcl_json(policies);
     all.insert(all.end(), policies.begin(), policies.end());
   }

@@ -7,14 +7,14 @@
 namespace ha {
 namespace {
 
-// Overrides edit a document before parsing, so they are checked like the file itself.
-std::optional<std::string> edited(const std::string& text, const std::string& path, bool is_policy,
-                                  std::vector<Override>& overrides, Diagnostics& diags) {
+// Overrides edit the scenario document before parsing, so they are checked like the file
+// itself.
+std::optional<std::string> edited_scenario(const std::string& text, const std::string& path,
+                                           std::vector<Override>& overrides, Diagnostics& diags) {
   if (overrides.empty()) return text;
   auto doc = hcl_json::parse_document(text, path, diags);
   if (!doc) return std::nullopt;
-  auto applied = is_policy ? apply_policy_overrides(*doc, overrides)
-                           : apply_scenario_overrides(*doc, overrides);
+  auto applied = apply_scenario_overrides(*doc, overrides);
   if (!applied) {
     diags.push_back({path, "", applied.error().message});
     return std::nullopt;
@@ -76,7 +76,7 @@ Result<LoadedScenario> load_scenario(const std::string& file, std::vector<Overri
   auto text = read_text_file(file);
   if (!text) return text.error();
   LoadedScenario out;
-  auto scenario_text = edited(*text, file, false, overrides, diags);
+  auto scenario_text = edited_scenario(*text, file, overrides, diags);
   if (!scenario_text) return document_errors();
   out.scenario = parse_scenario(*scenario_text, file, diags);
   if (!diags.empty()) return document_errors();
@@ -88,9 +88,16 @@ Result<LoadedScenario> load_scenario(const std::string& file, std::vector<Overri
   for (const std::string& path : policy_files) {
     auto policy_text = read_text_file(path);
     if (!policy_text) return policy_text.error();
-    auto policy = edited(*policy_text, path, true, overrides, diags);
+    // Policies are HCL or JSON; overrides edit the document either syntax gives.
+    auto policy = ConfigFile::read(*policy_text, path, diags);
     if (!policy) return document_errors();
-    auto parsed = parse_policies(*policy, path, diags);
+    if (!overrides.empty()) {
+      if (auto applied = apply_policy_overrides(policy->mutable_value(), overrides); !applied) {
+        diags.push_back({path, "", applied.error().message});
+        return document_errors();
+      }
+    }
+    auto parsed = read_policies(*policy, path, diags);
     out.policies.insert(out.policies.end(), parsed.begin(), parsed.end());
   }
   check_unique_ids(out.policies, diags);

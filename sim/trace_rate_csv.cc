@@ -11,7 +11,9 @@ Result<std::vector<LoadPoint>> read_rate_csv(const std::string& path) {
   LineReader& in = **reader;
   std::string line;
   if (!in.next(line)) return make_error(path + ": empty file; expected the header " + kHeader);
-  if (line != kHeader) return make_error(in.where(std::string("expected the header ") + kHeader));
+  if (line != kHeader) {
+    return make_error(in.where(std::string("expected the header ").append(kHeader)));
+  }
   std::vector<LoadPoint> points;
   while (in.next(line)) {
     if (line.empty()) continue;

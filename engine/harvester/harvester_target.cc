@@ -95,7 +95,8 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
       done(std::move(*snap));
     }
   };
-  harvester_.list_vms(c.namespace_, std::string(vm_labels::kNodeGroup) + "=" + c.node_group,
+  harvester_.list_vms(c.namespace_,
+                      std::string(vm_labels::kNodeGroup).append("=").append(c.node_group),
                       guarded([snap, error, finish](Result<VmList> r) mutable {
                         if (!r) {
                           *error = make_error("listing VMs: " + r.error().message, r.error().kind);

@@ -28,6 +28,17 @@ std::optional<std::string> Reader::text(const json& obj, const std::string& poin
   return v.get<std::string>();
 }
 
+std::optional<bool> Reader::boolean(const json& obj, const std::string& pointer, const char* key,
+                                    bool required) {
+  if (!present(obj, pointer, key, required)) return std::nullopt;
+  const json& v = obj[key];
+  if (!v.is_boolean()) {
+    error(child(pointer, key), "expected true or false");
+    return std::nullopt;
+  }
+  return v.get<bool>();
+}
+
 std::optional<std::int64_t> Reader::whole_number(const json& obj, const std::string& pointer,
                                                  const char* key, bool required, std::int64_t min) {
   if (!present(obj, pointer, key, required)) return std::nullopt;

@@ -1,6 +1,8 @@
 #include "engine/policy/hcl_json.h"
 
 #include <algorithm>
+#include <tuple>
+#include <utility>
 
 #include "engine/policy/plugin_catalog.h"
 
@@ -9,13 +11,14 @@ namespace ha::hcl_json {
 using nlohmann::json;
 
 std::string child(const std::string& pointer, const std::string& token) {
-  return pointer + "/" + pointer_token(token);
+  return pointer_child(pointer, token);
 }
 
 namespace {
 
-std::string line_col(std::string_view text, std::size_t byte) {
-  std::size_t line = 1, col = 1;
+// The 1-based line and column (in bytes) of `byte` in `text`.
+std::pair<int, int> line_col(std::string_view text, std::size_t byte) {
+  int line = 1, col = 1;
   for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
     if (text[i] == '\n') {
       ++line;
@@ -24,7 +27,7 @@ std::string line_col(std::string_view text, std::size_t byte) {
       ++col;
     }
   }
-  return std::to_string(line) + ":" + std::to_string(col);
+  return {line, col};
 }
 
 }  // namespace
@@ -39,8 +42,10 @@ std::optional<json> parse_document(std::string_view text, const std::string& fil
     std::string what = e.what();
     auto pos = what.find("column ");
     pos = pos == std::string::npos ? std::string::npos : what.find(": ", pos);
-    diags.push_back({file, line_col(text, e.byte == 0 ? 0 : e.byte - 1),
-                     "invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2))});
+    Diagnostic d{file, "",
+                 "invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2))};
+    std::tie(d.line, d.column) = line_col(text, e.byte == 0 ? 0 : e.byte - 1);
+    diags.push_back(std::move(d));
     return std::nullopt;
   } catch (const json::exception& e) {
     // Not a syntax error: a number too large for any type (found by fuzzing).

@@ -52,6 +52,9 @@ class Reader {
   // A non-empty string.
   std::optional<std::string> text(const nlohmann::json& obj, const std::string& pointer,
                                   const char* key, bool required);
+  // true or false.
+  std::optional<bool> boolean(const nlohmann::json& obj, const std::string& pointer,
+                              const char* key, bool required);
   // A whole number >= min (an integral float such as 2.0 counts), below 2^63.
   std::optional<std::int64_t> whole_number(const nlohmann::json& obj, const std::string& pointer,
                                            const char* key, bool required, std::int64_t min = 0);
@@ -72,7 +75,7 @@ class Reader {
 
 std::string child(const std::string& pointer, const std::string& token);
 
-// Parses JSON text; on a syntax error appends a Diagnostic located at LINE:COL.
+// Parses JSON text; on a syntax error appends a Diagnostic with its line and column.
 std::optional<nlohmann::json> parse_document(std::string_view text, const std::string& file,
                                              Diagnostics& diags);
 

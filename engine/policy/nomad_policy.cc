@@ -4,7 +4,7 @@
 
 namespace ha {
 
-Result<Policy> policy_from_nomad(const NomadScalingPolicy& p) {
+Result<Policy> policy_from_nomad(const NomadScalingPolicy& p, const PolicyDefaults& defaults) {
   using nlohmann::json;
   json body = p.policy.is_object() ? p.policy : json::object();
   body["target"] = {
@@ -22,7 +22,7 @@ Result<Policy> policy_from_nomad(const NomadScalingPolicy& p) {
                       ErrorKind::kInvalid);
   }
   Diagnostics diags;
-  std::vector<Policy> parsed = parse_policies(doc.dump(), where, diags);
+  std::vector<Policy> parsed = read_policy_document(doc, where, diags, defaults);
   if (!diags.empty()) {
     std::string message;
     for (const auto& d : diags) message += (message.empty() ? "" : "; ") + d.to_string();

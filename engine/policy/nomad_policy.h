@@ -10,6 +10,6 @@
 namespace ha {
 
 // Errors carry every problem the parser found, prefixed "nomad scaling policy ID".
-Result<Policy> policy_from_nomad(const NomadScalingPolicy& p);
+Result<Policy> policy_from_nomad(const NomadScalingPolicy& p, const PolicyDefaults& defaults = {});
 
 }  // namespace ha

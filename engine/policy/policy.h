@@ -19,6 +19,13 @@ inline constexpr Duration kDefaultEvaluationInterval = std::chrono::seconds(10);
 inline constexpr Duration kDefaultQueryWindow = std::chrono::minutes(1);
 inline constexpr const char* kDefaultSource = "nomad-apm";
 
+// What a policy that sets no cooldown or evaluation interval gets: upstream's defaults, or
+// the agent config's policy.default_cooldown and default_evaluation_interval.
+struct PolicyDefaults {
+  Duration cooldown = kDefaultCooldown;
+  Duration evaluation_interval = kDefaultEvaluationInterval;
+};
+
 enum class OnError { kIgnore, kFail };
 
 struct StrategySpec {

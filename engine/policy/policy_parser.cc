@@ -16,7 +16,8 @@ using nlohmann::json;
 
 class PolicyReader {
  public:
-  PolicyReader(const std::string& file, Diagnostics& diags) : r_(file, diags) {}
+  PolicyReader(const std::string& file, Diagnostics& diags, const PolicyDefaults& defaults)
+      : r_(file, diags), defaults_(defaults) {}
 
   std::vector<Policy> read(const json& doc) {
     std::vector<Policy> out;
@@ -38,6 +39,8 @@ class PolicyReader {
  private:
   Policy read_policy(const hcl_json::Block& block) {
     Policy p;
+    p.cooldown = p.cooldown_on_scale_up = defaults_.cooldown;
+    p.evaluation_interval = defaults_.evaluation_interval;
     p.id = block.label;
     p.file = r_.file();
     const json& body = *block.body;
@@ -235,15 +238,29 @@ class PolicyReader {
   }
 
   hcl_json::Reader r_;
+  PolicyDefaults defaults_;
 };
 
 }  // namespace
 
 std::vector<Policy> parse_policies(std::string_view text, const std::string& file,
-                                   Diagnostics& diags) {
-  auto doc = hcl_json::parse_document(text, file, diags);
+                                   Diagnostics& diags, const PolicyDefaults& defaults) {
+  auto doc = ConfigFile::read(text, file, diags);
   if (!doc) return {};
-  return PolicyReader(file, diags).read(*doc);
+  return read_policies(*doc, file, diags, defaults);
+}
+
+std::vector<Policy> read_policies(const ConfigFile& doc, const std::string& file,
+                                  Diagnostics& diags, const PolicyDefaults& defaults) {
+  std::size_t from = diags.size();
+  auto policies = read_policy_document(doc.value(), file, diags, defaults);
+  doc.locate(diags, from);
+  return policies;
+}
+
+std::vector<Policy> read_policy_document(const nlohmann::json& doc, const std::string& file,
+                                         Diagnostics& diags, const PolicyDefaults& defaults) {
+  return PolicyReader(file, diags, defaults).read(doc);
 }
 
 void check_unique_ids(const std::vector<Policy>& policies, Diagnostics& diags) {

@@ -1,6 +1,7 @@
-// Reads scaling policies written in the JSON syntax of HCL, as the Nomad Autoscaler's file
-// policy source reads `scaling "name" { ... }` blocks (policy/file/parse.go), and validates
-// them fully: plugin names, strategy and target configs, durations, limits.
+// Reads scaling policies written in HCL (native or JSON syntax; config_file.h), as the Nomad
+// Autoscaler's file policy source reads `scaling "name" { ... }` blocks (policy/file/
+// parse.go), and validates them fully: plugin names, strategy and target configs, durations,
+// limits.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -8,15 +9,24 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/policy/config_file.h"
 #include "engine/policy/diagnostic.h"
 #include "engine/policy/policy.h"
 
 namespace ha {
 
-// Parses the text of one policy file. Every problem is appended to `diags` (file, JSON
-// pointer, reason); the returned policies are meaningful only when none was added.
+// Parses the text of one policy file, in the syntax its name (or else its content) says.
+// Every problem is appended to `diags` (file, place, reason); the returned policies are
+// meaningful only when none was added.
 std::vector<Policy> parse_policies(std::string_view text, const std::string& file,
-                                   Diagnostics& diags);
+                                   Diagnostics& diags, const PolicyDefaults& defaults = {});
+// The same, from a file already read.
+std::vector<Policy> read_policies(const ConfigFile& doc, const std::string& file,
+                                  Diagnostics& diags, const PolicyDefaults& defaults = {});
+// The same, from a document in the HCL JSON shape; problems are located by JSON pointers
+// into `doc` (for documents made from others, such as a job's scaling blocks).
+std::vector<Policy> read_policy_document(const nlohmann::json& doc, const std::string& file,
+                                         Diagnostics& diags, const PolicyDefaults& defaults = {});
 
 // Policy IDs must be unique across every loaded file.
 void check_unique_ids(const std::vector<Policy>& policies, Diagnostics& diags);

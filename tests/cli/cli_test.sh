@@ -85,11 +85,43 @@ expect validate-bad-quantity 1 'bad.json: /scaling/p/policy/target/harvester/mem
 printf '{"scaling":{"p":{"max":2,"policy":{"check":{"c":{"source":"datadog","query":"q","strategy":{"target-value":{"target":1}}}},"target":{"harvester":{"node_group_name":"g"}}}}}}' >"$tmp/unknown.json"
 expect validate-unknown-source 2 'unknown source "datadog"; known: nomad-apm, prometheus, sim' -- validate "$tmp/unknown.json"
 printf '{"scaling": {' >"$tmp/truncated.json"
-expect validate-truncated 1 'truncated.json: 1:14: invalid JSON: syntax error while parsing object key' -- validate "$tmp/truncated.json"
+expect validate-truncated 1 'truncated.json:1:14: invalid JSON: syntax error while parsing object key' -- validate "$tmp/truncated.json"
 expect validate-missing 1 'nope.json: cannot open: No such file' -- validate "$tmp/nope.json"
 expect validate-dir 1 'is a directory' -- validate "$tmp"
 expect validate-dup 1 'duplicate policy name "hashistack-cluster"' -- validate "$policy" "$policy"
 expect validate-none 2 'no files given' -- validate
+
+# HCL: the same normalized form as JSON; errors FILE:LINE:COL: PATH: reason; job files.
+hcl_policy="$src/scenarios/policies/harvester-cluster.hcl"
+"$bin" validate "$policy" | sed 's/harvester-cluster.json/X/' >"$tmp/from-json.out"
+"$bin" validate "$hcl_policy" | sed 's/harvester-cluster.hcl/X/' >"$tmp/from-hcl.out"
+cmp -s "$tmp/from-json.out" "$tmp/from-hcl.out" && [[ -s "$tmp/from-hcl.out" ]] && passed=$((passed + 1)) || {
+  failed=$((failed + 1))
+  echo "FAIL validate-hcl-same: the HCL and JSON policies normalize differently"
+  diff "$tmp/from-json.out" "$tmp/from-hcl.out" | head -10
+}
+printf 'scaling "p" {\n  min = 1\n  max = var.max\n}\n' >"$tmp/expr.hcl"
+expect validate-hcl-syntax 1 'expr.hcl:3:9: expressions are not supported here; write the value' -- validate "$tmp/expr.hcl"
+printf 'scaling "p" {\n  max = 2\n  policy {\n    check "c" {\n      query = "q"\n    }\n    target "harvester" {}\n  }\n}\n' >"$tmp/meaning.hcl"
+expect validate-hcl-meaning 1 'meaning.hcl:4:5: scaling.p.policy.check.c: missing required block "strategy"' -- validate "$tmp/meaning.hcl"
+cp "$tmp/meaning.hcl" "$tmp/no-extension"
+expect validate-by-content 1 'no-extension:4:5: scaling.p.policy.check.c' -- validate "$tmp/no-extension"
+printf 'job "web" {\n  group "api" {\n    scaling {\n      max = 4\n      policy {\n        check "c" {\n          strategy "fixed-value" { value = 2 }\n        }\n      }\n    }\n  }\n}\n' >"$tmp/web.nomad"
+expect validate-job 0 '"web/api": \{' -- validate "$tmp/web.nomad"
+sed -i 's/max = 4/max = "four"/' "$tmp/web.nomad"
+expect validate-job-bad 1 'web.nomad:4:7: job.web.group.api.scaling.max: expected a whole number' -- validate "$tmp/web.nomad"
+
+# validate --agent-config: the effective config, secrets redacted; warnings; token modes.
+printf 'nomad {\n  token = "n-s3cr3t"\n}\nenable_debug = true\ntarget "harvester" {\n  driver = "harvester"\n  config = { harvester_url = "https://h:6443" }\n}\n' >"$tmp/agent.hcl"
+chmod 600 "$tmp/agent.hcl"
+expect agent-config 0 '"token": "<redacted>"' -- validate --agent-config "$tmp/agent.hcl"
+expect agent-config-warns 0 'warning: .*agent.hcl:4:1: enable_debug: accepted, not acted on' -- validate --agent-config "$tmp/agent.hcl"
+"$bin" validate --agent-config "$tmp/agent.hcl" 2>&1 | grep -q s3cr3t && {
+  failed=$((failed + 1))
+  echo "FAIL agent-config-secret: the token was printed"
+} || passed=$((passed + 1))
+chmod 644 "$tmp/agent.hcl"
+expect agent-config-mode 1 'agent.hcl:2:3: nomad.token: a token in a file that group or others can read \(mode 0644\): chmod 600' -- validate --agent-config "$tmp/agent.hcl"
 
 # simulate: the default scenario end to end, and bad scenarios.
 expect simulate-help 0 'SCENARIO' -- simulate --help
@@ -111,7 +143,7 @@ expect simulate-nasa 0 'invariant violations 0' -- simulate "$src/scenarios/nasa
 expect simulate-no-file 2 'no scenario file given' -- simulate
 expect simulate-set 0 '24 simulated hours' -- simulate "$src/scenarios/default.json" --out "$tmp/set" --set duration=1d --set policy.hashistack-cluster.min=4
 expect simulate-set-unmatched 2 '--set policy.nope.min: no policy or scenario key matches it' -- simulate "$src/scenarios/default.json" --out "$tmp/set" --set policy.nope.min=1
-expect simulate-set-invalid 1 'harvester-cluster.json: /scaling/hashistack-cluster/min: min \(99\) is greater than max \(40\)' -- simulate "$src/scenarios/default.json" --out "$tmp/set" --set policy.hashistack-cluster.min=99
+expect simulate-set-invalid 1 'harvester-cluster.hcl:5:3: scaling.hashistack-cluster.min: min \(99\) is greater than max \(40\)' -- simulate "$src/scenarios/default.json" --out "$tmp/set" --set policy.hashistack-cluster.min=99
 
 # The other shipped scenarios, and bad traces of the new formats.
 expect simulate-planetlab 0 'invariant violations 0' -- simulate "$src/scenarios/planetlab-two-level.json" --out "$tmp/pl" --set duration=6h

@@ -15,7 +15,7 @@ start_cluster 120 "$token" "$token"
 # A slow poll (4 s) leaves a window between a drain and the deletion of its VM.
 write_agent_config 4s
 start_agent() {
-  "$bin" agent --config "$work/agent.json" >"$work/agent$1.out" 2>"$work/agent$1.log" &
+  "$bin" agent --config "$work/agent.hcl" >"$work/agent$1.out" 2>"$work/agent$1.log" &
   agent_pid=$!
   pids+=($agent_pid)
 }

@@ -9,8 +9,9 @@ src=$2
 . "$src/tests/e2e/e2e_lib.sh"
 
 start_cluster 60 "e2e-nomad-$RANDOM$RANDOM" "e2e-harvester-$RANDOM$RANDOM"
-write_agent_config 500ms '"log_json": true, "shutdown_timeout": "20s",'
-"$bin" agent --config "$work/agent.json" >"$work/agent.out" 2>"$work/agent.log" &
+write_agent_config 500ms 'log_json = true
+shutdown_timeout = "20s"'
+"$bin" agent --config "$work/agent.hcl" >"$work/agent.out" 2>"$work/agent.log" &
 pids+=($!)
 agent_pid=$!
 for _ in $(seq 50); do grep -q "agent serving" "$work/agent.out" && break; sleep 0.1; done

@@ -37,21 +37,36 @@ start_cluster() {
     { cat "$work"/cluster.*; echo "FAIL: mock-cluster did not start"; exit 1; }
 }
 
-# write_agent_config POLL_INTERVAL [EXTRA_TOP_LEVEL_JSON]: $work/agent.json for an agent
-# using the test policies against the cluster, its HTTP server on a free loopback port.
+# write_agent_config POLL_INTERVAL [EXTRA_TOP_LEVEL_HCL]: $work/agent.hcl (the Nomad
+# Autoscaler's agent schema, in HCL) for an agent using the test policies against the
+# cluster, its HTTP server on a free loopback port.
 write_agent_config() {
-  cat >"$work/agent.json" <<JSON
-{
-  "log_level": "info",
-  ${2:-}
-  "http": { "bind_address": "127.0.0.1", "bind_port": 0 },
-  "nomad": { "address": "$nomad_url", "token_file": "nomad.token" },
-  "policy": { "dir": "$src/tests/data/agent/policies", "source_nomad": false },
-  "target": { "harvester": { "driver": "harvester",
-    "config": { "harvester_url": "$harvester_url", "auth_token_file": "harvester.token",
-                "poll_interval": "$1" } } }
+  cat >"$work/agent.hcl" <<HCL
+log_level = "info"
+${2:-}
+http {
+  bind_address = "127.0.0.1"
+  bind_port    = 0
 }
-JSON
+nomad {
+  address    = "$nomad_url"
+  token_file = "nomad.token"
+}
+policy {
+  dir = "$src/tests/data/agent/policies"
+  source "nomad" {
+    enabled = false
+  }
+}
+target "harvester" {
+  driver = "harvester"
+  config = {
+    harvester_url   = "$harvester_url"
+    auth_token_file = "harvester.token"
+    poll_interval   = "$1"
+  }
+}
+HCL
 }
 
 # The cluster's VMs in printableStatus Running.

@@ -75,7 +75,7 @@ struct MockHarvesterTest : ::testing::Test {
   std::string wait_for(const std::string& name, const std::string& want) {
     std::string now;
     for (int i = 0; i < 500; ++i) {
-      auto r = client->Get(std::string(kVms) + "/" + name);
+      auto r = client->Get(std::string(kVms).append("/").append(name));
       now = r->status == 404 ? "absent"
                              : json::parse(r->body)["status"]["printableStatus"].get<std::string>();
       if (now == want) break;

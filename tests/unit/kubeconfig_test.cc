@@ -27,10 +27,14 @@ std::string base64(const std::string& in) {
 }
 
 struct KubeconfigTest : ::testing::Test {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("kubeconfig-" + std::to_string(::getpid()) + "-" +
-                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::string crt = std::string(HA_SOURCE_DIR) + "/tests/data/test-server.crt";
+  // (append, not +: GCC 12 warns falsely about + chains it inlines)
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      std::string("kubeconfig-")
+          .append(std::to_string(::getpid()))
+          .append("-")
+          .append(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::string crt = std::string(HA_SOURCE_DIR).append("/tests/data/test-server.crt");
   void SetUp() override { std::filesystem::create_directories(dir); }
   void TearDown() override { std::filesystem::remove_all(dir); }
   std::string write(const std::string& name, const std::string& text) {

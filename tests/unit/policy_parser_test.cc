@@ -122,8 +122,10 @@ TEST(PolicyParser, InvalidJsonNamesLineAndColumn) {
   Diagnostics diags;
   parse_policies("{\n  \"scaling\": {\n    \"p\": ,\n", "bad.json", diags);
   ASSERT_EQ(diags.size(), 1u);
-  EXPECT_EQ(diags[0].where, "3:10");
-  EXPECT_NE(diags[0].reason.find("invalid JSON"), std::string::npos);
+  EXPECT_EQ(diags[0].line, 3);
+  EXPECT_EQ(diags[0].column, 10);
+  EXPECT_EQ(diags[0].to_string().rfind("bad.json:3:10: invalid JSON", 0), 0u)
+      << diags[0].to_string();
 }
 
 TEST(PolicyParser, LimitErrors) {

@@ -106,7 +106,8 @@ TEST_F(ScenarioTest, EachMistakeIsNamed) {
   Diagnostics diags;
   parse_scenario("{\"name\": ", "bad.json", diags);
   ASSERT_EQ(diags.size(), 1u);
-  EXPECT_EQ(diags[0].where, "1:10");
+  EXPECT_EQ(diags[0].line, 1);
+  EXPECT_EQ(diags[0].column, 10);
 }
 
 TEST_F(ScenarioTest, ReadsAllocsCsvPlainAndGzipped) {
