@@ -13,7 +13,7 @@
 namespace ha::cli {
 namespace {
 
-constexpr const char* kHelp =
+constexpr const char* kAgentHelp =
     "Usage: harvester-autoscaler agent [--config FILE] [options]\n\n"
     "Runs the autoscaler against Nomad and Harvester: evaluates the policies of --policy-dir\n"
     "(or the config's policy.dir) with the nomad-apm source, scales Harvester VMs and Nomad\n"
@@ -41,7 +41,7 @@ int run_agent(const std::vector<std::string>& args, std::ostream& out, std::ostr
       ("log-json", "log one JSON object per line");
   auto vm = parse_options(args, options, nullptr);
   if (vm.count("help")) {
-    out << kHelp << options;
+    out << kAgentHelp << options;
     return kExitOk;
   }
   AgentFlags flags;

@@ -13,7 +13,7 @@
 namespace ha::cli {
 namespace {
 
-constexpr const char* kHelp =
+constexpr const char* kChaosHelp =
     "Usage: harvester-autoscaler chaos SCENARIO [--runs N] [--jobs N] [--seed N] [--json]\n"
     "                                  [--set KEY=VALUE]...\n\n"
     "Simulates SCENARIO N times; run i uses seed (scenario seed + i) and one to four random\n"
@@ -39,7 +39,7 @@ int run_chaos(const std::vector<std::string>& args, std::ostream& out, std::ostr
   positional.add("scenario", 1);
   auto vm = parse_options(args, options, &positional);
   if (vm.count("help")) {
-    out << kHelp << options;
+    out << kChaosHelp << options;
     return kExitOk;
   }
   std::int64_t runs = vm["runs"].as<std::int64_t>();

@@ -19,7 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kHelp =
+constexpr const char* kEvaluateHelp =
     "Usage: harvester-autoscaler evaluate --strategy NAME [--config KEY=VALUE]... --current N\n"
     "                                     [--metric V[,V...]] [--min A] [--max B]\n"
     "       harvester-autoscaler evaluate --policy FILE [--name POLICY] --current N\n"
@@ -219,7 +219,7 @@ int run_evaluate(const std::vector<std::string>& args, std::ostream& out, std::o
       ("max", po::value<std::int64_t>(), "cap: highest count (strategy mode)");
   auto vm = parse_options(args, options);
   if (vm.count("help")) {
-    out << kHelp << options;
+    out << kEvaluateHelp << options;
     return kExitOk;
   }
   if (vm.count("strategy") == vm.count("policy")) {

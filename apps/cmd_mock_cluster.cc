@@ -17,7 +17,7 @@
 namespace ha::cli {
 namespace {
 
-constexpr const char* kHelp =
+constexpr const char* kMockClusterHelp =
     "Usage: harvester-autoscaler mock-cluster --scenario FILE [--speed 60]\n"
     "         [--nomad-listen 127.0.0.1:4646] [--harvester-listen 127.0.0.1:6443]\n"
     "         [--nomad-token-file F] [--harvester-token-file F] [--tls-cert F --tls-key F]\n\n"
@@ -50,7 +50,7 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
       ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)");
   auto vm = parse_options(args, options, nullptr);
   if (vm.count("help")) {
-    out << kHelp << options;
+    out << kMockClusterHelp << options;
     return kExitOk;
   }
   if (!vm.count("scenario")) throw UsageError{"--scenario is required"};

@@ -20,7 +20,7 @@
 namespace ha::cli {
 namespace {
 
-constexpr const char* kHelp =
+constexpr const char* kSimulateHelp =
     "Usage: harvester-autoscaler simulate SCENARIO [--out DIR] [--seed N] [--set KEY=VALUE]...\n\n"
     "Replays SCENARIO's workload against its policies on the in-memory Nomad and Harvester\n"
     "models, in simulated time, and writes DIR/report.json, DIR/timeseries.csv\n"
@@ -71,7 +71,7 @@ int run_scenario(bool emulate, const std::vector<std::string>& args, std::ostrea
   positional.add("scenario", 1);
   auto vm = parse_options(args, options, &positional);
   if (vm.count("help")) {
-    out << (emulate ? kEmulateHelp : kHelp) << options;
+    out << (emulate ? kEmulateHelp : kSimulateHelp) << options;
     return kExitOk;
   }
   int exit_code = kExitOk;

@@ -22,7 +22,7 @@ namespace {
 
 constexpr std::size_t kMaxVariants = 10000;
 
-constexpr const char* kHelp =
+constexpr const char* kSweepHelp =
     "Usage: harvester-autoscaler sweep SCENARIO --grid KEY=V1,V2,... [--grid ...]\n"
     "                                  [--jobs N] [--out DIR] [--seed N] [--set KEY=VALUE]...\n\n"
     "Runs SCENARIO once per combination of the grid values (each KEY=VALUE applied as\n"
@@ -64,7 +64,7 @@ int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
   positional.add("scenario", 1);
   auto vm = parse_options(args, options, &positional);
   if (vm.count("help")) {
-    out << kHelp << options;
+    out << kSweepHelp << options;
     return kExitOk;
   }
   if (!vm.count("scenario")) throw UsageError{"no scenario file given"};

@@ -28,7 +28,7 @@ bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-Error bad(std::string_view text, std::string_view why) {
+Error bad_duration(std::string_view text, std::string_view why) {
   return make_error("invalid duration \"" + std::string(text) + "\": " + std::string(why));
 }
 
@@ -42,8 +42,8 @@ Result<Duration> parse_duration(std::string_view text, DurationSyntax syntax) {
     s.remove_prefix(1);
   }
   if (s == "0") return Duration(0);
-  if (s.empty()) return bad(text, "empty");
-  if (negative && !syntax.allow_negative) return bad(text, "must not be negative");
+  if (s.empty()) return bad_duration(text, "empty");
+  if (negative && !syntax.allow_negative) return bad_duration(text, "must not be negative");
 
   // Accumulate in long double to detect overflow without UB; precision is ample for ns.
   long double total = 0;
@@ -66,22 +66,23 @@ Result<Duration> parse_duration(std::string_view text, DurationSyntax syntax) {
         digits = true;
       }
     }
-    if (!digits) return bad(text, "expected a number");
+    if (!digits) return bad_duration(text, "expected a number");
     std::size_t j = i;
     while (j < s.size() && !is_digit(s[j]) && s[j] != '.') ++j;
     std::string_view unit_name = s.substr(i, j - i);
-    if (unit_name.empty()) return bad(text, "missing unit (ns, us, ms, s, m, h)");
+    if (unit_name.empty()) return bad_duration(text, "missing unit (ns, us, ms, s, m, h)");
     const Unit* unit = nullptr;
     for (const Unit& u : kUnits) {
       if (u.name == unit_name) unit = &u;
     }
     if (unit == nullptr || (unit->name == "d" && !syntax.allow_days)) {
-      return bad(text, "unknown unit \"" + std::string(unit_name) + "\" (use ns, us, ms, s, m, h" +
-                           (syntax.allow_days ? ", d)" : ")"));
+      return bad_duration(text, "unknown unit \"" + std::string(unit_name) +
+                                    "\" (use ns, us, ms, s, m, h" +
+                                    (syntax.allow_days ? ", d)" : ")"));
     }
     total += (whole + frac / scale) * static_cast<long double>(unit->nanos);
     if (total > static_cast<long double>(std::numeric_limits<std::int64_t>::max())) {
-      return bad(text, "out of range");
+      return bad_duration(text, "out of range");
     }
     s.remove_prefix(j);
   }

@@ -30,7 +30,7 @@ constexpr Suffix kSuffixes[] = {
     {"E", 1e18},
 };
 
-Error bad(std::string_view text, std::string_view why) {
+Error bad_quantity(std::string_view text, std::string_view why) {
   return make_error("invalid quantity \"" + std::string(text) + "\": " + std::string(why));
 }
 
@@ -38,7 +38,7 @@ Error bad(std::string_view text, std::string_view why) {
 
 Result<double> parse_quantity(std::string_view text) {
   std::string_view s = text;
-  if (s.empty()) return bad(text, "empty");
+  if (s.empty()) return bad_quantity(text, "empty");
   double sign = 1;
   if (s[0] == '+' || s[0] == '-') {
     sign = s[0] == '-' ? -1 : 1;
@@ -51,7 +51,7 @@ Result<double> parse_quantity(std::string_view text) {
     ++i;
     while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, digits = true;
   }
-  if (!digits) return bad(text, "expected a number");
+  if (!digits) return bad_quantity(text, "expected a number");
   double number = std::stod(std::string(s.substr(0, i)));
   std::string_view rest = s.substr(i);
 
@@ -68,8 +68,8 @@ Result<double> parse_quantity(std::string_view text) {
   for (const Suffix& suffix : kSuffixes) {
     if (suffix.name == rest) return sign * number * suffix.factor;
   }
-  return bad(text, "unknown suffix \"" + std::string(rest) +
-                       "\" (use Ki, Mi, Gi, Ti, Pi, Ei, m, k, M, G, T, P, E)");
+  return bad_quantity(text, "unknown suffix \"" + std::string(rest) +
+                                "\" (use Ki, Mi, Gi, Ti, Pi, Ei, m, k, M, G, T, P, E)");
 }
 
 }  // namespace ha

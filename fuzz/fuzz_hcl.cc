@@ -7,7 +7,7 @@
 #include "fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  std::string text = ha::fuzz::text(data, size);
+  std::string_view text = ha::fuzz::text(data, size);
   ha::hcl::ParseResult parsed = ha::hcl::parse(text);
   if (!parsed.document) {
     if (parsed.errors.empty()) __builtin_trap();  // no document needs a reason

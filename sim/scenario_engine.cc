@@ -7,7 +7,6 @@
 namespace ha {
 namespace {
 
-constexpr Duration kSampleStep = std::chrono::seconds(10);
 // Leaks are judged over tens of minutes; a sample every 5 minutes keeps a month-long run of
 // thousands of VMs quick (every minute cost scale-30d 5x its run time).
 constexpr Duration kLeakSampleStep = std::chrono::minutes(5);

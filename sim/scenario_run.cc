@@ -12,8 +12,6 @@ namespace {
 
 using nlohmann::ordered_json;
 
-constexpr Duration kSampleStep = std::chrono::seconds(10);
-
 ordered_json p50_p95(const std::vector<double>& v) {
   return {{"p50", percentile(v, 50)}, {"p95", percentile(v, 95)}};
 }

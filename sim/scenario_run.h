@@ -33,6 +33,9 @@
 
 namespace ha {
 
+// Demand, supply and cost are sampled this often, in simulated time.
+inline constexpr Duration kSampleStep = std::chrono::seconds(10);
+
 class ScenarioRun {
  public:
   // Checks that every policy can be run (harvester policies, and nomad-target policies that

@@ -20,14 +20,9 @@ namespace kv = kubevirt_json;
 constexpr const char* kVms = R"(/apis/kubevirt.io/v1/namespaces/([^/]+)/virtualmachines)";
 constexpr const char* kVmis = R"(/apis/kubevirt.io/v1/namespaces/([^/]+)/virtualmachineinstances)";
 
-void send(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
-}
-
 void status_error(httplib::Response& res, int code, const std::string& reason,
                   const std::string& message, const std::string& name = "") {
-  send(res, code, kv::status_error(code, reason, message, name));
+  send_json(res, code, kv::status_error(code, reason, message, name));
 }
 
 // A model error as the Kubernetes API server reports it.
@@ -224,14 +219,14 @@ void HarvesterMockServer::routes() {
       return std::pair{model_.list(ns, selector), model_.resource_version()};
     });
     if (!list) return status_error(res, 400, "BadRequest", list.error().message);
-    send(res, 200, kv::virtual_machine_list(as_served(*list), std::to_string(version)));
+    send_json(res, 200, kv::virtual_machine_list(as_served(*list), std::to_string(version)));
   });
   s.Get(std::string(kVms) + "/([^/]+)",
         [this](const httplib::Request& req, httplib::Response& res) {
           std::string ns = req.matches[1], name = req.matches[2];
           auto vm = on_loop([&] { return model_.get(ns, name); });
           if (!vm) return model_error(res, vm.error(), name);
-          send(res, 200, kv::virtual_machine(as_served(*vm)));
+          send_json(res, 200, kv::virtual_machine(as_served(*vm)));
         });
   // VirtualMachineInstances, read-only: what KubeVirt runs for each started VM.
   s.Get(kVmis, [this](const httplib::Request& req, httplib::Response& res) {
@@ -241,7 +236,8 @@ void HarvesterMockServer::routes() {
                        model_.resource_version()};
     });
     if (!list) return status_error(res, 400, "BadRequest", list.error().message);
-    send(res, 200, kv::virtual_machine_instance_list(as_served(*list), std::to_string(version)));
+    send_json(res, 200,
+              kv::virtual_machine_instance_list(as_served(*list), std::to_string(version)));
   });
   s.Get(std::string(kVmis) + "/([^/]+)", [this](const httplib::Request& req,
                                                 httplib::Response& res) {
@@ -252,7 +248,7 @@ void HarvesterMockServer::routes() {
       return status_error(res, 404, "NotFound",
                           "virtualmachineinstances.kubevirt.io \"" + name + "\" not found", name);
     }
-    send(res, 200, vmi);
+    send_json(res, 200, vmi);
   });
 
   s.Post(kVms, [this](const httplib::Request& req, httplib::Response& res) {
@@ -269,7 +265,7 @@ void HarvesterMockServer::routes() {
     spec->namespace_ = ns;
     auto created = on_loop([&] { return model_.create(*spec); });
     if (!created) return model_error(res, created.error(), spec->name);
-    send(res, 201, kv::virtual_machine(as_served(*created)));
+    send_json(res, 201, kv::virtual_machine(as_served(*created)));
   });
   s.Delete(std::string(kVms) + "/([^/]+)",
            [this](const httplib::Request& req, httplib::Response& res) {
@@ -281,7 +277,7 @@ void HarvesterMockServer::routes() {
                return model_.get(ns, name);
              });
              if (!deleted) return model_error(res, deleted.error(), name);
-             send(res, 200, kv::virtual_machine(as_served(*deleted)));
+             send_json(res, 200, kv::virtual_machine(as_served(*deleted)));
            });
   s.Patch(std::string(kVms) + "/([^/]+)",
           [this](const httplib::Request& req, httplib::Response& res) {
@@ -306,7 +302,7 @@ void HarvesterMockServer::routes() {
               return model_.set_metadata(ns, name, spec->labels, spec->annotations);
             });
             if (!patched) return model_error(res, patched.error(), name);
-            send(res, 200, kv::virtual_machine(as_served(*patched)));
+            send_json(res, 200, kv::virtual_machine(as_served(*patched)));
           });
   auto subresource = [this](const httplib::Request& req, httplib::Response& res) {
     std::string ns = req.matches[1], name = req.matches[2], action = req.matches[3];

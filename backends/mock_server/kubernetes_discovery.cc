@@ -4,15 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backends/mock_server/server_setup.h"
+
 namespace ha {
 namespace {
 
 using nlohmann::json;
-
-void send(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
-}
 
 json resource_list() {
   json verbs = {"delete", "get", "list", "patch", "create", "update", "watch"};
@@ -39,50 +36,53 @@ json resource_list() {
 void add_kubernetes_discovery(httplib::Server& server) {
   httplib::Server& s = server;
   s.Get("/version", [](const httplib::Request&, httplib::Response& res) {
-    send(res, 200, {{"major", "1"}, {"minor", "29"}, {"gitVersion", "v1.29.0"}});
+    send_json(res, 200, {{"major", "1"}, {"minor", "29"}, {"gitVersion", "v1.29.0"}});
   });
   s.Get("/api", [](const httplib::Request&, httplib::Response& res) {
-    send(res, 200,
-         {{"kind", "APIVersions"},
-          {"versions", {"v1"}},
-          {"serverAddressByClientCIDRs", json::array()}});
+    send_json(res, 200,
+              {{"kind", "APIVersions"},
+               {"versions", {"v1"}},
+               {"serverAddressByClientCIDRs", json::array()}});
   });
   s.Get("/api/v1", [](const httplib::Request&, httplib::Response& res) {
-    send(res, 200,
-         {{"kind", "APIResourceList"}, {"groupVersion", "v1"}, {"resources", json::array()}});
+    send_json(res, 200,
+              {{"kind", "APIResourceList"}, {"groupVersion", "v1"}, {"resources", json::array()}});
   });
   s.Get("/apis", [](const httplib::Request&, httplib::Response& res) {
     json version = {{"groupVersion", "kubevirt.io/v1"}, {"version", "v1"}};
-    send(res, 200,
-         {{"kind", "APIGroupList"},
-          {"apiVersion", "v1"},
-          {"groups",
-           {{{"name", "kubevirt.io"}, {"versions", {version}}, {"preferredVersion", version}}}}});
+    send_json(
+        res, 200,
+        {{"kind", "APIGroupList"},
+         {"apiVersion", "v1"},
+         {"groups",
+          {{{"name", "kubevirt.io"}, {"versions", {version}}, {"preferredVersion", version}}}}});
   });
-  s.Get("/apis/kubevirt.io/v1",
-        [](const httplib::Request&, httplib::Response& res) { send(res, 200, resource_list()); });
+  s.Get("/apis/kubevirt.io/v1", [](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, resource_list());
+  });
   // OpenAPI v3 for kubevirt.io/v1 with an open VirtualMachine schema (as a CRD without a
   // structural schema): kubectl's client-side validation accepts the object and the server
   // validates it.
   s.Get("/openapi/v3", [](const httplib::Request&, httplib::Response& res) {
-    send(res, 200,
-         {{"paths",
-           {{"apis/kubevirt.io/v1", {{"serverRelativeURL", "/openapi/v3/apis/kubevirt.io/v1"}}}}}});
+    send_json(
+        res, 200,
+        {{"paths",
+          {{"apis/kubevirt.io/v1", {{"serverRelativeURL", "/openapi/v3/apis/kubevirt.io/v1"}}}}}});
   });
   s.Get("/openapi/v3/apis/kubevirt.io/v1", [](const httplib::Request&, httplib::Response& res) {
-    send(res, 200,
-         {{"openapi", "3.0.0"},
-          {"info", {{"title", "Kubernetes"}, {"version", "v1.29.0"}}},
-          {"paths", json::object()},
-          {"components",
-           {{"schemas",
-             {{"io.kubevirt.v1.VirtualMachine",
-               {{"type", "object"},
-                {"x-kubernetes-preserve-unknown-fields", true},
-                {"x-kubernetes-group-version-kind",
-                 {{{"group", "kubevirt.io"},
-                   {"version", "v1"},
-                   {"kind", "VirtualMachine"}}}}}}}}}}});
+    send_json(res, 200,
+              {{"openapi", "3.0.0"},
+               {"info", {{"title", "Kubernetes"}, {"version", "v1.29.0"}}},
+               {"paths", json::object()},
+               {"components",
+                {{"schemas",
+                  {{"io.kubevirt.v1.VirtualMachine",
+                    {{"type", "object"},
+                     {"x-kubernetes-preserve-unknown-fields", true},
+                     {"x-kubernetes-group-version-kind",
+                      {{{"group", "kubevirt.io"},
+                        {"version", "v1"},
+                        {"kind", "VirtualMachine"}}}}}}}}}}});
   });
 
   // OpenAPI v2, which kubectl apply downloads (in protobuf only) for its patch logic: a

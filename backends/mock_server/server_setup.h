@@ -3,6 +3,8 @@
 
 #include <httplib.h>
 
+#include <nlohmann/json.hpp>
+
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -42,6 +44,12 @@ inline int bind_mock_server(httplib::Server& server, const std::string& host, in
       port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound >= 0 && *fd >= 0) ::listen(*fd, 1024);
   return bound;
+}
+
+// A JSON answer with `status`.
+inline void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
 }
 
 // Answers what no route handled (and any error left without a body, such as a malformed

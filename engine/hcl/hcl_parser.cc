@@ -396,7 +396,47 @@ class Parser {
 
 }  // namespace
 
+namespace {
+
+// Where `text` stops being UTF-8 (HCL files are UTF-8, and every string read must be valid
+// to be written out again as JSON: fuzzing finding), or npos.
+std::size_t invalid_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    std::size_t n = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xE  ? 3
+                    : (c >> 3) == 0x1E ? 4
+                                       : 0;
+    if (n == 0 || i + n > text.size()) return i;
+    std::uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (std::size_t k = 1; k < n; ++k) {
+      auto d = static_cast<unsigned char>(text[i + k]);
+      if ((d & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    bool overlong = (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000);
+    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 ParseResult parse(std::string_view text, bool with_positions) {
+  if (std::size_t bad = invalid_utf8(text); bad != std::string_view::npos) {
+    Position at;
+    for (std::size_t i = 0; i < bad; ++i) {
+      if (text[i] == '\n') {
+        ++at.line;
+        at.column = 1;
+      } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+        ++at.column;
+      }
+    }
+    return {std::nullopt, {{at, "invalid UTF-8 (HCL files are UTF-8 text)"}}};
+  }
   return Parser(text, with_positions).run();
 }
 

@@ -26,7 +26,7 @@ json schema(const std::string& name) {
   return json::parse(f)["components"]["schemas"][name];
 }
 
-VirtualMachineSpec spec(const std::string& name, const std::string& group = "web") {
+VirtualMachineSpec vm_spec(const std::string& name, const std::string& group = "web") {
   VirtualMachineSpec s;
   s.name = name;
   s.namespace_ = "nomad";
@@ -90,7 +90,7 @@ struct MockHarvesterTest : ::testing::Test {
 
 TEST_F(MockHarvesterTest, CreatesGetsAndListsVirtualMachines) {
   start();
-  auto created = create(spec("web-1"));
+  auto created = create(vm_spec("web-1"));
   ASSERT_TRUE(created);
   ASSERT_EQ(created->status, 201) << created->body;
   json vm = json::parse(created->body);
@@ -111,7 +111,7 @@ TEST_F(MockHarvesterTest, CreatesGetsAndListsVirtualMachines) {
   EXPECT_EQ(back->spec.user_data, "#cloud-config\nruncmd: []\n");
   EXPECT_EQ(back->spec.annotations, (std::map<std::string, std::string>{{"note", "test"}}));
 
-  ASSERT_EQ(create(spec("db-1", "db"))->status, 201);
+  ASSERT_EQ(create(vm_spec("db-1", "db"))->status, 201);
   EXPECT_EQ(wait_for("web-1", "Running"), "Running");
 
   auto list = client->Get(std::string(kVms) +
@@ -145,8 +145,8 @@ TEST_F(MockHarvesterTest, CreatesGetsAndListsVirtualMachines) {
 
 TEST_F(MockHarvesterTest, ErrorsAreKubernetesStatusObjects) {
   start();
-  ASSERT_EQ(create(spec("web-1"))->status, 201);
-  auto again = create(spec("web-1"));
+  ASSERT_EQ(create(vm_spec("web-1"))->status, 201);
+  auto again = create(vm_spec("web-1"));
   EXPECT_EQ(again->status, 409);
   json status = json::parse(again->body);
   EXPECT_EQ(status["kind"], "Status");
@@ -157,7 +157,7 @@ TEST_F(MockHarvesterTest, ErrorsAreKubernetesStatusObjects) {
   json nf = json::parse(missing->body);
   EXPECT_EQ(nf["reason"], "NotFound");
   EXPECT_EQ(nf["details"]["name"], "nope");
-  auto bad = create(spec("Not_A_Name"));
+  auto bad = create(vm_spec("Not_A_Name"));
   EXPECT_EQ(bad->status, 422);
   EXPECT_EQ(json::parse(bad->body)["reason"], "Invalid");
   EXPECT_EQ(client->Post(kVms, "not json", "application/json")->status, 400);
@@ -166,7 +166,7 @@ TEST_F(MockHarvesterTest, ErrorsAreKubernetesStatusObjects) {
 
 TEST_F(MockHarvesterTest, PatchesStartsStopsAndDeletes) {
   start();
-  ASSERT_EQ(create(spec("web-1"))->status, 201);
+  ASSERT_EQ(create(vm_spec("web-1"))->status, 201);
   std::string before =
       json::parse(client->Get(std::string(kVms) + "/web-1")->body)["metadata"]["resourceVersion"];
   json patch = {
@@ -214,12 +214,12 @@ TEST_F(MockHarvesterTest, DiscoveryAndBearerToken) {
 
 TEST_F(MockHarvesterTest, WatchOfOneVmEndsWithItsDeletion) {
   start();
-  ASSERT_EQ(create(spec("web-1"))->status, 201);
+  ASSERT_EQ(create(vm_spec("web-1"))->status, 201);
   ASSERT_EQ(wait_for("web-1", "Running"), "Running");
   std::thread remover([this] {
     std::this_thread::sleep_for(50ms);
     httplib::Client c("127.0.0.1", port);
-    c.Delete(std::string(kVms) + "/web-1");
+    c.Delete(std::string(kVms).append("/web-1"));
   });
   auto watch = client->Get(std::string(kVms) +
                            "?watch=true&fieldSelector=metadata.name%3Dweb-1&timeoutSeconds=10");
@@ -252,7 +252,7 @@ TEST_F(MockHarvesterTest, InjectedFaultsAnswerKubernetesStatusErrors) {
   FaultRule down;
   down.error_rate = 1;
   auto id = faults.add_rule("create_vm", down);
-  auto refused = create(spec("web-1"));
+  auto refused = create(vm_spec("web-1"));
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 503);
   json status = json::parse(refused->body);
@@ -260,7 +260,7 @@ TEST_F(MockHarvesterTest, InjectedFaultsAnswerKubernetesStatusErrors) {
   EXPECT_EQ(status["reason"], "ServiceUnavailable");
   EXPECT_EQ(wait_for("web-1", "absent"), "absent");
   faults.remove_rule(id);
-  ASSERT_EQ(create(spec("web-1"))->status, 201);
+  ASSERT_EQ(create(vm_spec("web-1"))->status, 201);
 
   FaultRule raced = down;
   raced.kind = ErrorKind::kNotFound;

@@ -216,6 +216,9 @@ TEST(Hcl, HostileInputDoesNotCrash) {
   EXPECT_FALSE(errors(blocks).empty());
   EXPECT_FALSE(errors(std::string("a = \"\\U0011FFFF\"\n")).empty());
   EXPECT_FALSE(errors(std::string("\x01\x02\xff", 3)).empty());
+  // Invalid UTF-8 in a string (fuzzing finding: writing it out as JSON threw).
+  EXPECT_TRUE(has(errors("a = 1\nb = \"x\xC3\x28\"\n"), "2:7: ", "invalid UTF-8"));
+  EXPECT_TRUE(has(errors("c = \"\xED\xA0\x80\"\n"), "1:6: ", "invalid UTF-8"));  // a surrogate
 }
 
 }  // namespace

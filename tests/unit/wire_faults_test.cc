@@ -124,10 +124,10 @@ struct ClientFaults : ::testing::Test {
   }
   Result<VirtualMachine> create_vm(const std::string& url) {
     HarvesterHttpApi api(transport, {url, "tok"});
-    VirtualMachineSpec spec;
-    spec.name = "vm-1";
-    spec.namespace_ = "ns";
-    return sync<VirtualMachine>([&](Done<VirtualMachine> d) { api.create_vm(spec, d); });
+    auto spec = std::make_shared<VirtualMachineSpec>();
+    spec->name = "vm-1";
+    spec->namespace_ = "ns";
+    return sync<VirtualMachine>([&](Done<VirtualMachine> d) { api.create_vm(*spec, d); });
   }
 };
 
