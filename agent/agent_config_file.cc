@@ -133,6 +133,7 @@ class AgentFileReader {
     if (auto b = r_.boolean(obj, at, key, false)) into = *b;
   }
   void path(const json& obj, const std::string& at, const char* key, std::string& into) {
+    if (!obj.contains(key)) return;
     text(obj, at, key, into);
     if (!into.empty() && std::filesystem::path(into).is_relative()) {
       into = (std::filesystem::path(path_).parent_path() / into).string();
@@ -306,6 +307,10 @@ class AgentFileReader {
                "unknown apm driver \"" + p.driver + "\"; built in: nomad-apm, prometheus");
       return;
     }
+    if (p.config_json == nullptr) {
+      r_.error(p.at, "the prometheus driver needs config = { address = \"http://...\" }");
+      return;
+    }
     config_keys(p, {"address", "token", "token_file"},
                 {"basic_auth_user", "basic_auth_password", "ca_cert", "skip_verify"});
     const json& cfg = *p.config_json;
@@ -378,7 +383,12 @@ void read_agent_config_file(const std::string& path, AgentConfig& c, AgentConfig
     diags.push_back({path, "", text.error().message.substr(path.size() + 2)});
     return;
   }
-  auto doc = ConfigFile::read(*text, path, diags);
+  read_agent_config_text(*text, path, c, paths, diags);
+}
+
+void read_agent_config_text(std::string_view text, const std::string& path, AgentConfig& c,
+                            AgentConfigPaths& paths, Diagnostics& diags) {
+  auto doc = ConfigFile::read(text, path, diags);
   if (!doc) return;
   std::size_t from = diags.size();
   AgentFileReader reader(path, c, paths, diags);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "agent/agent_config.h"
 #include "engine/policy/diagnostic.h"
@@ -19,5 +20,9 @@ struct AgentConfigPaths {
 // reason for HCL); every key accepted but not acted on to c.warnings.
 void read_agent_config_file(const std::string& path, AgentConfig& c, AgentConfigPaths& paths,
                             Diagnostics& diags);
+// The same for `text`, the content of `path` (whose mode decides whether tokens written in
+// it are taken; relative paths are relative to its directory).
+void read_agent_config_text(std::string_view text, const std::string& path, AgentConfig& c,
+                            AgentConfigPaths& paths, Diagnostics& diags);
 
 }  // namespace ha

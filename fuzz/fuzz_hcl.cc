@@ -1,6 +1,7 @@
-// HCL files (policies, agent configs, jobs): any input yields a document or errors with a
+// HCL files (policies, jobs, agent configs): any input yields a document or errors with a
 // line and column, never a crash; a document's every place has a position and a path; what
 // reads as policies normalizes to JSON that reads as the same policies.
+#include "agent/agent_config_file.h"
 #include "engine/hcl/hcl.h"
 #include "engine/policy/job_scaling.h"
 #include "engine/policy/policy_parser.h"
@@ -27,6 +28,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                                 : ha::read_policies(*doc, "fuzz.hcl", diags);
   for (const auto& d : diags) {
     if (d.line < 1) __builtin_trap();  // every problem in an HCL file has its place
+  }
+  // The same text as an agent config: problems or a config, never a crash.
+  ha::AgentConfig config;
+  ha::AgentConfigPaths paths;
+  ha::Diagnostics agent_diags;
+  ha::read_agent_config_text(text, "fuzz-agent.hcl", config, paths, agent_diags);
+  for (const auto& d : agent_diags) {
+    if (d.line < 1) __builtin_trap();
   }
   if (diags.empty() && !policies.empty()) {
     ha::Diagnostics again;

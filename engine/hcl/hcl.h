@@ -52,6 +52,11 @@ struct ParseResult {
   std::vector<SyntaxError> errors;
 };
 
+// Where `text` stops being UTF-8 (HCL files are UTF-8 text), or npos.
+std::size_t first_invalid_utf8(std::string_view text);
+// The line and column of byte `byte` of `text`.
+Position position_at(std::string_view text, std::size_t byte);
+
 // `with_positions` false leaves Document::positions empty (faster; for when no problem is
 // expected to need a place: ConfigFile parses again with them when one does).
 ParseResult parse(std::string_view text, bool with_positions = true);

@@ -1,7 +1,5 @@
 // HCL's native syntax into the JSON-syntax document model (see hcl.h): bodies of attributes
 // and blocks, and literal values.
-#include <charconv>
-#include <cstdlib>
 #include <map>
 
 #include "base/json_pointer.h"
@@ -256,26 +254,10 @@ class Parser {
     for (auto& [k, p] : moved) doc_.positions[k] = p;
   }
 
-  bool number(json& out, std::string text, bool negative, Position at) {
-    // Most numbers are small integers: read them directly.
-    if (text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos) {
-      std::int64_t n = 0;
-      std::from_chars(text.data(), text.data() + text.size(), n);
-      out = negative ? -n : n;
-      return true;
-    }
-    // HCL allows leading zeros (0755); JSON's number syntax, which reads the rest, does not.
-    std::size_t zeros = 0;
-    while (zeros + 1 < text.size() && text[zeros] == '0' && text[zeros + 1] >= '0' &&
-           text[zeros + 1] <= '9') {
-      ++zeros;
-    }
-    text.erase(0, zeros);
-    try {
-      out = json::parse(negative ? "-" + text : text);
-    } catch (const json::exception&) {
-      return fail(at, "number " + text + " is out of range");
-    }
+  bool number(json& out, const std::string& text, bool negative, Position at) {
+    auto n = number_value(text, negative);
+    if (!n) return fail(at, "number " + text + " is out of range");
+    out = std::move(*n);
     return true;
   }
 
@@ -396,76 +378,11 @@ class Parser {
 
 }  // namespace
 
-namespace {
-
-// Where `text` stops being UTF-8 (HCL files are UTF-8, and every string read must be valid
-// to be written out again as JSON: fuzzing finding), or npos.
-std::size_t invalid_utf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    auto c = static_cast<unsigned char>(text[i]);
-    std::size_t n = c < 0x80           ? 1
-                    : (c >> 5) == 0x6  ? 2
-                    : (c >> 4) == 0xE  ? 3
-                    : (c >> 3) == 0x1E ? 4
-                                       : 0;
-    if (n == 0 || i + n > text.size()) return i;
-    std::uint32_t cp = n == 1 ? c : c & (0x7F >> n);
-    for (std::size_t k = 1; k < n; ++k) {
-      auto d = static_cast<unsigned char>(text[i + k]);
-      if ((d & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    bool overlong = (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000);
-    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-    i += n;
-  }
-  return std::string_view::npos;
-}
-
-}  // namespace
-
 ParseResult parse(std::string_view text, bool with_positions) {
-  if (std::size_t bad = invalid_utf8(text); bad != std::string_view::npos) {
-    Position at;
-    for (std::size_t i = 0; i < bad; ++i) {
-      if (text[i] == '\n') {
-        ++at.line;
-        at.column = 1;
-      } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-        ++at.column;
-      }
-    }
-    return {std::nullopt, {{at, "invalid UTF-8 (HCL files are UTF-8 text)"}}};
+  if (std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos) {
+    return {std::nullopt, {{position_at(text, bad), "invalid UTF-8 (HCL files are UTF-8 text)"}}};
   }
   return Parser(text, with_positions).run();
-}
-
-Position Document::position_of(const std::string& pointer) const {
-  std::string p = pointer == "/" ? "" : pointer;
-  while (true) {
-    auto it = positions.find(p);
-    if (it != positions.end()) return it->second;
-    auto slash = p.rfind('/');
-    if (slash == std::string::npos) return {1, 1};
-    p.erase(slash);
-  }
-}
-
-std::string Document::path_of(const std::string& pointer) const {
-  std::string out;
-  const json* node = &value;
-  for (const std::string& token : pointer_tokens(pointer)) {
-    if (node != nullptr && node->is_array()) {
-      out += "[" + token + "]";
-      std::size_t index = std::strtoul(token.c_str(), nullptr, 10);
-      node = index < node->size() ? &(*node)[index] : nullptr;
-    } else {
-      out += (out.empty() ? "" : ".") + token;
-      node =
-          node != nullptr && node->is_object() && node->contains(token) ? &(*node)[token] : nullptr;
-    }
-  }
-  return out;
 }
 
 }  // namespace ha::hcl

@@ -1,6 +1,7 @@
 #include "engine/hcl/hcl_scanner.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace ha::hcl {
 namespace {
@@ -12,6 +13,21 @@ bool ident_start(char c) {
 
 bool ident_char(char c) {
   return ident_start(c) || (c >= '0' && c <= '9') || c == '-';
+}
+
+// Invisible characters that arrive with copied text (no-break and zero-width spaces, a byte
+// order mark inside the file): HCL refuses them, rather than read them as part of a name.
+// (Text is valid UTF-8 here: parse() checked.)
+std::size_t invisible_at(std::string_view text, std::size_t pos) {
+  auto b = [&](std::size_t i) { return static_cast<unsigned char>(text[pos + i]); };
+  if (pos + 1 < text.size() && b(0) == 0xC2 && b(1) == 0xA0) return 2;  // U+00A0
+  if (pos + 2 >= text.size()) return 0;
+  std::uint32_t cp = ((b(0) & 0x0Fu) << 12) | ((b(1) & 0x3Fu) << 6) | (b(2) & 0x3Fu);
+  if ((b(0) & 0xF0) != 0xE0) return 0;
+  bool invisible = cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200F) ||
+                   (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F) ||
+                   cp == 0x3000 || cp == 0xFEFF;
+  return invisible ? 3 : 0;
 }
 
 bool digit(char c) {
@@ -48,6 +64,27 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 }
 
 }  // namespace
+
+std::optional<nlohmann::json> number_value(std::string literal, bool negative) {
+  // Most numbers are small integers: read them directly.
+  if (literal.size() <= 18 && literal.find_first_not_of("0123456789") == std::string::npos) {
+    std::int64_t n = 0;
+    std::from_chars(literal.data(), literal.data() + literal.size(), n);
+    return nlohmann::json(negative ? -n : n);
+  }
+  // HCL allows leading zeros (0755); JSON's number syntax, which reads the rest, does not.
+  std::size_t zeros = 0;
+  while (zeros + 1 < literal.size() && literal[zeros] == '0' && literal[zeros + 1] >= '0' &&
+         literal[zeros + 1] <= '9') {
+    ++zeros;
+  }
+  literal.erase(0, zeros);
+  try {
+    return nlohmann::json::parse(negative ? "-" + literal : literal);
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;  // beyond a double's range
+  }
+}
 
 Scanner::Scanner(std::string_view text, std::vector<SyntaxError>& errors)
     : text_(text), errors_(errors) {
@@ -115,9 +152,14 @@ Token Scanner::next() {
   if (c == '"') return quoted(start);
   if (c == '<' && peek(1) == '<') return heredoc(start);
   if (digit(c)) return number(start);
+  if (std::size_t n = invisible_at(text_, pos_); n > 0) {
+    error(start, "invalid character: an invisible space or byte order mark");
+    while (n-- > 0) advance();
+    return next();
+  }
   if (ident_start(c)) {
     std::size_t from = pos_;
-    while (!at_end() && ident_char(peek())) advance();
+    while (!at_end() && ident_char(peek()) && invisible_at(text_, pos_) == 0) advance();
     return {Tok::kIdent, std::string(text_.substr(from, pos_ - from)), start};
   }
   // Two-character operators are expressions too; keep them whole for the message.
@@ -310,8 +352,7 @@ Token Scanner::heredoc(Position start) {
       closed = true;  // the line end after the marker ends the attribute
       break;
     }
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back({std::string(line), at});
+    lines.push_back({std::string(line), at});  // (a CR before the line end stays, as in HCL)
     if (!at_end()) advance();
   }
   if (!closed) {

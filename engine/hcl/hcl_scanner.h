@@ -3,6 +3,8 @@
 // bad escape is reported as an error and the token still arrives, so parsing goes on.
 #pragma once
 
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +66,10 @@ class Scanner {
   std::size_t pos_ = 0;
   Position here_;
 };
+
+// A number literal's value (integers as integers, as JSON reads them); nullopt when it is
+// out of range.
+std::optional<nlohmann::json> number_value(std::string literal, bool negative);
 
 // The message for anything that needs HCL's expression language.
 inline constexpr const char* kNoExpressions = "expressions are not supported here; write the value";

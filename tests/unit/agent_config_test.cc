@@ -132,6 +132,8 @@ TEST_F(AgentConfigTest, ErrorsNameTheFileAndKeyButNeverATokenValue) {
            {R"({"target": {"aws": {"driver": "aws-asg"}}})",
             "/target/aws: target \"aws\": policies name targets by their driver"},
            {R"({"apm": {"datadog": {"driver": "datadog"}}})", "unknown apm driver \"datadog\""},
+           {R"({"apm": {"prometheus": {"driver": "prometheus"}}})",
+            "/apm/prometheus: the prometheus driver needs config"},
            {R"({"target": {"harvester": {"driver": "harvester", "config": {"nodeclass": "x"}}}})",
             "/target/harvester/config/nodeclass: unknown key"},
            {R"({"policy": {"source": {"consul": {"enabled": true}}}})",

@@ -219,6 +219,15 @@ TEST(Hcl, HostileInputDoesNotCrash) {
   // Invalid UTF-8 in a string (fuzzing finding: writing it out as JSON threw).
   EXPECT_TRUE(has(errors("a = 1\nb = \"x\xC3\x28\"\n"), "2:7: ", "invalid UTF-8"));
   EXPECT_TRUE(has(errors("c = \"\xED\xA0\x80\"\n"), "1:6: ", "invalid UTF-8"));  // a surrogate
+  // A byte order mark or no-break space inside the text is not part of a name (as in HCL;
+  // found by comparing fuzzing inputs with HashiCorp's parser).
+  EXPECT_TRUE(has(errors("p {\n  \xEF\xBB\xBF"
+                         "check = 1\n}\n"),
+                  "2:3: ", "invalid character"));
+  EXPECT_TRUE(has(errors("a\xC2\xA0= 1\n"), "1:2: ", "invalid character"));
+  EXPECT_EQ(doc("\xEF\xBB\xBF"
+                "a = 1\n"),
+            json({{"a", 1}}));  // a BOM at the start is fine
 }
 
 }  // namespace

@@ -1,0 +1,7 @@
+a = 1
+block "x" {
+  b = "two"
+}
+c = <<EOF
+line
+EOF

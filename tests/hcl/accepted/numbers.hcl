@@ -1,0 +1,10 @@
+int      = 42
+zero     = 0
+negative = -17
+float    = 3.25
+exponent = 1e3
+exp_neg  = 2.5e-3
+exp_plus = 6E+2
+leading  = 0755
+big      = 12345678901234567890
+small    = -0.5

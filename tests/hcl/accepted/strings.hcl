@@ -1,0 +1,8 @@
+plain   = "hello"
+escapes = "tab\there, newline\nand \"quotes\" and \\ backslash, return\r"
+unicode = "\u00e9t\u00e9 \U0001F600 caf\u00E9"
+raw     = "café naïve"
+dollars = "$${not_a_template} and %%{not_a_directive} and $ and % alone, $$ {"
+empty   = ""
+spaces  = "   "
+slashes = "a/b // not a comment # nor this"

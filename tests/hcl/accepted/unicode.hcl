@@ -1,0 +1,4 @@
+café = "crème brûlée"
+données "étiquette" {
+  clé = "valeur"
+}
