@@ -3,9 +3,12 @@
 // input gets an answer or a closed connection; the servers never crash and keep serving.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <thread>
@@ -43,30 +46,55 @@ Servers& servers() {
   return *s;
 }
 
+// connect() that outlives signals: libFuzzer's timeout timer (SIGALRM) interrupts a connect
+// in progress with EINTR while the handshake goes on; wait for it to finish then.
+bool connect_retrying(int fd, const sockaddr_in& addr) {
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) return true;
+  if (errno != EINTR) return false;
+  pollfd p{fd, POLLOUT, 0};
+  int ready;
+  do {
+    ready = poll(&p, 1, 2000);
+  } while (ready < 0 && errno == EINTR);
+  int error = 0;
+  socklen_t len = sizeof error;
+  if (ready != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) return false;
+  errno = error;
+  return error == 0;
+}
+
 // Sends `bytes`, half-closes, and reads until the server closes or 2 s pass; returns
 // whether the connection could be made.
 bool exchange(int port, const char* bytes, std::size_t size) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
+  if (fd < 0) {
+    std::perror("socket");
+    return false;
+  }
   timeval tv{2, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  if (!connect_retrying(fd, addr)) {
+    std::perror("connect to 127.0.0.1");
     close(fd);
     return false;
   }
   std::size_t sent = 0;
   while (sent < size) {
     ssize_t n = send(fd, bytes + sent, size - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     sent += static_cast<std::size_t>(n);
   }
   shutdown(fd, SHUT_WR);
   char buf[4096];
-  while (recv(fd, buf, sizeof buf, 0) > 0) {
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
   }
   close(fd);
   return true;
