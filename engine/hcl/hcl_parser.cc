@@ -220,14 +220,17 @@ class Parser {
     if (tok_.kind != Tok::kNewline) {
       // A single-line block: one attribute, then the closing brace.
       std::map<std::string, NameUse> names;
-      if (!item(slot, at, names, true)) return false;
-      if (tok_.kind != Tok::kRBrace) {
-        return fail(tok_.at,
-                    "a single-line block holds one attribute; put the others on "
-                    "lines of their own");
+      bool ok = item(slot, at, names, true);
+      if (ok && tok_.kind != Tok::kRBrace) {
+        ok = fail(tok_.at,
+                  "a single-line block holds one attribute; put the others on "
+                  "lines of their own");
       }
-      take();
-      return true;
+      // Recovers here, not in the body around: that one would take this block's } for its own
+      // and report every } after it as unmatched.
+      if (!ok) resync();
+      if (tok_.kind == Tok::kRBrace) take();
+      return ok;
     }
     body(slot, at, false);
     if (tok_.kind != Tok::kRBrace) {

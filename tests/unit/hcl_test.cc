@@ -204,6 +204,14 @@ TEST(Hcl, EveryBrokenLineIsReported) {
   EXPECT_TRUE(has(all, "1:5: ", "variable"));
   EXPECT_TRUE(has(all, "3:5: ", "function bar"));
   EXPECT_TRUE(has(all, "5:9: ", "expressions"));
+  // A broken single-line block recovers at its own closing brace: the braces after it still
+  // match (before, this also reported "unexpected }" at 6:1).
+  all = errors("p {\n  s \"t\" { target = var.t }\n  q = 1\n}\n");
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_TRUE(has(all, "2:20: ", "variable"));
+  all = errors("p {\n  s { a = 1 b = 2 }\n}\n");
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_TRUE(has(all, "2:13: ", "single-line block"));
 }
 
 TEST(Hcl, HostileInputDoesNotCrash) {
