@@ -37,7 +37,8 @@ HarvesterModel::HarvesterModel(EventLoop& loop, NomadModel* nomad, HarvesterMode
       nomad_(nomad),
       config_(std::move(config)),
       rng_(seed),
-      fault_rng_(seed ^ 0xfa175eedULL) {}
+      fault_rng_(seed ^ 0xfa175eedULL),
+      changes_(config_.watch_window) {}
 
 HarvesterModel::Vm* HarvesterModel::find(const std::string& ns, const std::string& name) {
   auto it = vms_.find({ns, name});
@@ -66,6 +67,7 @@ void HarvesterModel::set_phase(Vm& vm, const std::string& phase) {
   }
   v.printable_status = phase;
   v.resource_version = std::to_string(++resource_version_);
+  publish(vm);
   if (on_phase) on_phase({v.spec.namespace_, v.spec.name, phase, loop_.now()});
 }
 
@@ -169,6 +171,16 @@ void HarvesterModel::node_down(Vm& vm) {
   }
 }
 
+void HarvesterModel::publish(Vm& vm) {
+  VmWatchEvent event;
+  event.type = vm.published ? VmWatchEvent::Type::kModified : VmWatchEvent::Type::kAdded;
+  event.resource_version = resource_version_;
+  event.object = vm.vm;
+  event.previous = std::move(vm.published);
+  vm.published = vm.vm;
+  changes_.record(std::move(event));
+}
+
 void HarvesterModel::changing(const Vm& vm, const char* change) {
   if (on_change) {
     on_change({vm.vm->spec.namespace_, vm.vm->spec.name, change, vm.vm->spec.labels});
@@ -193,8 +205,12 @@ Result<Unit> HarvesterModel::remove(const std::string& ns, const std::string& na
       --consuming_.count;
       consuming_.cpu_cores -= v.spec.cpu_cores;
       consuming_.memory_bytes -= v.spec.memory_bytes;
+      auto last = std::make_shared<VirtualMachine>(v);
+      last->resource_version = std::to_string(++resource_version_);
+      VmWatchEvent event{VmWatchEvent::Type::kDeleted, resource_version_, last, last};
       vms_.erase(gone);
       ++generation_;
+      changes_.record(std::move(event));
     }
     if (on_phase) on_phase({key.first, key.second, "Deleted", loop_.now()});
   });
@@ -264,6 +280,7 @@ Result<VirtualMachine> HarvesterModel::set_metadata(
   v.spec.labels = std::move(labels);
   v.spec.annotations = std::move(annotations);
   v.resource_version = std::to_string(++resource_version_);
+  publish(*vm);
   return v;
 }
 

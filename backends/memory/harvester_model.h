@@ -15,6 +15,7 @@
 #include "backends/api/harvester_api.h"
 #include "backends/memory/latency.h"
 #include "backends/memory/nomad_model.h"
+#include "backends/memory/vm_change_log.h"
 #include "base/event_loop.h"
 
 namespace ha {
@@ -30,6 +31,8 @@ struct HarvesterModelConfig {
   std::int64_t memory_bytes_capacity = 0;  // 0: unlimited
   std::int64_t cpu_mhz_per_core = 2000;    // Nomad's CpuShares per vCPU
   std::string datacenter = "dc1";
+  // Changes kept for watches to resume from (Kubernetes' watch cache holds about as many).
+  std::size_t watch_window = 10000;
 };
 
 // A change of a VM's printable status, for observers (latency figures, invariants).
@@ -68,6 +71,10 @@ class HarvesterModel {
                                       std::map<std::string, std::string> labels,
                                       std::map<std::string, std::string> annotations);
   std::uint64_t resource_version() const { return resource_version_; }
+  // Every change to a VM, for watches: ADDED, MODIFIED (a phase, labels or spec.running),
+  // DELETED (when it is gone, not when deletion starts), each with its resourceVersion.
+  VmChangeLog& changes() { return changes_; }
+  const VmChangeLog& changes() const { return changes_; }
   // `label_selector` in Kubernetes syntax; an invalid one is a kInvalid error.
   Result<VmList> list(const std::string& ns, const std::string& label_selector) const;
 
@@ -95,11 +102,14 @@ class HarvesterModel {
     std::shared_ptr<VirtualMachine> vm;
     std::optional<EventLoop::TimerId> timer;
     std::string nomad_node_id;
+    // The VM as the change log last showed it (null: not yet).
+    std::shared_ptr<const VirtualMachine> published;
   };
   using Key = std::pair<std::string, std::string>;  // namespace, name
 
   Vm* find(const std::string& ns, const std::string& name);
   void changing(const Vm& vm, const char* change);  // reports to on_change
+  void publish(Vm& vm);                             // to the change log
   VirtualMachine& edit(Vm& vm);
   void set_phase(Vm& vm, const std::string& phase);
   void boot(const Key& key);
@@ -127,6 +137,7 @@ class HarvesterModel {
   static constexpr std::size_t kListCacheSize = 16;
   mutable std::map<std::pair<std::string, std::string>, CachedList> list_cache_;
   std::uint64_t resource_version_ = 1;
+  VmChangeLog changes_;
   std::uint64_t uid_counter_ = 0;
   struct Usage {
     std::int64_t count = 0, memory_bytes = 0;

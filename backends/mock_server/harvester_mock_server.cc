@@ -71,63 +71,6 @@ HarvesterMockServer::~HarvesterMockServer() {
   stop();
 }
 
-// A minimal watch: the current VMs as ADDED events, then, for a watch of one VM
-// (fieldSelector=metadata.name=NAME, what `kubectl delete` waits with), a DELETED event when
-// it is gone; the stream ends then or after timeoutSeconds (default 30). Events are
-// newline-delimited JSON, as the API server sends them.
-void HarvesterMockServer::watch(const httplib::Request& req, httplib::Response& res,
-                                const std::string& ns, const std::string& selector) {
-  std::string name;
-  std::string field = req.get_param_value("fieldSelector");
-  if (field.rfind("metadata.name=", 0) == 0) name = field.substr(14);
-  int timeout = 30;
-  if (req.has_param("timeoutSeconds"))
-    timeout = std::atoi(req.get_param_value("timeoutSeconds").c_str());
-  auto give_up =
-      std::chrono::steady_clock::now() + std::chrono::seconds(std::clamp(timeout, 1, 300));
-  res.set_chunked_content_provider(
-      "application/json", [this, ns, selector, name, give_up, sent = false](
-                              std::size_t, httplib::DataSink& sink) mutable {
-        auto list = on_loop([&] { return model_.list(ns, selector); });
-        if (!list) {
-          sink.done();
-          return true;
-        }
-        std::shared_ptr<const VirtualMachine> mine;
-        for (const auto& vm : *list) {
-          if (!name.empty() && vm->spec.name != name) continue;
-          if (!name.empty()) mine = vm;
-          if (!sent) {
-            std::string line =
-                json{{"type", "ADDED"}, {"object", kv::virtual_machine(as_served(*vm))}}.dump() +
-                "\n";
-            sink.write(line.data(), line.size());
-          }
-        }
-        if (!sent && !name.empty() && !mine) {
-          // Already gone: nothing to wait for.
-          sink.done();
-          return true;
-        }
-        sent = true;
-        if (!name.empty() && !mine) {
-          json gone = {{"apiVersion", "kubevirt.io/v1"},
-                       {"kind", "VirtualMachine"},
-                       {"metadata", {{"name", name}, {"namespace", ns}}}};
-          std::string line = json{{"type", "DELETED"}, {"object", gone}}.dump() + "\n";
-          sink.write(line.data(), line.size());
-          sink.done();
-          return true;
-        }
-        if (std::chrono::steady_clock::now() >= give_up) {
-          sink.done();
-          return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        return true;
-      });
-}
-
 Result<int> HarvesterMockServer::start(const std::string& host, int port) {
   if (!http().is_valid()) {
     return make_error("cannot use the TLS certificate " + options_.tls_cert + " with key " +
@@ -215,11 +158,7 @@ void HarvesterMockServer::routes() {
     std::string selector = req.get_param_value("labelSelector");
     std::string watch = req.get_param_value("watch");
     if (watch == "true" || watch == "1") return this->watch(req, res, ns, selector);
-    auto [list, version] = on_loop([&] {
-      return std::pair{model_.list(ns, selector), model_.resource_version()};
-    });
-    if (!list) return status_error(res, 400, "BadRequest", list.error().message);
-    send_json(res, 200, kv::virtual_machine_list(as_served(*list), std::to_string(version)));
+    list(req, res, ns, selector);
   });
   s.Get(std::string(kVms) + "/([^/]+)",
         [this](const httplib::Request& req, httplib::Response& res) {

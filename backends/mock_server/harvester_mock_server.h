@@ -7,7 +7,8 @@
 //          annotations, spec.running)
 //   DELETE /apis/kubevirt.io/v1/namespaces/NS/virtualmachines/NAME
 //   PUT    /apis/subresources.kubevirt.io/v1/namespaces/NS/virtualmachines/NAME/start|stop
-//   GET    .../virtualmachines?watch=true (minimal: see watch())
+//   GET    .../virtualmachines?watch=true (resourceVersion, labelSelector, bookmarks, 410 Gone,
+//          timeoutSeconds: see harvester_list_watch.cc); lists carry metadata.resourceVersion
 //   GET    /apis/kubevirt.io/v1/namespaces/NS/virtualmachineinstances[/NAME] (read-only,
 //          derived from the VMs: see kubevirt_json::virtual_machine_instance)
 //   GET    /version, /api, /apis, /openapi/v2 and v3, ... (for kubectl: kubernetes_discovery.h)
@@ -54,6 +55,8 @@ class HarvesterMockServer final : public MockHttpServer {
     FaultInjector* faults = nullptr;
     // Set: serve the loopback-only fault admin endpoint /_mock/faults (mock_admin.h).
     FaultAdmin fault_admin = nullptr;
+    // How often a watch that allows bookmarks gets one (the API server: about a minute).
+    std::chrono::milliseconds watch_bookmark_interval = std::chrono::seconds(60);
   };
   HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& model, Options options);
   ~HarvesterMockServer();
@@ -66,6 +69,9 @@ class HarvesterMockServer final : public MockHttpServer {
   static std::string operation(const httplib::Request& req);
   VirtualMachine as_served(VirtualMachine vm) const;
   VmList as_served(const VmList& vms) const;
+  // harvester_list_watch.cc
+  void list(const httplib::Request& req, httplib::Response& res, const std::string& ns,
+            const std::string& selector);
   void watch(const httplib::Request& req, httplib::Response& res, const std::string& ns,
              const std::string& selector);
 

@@ -30,6 +30,7 @@ Result<int> MockHttpServer::start(const std::string& host, int port) {
 }
 
 void MockHttpServer::stop() {
+  stopping_ = true;
   server_->stop();
   if (thread_.joinable()) thread_.join();
 }

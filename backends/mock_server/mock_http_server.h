@@ -8,6 +8,7 @@
 // destructor runs.
 #pragma once
 
+#include <atomic>
 #include <future>
 #include <memory>
 #include <string>
@@ -30,8 +31,10 @@ class MockHttpServer {
   // Binds host:port (0: any free port) and serves on a background thread; returns the
   // port, once it serves.
   Result<int> start(const std::string& host, int port);
-  // Stops serving and joins the thread; safe to call twice.
+  // Stops serving and joins the thread; safe to call twice. Long requests (watches) see
+  // stopping() and end within a fraction of a second.
   void stop();
+  bool stopping() const { return stopping_.load(); }
 
  protected:
   // `server` must be non-null (an httplib::SSLServer serves HTTPS).
@@ -54,6 +57,7 @@ class MockHttpServer {
   RealtimeLoop& loop_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace ha

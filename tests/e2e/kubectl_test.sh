@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # An unmodified kubectl against the mock Harvester over HTTPS with a bearer token from a
-# kubeconfig: get, apply -f (create, then patch on re-apply) and delete VirtualMachines,
-# with kubectl's client-side validation on. Usage: kubectl_test.sh BINARY SOURCE_DIR
+# kubeconfig: get, apply -f (create, then patch on re-apply), delete and get --watch of
+# VirtualMachines, with kubectl's client-side validation on.
+# Usage: kubectl_test.sh BINARY SOURCE_DIR
 set -u
 bin=$1
 src=$2
@@ -89,7 +90,16 @@ check "apply again patches" "kubectl-vm configured" k apply -f "$work/vm-b.yaml"
 check "the patch landed" "b" k get vm kubectl-vm -o 'jsonpath={.metadata.labels.team}'
 check "get -o json is a VirtualMachine" '"kind": "VirtualMachine"' k get vm kubectl-vm -o json
 check "a wrong token is refused" "nauthorized" "$kubectl" --kubeconfig "$work/wrong" get vm
+# A watch started now sees the deletion as it happens (the VM goes Terminating, then away;
+# kubectl delete itself waits on a watch of the one VM).
+k get vm --watch-only -o custom-columns=NAME:.metadata.name,STATUS:.status.printableStatus \
+  >"$work/watch.out" 2>&1 &
+watcher=$!
+sleep 1
 check "delete" "deleted" k delete vm kubectl-vm
+kill "$watcher" 2>/dev/null
+wait "$watcher" 2>/dev/null
+check "get --watch saw it terminating" "kubectl-vm   Terminating" cat "$work/watch.out"
 check "gone after delete" "NotFound" k get vm kubectl-vm
 
 [ "$failures" -eq 0 ] && echo "all kubectl checks passed" || { echo "$failures failure(s)"; exit 1; }

@@ -11,6 +11,7 @@
 
 #include "backends/api/vm_labels.h"
 #include "backends/wire/kubevirt_json.h"
+#include "mock_harvester_fixture.h"
 
 namespace ha {
 namespace {
@@ -19,74 +20,10 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 namespace kv = kubevirt_json;
 
-constexpr const char* kVms = "/apis/kubevirt.io/v1/namespaces/nomad/virtualmachines";
-
 json schema(const std::string& name) {
   std::ifstream f(std::string(HA_SOURCE_DIR) + "/third_party/harvester/swagger.json");
   return json::parse(f)["components"]["schemas"][name];
 }
-
-VirtualMachineSpec vm_spec(const std::string& name, const std::string& group = "web") {
-  VirtualMachineSpec s;
-  s.name = name;
-  s.namespace_ = "nomad";
-  s.labels = {{vm_labels::kNodeGroup, group}};
-  s.annotations = {{"note", "test"}};
-  s.cpu_cores = 2;
-  s.memory_bytes = 8LL << 30;
-  s.image = "default/image-ubuntu";
-  s.network = "default/vlan1";
-  s.user_data = "#cloud-config\nruncmd: []\n";
-  return s;
-}
-
-struct MockHarvesterTest : ::testing::Test {
-  RealtimeLoop loop;
-  HarvesterModel model{loop, nullptr, fast()};
-  std::unique_ptr<HarvesterMockServer> server;
-  std::thread loop_thread;
-  std::unique_ptr<httplib::Client> client;
-  int port = 0;
-  FaultInjector faults;
-
-  static HarvesterModelConfig fast() {
-    HarvesterModelConfig c;
-    c.provision = c.boot = c.nomad_join = c.stop = c.terminate = Latency::constant(1ms);
-    return c;
-  }
-  void start(const std::string& token = "") {
-    loop_thread = std::thread([this] { loop.run(); });
-    HarvesterMockServer::Options options{token, "", ""};
-    options.faults = &faults;
-    server = std::make_unique<HarvesterMockServer>(loop, model, options);
-    auto bound = server->start("127.0.0.1", 0);
-    ASSERT_TRUE(bound.ok());
-    port = *bound;
-    client = std::make_unique<httplib::Client>("127.0.0.1", port);
-    if (!token.empty()) client->set_bearer_token_auth(token.c_str());
-  }
-  void TearDown() override {
-    if (server) server->stop();
-    loop.stop();
-    if (loop_thread.joinable()) loop_thread.join();
-  }
-  // The VM's printableStatus once it equals `want` or 5 s have passed (the model's phases take
-  // a millisecond each here, but a loaded machine may be slow).
-  std::string wait_for(const std::string& name, const std::string& want) {
-    std::string now;
-    for (int i = 0; i < 500; ++i) {
-      auto r = client->Get(std::string(kVms).append("/").append(name));
-      now = r->status == 404 ? "absent"
-                             : json::parse(r->body)["status"]["printableStatus"].get<std::string>();
-      if (now == want) break;
-      std::this_thread::sleep_for(10ms);
-    }
-    return now;
-  }
-  httplib::Result create(const VirtualMachineSpec& s) {
-    return client->Post(kVms, kv::virtual_machine_spec(s).dump(), "application/json");
-  }
-};
 
 TEST_F(MockHarvesterTest, CreatesGetsAndListsVirtualMachines) {
   start();
@@ -210,32 +147,6 @@ TEST_F(MockHarvesterTest, DiscoveryAndBearerToken) {
   auto denied = anonymous.Get(kVms);
   EXPECT_EQ(denied->status, 401);
   EXPECT_EQ(json::parse(denied->body)["reason"], "Unauthorized");
-}
-
-TEST_F(MockHarvesterTest, WatchOfOneVmEndsWithItsDeletion) {
-  start();
-  ASSERT_EQ(create(vm_spec("web-1"))->status, 201);
-  ASSERT_EQ(wait_for("web-1", "Running"), "Running");
-  std::thread remover([this] {
-    std::this_thread::sleep_for(50ms);
-    httplib::Client c("127.0.0.1", port);
-    c.Delete(std::string(kVms).append("/web-1"));
-  });
-  auto watch = client->Get(std::string(kVms) +
-                           "?watch=true&fieldSelector=metadata.name%3Dweb-1&timeoutSeconds=10");
-  remover.join();
-  ASSERT_TRUE(watch);
-  EXPECT_EQ(watch->status, 200);
-  std::vector<json> events;
-  std::istringstream lines(watch->body);
-  for (std::string line; std::getline(lines, line);) events.push_back(json::parse(line));
-  ASSERT_EQ(events.size(), 2u) << watch->body;
-  EXPECT_EQ(events[0]["type"], "ADDED");
-  EXPECT_EQ(events[0]["object"]["metadata"]["name"], "web-1");
-  EXPECT_EQ(events[1]["type"], "DELETED");
-  // A watch of a VM that is not there ends at once.
-  auto gone = client->Get(std::string(kVms) + "?watch=1&fieldSelector=metadata.name%3Dweb-1");
-  EXPECT_EQ(gone->body, "");
 }
 
 TEST(KubevirtJson, MergePatchFollowsRfc7386) {
