@@ -185,6 +185,16 @@ std::vector<NomadAllocationStub> NomadModel::node_allocations(const std::string&
   return out;
 }
 
+std::vector<std::pair<NomadAllocationStub, std::string>> NomadModel::all_allocations() const {
+  std::vector<std::pair<NomadAllocationStub, std::string>> out;
+  for (std::uint32_t i : listed_) {
+    const Node& n = nodes_[i];
+    for (NomadAllocationStub& a : node_allocations(n.info.id))
+      out.emplace_back(std::move(a), n.info.name);
+  }
+  return out;
+}
+
 std::optional<std::string> NomadModel::node_id_by_name(const std::string& name) const {
   auto named = listed_by_name_.find(name);
   if (named == listed_by_name_.end()) return std::nullopt;

@@ -91,6 +91,9 @@ class NomadModel {
   Result<NomadNode> node(const std::string& node_id) const;
   // Allocations placed on the node and not yet terminal.
   std::vector<NomadAllocationStub> node_allocations(const std::string& node_id) const;
+  // Every allocation placed and not yet terminal, node by node (GET /v1/allocations), with
+  // the name of its node.
+  std::vector<std::pair<NomadAllocationStub, std::string>> all_allocations() const;
   // The newest registration of that name (a VM re-created under a name leaves older ones).
   std::optional<std::string> node_id_by_name(const std::string& name) const;
   // The newest registration's state by node name, without copying the node (the invariant

@@ -111,9 +111,9 @@ void NomadMockServer::routes() {
   // another method "Invalid method" (Nomad's command/agent/http.go).
   answer_unrouted(
       s,
-      {"/v1/nodes", "/v1/node/[^/]+", "/v1/node/[^/]+/(drain|eligibility|purge|allocations)",
-       "/v1/jobs", "/v1/job/[^/]+/scale", "/v1/scaling/policies", "/v1/scaling/policy/[^/]+",
-       "/v1/metrics", "/v1/status/leader"},
+      {"/v1/nodes", "/v1/allocations", "/v1/node/[^/]+",
+       "/v1/node/[^/]+/(drain|eligibility|purge|allocations)", "/v1/jobs", "/v1/job/[^/]+/scale",
+       "/v1/scaling/policies", "/v1/scaling/policy/[^/]+", "/v1/metrics", "/v1/status/leader"},
       [](httplib::Response& res, int status) {
         if (status == 404) return;
         text_error(
@@ -214,6 +214,20 @@ void NomadMockServer::routes() {
           for (const auto& a : allocs) out.push_back(nomad_json::allocation(a, name));
           reply(res, out, index, true);
         });
+
+  // Every allocation (Nomad: of the namespace; the model has one), blocking like the others.
+  s.Get("/v1/allocations", [this, block](const httplib::Request& req, httplib::Response& res) {
+    if (!block(req, res)) return;
+    std::string prefix = req.get_param_value("prefix");
+    auto [allocs, index] = on_loop([&] {
+      return std::pair{model_.all_allocations(), model_.index()};
+    });
+    json out = json::array();
+    for (const auto& [a, node_name] : allocs) {
+      if (a.id.rfind(prefix, 0) == 0) out.push_back(nomad_json::allocation(a, node_name));
+    }
+    reply(res, out, index, true);
+  });
 
   // A node write: an unknown node is a 500 (an RPC error), as in Nomad.
   auto node_write = [this](httplib::Response& res, const std::function<Result<Unit>()>& change) {

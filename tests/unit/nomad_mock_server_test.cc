@@ -271,6 +271,35 @@ TEST_F(MockNomadTest, BlockingQueriesWaitForAChange) {
   EXPECT_EQ(client->Get("/v1/nodes?index=1&wait=soon")->body, "Invalid wait time");
 }
 
+TEST_F(MockNomadTest, ListsEveryAllocationAndBlocksOnIt) {
+  start();
+  auto all = client->Get("/v1/allocations");
+  ASSERT_EQ(all->status, 200);
+  json allocs = json::parse(all->body);
+  ASSERT_EQ(allocs.size(), 2u);  // job api's group g, count 2
+  std::size_t on_nodes =
+      json::parse(client->Get("/v1/node/" + node_a + "/allocations")->body).size() +
+      json::parse(client->Get("/v1/node/" + node_b + "/allocations")->body).size();
+  EXPECT_EQ(on_nodes, 2u);
+  for (const json& a : allocs) {
+    EXPECT_EQ(a["JobID"], "api");
+    EXPECT_EQ(a["TaskGroup"], "g");
+    EXPECT_TRUE(a["NodeID"] == node_a || a["NodeID"] == node_b) << a;
+    EXPECT_EQ(a["NodeName"], a["NodeID"] == node_a ? "web-1" : "web-2");
+  }
+  std::string id = allocs[0]["ID"];
+  EXPECT_EQ(json::parse(client->Get("/v1/allocations?prefix=" + id.substr(0, 8))->body).size(), 1u);
+  std::uint64_t index = std::stoull(all->get_header_value("X-Nomad-Index"));
+  std::thread change([this] {
+    std::this_thread::sleep_for(50ms);
+    loop.post([this] { static_cast<void>(model.scale_job("api", "g", 3)); });
+  });
+  auto grown = client->Get("/v1/allocations?index=" + std::to_string(index) + "&wait=30s");
+  change.join();
+  EXPECT_GT(std::stoull(grown->get_header_value("X-Nomad-Index")), index);
+  EXPECT_EQ(json::parse(grown->body).size(), 3u);
+}
+
 TEST(NomadJson, DrainStrategyDeadlineIsInNanoseconds) {
   NomadNode n;
   n.id = "id";
