@@ -11,7 +11,9 @@ namespace ha {
 
 // What kind of failure an Error is, where callers act on it (a VM already gone is fine
 // when deleting it; a conflict on create means the name is taken).
-enum class ErrorKind { kOther, kNotFound, kConflict, kInvalid, kUnavailable, kTimeout };
+// kGone: what was asked for is no longer kept (a watch from a version the server has
+// compacted away, Kubernetes' 410): start over from a fresh list.
+enum class ErrorKind { kOther, kNotFound, kConflict, kInvalid, kUnavailable, kTimeout, kGone };
 
 struct Error {
   std::string message;

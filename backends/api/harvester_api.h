@@ -41,12 +41,46 @@ struct VirtualMachine {
 // changes (the model copies on write), so listing a large group copies no VM.
 using VmList = std::vector<std::shared_ptr<const VirtualMachine>>;
 
+// A list with the version of the state it shows (metadata.resourceVersion): a watch from
+// that version misses nothing and repeats nothing. Versions are opaque strings.
+struct VmSnapshot {
+  VmList items;
+  std::string resource_version;
+};
+
+// One event of a VM watch. kBookmark carries only a newer version (no VM).
+struct VmChange {
+  enum class Type { kAdded, kModified, kDeleted, kBookmark };
+  Type type = Type::kAdded;
+  std::shared_ptr<const VirtualMachine> vm;
+  std::string resource_version;
+};
+
+// A running watch. cancel() (or destroying the handle) stops it: after that, neither of its
+// callbacks runs. Used on the backend's loop only.
+class WatchHandle {
+ public:
+  virtual ~WatchHandle() = default;
+  virtual void cancel() = 0;
+};
+
 class HarvesterApi {
  public:
   virtual ~HarvesterApi() = default;
   // `label_selector` in Kubernetes syntax ("a=b,c=d").
   virtual void list_vms(const std::string& ns, const std::string& label_selector,
                         Done<VmList> done) = 0;
+  // The same list with its resourceVersion, for a watch to start from.
+  virtual void list_vms_versioned(const std::string& ns, const std::string& label_selector,
+                                  Done<VmSnapshot> done) = 0;
+  // Watches the VMs of `ns` matching `label_selector` from `resource_version` (from a
+  // list, or the last event seen): `on_change` runs for each change after it, in order, with
+  // bookmarks; `done` runs once when the watch ends: ok when the server closed it (after
+  // `timeout`, or for its own reasons: watch again from the last version seen), kGone when
+  // the version is too old (list again), another error otherwise. Both on the loop.
+  virtual std::unique_ptr<WatchHandle> watch_vms(
+      const std::string& ns, const std::string& label_selector, const std::string& resource_version,
+      Duration timeout, std::function<void(const VmChange&)> on_change, Done<Unit> done) = 0;
   virtual void get_vm(const std::string& ns, const std::string& name,
                       Done<VirtualMachine> done) = 0;
   virtual void create_vm(const VirtualMachineSpec& spec, Done<VirtualMachine> done) = 0;

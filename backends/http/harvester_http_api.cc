@@ -49,6 +49,23 @@ void HarvesterHttpApi::list_vms(const std::string& ns, const std::string& label_
                [](const json& j) { return kubevirt_json::read_virtual_machine_list(j); });
 }
 
+void HarvesterHttpApi::list_vms_versioned(const std::string& ns, const std::string& label_selector,
+                                          Done<VmSnapshot> done) {
+  call<VmSnapshot>(
+      "GET", vms_path(ns),
+      label_selector.empty() ? "" : "labelSelector=" + url_escape(label_selector), "",
+      std::move(done), [](const json& j) -> Result<VmSnapshot> {
+        auto items = kubevirt_json::read_virtual_machine_list(j);
+        if (!items) return items.error();
+        const json* meta = j.contains("metadata") ? &j["metadata"] : nullptr;
+        if (meta == nullptr || !meta->contains("resourceVersion") ||
+            !(*meta)["resourceVersion"].is_string()) {
+          return make_error("metadata.resourceVersion: missing or not a string");
+        }
+        return VmSnapshot{std::move(*items), (*meta)["resourceVersion"].get<std::string>()};
+      });
+}
+
 void HarvesterHttpApi::get_vm(const std::string& ns, const std::string& name,
                               Done<VirtualMachine> done) {
   call<VirtualMachine>("GET", vms_path(ns) + "/" + url_escape(name), "", "", std::move(done),

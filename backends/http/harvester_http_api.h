@@ -22,6 +22,13 @@ class HarvesterHttpApi final : public HarvesterApi {
 
   void list_vms(const std::string& ns, const std::string& label_selector,
                 Done<VmList> done) override;
+  void list_vms_versioned(const std::string& ns, const std::string& label_selector,
+                          Done<VmSnapshot> done) override;
+  // harvester_http_watch.cc
+  std::unique_ptr<WatchHandle> watch_vms(const std::string& ns, const std::string& label_selector,
+                                         const std::string& resource_version, Duration timeout,
+                                         std::function<void(const VmChange&)> on_change,
+                                         Done<Unit> done) override;
   void get_vm(const std::string& ns, const std::string& name, Done<VirtualMachine> done) override;
   void create_vm(const VirtualMachineSpec& spec, Done<VirtualMachine> done) override;
   void delete_vm(const std::string& ns, const std::string& name, Done<Unit> done) override;

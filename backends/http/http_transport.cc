@@ -16,6 +16,12 @@ struct HttpTransport::Pending {
   HttpResponse response;
   curl_slist* headers = nullptr;
   char error[CURL_ERROR_SIZE] = {};
+  // Streams only (stream()): pieces of a 2xx body go to `deliver` as they come, and
+  // `cancelled` stops the transfer.
+  std::function<void(std::string)> deliver;
+  std::shared_ptr<std::atomic<bool>> cancelled;
+  std::optional<Duration> timeout;
+  void* easy = nullptr;  // CURL*, while running
 };
 
 namespace {
@@ -39,6 +45,25 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
     static_cast<std::map<std::string, std::string>*>(user)->insert_or_assign(name, value);
   }
   return size * n;
+}
+
+// A stream's body: 2xx pieces are delivered at once, anything else kept for `done`.
+std::size_t on_stream_body(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* p = static_cast<HttpTransport::Pending*>(user);
+  if (p->cancelled->load()) return 0;  // aborts the transfer
+  long status = 0;
+  curl_easy_getinfo(static_cast<CURL*>(p->easy), CURLINFO_RESPONSE_CODE, &status);
+  if (status >= 200 && status < 300) {
+    p->deliver(std::string(data, size * n));
+  } else {
+    p->response.body.append(data, size * n);
+  }
+  return size * n;
+}
+
+// Called about once a second even when nothing arrives: a cancelled idle stream stops too.
+int on_stream_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<HttpTransport::Pending*>(user)->cancelled->load() ? 1 : 0;
 }
 
 struct CurlGlobal {
@@ -70,6 +95,36 @@ void HttpTransport::send(HttpRequest request, std::function<void(Result<HttpResp
   p->request = std::move(request);
   p->done = std::move(done);
   attempt(std::move(p));
+}
+
+std::shared_ptr<std::atomic<bool>> HttpTransport::stream(
+    HttpRequest request, Duration timeout, std::function<void(std::string)> on_data,
+    std::function<void(Result<HttpResponse>)> done) {
+  auto p = std::make_shared<Pending>();
+  p->request = std::move(request);
+  auto cancelled = std::make_shared<std::atomic<bool>>(false);
+  p->cancelled = cancelled;
+  p->timeout = timeout;
+  p->done = [cancelled, done = std::move(done)](Result<HttpResponse> r) {
+    if (!cancelled->load()) done(std::move(r));
+  };
+  // On the I/O thread: each piece is posted to the loop, where it runs unless cancelled.
+  p->deliver = [this, alive = std::weak_ptr<bool>(alive_), cancelled,
+                on_data = std::make_shared<std::function<void(std::string)>>(std::move(on_data))](
+                   std::string piece) {
+    loop_.post([alive, cancelled, on_data, piece = std::move(piece)]() mutable {
+      auto a = alive.lock();
+      if (a && *a && !cancelled->load()) (*on_data)(std::move(piece));
+    });
+  };
+  p->attempt = options_.max_attempts;  // one attempt: finish_attempt never retries it
+  ++attempts_;
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(p));
+  }
+  curl_multi_wakeup(static_cast<CURLM*>(multi_));
+  return cancelled;
 }
 
 void HttpTransport::attempt(std::shared_ptr<Pending> p) {
@@ -125,15 +180,24 @@ void HttpTransport::io_main() {
         p->headers = curl_slist_append(p->headers, (name + ": " + value).c_str());
       }
       curl_easy_setopt(easy, CURLOPT_HTTPHEADER, p->headers);
-      curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-      curl_easy_setopt(easy, CURLOPT_WRITEDATA, &p->response.body);
+      p->easy = easy;
+      if (p->deliver) {
+        curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_stream_body);
+        curl_easy_setopt(easy, CURLOPT_WRITEDATA, p.get());
+        curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_stream_progress);
+        curl_easy_setopt(easy, CURLOPT_XFERINFODATA, p.get());
+      } else {
+        curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(easy, CURLOPT_WRITEDATA, &p->response.body);
+      }
       curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
       curl_easy_setopt(easy, CURLOPT_HEADERDATA, &p->response.headers);
       curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, p->error);
-      curl_easy_setopt(
-          easy, CURLOPT_TIMEOUT_MS,
-          static_cast<long>(
-              std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout).count()));
+      curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                       static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             p->timeout.value_or(options_.timeout))
+                                             .count()));
       curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
       curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options_.insecure ? 0L : 1L);
       curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options_.insecure ? 0L : 2L);

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -56,11 +57,23 @@ class HttpTransport {
   // error (kUnavailable for connection failures and 5xx/429, kTimeout for timeouts).
   void send(HttpRequest request, std::function<void(Result<HttpResponse>)> done);
 
+  // A long answer read as it arrives (a Kubernetes watch): `on_data` runs on the loop with
+  // each piece of a 2xx body, in order; `done` once at the end with the response (its body:
+  // a non-2xx answer's, empty otherwise) or an error. One attempt, no retries (the caller
+  // knows where to resume); `timeout` bounds the whole answer. Setting the returned flag
+  // stops it within about a second (an idle transfer is checked too); after that, neither
+  // callback runs.
+  std::shared_ptr<std::atomic<bool>> stream(HttpRequest request, Duration timeout,
+                                            std::function<void(std::string)> on_data,
+                                            std::function<void(Result<HttpResponse>)> done);
+
   // Requests sent so far, attempts included (for tests and metrics).
   std::uint64_t attempts() const { return attempts_; }
 
- private:
+  // A request in flight (internal; public for libcurl's callbacks in the .cc).
   struct Pending;
+
+ private:
   void attempt(std::shared_ptr<Pending> p);
   void finish_attempt(std::shared_ptr<Pending> p, Result<HttpResponse> r, bool retryable);
   void io_main();

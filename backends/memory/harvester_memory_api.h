@@ -4,6 +4,7 @@
 
 #include "backends/memory/harvester_model.h"
 #include "backends/memory/model_call.h"
+#include "backends/memory/model_vm_watch.h"
 
 namespace ha {
 
@@ -11,13 +12,31 @@ class HarvesterMemoryApi final : public HarvesterApi {
  public:
   HarvesterMemoryApi(EventLoop& loop, HarvesterModel& model, Latency latency,
                      FaultInjector* faults = nullptr, std::uint64_t seed = 2)
-      : model_(model), caller_(loop, latency, faults, seed) {}
+      : loop_(loop), model_(model), caller_(loop, latency, faults, seed) {}
 
   void list_vms(const std::string& ns, const std::string& label_selector,
                 Done<VmList> done) override {
     caller_.call<VmList>(
         "list_vms", [this, ns, label_selector] { return model_.list(ns, label_selector); },
         std::move(done));
+  }
+  void list_vms_versioned(const std::string& ns, const std::string& label_selector,
+                          Done<VmSnapshot> done) override {
+    caller_.call<VmSnapshot>(
+        "list_vms",
+        [this, ns, label_selector]() -> Result<VmSnapshot> {
+          auto list = model_.list(ns, label_selector);
+          if (!list) return list.error();
+          return VmSnapshot{std::move(*list), std::to_string(model_.resource_version())};
+        },
+        std::move(done));
+  }
+  std::unique_ptr<WatchHandle> watch_vms(const std::string& ns, const std::string& label_selector,
+                                         const std::string& resource_version, Duration timeout,
+                                         std::function<void(const VmChange&)> on_change,
+                                         Done<Unit> done) override {
+    return watch_model_vms(loop_, model_, ns, label_selector, resource_version, timeout,
+                           std::move(on_change), std::move(done));
   }
   void get_vm(const std::string& ns, const std::string& name, Done<VirtualMachine> done) override {
     caller_.call<VirtualMachine>(
@@ -41,6 +60,7 @@ class HarvesterMemoryApi final : public HarvesterApi {
   }
 
  private:
+  EventLoop& loop_;
   HarvesterModel& model_;
   ModelCaller caller_;
 };

@@ -193,6 +193,16 @@ class StaleListApi final : public HarvesterApi {
   void stop_vm(const std::string& ns, const std::string& n, Done<Unit> d) override {
     inner_.stop_vm(ns, n, std::move(d));
   }
+  void list_vms_versioned(const std::string& ns, const std::string& selector,
+                          Done<VmSnapshot> d) override {
+    inner_.list_vms_versioned(ns, selector, std::move(d));
+  }
+  std::unique_ptr<WatchHandle> watch_vms(const std::string& ns, const std::string& selector,
+                                         const std::string& version, Duration timeout,
+                                         std::function<void(const VmChange&)> on_change,
+                                         Done<Unit> d) override {
+    return inner_.watch_vms(ns, selector, version, timeout, std::move(on_change), std::move(d));
+  }
 
  private:
   HarvesterApi& inner_;

@@ -19,6 +19,7 @@ HarvesterModelConfig fast() {
   HarvesterModelConfig c;
   c.provision = c.boot = c.nomad_join = c.stop = c.terminate = Latency::constant(2ms);
   c.max_vms = 3;
+  c.watch_window = 20;  // small: churn makes an old version gone
   return c;
 }
 
@@ -145,6 +146,123 @@ TEST_P(HarvesterContract, NoCapacityEndsUnschedulable) {
   ASSERT_TRUE(fourth.ok());
   EXPECT_EQ(fourth->printable_status, "ErrorUnschedulable");
 }
+
+// A watch, recorded: its changes as "TYPE name phase" and how it ended.
+struct WatchRecord {
+  std::vector<std::string> changes;
+  std::vector<std::string> versions;
+  std::optional<Result<Unit>> end;
+  std::unique_ptr<WatchHandle> handle;
+};
+
+class HarvesterWatchContract : public HarvesterContract {
+ protected:
+  // Runs the client's loop until `until()` holds or `limit` has passed.
+  void run_until(const std::function<bool()>& until, Duration limit = 5s) {
+    RealtimeLoop& loop = backend->loop();
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    std::function<void()> check = [&] {
+      if (until() || std::chrono::steady_clock::now() > deadline) {
+        loop.stop();
+      } else {
+        loop.after(5ms, check);
+      }
+    };
+    loop.post(check);
+    loop.run();
+  }
+  void watch(WatchRecord& w, const std::string& version, Duration timeout = 10s) {
+    bool started = false;
+    backend->loop().post([&] {
+      w.handle = backend->api().watch_vms(
+          "nomad", std::string(vm_labels::kNodeGroup) + "=web", version, timeout,
+          [&w](const VmChange& c) {
+            static const char* kNames[] = {"ADDED", "MODIFIED", "DELETED", "BOOKMARK"};
+            std::string text = kNames[static_cast<int>(c.type)];
+            if (c.vm) text += " " + c.vm->spec.name + " " + c.vm->printable_status;
+            w.changes.push_back(text);
+            w.versions.push_back(c.resource_version);
+          },
+          [&w](Result<Unit> r) { w.end = std::move(r); });
+      started = true;
+    });
+    run_until([&] { return started; });
+  }
+  Result<VmSnapshot> snapshot() {
+    return sync<VmSnapshot>([](HarvesterApi& api, Done<VmSnapshot> d) {
+      api.list_vms_versioned("nomad", std::string(vm_labels::kNodeGroup) + "=web", d);
+    });
+  }
+  Result<Unit> remove(const std::string& name) {
+    return sync<Unit>([name](HarvesterApi& api, Done<Unit> d) { api.delete_vm("nomad", name, d); });
+  }
+};
+
+TEST_P(HarvesterWatchContract, FollowsTheGroupFromAListsVersion) {
+  ASSERT_TRUE(create(spec("web-1")).ok());
+  ASSERT_EQ(phase_after("web-1", "Running"), "Running");
+  auto listed = snapshot();
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  ASSERT_EQ(listed->items.size(), 1u);
+  WatchRecord w;
+  watch(w, listed->resource_version);
+  ASSERT_TRUE(create(spec("web-2")).ok());
+  ASSERT_EQ(phase_after("web-2", "Running"), "Running");
+  ASSERT_TRUE(create(spec("db-1", "db")).ok());  // another group: not seen
+  ASSERT_TRUE(remove("web-1").ok());
+  run_until([&] { return w.changes.size() >= 5 || w.end; });
+  EXPECT_FALSE(w.end.has_value());
+  EXPECT_EQ(w.changes,
+            (std::vector<std::string>{"ADDED web-2 Provisioning", "MODIFIED web-2 Starting",
+                                      "MODIFIED web-2 Running", "MODIFIED web-1 Terminating",
+                                      "DELETED web-1 Terminating"}));
+  std::uint64_t last = std::stoull(listed->resource_version);
+  for (const std::string& v : w.versions) {
+    EXPECT_GT(std::stoull(v), last);
+    last = std::stoull(v);
+  }
+  // Cancelled: nothing more arrives.
+  backend->loop().post([&] { w.handle->cancel(); });
+  ASSERT_TRUE(create(spec("web-3")).ok());
+  ASSERT_EQ(phase_after("web-3", "Running"), "Running");
+  run_until([] { return false; }, 300ms);  // time for anything late
+  EXPECT_EQ(w.changes.size(), 5u);
+  EXPECT_FALSE(w.end.has_value());
+}
+
+TEST_P(HarvesterWatchContract, AVersionTooOldIsGone) {
+  auto first = snapshot();
+  ASSERT_TRUE(first.ok());
+  for (int i = 0; i < 10; ++i) {  // 3 changes a round or more: past the window of 20
+    ASSERT_TRUE(create(spec("web-1")).ok());
+    ASSERT_TRUE(remove("web-1").ok());
+    ASSERT_EQ(phase_after("web-1", "absent"), "absent");
+  }
+  WatchRecord w;
+  watch(w, first->resource_version);
+  run_until([&] { return w.end.has_value(); });
+  ASSERT_TRUE(w.end.has_value());
+  ASSERT_FALSE(w.end->ok());
+  EXPECT_EQ(w.end->error().kind, ErrorKind::kGone) << w.end->error().message;
+  EXPECT_TRUE(w.changes.empty());
+}
+
+TEST_P(HarvesterWatchContract, EndsAfterItsTimeoutWithABookmark) {
+  ASSERT_TRUE(create(spec("db-1", "db")).ok());
+  auto listed = snapshot();
+  ASSERT_TRUE(listed.ok());
+  WatchRecord w;
+  watch(w, "1", 1s);  // from the start: db-1's changes are not the group's
+  run_until([&] { return w.end.has_value(); });
+  ASSERT_TRUE(w.end.has_value());
+  EXPECT_TRUE(w.end->ok()) << w.end->error().message;
+  ASSERT_FALSE(w.changes.empty());
+  EXPECT_EQ(w.changes.back(), "BOOKMARK");
+  EXPECT_GE(std::stoull(w.versions.back()), std::stoull(listed->resource_version));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, HarvesterWatchContract, ::testing::Values("memory", "http"),
+                         [](const auto& info) { return info.param; });
 
 INSTANTIATE_TEST_SUITE_P(Backends, HarvesterContract, ::testing::Values("memory", "http"),
                          [](const auto& info) { return info.param; });

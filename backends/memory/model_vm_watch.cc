@@ -1,0 +1,117 @@
+#include "backends/memory/model_vm_watch.h"
+
+#include <charconv>
+
+namespace ha {
+namespace {
+
+struct WatchState {
+  EventLoop& loop;
+  HarvesterModel& model;
+  std::function<void(const VmChange&)> on_change;
+  Done<Unit> done;
+  bool active = true;
+  std::uint64_t subscription = 0;
+  std::optional<EventLoop::TimerId> timer;
+
+  // Stops following the model; the callbacks run no more.
+  void stop() {
+    if (!active) return;
+    active = false;
+    if (subscription != 0) model.changes().unsubscribe(subscription);
+    if (timer) loop.cancel(*timer);
+  }
+};
+
+class ModelVmWatch final : public WatchHandle {
+ public:
+  explicit ModelVmWatch(std::shared_ptr<WatchState> state) : state_(std::move(state)) {}
+  ~ModelVmWatch() override { cancel(); }
+  void cancel() override { state_->stop(); }
+
+ private:
+  std::shared_ptr<WatchState> state_;
+};
+
+VmChange::Type change_type(VmWatchEvent::Type type) {
+  switch (type) {
+    case VmWatchEvent::Type::kAdded:
+      return VmChange::Type::kAdded;
+    case VmWatchEvent::Type::kModified:
+      return VmChange::Type::kModified;
+    case VmWatchEvent::Type::kDeleted:
+      return VmChange::Type::kDeleted;
+  }
+  return VmChange::Type::kModified;
+}
+
+// Hands `change` to the watcher in a task of its own, unless the watch has stopped by then.
+void deliver(const std::shared_ptr<WatchState>& state, VmChange change) {
+  state->loop.post([state, change = std::move(change)] {
+    if (state->active) state->on_change(change);
+  });
+}
+
+void end(const std::shared_ptr<WatchState>& state, Result<Unit> result) {
+  state->loop.post([state, result = std::move(result)] {
+    if (!state->active) return;
+    state->stop();
+    state->done(result);
+  });
+}
+
+}  // namespace
+
+std::unique_ptr<WatchHandle> watch_model_vms(EventLoop& loop, HarvesterModel& model,
+                                             const std::string& ns,
+                                             const std::string& label_selector,
+                                             const std::string& resource_version, Duration timeout,
+                                             std::function<void(const VmChange&)> on_change,
+                                             Done<Unit> done) {
+  auto state = std::shared_ptr<WatchState>(
+      new WatchState{loop, model, std::move(on_change), std::move(done), true, 0, std::nullopt});
+  auto handle = std::make_unique<ModelVmWatch>(state);
+  auto selector = LabelSelector::parse(label_selector);
+  if (!selector) {
+    end(state, make_error(selector.error().message, ErrorKind::kInvalid));
+    return handle;
+  }
+  std::uint64_t from = 0;
+  const char* text = resource_version.data();
+  auto [rest, error] = std::from_chars(text, text + resource_version.size(), from);
+  if (error != std::errc() || rest != text + resource_version.size()) {
+    end(state,
+        make_error("invalid resource version \"" + resource_version + "\"", ErrorKind::kInvalid));
+    return handle;
+  }
+  auto missed = model.changes().since(from);
+  if (!missed) {
+    end(state, make_error("too old resource version: " + resource_version, ErrorKind::kGone));
+    return handle;
+  }
+  auto seen = [ns, sel = *selector](const VmWatchEvent& e) { return as_seen_by(e, ns, sel); };
+  for (const VmWatchEvent& e : *missed) {
+    if (auto s = seen(e)) {
+      deliver(state, {change_type(s->type), s->object, std::to_string(s->resource_version)});
+    }
+  }
+  std::weak_ptr<WatchState> weak = state;
+  state->subscription = model.changes().subscribe([weak, seen](const VmWatchEvent& e) {
+    auto s = seen(e);
+    auto live = weak.lock();
+    if (s && live) {
+      deliver(live, {change_type(s->type), s->object, std::to_string(s->resource_version)});
+    }
+  });
+  state->timer = loop.after(timeout, [weak] {
+    auto live = weak.lock();
+    if (!live || !live->active) return;
+    live->timer.reset();
+    deliver(live,
+            {VmChange::Type::kBookmark, nullptr, std::to_string(live->model.resource_version())});
+    end(live, Unit{});
+  });
+  return handle;
+}
+
+}  // namespace ha
