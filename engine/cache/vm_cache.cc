@@ -1,0 +1,143 @@
+#include "engine/cache/vm_cache.h"
+
+#include <algorithm>
+
+namespace ha {
+
+VmCache::VmCache(EventLoop& loop, HarvesterApi& api, Options options, std::uint64_t seed)
+    : loop_(loop), api_(api), options_(std::move(options)), rng_(seed) {}
+
+VmCache::~VmCache() {
+  stop();
+}
+
+void VmCache::start() {
+  if (running_) return;
+  running_ = true;
+  list();
+}
+
+void VmCache::stop() {
+  running_ = false;
+  ++*epoch_;
+  if (watch_) watch_->cancel();
+  watch_.reset();
+  if (retry_) loop_.cancel(*retry_);
+  retry_.reset();
+}
+
+const VmList& VmCache::vms() const {
+  if (view_stale_) {
+    view_.clear();
+    view_.reserve(store_.size());
+    for (const auto& [name, vm] : store_) view_.push_back(vm);
+    view_stale_ = false;
+  }
+  return view_;
+}
+
+std::shared_ptr<const VirtualMachine> VmCache::find(const std::string& name) const {
+  auto it = store_.find(name);
+  return it == store_.end() ? nullptr : it->second;
+}
+
+std::optional<Duration> VmCache::staleness() const {
+  if (!heard_) return std::nullopt;
+  return loop_.now() - *heard_;
+}
+
+void VmCache::list() {
+  if (watch_) watch_->cancel();
+  watch_.reset();
+  ++stats_.lists;
+  if (stats_.lists > 1) ++stats_.relists;
+  std::weak_ptr<std::uint64_t> epoch = epoch_;
+  std::uint64_t mine = *epoch_;
+  api_.list_vms_versioned(options_.ns, options_.label_selector,
+                          [this, epoch, mine](Result<VmSnapshot> listed) {
+                            auto e = epoch.lock();
+                            if (!e || *e != mine || !running_) return;
+                            if (!listed) {
+                              ++stats_.failures;
+                              return retry_after_failure(true);
+                            }
+                            store_.clear();
+                            for (auto& vm : listed->items) store_[vm->spec.name] = vm;
+                            view_stale_ = true;
+                            version_ = listed->resource_version;
+                            heard_ = listed_at_ = loop_.now();
+                            synced_ = true;
+                            failures_in_a_row_ = 0;
+                            watch();
+                          });
+}
+
+void VmCache::watch() {
+  ++stats_.watches;
+  std::weak_ptr<std::uint64_t> epoch = epoch_;
+  std::uint64_t mine = *epoch_;
+  watch_ = api_.watch_vms(
+      options_.ns, options_.label_selector, version_, options_.watch_timeout,
+      [this, epoch, mine](const VmChange& change) {
+        auto e = epoch.lock();
+        if (e && *e == mine && running_) apply(change);
+      },
+      [this, epoch, mine](Result<Unit> result) {
+        auto e = epoch.lock();
+        if (e && *e == mine && running_) ended(std::move(result));
+      });
+}
+
+void VmCache::apply(const VmChange& change) {
+  ++stats_.events;
+  heard_ = loop_.now();
+  failures_in_a_row_ = 0;
+  if (!change.resource_version.empty()) version_ = change.resource_version;
+  if (change.type == VmChange::Type::kBookmark || change.vm == nullptr) return;
+  if (change.type == VmChange::Type::kDeleted) {
+    store_.erase(change.vm->spec.name);
+  } else {
+    store_[change.vm->spec.name] = change.vm;
+  }
+  view_stale_ = true;
+}
+
+void VmCache::ended(Result<Unit> result) {
+  // Over: its handle may go (handles share their state with the callbacks, so this is safe
+  // from inside one).
+  watch_.reset();
+  if (result.ok()) {
+    heard_ = loop_.now();
+    if (loop_.now() - listed_at_ >= options_.resync) return list();
+    return watch();
+  }
+  if (result.error().kind == ErrorKind::kGone) return list();
+  ++stats_.failures;
+  retry_after_failure(failures_in_a_row_ >= 2);
+}
+
+void VmCache::retry_after_failure(bool relist) {
+  ++failures_in_a_row_;
+  std::weak_ptr<std::uint64_t> epoch = epoch_;
+  std::uint64_t mine = *epoch_;
+  retry_ = loop_.after(backoff(), [this, epoch, mine, relist] {
+    auto e = epoch.lock();
+    if (!e || *e != mine || !running_) return;
+    retry_.reset();
+    if (relist || !synced_) {
+      list();
+    } else {
+      watch();
+    }
+  });
+}
+
+Duration VmCache::backoff() {
+  int exponent = std::min(failures_in_a_row_ - 1, 16);
+  Duration d = options_.backoff_base * (1LL << std::max(exponent, 0));
+  d = std::min(d, options_.backoff_cap);
+  std::uniform_real_distribution<double> jitter(0.5, 1.0);
+  return Duration(static_cast<Duration::rep>(static_cast<double>(d.count()) * jitter(rng_)));
+}
+
+}  // namespace ha
