@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "agent/upstream_agent_keys.h"
 #include "backends/runtime/stream_logger.h"
 #include "backends/runtime/text_file.h"
 #include "base/duration.h"
@@ -15,42 +16,9 @@ namespace ha {
 namespace {
 
 using hcl_json::child;
+using namespace upstream_agent_keys;
 using nlohmann::json;
 
-// Keys upstream's agent has and this product accepts without acting on them, per block.
-const std::vector<std::string> kPolicyEvalKeys = {"delivery_limit", "ack_timeout", "workers"};
-const std::vector<std::string> kHighAvailabilityKeys = {"enabled", "lock_namespace", "lock_path",
-                                                        "lock_ttl", "lock_delay"};
-const std::vector<std::string> kDasKeys = {"metrics_preload_threshold",
-                                           "evaluate_after",
-                                           "namespace_label",
-                                           "job_label",
-                                           "group_label",
-                                           "task_label",
-                                           "cpu_metric",
-                                           "memory_metric"};
-const std::vector<std::string> kTelemetryKeys = {"prometheus_metrics",
-                                                 "prometheus_retention_time",
-                                                 "disable_hostname",
-                                                 "enable_hostname_label",
-                                                 "collection_interval",
-                                                 "statsite_address",
-                                                 "statsd_address",
-                                                 "dogstatsd_address",
-                                                 "dogstatsd_tags",
-                                                 "circonus_api_token",
-                                                 "circonus_api_app",
-                                                 "circonus_api_url",
-                                                 "circonus_submission_interval",
-                                                 "circonus_submission_url",
-                                                 "circonus_check_id",
-                                                 "circonus_check_force_metric_activation",
-                                                 "circonus_check_instance_id",
-                                                 "circonus_check_search_tag",
-                                                 "circonus_check_tags",
-                                                 "circonus_check_display_name",
-                                                 "circonus_broker_id",
-                                                 "circonus_broker_select_tag"};
 const std::vector<std::string> kStrategies = {"target-value", "threshold", "fixed-value",
                                               "pass-through"};
 

@@ -11,15 +11,19 @@ struct WatchState {
   std::function<void(const VmChange&)> on_change;
   Done<Unit> done;
   bool active = true;
+  bool delivering = false;  // on_change is running
   std::uint64_t subscription = 0;
   std::optional<EventLoop::TimerId> timer;
 
-  // Stops following the model; the callbacks run no more.
+  // Stops following the model; the callbacks run no more, and what they hold is let go (it
+  // may hold this state: a cycle otherwise), except a running on_change, let go after it.
   void stop() {
     if (!active) return;
     active = false;
     if (subscription != 0) model.changes().unsubscribe(subscription);
     if (timer) loop.cancel(*timer);
+    done = nullptr;
+    if (!delivering) on_change = nullptr;
   }
 };
 
@@ -48,15 +52,20 @@ VmChange::Type change_type(VmWatchEvent::Type type) {
 // Hands `change` to the watcher in a task of its own, unless the watch has stopped by then.
 void deliver(const std::shared_ptr<WatchState>& state, VmChange change) {
   state->loop.post([state, change = std::move(change)] {
-    if (state->active) state->on_change(change);
+    if (!state->active) return;
+    state->delivering = true;
+    state->on_change(change);
+    state->delivering = false;
+    if (!state->active) state->on_change = nullptr;  // cancelled from inside
   });
 }
 
 void end(const std::shared_ptr<WatchState>& state, Result<Unit> result) {
   state->loop.post([state, result = std::move(result)] {
     if (!state->active) return;
+    Done<Unit> done = std::move(state->done);
     state->stop();
-    state->done(result);
+    done(result);
   });
 }
 
@@ -68,8 +77,8 @@ std::unique_ptr<WatchHandle> watch_model_vms(EventLoop& loop, HarvesterModel& mo
                                              const std::string& resource_version, Duration timeout,
                                              std::function<void(const VmChange&)> on_change,
                                              Done<Unit> done) {
-  auto state = std::shared_ptr<WatchState>(
-      new WatchState{loop, model, std::move(on_change), std::move(done), true, 0, std::nullopt});
+  auto state = std::shared_ptr<WatchState>(new WatchState{
+      loop, model, std::move(on_change), std::move(done), true, false, 0, std::nullopt});
   auto handle = std::make_unique<ModelVmWatch>(state);
   auto selector = LabelSelector::parse(label_selector);
   if (!selector) {

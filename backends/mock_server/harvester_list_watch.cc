@@ -88,6 +88,10 @@ bool parse_version(const std::string& text, std::uint64_t& out) {
   return true;
 }
 
+void bad_request(httplib::Response& res, const std::string& message) {
+  send_json(res, 400, kv::status_error(400, "BadRequest", message, ""));
+}
+
 // fieldSelector: metadata.name=NAME only (what kubectl sends); sets `name`, or answers 400.
 bool name_selector(const httplib::Request& req, httplib::Response& res, std::string& name) {
   std::string field = req.get_param_value("fieldSelector");
@@ -96,9 +100,7 @@ bool name_selector(const httplib::Request& req, httplib::Response& res, std::str
     name = field.substr(14);
     return true;
   }
-  send_json(res, 400,
-            kv::status_error(400, "BadRequest",
-                             "field label not supported: " + field.substr(0, field.find('=')), ""));
+  bad_request(res, "field label not supported: " + field.substr(0, field.find('=')));
   return false;
 }
 
@@ -112,29 +114,21 @@ void HarvesterMockServer::list(const httplib::Request& req, httplib::Response& r
   std::string match = req.get_param_value("resourceVersionMatch");
   std::uint64_t wanted = 0;
   if (!version_text.empty() && !parse_version(version_text, wanted)) {
-    return send_json(res, 400,
-                     kv::status_error(400, "BadRequest",
-                                      "invalid resource version \"" + version_text + "\"", ""));
+    return bad_request(res, "invalid resource version \"" + version_text + "\"");
   }
   if (!match.empty() && match != "NotOlderThan" && match != "Exact") {
-    return send_json(res, 400,
-                     kv::status_error(400, "BadRequest",
-                                      "resourceVersionMatch: Unsupported value: \"" + match +
-                                          "\": supported values: \"Exact\", \"NotOlderThan\"",
-                                      ""));
+    return bad_request(res, "resourceVersionMatch: Unsupported value: \"" + match +
+                                "\": supported values: \"Exact\", \"NotOlderThan\"");
   }
   if (!match.empty() && version_text.empty()) {
-    return send_json(res, 400,
-                     kv::status_error(400, "BadRequest",
-                                      "resourceVersionMatch is forbidden unless resourceVersion "
-                                      "is provided",
-                                      ""));
+    return bad_request(res,
+                       "resourceVersionMatch is forbidden unless resourceVersion "
+                       "is provided");
   }
   auto [vms, version] = on_loop([&] {
     return std::pair{model_.list(ns, selector), model_.resource_version()};
   });
-  if (!vms)
-    return send_json(res, 400, kv::status_error(400, "BadRequest", vms.error().message, ""));
+  if (!vms) return bad_request(res, vms.error().message);
   if (wanted > version) {
     json status = kv::status_error(
         504, "Timeout",
@@ -163,26 +157,15 @@ void HarvesterMockServer::watch(const httplib::Request& req, httplib::Response& 
                                 const std::string& ns, const std::string& selector_text) {
   auto selector = LabelSelector::parse(selector_text);
   if (!selector) {
-    send_json(res, 400, kv::status_error(400, "BadRequest", selector.error().message, ""));
+    bad_request(res, selector.error().message);
     return;
   }
   std::string name;
-  std::string field = req.get_param_value("fieldSelector");
-  if (field.rfind("metadata.name=", 0) == 0) {
-    name = field.substr(14);
-  } else if (!field.empty()) {
-    send_json(
-        res, 400,
-        kv::status_error(400, "BadRequest",
-                         "field label not supported: " + field.substr(0, field.find('=')), ""));
-    return;
-  }
+  if (!name_selector(req, res, name)) return;
   std::string version_text = req.get_param_value("resourceVersion");
   std::uint64_t from = 0;
   if (!version_text.empty() && !parse_version(version_text, from)) {
-    send_json(res, 400,
-              kv::status_error(400, "BadRequest",
-                               "invalid resource version \"" + version_text + "\"", ""));
+    bad_request(res, "invalid resource version \"" + version_text + "\"");
     return;
   }
   long timeout = 1800;

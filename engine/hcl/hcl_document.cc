@@ -1,9 +1,11 @@
-// Places in HCL text and in hcl::Document (hcl.h), and the UTF-8 check every parse starts with.
+// Places in HCL text and in hcl::Document (hcl.h), the UTF-8 check every parse starts with,
+// and UTF-8 encoding.
 #include <cstdint>
 #include <cstdlib>
 
 #include "base/json_pointer.h"
 #include "engine/hcl/hcl.h"
+#include "engine/hcl/hcl_scanner.h"
 
 namespace ha::hcl {
 
@@ -31,6 +33,24 @@ std::size_t first_invalid_utf8(std::string_view text) {
     i += n;
   }
   return std::string_view::npos;
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
 }
 
 Position position_at(std::string_view text, std::size_t byte) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,6 +72,8 @@ class Scanner {
 // A number literal's value (integers as integers, as JSON reads them); nullopt when it is
 // out of range.
 std::optional<nlohmann::json> number_value(std::string literal, bool negative);
+// Appends code point `cp` as UTF-8 (in hcl_document.cc, with the UTF-8 check).
+void append_utf8(std::string& out, std::uint32_t cp);
 
 // The message for anything that needs HCL's expression language.
 inline constexpr const char* kNoExpressions = "expressions are not supported here; write the value";

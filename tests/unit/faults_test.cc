@@ -2,6 +2,7 @@
 // invariant checker catching leaks and lost work, and chaos runs of the default scenario.
 #include <gtest/gtest.h>
 
+#include "forwarding_harvester_api.h"
 #include "harvester_target_fixture.h"
 #include "sim/chaos.h"
 #include "sim/invariants.h"
@@ -161,9 +162,9 @@ TEST_F(HarvesterTargetTest, AFreshTargetReportsTheNewestVmAsTheLastScalingEvent)
 
 // Forwards to the memory API, but can answer a list with one taken earlier: a list the
 // server answered before a deletion that reaches the client after the deletion's answer.
-class StaleListApi final : public HarvesterApi {
+class StaleListApi final : public testing::ForwardingHarvesterApi {
  public:
-  explicit StaleListApi(HarvesterApi& inner) : inner_(inner) {}
+  using ForwardingHarvesterApi::ForwardingHarvesterApi;
   void capture_next_list() { capture_ = true; }
   void serve_captured_next() { serve_ = true; }
   void list_vms(const std::string& ns, const std::string& selector, Done<VmList> done) override {
@@ -178,34 +179,8 @@ class StaleListApi final : public HarvesterApi {
       done(std::move(r));
     });
   }
-  void get_vm(const std::string& ns, const std::string& n, Done<VirtualMachine> d) override {
-    inner_.get_vm(ns, n, std::move(d));
-  }
-  void create_vm(const VirtualMachineSpec& spec, Done<VirtualMachine> d) override {
-    inner_.create_vm(spec, std::move(d));
-  }
-  void delete_vm(const std::string& ns, const std::string& n, Done<Unit> d) override {
-    inner_.delete_vm(ns, n, std::move(d));
-  }
-  void start_vm(const std::string& ns, const std::string& n, Done<Unit> d) override {
-    inner_.start_vm(ns, n, std::move(d));
-  }
-  void stop_vm(const std::string& ns, const std::string& n, Done<Unit> d) override {
-    inner_.stop_vm(ns, n, std::move(d));
-  }
-  void list_vms_versioned(const std::string& ns, const std::string& selector,
-                          Done<VmSnapshot> d) override {
-    inner_.list_vms_versioned(ns, selector, std::move(d));
-  }
-  std::unique_ptr<WatchHandle> watch_vms(const std::string& ns, const std::string& selector,
-                                         const std::string& version, Duration timeout,
-                                         std::function<void(const VmChange&)> on_change,
-                                         Done<Unit> d) override {
-    return inner_.watch_vms(ns, selector, version, timeout, std::move(on_change), std::move(d));
-  }
 
  private:
-  HarvesterApi& inner_;
   bool capture_ = false, serve_ = false;
   VmList captured_;
 };

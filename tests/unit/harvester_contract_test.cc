@@ -157,6 +157,12 @@ struct WatchRecord {
 
 class HarvesterWatchContract : public HarvesterContract {
  protected:
+  // (+= rather than operator+: GCC 12 warns falsely on the latter here, -Warray-bounds)
+  static std::string web() {
+    std::string s = vm_labels::kNodeGroup;
+    s += "=web";
+    return s;
+  }
   // Runs the client's loop until `until()` holds or `limit` has passed.
   void run_until(const std::function<bool()>& until, Duration limit = 5s) {
     RealtimeLoop& loop = backend->loop();
@@ -175,7 +181,7 @@ class HarvesterWatchContract : public HarvesterContract {
     bool started = false;
     backend->loop().post([&] {
       w.handle = backend->api().watch_vms(
-          "nomad", std::string(vm_labels::kNodeGroup) + "=web", version, timeout,
+          "nomad", web(), version, timeout,
           [&w](const VmChange& c) {
             static const char* kNames[] = {"ADDED", "MODIFIED", "DELETED", "BOOKMARK"};
             std::string text = kNames[static_cast<int>(c.type)];
@@ -189,9 +195,8 @@ class HarvesterWatchContract : public HarvesterContract {
     run_until([&] { return started; });
   }
   Result<VmSnapshot> snapshot() {
-    return sync<VmSnapshot>([](HarvesterApi& api, Done<VmSnapshot> d) {
-      api.list_vms_versioned("nomad", std::string(vm_labels::kNodeGroup) + "=web", d);
-    });
+    return sync<VmSnapshot>(
+        [](HarvesterApi& api, Done<VmSnapshot> d) { api.list_vms_versioned("nomad", web(), d); });
   }
   Result<Unit> remove(const std::string& name) {
     return sync<Unit>([name](HarvesterApi& api, Done<Unit> d) { api.delete_vm("nomad", name, d); });

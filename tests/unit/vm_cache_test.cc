@@ -8,6 +8,7 @@
 #include <random>
 
 #include "backends/memory/harvester_memory_api.h"
+#include "forwarding_harvester_api.h"
 #include "sim/simulated_loop.h"
 
 namespace ha {
@@ -17,9 +18,10 @@ using namespace std::chrono_literals;
 
 // Forwards to another HarvesterApi, but can end every open watch (as a dropped stream, a 410
 // or a failure does) and fail the next lists.
-class FlakyWatchApi final : public HarvesterApi {
+class FlakyWatchApi final : public testing::ForwardingHarvesterApi {
  public:
-  FlakyWatchApi(EventLoop& loop, HarvesterApi& inner) : loop_(loop), inner_(inner) {}
+  FlakyWatchApi(EventLoop& loop, HarvesterApi& inner)
+      : ForwardingHarvesterApi(inner), loop_(loop) {}
   int lists_to_fail = 0;
   int gone_from_server = 0;  // watches the inner API ended with kGone
 
@@ -57,24 +59,6 @@ class FlakyWatchApi final : public HarvesterApi {
     open_.push_back(w);
     return std::make_unique<Handle>(w);
   }
-  void list_vms(const std::string& ns, const std::string& s, Done<VmList> d) override {
-    inner_.list_vms(ns, s, std::move(d));
-  }
-  void get_vm(const std::string& ns, const std::string& n, Done<VirtualMachine> d) override {
-    inner_.get_vm(ns, n, std::move(d));
-  }
-  void create_vm(const VirtualMachineSpec& spec, Done<VirtualMachine> d) override {
-    inner_.create_vm(spec, std::move(d));
-  }
-  void delete_vm(const std::string& ns, const std::string& n, Done<Unit> d) override {
-    inner_.delete_vm(ns, n, std::move(d));
-  }
-  void start_vm(const std::string& ns, const std::string& n, Done<Unit> d) override {
-    inner_.start_vm(ns, n, std::move(d));
-  }
-  void stop_vm(const std::string& ns, const std::string& n, Done<Unit> d) override {
-    inner_.stop_vm(ns, n, std::move(d));
-  }
 
  private:
   struct Open {
@@ -92,7 +76,6 @@ class FlakyWatchApi final : public HarvesterApi {
     std::shared_ptr<Open> open;
   };
   EventLoop& loop_;
-  HarvesterApi& inner_;
   std::vector<std::shared_ptr<Open>> open_;
 };
 
