@@ -6,6 +6,8 @@
 #include <cctype>
 #include <unordered_map>
 
+#include "base/backoff.h"
+
 namespace ha {
 
 struct HttpTransport::Pending {
@@ -145,12 +147,7 @@ void HttpTransport::finish_attempt(std::shared_ptr<Pending> p, Result<HttpRespon
     p->done(std::move(r));
     return;
   }
-  Duration backoff = options_.backoff_base * (1LL << std::min(p->attempt - 1, 20));
-  backoff = std::min(backoff, options_.backoff_cap);
-  // Jitter: a random point in the upper half, so that clients do not retry in step.
-  std::uniform_real_distribution<double> jitter(0.5, 1.0);
-  auto wait =
-      Duration(static_cast<Duration::rep>(static_cast<double>(backoff.count()) * jitter(rng_)));
+  Duration wait = jittered_backoff(options_.backoff_base, options_.backoff_cap, p->attempt, rng_);
   loop_.after(wait, [this, alive = std::weak_ptr<bool>(alive_), p] {
     if (auto a = alive.lock(); a && *a) attempt(p);
   });

@@ -1,6 +1,6 @@
 #include "engine/cache/vm_cache.h"
 
-#include <algorithm>
+#include "base/backoff.h"
 
 namespace ha {
 
@@ -133,11 +133,7 @@ void VmCache::retry_after_failure(bool relist) {
 }
 
 Duration VmCache::backoff() {
-  int exponent = std::min(failures_in_a_row_ - 1, 16);
-  Duration d = options_.backoff_base * (1LL << std::max(exponent, 0));
-  d = std::min(d, options_.backoff_cap);
-  std::uniform_real_distribution<double> jitter(0.5, 1.0);
-  return Duration(static_cast<Duration::rep>(static_cast<double>(d.count()) * jitter(rng_)));
+  return jittered_backoff(options_.backoff_base, options_.backoff_cap, failures_in_a_row_, rng_);
 }
 
 }  // namespace ha
