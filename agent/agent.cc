@@ -28,6 +28,17 @@ HttpTransport::Options transport_options(const std::string& ca_file, bool insecu
   return o;
 }
 
+HarvesterTarget::Options target_options(const AgentConfig& config, VmCaches& caches) {
+  HarvesterTarget::Options o;
+  o.poll_interval = config.poll_interval;
+  if (config.watch_cluster_state) o.vm_caches = &caches;
+  return o;
+}
+
+std::string group_selector(const std::string& node_group) {
+  return std::string(vm_labels::kNodeGroup) + "=" + node_group;
+}
+
 }  // namespace
 
 Agent::Agent(AgentConfig config, Logger& log)
@@ -50,10 +61,9 @@ Agent::Agent(AgentConfig config, Logger& log)
                               NomadHttpApi::Options{
                                   config_.target_nomad_address, config_.target_nomad_token,
                                   config_.target_nomad_region, config_.target_nomad_namespace})),
+      vm_caches_(loop_, harvester_, VmCaches::Options{{}, config_.cache_stale_after}),
       cluster_target_(loop_, target_nomad_ ? static_cast<NomadApi&>(*target_nomad_) : nomad_,
-                      harvester_, log_,
-                      HarvesterTarget::Options{config_.poll_interval, std::chrono::minutes(15),
-                                               std::chrono::minutes(1), false}),
+                      harvester_, log_, target_options(config_, vm_caches_)),
       job_target_(loop_, nomad_, log_),
       apm_(loop_, nomad_) {
   if (!config_.prometheus_address.empty()) {
@@ -108,6 +118,9 @@ void Agent::install() {
     if (c->policy().target.name == "harvester") {
       if (auto g = parse_group_config(c->policy().target.config); g) {
         groups_.emplace_back(g->namespace_, g->node_group);
+        // Synced from now on, not at the first evaluation; /v1/health waits for it.
+        if (config_.watch_cluster_state)
+          vm_caches_.get(g->namespace_, group_selector(g->node_group));
       }
     }
     evaluators_.push_back(std::make_unique<PolicyEvaluator>(
@@ -174,19 +187,41 @@ void Agent::observe() {
     metrics_.observe_latency(a.direction == Direction::kUp ? "out" : "in",
                              to_seconds(*end - a.decided));
   }
+  auto count_phases = [this](const std::string& group, const VmList& vms) {
+    std::map<std::string, std::int64_t> phases;
+    for (const auto& vm : vms) ++phases[vm->printable_status];
+    metrics_.set_vms(group, phases);
+  };
   for (const auto& [ns, group] : groups_) {
-    harvester_.list_vms(ns, std::string(vm_labels::kNodeGroup) + "=" + group,
-                        [this, group = group](Result<VmList> vms) {
+    if (config_.watch_cluster_state) {
+      const VmCache& cache = vm_caches_.get(ns, group_selector(group));
+      if (vm_caches_.usable(cache)) {
+        count_phases(group, cache.vms());
+        continue;
+      }
+    }
+    harvester_.list_vms(ns, group_selector(group),
+                        [this, group = group, count_phases](Result<VmList> vms) {
                           if (!vms) {
                             metrics_.record_error("vm_listing");
                             return;
                           }
-                          std::map<std::string, std::int64_t> phases;
-                          for (const auto& vm : *vms) ++phases[vm->printable_status];
-                          metrics_.set_vms(group, phases);
+                          count_phases(group, *vms);
                         });
   }
   if (!stopping_) loop_.after(std::chrono::seconds(5), [this] { observe(); });
+}
+
+void Agent::observe_caches() {
+  std::map<std::string, AgentMetrics::CacheFigures> figures;
+  vm_caches_.for_each([&](const std::string& name, const VmCache& cache) {
+    auto staleness = cache.staleness();
+    figures["vms:" + name] = {cache.stats().events, cache.stats().relists,
+                              staleness ? std::optional(to_seconds(*staleness)) : std::nullopt,
+                              vm_caches_.usable(cache)};
+  });
+  metrics_.set_caches(std::move(figures));
+  if (!stopping_) loop_.after(std::chrono::seconds(1), [this] { observe_caches(); });
 }
 
 Result<int> Agent::start() {
@@ -201,9 +236,16 @@ Result<int> Agent::start() {
   }
   http_ = std::make_unique<httplib::Server>();
   http_->Get("/v1/health", [this](const httplib::Request&, httplib::Response& res) {
-    res.status = stopping_ ? 503 : 200;
-    res.set_content(stopping_ ? "{\"status\":\"stopping\"}\n" : "{\"status\":\"ok\"}\n",
-                    "application/json");
+    // 503 while stopping, and while a cache has not synced or has gone silent: an agent
+    // that cannot see its cluster is not healthy, whatever its process does.
+    nlohmann::json body = {{"status", "ok"}};
+    if (stopping_) {
+      body["status"] = "stopping";
+    } else if (auto cache = metrics_.cache_not_current()) {
+      body = {{"status", "cache not current"}, {"cache", *cache}};
+    }
+    res.status = body["status"] == "ok" ? 200 : 503;
+    res.set_content(body.dump() + "\n", "application/json");
   });
   http_->Get("/v1/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
@@ -224,6 +266,7 @@ Result<int> Agent::start() {
     install();
     refresh_nomad_policies(true);
     observe();
+    observe_caches();
   });
   return port;
 }

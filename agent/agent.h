@@ -61,7 +61,8 @@ class Agent {
   void install();
   // On the loop: reads Nomad's policies; installs when they changed (or `force`).
   void refresh_nomad_policies(bool force);
-  void observe();  // on the loop, periodically: VM gauges, latencies
+  void observe();         // on the loop, periodically: VM gauges, latencies
+  void observe_caches();  // on the loop, every second: cache figures and health
   void on_record(const EvaluationRecord& r);
   template <typename F>
   auto on_loop(F f) -> decltype(f());
@@ -76,6 +77,7 @@ class Agent {
   HarvesterHttpApi harvester_;
   // The Harvester target's own Nomad client, when configured (target_nomad_address).
   std::unique_ptr<NomadHttpApi> target_nomad_;
+  VmCaches vm_caches_;  // used when config_.watch_cluster_state
   HarvesterTarget cluster_target_;
   NomadJobTarget job_target_;
   NomadApmSource apm_;

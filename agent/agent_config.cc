@@ -174,7 +174,9 @@ nlohmann::ordered_json effective_agent_config(const AgentConfig& c) {
                                       {"ca_file", c.harvester_ca_file},
                                       {"ca_from_kubeconfig", !c.harvester_ca_pem.empty()},
                                       {"insecure_skip_verify", c.harvester_skip_verify},
-                                      {"poll_interval", seconds(c.poll_interval)}};
+                                      {"poll_interval", seconds(c.poll_interval)},
+                                      {"cluster_state", c.watch_cluster_state ? "watch" : "list"},
+                                      {"cache_stale_after", seconds(c.cache_stale_after)}};
   if (!c.target_nomad_address.empty()) {
     harvester["nomad_address"] = c.target_nomad_address;
     harvester["nomad_region"] = c.target_nomad_region;

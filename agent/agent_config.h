@@ -13,7 +13,8 @@
 //   target "harvester" { driver = "harvester"  config = { harvester_url = "https://h:6443"
 //       auth_token | auth_token_file | kubeconfig, kubeconfig_context, ca_file,
 //       insecure_skip_verify, poll_interval, nomad_address, nomad_region, nomad_namespace,
-//       nomad_token | nomad_token_file } }
+//       nomad_token | nomad_token_file, cluster_state = "watch" | "list",
+//       cache_stale_after = "10m" } }
 //   strategy "target-value" { driver = "target-value" }   (built in; the block changes nothing)
 //   policy_eval {}  telemetry {}  high_availability {}  dynamic_application_sizing {}
 //   dry_run = false  shutdown_timeout = "30s"               (this product's own)
@@ -69,6 +70,10 @@ struct AgentConfig {
   bool harvester_skip_verify = false;
   // How often the target polls VMs it creates and nodes it drains.
   Duration poll_interval = std::chrono::seconds(5);
+  // VMs from watch-fed caches ("watch", the default) or a list per evaluation ("list"); a
+  // cache silent for longer than cache_stale_after is not used and fails /v1/health.
+  bool watch_cluster_state = true;
+  Duration cache_stale_after = std::chrono::minutes(10);
   // The Harvester target's own Nomad client, when it is not the agent's (the original
   // plugin's nomad_* target keys); empty address: the agent's.
   std::string target_nomad_address, target_nomad_region, target_nomad_namespace;

@@ -299,12 +299,12 @@ class AgentFileReader {
       return;
     }
     if (p.config_json == nullptr) return;
-    config_keys(
-        p,
-        {"harvester_url", "auth_token", "auth_token_file", "kubeconfig", "kubeconfig_context",
-         "ca_file", "insecure_skip_verify", "poll_interval", "nomad_address", "nomad_region",
-         "nomad_namespace", "nomad_token", "nomad_token_file"},
-        {});
+    config_keys(p,
+                {"harvester_url", "auth_token", "auth_token_file", "kubeconfig",
+                 "kubeconfig_context", "ca_file", "insecure_skip_verify", "poll_interval",
+                 "nomad_address", "nomad_region", "nomad_namespace", "nomad_token",
+                 "nomad_token_file", "cluster_state", "cache_stale_after"},
+                {});
     const json& cfg = *p.config_json;
     std::string at = child(p.at, "config");
     text(cfg, at, "harvester_url", c_.harvester_url);
@@ -325,13 +325,24 @@ class AgentFileReader {
       }
       c_.harvester_skip_verify = it->second == "true";
     }
-    if (auto it = p.config.find("poll_interval"); it != p.config.end()) {
-      auto d = parse_duration(it->second);
-      if (d && d->count() > 0) {
-        c_.poll_interval = *d;
-      } else {
-        r_.error(child(at, "poll_interval"), d ? "must be greater than zero" : d.error().message);
+    positive_duration(p, at, "poll_interval", c_.poll_interval);
+    positive_duration(p, at, "cache_stale_after", c_.cache_stale_after);
+    if (auto it = p.config.find("cluster_state"); it != p.config.end()) {
+      if (it->second != "watch" && it->second != "list") {
+        r_.error(child(at, "cluster_state"), "expected \"watch\" or \"list\"");
       }
+      c_.watch_cluster_state = it->second != "list";
+    }
+  }
+
+  void positive_duration(const Plugin& p, const std::string& at, const char* key, Duration& out) {
+    auto it = p.config.find(key);
+    if (it == p.config.end()) return;
+    auto d = parse_duration(it->second);
+    if (d && d->count() > 0) {
+      out = *d;
+    } else {
+      r_.error(child(at, key), d ? "must be greater than zero" : d.error().message);
     }
   }
 

@@ -75,6 +75,19 @@ void AgentMetrics::set_policies(std::int64_t n) {
   policies_ = n;
 }
 
+void AgentMetrics::set_caches(std::map<std::string, CacheFigures> caches) {
+  std::lock_guard lock(mu_);
+  caches_ = std::move(caches);
+}
+
+std::optional<std::string> AgentMetrics::cache_not_current() const {
+  std::lock_guard lock(mu_);
+  for (const auto& [name, c] : caches_) {
+    if (!c.current) return name;
+  }
+  return std::nullopt;
+}
+
 std::string AgentMetrics::render() const {
   std::lock_guard lock(mu_);
   std::ostringstream out;
@@ -121,6 +134,24 @@ std::string AgentMetrics::render() const {
   }
   header(out, "harvester_autoscaler_policies", "gauge", "Policies being evaluated.");
   out << "harvester_autoscaler_policies " << policies_ << '\n';
+  header(out, "harvester_autoscaler_cache_events_total", "counter",
+         "Watch events applied to each cache (bookmarks included).");
+  for (const auto& [name, c] : caches_) {
+    out << "harvester_autoscaler_cache_events_total{cache=" << label(name) << "} " << c.events
+        << '\n';
+  }
+  header(out, "harvester_autoscaler_cache_relists_total", "counter",
+         "Full lists each cache took after its first (410 Gone, failures, resyncs).");
+  for (const auto& [name, c] : caches_) {
+    out << "harvester_autoscaler_cache_relists_total{cache=" << label(name) << "} " << c.relists
+        << '\n';
+  }
+  header(out, "harvester_autoscaler_cache_staleness_seconds", "gauge",
+         "Seconds since each cache last heard from its server.");
+  for (const auto& [name, c] : caches_) {
+    out << "harvester_autoscaler_cache_staleness_seconds{cache=" << label(name) << "} "
+        << (c.staleness_seconds ? number(*c.staleness_seconds) : "NaN") << '\n';
+  }
   return out.str();
 }
 

@@ -7,11 +7,16 @@
 //       running and joined (out), or to the last VM deleted (in)
 //   harvester_autoscaler_vms{node_group,phase}                   gauge: owned VMs per phase
 //   harvester_autoscaler_policies                                gauge: policies evaluated
+//   harvester_autoscaler_cache_events_total{cache}               counter: watch events applied
+//   harvester_autoscaler_cache_relists_total{cache}              counter: lists after the first
+//   harvester_autoscaler_cache_staleness_seconds{cache}          gauge: since last heard from
+//       its server (NaN before its first list)
 // Thread-safe: the loop records, the HTTP server's threads render.
 #pragma once
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -27,6 +32,15 @@ class AgentMetrics {
   // Replaces the VM counts of one node group.
   void set_vms(const std::string& node_group, const std::map<std::string, std::int64_t>& phases);
   void set_policies(std::int64_t n);
+  struct CacheFigures {
+    std::uint64_t events = 0, relists = 0;
+    std::optional<double> staleness_seconds;
+    bool current = false;  // synced and heard from within its bound
+  };
+  // Replaces every cache's figures (the caches the agent runs now).
+  void set_caches(std::map<std::string, CacheFigures> caches);
+  // The first cache not current, if any (for /v1/health).
+  std::optional<std::string> cache_not_current() const;
 
   std::string render() const;
 
@@ -46,6 +60,7 @@ class AgentMetrics {
   std::map<std::string, Histogram> latency_;
   std::map<std::string, std::map<std::string, std::int64_t>> vms_;
   std::int64_t policies_ = 0;
+  std::map<std::string, CacheFigures> caches_;
 };
 
 }  // namespace ha

@@ -63,6 +63,11 @@ Result<void> apply_scenario_overrides(json& scenario, std::vector<Override>& ove
   for (Override& o : overrides) {
     if (o.key.rfind("policy.", 0) == 0) continue;
     auto path = split(o.key);
+    // `agent` is optional in a scenario and all its keys have defaults: --set may start it.
+    if (path.size() > 1 && path[0] == "agent" && scenario.is_object() &&
+        !scenario.contains("agent")) {
+      scenario["agent"] = json::object();
+    }
     if (auto r = set_path(scenario, path, 0, value_of(o.value), o.key); !r) return r;
     o.used = true;
   }

@@ -24,7 +24,17 @@ class ScenarioReader {
       return s;
     }
     r_.reject_unknown_keys(
-        doc, "", {"name", "seed", "duration", "cluster", "workload", "policies", "faults"});
+        doc, "",
+        {"name", "seed", "duration", "cluster", "workload", "policies", "faults", "agent"});
+    if (doc.contains("agent") && require(doc, "", "agent", json::value_t::object)) {
+      r_.reject_unknown_keys(doc["agent"], "/agent", {"cluster_state"});
+      std::string state = string(doc["agent"], "/agent", "cluster_state", false);
+      if (state == "watch" || state == "list") {
+        s.cluster_state = state;
+      } else if (!state.empty()) {
+        r_.error("/agent/cluster_state", "unknown value \"" + state + "\"; known: watch, list");
+      }
+    }
     s.name = string(doc, "", "name", true);
     if (doc.contains("seed")) {
       if (doc["seed"].is_number_unsigned()) {

@@ -50,6 +50,9 @@ struct Scenario {
   std::vector<WorkloadSpec> workload;
   std::vector<std::string> policies;  // resolved paths
   std::vector<FaultSpec> faults;
+  // How the simulated agent learns the group's VMs: "watch" (shared, watch-fed caches, as the
+  // agent runs) or "list" (a list at every evaluation, to compare the two).
+  std::string cluster_state = "watch";
 };
 
 // Parses a scenario; every problem is appended to `diags` as FILE: JSON-pointer: reason.

@@ -55,7 +55,13 @@ Result<void> ScenarioRun::build_engine() {
   if (!(engine_.nomad && engine_.harvester)) return {};
   Logger& log = engine_.log ? *engine_.log : null_log_;
   auto count_evaluation = [this](const EvaluationRecord&) { ++evaluations_; };
-  target_ = std::make_unique<HarvesterTarget>(loop_, *engine_.nomad, *engine_.harvester, log);
+  HarvesterTarget::Options target_options;
+  if (scenario_.cluster_state == "watch") {
+    vm_caches_ = std::make_unique<VmCaches>(loop_, *engine_.harvester, VmCaches::Options{});
+    target_options.vm_caches = vm_caches_.get();
+  }
+  target_ = std::make_unique<HarvesterTarget>(loop_, *engine_.nomad, *engine_.harvester, log,
+                                              target_options);
   auto sources = [this](std::string_view name) -> MetricsSource* {
     return name == "sim" || name == "nomad-apm" ? &metrics_ : nullptr;
   };
@@ -87,6 +93,7 @@ bool ScenarioRun::crash_engine(const FaultSpec& fault) {
   evaluators_.clear();
   job_target_.reset();
   target_.reset();
+  vm_caches_.reset();  // a restarted agent starts with empty caches
   loop_.after(fault.restart_after, [this] {
     if (!target_) static_cast<void>(build_engine());  // compiled before: cannot fail now
   });

@@ -84,22 +84,51 @@ void HarvesterTarget::reconcile(const HarvesterGroupConfig& c, const Snapshot& s
 void HarvesterTarget::reconcile_delete(const HarvesterGroupConfig& c, const VirtualMachine& vm,
                                        const std::string& reason) {
   Group& group = groups_[c.node_group];
-  const std::string& name = vm.spec.name;
-  // Listed by the ownership label; checked again on the object itself, never deleted blind.
+  const std::string name = vm.spec.name;
   if (!vm_labels::has(vm.spec.labels, vm_labels::kNodeGroup, c.node_group)) return;
   group.reconciled[name] = loop_.now();
   group.removing.insert(name);
-  log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deleting VM",
-           {{"node_group", c.node_group}, {"vm", name}, {"reason", reason}});
-  harvester_.delete_vm(c.namespace_, name, guarded([this, c, name](Result<Unit> r) {
-                         Group& g = groups_[c.node_group];
-                         g.removing.erase(name);
-                         if (r) g.deleted[name] = loop_.now();
-                         if (r || r.error().kind == ErrorKind::kNotFound) return;
-                         g.reconciled.erase(name);  // tried again at the next status
-                         log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deletion failed",
-                                  {{"vm", name}, {"error", r.error().message}});
-                       }));
+  // What status saw may come from a cache, or a list already old: the VM is read fresh and
+  // deleted only if it is still ours and still the object, in the state, judged stuck.
+  harvester_.get_vm(
+      c.namespace_, name,
+      guarded([this, c, name, reason, uid = vm.uid,
+               seen = vm.printable_status](Result<VirtualMachine> fresh) {
+        Group& g = groups_[c.node_group];
+        std::string changed;
+        if (!fresh && fresh.error().kind == ErrorKind::kNotFound) {
+          g.removing.erase(name);
+          g.deleted[name] = loop_.now();  // gone already: not counted while a view shows it
+          return;
+        }
+        if (!fresh) {
+          changed = "it could not be read: " + fresh.error().message;
+        } else if (!vm_labels::has(fresh->spec.labels, vm_labels::kNodeGroup, c.node_group)) {
+          changed = "it lacks the ownership label now";
+        } else if (!uid.empty() && fresh->uid != uid) {
+          changed = "a new VM has its name";
+        } else if (fresh->printable_status != seen) {
+          changed = "it is " + fresh->printable_status + " now";
+        }
+        if (!changed.empty()) {
+          g.removing.erase(name);
+          g.reconciled.erase(name);  // judged again at the next status
+          log_.log(LogLevel::kInfo, loop_.now(), "reconcile: not deleting VM",
+                   {{"node_group", c.node_group}, {"vm", name}, {"reason", changed}});
+          return;
+        }
+        log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deleting VM",
+                 {{"node_group", c.node_group}, {"vm", name}, {"reason", reason}});
+        harvester_.delete_vm(c.namespace_, name, guarded([this, c, name](Result<Unit> r) {
+                               Group& g = groups_[c.node_group];
+                               g.removing.erase(name);
+                               if (r) g.deleted[name] = loop_.now();
+                               if (r || r.error().kind == ErrorKind::kNotFound) return;
+                               g.reconciled.erase(name);  // tried again at the next status
+                               log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deletion failed",
+                                        {{"vm", name}, {"error", r.error().message}});
+                             }));
+      }));
 }
 
 }  // namespace ha

@@ -137,11 +137,50 @@ void HarvesterTarget::drain_selected(const HarvesterGroupConfig& c, std::size_t 
     group.draining[node] = vm;  // leaving from now on, as status counts
     log_.log(LogLevel::kInfo, loop_.now(), "draining node",
              {{"node_group", c.node_group}, {"node_id", node}, {"vm", vm}});
-    request_drain(c, action, node, vm, loop_.now() + retry_for, [this, action, outstanding, done] {
+    auto answered = [this, action, outstanding, done] {
       if (--*outstanding > 0) return;
       std::size_t n = actions_[action].planned;
       done(ScaleResult{false, "draining " + std::to_string(n) + " nodes"});
-    });
+    };
+    // The choice was made on a view that may be a cache's: the VM is read fresh, and its node
+    // drained only if the VM is still this group's and Running.
+    harvester_.get_vm(
+        c.namespace_, vm,
+        guarded([this, c, action, node, vm, until = loop_.now() + retry_for,
+                 answered](Result<VirtualMachine> fresh) {
+          switch (drain_claim(c.node_group, node)) {  // a scale-out may have taken it back
+            case DrainClaim::kReleased:
+              answered();
+              part_done(action);
+              return;
+            case DrainClaim::kOnHold:
+              answered();
+              retry_drain(c, action, node, vm, until);
+              return;
+            case DrainClaim::kOurs:
+              break;
+          }
+          std::string why;
+          if (!fresh) {
+            why = fresh.error().kind == ErrorKind::kNotFound
+                      ? "its VM is gone"
+                      : "its VM could not be read: " + fresh.error().message;
+          } else if (!vm_labels::has(fresh->spec.labels, vm_labels::kNodeGroup, c.node_group)) {
+            why = "its VM lacks the ownership label of " + c.node_group;
+          } else if (fresh->printable_status != "Running") {
+            why = "its VM is " + fresh->printable_status;
+          }
+          if (why.empty()) {
+            request_drain(c, action, node, vm, until, answered);
+            return;
+          }
+          actions_[action].failures.push_back("drain " + vm + ": not drained: " + why);
+          log_.log(LogLevel::kWarn, loop_.now(), "not draining node",
+                   {{"node_group", c.node_group}, {"node_id", node}, {"vm", vm}, {"reason", why}});
+          groups_[c.node_group].draining.erase(node);
+          answered();
+          part_done(action);
+        }));
   }
 }
 

@@ -126,6 +126,7 @@ void HarvesterTarget::create_vms(const HarvesterGroupConfig& c, std::size_t acti
       if (!failure) {
         (*vms)[name] = 0;
         groups_[c.node_group].booting.insert(name);
+        groups_[c.node_group].created[name] = loop_.now();
         log_.log(LogLevel::kInfo, loop_.now(), how, {{"node_group", c.node_group}, {"vm", name}});
       } else {
         actions_[action].failures.push_back("create " + name + ": " + failure->message);
@@ -235,6 +236,7 @@ void HarvesterTarget::check_booting_vm(const HarvesterGroupConfig& c, std::size_
         if (!failure.empty()) {
           // Clean up: a VM that will not serve is not left behind.
           state = -1;
+          groups_[c.node_group].created.erase(name);
           actions_[action].failures.push_back(failure);
           if (vm) harvester_.delete_vm(c.namespace_, name, [](Result<Unit>) {});
           then();
@@ -285,6 +287,7 @@ void HarvesterTarget::settle_overdue_vm(const HarvesterGroupConfig& c, std::size
                         state = 2;  // joined after all
                       } else {
                         state = -1;
+                        groups_[c.node_group].created.erase(name);
                         actions_[action].failures.push_back(
                             "VM " + name + " not running and joined within the provision timeout");
                         harvester_.delete_vm(c.namespace_, name, [](Result<Unit>) {});

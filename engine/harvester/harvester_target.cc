@@ -6,6 +6,12 @@
 #include "backends/api/vm_labels.h"
 
 namespace ha {
+namespace {
+
+// Past this, a deletion or creation a view has not yet shown is not waited for any more.
+constexpr Duration kLongAgo = std::chrono::minutes(10);
+
+}  // namespace
 
 HarvesterTarget::HarvesterTarget(EventLoop& loop, NomadApi& nomad, HarvesterApi& harvester,
                                  Logger& log, Options options)
@@ -91,20 +97,29 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
     if (*error) {
       done(**error);
     } else {
-      forget_deleted(group, *snap);
+      forget_settled(group, *snap);
       done(std::move(*snap));
     }
   };
-  harvester_.list_vms(c.namespace_,
-                      std::string(vm_labels::kNodeGroup).append("=").append(c.node_group),
-                      guarded([snap, error, finish](Result<VmList> r) mutable {
-                        if (!r) {
-                          *error = make_error("listing VMs: " + r.error().message, r.error().kind);
-                        } else {
-                          snap->vms = std::move(*r);
-                        }
-                        finish();
-                      }));
+  std::string selector = std::string(vm_labels::kNodeGroup).append("=").append(c.node_group);
+  if (options_.vm_caches) {
+    const VmCache& cache = options_.vm_caches->get(c.namespace_, selector);
+    if (options_.vm_caches->usable(cache)) {
+      snap->vms = cache.vms();
+      --*outstanding;  // only the node list to wait for
+    }
+  }
+  if (*outstanding == 2) {
+    harvester_.list_vms(
+        c.namespace_, selector, guarded([snap, error, finish](Result<VmList> r) mutable {
+          if (!r) {
+            *error = make_error("listing VMs: " + r.error().message, r.error().kind);
+          } else {
+            snap->vms = std::move(*r);
+          }
+          finish();
+        }));
+  }
   nomad_.list_nodes(
       {c.node_class, "", ""}, guarded([snap, error, finish](Result<NodeList> r) mutable {
         if (!r) {
@@ -117,13 +132,16 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
       }));
 }
 
-void HarvesterTarget::forget_deleted(const std::string& node_group, const Snapshot& s) {
+void HarvesterTarget::forget_settled(const std::string& node_group, const Snapshot& s) {
   auto group = groups_.find(node_group);
-  if (group == groups_.end() || group->second.deleted.empty()) return;
+  if (group == groups_.end()) return;
   std::erase_if(group->second.deleted, [this, &s](const auto& entry) {
     const VirtualMachine* vm = s.vm_named(entry.first);
     return vm == nullptr || vm->printable_status == "Terminating" ||
-           loop_.now() - entry.second > std::chrono::minutes(10);
+           loop_.now() - entry.second > kLongAgo;
+  });
+  std::erase_if(group->second.created, [this, &s](const auto& entry) {
+    return s.vm_named(entry.first) != nullptr || loop_.now() - entry.second > kLongAgo;
   });
 }
 
@@ -144,6 +162,7 @@ HarvesterTarget::Counted HarvesterTarget::count(const HarvesterGroupConfig& c,
   out.count = static_cast<std::int64_t>(out.active.size());
   if (group != groups_.end()) {
     for (const std::string& name : group->second.creating) out.count += s.vm_named(name) ? 0 : 1;
+    for (const auto& [name, at] : group->second.created) out.count += s.vm_named(name) ? 0 : 1;
   }
   return out;
 }

@@ -25,6 +25,9 @@
 // backoff: a scale-out whose VMs fail backs the node group off (5 min, doubling up to
 //   30 min, as the Kubernetes cluster autoscaler does); scale-outs are refused, and
 //   reported, until then; a clean scale-out resets it.
+// caches: with Options::vm_caches, the VMs come from a watch-fed cache shared by the
+//   agent's policies; a drain or a deletion (scale-in, reconcile) re-reads its VM first and
+//   goes ahead only if the VM is still the group's and in the state judged on.
 // Never: touches a VM without the group's ownership label, goes outside the policy's
 //   [min, max] (re-checked against a fresh view, counting creations in flight), deletes a
 //   VM before its drain ended. dry-run logs the exact plan and changes nothing.
@@ -43,6 +46,7 @@
 #include "backends/api/nomad_api.h"
 #include "base/event_loop.h"
 #include "base/log.h"
+#include "engine/cache/vm_caches.h"
 #include "engine/harvester/group_config.h"
 #include "engine/harvester/name_index.h"
 #include "engine/target.h"
@@ -76,6 +80,9 @@ class HarvesterTarget final : public Target {
     bool require_connection = false;
     Duration backoff_initial = std::chrono::minutes(5);
     Duration backoff_max = std::chrono::minutes(30);
+    // When set, status and scale read the group's VMs from these shared caches (while one is
+    // usable, else from a list); destruction still reads each VM fresh first.
+    VmCaches* vm_caches = nullptr;
   };
 
   // The seed plugin's precedence: HARVESTER_URL and HARVESTER_TOKEN from the environment
@@ -134,6 +141,9 @@ class HarvesterTarget final : public Target {
     // terminating or gone (a list requested before the deletion still shows them running,
     // and counting them would remove one node too many).
     std::map<std::string, Time> deleted;
+    // VMs whose creation was accepted, by when: counted until a snapshot shows them (a view
+    // taken before the creation landed, or a cache the event has not reached, lacks them).
+    std::map<std::string, Time> created;
     int failed_scale_outs = 0;
     std::optional<Time> backoff_until;
   };
@@ -143,8 +153,9 @@ class HarvesterTarget final : public Target {
   };
 
   void snapshot(const HarvesterGroupConfig& c, std::function<void(Result<Snapshot>)> done);
-  // Forgets deleted VMs that `s` shows terminating or gone (or deleted long ago).
-  void forget_deleted(const std::string& node_group, const Snapshot& s);
+  // Forgets deleted VMs that `s` shows terminating or gone, and created VMs that it shows
+  // (or either long ago).
+  void forget_settled(const std::string& node_group, const Snapshot& s);
   Counted count(const HarvesterGroupConfig& c, const Snapshot& s) const;
   void reconcile(const HarvesterGroupConfig& c, const Snapshot& s);
   void reconcile_delete(const HarvesterGroupConfig& c, const VirtualMachine& vm,

@@ -20,8 +20,14 @@ agent_url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/agent.out")
 
 nodes_ready() { nomad_nodes | grep -o '"Status":"ready"' | wc -l; }
 
-[ "$(curl -s -o /dev/null -w '%{http_code}' "$agent_url/v1/health")" = 200 ] &&
-  pass "/v1/health is 200" || fail "/v1/health"
+# 503 until the VM cache has synced (its first list), then 200.
+health=
+for _ in $(seq 100); do
+  health=$(curl -s -o /dev/null -w '%{http_code}' "$agent_url/v1/health")
+  [ "$health" = 200 ] && break
+  sleep 0.1
+done
+[ "$health" = 200 ] && pass "/v1/health is 200 once the caches synced" || fail "/v1/health: $health"
 
 # Scale-out: the batch (20 x 2000 MHz) needs about 6 nodes; the scenario starts with 2.
 peak=0
@@ -56,7 +62,9 @@ echo "$metrics" | grep -q '^harvester_autoscaler_scale_actions_total{policy="clu
 echo "$metrics" | grep -q '^harvester_autoscaler_scale_latency_seconds_count{direction="out"} [1-9]' &&
   pass "metrics have scale-out latencies" || fail "no latency histogram"
 # Every line of the exposition is a comment or NAME{labels} VALUE.
-bad=$(echo "$metrics" | grep -v '^#' | grep -Evc '^[a-z_]+(\{[^}]*\})? [0-9.e+-]+$|^$')
+echo "$metrics" | grep -q '^harvester_autoscaler_cache_events_total{cache="vms:[^"]*"} [1-9]' &&
+  pass "the VM cache followed a watch" || fail "no watch events in metrics"
+bad=$(echo "$metrics" | grep -v '^#' | grep -Evc '^[a-z_]+(\{[^}]*\})? ([0-9.e+-]+|NaN)$|^$')
 [ "$bad" -eq 0 ] && pass "metrics are Prometheus text" || fail "$bad malformed metric lines"
 
 # SIGTERM: clean stop, exit 0.

@@ -48,7 +48,7 @@ TEST_F(AgentConfigTest, ReadsTheUpstreamShapeWithPathsRelativeToTheFile) {
                            "config": {"address": "http://prom:9090", "token_file": "nomad.token"}}},
     "target": {"harvester": {"driver": "harvester", "config": {
       "harvester_url": "https://harvester:6443", "auth_token_file": "harvester.token",
-      "poll_interval": "2s"}}}})");
+      "poll_interval": "2s", "cluster_state": "list", "cache_stale_after": "3m"}}}})");
   auto c = load(file);
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->log_level, LogLevel::kDebug);
@@ -62,6 +62,8 @@ TEST_F(AgentConfigTest, ReadsTheUpstreamShapeWithPathsRelativeToTheFile) {
   EXPECT_EQ(c->harvester_token, "h-secret");
   EXPECT_EQ(c->policy_dir, (dir / "policies").string());
   EXPECT_EQ(c->poll_interval, std::chrono::seconds(2));
+  EXPECT_FALSE(c->watch_cluster_state);
+  EXPECT_EQ(c->cache_stale_after, std::chrono::minutes(3));
   EXPECT_FALSE(c->policy_source_nomad);
   EXPECT_EQ(c->prometheus_address, "http://prom:9090");
   EXPECT_EQ(c->prometheus_token, "n-secret");
@@ -139,6 +141,12 @@ TEST_F(AgentConfigTest, ErrorsNameTheFileAndKeyButNeverATokenValue) {
            {R"({"policy": {"source": {"consul": {"enabled": true}}}})",
             "unknown policy source \"consul\""},
            {R"({"nomad": {"namespace": ["a", "b"]}})", "/nomad/namespace: expected one namespace"},
+           {R"({"target": {"harvester": {"driver": "harvester",
+                "config": {"cluster_state": "poll"}}}})",
+            "/target/harvester/config/cluster_state: expected \"watch\" or \"list\""},
+           {R"({"target": {"harvester": {"driver": "harvester",
+                "config": {"cache_stale_after": "0s"}}}})",
+            "/target/harvester/config/cache_stale_after: must be greater than zero"},
        }) {
     auto file = write("bad.json", k.json);
     env = {{"HARVESTER_URL", "http://h:6443"}};

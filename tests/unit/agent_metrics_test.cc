@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -85,6 +86,23 @@ TEST(AgentMetrics, RendersCountersHistogramsAndGaugesThatParseBack) {
   EXPECT_EQ(e.samples[R"(harvester_autoscaler_scale_latency_seconds_sum{direction="out"})"], 5102);
   EXPECT_EQ(e.samples[R"(harvester_autoscaler_vms{node_group="hashistack",phase="Starting"})"], 1);
   EXPECT_EQ(e.samples["harvester_autoscaler_policies"], 2);
+}
+
+TEST(AgentMetrics, CacheFiguresAndWhichCacheIsNotCurrent) {
+  AgentMetrics m;
+  EXPECT_EQ(m.cache_not_current(), std::nullopt);  // no cache: nothing to wait for
+  m.set_caches({{"vms:ns/g=a", {12, 1, 3.5, true}}, {"vms:ns/g=b", {0, 0, std::nullopt, false}}});
+  EXPECT_EQ(m.cache_not_current(), "vms:ns/g=b");
+  Exposition e = parse(m.render());
+  EXPECT_EQ(e.types["harvester_autoscaler_cache_events_total"], "counter");
+  EXPECT_EQ(e.types["harvester_autoscaler_cache_staleness_seconds"], "gauge");
+  EXPECT_EQ(e.samples[R"(harvester_autoscaler_cache_events_total{cache="vms:ns/g=a"})"], 12);
+  EXPECT_EQ(e.samples[R"(harvester_autoscaler_cache_relists_total{cache="vms:ns/g=a"})"], 1);
+  EXPECT_EQ(e.samples[R"(harvester_autoscaler_cache_staleness_seconds{cache="vms:ns/g=a"})"], 3.5);
+  EXPECT_TRUE(
+      std::isnan(e.samples[R"(harvester_autoscaler_cache_staleness_seconds{cache="vms:ns/g=b"})"]));
+  m.set_caches({{"vms:ns/g=a", {13, 1, 0.5, true}}});
+  EXPECT_EQ(m.cache_not_current(), std::nullopt);
 }
 
 TEST(AgentMetrics, EscapesLabelValues) {

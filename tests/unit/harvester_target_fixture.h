@@ -32,6 +32,7 @@ struct HarvesterTargetTest : ::testing::Test {
   HarvesterMemoryApi harvester_api{loop, harvester, Latency::constant(1s), &faults};
   NullLogger log;
   HarvesterTarget target{loop, nomad_api, harvester_api, log};
+  HarvesterTarget* subject = &target;  // what status() and scale() drive
   PluginConfig config{{"node_group_name", "web"},
                       {"node_class", "hashistack"},
                       {"namespace", "nomad"},
@@ -42,7 +43,7 @@ struct HarvesterTargetTest : ::testing::Test {
 
   Result<TargetStatus> status() {
     std::optional<Result<TargetStatus>> out;
-    target.status(config, [&](Result<TargetStatus> r) { out = std::move(r); });
+    subject->status(config, [&](Result<TargetStatus> r) { out = std::move(r); });
     while (!out && loop.step()) {
     }
     return std::move(*out);
@@ -63,7 +64,7 @@ struct HarvesterTargetTest : ::testing::Test {
     request.min = min;
     request.max = max;
     request.dry_run = dry_run;
-    target.scale(request, config, [&out](Result<ScaleResult> r) { out = std::move(r); });
+    subject->scale(request, config, [&out](Result<ScaleResult> r) { out = std::move(r); });
   }
   // A group of `n` joined nodes, ready for work.
   void grow_to(std::int64_t n) {

@@ -35,6 +35,10 @@ TEST(Overrides, EditScenarioAndPolicyDocuments) {
   EXPECT_EQ(web["policy"]["cooldown"], "1m");
   EXPECT_EQ(web["policy"]["check"]["cpu"]["strategy"]["target-value"]["target"], 55.5);
   EXPECT_EQ(web["policy"]["target"]["harvester"]["dry-run"], true);
+  // `agent` may be missing from the file: --set starts it.
+  o = overrides({"agent.cluster_state=list"});
+  ASSERT_TRUE(apply_scenario_overrides(scenario, o).ok());
+  EXPECT_EQ(scenario["agent"]["cluster_state"], "list");
 }
 
 TEST(Overrides, MistakesAreNamed) {

@@ -70,6 +70,11 @@ TEST_F(ScenarioTest, ReadsEveryRequiredKey) {
   ASSERT_EQ(s.workload.size(), 1u);
   EXPECT_EQ(s.workload[0].path, (dir / "traces/jobs.csv").string());
   EXPECT_EQ(s.policies[0], (dir / "policy.json").string());
+  EXPECT_EQ(s.cluster_state, "watch");  // the agent's default
+  json doc = scenario();
+  doc["agent"] = {{"cluster_state", "list"}};
+  EXPECT_EQ(parse_scenario(doc.dump(), (dir / "s.json").string(), diags).cluster_state, "list");
+  EXPECT_TRUE(diags.empty());
 }
 
 TEST_F(ScenarioTest, EachMistakeIsNamed) {
@@ -103,6 +108,12 @@ TEST_F(ScenarioTest, EachMistakeIsNamed) {
   doc = scenario();
   doc["policies"] = json::array();
   expect_one(doc, "/policies", "at least one");
+  doc = scenario();
+  doc["agent"] = {{"cluster_state", "poll"}};
+  expect_one(doc, "/agent/cluster_state", "unknown value \"poll\"; known: watch, list");
+  doc = scenario();
+  doc["agent"] = {{"cache", "watch"}};
+  expect_one(doc, "/agent/cache", "unknown key");
   Diagnostics diags;
   parse_scenario("{\"name\": ", "bad.json", diags);
   ASSERT_EQ(diags.size(), 1u);

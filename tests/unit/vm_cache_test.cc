@@ -2,6 +2,7 @@
 // whatever the changes and however its watches end (cleanly, 410 Gone, failing) and lists
 // fail, once things are quiet it shows exactly what a fresh list shows.
 #include "engine/cache/vm_cache.h"
+#include "engine/cache/vm_caches.h"
 
 #include <gtest/gtest.h>
 
@@ -219,6 +220,43 @@ TEST_F(VmCacheTest, ConvergesToAFreshListWhateverHappens) {
   }
   EXPECT_GT(relisted, 0);  // the runs did exercise relisting
   EXPECT_GT(gone, 0);      // and versions the model no longer held
+}
+
+}  // namespace
+}  // namespace ha
+
+namespace ha {
+namespace {
+
+// VmCaches: one cache per (namespace, selector), shared; usable only while synced and heard
+// from within stale_after, so that readers list instead and /v1/health fails meanwhile.
+TEST_F(VmCacheTest, CachesAreSharedAndUsableOnlyWhileCurrent) {
+  ASSERT_TRUE(model.create(vm("web-1", "web")).ok());
+  VmCaches::Options o;
+  o.cache = options();
+  o.stale_after = 10min;
+  VmCaches caches(loop, api, o);
+  VmCache& web = caches.get("ns", "group=web");
+  EXPECT_EQ(&caches.get("ns", "group=web"), &web);
+  EXPECT_NE(&caches.get("ns", "group=db"), &web);
+  EXPECT_EQ(caches.size(), 2u);
+  EXPECT_FALSE(caches.usable(web));  // not synced yet
+  run_for(1s);
+  EXPECT_TRUE(caches.usable(web));
+  EXPECT_EQ(names(web.vms()), truth());
+  // Harvester stops answering: the watch is gone and every list fails.
+  api.lists_to_fail = 1000000;
+  api.end_watches(make_error("gone", ErrorKind::kGone));
+  run_for(9min);
+  EXPECT_TRUE(caches.usable(web));  // silent, but not for long yet
+  run_for(2min);
+  EXPECT_FALSE(caches.usable(web));
+  api.lists_to_fail = 0;  // back: the next retry (30 s cap) lists again
+  run_for(31s);
+  EXPECT_TRUE(caches.usable(web));
+  std::vector<std::string> seen;
+  caches.for_each([&](const std::string& name, const VmCache&) { seen.push_back(name); });
+  EXPECT_EQ(seen, (std::vector<std::string>{"ns/group=db", "ns/group=web"}));
 }
 
 }  // namespace
