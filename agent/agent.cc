@@ -28,10 +28,10 @@ HttpTransport::Options transport_options(const std::string& ca_file, bool insecu
   return o;
 }
 
-HarvesterTarget::Options target_options(const AgentConfig& config, VmCaches& caches) {
+HarvesterTarget::Options target_options(const AgentConfig& config, ClusterCaches& caches) {
   HarvesterTarget::Options o;
   o.poll_interval = config.poll_interval;
-  if (config.watch_cluster_state) o.vm_caches = &caches;
+  if (config.watch_cluster_state) o.caches = &caches;
   return o;
 }
 
@@ -61,9 +61,10 @@ Agent::Agent(AgentConfig config, Logger& log)
                               NomadHttpApi::Options{
                                   config_.target_nomad_address, config_.target_nomad_token,
                                   config_.target_nomad_region, config_.target_nomad_namespace})),
-      vm_caches_(loop_, harvester_, VmCaches::Options{{}, config_.cache_stale_after}),
+      caches_(loop_, harvester_, target_nomad_ ? static_cast<NomadApi&>(*target_nomad_) : nomad_,
+              ClusterCaches::Options{{}, {}, config_.cache_stale_after}),
       cluster_target_(loop_, target_nomad_ ? static_cast<NomadApi&>(*target_nomad_) : nomad_,
-                      harvester_, log_, target_options(config_, vm_caches_)),
+                      harvester_, log_, target_options(config_, caches_)),
       job_target_(loop_, nomad_, log_),
       apm_(loop_, nomad_) {
   if (!config_.prometheus_address.empty()) {
@@ -119,8 +120,10 @@ void Agent::install() {
       if (auto g = parse_group_config(c->policy().target.config); g) {
         groups_.emplace_back(g->namespace_, g->node_group);
         // Synced from now on, not at the first evaluation; /v1/health waits for it.
-        if (config_.watch_cluster_state)
-          vm_caches_.get(g->namespace_, group_selector(g->node_group));
+        if (config_.watch_cluster_state) {
+          caches_.vms(g->namespace_, group_selector(g->node_group));
+          caches_.nodes(g->node_class);
+        }
       }
     }
     evaluators_.push_back(std::make_unique<PolicyEvaluator>(
@@ -194,8 +197,8 @@ void Agent::observe() {
   };
   for (const auto& [ns, group] : groups_) {
     if (config_.watch_cluster_state) {
-      const VmCache& cache = vm_caches_.get(ns, group_selector(group));
-      if (vm_caches_.usable(cache)) {
+      const VmCache& cache = caches_.vms(ns, group_selector(group));
+      if (caches_.usable(cache)) {
         count_phases(group, cache.vms());
         continue;
       }
@@ -214,12 +217,11 @@ void Agent::observe() {
 
 void Agent::observe_caches() {
   std::map<std::string, AgentMetrics::CacheFigures> figures;
-  vm_caches_.for_each([&](const std::string& name, const VmCache& cache) {
-    auto staleness = cache.staleness();
-    figures["vms:" + name] = {cache.stats().events, cache.stats().relists,
-                              staleness ? std::optional(to_seconds(*staleness)) : std::nullopt,
-                              vm_caches_.usable(cache)};
-  });
+  for (const ClusterCaches::State& c : caches_.states()) {
+    figures[c.name] = {c.events, c.relists,
+                       c.staleness ? std::optional(to_seconds(*c.staleness)) : std::nullopt,
+                       c.usable};
+  }
   metrics_.set_caches(std::move(figures));
   if (!stopping_) loop_.after(std::chrono::seconds(1), [this] { observe_caches(); });
 }

@@ -77,7 +77,7 @@ class Agent {
   HarvesterHttpApi harvester_;
   // The Harvester target's own Nomad client, when configured (target_nomad_address).
   std::unique_ptr<NomadHttpApi> target_nomad_;
-  VmCaches vm_caches_;  // used when config_.watch_cluster_state
+  ClusterCaches caches_;  // used when config_.watch_cluster_state
   HarvesterTarget cluster_target_;
   NomadJobTarget job_target_;
   NomadApmSource apm_;

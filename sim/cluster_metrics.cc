@@ -34,22 +34,32 @@ Result<double> ClusterMetrics::value(const std::string& query, const NomadModel:
 
 void ClusterMetrics::query(const std::string& query, TimeRange range, Callback done) {
   TimeSeries points;
+  // A window reaching now ends with the cluster as it is now, as nomad-apm reads a live
+  // cluster: never with a sample of this same instant, which other events of this instant
+  // may or may not have preceded (the answer would hang on the order of equal-time events).
+  bool live = range.to >= loop_.now();
+  Time end = live ? loop_.now() - Duration(1) : range.to;
   auto first = std::lower_bound(samples_.begin(), samples_.end(), range.from,
                                 [](const Sample& s, Time t) { return s.time < t; });
-  auto last = std::upper_bound(samples_.begin(), samples_.end(), range.to,
+  auto last = std::upper_bound(samples_.begin(), samples_.end(), end,
                                [](Time t, const Sample& s) { return t < s.time; });
   // A window shorter than the sampling step still sees the latest sample before its end.
-  if (first == last && last != samples_.begin()) first = last - 1;
+  if (first == last && last != samples_.begin() && !live) first = last - 1;
+  std::vector<Sample> now;
+  if (live) now.push_back({loop_.now(), nomad_.totals(node_class_)});
   Result<TimeSeries> result = points;
-  for (auto it = first; it != last; ++it) {
-    auto v = value(query, it->totals);
+  auto add = [&](const Sample& s) {
+    if (!result) return;
+    auto v = value(query, s.totals);
     if (!v) {
       result = v.error();
-      break;
+      return;
     }
-    points.push_back({it->time, *v});
+    points.push_back({s.time, *v});
     result = points;
-  }
+  };
+  for (auto it = first; it != last; ++it) add(*it);
+  for (const Sample& s : now) add(s);
   loop_.post([done = std::move(done), result = std::move(result)] { done(result); });
 }
 

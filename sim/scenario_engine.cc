@@ -57,8 +57,9 @@ Result<void> ScenarioRun::build_engine() {
   auto count_evaluation = [this](const EvaluationRecord&) { ++evaluations_; };
   HarvesterTarget::Options target_options;
   if (scenario_.cluster_state == "watch") {
-    vm_caches_ = std::make_unique<VmCaches>(loop_, *engine_.harvester, VmCaches::Options{});
-    target_options.vm_caches = vm_caches_.get();
+    caches_ = std::make_unique<ClusterCaches>(loop_, *engine_.harvester, *engine_.nomad,
+                                              ClusterCaches::Options{});
+    target_options.caches = caches_.get();
   }
   target_ = std::make_unique<HarvesterTarget>(loop_, *engine_.nomad, *engine_.harvester, log,
                                               target_options);
@@ -93,7 +94,7 @@ bool ScenarioRun::crash_engine(const FaultSpec& fault) {
   evaluators_.clear();
   job_target_.reset();
   target_.reset();
-  vm_caches_.reset();  // a restarted agent starts with empty caches
+  caches_.reset();  // a restarted agent starts with empty caches
   loop_.after(fault.restart_after, [this] {
     if (!target_) static_cast<void>(build_engine());  // compiled before: cannot fail now
   });

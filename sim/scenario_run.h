@@ -105,7 +105,7 @@ class ScenarioRun {
   Engine engine_;
   std::unique_ptr<FaultPlan> fault_plan_;
   std::vector<ScaleActionRecord> past_actions_;  // of engines an agent_crash tore down
-  std::unique_ptr<VmCaches> vm_caches_;          // before the target, which uses them
+  std::unique_ptr<ClusterCaches> caches_;        // before the target, which uses them
   std::unique_ptr<HarvesterTarget> target_;
   std::unique_ptr<NomadJobTarget> job_target_;
   std::vector<std::unique_ptr<PolicyEvaluator>> evaluators_;

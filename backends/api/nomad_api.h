@@ -117,10 +117,21 @@ struct NomadScalingPolicy {
 // so listing many nodes copies none.
 using NodeList = std::vector<std::shared_ptr<const NomadNodeStub>>;
 
+// A node list and the node table's index it is current at (X-Nomad-Index).
+struct NodeListAt {
+  NodeList nodes;
+  std::uint64_t index = 0;
+};
+
 class NomadApi {
  public:
   virtual ~NomadApi() = default;
   virtual void list_nodes(const NomadNodeFilter& filter, Done<NodeList> done) = 0;
+  // A blocking query (GET /v1/nodes?index=N&wait=W): answers once the node table's index is
+  // past `index` (at once for 0), or after about `wait` with the list as it is; the answer
+  // carries the index to pass next time.
+  virtual void watch_nodes(const NomadNodeFilter& filter, std::uint64_t index, Duration wait,
+                           Done<NodeListAt> done) = 0;
   virtual void get_node(const std::string& node_id, Done<NomadNode> done) = 0;
   // PUT /v1/node/:id/drain; `spec` empty cancels a drain.
   virtual void drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,

@@ -95,6 +95,7 @@ HttpTransport::~HttpTransport() {
 void HttpTransport::send(HttpRequest request, std::function<void(Result<HttpResponse>)> done) {
   auto p = std::make_shared<Pending>();
   p->request = std::move(request);
+  p->timeout = p->request.timeout;
   p->done = std::move(done);
   attempt(std::move(p));
 }

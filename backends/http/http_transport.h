@@ -28,6 +28,8 @@ struct HttpRequest {
   std::string path;  // for messages: the path without query (never a secret)
   std::map<std::string, std::string> headers;
   std::string body;
+  // Per attempt, instead of the transport's (a blocking query waits longer than a call).
+  std::optional<Duration> timeout;
 };
 
 struct HttpResponse {

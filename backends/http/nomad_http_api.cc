@@ -19,6 +19,11 @@ template <typename T, typename Parse>
 void NomadHttpApi::call(const std::string& method, const std::string& path,
                         const std::string& query, const std::string& body, Done<T> done,
                         Parse parse) {
+  send_json_call(transport_, request(method, path, query, body), std::move(done), std::move(parse));
+}
+
+HttpRequest NomadHttpApi::request(const std::string& method, const std::string& path,
+                                  const std::string& query, const std::string& body) const {
   HttpRequest r;
   r.method = method;
   r.path = path;
@@ -31,10 +36,14 @@ void NomadHttpApi::call(const std::string& method, const std::string& path,
     r.headers["Content-Type"] = "application/json";
     r.body = body;
   }
-  send_json_call(transport_, std::move(r), std::move(done), std::move(parse));
+  return r;
 }
 
-void NomadHttpApi::list_nodes(const NomadNodeFilter& filter, Done<NodeList> done) {
+namespace {
+
+// The query of a node list: Nomad's filter expression for the one field the mock also
+// understands; the rest is filtered on the answer, which any server agrees with.
+std::string node_list_query(const NomadNodeFilter& filter) {
   std::string expr;
   auto add = [&expr](const char* field, const std::string& value) {
     if (value.empty()) return;
@@ -44,22 +53,68 @@ void NomadHttpApi::list_nodes(const NomadNodeFilter& filter, Done<NodeList> done
   add("Name", filter.name);
   add("NodeClass", filter.name.empty() ? filter.node_class : "");
   add("NodePool", filter.name.empty() && filter.node_class.empty() ? filter.node_pool : "");
-  // The mock understands one clause; the rest is filtered here, which any server agrees with.
-  std::string query = expr.empty() ? "" : "filter=" + url_escape(expr);
-  call<NodeList>("GET", "/v1/nodes", query, "", std::move(done),
-                 [filter](const json& j) -> Result<NodeList> {
-                   if (!j.is_array()) return make_error("expected an array of nodes");
-                   NodeList out;
-                   for (const json& item : j) {
-                     auto stub = nomad_json::read_node_stub(item);
-                     if (!stub) return stub.error();
-                     if (!filter.node_class.empty() && stub->node_class != filter.node_class)
-                       continue;
-                     if (!filter.node_pool.empty() && stub->node_pool != filter.node_pool) continue;
-                     out.push_back(std::make_shared<const NomadNodeStub>(std::move(*stub)));
-                   }
-                   return out;
-                 });
+  return expr.empty() ? "" : "filter=" + url_escape(expr);
+}
+
+Result<NodeList> read_node_list(const json& j, const NomadNodeFilter& filter) {
+  if (!j.is_array()) return make_error("expected an array of nodes");
+  NodeList out;
+  for (const json& item : j) {
+    auto stub = nomad_json::read_node_stub(item);
+    if (!stub) return stub.error();
+    if (!filter.node_class.empty() && stub->node_class != filter.node_class) continue;
+    if (!filter.node_pool.empty() && stub->node_pool != filter.node_pool) continue;
+    out.push_back(std::make_shared<const NomadNodeStub>(std::move(*stub)));
+  }
+  return out;
+}
+
+}  // namespace
+
+void NomadHttpApi::list_nodes(const NomadNodeFilter& filter, Done<NodeList> done) {
+  call<NodeList>("GET", "/v1/nodes", node_list_query(filter), "", std::move(done),
+                 [filter](const json& j) { return read_node_list(j, filter); });
+}
+
+void NomadHttpApi::watch_nodes(const NomadNodeFilter& filter, std::uint64_t index, Duration wait,
+                               Done<NodeListAt> done) {
+  std::string query = node_list_query(filter);
+  if (index > 0) {
+    auto seconds =
+        std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(wait).count());
+    query += (query.empty() ? "" : "&") + ("index=" + std::to_string(index)) +
+             "&wait=" + std::to_string(seconds) + "s";
+  }
+  HttpRequest r = request("GET", "/v1/nodes", query, "");
+  // The server holds the answer up to `wait` (plus up to wait/16 of jitter, as Nomad does).
+  r.timeout = wait + wait / 8 + std::chrono::seconds(10);
+  std::string where = "GET /v1/nodes";
+  transport_.send(std::move(r), [filter, where, done = std::move(done)](Result<HttpResponse> res) {
+    std::uint64_t at = 0;
+    bool indexed = false;
+    if (res) {
+      auto h = res->headers.find("x-nomad-index");
+      if (h != res->headers.end()) {
+        try {
+          at = std::stoull(h->second);
+          indexed = true;
+        } catch (const std::exception&) {
+        }
+      }
+    }
+    auto j = json_answer(std::move(res), where);
+    if (!j) return done(j.error());
+    if (!indexed) {
+      return done(make_error(where + ": unexpected response: no valid X-Nomad-Index header",
+                             ErrorKind::kInvalid));
+    }
+    auto nodes = read_node_list(*j, filter);
+    if (!nodes) {
+      return done(make_error(where + ": unexpected response: " + nodes.error().message,
+                             ErrorKind::kInvalid));
+    }
+    done(NodeListAt{std::move(*nodes), at});
+  });
 }
 
 void NomadHttpApi::get_node(const std::string& node_id, Done<NomadNode> done) {

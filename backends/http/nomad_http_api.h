@@ -23,6 +23,8 @@ class NomadHttpApi final : public NomadApi {
   NomadHttpApi(HttpTransport& transport, Options options);
 
   void list_nodes(const NomadNodeFilter& filter, Done<NodeList> done) override;
+  void watch_nodes(const NomadNodeFilter& filter, std::uint64_t index, Duration wait,
+                   Done<NodeListAt> done) override;
   void get_node(const std::string& node_id, Done<NomadNode> done) override;
   void drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
                   bool mark_eligible, Done<Unit> done) override;
@@ -38,7 +40,10 @@ class NomadHttpApi final : public NomadApi {
                  const std::string& reason, const std::string& ns, Done<Unit> done) override;
 
  private:
-  // Builds the request (address, region, token) and sends it with send_json_call.
+  // The request (address, region, token) of a call.
+  HttpRequest request(const std::string& method, const std::string& path, const std::string& query,
+                      const std::string& body) const;
+  // Builds the request and sends it with send_json_call.
   template <typename T, typename Parse>
   void call(const std::string& method, const std::string& path, const std::string& query,
             const std::string& body, Done<T> done, Parse parse);

@@ -7,6 +7,30 @@ void NomadMemoryApi::list_nodes(const NomadNodeFilter& filter, Done<NodeList> do
       "list_nodes", [this, filter] { return model_.list_nodes(filter); }, std::move(done));
 }
 
+void NomadMemoryApi::watch_nodes(const NomadNodeFilter& filter, std::uint64_t index, Duration wait,
+                                 Done<NodeListAt> done) {
+  struct Waiting {
+    bool answered = false;
+    std::optional<EventLoop::TimerId> timer;
+  };
+  auto waiting = std::make_shared<Waiting>();
+  auto answer = [this, alive = std::weak_ptr<bool>(alive_), filter, waiting, done] {
+    auto a = alive.lock();
+    if (!a || !*a || waiting->answered) return;
+    waiting->answered = true;
+    if (waiting->timer) loop_.cancel(*waiting->timer);
+    caller_.call<NodeListAt>(
+        "list_nodes",
+        [this, filter]() -> Result<NodeListAt> {
+          return NodeListAt{model_.list_nodes(filter), model_.nodes_index()};
+        },
+        done);
+  };
+  if (model_.nodes_index() > index) return answer();
+  model_.on_next_node_change(answer);
+  waiting->timer = loop_.after(wait, answer);
+}
+
 void NomadMemoryApi::get_node(const std::string& node_id, Done<NomadNode> done) {
   caller_.call<NomadNode>(
       "get_node", [this, node_id] { return model_.node(node_id); }, std::move(done));

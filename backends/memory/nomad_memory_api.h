@@ -11,9 +11,12 @@ class NomadMemoryApi final : public NomadApi {
  public:
   NomadMemoryApi(EventLoop& loop, NomadModel& model, Latency latency,
                  FaultInjector* faults = nullptr, std::uint64_t seed = 1)
-      : model_(model), caller_(loop, latency, faults, seed) {}
+      : loop_(loop), model_(model), caller_(loop, latency, faults, seed) {}
+  ~NomadMemoryApi() override { *alive_ = false; }
 
   void list_nodes(const NomadNodeFilter& filter, Done<NodeList> done) override;
+  void watch_nodes(const NomadNodeFilter& filter, std::uint64_t index, Duration wait,
+                   Done<NodeListAt> done) override;
   void get_node(const std::string& node_id, Done<NomadNode> done) override;
   void drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
                   bool mark_eligible, Done<Unit> done) override;
@@ -29,8 +32,11 @@ class NomadMemoryApi final : public NomadApi {
                  const std::string& reason, const std::string& ns, Done<Unit> done) override;
 
  private:
+  EventLoop& loop_;
   NomadModel& model_;
   ModelCaller caller_;
+  // Blocking queries wait on the model and a timer: their callbacks check this first.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace ha

@@ -67,6 +67,7 @@ std::string NomadModel::register_node(const NomadNodeSpec& spec) {
   n.info.meta = spec.meta;
   n.info.meta.emplace("unique.hostname", spec.name);
   n.info.create_index = n.info.modify_index = ++index_;
+  nodes_changed();
   auto index = static_cast<std::uint32_t>(nodes_.size());
   nodes_.push_back(std::move(n));
   node_by_id_[nodes_.back().info.id] = index;
@@ -76,6 +77,13 @@ std::string NomadModel::register_node(const NomadNodeSpec& spec) {
   place_system_allocs(index);
   schedule_pending();
   return nodes_[index].info.id;
+}
+
+void NomadModel::nodes_changed() {
+  nodes_index_ = index_;
+  // Posted: waiters run after the update that woke them is complete.
+  for (auto& f : node_waiters_) loop_.post(std::move(f));
+  node_waiters_.clear();
 }
 
 Result<Unit> NomadModel::set_node_down(const std::string& node_id) {
@@ -117,6 +125,7 @@ Result<Unit> NomadModel::purge_node(const std::string& node_id) {
     if (named->second.empty()) listed_by_name_.erase(named);
   }
   ++index_;
+  nodes_changed();
   return Unit{};
 }
 

@@ -130,6 +130,11 @@ class NomadModel {
   // to check the running counts.
   Totals totals_by_scan(const std::string& node_class = "") const;
   std::uint64_t index() const { return index_; }
+  // The node table's index, as Nomad's X-Nomad-Index on /v1/nodes: the index of the last
+  // change to any node (registered, status, drain, eligibility, purged).
+  std::uint64_t nodes_index() const { return nodes_index_; }
+  // Calls `f` once, on the loop, after the next change to the node table (blocking queries).
+  void on_next_node_change(std::function<void()> f) { node_waiters_.push_back(std::move(f)); }
 
   // Called as allocations change. It runs in the middle of a model update: it may read the
   // model but must not change it (post the change to the loop instead).
@@ -182,7 +187,11 @@ class NomadModel {
   const Node* find(const std::string& node_id) const;
   std::uint32_t node_index(const Node& n) const;
   bool schedulable(const Node& n) const;
-  void touch(Node& n) { n.info.modify_index = ++index_; }
+  void touch(Node& n) {
+    n.info.modify_index = ++index_;
+    nodes_changed();
+  }
+  void nodes_changed();
   void refresh_schedulable(std::uint32_t node);
 
   std::uint32_t new_alloc(std::uint32_t job, std::uint32_t group, Time queued_at);
@@ -206,6 +215,8 @@ class NomadModel {
   IdGenerator ids_;
   Placement placement_;
   std::uint64_t index_ = 1;
+  std::uint64_t nodes_index_ = 1;
+  std::vector<std::function<void()>> node_waiters_;
 
   std::vector<Node> nodes_;
   std::set<std::uint32_t> listed_;  // nodes not purged, in registration order

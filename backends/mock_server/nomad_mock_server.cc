@@ -142,9 +142,11 @@ void NomadMockServer::routes() {
   });
   if (options_.fault_admin) add_fault_admin(s, options_.fault_admin);
 
-  // Blocking reads: answer at once unless ?index=N is given and the model's index is not
-  // past N yet; then wait for a change, up to ?wait (default and cap 5m).
-  auto block = [this](const httplib::Request& req, httplib::Response& res) -> bool {
+  // Blocking reads: answer at once unless ?index=N is given and the index of what is read
+  // (the node table's for /v1/nodes, as Nomad's; the model's for the rest) is not past N
+  // yet; then wait for a change, up to ?wait (default and cap 5m), or the server's stop.
+  auto block_on = [this](const httplib::Request& req, httplib::Response& res,
+                         std::function<std::uint64_t()> index_of) -> bool {
     if (!req.has_param("index")) return true;
     std::uint64_t min_index = 0;
     try {
@@ -163,14 +165,17 @@ void NomadMockServer::routes() {
       wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(*d));
     }
     auto give_up = std::chrono::steady_clock::now() + wait;
-    while (on_loop([this] { return model_.index(); }) <= min_index &&
-           std::chrono::steady_clock::now() < give_up) {
+    while (on_loop(index_of) <= min_index && std::chrono::steady_clock::now() < give_up &&
+           !stopping()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return true;
   };
+  auto block = [this, block_on](const httplib::Request& req, httplib::Response& res) {
+    return block_on(req, res, [this] { return model_.index(); });
+  };
 
-  s.Get("/v1/nodes", [this, block](const httplib::Request& req, httplib::Response& res) {
+  s.Get("/v1/nodes", [this, block_on](const httplib::Request& req, httplib::Response& res) {
     NomadNodeFilter filter;
     if (req.has_param("filter")) {
       std::string field, value;
@@ -181,10 +186,10 @@ void NomadMockServer::routes() {
       }
       (field == "Name" ? filter.name : filter.node_class) = value;
     }
-    if (!block(req, res)) return;
+    if (!block_on(req, res, [this] { return model_.nodes_index(); })) return;
     std::string prefix = req.get_param_value("prefix");
     auto [nodes, index] = on_loop([&] {
-      return std::pair{model_.list_nodes(filter), model_.index()};
+      return std::pair{model_.list_nodes(filter), model_.nodes_index()};
     });
     json out = json::array();
     for (const auto& n : nodes) {

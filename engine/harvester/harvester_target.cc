@@ -61,16 +61,6 @@ Result<void> HarvesterTarget::set_config(const PluginConfig& config) {
   return {};
 }
 
-void HarvesterTarget::Snapshot::index_nodes() {
-  // A VM restarted under the same name may leave an older, down registration behind: the
-  // newest registration wins.
-  node_index.build(
-      nodes.size(), [this](std::size_t i) { return std::string_view(nodes[i]->name); },
-      [this](std::size_t i, std::size_t kept) {
-        return nodes[i]->create_index > nodes[kept]->create_index;
-      });
-}
-
 const VirtualMachine* HarvesterTarget::Snapshot::vm_named(std::string_view name) const {
   if (!vm_index) {
     vm_index.emplace();
@@ -82,16 +72,23 @@ const VirtualMachine* HarvesterTarget::Snapshot::vm_named(std::string_view name)
   return at ? vms[*at].get() : nullptr;
 }
 
-const NomadNodeStub* HarvesterTarget::Snapshot::node_named(std::string_view name) const {
-  auto at = node_index.find(name);
-  return at ? nodes[*at].get() : nullptr;
-}
-
 void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
                                std::function<void(Result<Snapshot>)> done) {
   auto snap = std::make_shared<Snapshot>();
   auto error = std::make_shared<std::optional<Error>>();
-  auto outstanding = std::make_shared<int>(2);
+  std::string selector = std::string(vm_labels::kNodeGroup).append("=").append(c.node_group);
+  bool list_vms = true;
+  if (ClusterCaches* caches = options_.caches) {
+    if (const VmCache& vms = caches->vms(c.namespace_, selector); caches->usable(vms)) {
+      snap->vms = vms.vms();
+      list_vms = false;
+    }
+    if (const NodeCache& nodes = caches->nodes(c.node_class); caches->usable(nodes)) {
+      snap->nodes = nodes.view();
+    }
+  }
+  bool list_nodes = snap->nodes == nullptr;
+  auto outstanding = std::make_shared<int>((list_vms ? 1 : 0) + (list_nodes ? 1 : 0));
   auto finish = [this, group = c.node_group, snap, error, outstanding, done = std::move(done)]() {
     if (--*outstanding > 0) return;
     if (*error) {
@@ -101,15 +98,12 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
       done(std::move(*snap));
     }
   };
-  std::string selector = std::string(vm_labels::kNodeGroup).append("=").append(c.node_group);
-  if (options_.vm_caches) {
-    const VmCache& cache = options_.vm_caches->get(c.namespace_, selector);
-    if (options_.vm_caches->usable(cache)) {
-      snap->vms = cache.vms();
-      --*outstanding;  // only the node list to wait for
-    }
+  if (*outstanding == 0) {
+    *outstanding = 1;
+    loop_.post(guarded(finish));  // answers come on the loop, never inside the call
+    return;
   }
-  if (*outstanding == 2) {
+  if (list_vms) {
     harvester_.list_vms(
         c.namespace_, selector, guarded([snap, error, finish](Result<VmList> r) mutable {
           if (!r) {
@@ -120,16 +114,17 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
           finish();
         }));
   }
-  nomad_.list_nodes(
-      {c.node_class, "", ""}, guarded([snap, error, finish](Result<NodeList> r) mutable {
-        if (!r) {
-          *error = make_error("listing Nomad nodes: " + r.error().message, r.error().kind);
-        } else {
-          snap->nodes = std::move(*r);
-          snap->index_nodes();
-        }
-        finish();
-      }));
+  if (list_nodes) {
+    nomad_.list_nodes(
+        {c.node_class, "", ""}, guarded([snap, error, finish](Result<NodeList> r) mutable {
+          if (!r) {
+            *error = make_error("listing Nomad nodes: " + r.error().message, r.error().kind);
+          } else {
+            snap->nodes = std::make_shared<const NodeView>(std::move(*r));
+          }
+          finish();
+        }));
+  }
 }
 
 void HarvesterTarget::forget_settled(const std::string& node_group, const Snapshot& s) {

@@ -25,9 +25,10 @@
 // backoff: a scale-out whose VMs fail backs the node group off (5 min, doubling up to
 //   30 min, as the Kubernetes cluster autoscaler does); scale-outs are refused, and
 //   reported, until then; a clean scale-out resets it.
-// caches: with Options::vm_caches, the VMs come from a watch-fed cache shared by the
-//   agent's policies; a drain or a deletion (scale-in, reconcile) re-reads its VM first and
-//   goes ahead only if the VM is still the group's and in the state judged on.
+// caches: with Options::caches, the VMs and nodes come from caches (a watch, blocking
+//   queries) shared by the agent's policies, while usable, else from lists; a drain or a deletion
+//   (scale-in, reconcile) re-reads its VM first and goes ahead only if the VM is still the group's
+//   and in the state judged on.
 // Never: touches a VM without the group's ownership label, goes outside the policy's
 //   [min, max] (re-checked against a fresh view, counting creations in flight), deletes a
 //   VM before its drain ended. dry-run logs the exact plan and changes nothing.
@@ -46,9 +47,8 @@
 #include "backends/api/nomad_api.h"
 #include "base/event_loop.h"
 #include "base/log.h"
-#include "engine/cache/vm_caches.h"
+#include "engine/cache/cluster_caches.h"
 #include "engine/harvester/group_config.h"
-#include "engine/harvester/name_index.h"
 #include "engine/target.h"
 
 namespace ha {
@@ -80,9 +80,9 @@ class HarvesterTarget final : public Target {
     bool require_connection = false;
     Duration backoff_initial = std::chrono::minutes(5);
     Duration backoff_max = std::chrono::minutes(30);
-    // When set, status and scale read the group's VMs from these shared caches (while one is
-    // usable, else from a list); destruction still reads each VM fresh first.
-    VmCaches* vm_caches = nullptr;
+    // When set, status and scale read the group's VMs and nodes from these shared caches
+    // (while usable, else from lists); destruction still reads each VM fresh first.
+    ClusterCaches* caches = nullptr;
   };
 
   // The seed plugin's precedence: HARVESTER_URL and HARVESTER_TOKEN from the environment
@@ -109,14 +109,11 @@ class HarvesterTarget final : public Target {
 
  private:
   struct Snapshot {
-    VmList vms;      // owned by the group
-    NodeList nodes;  // of the group's node class
-    // Nodes by name (the VM name), built once per snapshot so that matching VMs to nodes
-    // is linear, not quadratic, in the group's size; VMs by name only when asked.
-    NameIndex node_index;
+    VmList vms;                             // owned by the group
+    std::shared_ptr<const NodeView> nodes;  // of the group's node class, by name
+    // VMs by name only when asked (matching VMs to nodes is linear, not quadratic).
     mutable std::optional<NameIndex> vm_index;
-    void index_nodes();
-    const NomadNodeStub* node_named(std::string_view name) const;
+    const NomadNodeStub* node_named(std::string_view name) const { return nodes->named(name); }
     const VirtualMachine* vm_named(std::string_view name) const;
   };
   // A ready node drained or made ineligible by someone else than this group's scale-ins (its

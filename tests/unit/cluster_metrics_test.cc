@@ -46,5 +46,26 @@ TEST(ClusterMetrics, SamplesAndAnswersWindowedQueries) {
   EXPECT_EQ((*instant)->front().value, 1);
 }
 
+TEST(ClusterMetrics, AWindowReachingNowEndsWithTheClusterAsItIsNow) {
+  SimulatedLoop loop;
+  NomadModel nomad(loop);
+  nomad.register_node({"a", "hashistack", "dc1", "default", 4000, 8192, {}});
+  ClusterMetrics metrics(loop, nomad, 60s, "hashistack");
+  metrics.start(Time(120s));
+  loop.run_until(Time(59s));
+  std::optional<Result<TimeSeries>> seen;
+  // At 60 s, after that instant's sample: a node joins, then the query is made. The answer
+  // must not depend on which came first at 60 s: it ends with the 2 nodes of now.
+  loop.at(Time(60s), [&] {
+    nomad.register_node({"b", "hashistack", "dc1", "default", 4000, 8192, {}});
+    metrics.query("node_count", {Time(30s), Time(60s)}, [&](Result<TimeSeries> r) { seen = r; });
+  });
+  loop.run_until(Time(61s));
+  ASSERT_TRUE(seen && seen->ok());
+  ASSERT_EQ((*seen)->size(), 1u);  // no sample in [30 s, 60 s): the live point alone
+  EXPECT_EQ((*seen)->back().time, Time(60s));
+  EXPECT_EQ((*seen)->back().value, 2);
+}
+
 }  // namespace
 }  // namespace ha

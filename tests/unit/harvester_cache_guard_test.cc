@@ -1,7 +1,7 @@
 // The Harvester target reading its VMs from a watch-fed cache: it follows the group as a
 // list would, and a cache gone stale (its watch delivering nothing, while still "current"
 // by its own clock: the worst case) never makes it drain or delete what it must not.
-#include "engine/cache/vm_caches.h"
+#include "engine/cache/cluster_caches.h"
 #include "forwarding_harvester_api.h"
 #include "tests/unit/harvester_target_fixture.h"
 
@@ -39,10 +39,10 @@ class FreezableWatchApi final : public testing::ForwardingHarvesterApi {
 
 struct CachedHarvesterTargetTest : testing::HarvesterTargetTest {
   FreezableWatchApi api{harvester_api};
-  VmCaches caches{loop, api, {}};
+  ClusterCaches caches{loop, api, nomad_api, {}};
   HarvesterTarget cached{loop, nomad_api, api, log, [this] {
                            HarvesterTarget::Options o;
-                           o.vm_caches = &caches;
+                           o.caches = &caches;
                            return o;
                          }()};
   CachedHarvesterTargetTest() { subject = &cached; }

@@ -81,6 +81,44 @@ TEST_P(NomadContract, ListsAndFiltersNodes) {
   EXPECT_TRUE(nodes({"", "", "nope"})->empty());
 }
 
+// GET /v1/nodes?index=N&wait=W: at once for index 0; held while the node table is at N;
+// answered by a change (with its index), or after the wait unchanged.
+TEST_P(NomadContract, BlockingNodeQueriesAnswerOnAChangeOrAfterTheWait) {
+  auto watch = [this](std::uint64_t index, Duration wait) {
+    return sync<NodeListAt>([index, wait](NomadApi& api, Done<NodeListAt> d) {
+      api.watch_nodes({"hashistack", "", ""}, index, wait, d);
+    });
+  };
+  auto first = watch(0, 5s);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->nodes.size(), 2u);
+  EXPECT_GT(first->index, 0u);
+
+  // Scaling a job changes no node: the node table's index stays, the query waits it out.
+  auto started = std::chrono::steady_clock::now();
+  backend->loop().after(100ms, [&] {
+    backend->api().scale_job("api", "g", 3, "test", "default", [](Result<Unit>) {});
+  });
+  auto same = watch(first->index, 1s);
+  ASSERT_TRUE(same.ok()) << same.error().message;
+  EXPECT_EQ(same->index, first->index);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms);
+
+  // A change while a query waits (up to 30 s) answers it with the change.
+  started = std::chrono::steady_clock::now();
+  backend->loop().after(200ms,
+                        [&] { backend->api().set_eligibility(c->b, false, [](Result<Unit>) {}); });
+  auto changed = watch(first->index, 30s);
+  ASSERT_TRUE(changed.ok()) << changed.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  EXPECT_GT(changed->index, first->index);
+  bool b_ineligible = false;
+  for (const auto& n : changed->nodes) {
+    if (n->id == c->b) b_ineligible = n->scheduling_eligibility == "ineligible";
+  }
+  EXPECT_TRUE(b_ineligible);
+}
+
 TEST_P(NomadContract, ReadsANode) {
   auto n = node(c->gpu);
   ASSERT_TRUE(n.ok()) << n.error().message;

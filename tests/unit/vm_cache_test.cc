@@ -2,13 +2,14 @@
 // whatever the changes and however its watches end (cleanly, 410 Gone, failing) and lists
 // fail, once things are quiet it shows exactly what a fresh list shows.
 #include "engine/cache/vm_cache.h"
-#include "engine/cache/vm_caches.h"
+#include "engine/cache/cluster_caches.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "backends/memory/harvester_memory_api.h"
+#include "backends/memory/nomad_memory_api.h"
 #include "forwarding_harvester_api.h"
 #include "sim/simulated_loop.h"
 
@@ -228,18 +229,19 @@ TEST_F(VmCacheTest, ConvergesToAFreshListWhateverHappens) {
 namespace ha {
 namespace {
 
-// VmCaches: one cache per (namespace, selector), shared; usable only while synced and heard
+// ClusterCaches: one cache per (namespace, selector), shared; usable only while synced and heard
 // from within stale_after, so that readers list instead and /v1/health fails meanwhile.
 TEST_F(VmCacheTest, CachesAreSharedAndUsableOnlyWhileCurrent) {
   ASSERT_TRUE(model.create(vm("web-1", "web")).ok());
-  VmCaches::Options o;
-  o.cache = options();
+  ClusterCaches::Options o;
+  o.vm = options();
   o.stale_after = 10min;
-  VmCaches caches(loop, api, o);
-  VmCache& web = caches.get("ns", "group=web");
-  EXPECT_EQ(&caches.get("ns", "group=web"), &web);
-  EXPECT_NE(&caches.get("ns", "group=db"), &web);
-  EXPECT_EQ(caches.size(), 2u);
+  NomadModel nomad_model{loop};
+  NomadMemoryApi nomad{loop, nomad_model, Latency::constant(10ms)};
+  ClusterCaches caches(loop, api, nomad, o);
+  VmCache& web = caches.vms("ns", "group=web");
+  EXPECT_EQ(&caches.vms("ns", "group=web"), &web);
+  EXPECT_NE(&caches.vms("ns", "group=db"), &web);
   EXPECT_FALSE(caches.usable(web));  // not synced yet
   run_for(1s);
   EXPECT_TRUE(caches.usable(web));
@@ -255,8 +257,8 @@ TEST_F(VmCacheTest, CachesAreSharedAndUsableOnlyWhileCurrent) {
   run_for(31s);
   EXPECT_TRUE(caches.usable(web));
   std::vector<std::string> seen;
-  caches.for_each([&](const std::string& name, const VmCache&) { seen.push_back(name); });
-  EXPECT_EQ(seen, (std::vector<std::string>{"ns/group=db", "ns/group=web"}));
+  for (const auto& state : caches.states()) seen.push_back(state.name);
+  EXPECT_EQ(seen, (std::vector<std::string>{"vms:ns/group=db", "vms:ns/group=web"}));
 }
 
 }  // namespace

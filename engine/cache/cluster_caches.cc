@@ -1,0 +1,47 @@
+#include "engine/cache/cluster_caches.h"
+
+namespace ha {
+
+VmCache& ClusterCaches::vms(const std::string& ns, const std::string& label_selector) {
+  auto& slot = vms_[{ns, label_selector}];
+  if (!slot) {
+    VmCache::Options o = options_.vm;
+    o.ns = ns;
+    o.label_selector = label_selector;
+    // Each cache its own jitter: caches that fail together do not retry in step.
+    slot = std::make_unique<VmCache>(loop_, harvester_, std::move(o), 7 + vms_.size());
+    slot->start();
+  }
+  return *slot;
+}
+
+NodeCache& ClusterCaches::nodes(const std::string& node_class) {
+  auto& slot = nodes_[node_class];
+  if (!slot) {
+    NodeCache::Options o = options_.node;
+    o.filter = NomadNodeFilter{node_class, "", ""};
+    slot = std::make_unique<NodeCache>(loop_, nomad_, std::move(o), 1000 + nodes_.size());
+    slot->start();
+  }
+  return *slot;
+}
+
+void ClusterCaches::stop() {
+  for (auto& [key, cache] : vms_) cache->stop();
+  for (auto& [key, cache] : nodes_) cache->stop();
+}
+
+std::vector<ClusterCaches::State> ClusterCaches::states() const {
+  std::vector<State> out;
+  for (const auto& [key, c] : vms_) {
+    out.push_back({"vms:" + key.first + "/" + key.second, c->stats().events, c->stats().relists,
+                   c->staleness(), usable(*c)});
+  }
+  for (const auto& [node_class, c] : nodes_) {
+    out.push_back({"nodes:" + node_class, c->stats().changes, c->stats().relists, c->staleness(),
+                   usable(*c)});
+  }
+  return out;
+}
+
+}  // namespace ha

@@ -1,0 +1,65 @@
+// ClusterCaches: the caches of one agent (or one simulation), shared by every policy: VMs
+// per (namespace, label selector) and Nomad nodes per node class. A cache is made and
+// started the first time it is asked for and runs until stop() or destruction.
+//
+// `usable` is the one rule every reader follows: a cache answers only once it has synced
+// and while it has heard from its server within `stale_after`; otherwise the reader lists
+// (and /v1/health reports the cache as not current).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/cache/node_cache.h"
+#include "engine/cache/vm_cache.h"
+
+namespace ha {
+
+class ClusterCaches {
+ public:
+  struct Options {
+    VmCache::Options vm;      // ns and label_selector are set per cache
+    NodeCache::Options node;  // filter is set per cache
+    Duration stale_after = std::chrono::minutes(10);
+  };
+  // One cache's figures, for metrics and health.
+  struct State {
+    std::string name;  // "vms:NAMESPACE/SELECTOR" or "nodes:NODE_CLASS"
+    std::uint64_t events = 0;
+    std::uint64_t relists = 0;
+    std::optional<Duration> staleness;
+    bool usable = false;
+  };
+
+  ClusterCaches(EventLoop& loop, HarvesterApi& harvester, NomadApi& nomad, Options options)
+      : loop_(loop), harvester_(harvester), nomad_(nomad), options_(std::move(options)) {}
+  ClusterCaches(const ClusterCaches&) = delete;
+  ClusterCaches& operator=(const ClusterCaches&) = delete;
+
+  VmCache& vms(const std::string& ns, const std::string& label_selector);
+  NodeCache& nodes(const std::string& node_class);
+  bool usable(const VmCache& cache) const { return current(cache.synced(), cache.staleness()); }
+  bool usable(const NodeCache& cache) const { return current(cache.synced(), cache.staleness()); }
+  void stop();
+
+  // Every cache, VMs first, each kind in name order.
+  std::vector<State> states() const;
+
+ private:
+  bool current(bool synced, std::optional<Duration> staleness) const {
+    return synced && staleness && *staleness <= options_.stale_after;
+  }
+
+  EventLoop& loop_;
+  HarvesterApi& harvester_;
+  NomadApi& nomad_;
+  Options options_;
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<VmCache>> vms_;
+  std::map<std::string, std::unique_ptr<NodeCache>> nodes_;
+};
+
+}  // namespace ha
