@@ -221,6 +221,12 @@ void HttpTransport::io_main() {
       CURLcode code = msg->data.result;
       long status = 0;
       curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+      curl_off_t body_bytes = 0;
+      long header_bytes = 0;
+      curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &body_bytes);
+      curl_easy_getinfo(easy, CURLINFO_HEADER_SIZE, &header_bytes);
+      bytes_received_ +=
+          static_cast<std::uint64_t>(body_bytes) + static_cast<std::uint64_t>(header_bytes);
       curl_multi_remove_handle(multi, easy);
       curl_easy_cleanup(easy);
       curl_slist_free_all(p->headers);

@@ -71,6 +71,9 @@ class HttpTransport {
 
   // Requests sent so far, attempts included (for tests and metrics).
   std::uint64_t attempts() const { return attempts_; }
+  // Bytes of every answer ended so far (headers and body, a stream's included), for the
+  // wire-cost measurements.
+  std::uint64_t bytes_received() const { return bytes_received_; }
 
   // A request in flight (internal; public for libcurl's callbacks in the .cc).
   struct Pending;
@@ -88,6 +91,7 @@ class HttpTransport {
   std::deque<std::shared_ptr<Pending>> queue_;  // submitted, not yet handed to curl
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> attempts_{0};
+  std::atomic<std::uint64_t> bytes_received_{0};
   std::thread io_;
   // Completions already posted to the loop check it: none runs after the transport is gone.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

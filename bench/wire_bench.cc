@@ -1,0 +1,209 @@
+// Wire cost of evaluating Harvester policies at scale: what the agent's status reads cost
+// Nomad and Harvester per evaluation, listing at each one (cluster_state = "list") or from
+// the caches (the default "watch": a VM watch and blocking node queries).
+// 2,000 Running VMs and their Nomad nodes, three policies (node groups of ~667, one node
+// class each) behind the mock servers on 127.0.0.1; the HTTP clients count requests and the
+// bytes of every answer. Each iteration is one evaluation round: a status per policy.
+// Counters, per evaluation (one policy's status):
+//   harvester_requests, harvester_bytes, nomad_requests, nomad_bytes: in the round itself;
+//   nomad_bytes_amortized: plus each node cache's periodic full answer (a blocking query
+//     answers unchanged every 5 min: one node list per class per 30 evaluations at the
+//     usual 10 s interval); the VM watch's bookmarks are a few hundred bytes a minute.
+// Goal (issue #15): no full list in steady state, at least 100x fewer bytes than listing.
+#include <benchmark/benchmark.h>
+
+#include <future>
+#include <thread>
+
+#include "backends/api/vm_labels.h"
+#include "backends/http/harvester_http_api.h"
+#include "backends/http/nomad_http_api.h"
+#include "backends/mock_server/harvester_mock_server.h"
+#include "backends/mock_server/nomad_mock_server.h"
+#include "base/log.h"
+#include "engine/harvester/harvester_target.h"
+
+namespace ha {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kVms = 2000;
+constexpr int kPolicies = 3;
+constexpr double kEvaluationsPerWait = 30;  // 5 min of blocking wait / 10 s interval
+
+std::string group_name(int i) {
+  return "group-" + std::to_string(i);
+}
+
+struct Cluster {
+  RealtimeLoop server_loop;
+  NomadModel nomad{server_loop};
+  HarvesterModel harvester{server_loop, &nomad, [] {
+                             HarvesterModelConfig c;
+                             c.max_vms = 1000000;
+                             return c;
+                           }()};
+  NomadMockServer nomad_server{server_loop, nomad, {}};
+  HarvesterMockServer harvester_server{server_loop, harvester, {}};
+  std::thread server_thread{[this] { server_loop.run(); }};
+  RealtimeLoop client_loop;
+  HttpTransport nomad_transport{client_loop, {}};
+  HttpTransport harvester_transport{client_loop, {}};
+  std::unique_ptr<NomadHttpApi> nomad_api;
+  std::unique_ptr<HarvesterHttpApi> harvester_api;
+  std::unique_ptr<ClusterCaches> caches;
+  NullLogger log;
+  std::unique_ptr<HarvesterTarget> target;
+  std::vector<PluginConfig> policies;
+
+  explicit Cluster(bool watch) {
+    std::promise<void> made;
+    server_loop.post([&] {
+      for (int i = 0; i < kVms; ++i) {
+        VirtualMachineSpec s;
+        int g = i % kPolicies;
+        s.name = group_name(g) + "-" + std::to_string(i);
+        s.namespace_ = "nomad";
+        s.labels = {{vm_labels::kNodeGroup, group_name(g)},
+                    {vm_labels::kNodeClass, "class-" + std::to_string(g)}};
+        s.cpu_cores = 4;
+        s.memory_bytes = 8LL << 30;
+        static_cast<void>(harvester.create_running(s));
+      }
+      made.set_value();
+    });
+    made.get_future().get();
+    auto np = nomad_server.start("127.0.0.1", 0);
+    auto hp = harvester_server.start("127.0.0.1", 0);
+    nomad_api = std::make_unique<NomadHttpApi>(
+        nomad_transport,
+        NomadHttpApi::Options{"http://127.0.0.1:" + std::to_string(*np), "", "", ""});
+    harvester_api = std::make_unique<HarvesterHttpApi>(
+        harvester_transport,
+        HarvesterHttpApi::Options{"http://127.0.0.1:" + std::to_string(*hp), ""});
+    HarvesterTarget::Options o;
+    if (watch) {
+      caches = std::make_unique<ClusterCaches>(client_loop, *harvester_api, *nomad_api,
+                                               ClusterCaches::Options{});
+      o.caches = caches.get();
+    }
+    target = std::make_unique<HarvesterTarget>(client_loop, *nomad_api, *harvester_api, log, o);
+    for (int g = 0; g < kPolicies; ++g) {
+      policies.push_back({{"node_group_name", group_name(g)},
+                          {"node_class", "class-" + std::to_string(g)},
+                          {"namespace", "nomad"},
+                          {"cpu_request", "4"},
+                          {"memory_request", "8Gi"}});
+    }
+  }
+  ~Cluster() {
+    std::promise<void> stopped;
+    client_loop.post([&] {
+      if (caches) caches->stop();
+      stopped.set_value();
+    });
+    std::thread client([this] { client_loop.run(); });
+    stopped.get_future().get();
+    client_loop.stop();
+    client.join();
+    target.reset();
+    caches.reset();
+    nomad_server.stop();
+    harvester_server.stop();
+    server_loop.stop();
+    server_thread.join();
+  }
+
+  // One status per policy; runs the client loop until all answered. False on an error.
+  bool evaluate_round() {
+    int answered = 0;
+    bool ok = true;
+    client_loop.post([&] {
+      for (const PluginConfig& p : policies) {
+        target->status(p, [&](Result<TargetStatus> s) {
+          ok = ok && s.ok() && (s->count == kVms / kPolicies || s->count == kVms / kPolicies + 1);
+          if (++answered == kPolicies) client_loop.stop();
+        });
+      }
+    });
+    client_loop.run();
+    return ok;
+  }
+  // Runs the client loop for `d` (the caches' list and watches land meanwhile).
+  void run_for(std::chrono::milliseconds d) {
+    client_loop.post([this, d] { client_loop.after(d, [this] { client_loop.stop(); }); });
+    client_loop.run();
+  }
+  void list_nodes_of_each_class() {
+    int answered = 0;
+    client_loop.post([&] {
+      for (int g = 0; g < kPolicies; ++g) {
+        nomad_api->list_nodes({"class-" + std::to_string(g), "", ""}, [&](Result<NodeList>) {
+          if (++answered == kPolicies) client_loop.stop();
+        });
+      }
+    });
+    client_loop.run();
+  }
+  bool caches_usable() {
+    bool all = true;
+    client_loop.post([&] {
+      for (const auto& s : caches->states()) all = all && s.usable;
+      client_loop.stop();
+    });
+    client_loop.run();
+    return all;
+  }
+};
+
+void BM_StatusWireCost(benchmark::State& state) {
+  bool watch = state.range(0) == 1;
+  Cluster cluster(watch);
+  if (!cluster.evaluate_round()) {
+    state.SkipWithError("a status failed");
+    return;
+  }
+  for (int i = 0; watch && !cluster.caches_usable() && i < 200; ++i) cluster.run_for(50ms);
+  cluster.run_for(200ms);
+  std::uint64_t h_requests = cluster.harvester_transport.attempts();
+  std::uint64_t h_bytes = cluster.harvester_transport.bytes_received();
+  std::uint64_t n_requests = cluster.nomad_transport.attempts();
+  std::uint64_t n_bytes = cluster.nomad_transport.bytes_received();
+  std::int64_t rounds = 0;
+  for (auto _ : state) {
+    if (!cluster.evaluate_round()) {
+      state.SkipWithError("a status failed");
+      return;
+    }
+    ++rounds;
+  }
+  double evaluations = static_cast<double>(rounds * kPolicies);
+  double nomad_bytes = static_cast<double>(cluster.nomad_transport.bytes_received() - n_bytes);
+  state.counters["harvester_requests"] =
+      static_cast<double>(cluster.harvester_transport.attempts() - h_requests) / evaluations;
+  state.counters["harvester_bytes"] =
+      static_cast<double>(cluster.harvester_transport.bytes_received() - h_bytes) / evaluations;
+  state.counters["nomad_requests"] =
+      static_cast<double>(cluster.nomad_transport.attempts() - n_requests) / evaluations;
+  state.counters["nomad_bytes"] = nomad_bytes / evaluations;
+  if (watch) {
+    // One full node answer per class per kEvaluationsPerWait evaluations of its policy: the
+    // size of one class's list, measured here.
+    std::uint64_t before = cluster.nomad_transport.bytes_received();
+    cluster.list_nodes_of_each_class();
+    double one_list =
+        static_cast<double>(cluster.nomad_transport.bytes_received() - before) / kPolicies;
+    state.counters["nomad_bytes_amortized"] =
+        nomad_bytes / evaluations + one_list / kEvaluationsPerWait;
+  } else {
+    state.counters["nomad_bytes_amortized"] = nomad_bytes / evaluations;
+  }
+  state.SetLabel(watch ? "watch" : "list");
+}
+BENCHMARK(BM_StatusWireCost)->Arg(0)->Arg(1)->Iterations(5)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace ha
+
+BENCHMARK_MAIN();
