@@ -37,8 +37,8 @@ std::vector<FaultSpec> random_faults(std::mt19937_64& rng, Duration duration) {
   static const std::vector<std::string> kKinds = {
       "api_errors",       "api_errors",       "outage",      "latency_spike", "vm_stuck_starting",
       "vm_unschedulable", "node_never_joins", "drain_stuck", "agent_crash"};
-  static const std::vector<std::string> kHarvesterOps = {"*", "create_vm", "delete_vm", "get_vm",
-                                                         "list_vms"};
+  static const std::vector<std::string> kHarvesterOps = {"*",      "create_vm", "delete_vm",
+                                                         "get_vm", "list_vms",  "watch_vms"};
   static const std::vector<std::string> kNomadOps = {
       "*", "list_nodes", "get_node", "drain_node", "node_allocations", "purge_node"};
   std::vector<FaultSpec> out;
@@ -73,6 +73,10 @@ std::vector<FaultSpec> random_faults(std::mt19937_64& rng, Duration duration) {
       f.timeout = between(rng, Sec(5), Sec(60));
       f.status = pick(rng, std::vector<ErrorKind>{ErrorKind::kUnavailable, ErrorKind::kConflict,
                                                   ErrorKind::kNotFound});
+      // A watch ends dropped (unavailable) or expired (410 Gone).
+      if (f.op == "watch_vms") {
+        f.status = pick(rng, std::vector<ErrorKind>{ErrorKind::kUnavailable, ErrorKind::kGone});
+      }
       // A 404 is a race someone else won (the VM or node is gone); an unapplied one would
       // be a lie no real server tells.
       f.applied = f.status == ErrorKind::kNotFound || uniform(rng, 0, 1) < 0.3;

@@ -110,10 +110,11 @@ class FaultReader {
       f.timeout_rate = rate(o, at, "timeout_rate", false);
       if (f.rate + f.timeout_rate > 1) r_.error(at, "error_rate + timeout_rate is above 1");
       if (auto d = duration(o, at, "timeout", false)) f.timeout = *d;
-      std::string s =
-          one_of(o, at, "status", false, {"unavailable", "conflict", "not_found"}, "unavailable");
+      std::string s = one_of(o, at, "status", false,
+                             {"unavailable", "conflict", "not_found", "gone"}, "unavailable");
       f.status = s == "conflict"    ? ErrorKind::kConflict
                  : s == "not_found" ? ErrorKind::kNotFound
+                 : s == "gone"      ? ErrorKind::kGone
                                     : ErrorKind::kUnavailable;
       if (o.contains("applied")) {
         if (o["applied"].is_boolean()) {
@@ -150,6 +151,7 @@ nlohmann::ordered_json FaultSpec::to_json() const {
     j["timeout"] = format_duration(timeout);
     j["status"] = status == ErrorKind::kConflict   ? "conflict"
                   : status == ErrorKind::kNotFound ? "not_found"
+                  : status == ErrorKind::kGone     ? "gone"
                                                    : "unavailable";
     j["applied"] = applied;
   } else if (kind == "latency_spike") {

@@ -14,6 +14,7 @@ std::string url_escape(const std::string& s) {
 ErrorKind error_kind_for_status(long status) {
   if (status == 404) return ErrorKind::kNotFound;
   if (status == 409) return ErrorKind::kConflict;
+  if (status == 410) return ErrorKind::kGone;  // a resourceVersion the server no longer holds
   if (status == 429 || status >= 500) return ErrorKind::kUnavailable;
   if (status >= 400) return ErrorKind::kInvalid;
   return ErrorKind::kOther;

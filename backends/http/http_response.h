@@ -14,7 +14,7 @@ namespace ha {
 
 std::string url_escape(const std::string& s);
 
-// 404 kNotFound, 409 kConflict, 429 and 5xx kUnavailable, any other 4xx kInvalid.
+// 404 kNotFound, 409 kConflict, 410 kGone, 429 and 5xx kUnavailable, any other 4xx kInvalid.
 ErrorKind error_kind_for_status(long status);
 
 // The body of a 2xx answer as JSON. An error (kInvalid) names `where` when the content type

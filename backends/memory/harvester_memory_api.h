@@ -12,7 +12,11 @@ class HarvesterMemoryApi final : public HarvesterApi {
  public:
   HarvesterMemoryApi(EventLoop& loop, HarvesterModel& model, Latency latency,
                      FaultInjector* faults = nullptr, std::uint64_t seed = 2)
-      : loop_(loop), model_(model), caller_(loop, latency, faults, seed) {}
+      : loop_(loop),
+        model_(model),
+        faults_(faults),
+        caller_(loop, latency, faults, seed),
+        rng_(seed) {}
 
   void list_vms(const std::string& ns, const std::string& label_selector,
                 Done<VmList> done) override {
@@ -35,8 +39,19 @@ class HarvesterMemoryApi final : public HarvesterApi {
                                          const std::string& resource_version, Duration timeout,
                                          std::function<void(const VmChange&)> on_change,
                                          Done<Unit> done) override {
+    // An injected error ends the watch at a uniformly drawn point of its life (a stream
+    // dropped, or a 410); a latency spike delays every event.
+    WatchFaults faults;
+    if (auto f = faults_ ? faults_->decide("watch_vms") : std::nullopt) {
+      faults.delay = f->timeout ? Duration(0) : f->delay;
+      if (f->error) {
+        faults.error = *f->error;
+        faults.end_after = std::chrono::duration_cast<Duration>(
+            timeout * std::uniform_real_distribution<double>(0, 1)(rng_));
+      }
+    }
     return watch_model_vms(loop_, model_, ns, label_selector, resource_version, timeout,
-                           std::move(on_change), std::move(done));
+                           std::move(on_change), std::move(done), faults);
   }
   void get_vm(const std::string& ns, const std::string& name, Done<VirtualMachine> done) override {
     caller_.call<VirtualMachine>(
@@ -62,7 +77,9 @@ class HarvesterMemoryApi final : public HarvesterApi {
  private:
   EventLoop& loop_;
   HarvesterModel& model_;
+  FaultInjector* faults_;
   ModelCaller caller_;
+  std::mt19937_64 rng_;  // where injected errors end watches
 };
 
 }  // namespace ha

@@ -14,6 +14,8 @@ struct WatchState {
   bool delivering = false;  // on_change is running
   std::uint64_t subscription = 0;
   std::optional<EventLoop::TimerId> timer;
+  Duration delay{0};  // injected: events and the end arrive this much later
+  std::optional<EventLoop::TimerId> drop_timer;
 
   // Stops following the model; the callbacks run no more, and what they hold is let go (it
   // may hold this state: a cycle otherwise), except a running on_change, let go after it.
@@ -22,6 +24,7 @@ struct WatchState {
     active = false;
     if (subscription != 0) model.changes().unsubscribe(subscription);
     if (timer) loop.cancel(*timer);
+    if (drop_timer) loop.cancel(*drop_timer);
     done = nullptr;
     if (!delivering) on_change = nullptr;
   }
@@ -51,7 +54,7 @@ VmChange::Type change_type(VmWatchEvent::Type type) {
 
 // Hands `change` to the watcher in a task of its own, unless the watch has stopped by then.
 void deliver(const std::shared_ptr<WatchState>& state, VmChange change) {
-  state->loop.post([state, change = std::move(change)] {
+  state->loop.after(state->delay, [state, change = std::move(change)] {
     if (!state->active) return;
     state->delivering = true;
     state->on_change(change);
@@ -61,7 +64,7 @@ void deliver(const std::shared_ptr<WatchState>& state, VmChange change) {
 }
 
 void end(const std::shared_ptr<WatchState>& state, Result<Unit> result) {
-  state->loop.post([state, result = std::move(result)] {
+  state->loop.after(state->delay, [state, result = std::move(result)] {
     if (!state->active) return;
     Done<Unit> done = std::move(state->done);
     state->stop();
@@ -76,9 +79,10 @@ std::unique_ptr<WatchHandle> watch_model_vms(EventLoop& loop, HarvesterModel& mo
                                              const std::string& label_selector,
                                              const std::string& resource_version, Duration timeout,
                                              std::function<void(const VmChange&)> on_change,
-                                             Done<Unit> done) {
-  auto state = std::shared_ptr<WatchState>(new WatchState{
-      loop, model, std::move(on_change), std::move(done), true, false, 0, std::nullopt});
+                                             Done<Unit> done, const WatchFaults& faults) {
+  auto state = std::shared_ptr<WatchState>(
+      new WatchState{loop, model, std::move(on_change), std::move(done), true, false, 0,
+                     std::nullopt, faults.delay, std::nullopt});
   auto handle = std::make_unique<ModelVmWatch>(state);
   auto selector = LabelSelector::parse(label_selector);
   if (!selector) {
@@ -112,6 +116,14 @@ std::unique_ptr<WatchHandle> watch_model_vms(EventLoop& loop, HarvesterModel& mo
       deliver(live, {change_type(s->type), s->object, std::to_string(s->resource_version)});
     }
   });
+  if (faults.end_after && *faults.end_after < timeout) {
+    state->drop_timer = loop.after(*faults.end_after, [weak, error = faults.error] {
+      auto live = weak.lock();
+      if (!live || !live->active) return;
+      live->drop_timer.reset();
+      end(live, error);
+    });
+  }
   state->timer = loop.after(timeout, [weak] {
     auto live = weak.lock();
     if (!live || !live->active) return;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "backends/api/harvester_api.h"
@@ -13,11 +14,20 @@
 
 namespace ha {
 
+// What an injected fault does to one watch (the memory API's faults on "watch_vms").
+struct WatchFaults {
+  Duration delay{0};  // every event, and the end, arrive this much later
+  // Set: the watch ends with this error this long after it started (a dropped stream:
+  // kUnavailable; an expired one: kGone), its events delivered until then.
+  std::optional<Duration> end_after;
+  Error error;
+};
+
 std::unique_ptr<WatchHandle> watch_model_vms(EventLoop& loop, HarvesterModel& model,
                                              const std::string& ns,
                                              const std::string& label_selector,
                                              const std::string& resource_version, Duration timeout,
                                              std::function<void(const VmChange&)> on_change,
-                                             Done<Unit> done);
+                                             Done<Unit> done, const WatchFaults& faults = {});
 
 }  // namespace ha

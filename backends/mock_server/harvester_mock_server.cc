@@ -89,6 +89,8 @@ const char* fault_reason(int status) {
       return "NotFound";
     case 504:
       return "Timeout";
+    case 410:
+      return "Expired";
     default:
       return "ServiceUnavailable";
   }
@@ -104,7 +106,11 @@ std::string HarvesterMockServer::operation(const httplib::Request& req) {
       R"(/apis/subresources.kubevirt.io/v1/namespaces/[^/]+/virtualmachines/[^/]+/(start|stop))");
   const std::string& m = req.method;
   std::smatch match;
-  if (std::regex_match(req.path, vms)) return m == "POST" ? "create_vm" : "list_vms";
+  if (std::regex_match(req.path, vms)) {
+    std::string watch = req.get_param_value("watch");
+    if (m == "GET" && (watch == "true" || watch == "1")) return "watch_vms";
+    return m == "POST" ? "create_vm" : "list_vms";
+  }
   if (std::regex_match(req.path, vm)) {
     return m == "DELETE" ? "delete_vm" : m == "PATCH" ? "patch_vm" : "get_vm";
   }

@@ -26,6 +26,8 @@ inline int status_for_fault(const Error& e) {
       return 404;
     case ErrorKind::kTimeout:
       return 504;
+    case ErrorKind::kGone:
+      return 410;
     default:
       return 503;
   }

@@ -169,6 +169,37 @@ TEST(FaultKinds, HarvesterOutage) {
   expect_safe_and_converged(run);
 }
 
+// Watch faults: the caches lose their watch (dropped, or expired with 410), hear of changes
+// late, or cannot get a node answer; the engine lists meanwhile and nothing goes wrong.
+TEST(FaultKinds, WatchesExpire) {
+  auto run = run_with({fault(
+      R"({"kind": "api_errors", "api": "harvester", "op": "watch_vms", "error_rate": 1,
+          "status": "gone"})")});
+  EXPECT_GT(run.report["faults"]["api_calls_failed"], 10);
+  expect_safe_and_converged(run);
+}
+
+TEST(FaultKinds, WatchesDropped) {
+  auto run = run_with(
+      {fault(R"({"kind": "api_errors", "api": "harvester", "op": "watch_vms", "error_rate": 1})")});
+  EXPECT_GT(run.report["faults"]["api_calls_failed"], 10);
+  expect_safe_and_converged(run);
+}
+
+TEST(FaultKinds, WatchEventsDelayed) {
+  auto run = run_with({fault(
+      R"({"kind": "latency_spike", "api": "harvester", "op": "watch_vms", "latency": "2m"})")});
+  EXPECT_GT(run.report["faults"]["api_calls_delayed"], 10);
+  expect_safe_and_converged(run);
+}
+
+TEST(FaultKinds, NodeQueriesFail) {
+  auto run = run_with(
+      {fault(R"({"kind": "api_errors", "api": "nomad", "op": "list_nodes", "error_rate": 1})")});
+  EXPECT_GT(run.report["faults"]["api_calls_failed"], 10);
+  expect_safe_and_converged(run);
+}
+
 TEST(FaultKinds, ConflictOnCreatesThatLanded) {
   // The VM exists though the answer was an error: found by name and adopted, not a failure.
   auto run = run_with({fault(R"({"kind": "api_errors", "api": "harvester", "op": "create_vm",

@@ -254,3 +254,32 @@ TEST_F(MockHarvesterWatchTest, StoppingTheServerEndsAWatch) {
 
 }  // namespace
 }  // namespace ha
+
+namespace ha {
+namespace {
+
+// Watch faults on the mock (a scenario's or --faults' "watch_vms"): the watch request is
+// answered as a failing API server would, 410 Expired or 503, while lists go through.
+TEST_F(MockHarvesterWatchTest, InjectedWatchFaultsAnswerTheWatchRequestOnly) {
+  start();
+  std::string v = list_version();
+  FaultRule gone;
+  gone.error_rate = 1;
+  gone.kind = ErrorKind::kGone;
+  auto id = faults.add_rule("watch_vms", gone);
+  auto expired = client->Get(std::string(kVms) + "?watch=true&resourceVersion=" + v);
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(expired->status, 410);
+  EXPECT_EQ(json::parse(expired->body)["reason"], "Expired");
+  EXPECT_EQ(client->Get(std::string(kVms))->status, 200);  // a list is no watch
+  faults.remove_rule(id);
+  FaultRule dropped;
+  dropped.error_rate = 1;
+  faults.add_rule("watch_vms", dropped);
+  auto unavailable = client->Get(std::string(kVms) + "?watch=1&resourceVersion=" + v);
+  ASSERT_TRUE(unavailable);
+  EXPECT_EQ(unavailable->status, 503);
+}
+
+}  // namespace
+}  // namespace ha

@@ -263,3 +263,53 @@ TEST_F(VmCacheTest, CachesAreSharedAndUsableOnlyWhileCurrent) {
 
 }  // namespace
 }  // namespace ha
+
+namespace ha {
+namespace {
+
+// The simulator's watch faults (a scenario's api_errors / latency_spike on "watch_vms"):
+// watches that expire (410) or drop mid-way, and events that arrive late. The cache still
+// ends up showing what a fresh list shows.
+TEST_F(VmCacheTest, InjectedWatchFaultsDelayButNeverCorruptTheCache) {
+  FaultInjector faults;
+  HarvesterMemoryApi faulty{loop, model, Latency::constant(50ms), &faults};
+  VmCache cache(loop, faulty, options());
+  cache.start();
+  run_for(1s);
+  ASSERT_TRUE(cache.synced());
+
+  FaultRule late;
+  late.extra_latency = 30s;
+  auto late_id = faults.add_rule("watch_vms", late);
+  // The open watch predates the rule: end it (its timeout) so that the next one is late.
+  run_for(5min);
+  ASSERT_TRUE(model.create(vm("web-1", "web")).ok());
+  run_for(10s);
+  EXPECT_EQ(cache.find("web-1"), nullptr);  // not yet: 30 s late
+  run_for(25s);
+  EXPECT_NE(cache.find("web-1"), nullptr);
+  faults.remove_rule(late_id);
+
+  for (ErrorKind kind : {ErrorKind::kGone, ErrorKind::kUnavailable}) {
+    FaultRule ends;
+    ends.error_rate = 1;
+    ends.kind = kind;
+    auto id = faults.add_rule("watch_vms", ends);
+    std::uint64_t lists = cache.stats().lists;
+    for (int i = 2; i < 12; ++i) {
+      std::string name = "web-" + std::to_string(i) + (kind == ErrorKind::kGone ? "g" : "u");
+      ASSERT_TRUE(model.create(vm(name, "web")).ok());
+      run_for(2min);
+    }
+    faults.remove_rule(id);
+    run_for(10min);
+    EXPECT_EQ(names(cache.vms()), truth());
+    if (kind == ErrorKind::kGone) {
+      EXPECT_GT(cache.stats().lists, lists);  // 410: listed again
+    }
+    EXPECT_GT(faults.counts().failed, 0u);
+  }
+}
+
+}  // namespace
+}  // namespace ha
