@@ -35,10 +35,6 @@ HarvesterTarget::Options target_options(const AgentConfig& config, ClusterCaches
   return o;
 }
 
-std::string group_selector(const std::string& node_group) {
-  return std::string(vm_labels::kNodeGroup) + "=" + node_group;
-}
-
 }  // namespace
 
 Agent::Agent(AgentConfig config, Logger& log)
@@ -121,7 +117,7 @@ void Agent::install() {
         groups_.emplace_back(g->namespace_, g->node_group);
         // Synced from now on, not at the first evaluation; /v1/health waits for it.
         if (config_.watch_cluster_state) {
-          caches_.vms(g->namespace_, group_selector(g->node_group));
+          caches_.vms(g->namespace_, vm_labels::group_selector(g->node_group));
           caches_.nodes(g->node_class);
         }
       }
@@ -197,13 +193,13 @@ void Agent::observe() {
   };
   for (const auto& [ns, group] : groups_) {
     if (config_.watch_cluster_state) {
-      const VmCache& cache = caches_.vms(ns, group_selector(group));
+      const VmCache& cache = caches_.vms(ns, vm_labels::group_selector(group));
       if (caches_.usable(cache)) {
         count_phases(group, cache.vms());
         continue;
       }
     }
-    harvester_.list_vms(ns, group_selector(group),
+    harvester_.list_vms(ns, vm_labels::group_selector(group),
                         [this, group = group, count_phases](Result<VmList> vms) {
                           if (!vms) {
                             metrics_.record_error("vm_listing");

@@ -25,4 +25,9 @@ inline bool has(const std::map<std::string, std::string>& m, const char* key,
   return it != m.end() && it->second == value;
 }
 
+// The label selector of a node group's VMs.
+inline std::string group_selector(const std::string& node_group) {
+  return std::string(kNodeGroup).append("=").append(node_group);
+}
+
 }  // namespace ha::vm_labels

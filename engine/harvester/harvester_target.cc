@@ -76,7 +76,7 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
                                std::function<void(Result<Snapshot>)> done) {
   auto snap = std::make_shared<Snapshot>();
   auto error = std::make_shared<std::optional<Error>>();
-  std::string selector = std::string(vm_labels::kNodeGroup).append("=").append(c.node_group);
+  std::string selector = vm_labels::group_selector(c.node_group);
   bool list_vms = true;
   if (ClusterCaches* caches = options_.caches) {
     if (const VmCache& vms = caches->vms(c.namespace_, selector); caches->usable(vms)) {
