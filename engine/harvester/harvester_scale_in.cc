@@ -133,7 +133,9 @@ void HarvesterTarget::drain_selected(const HarvesterGroupConfig& c, std::size_t 
   // A drain Nomad never accepted moved nothing: it is retried each poll for as long as the
   // drain deadline (15 min without one), then the node is kept, never deleted with its work.
   Duration retry_for = c.drain_deadline.count() > 0 ? c.drain_deadline : std::chrono::minutes(15);
-  for (const auto& [node, vm] : nodes) {
+  for (const auto& [node_id, vm_name] : nodes) {
+    // Copies: a lambda cannot capture structured bindings (clang before 16).
+    const std::string node = node_id, vm = vm_name;
     group.draining[node] = vm;  // leaving from now on, as status counts
     log_.log(LogLevel::kInfo, loop_.now(), "draining node",
              {{"node_group", c.node_group}, {"node_id", node}, {"vm", vm}});
