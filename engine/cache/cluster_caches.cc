@@ -1,6 +1,16 @@
 #include "engine/cache/cluster_caches.h"
 
+#include <algorithm>
+
 namespace ha {
+
+ClusterCaches::ClusterCaches(EventLoop& loop, HarvesterApi& harvester, NomadApi& nomad,
+                             Options options)
+    : loop_(loop), harvester_(harvester), nomad_(nomad), options_(std::move(options)) {
+  Duration heard_within = options_.stale_after / 2;
+  options_.vm.watch_timeout = std::min(options_.vm.watch_timeout, heard_within);
+  options_.node.wait = std::min(options_.node.wait, heard_within);
+}
 
 VmCache& ClusterCaches::vms(const std::string& ns, const std::string& label_selector) {
   auto& slot = vms_[{ns, label_selector}];

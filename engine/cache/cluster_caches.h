@@ -35,8 +35,10 @@ class ClusterCaches {
     bool usable = false;
   };
 
-  ClusterCaches(EventLoop& loop, HarvesterApi& harvester, NomadApi& nomad, Options options)
-      : loop_(loop), harvester_(harvester), nomad_(nomad), options_(std::move(options)) {}
+  // A healthy, quiet cache hears from its server at least once per watch timeout or
+  // blocking wait: both are shortened to half of `stale_after` when longer, so that quiet
+  // never reads as stale.
+  ClusterCaches(EventLoop& loop, HarvesterApi& harvester, NomadApi& nomad, Options options);
   ClusterCaches(const ClusterCaches&) = delete;
   ClusterCaches& operator=(const ClusterCaches&) = delete;
 

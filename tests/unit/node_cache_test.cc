@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "backends/memory/nomad_memory_api.h"
+#include "forwarding_nomad_api.h"
 #include "sim/simulated_loop.h"
 
 namespace ha {
@@ -81,6 +82,42 @@ TEST_F(NodeCacheTest, FailingQueriesAreRetriedWithinTheBackoffCap) {
   add("web-3");
   run_for(10min);
   EXPECT_EQ(cache.view()->nodes().size(), 2u);
+}
+
+// Answers one blocking query with an index far below the real one, as a Nomad cluster whose
+// state was restored (or a new leader behind the old) would.
+class RewindingNomadApi final : public testing::ForwardingNomadApi {
+ public:
+  using ForwardingNomadApi::ForwardingNomadApi;
+  bool rewind_next = false;
+  void watch_nodes(const NomadNodeFilter& f, std::uint64_t index, Duration wait,
+                   Done<NodeListAt> d) override {
+    inner_.watch_nodes(f, index, wait, [this, d](Result<NodeListAt> r) {
+      if (r && rewind_next) {
+        rewind_next = false;
+        r->index = 1;
+        r->nodes.clear();  // what such a server might hold: not to be trusted as news
+      }
+      d(std::move(r));
+    });
+  }
+};
+
+TEST_F(NodeCacheTest, AnIndexGoingBackStartsAgainFromAFullAnswer) {
+  add("web-1");
+  RewindingNomadApi rewinding(api);
+  NodeCache cache(loop, rewinding, options());
+  cache.start();
+  run_for(1s);
+  ASSERT_TRUE(cache.synced());
+  std::uint64_t before = cache.index();
+  rewinding.rewind_next = true;
+  add("web-2");  // wakes the blocking query, whose answer comes back rewound
+  run_for(3s);
+  EXPECT_EQ(cache.stats().relists, 1u);  // queried again from 0
+  EXPECT_GT(cache.index(), before);
+  EXPECT_EQ(cache.index(), model.nodes_index());
+  ASSERT_EQ(cache.view()->nodes().size(), 2u);  // the rewound (empty) answer was not taken
 }
 
 }  // namespace

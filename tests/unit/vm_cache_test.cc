@@ -259,6 +259,17 @@ TEST_F(VmCacheTest, CachesAreSharedAndUsableOnlyWhileCurrent) {
   std::vector<std::string> seen;
   for (const auto& state : caches.states()) seen.push_back(state.name);
   EXPECT_EQ(seen, (std::vector<std::string>{"vms:ns/group=db", "vms:ns/group=web"}));
+  // A bound shorter than the watch timeout and the blocking wait: quiet is still current.
+  o.stale_after = 2min;
+  ClusterCaches strict(loop, api, nomad, o);
+  VmCache& quiet = strict.vms("ns", "group=web");
+  NodeCache& nodes = strict.nodes("web");
+  run_for(1s);
+  for (int i = 0; i < 180; ++i) {
+    run_for(10s);
+    ASSERT_TRUE(strict.usable(quiet)) << "after " << i * 10 << " s";
+    ASSERT_TRUE(strict.usable(nodes)) << "after " << i * 10 << " s";
+  }
 }
 
 }  // namespace
