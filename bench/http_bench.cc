@@ -12,8 +12,7 @@
 #include "backends/api/vm_labels.h"
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/nomad_http_api.h"
-#include "backends/mock_server/harvester_mock_server.h"
-#include "backends/mock_server/nomad_mock_server.h"
+#include "mock_servers.h"
 
 namespace ha {
 namespace {
@@ -25,16 +24,7 @@ constexpr auto kDelay = 50ms;
 
 // Both mocks over one model on a server loop; the clients on their own loop.
 struct Wire {
-  RealtimeLoop server_loop;
-  NomadModel nomad{server_loop};
-  HarvesterModel harvester{server_loop, &nomad, [] {
-                             HarvesterModelConfig c;
-                             c.max_vms = 1000000;
-                             return c;
-                           }()};
-  NomadMockServer nomad_server{server_loop, nomad, {"", std::chrono::minutes(5), kDelay}};
-  HarvesterMockServer harvester_server{server_loop, harvester, {"", "", "", kDelay}};
-  std::thread server_thread{[this] { server_loop.run(); }};
+  MockServers servers{{"", std::chrono::minutes(5), kDelay}, {"", "", "", kDelay}};
   RealtimeLoop client_loop;
   HttpTransport transport{client_loop, {}};
   std::unique_ptr<NomadHttpApi> nomad_api;
@@ -42,20 +32,10 @@ struct Wire {
   int serial = 0;
 
   Wire() {
-    auto np = nomad_server.start("127.0.0.1", 0);
-    auto hp = harvester_server.start("127.0.0.1", 0);
     nomad_api = std::make_unique<NomadHttpApi>(
-        transport, NomadHttpApi::Options{"http://127.0.0.1:" + std::to_string(*np), "", "", ""});
+        transport, NomadHttpApi::Options{servers.nomad_url, "", "", ""});
     harvester_api = std::make_unique<HarvesterHttpApi>(
-        transport, HarvesterHttpApi::Options{"http://127.0.0.1:" + std::to_string(*hp), ""});
-  }
-  ~Wire() {
-    harvester_api.reset();
-    nomad_api.reset();
-    nomad_server.stop();
-    harvester_server.stop();
-    server_loop.stop();
-    server_thread.join();
+        transport, HarvesterHttpApi::Options{servers.harvester_url, ""});
   }
 
   VirtualMachineSpec spec() {
@@ -70,12 +50,12 @@ struct Wire {
   // n VMs Running and joined, made directly in the model; returns (VM name, node ID).
   std::vector<std::pair<std::string, std::string>> running_nodes(int n) {
     std::promise<std::vector<std::pair<std::string, std::string>>> out;
-    server_loop.post([&] {
+    servers.server_loop.post([&] {
       std::vector<std::pair<std::string, std::string>> made;
       for (int i = 0; i < n; ++i) {
         VirtualMachineSpec s = spec();
-        static_cast<void>(harvester.create_running(s));
-        made.emplace_back(s.name, nomad.node_id_by_name(s.name).value_or(""));
+        static_cast<void>(servers.harvester.create_running(s));
+        made.emplace_back(s.name, servers.nomad.node_id_by_name(s.name).value_or(""));
       }
       out.set_value(made);
     });

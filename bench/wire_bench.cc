@@ -18,10 +18,9 @@
 #include "backends/api/vm_labels.h"
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/nomad_http_api.h"
-#include "backends/mock_server/harvester_mock_server.h"
-#include "backends/mock_server/nomad_mock_server.h"
 #include "base/log.h"
 #include "engine/harvester/harvester_target.h"
+#include "mock_servers.h"
 
 namespace ha {
 namespace {
@@ -37,16 +36,7 @@ std::string group_name(int i) {
 }
 
 struct Cluster {
-  RealtimeLoop server_loop;
-  NomadModel nomad{server_loop};
-  HarvesterModel harvester{server_loop, &nomad, [] {
-                             HarvesterModelConfig c;
-                             c.max_vms = 1000000;
-                             return c;
-                           }()};
-  NomadMockServer nomad_server{server_loop, nomad, {}};
-  HarvesterMockServer harvester_server{server_loop, harvester, {}};
-  std::thread server_thread{[this] { server_loop.run(); }};
+  MockServers servers{{}, {}};
   RealtimeLoop client_loop;
   HttpTransport nomad_transport{client_loop, {}};
   HttpTransport harvester_transport{client_loop, {}};
@@ -59,7 +49,7 @@ struct Cluster {
 
   explicit Cluster(bool watch) {
     std::promise<void> made;
-    server_loop.post([&] {
+    servers.server_loop.post([&] {
       for (int i = 0; i < kVms; ++i) {
         VirtualMachineSpec s;
         int g = i % kPolicies;
@@ -69,19 +59,15 @@ struct Cluster {
                     {vm_labels::kNodeClass, "class-" + std::to_string(g)}};
         s.cpu_cores = 4;
         s.memory_bytes = 8LL << 30;
-        static_cast<void>(harvester.create_running(s));
+        static_cast<void>(servers.harvester.create_running(s));
       }
       made.set_value();
     });
     made.get_future().get();
-    auto np = nomad_server.start("127.0.0.1", 0);
-    auto hp = harvester_server.start("127.0.0.1", 0);
     nomad_api = std::make_unique<NomadHttpApi>(
-        nomad_transport,
-        NomadHttpApi::Options{"http://127.0.0.1:" + std::to_string(*np), "", "", ""});
+        nomad_transport, NomadHttpApi::Options{servers.nomad_url, "", "", ""});
     harvester_api = std::make_unique<HarvesterHttpApi>(
-        harvester_transport,
-        HarvesterHttpApi::Options{"http://127.0.0.1:" + std::to_string(*hp), ""});
+        harvester_transport, HarvesterHttpApi::Options{servers.harvester_url, ""});
     HarvesterTarget::Options o;
     if (watch) {
       caches = std::make_unique<ClusterCaches>(client_loop, *harvester_api, *nomad_api,
@@ -109,10 +95,6 @@ struct Cluster {
     client.join();
     target.reset();
     caches.reset();
-    nomad_server.stop();
-    harvester_server.stop();
-    server_loop.stop();
-    server_thread.join();
   }
 
   // One status per policy; runs the client loop until all answered. False on an error.
