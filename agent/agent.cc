@@ -35,6 +35,12 @@ HarvesterTarget::Options target_options(const AgentConfig& config, ClusterCaches
   return o;
 }
 
+ClusterCaches::Options cache_options(const AgentConfig& config) {
+  ClusterCaches::Options o;
+  o.stale_after = config.cache_stale_after;
+  return o;
+}
+
 }  // namespace
 
 Agent::Agent(AgentConfig config, Logger& log)
@@ -58,11 +64,12 @@ Agent::Agent(AgentConfig config, Logger& log)
                                   config_.target_nomad_address, config_.target_nomad_token,
                                   config_.target_nomad_region, config_.target_nomad_namespace})),
       caches_(loop_, harvester_, target_nomad_ ? static_cast<NomadApi&>(*target_nomad_) : nomad_,
-              ClusterCaches::Options{{}, {}, config_.cache_stale_after}),
+              cache_options(config_)),
       cluster_target_(loop_, target_nomad_ ? static_cast<NomadApi&>(*target_nomad_) : nomad_,
                       harvester_, log_, target_options(config_, caches_)),
       job_target_(loop_, nomad_, log_),
-      apm_(loop_, nomad_) {
+      // The caches follow the target's Nomad: nomad-apm reads them only when that is its own.
+      apm_(loop_, nomad_, config_.watch_cluster_state && !target_nomad_ ? &caches_ : nullptr) {
   if (!config_.prometheus_address.empty()) {
     prometheus_transport_ = std::make_unique<HttpTransport>(loop_, HttpTransport::Options{}, 3);
     prometheus_ = std::make_unique<PrometheusSource>(

@@ -1,14 +1,17 @@
-// Wire cost of evaluating Harvester policies at scale: what the agent's status reads cost
-// Nomad and Harvester per evaluation, listing at each one (cluster_state = "list") or from
-// the caches (the default "watch": a VM watch and blocking node queries).
-// 2,000 Running VMs and their Nomad nodes, three policies (node groups of ~667, one node
-// class each) behind the mock servers on 127.0.0.1; the HTTP clients count requests and the
-// bytes of every answer. Each iteration is one evaluation round: a status per policy.
-// Counters, per evaluation (one policy's status):
+// Wire cost of evaluating Harvester policies at scale: what an evaluation's reads cost Nomad
+// and Harvester, listing at each one (cluster_state = "list") or from the caches (the
+// default "watch": a VM watch, blocking node and allocation queries).
+// 2,000 Running VMs and their Nomad nodes running 4,000 allocations, three policies (node
+// groups of ~667, one node class each) behind the mock servers on 127.0.0.1; the HTTP
+// clients count requests and the bytes of every answer. Each iteration is one evaluation
+// round: per policy, its check's nomad-apm query (percentage-allocated_cpu of its class)
+// and the target's status.
+// Counters, per evaluation (one policy's metric and status):
 //   harvester_requests, harvester_bytes, nomad_requests, nomad_bytes: in the round itself;
-//   nomad_bytes_amortized: plus each node cache's periodic full answer (a blocking query
-//     answers unchanged every 5 min: one node list per class per 30 evaluations at the
-//     usual 10 s interval); the VM watch's bookmarks are a few hundred bytes a minute.
+//   nomad_bytes_amortized: plus the caches' periodic full answers (a blocking query answers
+//     unchanged every 5 min: one node list per class per 30 evaluations at the usual 10 s
+//     interval, and one allocation list per 90, the three policies sharing it); the VM
+//     watch's bookmarks are a few hundred bytes a minute.
 // Goal (issue #15): no full list in steady state, at least 100x fewer bytes than listing.
 #include <benchmark/benchmark.h>
 
@@ -20,6 +23,7 @@
 #include "backends/http/nomad_http_api.h"
 #include "base/log.h"
 #include "engine/harvester/harvester_target.h"
+#include "engine/nomad/nomad_apm.h"
 #include "mock_servers.h"
 
 namespace ha {
@@ -45,6 +49,7 @@ struct Cluster {
   std::unique_ptr<ClusterCaches> caches;
   NullLogger log;
   std::unique_ptr<HarvesterTarget> target;
+  std::unique_ptr<NomadApmSource> apm;
   std::vector<PluginConfig> policies;
 
   explicit Cluster(bool watch) {
@@ -61,6 +66,9 @@ struct Cluster {
         s.memory_bytes = 8LL << 30;
         static_cast<void>(servers.harvester.create_running(s));
       }
+      // Two allocations per node.
+      static_cast<void>(servers.nomad.register_job(
+          {"work", "service", {{"web", 2 * kVms, 1000, 1024, std::nullopt}}}));
       made.set_value();
     });
     made.get_future().get();
@@ -75,6 +83,7 @@ struct Cluster {
       o.caches = caches.get();
     }
     target = std::make_unique<HarvesterTarget>(client_loop, *nomad_api, *harvester_api, log, o);
+    apm = std::make_unique<NomadApmSource>(client_loop, *nomad_api, caches.get());
     for (int g = 0; g < kPolicies; ++g) {
       policies.push_back({{"node_group_name", group_name(g)},
                           {"node_class", "class-" + std::to_string(g)},
@@ -97,15 +106,23 @@ struct Cluster {
     caches.reset();
   }
 
-  // One status per policy; runs the client loop until all answered. False on an error.
+  // Per policy its metric and its status; runs the client loop until all answered. False
+  // on an error or a wrong answer.
   bool evaluate_round() {
     int answered = 0;
     bool ok = true;
     client_loop.post([&] {
       for (const PluginConfig& p : policies) {
+        apm->query("percentage-allocated_cpu/node_class=" + p.at("node_class"), {},
+                   [&](Result<TimeSeries> m) {
+                     // About 25 (2 x 1000 of 8000 MHz a node), as binpack placed them.
+                     ok = ok && m.ok() && !m->empty() && m->back().value > 20 &&
+                          m->back().value < 30;
+                     if (++answered == 2 * kPolicies) client_loop.stop();
+                   });
         target->status(p, [&](Result<TargetStatus> s) {
           ok = ok && s.ok() && (s->count == kVms / kPolicies || s->count == kVms / kPolicies + 1);
-          if (++answered == kPolicies) client_loop.stop();
+          if (++answered == 2 * kPolicies) client_loop.stop();
         });
       }
     });
@@ -117,14 +134,21 @@ struct Cluster {
     client_loop.post([this, d] { client_loop.after(d, [this] { client_loop.stop(); }); });
     client_loop.run();
   }
-  void list_nodes_of_each_class() {
+  // The full answers of the caches' blocking queries: a node list per class, then the
+  // allocation list.
+  void answer_every_cache_once() {
     int answered = 0;
     client_loop.post([&] {
       for (int g = 0; g < kPolicies; ++g) {
-        nomad_api->list_nodes({"class-" + std::to_string(g), "", ""}, [&](Result<NodeList>) {
-          if (++answered == kPolicies) client_loop.stop();
-        });
+        nomad_api->watch_nodes({"class-" + std::to_string(g), "", ""}, 0, 1s,
+                               [&](Result<NodeListAt>) {
+                                 if (++answered == kPolicies) client_loop.stop();
+                               });
       }
+    });
+    client_loop.run();
+    client_loop.post([&] {
+      nomad_api->watch_allocations(0, 1s, [&](Result<AllocationListAt>) { client_loop.stop(); });
     });
     client_loop.run();
   }
@@ -170,14 +194,13 @@ void BM_StatusWireCost(benchmark::State& state) {
       static_cast<double>(cluster.nomad_transport.attempts() - n_requests) / evaluations;
   state.counters["nomad_bytes"] = nomad_bytes / evaluations;
   if (watch) {
-    // One full node answer per class per kEvaluationsPerWait evaluations of its policy: the
-    // size of one class's list, measured here.
+    // One full node answer per class per kEvaluationsPerWait evaluations of its policy, one
+    // allocation list per kEvaluationsPerWait rounds: their sizes, measured here.
     std::uint64_t before = cluster.nomad_transport.bytes_received();
-    cluster.list_nodes_of_each_class();
-    double one_list =
-        static_cast<double>(cluster.nomad_transport.bytes_received() - before) / kPolicies;
+    cluster.answer_every_cache_once();
+    double all_lists = static_cast<double>(cluster.nomad_transport.bytes_received() - before);
     state.counters["nomad_bytes_amortized"] =
-        nomad_bytes / evaluations + one_list / kEvaluationsPerWait;
+        nomad_bytes / evaluations + all_lists / kPolicies / kEvaluationsPerWait;
   } else {
     state.counters["nomad_bytes_amortized"] = nomad_bytes / evaluations;
   }

@@ -31,6 +31,10 @@ struct NomadNodeStub {
   std::map<std::string, std::string> last_drain_meta;  // LastDrain.Meta: the drain's Meta
   std::uint64_t create_index = 0;                      // CreateIndex
   std::uint64_t modify_index = 0;                      // ModifyIndex
+  // NodeResources.Cpu.CpuShares and .Memory.MemoryMB: on a node read by id always, on a
+  // list's stub only when asked for (resources=true, as watch_nodes does); 0 otherwise.
+  std::int64_t cpu_mhz = 0;
+  std::int64_t memory_mb = 0;
 };
 
 struct NomadDrainSpec {
@@ -43,8 +47,6 @@ struct NomadDrainSpec {
 
 struct NomadNode : NomadNodeStub {
   std::map<std::string, std::string> meta;  // Meta
-  std::int64_t cpu_mhz = 0;                 // NodeResources.Cpu.CpuShares
-  std::int64_t memory_mb = 0;               // NodeResources.Memory.MemoryMB
   std::optional<NomadDrainSpec> drain_strategy;
 };
 
@@ -56,6 +58,8 @@ struct NomadAllocationStub {
   std::string node_id;         // NodeID
   std::string client_status;   // ClientStatus: pending | running | complete | failed | lost
   std::string desired_status;  // DesiredStatus: run | stop | evict
+  // Resources.CPU and .MemoryMB of an Allocation; on a list's stub, the sum over the tasks
+  // of AllocatedResources (resources=true).
   std::int64_t cpu_mhz = 0;
   std::int64_t memory_mb = 0;
 };
@@ -123,6 +127,13 @@ struct NodeListAt {
   std::uint64_t index = 0;
 };
 
+// The non-terminal allocations of every node and the allocation table's index they are
+// current at (X-Nomad-Index of GET /v1/allocations).
+struct AllocationListAt {
+  std::vector<NomadAllocationStub> allocations;
+  std::uint64_t index = 0;
+};
+
 class NomadApi {
  public:
   virtual ~NomadApi() = default;
@@ -132,6 +143,10 @@ class NomadApi {
   // carries the index to pass next time.
   virtual void watch_nodes(const NomadNodeFilter& filter, std::uint64_t index, Duration wait,
                            Done<NodeListAt> done) = 0;
+  // The same for every allocation (GET /v1/allocations?resources=true&index=N&wait=W); the
+  // answer holds the non-terminal ones, with their resources.
+  virtual void watch_allocations(std::uint64_t index, Duration wait,
+                                 Done<AllocationListAt> done) = 0;
   virtual void get_node(const std::string& node_id, Done<NomadNode> done) = 0;
   // PUT /v1/node/:id/drain; `spec` empty cancels a drain.
   virtual void drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,

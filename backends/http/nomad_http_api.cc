@@ -69,6 +69,22 @@ Result<NodeList> read_node_list(const json& j, const NomadNodeFilter& filter) {
   return out;
 }
 
+// Allocations (full or list stubs) without the terminal ones: those are history, not work
+// on a node.
+Result<std::vector<NomadAllocationStub>> read_live_allocations(const json& j) {
+  if (!j.is_array()) return make_error("expected an array of allocations");
+  std::vector<NomadAllocationStub> out;
+  for (const json& item : j) {
+    auto a = nomad_json::read_allocation(item);
+    if (!a) return a.error();
+    bool terminal = a->desired_status == "stop" || a->desired_status == "evict" ||
+                    a->client_status == "complete" || a->client_status == "failed" ||
+                    a->client_status == "lost";
+    if (!terminal) out.push_back(std::move(*a));
+  }
+  return out;
+}
+
 }  // namespace
 
 void NomadHttpApi::list_nodes(const NomadNodeFilter& filter, Done<NodeList> done) {
@@ -76,45 +92,71 @@ void NomadHttpApi::list_nodes(const NomadNodeFilter& filter, Done<NodeList> done
                  [filter](const json& j) { return read_node_list(j, filter); });
 }
 
-void NomadHttpApi::watch_nodes(const NomadNodeFilter& filter, std::uint64_t index, Duration wait,
-                               Done<NodeListAt> done) {
-  std::string query = node_list_query(filter);
+template <typename T, typename Parse>
+void NomadHttpApi::blocking_get(const std::string& path, std::string query, std::uint64_t index,
+                                Duration wait, Done<std::pair<T, std::uint64_t>> done,
+                                Parse parse) {
   if (index > 0) {
     auto seconds =
         std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(wait).count());
     query += (query.empty() ? "" : "&") + ("index=" + std::to_string(index)) +
              "&wait=" + std::to_string(seconds) + "s";
   }
-  HttpRequest r = request("GET", "/v1/nodes", query, "");
+  HttpRequest r = request("GET", path, query, "");
   // The server holds the answer up to `wait` (plus up to wait/16 of jitter, as Nomad does).
   r.timeout = wait + wait / 8 + std::chrono::seconds(10);
-  std::string where = "GET /v1/nodes";
-  transport_.send(std::move(r), [filter, where, done = std::move(done)](Result<HttpResponse> res) {
-    std::uint64_t at = 0;
-    bool indexed = false;
+  std::string where = "GET " + path;
+  transport_.send(std::move(r), [where, parse = std::move(parse),
+                                 done = std::move(done)](Result<HttpResponse> res) {
+    std::optional<std::uint64_t> at;
     if (res) {
       auto h = res->headers.find("x-nomad-index");
       if (h != res->headers.end()) {
         try {
           at = std::stoull(h->second);
-          indexed = true;
         } catch (const std::exception&) {
         }
       }
     }
     auto j = json_answer(std::move(res), where);
     if (!j) return done(j.error());
-    if (!indexed) {
+    if (!at) {
       return done(make_error(where + ": unexpected response: no valid X-Nomad-Index header",
                              ErrorKind::kInvalid));
     }
-    auto nodes = read_node_list(*j, filter);
-    if (!nodes) {
-      return done(make_error(where + ": unexpected response: " + nodes.error().message,
+    Result<T> body = parse(*j);
+    if (!body) {
+      return done(make_error(where + ": unexpected response: " + body.error().message,
                              ErrorKind::kInvalid));
     }
-    done(NodeListAt{std::move(*nodes), at});
+    done(std::pair<T, std::uint64_t>{std::move(*body), *at});
   });
+}
+
+void NomadHttpApi::watch_nodes(const NomadNodeFilter& filter, std::uint64_t index, Duration wait,
+                               Done<NodeListAt> done) {
+  // With resources: a cache of nodes answers capacity questions without a read per node.
+  std::string query = node_list_query(filter);
+  query += (query.empty() ? "" : "&") + std::string("resources=true");
+  blocking_get<NodeList>(
+      "/v1/nodes", query, index, wait,
+      [done = std::move(done)](Result<std::pair<NodeList, std::uint64_t>> r) {
+        if (!r) return done(r.error());
+        done(NodeListAt{std::move(r->first), r->second});
+      },
+      [filter](const json& j) { return read_node_list(j, filter); });
+}
+
+void NomadHttpApi::watch_allocations(std::uint64_t index, Duration wait,
+                                     Done<AllocationListAt> done) {
+  using Allocations = std::vector<NomadAllocationStub>;
+  blocking_get<Allocations>(
+      "/v1/allocations", "resources=true&task_states=false", index, wait,
+      [done = std::move(done)](Result<std::pair<Allocations, std::uint64_t>> r) {
+        if (!r) return done(r.error());
+        done(AllocationListAt{std::move(r->first), r->second});
+      },
+      [](const json& j) { return read_live_allocations(j); });
 }
 
 void NomadHttpApi::get_node(const std::string& node_id, Done<NomadNode> done) {
@@ -142,22 +184,9 @@ void NomadHttpApi::purge_node(const std::string& node_id, Done<Unit> done) {
 
 void NomadHttpApi::node_allocations(const std::string& node_id,
                                     Done<std::vector<NomadAllocationStub>> done) {
-  call<std::vector<NomadAllocationStub>>(
-      "GET", "/v1/node/" + url_escape(node_id) + "/allocations", "", "", std::move(done),
-      [](const json& j) -> Result<std::vector<NomadAllocationStub>> {
-        if (!j.is_array()) return make_error("expected an array of allocations");
-        std::vector<NomadAllocationStub> out;
-        for (const json& item : j) {
-          auto a = nomad_json::read_allocation(item);
-          if (!a) return a.error();
-          // Terminal allocations are history, not work on the node.
-          bool terminal = a->desired_status == "stop" || a->desired_status == "evict" ||
-                          a->client_status == "complete" || a->client_status == "failed" ||
-                          a->client_status == "lost";
-          if (!terminal) out.push_back(std::move(*a));
-        }
-        return out;
-      });
+  call<std::vector<NomadAllocationStub>>("GET", "/v1/node/" + url_escape(node_id) + "/allocations",
+                                         "", "", std::move(done),
+                                         [](const json& j) { return read_live_allocations(j); });
 }
 
 void NomadHttpApi::list_jobs(Done<std::vector<NomadJobSummary>> done) {

@@ -25,6 +25,7 @@ class NomadHttpApi final : public NomadApi {
   void list_nodes(const NomadNodeFilter& filter, Done<NodeList> done) override;
   void watch_nodes(const NomadNodeFilter& filter, std::uint64_t index, Duration wait,
                    Done<NodeListAt> done) override;
+  void watch_allocations(std::uint64_t index, Duration wait, Done<AllocationListAt> done) override;
   void get_node(const std::string& node_id, Done<NomadNode> done) override;
   void drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
                   bool mark_eligible, Done<Unit> done) override;
@@ -47,6 +48,12 @@ class NomadHttpApi final : public NomadApi {
   template <typename T, typename Parse>
   void call(const std::string& method, const std::string& path, const std::string& query,
             const std::string& body, Done<T> done, Parse parse);
+
+  // A blocking query: GET path?query&index=N&wait=W (at once for index 0); `done` gets the
+  // parsed body and the answer's X-Nomad-Index, whose absence is an error.
+  template <typename T, typename Parse>
+  void blocking_get(const std::string& path, std::string query, std::uint64_t index, Duration wait,
+                    Done<std::pair<T, std::uint64_t>> done, Parse parse);
 
   HttpTransport& transport_;
   Options options_;

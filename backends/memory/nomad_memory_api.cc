@@ -7,28 +7,58 @@ void NomadMemoryApi::list_nodes(const NomadNodeFilter& filter, Done<NodeList> do
       "list_nodes", [this, filter] { return model_.list_nodes(filter); }, std::move(done));
 }
 
-void NomadMemoryApi::watch_nodes(const NomadNodeFilter& filter, std::uint64_t index, Duration wait,
-                                 Done<NodeListAt> done) {
+void NomadMemoryApi::block(std::uint64_t index, Duration wait,
+                           const std::function<std::uint64_t()>& index_of,
+                           const std::function<void(std::function<void()>)>& on_next_change,
+                           std::function<void()> answer) {
   struct Waiting {
     bool answered = false;
     std::optional<EventLoop::TimerId> timer;
   };
   auto waiting = std::make_shared<Waiting>();
-  auto answer = [this, alive = std::weak_ptr<bool>(alive_), filter, waiting, done] {
+  auto once = [this, alive = std::weak_ptr<bool>(alive_), waiting, answer = std::move(answer)] {
     auto a = alive.lock();
     if (!a || !*a || waiting->answered) return;
     waiting->answered = true;
     if (waiting->timer) loop_.cancel(*waiting->timer);
-    caller_.call<NodeListAt>(
-        "list_nodes",
-        [this, filter]() -> Result<NodeListAt> {
-          return NodeListAt{model_.list_nodes(filter), model_.nodes_index()};
-        },
-        done);
+    answer();
   };
-  if (model_.nodes_index() > index) return answer();
-  model_.on_next_node_change(answer);
-  waiting->timer = loop_.after(wait, answer);
+  if (index_of() > index) return once();
+  on_next_change(once);
+  waiting->timer = loop_.after(wait, once);
+}
+
+void NomadMemoryApi::watch_nodes(const NomadNodeFilter& filter, std::uint64_t index, Duration wait,
+                                 Done<NodeListAt> done) {
+  block(
+      index, wait, [this] { return model_.nodes_index(); },
+      [this](std::function<void()> f) { model_.on_next_node_change(std::move(f)); },
+      [this, filter, done = std::move(done)] {
+        caller_.call<NodeListAt>(
+            "list_nodes",
+            [this, filter]() -> Result<NodeListAt> {
+              return NodeListAt{model_.list_nodes(filter), model_.nodes_index()};
+            },
+            done);
+      });
+}
+
+void NomadMemoryApi::watch_allocations(std::uint64_t index, Duration wait,
+                                       Done<AllocationListAt> done) {
+  block(
+      index, wait, [this] { return model_.allocations_index(); },
+      [this](std::function<void()> f) { model_.on_next_allocation_change(std::move(f)); },
+      [this, done = std::move(done)] {
+        caller_.call<AllocationListAt>(
+            "list_allocations",
+            [this]() -> Result<AllocationListAt> {
+              AllocationListAt out{{}, model_.allocations_index()};
+              for (auto& [a, node_name] : model_.all_allocations())
+                out.allocations.push_back(std::move(a));
+              return out;
+            },
+            done);
+      });
 }
 
 void NomadMemoryApi::get_node(const std::string& node_id, Done<NomadNode> done) {

@@ -17,6 +17,7 @@ class NomadMemoryApi final : public NomadApi {
   void list_nodes(const NomadNodeFilter& filter, Done<NodeList> done) override;
   void watch_nodes(const NomadNodeFilter& filter, std::uint64_t index, Duration wait,
                    Done<NodeListAt> done) override;
+  void watch_allocations(std::uint64_t index, Duration wait, Done<AllocationListAt> done) override;
   void get_node(const std::string& node_id, Done<NomadNode> done) override;
   void drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
                   bool mark_eligible, Done<Unit> done) override;
@@ -32,6 +33,11 @@ class NomadMemoryApi final : public NomadApi {
                  const std::string& reason, const std::string& ns, Done<Unit> done) override;
 
  private:
+  // Answers `answer` once `index_of()` is past `index`, or after `wait`.
+  void block(std::uint64_t index, Duration wait, const std::function<std::uint64_t()>& index_of,
+             const std::function<void(std::function<void()>)>& on_next_change,
+             std::function<void()> answer);
+
   EventLoop& loop_;
   NomadModel& model_;
   ModelCaller caller_;

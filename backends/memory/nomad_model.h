@@ -135,6 +135,11 @@ class NomadModel {
   std::uint64_t nodes_index() const { return nodes_index_; }
   // Calls `f` once, on the loop, after the next change to the node table (blocking queries).
   void on_next_node_change(std::function<void()> f) { node_waiters_.push_back(std::move(f)); }
+  // The allocation table's index: of the last allocation queued, placed or ended.
+  std::uint64_t allocations_index() const { return allocations_index_; }
+  void on_next_allocation_change(std::function<void()> f) {
+    allocation_waiters_.push_back(std::move(f));
+  }
 
   // Called as allocations change. It runs in the middle of a model update: it may read the
   // model but must not change it (post the change to the loop instead).
@@ -217,6 +222,8 @@ class NomadModel {
   std::uint64_t index_ = 1;
   std::uint64_t nodes_index_ = 1;
   std::vector<std::function<void()>> node_waiters_;
+  std::uint64_t allocations_index_ = 1;
+  std::vector<std::function<void()>> allocation_waiters_;
 
   std::vector<Node> nodes_;
   std::set<std::uint32_t> listed_;  // nodes not purged, in registration order

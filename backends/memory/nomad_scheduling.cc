@@ -26,6 +26,10 @@ std::uint32_t NomadModel::new_alloc(std::uint32_t job, std::uint32_t group, Time
 }
 
 void NomadModel::emit(NomadAllocEvent::Kind kind, const Alloc& a) {
+  allocations_index_ = ++index_;
+  // Posted, as node waiters are: they run after the update is complete.
+  for (auto& f : allocation_waiters_) loop_.post(std::move(f));
+  allocation_waiters_.clear();
   if (!on_alloc_event) return;
   const Job& job = jobs_[a.job];
   on_alloc_event({kind, a.id, job.id, job.groups[a.group].spec.name,

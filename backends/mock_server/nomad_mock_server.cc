@@ -5,10 +5,11 @@
 #include <strings.h>
 
 #include <future>
-#include <regex>
+#include <optional>
 
 #include "backends/mock_server/mock_faults.h"
 #include "backends/mock_server/nomad_metrics.h"
+#include "backends/mock_server/nomad_mock_replies.h"
 #include "backends/mock_server/server_setup.h"
 #include "backends/wire/nomad_json.h"
 #include "base/duration.h"
@@ -17,21 +18,8 @@ namespace ha {
 namespace {
 
 using nlohmann::json;
-
-void text_error(httplib::Response& res, int status, const std::string& message) {
-  res.status = status;
-  res.set_content(message, "text/plain; charset=utf-8");
-}
-
-void reply(httplib::Response& res, const json& body, std::uint64_t index, bool read) {
-  res.status = 200;
-  res.set_header("X-Nomad-Index", std::to_string(index));
-  if (read) {
-    res.set_header("X-Nomad-KnownLeader", "true");
-    res.set_header("X-Nomad-LastContact", "0");
-  }
-  res.set_content(body.dump(), "application/json");
-}
+using nomad_mock::reply;
+using nomad_mock::text_error;
 
 // Parses a write's body; false (after answering 400) when it is empty or not JSON.
 bool body_json(const httplib::Request& req, httplib::Response& res, json& out) {
@@ -51,16 +39,6 @@ bool body_json(const httplib::Request& req, httplib::Response& res, json& out) {
     text_error(res, 400, "Request decode failed: " + why);
     return false;
   }
-  return true;
-}
-
-// `Field == "value"`, the one filter form the mock understands.
-bool parse_filter(const std::string& filter, std::string& field, std::string& value) {
-  static const std::regex kForm(R"re(^\s*(Name|NodeClass)\s*==\s*"([^"]*)"\s*$)re");
-  std::smatch m;
-  if (!std::regex_match(filter, m, kForm)) return false;
-  field = m[1];
-  value = m[2];
   return true;
 }
 
@@ -84,6 +62,7 @@ std::string NomadMockServer::operation(const httplib::Request& req) {
     return p.size() > tail.size() && p.compare(p.size() - tail.size(), tail.size(), tail) == 0;
   };
   if (p == "/v1/nodes") return "list_nodes";
+  if (p == "/v1/allocations") return "list_allocations";
   if (p == "/v1/jobs") return "list_jobs";
   if (p.rfind("/v1/scaling/polic", 0) == 0) return "list_scaling_policies";
   if (p.rfind("/v1/node/", 0) == 0) {
@@ -142,97 +121,11 @@ void NomadMockServer::routes() {
   });
   if (options_.fault_admin) add_fault_admin(s, options_.fault_admin);
 
-  // Blocking reads: answer at once unless ?index=N is given and the index of what is read
-  // (the node table's for /v1/nodes, as Nomad's; the model's for the rest) is not past N
-  // yet; then wait for a change, up to ?wait (default and cap 5m), or the server's stop.
-  auto block_on = [this](const httplib::Request& req, httplib::Response& res,
-                         std::function<std::uint64_t()> index_of) -> bool {
-    if (!req.has_param("index")) return true;
-    std::uint64_t min_index = 0;
-    try {
-      min_index = std::stoull(req.get_param_value("index"));
-    } catch (const std::exception&) {
-      text_error(res, 400, "Invalid index");
-      return false;
-    }
-    auto wait = options_.max_wait;
-    if (req.has_param("wait")) {
-      auto d = parse_duration(req.get_param_value("wait"), {});
-      if (!d) {
-        text_error(res, 400, "Invalid wait time");
-        return false;
-      }
-      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(*d));
-    }
-    auto give_up = std::chrono::steady_clock::now() + wait;
-    while (on_loop(index_of) <= min_index && std::chrono::steady_clock::now() < give_up &&
-           !stopping()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return true;
+  // Blocking reads of the rest: on the model's index.
+  auto block = [this](const httplib::Request& req, httplib::Response& res) {
+    return blocking_read(req, res, [this] { return model_.index(); });
   };
-  auto block = [this, block_on](const httplib::Request& req, httplib::Response& res) {
-    return block_on(req, res, [this] { return model_.index(); });
-  };
-
-  s.Get("/v1/nodes", [this, block_on](const httplib::Request& req, httplib::Response& res) {
-    NomadNodeFilter filter;
-    if (req.has_param("filter")) {
-      std::string field, value;
-      if (!parse_filter(req.get_param_value("filter"), field, value)) {
-        text_error(res, 400,
-                   "mock server: unsupported filter (use Name == \"x\" or NodeClass == \"x\")");
-        return;
-      }
-      (field == "Name" ? filter.name : filter.node_class) = value;
-    }
-    if (!block_on(req, res, [this] { return model_.nodes_index(); })) return;
-    std::string prefix = req.get_param_value("prefix");
-    auto [nodes, index] = on_loop([&] {
-      return std::pair{model_.list_nodes(filter), model_.nodes_index()};
-    });
-    json out = json::array();
-    for (const auto& n : nodes) {
-      if (n->id.rfind(prefix, 0) == 0) out.push_back(nomad_json::node_stub(*n));
-    }
-    reply(res, out, index, true);
-  });
-
-  s.Get(R"(/v1/node/([^/]+))", [this, block](const httplib::Request& req, httplib::Response& res) {
-    if (!block(req, res)) return;
-    std::string id = req.matches[1];
-    auto [node, index] = on_loop([&] { return std::pair{model_.node(id), model_.index()}; });
-    if (!node) return text_error(res, 404, "node not found");
-    reply(res, nomad_json::node(*node), index, true);
-  });
-
-  s.Get(R"(/v1/node/([^/]+)/allocations)",
-        [this, block](const httplib::Request& req, httplib::Response& res) {
-          if (!block(req, res)) return;
-          std::string id = req.matches[1];
-          auto [allocs, name, index] = on_loop([&] {
-            auto node = model_.node(id);
-            return std::tuple{model_.node_allocations(id), node ? node->name : std::string(),
-                              model_.index()};
-          });
-          json out = json::array();
-          for (const auto& a : allocs) out.push_back(nomad_json::allocation(a, name));
-          reply(res, out, index, true);
-        });
-
-  // Every allocation (Nomad: of the namespace; the model has one), blocking like the others.
-  s.Get("/v1/allocations", [this, block](const httplib::Request& req, httplib::Response& res) {
-    if (!block(req, res)) return;
-    std::string prefix = req.get_param_value("prefix");
-    auto [allocs, index] = on_loop([&] {
-      return std::pair{model_.all_allocations(), model_.index()};
-    });
-    json out = json::array();
-    for (const auto& [a, node_name] : allocs) {
-      if (a.id.rfind(prefix, 0) == 0) out.push_back(nomad_json::allocation(a, node_name));
-    }
-    reply(res, out, index, true);
-  });
+  node_read_routes();
 
   // A node write: an unknown node is a 500 (an RPC error), as in Nomad.
   auto node_write = [this](httplib::Response& res, const std::function<Result<Unit>()>& change) {

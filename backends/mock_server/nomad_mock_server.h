@@ -15,6 +15,7 @@
 // loop and waited for, so the model is only touched on the loop's thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -55,6 +56,13 @@ class NomadMockServer final : public MockHttpServer {
 
  private:
   void routes();
+  // The node and allocation reads (nomad_mock_reads.cc).
+  void node_read_routes();
+  // A blocking read: true at once unless ?index=N is given and index_of() is not past N;
+  // then waits for a change, up to ?wait (default and cap max_wait) or the server's stop.
+  // False after answering 400 for a bad index or wait.
+  bool blocking_read(const httplib::Request& req, httplib::Response& res,
+                     const std::function<std::uint64_t()>& index_of);
   static std::string operation(const httplib::Request& req);
   // True when an injected fault answered the request.
   bool injected_fault(const httplib::Request& req, httplib::Response& res);

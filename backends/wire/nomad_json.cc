@@ -19,25 +19,51 @@ json last_drain(const NomadNodeStub& n) {
           {"Meta", n.last_drain_meta.empty() ? json(nullptr) : json(n.last_drain_meta)}};
 }
 
+json node_resources(const NomadNodeStub& n) {
+  return {{"Cpu", {{"CpuShares", n.cpu_mhz}}},
+          {"Memory", {{"MemoryMB", n.memory_mb}}},
+          {"Disk", {{"DiskMB", 0}}}};
+}
+
+json reserved_resources() {
+  return {{"Cpu", {{"CpuShares", 0}}}, {"Memory", {{"MemoryMB", 0}}}, {"Disk", {{"DiskMB", 0}}}};
+}
+
+// NodeResources.Cpu.CpuShares and .Memory.MemoryMB into n; `at` names the object.
+Result<Unit> read_node_resources(const json& resources, const std::string& at, NomadNodeStub& n) {
+  HA_READ(cpu, field<json>(resources, "Cpu", at));
+  HA_READ(cpu_shares, field<std::int64_t>(cpu, "CpuShares", at + ".Cpu"));
+  HA_READ(memory, field<json>(resources, "Memory", at));
+  HA_READ(memory_mb, field<std::int64_t>(memory, "MemoryMB", at + ".Memory"));
+  n.cpu_mhz = cpu_shares;
+  n.memory_mb = memory_mb;
+  return Unit{};
+}
+
 }  // namespace
 
-json node_stub(const NomadNodeStub& n) {
-  return {{"Address", "127.0.0.1"},
-          {"ID", n.id},
-          {"Datacenter", n.datacenter},
-          {"Name", n.name},
-          {"NodePool", n.node_pool.empty() ? "default" : n.node_pool},
-          {"NodeClass", n.node_class},
-          {"Version", "1.8.0"},
-          {"Drain", n.drain},
-          {"SchedulingEligibility", n.scheduling_eligibility},
-          {"Status", n.status},
-          {"StatusDescription", ""},
-          {"Drivers", json::object()},
-          {"HostVolumes", nullptr},
-          {"LastDrain", last_drain(n)},
-          {"CreateIndex", n.create_index},
-          {"ModifyIndex", n.modify_index}};
+json node_stub(const NomadNodeStub& n, bool resources) {
+  json out = {{"Address", "127.0.0.1"},
+              {"ID", n.id},
+              {"Datacenter", n.datacenter},
+              {"Name", n.name},
+              {"NodePool", n.node_pool.empty() ? "default" : n.node_pool},
+              {"NodeClass", n.node_class},
+              {"Version", "1.8.0"},
+              {"Drain", n.drain},
+              {"SchedulingEligibility", n.scheduling_eligibility},
+              {"Status", n.status},
+              {"StatusDescription", ""},
+              {"Drivers", json::object()},
+              {"HostVolumes", nullptr},
+              {"LastDrain", last_drain(n)},
+              {"CreateIndex", n.create_index},
+              {"ModifyIndex", n.modify_index}};
+  if (resources) {
+    out["NodeResources"] = node_resources(n);
+    out["ReservedResources"] = reserved_resources();
+  }
+  return out;
 }
 
 json node(const NomadNode& n) {
@@ -47,11 +73,8 @@ json node(const NomadNode& n) {
   out["SecretID"] = "";
   out["HTTPAddr"] = "127.0.0.1:4646";
   out["Attributes"] = {{"unique.hostname", n.name}, {"nomad.version", "1.8.0"}};
-  out["NodeResources"] = {{"Cpu", {{"CpuShares", n.cpu_mhz}}},
-                          {"Memory", {{"MemoryMB", n.memory_mb}}},
-                          {"Disk", {{"DiskMB", 0}}}};
-  out["ReservedResources"] = {
-      {"Cpu", {{"CpuShares", 0}}}, {"Memory", {{"MemoryMB", 0}}}, {"Disk", {{"DiskMB", 0}}}};
+  out["NodeResources"] = node_resources(n);
+  out["ReservedResources"] = reserved_resources();
   out["Meta"] = n.meta;
   out["DrainStrategy"] = nullptr;
   if (n.drain_strategy) {
@@ -77,6 +100,48 @@ json allocation(const NomadAllocationStub& a, const std::string& node_name) {
           {"Resources", {{"CPU", a.cpu_mhz}, {"MemoryMB", a.memory_mb}}},
           {"DesiredStatus", a.desired_status},
           {"ClientStatus", a.client_status}};
+}
+
+json allocation_stub(const NomadAllocationStub& a, const std::string& node_name, bool resources) {
+  json out = {{"ID", a.id},
+              {"EvalID", ""},
+              {"Name", a.job_id + "." + a.task_group + "[0]"},
+              {"Namespace", "default"},
+              {"NodeID", a.node_id},
+              {"NodeName", node_name},
+              {"JobID", a.job_id},
+              {"JobType", a.job_type},
+              {"JobVersion", 0},
+              {"TaskGroup", a.task_group},
+              {"DesiredStatus", a.desired_status},
+              {"DesiredDescription", ""},
+              {"ClientStatus", a.client_status},
+              {"ClientDescription", ""},
+              {"DesiredTransition", json::object()},
+              {"TaskStates", nullptr},
+              {"DeploymentStatus", nullptr},
+              {"FollowupEvalID", ""},
+              {"NextAllocation", ""},
+              {"RescheduleTracker", nullptr},
+              {"PreemptedAllocations", nullptr},
+              {"PreemptedByAllocation", ""},
+              {"CreateIndex", 0},
+              {"ModifyIndex", 0},
+              {"CreateTime", 0},
+              {"ModifyTime", 0}};
+  if (resources) {
+    // One task per group in the model: the group's resources are that task's.
+    out["AllocatedResources"] = {
+        {"Tasks",
+         {{a.task_group,
+           {{"Cpu", {{"CpuShares", a.cpu_mhz}, {"ReservedCores", nullptr}}},
+            {"Memory", {{"MemoryMB", a.memory_mb}, {"MemoryMaxMB", 0}}},
+            {"Networks", nullptr},
+            {"Devices", nullptr}}}}},
+        {"TaskLifecycles", {{a.task_group, nullptr}}},
+        {"Shared", {{"Networks", nullptr}, {"DiskMB", 0}, {"Ports", nullptr}}}};
+  }
+  return out;
 }
 
 json drain_request(const std::string& node_id, const std::optional<NomadDrainSpec>& spec,
@@ -115,6 +180,11 @@ Result<NomadNodeStub> read_node_stub(const json& j) {
   n.drain = drain;
   n.create_index = create_index;
   n.modify_index = modify_index;
+  HA_READ(resources, optional_field<json>(j, "NodeResources", "node", nullptr));
+  if (!resources.is_null()) {
+    if (auto read = read_node_resources(resources, "node.NodeResources", n); !read)
+      return read.error();
+  }
   // LastDrain is on the list stub too (Nomad 1.4+): who drained the node, and how it went.
   HA_READ(last, optional_field<json>(j, "LastDrain", "node", nullptr));
   if (!last.is_null()) {
@@ -134,12 +204,8 @@ Result<NomadNode> read_node(const json& j) {
   HA_READ(meta, (optional_field<std::map<std::string, std::string>>(j, "Meta", "node", {})));
   n.meta = meta;
   HA_READ(resources, field<json>(j, "NodeResources", "node"));
-  HA_READ(cpu, field<json>(resources, "Cpu", "node.NodeResources"));
-  HA_READ(cpu_shares, field<std::int64_t>(cpu, "CpuShares", "node.NodeResources.Cpu"));
-  HA_READ(memory, field<json>(resources, "Memory", "node.NodeResources"));
-  HA_READ(memory_mb, field<std::int64_t>(memory, "MemoryMB", "node.NodeResources.Memory"));
-  n.cpu_mhz = cpu_shares;
-  n.memory_mb = memory_mb;
+  if (auto read = read_node_resources(resources, "node.NodeResources", n); !read)
+    return read.error();
   HA_READ(strategy, optional_field<json>(j, "DrainStrategy", "node", nullptr));
   if (!strategy.is_null()) {
     HA_READ(deadline, field<std::int64_t>(strategy, "Deadline", "node.DrainStrategy"));
@@ -159,17 +225,39 @@ Result<NomadAllocationStub> read_allocation(const json& j) {
   HA_READ(client, optional_field<std::string>(j, "ClientStatus", "allocation", ""));
   HA_READ(desired, optional_field<std::string>(j, "DesiredStatus", "allocation", ""));
   HA_READ(job, optional_field<json>(j, "Job", "allocation", nullptr));
-  HA_READ(type, optional_field<std::string>(job, "Type", "allocation.Job", ""));
+  std::string type;  // a list stub has JobType instead of the Job
+  if (!job.is_null()) {
+    HA_READ(job_type, optional_field<std::string>(job, "Type", "allocation.Job", ""));
+    type = job_type;
+  }
+  HA_READ(stub_job_type, optional_field<std::string>(j, "JobType", "allocation", type));
   HA_READ(resources, optional_field<json>(j, "Resources", "allocation", json::object()));
   HA_READ(cpu, optional_field<std::int64_t>(resources, "CPU", "allocation.Resources", 0));
   HA_READ(mem, optional_field<std::int64_t>(resources, "MemoryMB", "allocation.Resources", 0));
+  HA_READ(allocated, optional_field<json>(j, "AllocatedResources", "allocation", nullptr));
+  if (!allocated.is_null()) {
+    // A list stub's only resources: the sum over its tasks.
+    const std::string at = "allocation.AllocatedResources.Tasks";
+    HA_READ(tasks, (optional_field<json>(allocated, "Tasks", "allocation.AllocatedResources",
+                                         json::object())));
+    if (!tasks.is_object()) return make_error(at + ": expected an object", ErrorKind::kInvalid);
+    cpu = mem = 0;
+    for (const auto& [task, r] : tasks.items()) {
+      HA_READ(task_cpu, optional_field<json>(r, "Cpu", at + "." + task, json::object()));
+      HA_READ(shares, optional_field<std::int64_t>(task_cpu, "CpuShares", at + "." + task, 0));
+      HA_READ(task_mem, optional_field<json>(r, "Memory", at + "." + task, json::object()));
+      HA_READ(mb, optional_field<std::int64_t>(task_mem, "MemoryMB", at + "." + task, 0));
+      cpu += shares;
+      mem += mb;
+    }
+  }
   a.id = id;
   a.job_id = job_id;
   a.task_group = group;
   a.node_id = node_id;
   a.client_status = client;
   a.desired_status = desired;
-  a.job_type = type;
+  a.job_type = stub_job_type;
   a.cpu_mhz = cpu;
   a.memory_mb = mem;
   return a;

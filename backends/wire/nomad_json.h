@@ -14,11 +14,14 @@ namespace ha::nomad_json {
 
 using nlohmann::json;
 
-json node_stub(const NomadNodeStub& n);  // NodeListStub
-json node(const NomadNode& n);           // Node
+// NodeListStub; with NodeResources and ReservedResources when `resources` (resources=true).
+json node_stub(const NomadNodeStub& n, bool resources = false);
+json node(const NomadNode& n);  // Node
 // Allocation as in GET /v1/node/:id/allocations (with the embedded Job's ID and Type and the
 // legacy Resources the Nomad Autoscaler reads).
 json allocation(const NomadAllocationStub& a, const std::string& node_name);
+// AllocListStub as in GET /v1/allocations; with AllocatedResources when `resources`.
+json allocation_stub(const NomadAllocationStub& a, const std::string& node_name, bool resources);
 json job_scale_status(const NomadJobScaleStatus& s);
 json job_list_stub(const NomadJobSummary& j, std::uint64_t index);  // JobListStub
 json scaling_policy_stub(const NomadScalingPolicy& p);              // ScalingPolicyListStub
@@ -30,6 +33,8 @@ json scaling_request(const std::string& job_id, const std::string& group, std::i
 
 Result<NomadNodeStub> read_node_stub(const json& j);
 Result<NomadNode> read_node(const json& j);
+// An Allocation (legacy Resources) or an AllocListStub (AllocatedResources, summed over
+// its tasks); neither present reads as no resources.
 Result<NomadAllocationStub> read_allocation(const json& j);
 Result<NomadJobScaleStatus> read_job_scale_status(const json& j);
 Result<NomadJobSummary> read_job_list_stub(const json& j);

@@ -10,6 +10,7 @@ ClusterCaches::ClusterCaches(EventLoop& loop, HarvesterApi& harvester, NomadApi&
   Duration heard_within = options_.stale_after / 2;
   options_.vm.watch_timeout = std::min(options_.vm.watch_timeout, heard_within);
   options_.node.wait = std::min(options_.node.wait, heard_within);
+  options_.allocations.wait = std::min(options_.allocations.wait, heard_within);
 }
 
 VmCache& ClusterCaches::vms(const std::string& ns, const std::string& label_selector) {
@@ -36,9 +37,18 @@ NodeCache& ClusterCaches::nodes(const std::string& node_class) {
   return *slot;
 }
 
+AllocationCache& ClusterCaches::allocations() {
+  if (!allocations_) {
+    allocations_ = std::make_unique<AllocationCache>(loop_, nomad_, options_.allocations);
+    allocations_->start();
+  }
+  return *allocations_;
+}
+
 void ClusterCaches::stop() {
   for (auto& [key, cache] : vms_) cache->stop();
   for (auto& [key, cache] : nodes_) cache->stop();
+  if (allocations_) allocations_->stop();
 }
 
 std::vector<ClusterCaches::State> ClusterCaches::states() const {
@@ -50,6 +60,10 @@ std::vector<ClusterCaches::State> ClusterCaches::states() const {
   for (const auto& [node_class, c] : nodes_) {
     out.push_back({"nodes:" + node_class, c->stats().changes, c->stats().relists, c->staleness(),
                    usable(*c)});
+  }
+  if (const AllocationCache* c = allocations_.get()) {
+    out.push_back(
+        {"allocations", c->stats().changes, c->stats().relists, c->staleness(), usable(*c)});
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // ClusterCaches: the caches of one agent (or one simulation), shared by every policy: VMs
-// per (namespace, label selector) and Nomad nodes per node class. A cache is made and
-// started the first time it is asked for and runs until stop() or destruction.
+// per (namespace, label selector), Nomad nodes per node class, and Nomad allocations. A cache is
+// made and started the first time it is asked for and runs until stop() or destruction.
 //
 // `usable` is the one rule every reader follows: a cache answers only once it has synced
 // and while it has heard from its server within `stale_after`; otherwise the reader lists
@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/cache/allocation_cache.h"
 #include "engine/cache/node_cache.h"
 #include "engine/cache/vm_cache.h"
 
@@ -24,11 +25,12 @@ class ClusterCaches {
   struct Options {
     VmCache::Options vm;      // ns and label_selector are set per cache
     NodeCache::Options node;  // filter is set per cache
+    BlockingQueryTiming allocations = AllocationCache::default_timing();
     Duration stale_after = std::chrono::minutes(10);
   };
   // One cache's figures, for metrics and health.
   struct State {
-    std::string name;  // "vms:NAMESPACE/SELECTOR" or "nodes:NODE_CLASS"
+    std::string name;  // "vms:NAMESPACE/SELECTOR", "nodes:NODE_CLASS" or "allocations"
     std::uint64_t events = 0;
     std::uint64_t relists = 0;
     std::optional<Duration> staleness;
@@ -44,11 +46,15 @@ class ClusterCaches {
 
   VmCache& vms(const std::string& ns, const std::string& label_selector);
   NodeCache& nodes(const std::string& node_class);
+  AllocationCache& allocations();
   bool usable(const VmCache& cache) const { return current(cache.synced(), cache.staleness()); }
-  bool usable(const NodeCache& cache) const { return current(cache.synced(), cache.staleness()); }
+  template <typename Answer, typename View>
+  bool usable(const BlockingQueryCache<Answer, View>& cache) const {
+    return current(cache.synced(), cache.staleness());
+  }
   void stop();
 
-  // Every cache, VMs first, each kind in name order.
+  // Every cache: VMs, then nodes, each in name order, then allocations.
   std::vector<State> states() const;
 
  private:
@@ -62,6 +68,7 @@ class ClusterCaches {
   Options options_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<VmCache>> vms_;
   std::map<std::string, std::unique_ptr<NodeCache>> nodes_;
+  std::unique_ptr<AllocationCache> allocations_;
 };
 
 }  // namespace ha

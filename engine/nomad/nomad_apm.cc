@@ -65,13 +65,52 @@ Result<ApmQuery> parse_apm_query(const std::string& query) {
   return q;
 }
 
-NomadApmSource::NomadApmSource(EventLoop& loop, NomadApi& nomad) : loop_(loop), nomad_(nomad) {}
+NomadApmSource::NomadApmSource(EventLoop& loop, NomadApi& nomad, ClusterCaches* caches)
+    : loop_(loop), nomad_(nomad), caches_(caches) {}
+
+std::optional<Result<TimeSeries>> NomadApmSource::from_caches(const std::string& query,
+                                                              const ApmQuery& q) {
+  if (caches_ == nullptr) return std::nullopt;
+  // Both caches are asked for first: the first query starts them.
+  bool count_only = q.metric == ApmQuery::Metric::kNodeCount;
+  NodeCache& nodes = caches_->nodes(q.node_class);
+  AllocationCache* allocations = count_only ? nullptr : &caches_->allocations();
+  if (!caches_->usable(nodes) || (allocations && !caches_->usable(*allocations))) {
+    return std::nullopt;
+  }
+  std::shared_ptr<const AllocationView> allocs = allocations ? allocations->view() : nullptr;
+  bool cpu = q.metric == ApmQuery::Metric::kCpuPercent;
+  std::int64_t count = 0, capacity = 0, allocated = 0;
+  for (const auto& n : nodes.view()->nodes()) {
+    if (!in_pool(*n, q) || !usable(*n)) continue;
+    ++count;
+    if (count_only) continue;
+    capacity += cpu ? n->cpu_mhz : n->memory_mb;
+    AllocationView::Usage used = allocs->on_node(n->id);
+    allocated += cpu ? used.cpu_mhz : used.memory_mb;
+  }
+  Time now = loop_.now();
+  if (count_only) return TimeSeries{{now, static_cast<double>(count)}};
+  if (count == 0) return make_error(query + ": no nodes identified within pool");
+  if (capacity <= 0) {
+    return make_error(query + ": zero allocatable " +
+                      (cpu ? std::string("cpu") : std::string("memory")) + " found in pool");
+  }
+  return TimeSeries{{now, 100.0 * static_cast<double>(allocated) / static_cast<double>(capacity)}};
+}
 
 void NomadApmSource::query(const std::string& query, TimeRange, Callback done) {
   auto q = parse_apm_query(query);
   if (!q) {
     loop_.post([done = std::move(done), e = q.error()] { done(e); });
     return;
+  }
+  if (q->metric != ApmQuery::Metric::kPendingAllocations) {
+    if (auto cached = from_caches(query, *q)) {
+      loop_.post(
+          [done = std::move(done), r = std::move(*cached)]() mutable { done(std::move(r)); });
+      return;
+    }
   }
   EventLoop& loop = loop_;
   auto point = [&loop](double v) -> Result<TimeSeries> { return TimeSeries{{loop.now(), v}}; };

@@ -7,13 +7,19 @@
 //   pending_allocations    allocations waiting for room: the sum of every job's Queued
 //   node_count[/...]       the pool's ready, eligible, not draining nodes
 // Like upstream's plugin it answers the current value only: a range query gets one point at
-// the loop's now. Node details and allocations are read in parallel. Errors name the query
-// and what failed; a pool with no capacity is an error, as upstream ("zero allocatable").
+// the loop's now. Errors name the query and what failed; a pool with no capacity is an
+// error, as upstream ("zero allocatable").
+//
+// Given ClusterCaches, node_count and percentage-allocated_* are answered from the node
+// cache of the query's class and the allocation cache while both are usable: no request at
+// all. Otherwise (no caches, or one not current) it reads as upstream does: the node list,
+// then each pool node's detail and allocations, in parallel (2N+1 requests).
 #pragma once
 
 #include "backends/api/metrics_source.h"
 #include "backends/api/nomad_api.h"
 #include "base/event_loop.h"
+#include "engine/cache/cluster_caches.h"
 
 namespace ha {
 
@@ -28,14 +34,17 @@ Result<ApmQuery> parse_apm_query(const std::string& query);
 
 class NomadApmSource final : public MetricsSource {
  public:
-  NomadApmSource(EventLoop& loop, NomadApi& nomad);
+  NomadApmSource(EventLoop& loop, NomadApi& nomad, ClusterCaches* caches = nullptr);
   void query(const std::string& query, TimeRange range, Callback done) override;
 
  private:
   void allocated_percent(const std::string& query, const ApmQuery& q, Callback done);
+  // The answer from the caches, or nullopt when they are not current.
+  std::optional<Result<TimeSeries>> from_caches(const std::string& query, const ApmQuery& q);
 
   EventLoop& loop_;
   NomadApi& nomad_;
+  ClusterCaches* caches_;
 };
 
 }  // namespace ha

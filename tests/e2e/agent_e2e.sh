@@ -10,7 +10,7 @@ src=$2
 
 start_cluster 60 "e2e-nomad-$RANDOM$RANDOM" "e2e-harvester-$RANDOM$RANDOM"
 write_agent_config 500ms 'log_json = true
-shutdown_timeout = "20s"'
+shutdown_timeout = "20s"' 'cache_stale_after = "3s"'
 "$bin" agent --config "$work/agent.hcl" >"$work/agent.out" 2>"$work/agent.log" &
 pids+=($!)
 agent_pid=$!
@@ -64,8 +64,31 @@ echo "$metrics" | grep -q '^harvester_autoscaler_scale_latency_seconds_count{dir
 # Every line of the exposition is a comment or NAME{labels} VALUE.
 echo "$metrics" | grep -q '^harvester_autoscaler_cache_events_total{cache="vms:[^"]*"} [1-9]' &&
   pass "the VM cache followed a watch" || fail "no watch events in metrics"
+for cache in 'nodes:[^"]*' allocations; do
+  echo "$metrics" | grep -q "^harvester_autoscaler_cache_events_total{cache=\"$cache\"} [1-9]" &&
+    pass "the $cache cache followed blocking queries" || fail "no $cache cache events in metrics"
+done
 bad=$(echo "$metrics" | grep -v '^#' | grep -Evc '^[a-z_]+(\{[^}]*\})? ([0-9.e+-]+|NaN)$|^$')
 [ "$bad" -eq 0 ] && pass "metrics are Prometheus text" || fail "$bad malformed metric lines"
+
+# A frozen cluster (SIGSTOP): its caches stop hearing from it, and past cache_stale_after
+# (3 s) /v1/health says which; once it resumes, 200 again.
+kill -STOP "$cluster_pid"
+health=
+for _ in $(seq 100); do
+  health=$(curl -s -w ' %{http_code}' "$agent_url/v1/health" | tr -d '\n')
+  [ "${health##* }" = 503 ] && break
+  sleep 0.1
+done
+kill -CONT "$cluster_pid"
+echo "$health" | grep -q '"status":"cache not current"} 503$' &&
+  pass "/v1/health is 503 while the cluster is silent: $health" || fail "/v1/health when silent: $health"
+for _ in $(seq 100); do
+  health=$(curl -s -o /dev/null -w '%{http_code}' "$agent_url/v1/health")
+  [ "$health" = 200 ] && break
+  sleep 0.1
+done
+[ "$health" = 200 ] && pass "/v1/health is 200 again once it answers" || fail "/v1/health after: $health"
 
 # SIGTERM: clean stop, exit 0.
 kill -TERM "$agent_pid"

@@ -37,7 +37,7 @@ start_cluster() {
     { cat "$work"/cluster.*; echo "FAIL: mock-cluster did not start"; exit 1; }
 }
 
-# write_agent_config POLL_INTERVAL [EXTRA_TOP_LEVEL_HCL]: $work/agent.hcl (the Nomad
+# write_agent_config POLL_INTERVAL [EXTRA_TOP_LEVEL_HCL [EXTRA_TARGET_CONFIG]]: $work/agent.hcl (the Nomad
 # Autoscaler's agent schema, in HCL) for an agent using the test policies against the
 # cluster, its HTTP server on a free loopback port.
 write_agent_config() {
@@ -64,6 +64,7 @@ target "harvester" {
     harvester_url   = "$harvester_url"
     auth_token_file = "harvester.token"
     poll_interval   = "$1"
+    ${3:-}
   }
 }
 HCL

@@ -101,12 +101,20 @@ try:
 
     nodes = request(nomad_url, "/v1/nodes")
     validate("GET /v1/nodes", nodes, "NodeListStub", nomad, array=True)
+    with_resources = request(nomad_url, "/v1/nodes?resources=true")
+    validate("GET /v1/nodes?resources=true", with_resources, "NodeListStub", nomad, array=True)
+    if "NodeResources" not in with_resources[0]:
+        failures.append("GET /v1/nodes?resources=true: no NodeResources")
     node_id = nodes[0]["ID"]
     validate("GET /v1/node/:id", request(nomad_url, "/v1/node/" + node_id), "Node", nomad)
     allocs = request(nomad_url, "/v1/node/" + node_id + "/allocations")
     if not allocs:
         failures.append("no allocations on the first node to validate")
     validate("GET /v1/node/:id/allocations", allocs, "AllocationListStub", nomad, array=True)
+    stubs = request(nomad_url, "/v1/allocations?resources=true&task_states=false")
+    validate("GET /v1/allocations?resources=true", stubs, "AllocationListStub", nomad, array=True)
+    if not stubs or "AllocatedResources" not in stubs[0]:
+        failures.append("GET /v1/allocations?resources=true: no AllocatedResources")
     jobs = request(nomad_url, "/v1/jobs")
     validate("GET /v1/jobs", jobs, "JobListStub", nomad, array=True)
     job = urllib.request.quote(jobs[0]["ID"], safe="")

@@ -17,6 +17,9 @@ class ForwardingNomadApi : public NomadApi {
                    Done<NodeListAt> d) override {
     inner_.watch_nodes(f, index, wait, std::move(d));
   }
+  void watch_allocations(std::uint64_t index, Duration wait, Done<AllocationListAt> d) override {
+    inner_.watch_allocations(index, wait, std::move(d));
+  }
   void get_node(const std::string& id, Done<NomadNode> d) override {
     inner_.get_node(id, std::move(d));
   }

@@ -4,66 +4,14 @@
 
 #include <thread>
 
-#include "backends/http/nomad_http_api.h"
-#include "backends/memory/nomad_memory_api.h"
-#include "backends/mock_server/nomad_mock_server.h"
-#include "contract_fixture.h"
-#include "engine/nomad/nomad_apm.h"
+#include "nomad_contract_fixture.h"
 
 namespace ha {
 namespace {
 
+using testing::NomadContract;
+
 using namespace std::chrono_literals;
-
-// The cluster every contract case starts from.
-struct Cluster {
-  std::string a, b, gpu, policy_id;
-  void build(NomadModel& m) {
-    a = m.register_node({"web-1", "hashistack", "dc1", "default", 4000, 8192, {}});
-    b = m.register_node({"web-2", "hashistack", "dc1", "default", 4000, 8192, {}});
-    gpu = m.register_node({"gpu-1", "gpu", "dc1", "default", 8000, 16384, {}});
-    static_cast<void>(m.register_job({"api", "service", {{"g", 2, 500, 256, std::nullopt}}}));
-    NomadScalingPolicy p;
-    p.namespace_ = "default";
-    p.job = "api";
-    p.group = "g";
-    p.min = 1;
-    p.max = 8;
-    p.policy = {{"cooldown", "1m"}, {"check", {{{"cpu", {{{"source", "nomad-apm"}}}}}}}};
-    policy_id = m.add_scaling_policy(p);
-  }
-};
-
-class NomadContract : public testing::ContractTest<NomadApi> {
- protected:
-  void SetUp() override {
-    auto setup = [this](NomadModel& m) { cluster.build(m); };
-    if (GetParam() == "memory") {
-      backend =
-          std::make_unique<testing::MemoryContractBackend<NomadApi, NomadModel, NomadMemoryApi>>(
-              setup);
-    } else {
-      NomadMockServer::Options server;
-      server.token = "t0ken";
-      backend = std::make_unique<
-          testing::HttpContractBackend<NomadApi, NomadModel, NomadMockServer, NomadHttpApi>>(
-          setup, server, [](const std::string& url) {
-            NomadHttpApi::Options o;
-            o.address = url;
-            o.token = "t0ken";
-            return o;
-          });
-    }
-  }
-  Result<NodeList> nodes(NomadNodeFilter f = {}) {
-    return sync<NodeList>([f](NomadApi& api, Done<NodeList> d) { api.list_nodes(f, d); });
-  }
-  Result<NomadNode> node(const std::string& id) {
-    return sync<NomadNode>([id](NomadApi& api, Done<NomadNode> d) { api.get_node(id, d); });
-  }
-  Cluster cluster;
-  const Cluster* c = &cluster;
-};
 
 TEST_P(NomadContract, ListsAndFiltersNodes) {
   auto all = nodes();
@@ -93,6 +41,10 @@ TEST_P(NomadContract, BlockingNodeQueriesAnswerOnAChangeOrAfterTheWait) {
   ASSERT_TRUE(first.ok()) << first.error().message;
   EXPECT_EQ(first->nodes.size(), 2u);
   EXPECT_GT(first->index, 0u);
+  for (const auto& n : first->nodes) {  // with their resources (resources=true)
+    EXPECT_EQ(n->cpu_mhz, 4000);
+    EXPECT_EQ(n->memory_mb, 8192);
+  }
 
   // Scaling a job changes no node: the node table's index stays, the query waits it out.
   auto started = std::chrono::steady_clock::now();
@@ -117,6 +69,51 @@ TEST_P(NomadContract, BlockingNodeQueriesAnswerOnAChangeOrAfterTheWait) {
     if (n->id == c->b) b_ineligible = n->scheduling_eligibility == "ineligible";
   }
   EXPECT_TRUE(b_ineligible);
+}
+
+// GET /v1/allocations?resources=true&index=N&wait=W: the live allocations with their
+// resources; the allocation table's index moves with allocations only.
+TEST_P(NomadContract, BlockingAllocationQueriesFollowTheAllocationTable) {
+  auto watch = [this](std::uint64_t index, Duration wait) {
+    return sync<AllocationListAt>([index, wait](NomadApi& api, Done<AllocationListAt> d) {
+      api.watch_allocations(index, wait, d);
+    });
+  };
+  auto first = watch(0, 5s);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_EQ(first->allocations.size(), 2u);
+  for (const NomadAllocationStub& a : first->allocations) {
+    EXPECT_EQ(a.job_id, "api");
+    EXPECT_EQ(a.task_group, "g");
+    EXPECT_EQ(a.cpu_mhz, 500);
+    EXPECT_EQ(a.memory_mb, 256);
+    EXPECT_TRUE(a.node_id == c->a || a.node_id == c->b || a.node_id == c->gpu) << a.node_id;
+  }
+  // A node change is not an allocation change: the query waits it out.
+  auto started = std::chrono::steady_clock::now();
+  backend->loop().after(
+      100ms, [&] { backend->api().set_eligibility(c->gpu, false, [](Result<Unit>) {}); });
+  auto same = watch(first->index, 1s);
+  ASSERT_TRUE(same.ok()) << same.error().message;
+  EXPECT_EQ(same->index, first->index);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms);
+  // Scaling the job up places an allocation: the waiting query answers with it.
+  started = std::chrono::steady_clock::now();
+  backend->loop().after(200ms, [&] {
+    backend->api().scale_job("api", "g", 3, "test", "default", [](Result<Unit>) {});
+  });
+  auto grown = watch(first->index, 30s);
+  ASSERT_TRUE(grown.ok()) << grown.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  EXPECT_GT(grown->index, first->index);
+  EXPECT_EQ(grown->allocations.size(), 3u);
+  // Scaled down: the stopped allocation is no longer listed.
+  backend->loop().after(200ms, [&] {
+    backend->api().scale_job("api", "g", 1, "test", "default", [](Result<Unit>) {});
+  });
+  auto shrunk = watch(grown->index, 30s);
+  ASSERT_TRUE(shrunk.ok()) << shrunk.error().message;
+  EXPECT_EQ(shrunk->allocations.size(), 1u);
 }
 
 TEST_P(NomadContract, ReadsANode) {
@@ -217,38 +214,6 @@ TEST_P(NomadContract, ListsJobsWithTheirSummary) {
   EXPECT_EQ(api_job.task_groups.at("g").queued, 0);
 }
 
-// nomad-apm computed through the interface gives the same figures on both backends.
-TEST_P(NomadContract, NomadApmOverTheApi) {
-  NomadApmSource apm(backend->loop(), backend->api());
-  auto value = [&](const std::string& q) -> Result<double> {
-    auto r = sync<TimeSeries>([&apm, q](NomadApi&, Done<TimeSeries> d) {
-      apm.query(q, {}, [d](Result<TimeSeries> r) { d(std::move(r)); });
-    });
-    if (!r) return r.error();
-    EXPECT_EQ(r->size(), 1u);
-    return r->back().value;
-  };
-  // 2 x 500 MHz of 16000 MHz; 2 x 256 MB of 32768 MB.
-  EXPECT_DOUBLE_EQ(*value("percentage-allocated_cpu"), 6.25);
-  EXPECT_DOUBLE_EQ(*value("node_percentage-allocated_memory"), 100.0 * 512 / 32768);
-  EXPECT_DOUBLE_EQ(*value("node_count"), 3);
-  EXPECT_DOUBLE_EQ(*value("node_count/node_class=gpu"), 1);
-  EXPECT_DOUBLE_EQ(*value("pending_allocations"), 0);
-  auto none = value("percentage-allocated_cpu/node_class=nope");
-  ASSERT_FALSE(none.ok());
-  EXPECT_NE(none.error().message.find("no nodes identified within pool"), std::string::npos);
-  // Draining nodes leave the pool.
-  ASSERT_TRUE(sync<Unit>([this](NomadApi& api, Done<Unit> d) {
-                api.drain_node(c->gpu, NomadDrainSpec{std::chrono::minutes(1), false}, false, d);
-              }).ok());
-  EXPECT_DOUBLE_EQ(*value("node_count"), 2);
-  // A job no node can hold is counted as pending.
-  ASSERT_TRUE(sync<Unit>([](NomadApi& api, Done<Unit> d) {
-                api.scale_job("api", "g", 100, "contract test", "default", d);
-              }).ok());
-  EXPECT_GT(*value("pending_allocations"), 0);
-}
-
 TEST_P(NomadContract, ListsScalingPoliciesWithTheirBodies) {
   auto policies = sync<std::vector<NomadScalingPolicy>>(
       [](NomadApi& api, Done<std::vector<NomadScalingPolicy>> d) { api.list_scaling_policies(d); });
@@ -262,20 +227,6 @@ TEST_P(NomadContract, ListsScalingPoliciesWithTheirBodies) {
   EXPECT_EQ(p.min, 1);
   EXPECT_EQ(p.max, 8);
   EXPECT_EQ(p.policy["check"][0]["cpu"][0]["source"], "nomad-apm");
-}
-
-TEST(NomadApmQuery, ParsesUpstreamFormsAndNamesErrors) {
-  auto q = parse_apm_query("node_percentage-allocated_memory/node_class=hashistack,datacenter=dc1");
-  ASSERT_TRUE(q.ok()) << q.error().message;
-  EXPECT_EQ(q->metric, ApmQuery::Metric::kMemoryPercent);
-  EXPECT_EQ(q->node_class, "hashistack");
-  EXPECT_EQ(q->datacenter, "dc1");
-  for (const char* bad : {"cpu", "percentage-allocated_cpu/", "percentage-allocated_cpu/rack=1",
-                          "percentage-allocated_cpu/node_class"}) {
-    auto r = parse_apm_query(bad);
-    ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_NE(r.error().message.find(bad), std::string::npos) << r.error().message;
-  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, NomadContract, ::testing::Values("memory", "http"),

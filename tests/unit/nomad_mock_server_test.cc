@@ -289,6 +289,16 @@ TEST_F(MockNomadTest, ListsEveryAllocationAndBlocksOnIt) {
   }
   std::string id = allocs[0]["ID"];
   EXPECT_EQ(json::parse(client->Get("/v1/allocations?prefix=" + id.substr(0, 8))->body).size(), 1u);
+  // List stubs: resources only when asked for, as AllocatedResources per task.
+  EXPECT_FALSE(allocs[0].contains("AllocatedResources"));
+  EXPECT_EQ(allocs[0]["JobType"], "service");
+  json stub = json::parse(client->Get("/v1/allocations?resources=true")->body)[0];
+  EXPECT_EQ(stub["AllocatedResources"]["Tasks"]["g"]["Cpu"]["CpuShares"], 500);
+  EXPECT_EQ(client->Get("/v1/allocations?resources=maybe")->status, 400);
+  json node = json::parse(client->Get("/v1/nodes?resources=1")->body)[0];
+  EXPECT_GT(node["NodeResources"]["Cpu"]["CpuShares"].get<int>(), 0);
+  EXPECT_FALSE(json::parse(client->Get("/v1/nodes")->body)[0].contains("NodeResources"));
+  EXPECT_EQ(client->Get("/v1/nodes?resources=yes")->status, 400);
   std::uint64_t index = std::stoull(all->get_header_value("X-Nomad-Index"));
   std::thread change([this] {
     std::this_thread::sleep_for(50ms);

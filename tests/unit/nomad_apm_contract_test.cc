@@ -1,0 +1,146 @@
+// nomad-apm over the NomadApi contract: the same figures from both backends, by requests
+// as upstream's plugin reads them and from the caches with no request at all.
+#include <gtest/gtest.h>
+
+#include "backends/memory/harvester_memory_api.h"
+#include "engine/nomad/nomad_apm.h"
+#include "forwarding_nomad_api.h"
+#include "nomad_contract_fixture.h"
+
+namespace ha {
+namespace {
+
+// Its own suite on the shared fixture.
+class NomadApmContract : public testing::NomadContract {};
+
+// nomad-apm computed through the interface gives the same figures on both backends.
+TEST_P(NomadApmContract, NomadApmOverTheApi) {
+  NomadApmSource apm(backend->loop(), backend->api());
+  auto value = [&](const std::string& q) -> Result<double> {
+    auto r = sync<TimeSeries>([&apm, q](NomadApi&, Done<TimeSeries> d) {
+      apm.query(q, {}, [d](Result<TimeSeries> r) { d(std::move(r)); });
+    });
+    if (!r) return r.error();
+    EXPECT_EQ(r->size(), 1u);
+    return r->back().value;
+  };
+  // 2 x 500 MHz of 16000 MHz; 2 x 256 MB of 32768 MB.
+  EXPECT_DOUBLE_EQ(*value("percentage-allocated_cpu"), 6.25);
+  EXPECT_DOUBLE_EQ(*value("node_percentage-allocated_memory"), 100.0 * 512 / 32768);
+  EXPECT_DOUBLE_EQ(*value("node_count"), 3);
+  EXPECT_DOUBLE_EQ(*value("node_count/node_class=gpu"), 1);
+  EXPECT_DOUBLE_EQ(*value("pending_allocations"), 0);
+  auto none = value("percentage-allocated_cpu/node_class=nope");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().message.find("no nodes identified within pool"), std::string::npos);
+  // Draining nodes leave the pool.
+  ASSERT_TRUE(sync<Unit>([this](NomadApi& api, Done<Unit> d) {
+                api.drain_node(c->gpu, NomadDrainSpec{std::chrono::minutes(1), false}, false, d);
+              }).ok());
+  EXPECT_DOUBLE_EQ(*value("node_count"), 2);
+  // A job no node can hold is counted as pending.
+  ASSERT_TRUE(sync<Unit>([](NomadApi& api, Done<Unit> d) {
+                api.scale_job("api", "g", 100, "contract test", "default", d);
+              }).ok());
+  EXPECT_GT(*value("pending_allocations"), 0);
+}
+
+// A NomadApi that counts the requests a nomad-apm query makes.
+class CountingNomadApi : public testing::ForwardingNomadApi {
+ public:
+  using ForwardingNomadApi::ForwardingNomadApi;
+  void list_nodes(const NomadNodeFilter& f, Done<NodeList> d) override {
+    ++calls;
+    inner_.list_nodes(f, std::move(d));
+  }
+  void get_node(const std::string& id, Done<NomadNode> d) override {
+    ++calls;
+    inner_.get_node(id, std::move(d));
+  }
+  void node_allocations(const std::string& id, Done<std::vector<NomadAllocationStub>> d) override {
+    ++calls;
+    inner_.node_allocations(id, std::move(d));
+  }
+  int calls = 0;
+};
+
+// With caches, nomad-apm answers as it does by requests, and sends none once they are
+// current; it follows changes as the caches see them.
+TEST_P(NomadApmContract, NomadApmFromCachesMatchesAndSendsNoRequest) {
+  RealtimeLoop& loop = backend->loop();
+  auto run_for = [&loop](Duration d) {
+    loop.after(d, [&loop] { loop.stop(); });
+    loop.run();
+  };
+  CountingNomadApi counted(backend->api());
+  HarvesterModel vms(loop, nullptr, HarvesterModelConfig{});  // the caches' other half, unused
+  HarvesterMemoryApi harvester(loop, vms, Latency::constant(0s));
+  ClusterCaches::Options options;
+  options.allocations.min_interval = 100ms;
+  options.node.min_interval = 100ms;
+  ClusterCaches caches(loop, harvester, counted, options);
+  NomadApmSource by_requests(loop, counted);
+  NomadApmSource from_caches(loop, counted, &caches);
+  auto value = [&](NomadApmSource& apm, const std::string& q) -> Result<double> {
+    auto r = sync<TimeSeries>([&apm, q](NomadApi&, Done<TimeSeries> d) {
+      apm.query(q, {}, [d](Result<TimeSeries> r) { d(std::move(r)); });
+    });
+    if (!r) return r.error();
+    return r->back().value;
+  };
+  // Not yet synced: the first queries read by requests, and start the caches.
+  EXPECT_DOUBLE_EQ(*value(from_caches, "percentage-allocated_cpu"), 6.25);
+  EXPECT_DOUBLE_EQ(*value(from_caches, "node_count/node_class=gpu"), 1);
+  EXPECT_TRUE(value(from_caches, "node_count/node_class=hashistack").ok());
+  EXPECT_GT(counted.calls, 0);
+  run_for(500ms);
+  const char* queries[] = {"percentage-allocated_cpu", "node_percentage-allocated_memory",
+                           "node_count", "node_count/node_class=gpu",
+                           "percentage-allocated_memory/node_class=gpu"};
+  for (const char* q : queries) {
+    int before = counted.calls;
+    auto cached = value(from_caches, q);
+    EXPECT_EQ(counted.calls, before) << q;
+    auto requested = value(by_requests, q);
+    ASSERT_TRUE(cached.ok() && requested.ok()) << q;
+    EXPECT_DOUBLE_EQ(*cached, *requested) << q;
+  }
+  auto none = value(from_caches, "percentage-allocated_cpu/node_class=nope");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().message.find("no nodes identified within pool"), std::string::npos);
+  // A drain and a scale-up show once the caches have seen them.
+  ASSERT_TRUE(sync<Unit>([this](NomadApi& api, Done<Unit> d) {
+                api.drain_node(c->gpu, NomadDrainSpec{std::chrono::minutes(1), false}, false, d);
+              }).ok());
+  ASSERT_TRUE(sync<Unit>([](NomadApi& api, Done<Unit> d) {
+                api.scale_job("api", "g", 4, "t", "default", d);
+              }).ok());
+  run_for(1s);
+  int before = counted.calls;
+  EXPECT_DOUBLE_EQ(*value(from_caches, "node_count"), 2);
+  EXPECT_DOUBLE_EQ(*value(from_caches, "percentage-allocated_cpu/node_class=hashistack"),
+                   *value(by_requests, "percentage-allocated_cpu/node_class=hashistack"));
+  EXPECT_DOUBLE_EQ(*value(from_caches, "percentage-allocated_cpu/node_class=hashistack"), 25.0);
+  EXPECT_EQ(counted.calls, before + 5);  // by_requests' list, 2 details and 2 allocations
+  caches.stop();
+}
+
+TEST(NomadApmQuery, ParsesUpstreamFormsAndNamesErrors) {
+  auto q = parse_apm_query("node_percentage-allocated_memory/node_class=hashistack,datacenter=dc1");
+  ASSERT_TRUE(q.ok()) << q.error().message;
+  EXPECT_EQ(q->metric, ApmQuery::Metric::kMemoryPercent);
+  EXPECT_EQ(q->node_class, "hashistack");
+  EXPECT_EQ(q->datacenter, "dc1");
+  for (const char* bad : {"cpu", "percentage-allocated_cpu/", "percentage-allocated_cpu/rack=1",
+                          "percentage-allocated_cpu/node_class"}) {
+    auto r = parse_apm_query(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find(bad), std::string::npos) << r.error().message;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, NomadApmContract, ::testing::Values("memory", "http"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace ha
