@@ -22,6 +22,7 @@ void InvariantChecker::violate(std::string what) {
 }
 
 void InvariantChecker::on_phase(const VmPhaseEvent& e) {
+  ++phase_events_;
   std::string key = e.namespace_;
   key += '/';
   key += e.name;
@@ -83,35 +84,44 @@ void InvariantChecker::watch_leaks(Duration settle, Duration step, Time end) {
 }
 
 void InvariantChecker::sample_leaks(Duration settle, Duration step, Time end) {
-  // The owned VMs and their phases are known from the phase events: no list, no selector.
-  std::unordered_map<std::string, std::pair<Time, bool>> still;
-  for (const auto& [key, seen] : vms_) {
-    if (!seen.owned || seen.phase == "Terminating") continue;
-    const std::string name = key.substr(key.find('/') + 1);
-    bool serving = false;
-    std::string why = seen.phase;
-    if (seen.phase == "Running") {
-      auto node = nomad_.node_state_by_name(name);
-      serving = node && node->status == "ready" && node->eligible && !node->draining;
-      if (!serving) {
-        why = !node ? "Running, no Nomad node"
-                    : "Running, node " + std::string(node->status) +
-                          (node->eligible ? ", eligible" : ", ineligible") +
-                          (node->draining ? ", draining" : "");
+  auto report = [this, settle](const std::string& key, OutOfService& entry) {
+    if (entry.reported || loop_.now() - entry.since <= settle) return;
+    entry.reported = true;
+    violate("VM " + key.substr(key.find('/') + 1) + " out of service for " +
+            format_duration(loop_.now() - entry.since) + " (" + entry.why + ")");
+  };
+  std::pair<std::uint64_t, std::uint64_t> now_at{phase_events_, nomad_.nodes_index()};
+  if (sampled_at_ == now_at) {
+    for (auto& [key, entry] : out_of_service_) report(key, entry);
+  } else {
+    // The owned VMs and their phases are known from the phase events: no list, no selector.
+    std::unordered_map<std::string, OutOfService> still;
+    for (const auto& [key, seen] : vms_) {
+      if (!seen.owned || seen.phase == "Terminating") continue;
+      const std::string name = key.substr(key.find('/') + 1);
+      bool serving = false;
+      std::string why = seen.phase;
+      if (seen.phase == "Running") {
+        auto node = nomad_.node_state_by_name(name);
+        serving = node && node->status == "ready" && node->eligible && !node->draining;
+        if (!serving) {
+          why = !node ? "Running, no Nomad node"
+                      : "Running, node " + std::string(node->status) +
+                            (node->eligible ? ", eligible" : ", ineligible") +
+                            (node->draining ? ", draining" : "");
+        }
       }
+      if (serving) continue;
+      auto before = out_of_service_.find(key);
+      OutOfService entry = before == out_of_service_.end()
+                               ? OutOfService{loop_.now(), false, why}
+                               : OutOfService{before->second.since, before->second.reported, why};
+      report(key, entry);
+      still.emplace(key, std::move(entry));
     }
-    if (serving) continue;
-    auto before = out_of_service_.find(key);
-    auto entry =
-        before == out_of_service_.end() ? std::make_pair(loop_.now(), false) : before->second;
-    if (!entry.second && loop_.now() - entry.first > settle) {
-      entry.second = true;
-      violate("VM " + name + " out of service for " + format_duration(loop_.now() - entry.first) +
-              " (" + why + ")");
-    }
-    still.emplace(key, entry);
+    out_of_service_ = std::move(still);
+    sampled_at_ = now_at;
   }
-  out_of_service_ = std::move(still);
   if (loop_.now() + step <= end) {
     loop_.after(step, [this, settle, step, end] { sample_leaks(settle, step, end); });
   }

@@ -15,6 +15,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -64,7 +65,16 @@ class InvariantChecker {
   const NomadModel& nomad_;
   Limits limits_;
   std::unordered_map<std::string, Seen> vms_;                              // by "namespace/name"
-  std::unordered_map<std::string, std::pair<Time, bool>> out_of_service_;  // since, reported
+  struct OutOfService {
+    Time since{0};
+    bool reported = false;
+    std::string why;
+  };
+  std::unordered_map<std::string, OutOfService> out_of_service_;  // by "namespace/name"
+  // What the last full sample saw: while no phase event came and the node table did not
+  // change, the VMs out of service are the same ones and a sample needs only their ages.
+  std::uint64_t phase_events_ = 0;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> sampled_at_;  // events, node index
   std::int64_t active_ = 0;
   std::int64_t violations_ = 0;
   nlohmann::ordered_json examples_ = nlohmann::ordered_json::array();

@@ -26,12 +26,12 @@ void VmCache::stop() {
   retry_.reset();
 }
 
-const VmList& VmCache::vms() const {
-  if (view_stale_) {
-    view_.clear();
-    view_.reserve(store_.size());
-    for (const auto& [name, vm] : store_) view_.push_back(vm);
-    view_stale_ = false;
+std::shared_ptr<const VmView> VmCache::view() const {
+  if (!view_) {
+    VmList vms;
+    vms.reserve(store_.size());
+    for (const auto& [name, vm] : store_) vms.push_back(vm);
+    view_ = std::make_shared<const VmView>(std::move(vms));
   }
   return view_;
 }
@@ -63,7 +63,7 @@ void VmCache::list() {
                             }
                             store_.clear();
                             for (auto& vm : listed->items) store_[vm->spec.name] = vm;
-                            view_stale_ = true;
+                            view_.reset();
                             version_ = listed->resource_version;
                             heard_ = listed_at_ = loop_.now();
                             synced_ = true;
@@ -99,7 +99,7 @@ void VmCache::apply(const VmChange& change) {
   } else {
     store_[change.vm->spec.name] = change.vm;
   }
-  view_stale_ = true;
+  view_.reset();
 }
 
 void VmCache::ended(Result<Unit> result) {

@@ -18,6 +18,7 @@
 
 #include "backends/api/harvester_api.h"
 #include "base/event_loop.h"
+#include "engine/cache/vm_view.h"
 
 namespace ha {
 
@@ -49,8 +50,10 @@ class VmCache {
 
   // True once a list has been applied.
   bool synced() const { return synced_; }
-  // The VMs by name (namespace order, as a list gives them); rebuilt only after a change.
-  const VmList& vms() const;
+  // The VMs in name order (as a list gives them within a namespace), as an immutable view;
+  // a new view after a change, built when first asked for.
+  std::shared_ptr<const VmView> view() const;
+  const VmList& vms() const { return view()->vms(); }
   std::shared_ptr<const VirtualMachine> find(const std::string& name) const;
   // The version the cache has reached, and how long since the server was last heard from
   // (a list, an event or the clean end of a watch); nullopt before the first list.
@@ -73,8 +76,7 @@ class VmCache {
   bool running_ = false;
   bool synced_ = false;
   std::map<std::string, std::shared_ptr<const VirtualMachine>> store_;
-  mutable VmList view_;
-  mutable bool view_stale_ = true;
+  mutable std::shared_ptr<const VmView> view_;  // null after a change
   std::string version_;
   std::optional<Time> heard_;
   Time listed_at_{0};

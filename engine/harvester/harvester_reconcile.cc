@@ -15,7 +15,8 @@ constexpr Duration kSettle = std::chrono::minutes(5);
 
 }  // namespace
 
-void HarvesterTarget::reconcile(const HarvesterGroupConfig& c, const Snapshot& s) {
+void HarvesterTarget::reconcile(const HarvesterGroupConfig& c, const Snapshot& s,
+                                const std::vector<const VirtualMachine*>& not_serving) {
   if (c.dry_run) return;
   Group& group = groups_[c.node_group];
   std::erase_if(group.reconciled,
@@ -24,17 +25,10 @@ void HarvesterTarget::reconcile(const HarvesterGroupConfig& c, const Snapshot& s
   // Past this age a VM that does not serve is stuck: the provision timeout plus two polls,
   // so that a scale-out of this run that watches it settles it first.
   Duration stuck_after = options_.provision_timeout + 2 * options_.poll_interval;
-  for (const auto& vm : s.vms) {
+  for (const VirtualMachine* vm : not_serving) {
     const std::string& name = vm->spec.name;
-    if (vm->printable_status == "Terminating") continue;
     const NomadNodeStub* node = s.node_named(name);
     bool joined = node != nullptr && node->status == "ready";
-    // The common case first, with no lookups: a VM in service has nothing to settle (this
-    // runs at every status, over every VM of the group).
-    if (vm->printable_status == "Running" && joined && !node->drain &&
-        node->scheduling_eligibility == "eligible") {
-      continue;
-    }
     if (!draining) {
       draining.emplace();
       for (const auto& [id, vm_name] : group.draining) draining->insert(vm_name);

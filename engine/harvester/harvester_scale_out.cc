@@ -215,6 +215,10 @@ void HarvesterTarget::check_booting_vm(const HarvesterGroupConfig& c, std::size_
                                        const std::string& name,
                                        std::shared_ptr<std::map<std::string, int>> vms,
                                        Time deadline, std::function<void()> then) {
+  if (cached_boot_progress(c, name, *vms, deadline)) {
+    then();
+    return;
+  }
   harvester_.get_vm(
       c.namespace_, name,
       guarded([this, c, action, name, vms, deadline, then](Result<VirtualMachine> vm) {
@@ -267,6 +271,25 @@ void HarvesterTarget::check_booting_vm(const HarvesterGroupConfig& c, std::size_
 }  // namespace ha
 
 namespace ha {
+
+bool HarvesterTarget::cached_boot_progress(const HarvesterGroupConfig& c, const std::string& name,
+                                           std::map<std::string, int>& vms, Time deadline) {
+  ClusterCaches* caches = options_.caches;
+  if (caches == nullptr || loop_.now() >= deadline) return false;
+  VmCache& vm_cache = caches->vms(c.namespace_, vm_labels::group_selector(c.node_group));
+  NodeCache& node_cache = caches->nodes(c.node_class);
+  if (!caches->usable(vm_cache) || !caches->usable(node_cache)) return false;
+  auto vm = vm_cache.find(name);
+  // Not there yet (the creation's event on its way) or on its way to a deletion: read fresh.
+  if (vm == nullptr || vm->printable_status == "ErrorUnschedulable") return false;
+  int& state = vms[name];
+  if (vm->printable_status == "Running" && state == 0) state = 1;
+  if (state == 1) {
+    const NomadNodeStub* node = node_cache.view()->named(name);
+    if (node != nullptr && node->status == "ready") state = 2;
+  }
+  return true;
+}
 
 void HarvesterTarget::settle_overdue_vm(const HarvesterGroupConfig& c, std::size_t action,
                                         const std::string& name,

@@ -61,17 +61,6 @@ Result<void> HarvesterTarget::set_config(const PluginConfig& config) {
   return {};
 }
 
-const VirtualMachine* HarvesterTarget::Snapshot::vm_named(std::string_view name) const {
-  if (!vm_index) {
-    vm_index.emplace();
-    vm_index->build(
-        vms.size(), [this](std::size_t i) { return std::string_view(vms[i]->spec.name); },
-        [](std::size_t, std::size_t) { return false; });
-  }
-  auto at = vm_index->find(name);
-  return at ? vms[*at].get() : nullptr;
-}
-
 void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
                                std::function<void(Result<Snapshot>)> done) {
   auto snap = std::make_shared<Snapshot>();
@@ -80,7 +69,7 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
   bool list_vms = true;
   if (ClusterCaches* caches = options_.caches) {
     if (const VmCache& vms = caches->vms(c.namespace_, selector); caches->usable(vms)) {
-      snap->vms = vms.vms();
+      snap->vms = vms.view();
       list_vms = false;
     }
     if (const NodeCache& nodes = caches->nodes(c.node_class); caches->usable(nodes)) {
@@ -109,7 +98,7 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
           if (!r) {
             *error = make_error("listing VMs: " + r.error().message, r.error().kind);
           } else {
-            snap->vms = std::move(*r);
+            snap->vms = std::make_shared<const VmView>(std::move(*r));
           }
           finish();
         }));
@@ -150,7 +139,7 @@ HarvesterTarget::Counted HarvesterTarget::count(const HarvesterGroupConfig& c,
     for (const std::string& vm : group->second.removing) leaving.insert(vm);
     for (const auto& [vm, at] : group->second.deleted) leaving.insert(vm);
   }
-  for (const auto& vm : s.vms) {
+  for (const auto& vm : s.vms->vms()) {
     if (vm->printable_status == "Terminating" || leaving.count(vm->spec.name)) continue;
     out.active.push_back(vm.get());
   }
@@ -173,32 +162,68 @@ void HarvesterTarget::status(const PluginConfig& policy_config, StatusCallback d
       done(s.error());
       return;
     }
-    Counted counted = count(c, *s);
-    TargetStatus status;
-    status.count = counted.count;
-    status.ready = counted.count == static_cast<std::int64_t>(counted.active.size());
-    for (const VirtualMachine* vm : counted.active) {
-      const NomadNodeStub* node = s->node_named(vm->spec.name);
-      bool running =
-          vm->printable_status == "Running" && node != nullptr && node->status == "ready";
-      if (running && cordoned_by_others(*node, c.node_group)) continue;
-      status.ready =
-          status.ready && running && node->scheduling_eligibility == "eligible" && !node->drain;
+    const Group::ViewFacts& facts = view_facts(c, *s);
+    Group& group = groups_[c.node_group];
+    // As count(): the group's own VMs on their way out are not counted, VMs whose creation
+    // was accepted are until a view shows them.
+    std::set<std::string_view> leaving;
+    for (const auto& [node, vm] : group.draining) leaving.insert(vm);
+    for (const std::string& vm : group.removing) leaving.insert(vm);
+    for (const auto& [vm, at] : group.deleted) leaving.insert(vm);
+    std::int64_t leaving_live = 0, missing = 0;
+    for (std::string_view name : leaving) {
+      const VirtualMachine* vm = s->vm_named(name);
+      leaving_live += vm != nullptr && vm->printable_status != "Terminating";
     }
-    // Only a group with a VM out of service can hold something to settle; skipping the
-    // others keeps status cheap for large groups.
-    if (!status.ready) reconcile(c, *s);
+    for (const std::string& name : group.creating) missing += s->vm_named(name) ? 0 : 1;
+    for (const auto& [name, at] : group.created) missing += s->vm_named(name) ? 0 : 1;
+    TargetStatus status;
+    status.count = facts.live - leaving_live + missing;
+    status.ready =
+        missing == 0 && std::all_of(facts.out_of_service.begin(), facts.out_of_service.end(),
+                                    [&leaving](const VirtualMachine* vm) {
+                                      return leaving.count(vm->spec.name) > 0;
+                                    });
+    // Only a group with a VM out of service can hold something to settle.
+    if (!status.ready) reconcile(c, *s, facts.not_serving);
     // The last scaling event lives in the cluster too: the newest VM's creation. A restarted
     // agent's first status carries it, and the evaluator honours its cooldown (no burst).
-    // Once this run has scaled, its own event is the newer one: no walk over the group.
-    std::optional<Time> last = groups_[c.node_group].last_event;
-    for (std::size_t i = 0; !groups_[c.node_group].last_event && i < counted.active.size(); ++i) {
-      Time created = counted.active[i]->creation_time;
-      if (created != Time::max() && (!last || created > *last)) last = created;
+    // Once this run has scaled, its own event is the newer one.
+    std::optional<Time> last = group.last_event;
+    if (!last && leaving_live == 0) {
+      last = facts.newest_creation;
+    } else if (!last) {
+      for (const VirtualMachine* vm : count(c, *s).active) {
+        if (vm->creation_time != Time::max() && (!last || vm->creation_time > *last)) {
+          last = vm->creation_time;
+        }
+      }
     }
     if (last) status.meta[kTargetMetaLastEvent] = std::to_string(last->count());
     done(std::move(status));
   });
+}
+
+const HarvesterTarget::Group::ViewFacts& HarvesterTarget::view_facts(const HarvesterGroupConfig& c,
+                                                                     const Snapshot& s) {
+  std::optional<Group::ViewFacts>& kept = groups_[c.node_group].facts;
+  if (kept && kept->vms == s.vms && kept->nodes == s.nodes) return *kept;
+  Group::ViewFacts f{s.vms, s.nodes, 0, {}, {}, std::nullopt};
+  for (const auto& vm : s.vms->vms()) {
+    if (vm->printable_status == "Terminating") continue;
+    ++f.live;
+    if (vm->creation_time != Time::max() &&
+        (!f.newest_creation || vm->creation_time > *f.newest_creation)) {
+      f.newest_creation = vm->creation_time;
+    }
+    const NomadNodeStub* node = s.node_named(vm->spec.name);
+    bool running = vm->printable_status == "Running" && node != nullptr && node->status == "ready";
+    if (running && !node->drain && node->scheduling_eligibility == "eligible") continue;
+    f.not_serving.push_back(vm.get());
+    if (!(running && cordoned_by_others(*node, c.node_group))) f.out_of_service.push_back(vm.get());
+  }
+  kept = std::move(f);
+  return *kept;
 }
 
 bool HarvesterTarget::cordoned_by_others(const NomadNodeStub& node, const std::string& node_group) {

@@ -109,12 +109,10 @@ class HarvesterTarget final : public Target {
 
  private:
   struct Snapshot {
-    VmList vms;                             // owned by the group
+    std::shared_ptr<const VmView> vms;      // owned by the group, by name
     std::shared_ptr<const NodeView> nodes;  // of the group's node class, by name
-    // VMs by name only when asked (matching VMs to nodes is linear, not quadratic).
-    mutable std::optional<NameIndex> vm_index;
     const NomadNodeStub* node_named(std::string_view name) const { return nodes->named(name); }
-    const VirtualMachine* vm_named(std::string_view name) const;
+    const VirtualMachine* vm_named(std::string_view name) const { return vms->named(name); }
   };
   // A ready node drained or made ineligible by someone else than this group's scale-ins (its
   // LastDrain.Meta lacks the group's marker, or that drain was cancelled): an operator's
@@ -143,6 +141,19 @@ class HarvesterTarget final : public Target {
     std::map<std::string, Time> created;
     int failed_scale_outs = 0;
     std::optional<Time> backoff_until;
+    // What status learnt from one pair of views, kept while it keeps getting that pair (a
+    // cache's views change only with the cluster): status is then O(the group's own
+    // changes), not O(its VMs). The views are held, so their addresses are not reused.
+    struct ViewFacts {
+      std::shared_ptr<const VmView> vms;
+      std::shared_ptr<const NodeView> nodes;
+      std::int64_t live = 0;  // VMs not Terminating
+      // Live VMs not in service (not Running, node not ready, draining or ineligible), and
+      // of those the ones that count against readiness: not cordoned by someone else.
+      std::vector<const VirtualMachine*> not_serving, out_of_service;
+      std::optional<Time> newest_creation;  // of the live VMs
+    };
+    std::optional<ViewFacts> facts;
   };
   struct Counted {
     std::vector<const VirtualMachine*> active;
@@ -154,7 +165,11 @@ class HarvesterTarget final : public Target {
   // (or either long ago).
   void forget_settled(const std::string& node_group, const Snapshot& s);
   Counted count(const HarvesterGroupConfig& c, const Snapshot& s) const;
-  void reconcile(const HarvesterGroupConfig& c, const Snapshot& s);
+  // The group's facts of s's views: computed again only when a view changed.
+  const Group::ViewFacts& view_facts(const HarvesterGroupConfig& c, const Snapshot& s);
+  // Settles what `not_serving` (s's live VMs not in service) shows left half done.
+  void reconcile(const HarvesterGroupConfig& c, const Snapshot& s,
+                 const std::vector<const VirtualMachine*>& not_serving);
   void reconcile_delete(const HarvesterGroupConfig& c, const VirtualMachine& vm,
                         const std::string& reason);
   void scale_out_finished(const HarvesterGroupConfig& c, bool failed);
@@ -175,6 +190,11 @@ class HarvesterTarget final : public Target {
                         std::shared_ptr<std::map<std::string, int>> vms, Time deadline,
                         std::function<void()> then);
 
+  // A booting VM's progress as the caches show it, when they are current and nothing is to
+  // be decided on it (it is there, not unschedulable, the deadline not reached): true when
+  // `vms` was updated from them. Anything that could end in a deletion is read fresh.
+  bool cached_boot_progress(const HarvesterGroupConfig& c, const std::string& name,
+                            std::map<std::string, int>& vms, Time deadline);
   void settle_overdue_vm(const HarvesterGroupConfig& c, std::size_t action, const std::string& name,
                          std::shared_ptr<std::map<std::string, int>> vms,
                          std::function<void()> then);
