@@ -90,12 +90,12 @@ void HarvesterTarget::reconcile_delete(const HarvesterGroupConfig& c, const Virt
                seen = vm.printable_status](Result<VirtualMachine> fresh) {
         Group& g = groups_[c.node_group];
         std::string changed;
+        // Not found: gone already, or an answer not to be trusted over what the view shows
+        // (found by chaos: a 404 taken as gone kept a stuck VM for 40 min). Either way it is
+        // judged again at the next status, which no longer shows a VM that is truly gone.
         if (!fresh && fresh.error().kind == ErrorKind::kNotFound) {
-          g.removing.erase(name);
-          g.deleted[name] = loop_.now();  // gone already: not counted while a view shows it
-          return;
-        }
-        if (!fresh) {
+          changed = "it was not found";
+        } else if (!fresh) {
           changed = "it could not be read: " + fresh.error().message;
         } else if (!vm_labels::has(fresh->spec.labels, vm_labels::kNodeGroup, c.node_group)) {
           changed = "it lacks the ownership label now";
