@@ -33,6 +33,7 @@ void InvariantChecker::on_phase(const VmPhaseEvent& e) {
   if (e.phase == "Joined") return;  // an event (the node registered), not a VM phase
   auto [it, first] = vms_.try_emplace(key);
   Seen& seen = it->second;
+  if (first) seen.name = e.name;
   if (first && e.namespace_ == limits_.namespace_) {
     if (auto vm = harvester_.get(e.namespace_, e.name)) seen.owned = owned(vm->spec.labels);
   }
@@ -98,20 +99,15 @@ void InvariantChecker::sample_leaks(Duration settle, Duration step, Time end) {
     std::unordered_map<std::string, OutOfService> still;
     for (const auto& [key, seen] : vms_) {
       if (!seen.owned || seen.phase == "Terminating") continue;
-      const std::string name = key.substr(key.find('/') + 1);
-      bool serving = false;
       std::string why = seen.phase;
       if (seen.phase == "Running") {
-        auto node = nomad_.node_state_by_name(name);
-        serving = node && node->status == "ready" && node->eligible && !node->draining;
-        if (!serving) {
-          why = !node ? "Running, no Nomad node"
-                      : "Running, node " + std::string(node->status) +
-                            (node->eligible ? ", eligible" : ", ineligible") +
-                            (node->draining ? ", draining" : "");
-        }
+        auto node = nomad_.node_state_by_name(seen.name);
+        if (node && node->status == "ready" && node->eligible && !node->draining) continue;
+        why = !node ? "Running, no Nomad node"
+                    : "Running, node " + std::string(node->status) +
+                          (node->eligible ? ", eligible" : ", ineligible") +
+                          (node->draining ? ", draining" : "");
       }
-      if (serving) continue;
       auto before = out_of_service_.find(key);
       OutOfService entry = before == out_of_service_.end()
                                ? OutOfService{loop_.now(), false, why}

@@ -55,6 +55,7 @@ class InvariantChecker {
   struct Seen {
     bool owned = false;
     std::string phase;
+    std::string name;  // the VM's, its node's
   };
   void violate(std::string what);
   bool owned(const std::map<std::string, std::string>& labels) const;

@@ -149,7 +149,15 @@ Result<Unit> NomadModel::set_eligibility(const std::string& node_id, bool eligib
 }
 
 NodeList NomadModel::list_nodes(const NomadNodeFilter& filter) const {
+  // Lists of a class are kept until the node table changes: a blocking query answered after
+  // its wait, or a cache's and a status's lists between two changes, cost a copy.
+  std::pair<std::uint64_t, NodeList>* kept = nullptr;
+  if (filter.name.empty()) {
+    kept = &listed_by_filter_[{filter.node_class, filter.node_pool}];
+    if (kept->first == nodes_index_ && nodes_index_ != 0) return kept->second;
+  }
   NodeList out;
+  out.reserve(filter.name.empty() ? listed_.size() : 1);
   static const std::set<std::uint32_t> kNone;
   const std::set<std::uint32_t>* candidates = &listed_;
   if (!filter.name.empty()) {
@@ -168,6 +176,7 @@ NodeList NomadModel::list_nodes(const NomadNodeFilter& filter) const {
     }
     out.push_back(n.stub);
   }
+  if (kept != nullptr) *kept = {nodes_index_, out};
   return out;
 }
 

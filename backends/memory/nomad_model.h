@@ -228,6 +228,9 @@ class NomadModel {
   std::vector<Node> nodes_;
   std::set<std::uint32_t> listed_;  // nodes not purged, in registration order
   std::unordered_map<std::string, std::set<std::uint32_t>> listed_by_name_;
+  // list_nodes' answers by (class, pool), with the node table's index they are current at.
+  mutable std::map<std::pair<std::string, std::string>, std::pair<std::uint64_t, NodeList>>
+      listed_by_filter_;
   Duration node_gc_threshold_ = std::chrono::hours(24);
   double stuck_drain_rate_ = 0;
   std::mt19937_64 fault_rng_{0xd7a1};
