@@ -65,7 +65,7 @@ class InvariantChecker {
   const HarvesterModel& harvester_;
   const NomadModel& nomad_;
   Limits limits_;
-  std::unordered_map<std::string, Seen> vms_;                              // by "namespace/name"
+  std::unordered_map<std::string, Seen> vms_;  // by "namespace/name"
   struct OutOfService {
     Time since{0};
     bool reported = false;
