@@ -10,8 +10,10 @@
 //   harvester_requests, harvester_bytes, nomad_requests, nomad_bytes: in the round itself;
 //   nomad_bytes_amortized: plus the caches' periodic full answers (a blocking query answers
 //     unchanged every 5 min: one node list per class per 30 evaluations at the usual 10 s
-//     interval, and one allocation list per 90, the three policies sharing it); the VM
-//     watch's bookmarks are a few hundred bytes a minute.
+//     interval, and one allocation list per 90, the three policies sharing it);
+//   harvester_bytes_amortized: plus the VM cache's resync list (one per group per 30 min);
+//     the watch's bookmarks are a few hundred bytes a minute;
+//   bytes_amortized: both APIs, amortized.
 // Goal (issue #15): no full list in steady state, at least 100x fewer bytes than listing.
 #include <benchmark/benchmark.h>
 
@@ -33,7 +35,8 @@ using namespace std::chrono_literals;
 
 constexpr int kVms = 2000;
 constexpr int kPolicies = 3;
-constexpr double kEvaluationsPerWait = 30;  // 5 min of blocking wait / 10 s interval
+constexpr double kEvaluationsPerWait = 30;     // 5 min of blocking wait / 10 s interval
+constexpr double kEvaluationsPerResync = 180;  // the VM cache's 30 min resync list / 10 s
 
 std::string group_name(int i) {
   return "group-" + std::to_string(i);
@@ -134,6 +137,19 @@ struct Cluster {
     client_loop.post([this, d] { client_loop.after(d, [this] { client_loop.stop(); }); });
     client_loop.run();
   }
+  // Every group's VM list, as the VM caches' resync takes it.
+  void list_vms_of_each_group() {
+    int answered = 0;
+    client_loop.post([&] {
+      for (int g = 0; g < kPolicies; ++g) {
+        harvester_api->list_vms("nomad", vm_labels::group_selector(group_name(g)),
+                                [&](Result<VmList>) {
+                                  if (++answered == kPolicies) client_loop.stop();
+                                });
+      }
+    });
+    client_loop.run();
+  }
   // The full answers of the caches' blocking queries: a node list per class, then the
   // allocation list.
   void answer_every_cache_once() {
@@ -186,10 +202,11 @@ void BM_StatusWireCost(benchmark::State& state) {
   }
   double evaluations = static_cast<double>(rounds * kPolicies);
   double nomad_bytes = static_cast<double>(cluster.nomad_transport.bytes_received() - n_bytes);
+  double harvester_bytes =
+      static_cast<double>(cluster.harvester_transport.bytes_received() - h_bytes);
   state.counters["harvester_requests"] =
       static_cast<double>(cluster.harvester_transport.attempts() - h_requests) / evaluations;
-  state.counters["harvester_bytes"] =
-      static_cast<double>(cluster.harvester_transport.bytes_received() - h_bytes) / evaluations;
+  state.counters["harvester_bytes"] = harvester_bytes / evaluations;
   state.counters["nomad_requests"] =
       static_cast<double>(cluster.nomad_transport.attempts() - n_requests) / evaluations;
   state.counters["nomad_bytes"] = nomad_bytes / evaluations;
@@ -201,9 +218,17 @@ void BM_StatusWireCost(benchmark::State& state) {
     double all_lists = static_cast<double>(cluster.nomad_transport.bytes_received() - before);
     state.counters["nomad_bytes_amortized"] =
         nomad_bytes / evaluations + all_lists / kPolicies / kEvaluationsPerWait;
+    before = cluster.harvester_transport.bytes_received();
+    cluster.list_vms_of_each_group();
+    double vm_lists = static_cast<double>(cluster.harvester_transport.bytes_received() - before);
+    state.counters["harvester_bytes_amortized"] =
+        harvester_bytes / evaluations + vm_lists / kPolicies / kEvaluationsPerResync;
   } else {
     state.counters["nomad_bytes_amortized"] = nomad_bytes / evaluations;
+    state.counters["harvester_bytes_amortized"] = harvester_bytes / evaluations;
   }
+  state.counters["bytes_amortized"] = state.counters["nomad_bytes_amortized"].value +
+                                      state.counters["harvester_bytes_amortized"].value;
   state.SetLabel(watch ? "watch" : "list");
 }
 BENCHMARK(BM_StatusWireCost)->Arg(0)->Arg(1)->Iterations(5)->Unit(benchmark::kMillisecond);
