@@ -30,8 +30,11 @@ void HarvesterTarget::scale_in(const HarvesterGroupConfig& c, const ScaleRequest
     loop_.post([done] { done(ScaleResult{true, "scale-in skipped: no ready node to remove"}); });
     return;
   }
-  // Node details (capacity) and allocations of every candidate, all in parallel.
-  auto outstanding = std::make_shared<std::size_t>(candidates->size() * 2);
+  // Allocations of every candidate, and their details (capacity) unless the node view came
+  // from the cache, whose stubs carry them: N requests, not 2N. Either way each chosen
+  // node's VM is read fresh before its drain (drain_selected).
+  bool read_nodes = !s.node_resources;
+  auto outstanding = std::make_shared<std::size_t>(candidates->size() * (read_nodes ? 2 : 1));
   auto failed = std::make_shared<std::optional<Error>>();
   auto decide = [this, c, request, candidates, remove, from, done, outstanding, failed] {
     if (--*outstanding > 0) return;
@@ -101,15 +104,17 @@ void HarvesterTarget::scale_in(const HarvesterGroupConfig& c, const ScaleRequest
   };
   for (std::size_t i = 0; i < candidates->size(); ++i) {
     const std::string id = (*candidates)[i].node.id;
-    nomad_.get_node(id, guarded([candidates, i, failed, decide](Result<NomadNode> r) mutable {
-                      if (r) {
-                        (*candidates)[i].node = std::move(*r);
-                      } else {
-                        *failed = make_error("reading node " + (*candidates)[i].node.id + ": " +
-                                             r.error().message);
-                      }
-                      decide();
-                    }));
+    if (read_nodes) {
+      nomad_.get_node(id, guarded([candidates, i, failed, decide](Result<NomadNode> r) mutable {
+                        if (r) {
+                          (*candidates)[i].node = std::move(*r);
+                        } else {
+                          *failed = make_error("reading node " + (*candidates)[i].node.id + ": " +
+                                               r.error().message);
+                        }
+                        decide();
+                      }));
+    }
     nomad_.node_allocations(id, guarded([candidates, i, failed, decide](
                                             Result<std::vector<NomadAllocationStub>> r) mutable {
                               if (r) {

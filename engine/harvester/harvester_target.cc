@@ -74,6 +74,7 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
     }
     if (const NodeCache& nodes = caches->nodes(c.node_class); caches->usable(nodes)) {
       snap->nodes = nodes.view();
+      snap->node_resources = true;
     }
   }
   bool list_nodes = snap->nodes == nullptr;

@@ -111,6 +111,8 @@ class HarvesterTarget final : public Target {
   struct Snapshot {
     std::shared_ptr<const VmView> vms;      // owned by the group, by name
     std::shared_ptr<const NodeView> nodes;  // of the group's node class, by name
+    // The node view came from a cache, whose stubs carry NodeResources (watch_nodes).
+    bool node_resources = false;
     const NomadNodeStub* node_named(std::string_view name) const { return nodes->named(name); }
     const VirtualMachine* vm_named(std::string_view name) const { return vms->named(name); }
   };

@@ -1,8 +1,11 @@
 // The Harvester target reading its VMs from a watch-fed cache: it follows the group as a
 // list would, and a cache gone stale (its watch delivering nothing, while still "current"
 // by its own clock: the worst case) never makes it drain or delete what it must not.
+#include <set>
+
 #include "engine/cache/cluster_caches.h"
 #include "forwarding_harvester_api.h"
+#include "forwarding_nomad_api.h"
 #include "tests/unit/harvester_target_fixture.h"
 
 namespace ha {
@@ -37,10 +40,22 @@ class FreezableWatchApi final : public testing::ForwardingHarvesterApi {
   }
 };
 
+// Passes every call on and remembers which nodes were read by id.
+class NodeReadsNomadApi final : public testing::ForwardingNomadApi {
+ public:
+  using ForwardingNomadApi::ForwardingNomadApi;
+  std::set<std::string> read;
+  void get_node(const std::string& id, Done<NomadNode> d) override {
+    read.insert(id);
+    inner_.get_node(id, std::move(d));
+  }
+};
+
 struct CachedHarvesterTargetTest : testing::HarvesterTargetTest {
   FreezableWatchApi api{harvester_api};
-  ClusterCaches caches{loop, api, nomad_api, {}};
-  HarvesterTarget cached{loop, nomad_api, api, log, [this] {
+  NodeReadsNomadApi reads{nomad_api};
+  ClusterCaches caches{loop, api, reads, {}};
+  HarvesterTarget cached{loop, reads, api, log, [this] {
                            HarvesterTarget::Options o;
                            o.caches = &caches;
                            return o;
@@ -68,11 +83,18 @@ TEST_F(CachedHarvesterTargetTest, FollowsTheGroupFromTheCacheWithoutListing) {
   EXPECT_EQ(s->count, 3);
   EXPECT_TRUE(s->ready);
   EXPECT_EQ(api.lists, lists_before);  // answered by the cache
+  reads.read.clear();
   ASSERT_TRUE(scale(1).ok());
   loop.run_until(loop.now() + 2min);
   EXPECT_EQ(harvester.size(), 1u);
   EXPECT_EQ(status()->count, 1);
   EXPECT_EQ(api.lists, lists_before);
+  // Capacities came with the cached node list: the node that stays was never read by id
+  // (only drained nodes are, while their drain is followed).
+  const NomadNodeStub* staying = node_of(harvester.list("nomad", "").value().front()->spec.name);
+  ASSERT_NE(staying, nullptr);
+  EXPECT_EQ(reads.read.count(staying->id), 0u);
+  EXPECT_FALSE(reads.read.empty());
 }
 
 TEST_F(CachedHarvesterTargetTest, AForeignVmTheCacheStillShowsAsOursIsNeverDrained) {
