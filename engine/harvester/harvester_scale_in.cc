@@ -33,7 +33,10 @@ void HarvesterTarget::scale_in(const HarvesterGroupConfig& c, const ScaleRequest
   // Allocations of every candidate, and their details (capacity) unless the node view came
   // from the cache, whose stubs carry them: N requests, not 2N. Either way each chosen
   // node's VM is read fresh before its drain (drain_selected).
-  bool read_nodes = !s.node_resources;
+  bool read_nodes = !s.node_resources ||
+                    std::any_of(candidates->begin(), candidates->end(), [](const NodeCandidate& n) {
+                      return n.node.cpu_mhz <= 0;  // a Nomad that lists no capacities
+                    });
   auto outstanding = std::make_shared<std::size_t>(candidates->size() * (read_nodes ? 2 : 1));
   auto failed = std::make_shared<std::optional<Error>>();
   auto decide = [this, c, request, candidates, remove, from, done, outstanding, failed] {

@@ -92,10 +92,9 @@ std::optional<Result<TimeSeries>> NomadApmSource::from_caches(const std::string&
   Time now = loop_.now();
   if (count_only) return TimeSeries{{now, static_cast<double>(count)}};
   if (count == 0) return make_error(query + ": no nodes identified within pool");
-  if (capacity <= 0) {
-    return make_error(query + ": zero allocatable " +
-                      (cpu ? std::string("cpu") : std::string("memory")) + " found in pool");
-  }
+  // A Nomad that ignores resources=true lists no capacities: ask each node,
+  // as upstream does, which also gives the "zero allocatable" error where it is true.
+  if (capacity <= 0) return std::nullopt;
   return TimeSeries{{now, 100.0 * static_cast<double>(allocated) / static_cast<double>(capacity)}};
 }
 

@@ -125,6 +125,49 @@ TEST_P(NomadApmContract, NomadApmFromCachesMatchesAndSendsNoRequest) {
   caches.stop();
 }
 
+// A Nomad that ignores resources=true: its node lists carry no capacities.
+class NoResourcesNomadApi final : public CountingNomadApi {
+ public:
+  using CountingNomadApi::CountingNomadApi;
+  void watch_nodes(const NomadNodeFilter& f, std::uint64_t index, Duration wait,
+                   Done<NodeListAt> d) override {
+    inner_.watch_nodes(f, index, wait, [d](Result<NodeListAt> r) {
+      if (r) {
+        for (auto& n : r->nodes) {
+          auto bare = std::make_shared<NomadNodeStub>(*n);
+          bare->cpu_mhz = bare->memory_mb = 0;
+          n = std::move(bare);
+        }
+      }
+      d(std::move(r));
+    });
+  }
+};
+
+// Cached node lists without capacities: the percentages are read node by node, as upstream.
+TEST_P(NomadApmContract, CachedListsWithoutCapacitiesFallBackToRequests) {
+  RealtimeLoop& loop = backend->loop();
+  NoResourcesNomadApi bare(backend->api());
+  HarvesterModel vms(loop, nullptr, HarvesterModelConfig{});
+  HarvesterMemoryApi harvester(loop, vms, Latency::constant(0s));
+  ClusterCaches caches(loop, harvester, bare, {});
+  NomadApmSource apm(loop, bare, &caches);
+  auto value = [&](const std::string& q) {
+    return sync<TimeSeries>([&apm, q](NomadApi&, Done<TimeSeries> d) {
+      apm.query(q, {}, [d](Result<TimeSeries> r) { d(std::move(r)); });
+    });
+  };
+  ASSERT_TRUE(value("percentage-allocated_cpu").ok());  // starts the caches
+  loop.after(500ms, [&loop] { loop.stop(); });
+  loop.run();
+  int before = bare.calls;
+  auto cpu = value("percentage-allocated_cpu");
+  ASSERT_TRUE(cpu.ok()) << cpu.error().message;
+  EXPECT_DOUBLE_EQ(cpu->back().value, 6.25);
+  EXPECT_EQ(bare.calls, before + 7);  // the list, then 3 details and 3 allocation lists
+  caches.stop();
+}
+
 TEST(NomadApmQuery, ParsesUpstreamFormsAndNamesErrors) {
   auto q = parse_apm_query("node_percentage-allocated_memory/node_class=hashistack,datacenter=dc1");
   ASSERT_TRUE(q.ok()) << q.error().message;
