@@ -245,8 +245,11 @@ TEST_F(MockHarvesterWatchTest, StoppingTheServerEndsAWatch) {
   start();
   std::string path = kVms;  // (not operator+: a GCC 12 -Warray-bounds false positive)
   path += "?watch=true";
-  WatchReader watch(port, path);       // 30 minutes unless stopped
-  std::this_thread::sleep_for(300ms);  // the stream is open (nothing to send yet)
+  WatchReader watch(port, path);  // 30 minutes unless stopped
+  // The stream is open once its headers came (nothing else to send yet); a loaded machine
+  // (TSan, parallel tests) can take longer than any fixed sleep.
+  for (int i = 0; i < 1000 && watch.status() == 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(watch.status(), 200);
   server->stop();
   watch.join();
   EXPECT_EQ(watch.status(), 200);
