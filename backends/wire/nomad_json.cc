@@ -235,8 +235,9 @@ Result<NomadAllocationStub> read_allocation(const json& j) {
   HA_READ(cpu, optional_field<std::int64_t>(resources, "CPU", "allocation.Resources", 0));
   HA_READ(mem, optional_field<std::int64_t>(resources, "MemoryMB", "allocation.Resources", 0));
   HA_READ(allocated, optional_field<json>(j, "AllocatedResources", "allocation", nullptr));
-  if (!allocated.is_null()) {
-    // A list stub's only resources: the sum over its tasks.
+  if (!j.contains("Resources") && !allocated.is_null()) {
+    // A list stub's only resources (an Allocation has Resources, which upstream's nomad-apm
+    // reads): the sum over its tasks.
     const std::string at = "allocation.AllocatedResources.Tasks";
     HA_READ(tasks, (optional_field<json>(allocated, "Tasks", "allocation.AllocatedResources",
                                          json::object())));

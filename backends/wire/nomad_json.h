@@ -33,8 +33,8 @@ json scaling_request(const std::string& job_id, const std::string& group, std::i
 
 Result<NomadNodeStub> read_node_stub(const json& j);
 Result<NomadNode> read_node(const json& j);
-// An Allocation (legacy Resources) or an AllocListStub (AllocatedResources, summed over
-// its tasks); neither present reads as no resources.
+// An Allocation (its legacy Resources, as upstream reads them) or an AllocListStub
+// (AllocatedResources, summed over its tasks); neither present reads as no resources.
 Result<NomadAllocationStub> read_allocation(const json& j);
 Result<NomadJobScaleStatus> read_job_scale_status(const json& j);
 Result<NomadJobSummary> read_job_list_stub(const json& j);

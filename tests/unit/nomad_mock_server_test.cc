@@ -342,6 +342,19 @@ TEST(NomadJson, ReadersNameTheMissingField) {
   for (const auto& a : reference("allocations.json")) {
     EXPECT_TRUE(nomad_json::read_allocation(a).ok());
   }
+  // A list stub with resources=true: AllocatedResources summed over its tasks.
+  json stub_with = reference("allocation-stubs.json")[0];
+  stub_with["AllocatedResources"] = reference("allocations.json")[0]["AllocatedResources"];
+  stub_with["AllocatedResources"]["Tasks"]["sidecar"] = {{"Cpu", {{"CpuShares", 100}}},
+                                                         {"Memory", {{"MemoryMB", 64}}}};
+  auto read = nomad_json::read_allocation(stub_with);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->cpu_mhz, 500 + 100);
+  EXPECT_EQ(read->memory_mb, 256 + 64);
+  EXPECT_EQ(read->job_type, "service");  // JobType: a stub has no Job
+  stub_with["AllocatedResources"]["Tasks"]["sidecar"]["Cpu"]["CpuShares"] = "lots";
+  EXPECT_NE(nomad_json::read_allocation(stub_with).error().message.find("sidecar"),
+            std::string::npos);
 }
 
 // Injected faults answer as a failing Nomad: the status, a plain-text message, and for an
