@@ -31,8 +31,9 @@ struct NomadNodeStub {
   std::map<std::string, std::string> last_drain_meta;  // LastDrain.Meta: the drain's Meta
   std::uint64_t create_index = 0;                      // CreateIndex
   std::uint64_t modify_index = 0;                      // ModifyIndex
-  // NodeResources.Cpu.CpuShares and .Memory.MemoryMB: on a node read by id always, on a
-  // list's stub only when asked for (resources=true, as watch_nodes does); 0 otherwise.
+  // Allocatable cpu (MHz) and memory (MB): NodeResources less ReservedResources, as
+  // upstream's nomad-apm counts them. On a node read by id always, on a list's stub only
+  // when asked for (resources=true, as watch_nodes does); 0 otherwise.
   std::int64_t cpu_mhz = 0;
   std::int64_t memory_mb = 0;
 };

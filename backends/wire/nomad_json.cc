@@ -29,14 +29,23 @@ json reserved_resources() {
   return {{"Cpu", {{"CpuShares", 0}}}, {"Memory", {{"MemoryMB", 0}}}, {"Disk", {{"DiskMB", 0}}}};
 }
 
-// NodeResources.Cpu.CpuShares and .Memory.MemoryMB into n; `at` names the object.
-Result<Unit> read_node_resources(const json& resources, const std::string& at, NomadNodeStub& n) {
+// A node's allocatable cpu and memory into n, as upstream's nomad-apm counts them:
+// NodeResources less ReservedResources (when the node has them).
+Result<Unit> read_node_resources(const json& node, NomadNodeStub& n) {
+  const std::string at = "node.NodeResources";
+  HA_READ(resources, field<json>(node, "NodeResources", "node"));
   HA_READ(cpu, field<json>(resources, "Cpu", at));
   HA_READ(cpu_shares, field<std::int64_t>(cpu, "CpuShares", at + ".Cpu"));
   HA_READ(memory, field<json>(resources, "Memory", at));
   HA_READ(memory_mb, field<std::int64_t>(memory, "MemoryMB", at + ".Memory"));
-  n.cpu_mhz = cpu_shares;
-  n.memory_mb = memory_mb;
+  const std::string rat = "node.ReservedResources";
+  HA_READ(reserved, optional_field<json>(node, "ReservedResources", "node", json::object()));
+  HA_READ(rcpu, optional_field<json>(reserved, "Cpu", rat, json::object()));
+  HA_READ(rcpu_shares, optional_field<std::int64_t>(rcpu, "CpuShares", rat + ".Cpu", 0));
+  HA_READ(rmemory, optional_field<json>(reserved, "Memory", rat, json::object()));
+  HA_READ(rmemory_mb, optional_field<std::int64_t>(rmemory, "MemoryMB", rat + ".Memory", 0));
+  n.cpu_mhz = cpu_shares - rcpu_shares;
+  n.memory_mb = memory_mb - rmemory_mb;
   return Unit{};
 }
 
@@ -180,10 +189,8 @@ Result<NomadNodeStub> read_node_stub(const json& j) {
   n.drain = drain;
   n.create_index = create_index;
   n.modify_index = modify_index;
-  HA_READ(resources, optional_field<json>(j, "NodeResources", "node", nullptr));
-  if (!resources.is_null()) {
-    if (auto read = read_node_resources(resources, "node.NodeResources", n); !read)
-      return read.error();
+  if (j.contains("NodeResources") && !j["NodeResources"].is_null()) {
+    if (auto read = read_node_resources(j, n); !read) return read.error();
   }
   // LastDrain is on the list stub too (Nomad 1.4+): who drained the node, and how it went.
   HA_READ(last, optional_field<json>(j, "LastDrain", "node", nullptr));
@@ -203,9 +210,7 @@ Result<NomadNode> read_node(const json& j) {
   static_cast<NomadNodeStub&>(n) = stub;
   HA_READ(meta, (optional_field<std::map<std::string, std::string>>(j, "Meta", "node", {})));
   n.meta = meta;
-  HA_READ(resources, field<json>(j, "NodeResources", "node"));
-  if (auto read = read_node_resources(resources, "node.NodeResources", n); !read)
-    return read.error();
+  if (auto read = read_node_resources(j, n); !read) return read.error();
   HA_READ(strategy, optional_field<json>(j, "DrainStrategy", "node", nullptr));
   if (!strategy.is_null()) {
     HA_READ(deadline, field<std::int64_t>(strategy, "Deadline", "node.DrainStrategy"));

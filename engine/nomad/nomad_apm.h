@@ -2,7 +2,8 @@
 // Autoscaler's nomad-apm plugin computes it, so that the agent needs no metrics system:
 //   [node_]percentage-allocated_cpu[/node_class=C[,node_pool=P,datacenter=D]]
 //       allocated cpu of the non-terminal allocations on the pool's ready, eligible, not
-//       draining nodes, over those nodes' cpu (NodeResources), in percent
+//       draining nodes, over those nodes' allocatable cpu (NodeResources less
+//       ReservedResources), in percent
 //   [node_]percentage-allocated_memory[/...]   the same for memory
 //   pending_allocations    allocations waiting for room: the sum of every job's Queued
 //   node_count[/...]       the pool's ready, eligible, not draining nodes

@@ -333,6 +333,13 @@ TEST(NomadJson, ReadersNameTheMissingField) {
   EXPECT_EQ(stub.error().message, "node.Status: unexpected type number");
   auto node = nomad_json::read_node(reference("node.json"));
   ASSERT_TRUE(node.ok()) << node.error().message;
+  // Allocatable, as upstream's nomad-apm counts it: NodeResources less ReservedResources.
+  EXPECT_EQ(node->cpu_mhz, 8000 - 200);
+  EXPECT_EQ(node->memory_mb, 15990 - 512);
+  auto listed = nomad_json::read_node_stub(reference("node-list.json")[1]);  // resources=true
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  EXPECT_EQ(listed->cpu_mhz, 8000 - 200);
+  EXPECT_EQ(nomad_json::read_node_stub(reference("node-list.json")[0])->cpu_mhz, 0);
   json no_resources = reference("node.json");
   no_resources.erase("NodeResources");
   EXPECT_EQ(nomad_json::read_node(no_resources).error().message, "node.NodeResources: missing");
