@@ -20,14 +20,19 @@ agent_url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/agent.out")
 
 nodes_ready() { nomad_nodes | grep -o '"Status":"ready"' | wc -l; }
 
+# await_health CODE: polls /v1/health (up to 10 s) until it answers CODE; sets $health to
+# the last answer, its body then its status code.
+await_health() {
+  for _ in $(seq 100); do
+    health=$(curl -s -w ' %{http_code}' "$agent_url/v1/health" | tr -d '\n')
+    [ "${health##* }" = "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # 503 until the VM cache has synced (its first list), then 200.
-health=
-for _ in $(seq 100); do
-  health=$(curl -s -o /dev/null -w '%{http_code}' "$agent_url/v1/health")
-  [ "$health" = 200 ] && break
-  sleep 0.1
-done
-[ "$health" = 200 ] && pass "/v1/health is 200 once the caches synced" || fail "/v1/health: $health"
+await_health 200 && pass "/v1/health is 200 once the caches synced" || fail "/v1/health: $health"
 
 # Scale-out: the batch (20 x 2000 MHz) needs about 6 nodes; the scenario starts with 2.
 peak=0
@@ -74,21 +79,11 @@ bad=$(echo "$metrics" | grep -v '^#' | grep -Evc '^[a-z_]+(\{[^}]*\})? ([0-9.e+-
 # A frozen cluster (SIGSTOP): its caches stop hearing from it, and past cache_stale_after
 # (3 s) /v1/health says which; once it resumes, 200 again.
 kill -STOP "$cluster_pid"
-health=
-for _ in $(seq 100); do
-  health=$(curl -s -w ' %{http_code}' "$agent_url/v1/health" | tr -d '\n')
-  [ "${health##* }" = 503 ] && break
-  sleep 0.1
-done
+await_health 503
 kill -CONT "$cluster_pid"
 echo "$health" | grep -q '"status":"cache not current"} 503$' &&
   pass "/v1/health is 503 while the cluster is silent: $health" || fail "/v1/health when silent: $health"
-for _ in $(seq 100); do
-  health=$(curl -s -o /dev/null -w '%{http_code}' "$agent_url/v1/health")
-  [ "$health" = 200 ] && break
-  sleep 0.1
-done
-[ "$health" = 200 ] && pass "/v1/health is 200 again once it answers" || fail "/v1/health after: $health"
+await_health 200 && pass "/v1/health is 200 again once it answers" || fail "/v1/health after: $health"
 
 # SIGTERM: clean stop, exit 0.
 kill -TERM "$agent_pid"
