@@ -130,16 +130,20 @@ void HarvesterTarget::forget_settled(const std::string& node_group, const Snapsh
   });
 }
 
+std::unordered_set<std::string_view> HarvesterTarget::leaving_vms(const Group& group) {
+  std::unordered_set<std::string_view> out;
+  for (const auto& [node, vm] : group.draining) out.insert(vm);
+  for (const std::string& vm : group.removing) out.insert(vm);
+  for (const auto& [vm, at] : group.deleted) out.insert(vm);
+  return out;
+}
+
 HarvesterTarget::Counted HarvesterTarget::count(const HarvesterGroupConfig& c,
                                                 const Snapshot& s) const {
   Counted out;
   auto group = groups_.find(c.node_group);
   std::unordered_set<std::string_view> leaving;
-  if (group != groups_.end()) {
-    for (const auto& [node, vm] : group->second.draining) leaving.insert(vm);
-    for (const std::string& vm : group->second.removing) leaving.insert(vm);
-    for (const auto& [vm, at] : group->second.deleted) leaving.insert(vm);
-  }
+  if (group != groups_.end()) leaving = leaving_vms(group->second);
   for (const auto& vm : s.vms->vms()) {
     if (vm->printable_status == "Terminating" || leaving.count(vm->spec.name)) continue;
     out.active.push_back(vm.get());
@@ -167,10 +171,7 @@ void HarvesterTarget::status(const PluginConfig& policy_config, StatusCallback d
     Group& group = groups_[c.node_group];
     // As count(): the group's own VMs on their way out are not counted, VMs whose creation
     // was accepted are until a view shows them.
-    std::set<std::string_view> leaving;
-    for (const auto& [node, vm] : group.draining) leaving.insert(vm);
-    for (const std::string& vm : group.removing) leaving.insert(vm);
-    for (const auto& [vm, at] : group.deleted) leaving.insert(vm);
+    std::unordered_set<std::string_view> leaving = leaving_vms(group);
     std::int64_t leaving_live = 0, missing = 0;
     for (std::string_view name : leaving) {
       const VirtualMachine* vm = s->vm_named(name);

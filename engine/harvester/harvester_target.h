@@ -41,6 +41,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "backends/api/harvester_api.h"
@@ -166,6 +167,8 @@ class HarvesterTarget final : public Target {
   // Forgets deleted VMs that `s` shows terminating or gone, and created VMs that it shows
   // (or either long ago).
   void forget_settled(const std::string& node_group, const Snapshot& s);
+  // The group's VMs on their way out (draining, removed by reconcile, deleted): not counted.
+  static std::unordered_set<std::string_view> leaving_vms(const Group& group);
   Counted count(const HarvesterGroupConfig& c, const Snapshot& s) const;
   // The group's facts of s's views: computed again only when a view changed.
   const Group::ViewFacts& view_facts(const HarvesterGroupConfig& c, const Snapshot& s);

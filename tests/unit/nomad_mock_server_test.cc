@@ -5,22 +5,18 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <fstream>
 #include <set>
 #include <thread>
 
 #include "backends/wire/nomad_json.h"
+#include "nomad_reference.h"
 
 namespace ha {
 namespace {
 
 using nlohmann::json;
+using testing::nomad_reference;
 using namespace std::chrono_literals;
-
-json reference(const std::string& name) {
-  std::ifstream f(std::string(HA_SOURCE_DIR) + "/third_party/nomad/examples/" + name);
-  return json::parse(f);
-}
 
 std::set<std::string> keys(const json& j) {
   std::set<std::string> out;
@@ -71,7 +67,7 @@ TEST_F(MockNomadTest, ListsNodesAsNodeListStubs) {
   json body = json::parse(res->body);
   ASSERT_EQ(body.size(), 2u);
   // Same field names as Nomad's own NodeListStub (the reference example), nothing invented.
-  std::set<std::string> want = keys(reference("node-list.json")[0]);
+  std::set<std::string> want = keys(nomad_reference("node-list.json")[0]);
   for (const auto& k : keys(body[0])) EXPECT_TRUE(want.count(k)) << k;
   EXPECT_EQ(body[0]["SchedulingEligibility"], "eligible");
   auto stub = nomad_json::read_node_stub(body[1]);
@@ -93,7 +89,7 @@ TEST_F(MockNomadTest, ReadsANodeAndAnswersUnknownOnesAsNomadDoes) {
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200);
   json body = json::parse(res->body);
-  std::set<std::string> want = keys(reference("node.json"));
+  std::set<std::string> want = keys(nomad_reference("node.json"));
   for (const auto& k : keys(body)) EXPECT_TRUE(want.count(k)) << k;
   auto node = nomad_json::read_node(body);
   ASSERT_TRUE(node.ok()) << node.error().message;
@@ -107,31 +103,16 @@ TEST_F(MockNomadTest, ReadsANodeAndAnswersUnknownOnesAsNomadDoes) {
   EXPECT_EQ(missing->get_header_value("Content-Type"), "text/plain; charset=utf-8");
 }
 
-// LastDrain as Nomad lists it (the reference example): who drained the node, and how it went;
-// a malformed one is an error naming the field.
-TEST(NomadJson, ReadsLastDrainFromTheNodeList) {
-  json listed = reference("node-list.json");
-  auto stub = nomad_json::read_node_stub(listed[1]);
-  ASSERT_TRUE(stub.ok()) << stub.error().message;
-  EXPECT_EQ(stub->last_drain_status, "draining");
-  EXPECT_EQ(stub->last_drain_meta.at("message"), "scale-in by autoscaler");
-  json bad = listed[1];
-  bad["LastDrain"]["Meta"] = 5;
-  auto r = nomad_json::read_node_stub(bad);
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("LastDrain.Meta"), std::string::npos) << r.error().message;
-}
-
 TEST_F(MockNomadTest, DrainsThroughTheWireAndReportsItOnTheNode) {
   start();
   json request = nomad_json::drain_request(
       node_a, NomadDrainSpec{1h, true, {{"harvester-autoscaler/node-group", "web"}}}, false);
-  EXPECT_EQ(keys(request), keys(reference("drain-request.json")));
+  EXPECT_EQ(keys(request), keys(nomad_reference("drain-request.json")));
   EXPECT_EQ(request["Meta"]["harvester-autoscaler/node-group"], "web");
   auto res = put("/v1/node/" + node_a + "/drain", request);
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
-  EXPECT_EQ(keys(json::parse(res->body)), keys(reference("drain-response.json")));
+  EXPECT_EQ(keys(json::parse(res->body)), keys(nomad_reference("drain-response.json")));
   json node = json::parse(client->Get("/v1/node/" + node_a)->body);
   EXPECT_EQ(node["SchedulingEligibility"], "ineligible");
   // The drain's Meta is kept as LastDrain.Meta, on the node and on its list stub.
@@ -191,10 +172,10 @@ TEST_F(MockNomadTest, MetricsAsTheInMemorySinkAndAsPrometheusText) {
   auto r = client->Get("/v1/metrics");
   ASSERT_EQ(r->status, 200);
   json m = json::parse(r->body);
-  EXPECT_EQ(keys(m), keys(reference("metrics.json")));
+  EXPECT_EQ(keys(m), keys(nomad_reference("metrics.json")));
   double allocated = 0, unallocated = 0;
   for (const json& g : m["Gauges"]) {
-    EXPECT_EQ(keys(g), keys(reference("metrics.json")["Gauges"][0]));
+    EXPECT_EQ(keys(g), keys(nomad_reference("metrics.json")["Gauges"][0]));
     if (g["Name"] == "nomad.client.allocated.cpu") allocated += g["Value"].get<double>();
     if (g["Name"] == "nomad.client.unallocated.cpu") unallocated += g["Value"].get<double>();
   }
@@ -215,14 +196,14 @@ TEST_F(MockNomadTest, ScalesAJobTaskGroup) {
   auto status = client->Get("/v1/job/api/scale");
   ASSERT_EQ(status->status, 200);
   json body = json::parse(status->body);
-  EXPECT_EQ(keys(body), keys(reference("job-scale-status.json")));
+  EXPECT_EQ(keys(body), keys(nomad_reference("job-scale-status.json")));
   auto read = nomad_json::read_job_scale_status(body);
   ASSERT_TRUE(read.ok()) << read.error().message;
   EXPECT_EQ(read->task_groups.at("g").desired, 2);
 
   json request = nomad_json::scaling_request("api", "g", 3, "scaling up", "default");
   for (const auto& k : keys(request))
-    EXPECT_TRUE(keys(reference("job-scale-request.json")).count(k)) << k;
+    EXPECT_TRUE(keys(nomad_reference("job-scale-request.json")).count(k)) << k;
   auto scaled = put("/v1/job/api/scale", request);
   ASSERT_EQ(scaled->status, 200) << scaled->body;
   EXPECT_FALSE(scaled->get_header_value("X-Nomad-Index").empty());
@@ -308,60 +289,6 @@ TEST_F(MockNomadTest, ListsEveryAllocationAndBlocksOnIt) {
   change.join();
   EXPECT_GT(std::stoull(grown->get_header_value("X-Nomad-Index")), index);
   EXPECT_EQ(json::parse(grown->body).size(), 3u);
-}
-
-TEST(NomadJson, DrainStrategyDeadlineIsInNanoseconds) {
-  NomadNode n;
-  n.id = "id";
-  n.drain = true;
-  n.drain_strategy = NomadDrainSpec{std::chrono::minutes(5), true};
-  json j = nomad_json::node(n);
-  EXPECT_EQ(j["DrainStrategy"]["Deadline"].get<std::int64_t>(), 300'000'000'000);
-  EXPECT_EQ(j["DrainStrategy"]["IgnoreSystemJobs"], true);
-  EXPECT_EQ(j["Drain"], true);
-  auto back = nomad_json::read_node(j);
-  ASSERT_TRUE(back.ok()) << back.error().message;
-  EXPECT_EQ(back->drain_strategy->deadline, std::chrono::minutes(5));
-  EXPECT_EQ(
-      nomad_json::drain_request("id", NomadDrainSpec{-1ns, false}, false)["DrainSpec"]["Deadline"],
-      -1);
-}
-
-TEST(NomadJson, ReadersNameTheMissingField) {
-  auto stub = nomad_json::read_node_stub({{"ID", "x"}, {"Name", "n"}, {"Status", 3}});
-  ASSERT_FALSE(stub.ok());
-  EXPECT_EQ(stub.error().message, "node.Status: unexpected type number");
-  auto node = nomad_json::read_node(reference("node.json"));
-  ASSERT_TRUE(node.ok()) << node.error().message;
-  // Allocatable, as upstream's nomad-apm counts it: NodeResources less ReservedResources.
-  EXPECT_EQ(node->cpu_mhz, 8000 - 200);
-  EXPECT_EQ(node->memory_mb, 15990 - 512);
-  auto listed = nomad_json::read_node_stub(reference("node-list.json")[1]);  // resources=true
-  ASSERT_TRUE(listed.ok()) << listed.error().message;
-  EXPECT_EQ(listed->cpu_mhz, 8000 - 200);
-  EXPECT_EQ(nomad_json::read_node_stub(reference("node-list.json")[0])->cpu_mhz, 0);
-  json no_resources = reference("node.json");
-  no_resources.erase("NodeResources");
-  EXPECT_EQ(nomad_json::read_node(no_resources).error().message, "node.NodeResources: missing");
-  auto status = nomad_json::read_job_scale_status(reference("job-scale-status.json"));
-  ASSERT_TRUE(status.ok());
-  EXPECT_EQ(status->task_groups.at("frontend").running, 3);
-  for (const auto& a : reference("allocations.json")) {
-    EXPECT_TRUE(nomad_json::read_allocation(a).ok());
-  }
-  // A list stub with resources=true: AllocatedResources summed over its tasks.
-  json stub_with = reference("allocation-stubs.json")[0];
-  stub_with["AllocatedResources"] = reference("allocations.json")[0]["AllocatedResources"];
-  stub_with["AllocatedResources"]["Tasks"]["sidecar"] = {{"Cpu", {{"CpuShares", 100}}},
-                                                         {"Memory", {{"MemoryMB", 64}}}};
-  auto read = nomad_json::read_allocation(stub_with);
-  ASSERT_TRUE(read.ok()) << read.error().message;
-  EXPECT_EQ(read->cpu_mhz, 500 + 100);
-  EXPECT_EQ(read->memory_mb, 256 + 64);
-  EXPECT_EQ(read->job_type, "service");  // JobType: a stub has no Job
-  stub_with["AllocatedResources"]["Tasks"]["sidecar"]["Cpu"]["CpuShares"] = "lots";
-  EXPECT_NE(nomad_json::read_allocation(stub_with).error().message.find("sidecar"),
-            std::string::npos);
 }
 
 // Injected faults answer as a failing Nomad: the status, a plain-text message, and for an
