@@ -221,6 +221,10 @@ void Agent::observe() {
 void Agent::observe_caches() {
   std::map<std::string, AgentMetrics::CacheFigures> figures;
   for (const ClusterCaches::State& c : caches_.states()) {
+    if (!c.fell_back.empty() && fell_back_.insert(c.name).second) {
+      log_.log(LogLevel::kWarn, loop_.now(), "cache falls back to blocking queries",
+               {{"cache", c.name}, {"why", c.fell_back}});
+    }
     figures[c.name] = {c.events, c.relists,
                        c.staleness ? std::optional(to_seconds(*c.staleness)) : std::nullopt,
                        c.usable};

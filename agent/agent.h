@@ -94,6 +94,7 @@ class Agent {
   CompiledPolicies file_policies_, nomad_policies_;
   std::map<std::string, std::uint64_t> nomad_seen_;  // policy ID -> ModifyIndex
   std::set<std::uint64_t> observed_actions_;
+  std::set<std::string> fell_back_;  // caches whose fall-back was logged
   std::atomic<bool> stopping_{false};
 };
 

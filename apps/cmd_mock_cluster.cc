@@ -47,7 +47,9 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
       ("nomad-token-file", po::value<std::string>(), "require this Nomad ACL token")        //
       ("harvester-token-file", po::value<std::string>(), "require this bearer token")       //
       ("tls-cert", po::value<std::string>(), "serve Harvester over HTTPS with this (PEM)")  //
-      ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)");
+      ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)")          //
+      ("event-heartbeat", po::value<std::string>()->default_value("30s"),
+       "a quiet event stream's heartbeat (Nomad's is 30s)");
   auto vm = parse_options(args, options, nullptr);
   if (vm.count("help")) {
     out << kMockClusterHelp << options;
@@ -65,6 +67,9 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
     throw UsageError{"--tls-cert and --tls-key go together"};
   }
   NomadMockServer::Options nomad_options;
+  auto heartbeat = parse_event_heartbeat(vm["event-heartbeat"].as<std::string>());
+  if (!heartbeat) throw UsageError{heartbeat.error().message};
+  nomad_options.event_heartbeat = *heartbeat;
   nomad_options.token = token_from(vm, "nomad-token-file");
   HarvesterMockServer::Options harvester_options;
   harvester_options.token = token_from(vm, "harvester-token-file");

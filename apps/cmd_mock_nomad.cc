@@ -19,7 +19,9 @@ int run_mock_nomad(const std::vector<std::string>& args, std::ostream& out, std:
       ("token-file", po::value<std::string>(), "require this ACL token (X-Nomad-Token)")        //
       ("scenario", po::value<std::string>(), "start with the scenario's initial client nodes")  //
       ("faults", po::value<std::string>(), "inject these faults (JSON, times from start)")      //
-      ("fault-admin", "serve GET/PUT/DELETE /_mock/faults to loopback peers");
+      ("fault-admin", "serve GET/PUT/DELETE /_mock/faults to loopback peers")                   //
+      ("event-heartbeat", po::value<std::string>()->default_value("30s"),
+       "a quiet event stream's heartbeat (Nomad's is 30s)");
   auto vm = parse_options(args, options, nullptr);
   if (vm.count("help")) {
     out << "Usage: harvester-autoscaler mock-nomad [--listen 127.0.0.1:4646] [--token-file F]\n"
@@ -37,6 +39,9 @@ int run_mock_nomad(const std::vector<std::string>& args, std::ostream& out, std:
   auto listen = parse_listen(vm["listen"].as<std::string>());
   if (!listen) throw UsageError{listen.error().message};
   NomadMockServer::Options server_options;
+  auto heartbeat = parse_event_heartbeat(vm["event-heartbeat"].as<std::string>());
+  if (!heartbeat) throw UsageError{heartbeat.error().message};
+  server_options.event_heartbeat = *heartbeat;
   if (vm.count("token-file")) {
     auto token = read_token_file(vm["token-file"].as<std::string>());
     if (!token) throw InputError{token.error().message};

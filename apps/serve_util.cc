@@ -7,6 +7,7 @@
 
 #include "apps/cli.h"
 #include "backends/runtime/text_file.h"
+#include "base/duration.h"
 #include "engine/policy/hcl_json.h"
 
 namespace ha::cli {
@@ -43,6 +44,14 @@ Result<ListenAddress> parse_listen(const std::string& text, const std::string& o
     return make_error(option + " \"" + text + "\": port must be 0-65535", ErrorKind::kInvalid);
   }
   return a;
+}
+
+Result<std::chrono::milliseconds> parse_event_heartbeat(const std::string& text) {
+  auto d = parse_duration(text);
+  if (!d || *d <= Duration(0)) {
+    return make_error("--event-heartbeat: \"" + text + "\" is not a positive duration (e.g. 30s)");
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
 }
 
 void wait_for_shutdown_signal() {

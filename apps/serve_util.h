@@ -2,6 +2,7 @@
 // listen addresses, fault files and the fault admin endpoint, waiting for SIGINT/SIGTERM.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "apps/fault_control.h"
@@ -22,6 +23,10 @@ Result<ListenAddress> parse_listen(const std::string& text, const std::string& o
 // problems in `diags`, each naming the file and field. Throws InputError when the file
 // cannot be read.
 bool load_faults_file(const std::string& path, FaultControl& control, Diagnostics& diags);
+
+// An `--event-heartbeat` value ("30s", "500ms"): how often a quiet mock event stream sends
+// {}; an error names the option.
+Result<std::chrono::milliseconds> parse_event_heartbeat(const std::string& text);
 
 // Blocks until SIGINT or SIGTERM arrives.
 void wait_for_shutdown_signal();

@@ -1,6 +1,6 @@
 // Wire cost of evaluating Harvester policies at scale: what an evaluation's reads cost Nomad
 // and Harvester, listing at each one (cluster_state = "list") or from the caches (the
-// default "watch": a VM watch, blocking node and allocation queries).
+// default "watch": a VM watch, blocking node queries, the allocation event stream).
 // 2,000 Running VMs and their Nomad nodes running 4,000 allocations, three policies (node
 // groups of ~667, one node class each) behind the mock servers on 127.0.0.1; the HTTP
 // clients count requests and the bytes of every answer. Each iteration is one evaluation
@@ -8,9 +8,12 @@
 // and the target's status.
 // Counters, per evaluation (one policy's metric and status):
 //   harvester_requests, harvester_bytes, nomad_requests, nomad_bytes: in the round itself;
-//   nomad_bytes_amortized: plus the caches' periodic full answers (a blocking query answers
-//     unchanged every 5 min: one node list per class per 30 evaluations at the usual 10 s
-//     interval, and one allocation list per 90, the three policies sharing it);
+//   nomad_bytes_amortized: plus the caches' periodic full answers: a blocking query answers
+//     unchanged every 5 min (one node list per class per 30 evaluations at the usual 10 s
+//     interval), and the allocation cache lists again every 30 min (one list per 540
+//     evaluations, the three policies sharing it); the stream's heartbeats ({} every 30 s)
+//     are counted as they come;
+//   node_lists_bytes, allocation_list_bytes: those full answers' sizes, once each;
 //   harvester_bytes_amortized: plus the VM cache's resync list (one per group per 30 min);
 //     the watch's bookmarks are a few hundred bytes a minute;
 //   bytes_amortized: both APIs, amortized.
@@ -36,7 +39,7 @@ using namespace std::chrono_literals;
 constexpr int kVms = 2000;
 constexpr int kPolicies = 3;
 constexpr double kEvaluationsPerWait = 30;     // 5 min of blocking wait / 10 s interval
-constexpr double kEvaluationsPerResync = 180;  // the VM cache's 30 min resync list / 10 s
+constexpr double kEvaluationsPerResync = 180;  // the caches' 30 min resync lists / 10 s
 
 std::string group_name(int i) {
   return "group-" + std::to_string(i);
@@ -150,9 +153,8 @@ struct Cluster {
     });
     client_loop.run();
   }
-  // The full answers of the caches' blocking queries: a node list per class, then the
-  // allocation list.
-  void answer_every_cache_once() {
+  // The full answers of the node caches' blocking queries: a node list per class.
+  void list_nodes_of_each_class() {
     int answered = 0;
     client_loop.post([&] {
       for (int g = 0; g < kPolicies; ++g) {
@@ -163,6 +165,9 @@ struct Cluster {
       }
     });
     client_loop.run();
+  }
+  // The allocation cache's list (at its start and each resync).
+  void list_allocations() {
     client_loop.post([&] {
       nomad_api->watch_allocations(0, 1s, [&](Result<AllocationListAt>) { client_loop.stop(); });
     });
@@ -212,12 +217,18 @@ void BM_StatusWireCost(benchmark::State& state) {
   state.counters["nomad_bytes"] = nomad_bytes / evaluations;
   if (watch) {
     // One full node answer per class per kEvaluationsPerWait evaluations of its policy, one
-    // allocation list per kEvaluationsPerWait rounds: their sizes, measured here.
+    // allocation list per kEvaluationsPerResync rounds: their sizes, measured here.
     std::uint64_t before = cluster.nomad_transport.bytes_received();
-    cluster.answer_every_cache_once();
-    double all_lists = static_cast<double>(cluster.nomad_transport.bytes_received() - before);
-    state.counters["nomad_bytes_amortized"] =
-        nomad_bytes / evaluations + all_lists / kPolicies / kEvaluationsPerWait;
+    cluster.list_nodes_of_each_class();
+    double node_lists = static_cast<double>(cluster.nomad_transport.bytes_received() - before);
+    before = cluster.nomad_transport.bytes_received();
+    cluster.list_allocations();
+    double allocation_list = static_cast<double>(cluster.nomad_transport.bytes_received() - before);
+    state.counters["node_lists_bytes"] = node_lists;
+    state.counters["allocation_list_bytes"] = allocation_list;
+    state.counters["nomad_bytes_amortized"] = nomad_bytes / evaluations +
+                                              node_lists / kPolicies / kEvaluationsPerWait +
+                                              allocation_list / kPolicies / kEvaluationsPerResync;
     before = cluster.harvester_transport.bytes_received();
     cluster.list_vms_of_each_group();
     double vm_lists = static_cast<double>(cluster.harvester_transport.bytes_received() - before);

@@ -1,5 +1,5 @@
-// Nomad response and request bodies: every reader takes any JSON (the document and each
-// element of an array) and returns a value or an error, never a crash.
+// Nomad response and request bodies, and event stream lines: every reader takes any JSON (the
+// document and each element of an array) and returns a value or an error, never a crash.
 #include <nlohmann/json.hpp>
 
 #include "backends/wire/nomad_json.h"
@@ -18,6 +18,7 @@ void read_all(const nlohmann::json& j) {
   static_cast<void>(read_scaling_policy(j));
   static_cast<void>(read_drain_request(j));
   static_cast<void>(read_scaling_request(j));
+  static_cast<void>(read_event_frame(j));
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ std::vector<FaultSpec> random_faults(std::mt19937_64& rng, Duration duration) {
   static const std::vector<std::string> kHarvesterOps = {"*",      "create_vm", "delete_vm",
                                                          "get_vm", "list_vms",  "watch_vms"};
   static const std::vector<std::string> kNomadOps = {
-      "*", "list_nodes", "get_node", "drain_node", "node_allocations", "purge_node"};
+      "*",        "list_nodes", "list_allocations", "stream_events",
+      "get_node", "drain_node", "node_allocations", "purge_node"};
   std::vector<FaultSpec> out;
   int n = std::uniform_int_distribution<int>(1, 4)(rng);
   for (int i = 0; i < n; ++i) {
@@ -73,10 +74,11 @@ std::vector<FaultSpec> random_faults(std::mt19937_64& rng, Duration duration) {
       f.timeout = between(rng, Sec(5), Sec(60));
       f.status = pick(rng, std::vector<ErrorKind>{ErrorKind::kUnavailable, ErrorKind::kConflict,
                                                   ErrorKind::kNotFound});
-      // A watch ends dropped (unavailable) or expired (410 Gone).
+      // A watch ends dropped (unavailable) or expired (410 Gone); an event stream dropped.
       if (f.op == "watch_vms") {
         f.status = pick(rng, std::vector<ErrorKind>{ErrorKind::kUnavailable, ErrorKind::kGone});
       }
+      if (f.op == "stream_events") f.status = ErrorKind::kUnavailable;
       // A 404 is a race someone else won (the VM or node is gone); an unapplied one would
       // be a lie no real server tells.
       f.applied = f.status == ErrorKind::kNotFound || uniform(rng, 0, 1) < 0.3;

@@ -14,4 +14,12 @@ using Done = std::function<void(Result<T>)>;
 
 struct Unit {};  // the value of calls that return nothing
 
+// A running watch or stream. cancel() (or destroying the handle) stops it: after that,
+// neither of its callbacks runs. Used on the backend's loop only.
+class WatchHandle {
+ public:
+  virtual ~WatchHandle() = default;
+  virtual void cancel() = 0;
+};
+
 }  // namespace ha

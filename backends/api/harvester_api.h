@@ -56,14 +56,6 @@ struct VmChange {
   std::string resource_version;
 };
 
-// A running watch. cancel() (or destroying the handle) stops it: after that, neither of its
-// callbacks runs. Used on the backend's loop only.
-class WatchHandle {
- public:
-  virtual ~WatchHandle() = default;
-  virtual void cancel() = 0;
-};
-
 class HarvesterApi {
  public:
   virtual ~HarvesterApi() = default;

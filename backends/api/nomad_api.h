@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -63,7 +64,18 @@ struct NomadAllocationStub {
   // of AllocatedResources (resources=true).
   std::int64_t cpu_mhz = 0;
   std::int64_t memory_mb = 0;
+  std::string node_name = {};  // NodeName (= {}: brace-initialized stubs may leave it out)
 };
+
+// As upstream's nomad-apm judges an allocation: terminal when the server no longer wants
+// it to run (DesiredStatus stop or evict) or its client has ended it (ClientStatus
+// complete, failed or lost). Nomad's lists keep terminal allocations until they are
+// garbage-collected; they hold no resources. An empty status counts as not terminal.
+inline bool is_terminal(const NomadAllocationStub& a) {
+  bool server = !a.desired_status.empty() && a.desired_status != "run";
+  return server || a.client_status == "complete" || a.client_status == "failed" ||
+         a.client_status == "lost";
+}
 
 struct NomadNodeFilter {
   std::string node_class;  // empty: any
@@ -135,6 +147,25 @@ struct AllocationListAt {
   std::uint64_t index = 0;
 };
 
+// One event of Nomad's event stream (GET /v1/event/stream). Of the payloads, the ones this
+// product reads are typed; the others are left out.
+struct NomadEvent {
+  std::string topic;        // Topic: Allocation, Node, Job, ...
+  std::string type;         // Type: PlanResult, AllocationUpdated, NodeDrain, ...
+  std::string key;          // Key: the object's ID
+  std::string namespace_;   // Namespace
+  std::uint64_t index = 0;  // Index: the raft index of the change
+  // Payload.Allocation (topic Allocation): the allocation after the change.
+  std::shared_ptr<const NomadAllocationStub> allocation;
+};
+
+// One line of the stream: the events of one raft index. A heartbeat ({}) has none, index 0.
+struct NomadEventFrame {
+  std::uint64_t index = 0;
+  std::vector<NomadEvent> events;
+  bool heartbeat() const { return events.empty(); }
+};
+
 class NomadApi {
  public:
   virtual ~NomadApi() = default;
@@ -148,6 +179,16 @@ class NomadApi {
   // answer holds the non-terminal ones, with their resources.
   virtual void watch_allocations(std::uint64_t index, Duration wait,
                                  Done<AllocationListAt> done) = 0;
+  // The event stream (GET /v1/event/stream?topic=...&index=N): the events of `topics`
+  // ("Allocation", "Node:<id>", ...) from raft index `index` on (0: from now), frame by frame,
+  // first a heartbeat once the server has subscribed, then the events as they happen, and a
+  // heartbeat every 30 s while quiet. A server keeps only its last events (Nomad: 100 by
+  // default) and starts an older `index` at the oldest it has, so a resumed stream may have
+  // missed events. `done` runs once when the stream ends: ok when the server closed it, an
+  // error otherwise (a server that refuses streams: kNotFound or kInvalid).
+  virtual std::unique_ptr<WatchHandle> stream_events(
+      const std::vector<std::string>& topics, std::uint64_t index,
+      std::function<void(const NomadEventFrame&)> on_frame, Done<Unit> done) = 0;
   virtual void get_node(const std::string& node_id, Done<NomadNode> done) = 0;
   // PUT /v1/node/:id/drain; `spec` empty cancels a drain.
   virtual void drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,

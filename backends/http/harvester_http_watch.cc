@@ -7,6 +7,7 @@
 
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/http_response.h"
+#include "backends/http/line_buffer.h"
 #include "backends/wire/kubevirt_json.h"
 
 namespace ha {
@@ -18,7 +19,7 @@ struct HttpWatchState {
   std::string where;
   std::function<void(const VmChange&)> on_change;
   Done<Unit> done;
-  std::string buffer;  // a line not complete yet
+  LineBuffer lines;
   bool ended = false;
   std::shared_ptr<std::atomic<bool>> cancelled;
 
@@ -80,14 +81,9 @@ struct HttpWatchState {
     return !ended;  // on_change may have cancelled the watch
   }
 
-  void data(std::string piece) {
+  void data(const std::string& piece) {
     if (ended) return;
-    buffer += piece;
-    std::size_t start = 0;
-    for (std::size_t nl; (nl = buffer.find('\n', start)) != std::string::npos; start = nl + 1) {
-      if (!line(buffer.substr(start, nl - start))) return;
-    }
-    buffer.erase(0, start);
+    lines.feed(piece, [this](const std::string& l) { return line(l); });
   }
 };
 
@@ -127,14 +123,14 @@ std::unique_ptr<WatchHandle> HarvesterHttpApi::watch_vms(
   // The server ends the watch after `timeout`; the transport gives it half a minute more.
   state->cancelled = transport_.stream(
       std::move(r), std::chrono::seconds(seconds + 30),
-      [state](std::string piece) { state->data(std::move(piece)); },
+      [state](std::string piece) { state->data(piece); },
       [state](Result<HttpResponse> res) {
         if (state->ended) return;
         if (!res) return state->finish(res.error());
         if (res->status < 200 || res->status >= 300) {
           return state->finish(json_answer(std::move(res), state->where).error());
         }
-        if (!state->buffer.empty() && !state->line(state->buffer)) return;
+        if (!state->lines.rest().empty() && !state->line(state->lines.rest())) return;
         state->finish(Unit{});
       });
   return std::make_unique<HttpVmWatch>(state);

@@ -22,6 +22,8 @@ struct HttpTransport::Pending {
   // `cancelled` stops the transfer.
   std::function<void(std::string)> deliver;
   std::shared_ptr<std::atomic<bool>> cancelled;
+  std::uint64_t streamed = 0;                         // body bytes delivered so far
+  std::atomic<std::uint64_t>* count_bytes = nullptr;  // the transport's bytes_received_
   std::optional<Duration> timeout;
   void* easy = nullptr;  // CURL*, while running
 };
@@ -56,6 +58,8 @@ std::size_t on_stream_body(char* data, std::size_t size, std::size_t n, void* us
   long status = 0;
   curl_easy_getinfo(static_cast<CURL*>(p->easy), CURLINFO_RESPONSE_CODE, &status);
   if (status >= 200 && status < 300) {
+    p->streamed += size * n;
+    if (p->count_bytes) p->count_bytes->fetch_add(size * n);
     p->deliver(std::string(data, size * n));
   } else {
     p->response.body.append(data, size * n);
@@ -121,6 +125,7 @@ std::shared_ptr<std::atomic<bool>> HttpTransport::stream(
     });
   };
   p->attempt = options_.max_attempts;  // one attempt: finish_attempt never retries it
+  p->count_bytes = &bytes_received_;
   ++attempts_;
   {
     std::lock_guard lock(mu_);
@@ -225,8 +230,10 @@ void HttpTransport::io_main() {
       long header_bytes = 0;
       curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &body_bytes);
       curl_easy_getinfo(easy, CURLINFO_HEADER_SIZE, &header_bytes);
-      bytes_received_ +=
-          static_cast<std::uint64_t>(body_bytes) + static_cast<std::uint64_t>(header_bytes);
+      // A stream's body was counted as it came.
+      auto body = static_cast<std::uint64_t>(std::max<curl_off_t>(body_bytes, 0));
+      bytes_received_ += std::max(body, p->streamed) - p->streamed +
+                         static_cast<std::uint64_t>(std::max<long>(header_bytes, 0));
       curl_multi_remove_handle(multi, easy);
       curl_easy_cleanup(easy);
       curl_slist_free_all(p->headers);

@@ -71,8 +71,8 @@ class HttpTransport {
 
   // Requests sent so far, attempts included (for tests and metrics).
   std::uint64_t attempts() const { return attempts_; }
-  // Bytes of every answer ended so far (headers and body, a stream's included), for the
-  // wire-cost measurements.
+  // Bytes of every answer so far (headers and body; a stream's body as it arrives, its
+  // headers when it ends), for the wire-cost measurements.
   std::uint64_t bytes_received() const { return bytes_received_; }
 
   // A request in flight (internal; public for libcurl's callbacks in the .cc).

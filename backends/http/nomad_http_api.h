@@ -19,6 +19,9 @@ class NomadHttpApi final : public NomadApi {
     std::string token;       // from env or a file, never from a command line
     std::string region;      // empty: the agent's
     std::string namespace_;  // empty: "default"
+    // The longest an event stream is read before the transport ends it (kTimeout): a bound
+    // on a connection that died without a word; callers restart streams sooner.
+    Duration stream_limit = std::chrono::hours(2);
   };
   NomadHttpApi(HttpTransport& transport, Options options);
 
@@ -26,6 +29,10 @@ class NomadHttpApi final : public NomadApi {
   void watch_nodes(const NomadNodeFilter& filter, std::uint64_t index, Duration wait,
                    Done<NodeListAt> done) override;
   void watch_allocations(std::uint64_t index, Duration wait, Done<AllocationListAt> done) override;
+  std::unique_ptr<WatchHandle> stream_events(const std::vector<std::string>& topics,
+                                             std::uint64_t index,
+                                             std::function<void(const NomadEventFrame&)> on_frame,
+                                             Done<Unit> done) override;
   void get_node(const std::string& node_id, Done<NomadNode> done) override;
   void drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
                   bool mark_eligible, Done<Unit> done) override;

@@ -198,7 +198,7 @@ std::vector<NomadAllocationStub> NomadModel::node_allocations(const std::string&
     const Job& job = jobs_[a.job];
     const Group& group = job.groups[a.group];
     out.push_back({a.id, job.id, group.spec.name, job.type, n->info.id, "running", "run",
-                   group.spec.cpu_mhz, group.spec.memory_mb});
+                   group.spec.cpu_mhz, group.spec.memory_mb, n->info.name});
   }
   return out;
 }

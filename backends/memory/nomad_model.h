@@ -23,6 +23,7 @@
 
 #include "backends/api/nomad_api.h"
 #include "backends/memory/ids.h"
+#include "backends/memory/nomad_event_log.h"
 #include "base/event_loop.h"
 
 namespace ha {
@@ -141,6 +142,14 @@ class NomadModel {
     allocation_waiters_.push_back(std::move(f));
   }
 
+  // The event stream's events (topic Allocation: an allocation placed, or one placed before
+  // that ended; queued ones are not allocations yet in Nomad). Kept only once someone asked
+  // for them (events_wanted()): a simulation without a stream pays nothing.
+  NomadEventLog& events() {
+    events_wanted_ = true;
+    return events_;
+  }
+
   // Called as allocations change. It runs in the middle of a model update: it may read the
   // model but must not change it (post the change to the loop instead).
   std::function<void(const NomadAllocEvent&)> on_alloc_event;
@@ -211,6 +220,7 @@ class NomadModel {
   void schedule_pending();
   void run_pending_pass();
   void emit(NomadAllocEvent::Kind kind, const Alloc& a);
+  void record_event(NomadAllocEvent::Kind kind, const Alloc& a);
 
   void migrate_for_drain(std::uint32_t node);
   void drain_deadline(std::uint32_t node);
@@ -224,6 +234,8 @@ class NomadModel {
   std::vector<std::function<void()>> node_waiters_;
   std::uint64_t allocations_index_ = 1;
   std::vector<std::function<void()>> allocation_waiters_;
+  NomadEventLog events_;
+  bool events_wanted_ = false;
 
   std::vector<Node> nodes_;
   std::set<std::uint32_t> listed_;  // nodes not purged, in registration order

@@ -30,11 +30,36 @@ void NomadModel::emit(NomadAllocEvent::Kind kind, const Alloc& a) {
   // Posted, as node waiters are: they run after the update is complete.
   for (auto& f : allocation_waiters_) loop_.post(std::move(f));
   allocation_waiters_.clear();
-  if (!on_alloc_event) return;
   const Job& job = jobs_[a.job];
+  if (events_wanted_ && a.state == AllocState::kRunning) record_event(kind, a);
+  if (!on_alloc_event) return;
   on_alloc_event({kind, a.id, job.id, job.groups[a.group].spec.name,
                   a.node >= 0 ? nodes_[static_cast<std::size_t>(a.node)].info.id : "",
                   a.queued_at});
+}
+
+void NomadModel::record_event(NomadAllocEvent::Kind kind, const Alloc& a) {
+  const Job& job = jobs_[a.job];
+  const Group& group = job.groups[a.group];
+  const NomadNode& node = nodes_[static_cast<std::size_t>(a.node)].info;
+  auto stub = std::make_shared<NomadAllocationStub>(
+      NomadAllocationStub{a.id, job.id, group.spec.name, job.type, node.id, "running", "run",
+                          group.spec.cpu_mhz, group.spec.memory_mb, node.name});
+  // Placements and stops come from the scheduler's plans (PlanResult), a finished one from
+  // its client (AllocationUpdated). The model runs an allocation as soon as it is placed.
+  const char* type = "PlanResult";
+  if (kind == NomadAllocEvent::Kind::kCompleted) {
+    type = "AllocationUpdated";
+    stub->client_status = "complete";
+  } else if (kind == NomadAllocEvent::Kind::kStopped) {
+    stub->client_status = "complete";
+    stub->desired_status = "stop";
+  } else if (kind == NomadAllocEvent::Kind::kLost) {
+    stub->client_status = "lost";
+    stub->desired_status = "stop";
+  }
+  NomadEvent e{"Allocation", type, a.id, "default", index_, std::move(stub)};
+  events_.record({index_, {std::move(e)}});
 }
 
 void NomadModel::count_pending(const Alloc& a, int sign) {

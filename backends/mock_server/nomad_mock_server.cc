@@ -64,6 +64,7 @@ std::string NomadMockServer::operation(const httplib::Request& req) {
   if (p == "/v1/nodes") return "list_nodes";
   if (p == "/v1/allocations") return "list_allocations";
   if (p == "/v1/jobs") return "list_jobs";
+  if (p == "/v1/event/stream") return "stream_events";
   if (p.rfind("/v1/scaling/polic", 0) == 0) return "list_scaling_policies";
   if (p.rfind("/v1/node/", 0) == 0) {
     if (ends("/drain")) return "drain_node";
@@ -88,17 +89,17 @@ void NomadMockServer::routes() {
   httplib::Server& s = http();
   // As Nomad's HTTP server: an unknown path is a 404 with an empty body, a known path with
   // another method "Invalid method" (Nomad's command/agent/http.go).
-  answer_unrouted(
-      s,
-      {"/v1/nodes", "/v1/allocations", "/v1/node/[^/]+",
-       "/v1/node/[^/]+/(drain|eligibility|purge|allocations)", "/v1/jobs", "/v1/job/[^/]+/scale",
-       "/v1/scaling/policies", "/v1/scaling/policy/[^/]+", "/v1/metrics", "/v1/status/leader"},
-      [](httplib::Response& res, int status) {
-        if (status == 404) return;
-        text_error(
-            res, status,
-            status == 405 ? "Invalid method" : "Bad request (HTTP " + std::to_string(status) + ")");
-      });
+  answer_unrouted(s,
+                  {"/v1/nodes", "/v1/allocations", "/v1/node/[^/]+",
+                   "/v1/node/[^/]+/(drain|eligibility|purge|allocations)", "/v1/jobs",
+                   "/v1/job/[^/]+/scale", "/v1/scaling/policies", "/v1/scaling/policy/[^/]+",
+                   "/v1/metrics", "/v1/status/leader", "/v1/event/stream"},
+                  [](httplib::Response& res, int status) {
+                    if (status == 404) return;
+                    text_error(res, status,
+                               status == 405 ? "Invalid method"
+                                             : "Bad request (HTTP " + std::to_string(status) + ")");
+                  });
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     inject_delay(options_.delay);
     using R = httplib::Server::HandlerResponse;
@@ -126,6 +127,7 @@ void NomadMockServer::routes() {
     return blocking_read(req, res, [this] { return model_.index(); });
   };
   node_read_routes();
+  event_stream_route();
 
   // A node write: an unknown node is a 500 (an RPC error), as in Nomad.
   auto node_write = [this](httplib::Response& res, const std::function<Result<Unit>()>& change) {

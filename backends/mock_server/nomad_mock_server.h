@@ -9,7 +9,7 @@
 // GET /v1/node/:id/allocations, GET /v1/allocations (`prefix`), GET /v1/jobs (`prefix`; JobSummary
 // per task group), GET and PUT|POST /v1/job/:id/scale, GET /v1/scaling/policies (`job`, `type`),
 // GET /v1/scaling/policy/:id, GET /v1/metrics (JSON, or format=prometheus; see nomad_metrics.h),
-// GET /v1/status/leader.
+// GET /v1/status/leader, GET /v1/event/stream (topic Allocation; nomad_event_stream.cc).
 //
 // Threads: requests are served on httplib's threads; every model access is posted to the
 // loop and waited for, so the model is only touched on the loop's thread.
@@ -47,6 +47,8 @@ class NomadMockServer final : public MockHttpServer {
     FaultInjector* faults = nullptr;
     // Set: serve the loopback-only fault admin endpoint /_mock/faults (mock_admin.h).
     FaultAdmin fault_admin = nullptr;
+    // A quiet event stream's heartbeat (Nomad: 30 s); shorter in tests of staleness.
+    std::chrono::milliseconds event_heartbeat = std::chrono::seconds(30);
   };
 
   NomadMockServer(RealtimeLoop& loop, NomadModel& model, Options options);
@@ -58,6 +60,8 @@ class NomadMockServer final : public MockHttpServer {
   void routes();
   // The node and allocation reads (nomad_mock_reads.cc).
   void node_read_routes();
+  // GET /v1/event/stream (nomad_event_stream.cc).
+  void event_stream_route();
   // A blocking read: true at once unless ?index=N is given and index_of() is not past N;
   // then waits for a change, up to ?wait (default and cap max_wait) or the server's stop.
   // False after answering 400 for a bad index or wait.

@@ -49,6 +49,18 @@ Result<Unit> read_node_resources(const json& node, NomadNodeStub& n) {
   return Unit{};
 }
 
+// One task per group in the model: the group's resources are that task's.
+json allocated_resources(const NomadAllocationStub& a) {
+  return {{"Tasks",
+           {{a.task_group,
+             {{"Cpu", {{"CpuShares", a.cpu_mhz}, {"ReservedCores", nullptr}}},
+              {"Memory", {{"MemoryMB", a.memory_mb}, {"MemoryMaxMB", 0}}},
+              {"Networks", nullptr},
+              {"Devices", nullptr}}}}},
+          {"TaskLifecycles", {{a.task_group, nullptr}}},
+          {"Shared", {{"Networks", nullptr}, {"DiskMB", 0}, {"Ports", nullptr}}}};
+}
+
 }  // namespace
 
 json node_stub(const NomadNodeStub& n, bool resources) {
@@ -111,6 +123,13 @@ json allocation(const NomadAllocationStub& a, const std::string& node_name) {
           {"ClientStatus", a.client_status}};
 }
 
+json event_allocation(const NomadAllocationStub& a) {
+  json out = allocation(a, a.node_name);
+  out["Job"] = nullptr;  // as Nomad strips it from events
+  out["AllocatedResources"] = allocated_resources(a);
+  return out;
+}
+
 json allocation_stub(const NomadAllocationStub& a, const std::string& node_name, bool resources) {
   json out = {{"ID", a.id},
               {"EvalID", ""},
@@ -138,18 +157,7 @@ json allocation_stub(const NomadAllocationStub& a, const std::string& node_name,
               {"ModifyIndex", 0},
               {"CreateTime", 0},
               {"ModifyTime", 0}};
-  if (resources) {
-    // One task per group in the model: the group's resources are that task's.
-    out["AllocatedResources"] = {
-        {"Tasks",
-         {{a.task_group,
-           {{"Cpu", {{"CpuShares", a.cpu_mhz}, {"ReservedCores", nullptr}}},
-            {"Memory", {{"MemoryMB", a.memory_mb}, {"MemoryMaxMB", 0}}},
-            {"Networks", nullptr},
-            {"Devices", nullptr}}}}},
-        {"TaskLifecycles", {{a.task_group, nullptr}}},
-        {"Shared", {{"Networks", nullptr}, {"DiskMB", 0}, {"Ports", nullptr}}}};
-  }
+  if (resources) out["AllocatedResources"] = allocated_resources(a);
   return out;
 }
 
@@ -227,6 +235,7 @@ Result<NomadAllocationStub> read_allocation(const json& j) {
   HA_READ(job_id, field<std::string>(j, "JobID", "allocation"));
   HA_READ(group, optional_field<std::string>(j, "TaskGroup", "allocation", ""));
   HA_READ(node_id, optional_field<std::string>(j, "NodeID", "allocation", ""));
+  HA_READ(node_name, optional_field<std::string>(j, "NodeName", "allocation", ""));
   HA_READ(client, optional_field<std::string>(j, "ClientStatus", "allocation", ""));
   HA_READ(desired, optional_field<std::string>(j, "DesiredStatus", "allocation", ""));
   HA_READ(job, optional_field<json>(j, "Job", "allocation", nullptr));
@@ -261,6 +270,7 @@ Result<NomadAllocationStub> read_allocation(const json& j) {
   a.job_id = job_id;
   a.task_group = group;
   a.node_id = node_id;
+  a.node_name = node_name;
   a.client_status = client;
   a.desired_status = desired;
   a.job_type = stub_job_type;

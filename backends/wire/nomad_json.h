@@ -20,6 +20,10 @@ json node(const NomadNode& n);  // Node
 // Allocation as in GET /v1/node/:id/allocations (with the embedded Job's ID and Type and the
 // legacy Resources the Nomad Autoscaler reads).
 json allocation(const NomadAllocationStub& a, const std::string& node_name);
+// Allocation as an event's Payload carries it: its Job left out (null), AllocatedResources.
+json event_allocation(const NomadAllocationStub& a);
+// A line of GET /v1/event/stream: {"Index", "Events"}, or {} for a heartbeat.
+json event_frame(const NomadEventFrame& f);
 // AllocListStub as in GET /v1/allocations; with AllocatedResources when `resources`.
 json allocation_stub(const NomadAllocationStub& a, const std::string& node_name, bool resources);
 json job_scale_status(const NomadJobScaleStatus& s);
@@ -36,6 +40,9 @@ Result<NomadNode> read_node(const json& j);
 // An Allocation (its legacy Resources, as upstream reads them) or an AllocListStub
 // (AllocatedResources, summed over its tasks); neither present reads as no resources.
 Result<NomadAllocationStub> read_allocation(const json& j);
+// A stream line: {} is a heartbeat; an Allocation event's Payload.Allocation is read, other
+// topics' payloads are skipped.
+Result<NomadEventFrame> read_event_frame(const json& j);
 Result<NomadJobScaleStatus> read_job_scale_status(const json& j);
 Result<NomadJobSummary> read_job_list_stub(const json& j);
 Result<std::string> read_scaling_policy_stub_id(const json& j);

@@ -188,6 +188,4 @@ Result<ScalingRequest> read_scaling_request(const json& j) {
   return r;
 }
 
-#undef HA_READ
-
 }  // namespace ha::nomad_json

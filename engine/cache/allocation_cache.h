@@ -1,46 +1,112 @@
-// AllocationCache: what the non-terminal allocations of every node hold, kept current with
-// blocking queries on GET /v1/allocations?resources=true (see BlockingQueryCache), so that
-// nomad-apm's percentage-allocated_* is answered without a request per node.
+// AllocationCache: what the non-terminal allocations of every node hold (AllocationView),
+// kept current from Nomad's event stream (topic Allocation), so that nomad-apm's
+// percentage-allocated_* costs no request per node and, on a steady cluster, no bytes but
+// the stream's heartbeats. docs/design-notes.md says why a stream here and blocking queries
+// for nodes.
 //
-// Every allocation change moves the allocation table's index: on a busy cluster the list
-// comes again after each `min_interval` (5 s by default here, against 1 s for nodes), a
-// bound on its bytes that a metric read once per evaluation interval can afford.
+// How it stays exact: it opens the stream first and, once the server's first heartbeat says
+// it has subscribed, lists every allocation (GET /v1/allocations?resources=true); frames
+// that arrive meanwhile wait, and those past the list's index are applied after it. Nothing
+// falls between the list and the stream, whatever the server's event buffer holds. A
+// stream that ends, fails, or stays silent for `silence_limit` (three missed heartbeats) is
+// opened again, after a capped, jittered backoff when it failed, and the list taken again:
+// a resumed stream could have missed events without knowing it. So is a stream that has run
+// for `resync`, which bounds the harm of an event the reader got wrong.
+//
+// A server that refuses the stream (404 from a Nomad before 1.0, 400/403: an ACL token
+// without the right to it) or sends lines it cannot read, at the first stream or three
+// times in a row, makes the cache fall back to blocking queries on the list for good
+// (BlockingQueryCache, with the `blocking` timing).
+//
+// A cache never authorizes destruction: callers re-read an object before acting on it.
+// All calls on the loop.
 #pragma once
 
-#include <string>
-#include <unordered_map>
+#include <memory>
+#include <optional>
+#include <random>
 
 #include "backends/api/nomad_api.h"
+#include "engine/cache/allocation_view.h"
 #include "engine/cache/blocking_query_cache.h"
 
 namespace ha {
 
-// Allocated resources by node ID, immutable.
-class AllocationView {
+class AllocationCache {
  public:
-  struct Usage {
-    std::int64_t cpu_mhz = 0, memory_mb = 0;
-    std::int64_t allocations = 0;
+  struct Options {
+    bool stream = true;  // false: blocking queries from the start
+    // The blocking queries' timing; its backoff is the stream's too.
+    BlockingQueryTiming blocking = [] {
+      BlockingQueryTiming t;
+      t.min_interval = std::chrono::seconds(5);
+      return t;
+    }();
+    Duration resync = std::chrono::minutes(30);
+    Duration silence_limit = std::chrono::seconds(95);  // Nomad's heartbeat is 30 s
   };
-  explicit AllocationView(const std::vector<NomadAllocationStub>& allocations);
-  // The node's usage; zero for a node with none.
-  Usage on_node(const std::string& node_id) const;
-  std::size_t allocations() const { return count_; }
+  struct Stats {
+    std::uint64_t changes = 0;  // lists and frames that changed the view
+    std::uint64_t queries = 0;  // list requests (blocking queries included)
+    std::uint64_t relists = 0;  // lists after the first
+    std::uint64_t failures = 0;
+    std::uint64_t streams = 0;  // streams opened
+  };
+
+  AllocationCache(EventLoop& loop, NomadApi& api, Options options, std::uint64_t seed = 13);
+  ~AllocationCache();
+  AllocationCache(const AllocationCache&) = delete;
+  AllocationCache& operator=(const AllocationCache&) = delete;
+
+  void start();
+  void stop();
+  bool synced() const;
+  // The current view (null before the first list); shared and immutable: a reader keeps
+  // its own for as long as it needs (the cache copies before changing a view in use).
+  std::shared_ptr<const AllocationView> view() const;
+  // The raft index the view is current at.
+  std::uint64_t index() const;
+  // Since the server last said anything (a frame, a heartbeat, an answer).
+  std::optional<Duration> staleness() const;
+  Stats stats() const;
+  // False once the cache has fallen back to blocking queries; why it did.
+  bool streaming() const { return fallback_ == nullptr; }
+  const std::string& refusal() const { return last_refusal_; }
 
  private:
-  std::unordered_map<std::string, Usage> by_node_;
-  std::size_t count_ = 0;
-};
+  enum class Phase { kIdle, kOpening, kListing, kStreaming };
+  template <typename F>
+  auto guarded(F f);
+  void open();
+  void frame(const NomadEventFrame& f);
+  void apply(const NomadEventFrame& f);
+  void listed(Result<AllocationListAt> r);
+  void ended(Result<Unit> r);
+  void failed();
+  void check();  // silence and resync, every few seconds
+  void fall_back();
 
-class AllocationCache : public BlockingQueryCache<AllocationListAt, AllocationView> {
- public:
-  static BlockingQueryTiming default_timing() {
-    BlockingQueryTiming t;
-    t.min_interval = std::chrono::seconds(5);
-    return t;
-  }
-  AllocationCache(EventLoop& loop, NomadApi& api, BlockingQueryTiming timing = default_timing(),
-                  std::uint64_t seed = 13);
+  EventLoop& loop_;
+  NomadApi& api_;
+  Options options_;
+  std::mt19937_64 rng_;
+  bool running_ = false;
+  Phase phase_ = Phase::kIdle;
+  std::uint64_t round_ = 0;  // streams opened: a list belongs to one
+  std::unique_ptr<WatchHandle> stream_;
+  std::vector<NomadEventFrame> waiting_;  // frames that came while listing
+  std::shared_ptr<AllocationView> view_;
+  std::uint64_t index_ = 0;
+  std::optional<Time> heard_;
+  Time opened_at_{0};
+  int failures_in_a_row_ = 0;
+  int refusals_in_a_row_ = 0;
+  bool ever_listed_ = false;
+  std::string last_refusal_;
+  std::optional<EventLoop::TimerId> retry_, check_;
+  std::shared_ptr<std::uint64_t> epoch_ = std::make_shared<std::uint64_t>(0);
+  Stats stats_;
+  std::unique_ptr<BlockingQueryCache<AllocationListAt, AllocationView>> fallback_;
 };
 
 }  // namespace ha

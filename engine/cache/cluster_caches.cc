@@ -10,7 +10,7 @@ ClusterCaches::ClusterCaches(EventLoop& loop, HarvesterApi& harvester, NomadApi&
   Duration heard_within = options_.stale_after / 2;
   options_.vm.watch_timeout = std::min(options_.vm.watch_timeout, heard_within);
   options_.node.wait = std::min(options_.node.wait, heard_within);
-  options_.allocations.wait = std::min(options_.allocations.wait, heard_within);
+  options_.allocations.blocking.wait = std::min(options_.allocations.blocking.wait, heard_within);
 }
 
 VmCache& ClusterCaches::vms(const std::string& ns, const std::string& label_selector) {
@@ -62,8 +62,8 @@ std::vector<ClusterCaches::State> ClusterCaches::states() const {
                    usable(*c)});
   }
   if (const AllocationCache* c = allocations_.get()) {
-    out.push_back(
-        {"allocations", c->stats().changes, c->stats().relists, c->staleness(), usable(*c)});
+    out.push_back({"allocations", c->stats().changes, c->stats().relists, c->staleness(),
+                   usable(*c), c->streaming() ? "" : "event stream refused: " + c->refusal()});
   }
   return out;
 }

@@ -25,7 +25,7 @@ class ClusterCaches {
   struct Options {
     VmCache::Options vm;      // ns and label_selector are set per cache
     NodeCache::Options node;  // filter is set per cache
-    BlockingQueryTiming allocations = AllocationCache::default_timing();
+    AllocationCache::Options allocations;
     Duration stale_after = std::chrono::minutes(10);
   };
   // One cache's figures, for metrics and health.
@@ -35,6 +35,9 @@ class ClusterCaches {
     std::uint64_t relists = 0;
     std::optional<Duration> staleness;
     bool usable = false;
+    // Allocations only: why the cache left the event stream for blocking queries ("": it
+    // has not).
+    std::string fell_back = {};
   };
 
   // A healthy, quiet cache hears from its server at least once per watch timeout or
@@ -48,6 +51,9 @@ class ClusterCaches {
   NodeCache& nodes(const std::string& node_class);
   AllocationCache& allocations();
   bool usable(const VmCache& cache) const { return current(cache.synced(), cache.staleness()); }
+  bool usable(const AllocationCache& cache) const {
+    return current(cache.synced(), cache.staleness());
+  }
   template <typename Answer, typename View>
   bool usable(const BlockingQueryCache<Answer, View>& cache) const {
     return current(cache.synced(), cache.staleness());

@@ -61,15 +61,37 @@ void VmCache::list() {
                               ++stats_.failures;
                               return retry_after_failure(true);
                             }
-                            store_.clear();
-                            for (auto& vm : listed->items) store_[vm->spec.name] = vm;
-                            view_.reset();
+                            if (replace_store(std::move(listed->items))) view_.reset();
                             version_ = listed->resource_version;
                             heard_ = listed_at_ = loop_.now();
                             synced_ = true;
                             failures_in_a_row_ = 0;
                             watch();
                           });
+}
+
+bool VmCache::replace_store(VmList items) {
+  // A resync usually finds what the watch already brought, the very same objects (a
+  // model's copy-on-write VMs; a server's objects decode anew, and compare by version):
+  // then the view, and what readers derived from it, stay.
+  auto same = [](const VirtualMachine& a, const VirtualMachine& b) {
+    return &a == &b || (!a.resource_version.empty() && a.resource_version == b.resource_version);
+  };
+  bool changed = items.size() != store_.size();
+  if (!changed) {
+    auto kept = store_.begin();
+    for (const auto& vm : items) {  // a list comes in name order, as the store keeps it
+      if (kept == store_.end() || kept->first != vm->spec.name || !same(*kept->second, *vm)) {
+        changed = true;
+        break;
+      }
+      ++kept;
+    }
+  }
+  if (!changed) return false;
+  store_.clear();
+  for (auto& vm : items) store_[vm->spec.name] = std::move(vm);
+  return true;
 }
 
 void VmCache::watch() {

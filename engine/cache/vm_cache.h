@@ -76,6 +76,8 @@ class VmCache {
   bool running_ = false;
   bool synced_ = false;
   std::map<std::string, std::shared_ptr<const VirtualMachine>> store_;
+  // Replaces the store with a list's items; false when they are what it held already.
+  bool replace_store(VmList items);
   mutable std::shared_ptr<const VmView> view_;  // null after a change
   std::string version_;
   std::optional<Time> heard_;

@@ -186,7 +186,11 @@ void NomadApmSource::allocated_percent(const std::string& query, const ApmQuery&
       nomad.node_allocations(
           id, [state, id, query, cpu, finish](Result<std::vector<NomadAllocationStub>> allocs) {
             if (allocs) {
-              for (const auto& a : *allocs) state->allocated += cpu ? a.cpu_mhz : a.memory_mb;
+              for (const auto& a : *allocs) {
+                // As upstream: ended allocations, which Nomad lists until they are
+                // collected, hold nothing.
+                if (!is_terminal(a)) state->allocated += cpu ? a.cpu_mhz : a.memory_mb;
+              }
             } else {
               state->failed = make_error(query + ": reading allocations of node " + id + ": " +
                                          allocs.error().message);

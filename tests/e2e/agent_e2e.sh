@@ -69,10 +69,13 @@ echo "$metrics" | grep -q '^harvester_autoscaler_scale_latency_seconds_count{dir
 # Every line of the exposition is a comment or NAME{labels} VALUE.
 echo "$metrics" | grep -q '^harvester_autoscaler_cache_events_total{cache="vms:[^"]*"} [1-9]' &&
   pass "the VM cache followed a watch" || fail "no watch events in metrics"
-for cache in 'nodes:[^"]*' allocations; do
-  echo "$metrics" | grep -q "^harvester_autoscaler_cache_events_total{cache=\"$cache\"} [1-9]" &&
-    pass "the $cache cache followed blocking queries" || fail "no $cache cache events in metrics"
-done
+echo "$metrics" | grep -q '^harvester_autoscaler_cache_events_total{cache="nodes:[^"]*"} [1-9]' &&
+  pass "the node cache followed blocking queries" || fail "no node cache events in metrics"
+echo "$metrics" | grep -q '^harvester_autoscaler_cache_events_total{cache="allocations"} [1-9]' &&
+  pass "the allocation cache followed the event stream" || fail "no allocation cache events"
+grep -q "falls back to blocking" "$work/agent.log" &&
+  fail "the allocation cache left the event stream: $(grep 'falls back' "$work/agent.log")" ||
+  pass "the allocation cache kept to the event stream"
 bad=$(echo "$metrics" | grep -v '^#' | grep -Evc '^[a-z_]+(\{[^}]*\})? ([0-9.e+-]+|NaN)$|^$')
 [ "$bad" -eq 0 ] && pass "metrics are Prometheus text" || fail "$bad malformed metric lines"
 

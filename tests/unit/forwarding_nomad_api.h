@@ -20,6 +20,12 @@ class ForwardingNomadApi : public NomadApi {
   void watch_allocations(std::uint64_t index, Duration wait, Done<AllocationListAt> d) override {
     inner_.watch_allocations(index, wait, std::move(d));
   }
+  std::unique_ptr<WatchHandle> stream_events(const std::vector<std::string>& topics,
+                                             std::uint64_t index,
+                                             std::function<void(const NomadEventFrame&)> on_frame,
+                                             Done<Unit> d) override {
+    return inner_.stream_events(topics, index, std::move(on_frame), std::move(d));
+  }
   void get_node(const std::string& id, Done<NomadNode> d) override {
     inner_.get_node(id, std::move(d));
   }

@@ -1,14 +1,9 @@
-// NodeCache and AllocationCache over the memory API in simulated time: one full answer,
-// then blocking queries that answer on changes (a burst costing one answer) or after their
-// wait; failures retried within the backoff cap; whatever happens, the view ends as the
-// model is.
+// NodeCache over the memory API in simulated time: one full answer, then blocking queries
+// that answer on changes (a burst costing one answer) or after their wait; failures retried
+// within the backoff cap; an index going back starts again.
 #include "engine/cache/node_cache.h"
-#include "engine/cache/allocation_cache.h"
 
 #include <gtest/gtest.h>
-
-#include <map>
-#include <random>
 
 #include "backends/memory/nomad_memory_api.h"
 #include "forwarding_nomad_api.h"
@@ -123,59 +118,6 @@ TEST_F(NodeCacheTest, AnIndexGoingBackStartsAgainFromAFullAnswer) {
   EXPECT_GT(cache.index(), before);
   EXPECT_EQ(cache.index(), model.nodes_index());
   ASSERT_EQ(cache.view()->nodes().size(), 2u);  // the rewound (empty) answer was not taken
-}
-
-// Property: random allocation changes (jobs scaled up and down, nodes joining, going down,
-// draining) with random query failures; once things settle, the allocation view holds
-// exactly the model's live allocations, node by node.
-TEST_F(NodeCacheTest, AllocationViewConvergesToTheModelWhateverHappens) {
-  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
-    SimulatedLoop l;
-    NomadModel m{l, seed};
-    FaultInjector f;
-    NomadMemoryApi a{l, m, Latency::constant(20ms), &f};
-    std::mt19937_64 rng(seed);
-    std::vector<std::string> nodes;
-    auto join = [&m, &nodes] {
-      std::string name = "n";
-      name.append(std::to_string(nodes.size()));
-      nodes.push_back(m.register_node({name, "web", "dc1", "default", 4000, 8192, {}}));
-    };
-    for (int i = 0; i < 4; ++i) join();
-    ASSERT_TRUE(m.register_job({"svc", "service", {{"g", 3, 500, 256, std::nullopt}}}).ok());
-    ASSERT_TRUE(m.register_job({"batch", "batch", {{"b", 5, 700, 512, 90s}}}).ok());
-    BlockingQueryTiming timing = AllocationCache::default_timing();
-    timing.wait = 2min;
-    AllocationCache cache(l, a, timing, seed);
-    cache.start();
-    for (int step = 0; step < 60; ++step) {
-      int what = std::uniform_int_distribution<int>(0, 5)(rng);
-      std::string node = nodes[std::uniform_int_distribution<std::size_t>(0, 3)(rng)];
-      if (what == 0) static_cast<void>(m.scale_job("svc", "g", 1 + step % 9));
-      if (what == 1) static_cast<void>(m.set_node_down(node));
-      if (what == 2) static_cast<void>(m.drain_node(node, NomadDrainSpec{1min, false}, false));
-      if (what == 3) join();
-      if (what == 4) f.fail_next("list_allocations", 1 + step % 3, "503 Service Unavailable");
-      l.run_until(l.now() + std::chrono::seconds(std::uniform_int_distribution<int>(1, 40)(rng)));
-    }
-    l.run_until(l.now() + 2min);  // past any backoff and the minimum interval
-    ASSERT_TRUE(cache.synced()) << "seed " << seed;
-    std::map<std::string, std::pair<std::int64_t, std::int64_t>> truth;
-    std::size_t count = 0;
-    for (const auto& [alloc, node_name] : m.all_allocations()) {
-      truth[alloc.node_id].first += alloc.cpu_mhz;
-      truth[alloc.node_id].second += alloc.memory_mb;
-      ++count;
-    }
-    EXPECT_EQ(cache.view()->allocations(), count) << "seed " << seed;
-    for (const std::string& id : nodes) {
-      AllocationView::Usage u = cache.view()->on_node(id);
-      EXPECT_EQ(u.cpu_mhz, truth[id].first) << "seed " << seed << " node " << id;
-      EXPECT_EQ(u.memory_mb, truth[id].second) << "seed " << seed << " node " << id;
-    }
-    EXPECT_EQ(cache.index(), m.allocations_index()) << "seed " << seed;
-    EXPECT_GT(cache.stats().changes, 5u) << "seed " << seed;
-  }
 }
 
 }  // namespace

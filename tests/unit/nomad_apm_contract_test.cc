@@ -76,7 +76,7 @@ TEST_P(NomadApmContract, NomadApmFromCachesMatchesAndSendsNoRequest) {
   HarvesterModel vms(loop, nullptr, HarvesterModelConfig{});  // the caches' other half, unused
   HarvesterMemoryApi harvester(loop, vms, Latency::constant(0s));
   ClusterCaches::Options options;
-  options.allocations.min_interval = 100ms;
+  options.allocations.blocking.min_interval = 100ms;
   options.node.min_interval = 100ms;
   ClusterCaches caches(loop, harvester, counted, options);
   NomadApmSource by_requests(loop, counted);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "nomad_reference.h"
 
 namespace ha {
@@ -80,6 +82,55 @@ TEST(NomadJson, ReadersNameTheMissingField) {
   stub_with["AllocatedResources"]["Tasks"]["sidecar"]["Cpu"]["CpuShares"] = "lots";
   EXPECT_NE(nomad_json::read_allocation(stub_with).error().message.find("sidecar"),
             std::string::npos);
+}
+
+// The event stream's lines: the reference's (a Node topic, whose payload is skipped), and
+// an Allocation event written as the mock writes it and read back; a bad line names where.
+TEST(NomadJson, EventFramesRoundTripAndNameTheirErrors) {
+  std::ifstream f(std::string(HA_SOURCE_DIR) +
+                  "/third_party/nomad/examples/event-stream-node.ndjson");
+  std::vector<NomadEventFrame> frames;
+  for (std::string line; std::getline(f, line);) {
+    auto frame = nomad_json::read_event_frame(json::parse(line));
+    ASSERT_TRUE(frame.ok()) << frame.error().message;
+    frames.push_back(*frame);
+  }
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_TRUE(frames[0].heartbeat());
+  ASSERT_EQ(frames[1].events.size(), 1u);
+  EXPECT_EQ(frames[1].index, 160u);
+  EXPECT_EQ(frames[1].events[0].topic, "Node");
+  EXPECT_EQ(frames[1].events[0].type, "NodeDrain");
+  EXPECT_FALSE(frames[1].events[0].allocation);
+  EXPECT_TRUE(frames[2].heartbeat());
+
+  auto stub = std::make_shared<const NomadAllocationStub>(NomadAllocationStub{
+      "a1", "web", "g", "service", "n1", "complete", "stop", 700, 512, "worker-1"});
+  NomadEventFrame out{42, {{"Allocation", "PlanResult", "a1", "default", 42, stub}}};
+  json line = nomad_json::event_frame(out);
+  EXPECT_TRUE(line["Events"][0]["Payload"]["Allocation"]["Job"].is_null());
+  EXPECT_EQ(line["Events"][0]["FilterKeys"][0], "web");
+  auto back = nomad_json::read_event_frame(line);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back->events.size(), 1u);
+  const NomadEvent& e = back->events[0];
+  EXPECT_EQ(back->index, 42u);
+  EXPECT_EQ(e.type, "PlanResult");
+  ASSERT_TRUE(e.allocation);
+  EXPECT_EQ(e.allocation->node_name, "worker-1");
+  EXPECT_EQ(e.allocation->cpu_mhz, 700);
+  EXPECT_TRUE(is_terminal(*e.allocation));
+  EXPECT_TRUE(nomad_json::read_event_frame(json::object())->heartbeat());
+
+  line["Events"][0]["Payload"]["Allocation"].erase("JobID");
+  EXPECT_EQ(nomad_json::read_event_frame(line).error().message,
+            "event frame.Events[0].Payload.allocation.JobID: missing");
+  EXPECT_EQ(
+      nomad_json::read_event_frame({{"Index", -1}, {"Events", json::array()}}).error().message,
+      "event frame.Index: expected a whole number in range, not -1");
+  EXPECT_EQ(nomad_json::read_event_frame({{"Index", 3u}, {"Events", 3}}).error().message,
+            "event frame.Events: expected an array");
+  EXPECT_FALSE(nomad_json::read_event_frame(json::array()).ok());
 }
 
 }  // namespace

@@ -1,0 +1,68 @@
+// Nomad's JSON for the event stream (see nomad_json.h): the NDJSON lines of
+// GET /v1/event/stream, as hashicorp/nomad's stream package writes them (structs.Events).
+#include "backends/wire/nomad_json.h"
+#include "backends/wire/nomad_json_fields.h"
+
+namespace ha::nomad_json {
+
+using fields::field;
+using fields::optional_field;
+
+json event_frame(const NomadEventFrame& f) {
+  if (f.heartbeat()) return json::object();
+  json events = json::array();
+  for (const NomadEvent& e : f.events) {
+    json payload = json::object();
+    json filter_keys = nullptr;
+    if (e.allocation) {
+      payload["Allocation"] = event_allocation(*e.allocation);
+      filter_keys = {e.allocation->job_id, ""};  // JobID, DeploymentID
+    }
+    events.push_back({{"Topic", e.topic},
+                      {"Type", e.type},
+                      {"Key", e.key},
+                      {"Namespace", e.namespace_},
+                      {"FilterKeys", filter_keys},
+                      {"Index", e.index},
+                      {"Payload", payload}});
+  }
+  return {{"Index", f.index}, {"Events", events}};
+}
+
+Result<NomadEventFrame> read_event_frame(const json& j) {
+  if (!j.is_object()) return make_error("event frame: expected an object", ErrorKind::kInvalid);
+  NomadEventFrame f;
+  if (j.empty()) return f;  // heartbeat
+  HA_READ(index, field<std::uint64_t>(j, "Index", "event frame"));
+  HA_READ(events, field<json>(j, "Events", "event frame"));
+  if (!events.is_array()) {
+    return make_error("event frame.Events: expected an array", ErrorKind::kInvalid);
+  }
+  f.index = index;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const std::string at = "event frame.Events[" + std::to_string(i) + "]";
+    const json& e = events[i];
+    NomadEvent event;
+    HA_READ(topic, field<std::string>(e, "Topic", at));
+    HA_READ(type, field<std::string>(e, "Type", at));
+    HA_READ(key, optional_field<std::string>(e, "Key", at, ""));
+    HA_READ(ns, optional_field<std::string>(e, "Namespace", at, ""));
+    HA_READ(event_index, optional_field<std::uint64_t>(e, "Index", at, index));
+    event.topic = topic;
+    event.type = type;
+    event.key = key;
+    event.namespace_ = ns;
+    event.index = event_index;
+    if (topic == "Allocation") {
+      HA_READ(payload, field<json>(e, "Payload", at));
+      HA_READ(alloc, field<json>(payload, "Allocation", at + ".Payload"));
+      auto a = read_allocation(alloc);
+      if (!a) return make_error(at + ".Payload." + a.error().message, ErrorKind::kInvalid);
+      event.allocation = std::make_shared<const NomadAllocationStub>(std::move(*a));
+    }
+    f.events.push_back(std::move(event));
+  }
+  return f;
+}
+
+}  // namespace ha::nomad_json
