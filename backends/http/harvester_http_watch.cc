@@ -8,6 +8,7 @@
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/http_response.h"
 #include "backends/http/line_buffer.h"
+#include "backends/http/stream_handle.h"
 #include "backends/wire/kubevirt_json.h"
 
 namespace ha {
@@ -87,19 +88,6 @@ struct HttpWatchState {
   }
 };
 
-class HttpVmWatch final : public WatchHandle {
- public:
-  explicit HttpVmWatch(std::shared_ptr<HttpWatchState> state) : state_(std::move(state)) {}
-  ~HttpVmWatch() override { cancel(); }
-  void cancel() override {
-    state_->ended = true;
-    if (state_->cancelled) state_->cancelled->store(true);
-  }
-
- private:
-  std::shared_ptr<HttpWatchState> state_;
-};
-
 }  // namespace
 
 std::unique_ptr<WatchHandle> HarvesterHttpApi::watch_vms(
@@ -133,7 +121,7 @@ std::unique_ptr<WatchHandle> HarvesterHttpApi::watch_vms(
         if (!state->lines.rest().empty() && !state->line(state->lines.rest())) return;
         state->finish(Unit{});
       });
-  return std::make_unique<HttpVmWatch>(state);
+  return std::make_unique<StreamHandle<HttpWatchState>>(state);
 }
 
 }  // namespace ha

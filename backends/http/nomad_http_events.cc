@@ -6,6 +6,7 @@
 #include "backends/http/http_response.h"
 #include "backends/http/line_buffer.h"
 #include "backends/http/nomad_http_api.h"
+#include "backends/http/stream_handle.h"
 #include "backends/wire/nomad_json.h"
 
 namespace ha {
@@ -46,19 +47,6 @@ struct HttpStreamState {
   }
 };
 
-class HttpEventStream final : public WatchHandle {
- public:
-  explicit HttpEventStream(std::shared_ptr<HttpStreamState> state) : state_(std::move(state)) {}
-  ~HttpEventStream() override { cancel(); }
-  void cancel() override {
-    state_->ended = true;
-    if (state_->cancelled) state_->cancelled->store(true);
-  }
-
- private:
-  std::shared_ptr<HttpStreamState> state_;
-};
-
 }  // namespace
 
 std::unique_ptr<WatchHandle> NomadHttpApi::stream_events(
@@ -89,7 +77,7 @@ std::unique_ptr<WatchHandle> NomadHttpApi::stream_events(
         if (!state->lines.rest().empty() && !state->line(state->lines.rest())) return;
         state->finish(Unit{});
       });
-  return std::make_unique<HttpEventStream>(state);
+  return std::make_unique<StreamHandle<HttpStreamState>>(state);
 }
 
 }  // namespace ha

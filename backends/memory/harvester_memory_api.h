@@ -39,19 +39,9 @@ class HarvesterMemoryApi final : public HarvesterApi {
                                          const std::string& resource_version, Duration timeout,
                                          std::function<void(const VmChange&)> on_change,
                                          Done<Unit> done) override {
-    // An injected error ends the watch at a uniformly drawn point of its life (a stream
-    // dropped, or a 410); a latency spike delays every event.
-    WatchFaults faults;
-    if (auto f = faults_ ? faults_->decide("watch_vms") : std::nullopt) {
-      faults.delay = f->timeout ? Duration(0) : f->delay;
-      if (f->error) {
-        faults.error = *f->error;
-        faults.end_after = std::chrono::duration_cast<Duration>(
-            timeout * std::uniform_real_distribution<double>(0, 1)(rng_));
-      }
-    }
     return watch_model_vms(loop_, model_, ns, label_selector, resource_version, timeout,
-                           std::move(on_change), std::move(done), faults);
+                           std::move(on_change), std::move(done),
+                           decide_watch_faults(faults_, "watch_vms", timeout, rng_));
   }
   void get_vm(const std::string& ns, const std::string& name, Done<VirtualMachine> done) override {
     caller_.call<VirtualMachine>(

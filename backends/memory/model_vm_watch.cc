@@ -74,6 +74,20 @@ void end(const std::shared_ptr<WatchState>& state, Result<Unit> result) {
 
 }  // namespace
 
+WatchFaults decide_watch_faults(FaultInjector* faults, std::string_view op, Duration span,
+                                std::mt19937_64& rng) {
+  WatchFaults out;
+  auto f = faults ? faults->decide(op) : std::nullopt;
+  if (!f) return out;
+  out.delay = f->timeout ? Duration(0) : f->delay;
+  if (f->error) {
+    out.error = *f->error;
+    out.end_after = std::chrono::duration_cast<Duration>(
+        span * std::uniform_real_distribution<double>(0, 1)(rng));
+  }
+  return out;
+}
+
 std::unique_ptr<WatchHandle> watch_model_vms(EventLoop& loop, HarvesterModel& model,
                                              const std::string& ns,
                                              const std::string& label_selector,

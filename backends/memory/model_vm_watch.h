@@ -7,9 +7,12 @@
 
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
+#include <string_view>
 
 #include "backends/api/harvester_api.h"
+#include "backends/memory/faults.h"
 #include "backends/memory/harvester_model.h"
 
 namespace ha {
@@ -22,6 +25,12 @@ struct WatchFaults {
   std::optional<Duration> end_after;
   Error error;
 };
+
+// The fate of one watch or stream of operation `op` ("watch_vms", "stream_events"): an
+// injected error ends it at a uniformly drawn point of its first `span` (a dropped stream,
+// or a 410); a latency spike delays every event. No injector: no fault.
+WatchFaults decide_watch_faults(FaultInjector* faults, std::string_view op, Duration span,
+                                std::mt19937_64& rng);
 
 std::unique_ptr<WatchHandle> watch_model_vms(EventLoop& loop, HarvesterModel& model,
                                              const std::string& ns,

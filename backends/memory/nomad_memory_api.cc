@@ -64,17 +64,9 @@ void NomadMemoryApi::watch_allocations(std::uint64_t index, Duration wait,
 std::unique_ptr<WatchHandle> NomadMemoryApi::stream_events(
     const std::vector<std::string>& topics, std::uint64_t index,
     std::function<void(const NomadEventFrame&)> on_frame, Done<Unit> done) {
-  WatchFaults faults;
-  if (auto f = faults_ ? faults_->decide("stream_events") : std::nullopt) {
-    faults.delay = f->timeout ? Duration(0) : f->delay;
-    if (f->error) {
-      faults.error = *f->error;
-      faults.end_after = std::chrono::duration_cast<Duration>(
-          kStreamFaultSpan * std::uniform_real_distribution<double>(0, 1)(rng_));
-    }
-  }
   return stream_model_events(loop_, model_, topics, index, heartbeat_, std::move(on_frame),
-                             std::move(done), faults);
+                             std::move(done),
+                             decide_watch_faults(faults_, "stream_events", kStreamFaultSpan, rng_));
 }
 
 void NomadMemoryApi::get_node(const std::string& node_id, Done<NomadNode> done) {

@@ -50,6 +50,25 @@ class CountingNomadApi : public testing::ForwardingNomadApi {
   }
 };
 
+// The view holds exactly the model's running allocations, node by node.
+void expect_as(const NomadModel& model, const std::vector<std::string>& nodes,
+               const AllocationCache& cache, const std::string& why) {
+  ASSERT_TRUE(cache.synced()) << why;
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> truth;
+  std::size_t count = 0;
+  for (const auto& [alloc, node_name] : model.all_allocations()) {
+    truth[alloc.node_id].first += alloc.cpu_mhz;
+    truth[alloc.node_id].second += alloc.memory_mb;
+    ++count;
+  }
+  EXPECT_EQ(cache.view()->allocations(), count) << why;
+  for (const std::string& id : nodes) {
+    AllocationView::Usage u = cache.view()->on_node(id);
+    EXPECT_EQ(u.cpu_mhz, truth[id].first) << why << " node " << id;
+    EXPECT_EQ(u.memory_mb, truth[id].second) << why << " node " << id;
+  }
+}
+
 struct AllocationCacheTest : ::testing::Test {
   SimulatedLoop loop;
   NomadModel model{loop};
@@ -65,22 +84,8 @@ struct AllocationCacheTest : ::testing::Test {
     nodes.push_back(model.register_node({name, "web", "dc1", "default", 4000, 8192, {}}));
   }
   void run_for(Duration d) { loop.run_until(loop.now() + d); }
-  // The view holds exactly the model's running allocations, node by node.
   void expect_as_the_model(const AllocationCache& cache, const std::string& why) {
-    ASSERT_TRUE(cache.synced()) << why;
-    std::map<std::string, std::pair<std::int64_t, std::int64_t>> truth;
-    std::size_t count = 0;
-    for (const auto& [alloc, node_name] : model.all_allocations()) {
-      truth[alloc.node_id].first += alloc.cpu_mhz;
-      truth[alloc.node_id].second += alloc.memory_mb;
-      ++count;
-    }
-    EXPECT_EQ(cache.view()->allocations(), count) << why;
-    for (const std::string& id : nodes) {
-      AllocationView::Usage u = cache.view()->on_node(id);
-      EXPECT_EQ(u.cpu_mhz, truth[id].first) << why << " node " << id;
-      EXPECT_EQ(u.memory_mb, truth[id].second) << why << " node " << id;
-    }
+    expect_as(model, nodes, cache, why);
   }
 };
 
@@ -210,21 +215,8 @@ TEST_F(AllocationCacheTest, ConvergesToTheModelWhateverHappens) {
       f.remove_rule(rule);
       l.run_until(l.now() + 6min);  // past any backoff, a last dropped stream's end included
       std::string why = (stream ? "stream, seed " : "blocking, seed ") + std::to_string(seed);
-      ASSERT_TRUE(cache.synced()) << why;
       EXPECT_EQ(cache.streaming(), stream) << why;
-      std::map<std::string, std::pair<std::int64_t, std::int64_t>> truth;
-      std::size_t count = 0;
-      for (const auto& [alloc, node_name] : m.all_allocations()) {
-        truth[alloc.node_id].first += alloc.cpu_mhz;
-        truth[alloc.node_id].second += alloc.memory_mb;
-        ++count;
-      }
-      EXPECT_EQ(cache.view()->allocations(), count) << why;
-      for (const std::string& id : ids) {
-        AllocationView::Usage u = cache.view()->on_node(id);
-        EXPECT_EQ(u.cpu_mhz, truth[id].first) << why << " node " << id;
-        EXPECT_EQ(u.memory_mb, truth[id].second) << why << " node " << id;
-      }
+      expect_as(m, ids, cache, why);
       EXPECT_GT(cache.stats().changes, 5u) << why;
     }
   }

@@ -105,6 +105,21 @@ class ContractTest : public ::testing::TestWithParam<std::string> {
     loop.run();
     return std::move(*out);
   }
+  // Runs the client's loop until `until()` holds or `limit` has passed (watches, streams).
+  void run_until(const std::function<bool()>& until,
+                 std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+    RealtimeLoop& loop = backend->loop();
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    std::function<void()> check = [&] {
+      if (until() || std::chrono::steady_clock::now() > deadline) {
+        loop.stop();
+      } else {
+        loop.after(std::chrono::milliseconds(5), check);
+      }
+    };
+    loop.post(check);
+    loop.run();
+  }
   std::unique_ptr<ContractBackend<Api>> backend;
 };
 

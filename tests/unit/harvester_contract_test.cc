@@ -163,20 +163,6 @@ class HarvesterWatchContract : public HarvesterContract {
     s += "=web";
     return s;
   }
-  // Runs the client's loop until `until()` holds or `limit` has passed.
-  void run_until(const std::function<bool()>& until, Duration limit = 5s) {
-    RealtimeLoop& loop = backend->loop();
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    std::function<void()> check = [&] {
-      if (until() || std::chrono::steady_clock::now() > deadline) {
-        loop.stop();
-      } else {
-        loop.after(5ms, check);
-      }
-    };
-    loop.post(check);
-    loop.run();
-  }
   void watch(WatchRecord& w, const std::string& version, Duration timeout = 10s) {
     bool started = false;
     backend->loop().post([&] {

@@ -27,20 +27,6 @@ struct StreamRecord {
 
 class NomadEventContract : public NomadContract {
  protected:
-  // Runs the client's loop until `until()` holds or `limit` has passed.
-  void run_until(const std::function<bool()>& until, Duration limit = 5s) {
-    RealtimeLoop& loop = backend->loop();
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    std::function<void()> check = [&] {
-      if (until() || std::chrono::steady_clock::now() > deadline) {
-        loop.stop();
-      } else {
-        loop.after(5ms, check);
-      }
-    };
-    loop.post(check);
-    loop.run();
-  }
   void open(StreamRecord& s, std::vector<std::string> topics, std::uint64_t index = 0) {
     backend->loop().post([&, topics] {
       s.handle = backend->api().stream_events(
