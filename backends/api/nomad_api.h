@@ -147,6 +147,25 @@ struct AllocationListAt {
   std::uint64_t index = 0;
 };
 
+// GET /v1/job/:id (Job): what a scenario needs of a job. A task group's resources are the
+// sum over its tasks' Resources.
+struct NomadJobTaskGroup {
+  std::string name;        // Name
+  std::int64_t count = 0;  // Count
+  std::int64_t cpu_mhz = 0, memory_mb = 0;
+};
+
+struct NomadJob {
+  std::string id;                              // ID
+  std::string namespace_;                      // Namespace
+  std::string type;                            // Type: service | batch | system | sysbatch
+  std::string status;                          // Status: pending | running | dead
+  std::vector<NomadJobTaskGroup> task_groups;  // TaskGroups
+  Time submit_time{0};                         // SubmitTime (ns since the Unix epoch on the wire)
+  std::uint64_t version = 0;                   // Version: each change registers a new one
+  std::uint64_t modify_index = 0;              // ModifyIndex
+};
+
 // One event of Nomad's event stream (GET /v1/event/stream). Of the payloads, the ones this
 // product reads are typed; the others are left out.
 struct NomadEvent {
@@ -157,6 +176,10 @@ struct NomadEvent {
   std::uint64_t index = 0;  // Index: the raft index of the change
   // Payload.Allocation (topic Allocation): the allocation after the change.
   std::shared_ptr<const NomadAllocationStub> allocation;
+  // Payload.Node (topic Node): the node after the change.
+  std::shared_ptr<const NomadNode> node = nullptr;
+  // Payload.Job (topic Job): the job after the change.
+  std::shared_ptr<const NomadJob> job = nullptr;
 };
 
 // One line of the stream: the events of one raft index. A heartbeat ({}) has none, index 0.
@@ -201,6 +224,8 @@ class NomadApi {
   virtual void list_jobs(Done<std::vector<NomadJobSummary>> done) = 0;
   // GET /v1/scaling/policies, then GET /v1/scaling/policy/:id of each (every namespace).
   virtual void list_scaling_policies(Done<std::vector<NomadScalingPolicy>> done) = 0;
+  // GET /v1/job/:id.
+  virtual void get_job(const std::string& job_id, const std::string& ns, Done<NomadJob> done) = 0;
   // GET /v1/job/:id/scale.
   virtual void job_scale_status(const std::string& job_id, const std::string& ns,
                                 Done<NomadJobScaleStatus> done) = 0;

@@ -247,6 +247,13 @@ void NomadHttpApi::list_scaling_policies(Done<std::vector<NomadScalingPolicy>> d
       });
 }
 
+void NomadHttpApi::get_job(const std::string& job_id, const std::string& ns, Done<NomadJob> done) {
+  std::string n = ns.empty() ? options_.namespace_ : ns;
+  call<NomadJob>("GET", "/v1/job/" + url_escape(job_id),
+                 n.empty() ? "" : "namespace=" + url_escape(n), "", std::move(done),
+                 [](const json& j) { return nomad_json::read_job(j); });
+}
+
 void NomadHttpApi::job_scale_status(const std::string& job_id, const std::string& ns,
                                     Done<NomadJobScaleStatus> done) {
   std::string n = ns.empty() ? options_.namespace_ : ns;

@@ -42,6 +42,7 @@ class NomadHttpApi final : public NomadApi {
                         Done<std::vector<NomadAllocationStub>> done) override;
   void list_jobs(Done<std::vector<NomadJobSummary>> done) override;
   void list_scaling_policies(Done<std::vector<NomadScalingPolicy>> done) override;
+  void get_job(const std::string& job_id, const std::string& ns, Done<NomadJob> done) override;
   void job_scale_status(const std::string& job_id, const std::string& ns,
                         Done<NomadJobScaleStatus> done) override;
   void scale_job(const std::string& job_id, const std::string& group, std::int64_t count,

@@ -116,6 +116,11 @@ void NomadMemoryApi::list_scaling_policies(Done<std::vector<NomadScalingPolicy>>
       std::move(done));
 }
 
+void NomadMemoryApi::get_job(const std::string& job_id, const std::string&, Done<NomadJob> done) {
+  caller_.call<NomadJob>(
+      "get_job", [this, job_id] { return model_.job(job_id); }, std::move(done));
+}
+
 void NomadMemoryApi::job_scale_status(const std::string& job_id, const std::string&,
                                       Done<NomadJobScaleStatus> done) {
   caller_.call<NomadJobScaleStatus>(

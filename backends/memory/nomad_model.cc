@@ -70,6 +70,7 @@ std::string NomadModel::register_node(const NomadNodeSpec& spec) {
   nodes_changed();
   auto index = static_cast<std::uint32_t>(nodes_.size());
   nodes_.push_back(std::move(n));
+  record_node_event(nodes_.back(), "NodeRegistration");
   node_by_id_[nodes_.back().info.id] = index;
   listed_.insert(index);
   listed_by_name_[spec.name].insert(index);
@@ -91,7 +92,7 @@ Result<Unit> NomadModel::set_node_down(const std::string& node_id) {
   if (n == nullptr) return make_error("node not found", ErrorKind::kNotFound);
   std::uint32_t index = node_index(*n);
   n->info.status = "down";
-  touch(*n);
+  touch(*n, "NodeStreamEvent");
   refresh_schedulable(index);
   std::vector<std::uint32_t> allocs(n->allocs.begin(), n->allocs.end());
   for (std::uint32_t a : allocs) {
@@ -126,6 +127,7 @@ Result<Unit> NomadModel::purge_node(const std::string& node_id) {
   }
   ++index_;
   nodes_changed();
+  record_node_event(*n, "NodeDeregistration");
   return Unit{};
 }
 
@@ -139,7 +141,7 @@ Result<Unit> NomadModel::set_eligibility(const std::string& node_id, bool eligib
   if (on_node_change) on_node_change(n->info.name, want);
   if (n->info.scheduling_eligibility == want) return Unit{};
   n->info.scheduling_eligibility = want;
-  touch(*n);
+  touch(*n, "NodeEligibility");
   refresh_schedulable(node_index(*n));
   if (eligible) {
     place_system_allocs(node_index(*n));
@@ -232,10 +234,10 @@ Result<Unit> NomadModel::register_job(const NomadJobSpec& spec) {
     return make_error("job \"" + spec.id + "\": unknown type \"" + spec.type + "\"");
   }
   auto job = static_cast<std::uint32_t>(jobs_.size());
-  jobs_.push_back(Job{spec.id, spec.type, {}});
+  jobs_.push_back(Job{spec.id, spec.type, {}, loop_.now(), 0, ++index_});
   job_by_id_[spec.id] = job;
   for (const NomadTaskGroupSpec& g : spec.groups) jobs_[job].groups.push_back(Group{g, {}});
-  ++index_;
+  record_job_event(jobs_[job]);
   if (spec.type == "system") {
     system_jobs_.push_back(job);
     for (std::uint32_t n = 0; n < nodes_.size(); ++n) place_system_allocs(n);
@@ -262,6 +264,39 @@ Result<NomadJobScaleStatus> NomadModel::job_scale_status(const std::string& job_
     s.placed = s.healthy = s.running;  // the model has no health checks: running is healthy
   }
   return out;
+}
+
+Result<NomadJob> NomadModel::job(const std::string& job_id) const {
+  auto it = job_by_id_.find(job_id);
+  if (it == job_by_id_.end()) return make_error("job not found", ErrorKind::kNotFound);
+  const Job& j = jobs_[it->second];
+  NomadJob out{j.id, "default", j.type, "running", {}, j.submitted, j.version, j.modify_index};
+  bool live = false;
+  for (const Group& g : j.groups) {
+    out.task_groups.push_back({g.spec.name, g.spec.count, g.spec.cpu_mhz, g.spec.memory_mb});
+    live = live || !g.allocs.empty();
+  }
+  // A batch job whose allocations have all ended is dead, as Nomad says of it.
+  if (!live && j.type == "batch") out.status = "dead";
+  return out;
+}
+
+void NomadModel::record_node_event(const Node& n, const char* type) {
+  if (!events_wanted_) return;
+  auto node = std::make_shared<NomadNode>(n.info);
+  node->drain = n.drain.has_value();
+  if (n.drain) node->drain_strategy = n.drain->spec;
+  NomadEvent e{"Node", type, n.info.id, "", index_, nullptr, std::move(node), nullptr};
+  events_.record({index_, {std::move(e)}});
+}
+
+void NomadModel::record_job_event(const Job& j) {
+  if (!events_wanted_) return;
+  auto job = this->job(j.id);
+  if (!job) return;
+  NomadEvent e{"Job",  "JobRegistered", j.id,    "default",
+               index_, nullptr,         nullptr, std::make_shared<const NomadJob>(std::move(*job))};
+  events_.record({index_, {std::move(e)}});
 }
 
 std::string NomadModel::add_scaling_policy(NomadScalingPolicy policy) {
@@ -304,7 +339,10 @@ Result<Unit> NomadModel::scale_job(const std::string& job_id, const std::string&
     Group& grp = job.groups[g];
     if (grp.spec.name != group) continue;
     grp.spec.count = count;
-    ++index_;
+    job.submitted = loop_.now();
+    ++job.version;
+    job.modify_index = ++index_;
+    record_job_event(job);
     while (static_cast<std::int64_t>(grp.allocs.size()) < count) {
       enqueue(new_alloc(it->second, g, loop_.now()));
     }

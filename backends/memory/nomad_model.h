@@ -109,6 +109,7 @@ class NomadModel {
   // --- jobs ------------------------------------------------------------------------------
   Result<Unit> register_job(const NomadJobSpec& job);
   Result<NomadJobScaleStatus> job_scale_status(const std::string& job_id) const;
+  Result<NomadJob> job(const std::string& job_id) const;
   std::vector<NomadJobSummary> list_jobs() const;
   // Scaling policies, as jobs' `scaling` blocks register them; the ID is assigned here.
   std::string add_scaling_policy(NomadScalingPolicy policy);
@@ -142,9 +143,10 @@ class NomadModel {
     allocation_waiters_.push_back(std::move(f));
   }
 
-  // The event stream's events (topic Allocation: an allocation placed, or one placed before
-  // that ended; queued ones are not allocations yet in Nomad). Kept only once someone asked
-  // for them (events_wanted()): a simulation without a stream pays nothing.
+  // The event stream's events, kept only once someone asked for them: a simulation without
+  // a stream pays nothing. Topics: Allocation (an allocation placed, or one placed before
+  // that ended; queued ones are not allocations yet in Nomad), Node (registered, status,
+  // eligibility, drain set, cancelled or complete, purged) and Job (registered, scaled).
   NomadEventLog& events() {
     events_wanted_ = true;
     return events_;
@@ -178,6 +180,8 @@ class NomadModel {
     std::string id;
     std::string type;
     std::vector<Group> groups;
+    Time submitted{0};  // of its current version
+    std::uint64_t version = 0, modify_index = 0;
   };
   struct DrainState {
     NomadDrainSpec spec;
@@ -201,10 +205,14 @@ class NomadModel {
   const Node* find(const std::string& node_id) const;
   std::uint32_t node_index(const Node& n) const;
   bool schedulable(const Node& n) const;
-  void touch(Node& n) {
+  // A change to a node, with its event type on the stream (NodeEligibility, NodeDrain, ...).
+  void touch(Node& n, const char* event_type) {
     n.info.modify_index = ++index_;
     nodes_changed();
+    record_node_event(n, event_type);
   }
+  void record_node_event(const Node& n, const char* type);
+  void record_job_event(const Job& job);
   void nodes_changed();
   void refresh_schedulable(std::uint32_t node);
 

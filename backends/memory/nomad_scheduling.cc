@@ -58,7 +58,7 @@ void NomadModel::record_event(NomadAllocEvent::Kind kind, const Alloc& a) {
     stub->client_status = "lost";
     stub->desired_status = "stop";
   }
-  NomadEvent e{"Allocation", type, a.id, "default", index_, std::move(stub)};
+  NomadEvent e{"Allocation", type, a.id, "default", index_, std::move(stub), nullptr, nullptr};
   events_.record({index_, {std::move(e)}});
 }
 
@@ -202,7 +202,7 @@ Result<Unit> NomadModel::drain_node(const std::string& node_id, std::optional<No
     if (n->drain) n->info.last_drain_status = "canceled";
     n->drain.reset();
     if (mark_eligible) n->info.scheduling_eligibility = "eligible";
-    touch(*n);
+    touch(*n, "NodeDrain");
     refresh_schedulable(index);
     place_system_allocs(index);
     schedule_pending();
@@ -212,7 +212,7 @@ Result<Unit> NomadModel::drain_node(const std::string& node_id, std::optional<No
   n->info.scheduling_eligibility = "ineligible";
   n->info.last_drain_status = "draining";
   n->info.last_drain_meta = spec->meta;
-  touch(*n);
+  touch(*n, "NodeDrain");
   refresh_schedulable(index);
   if (spec->deadline.count() < 0) {
     drain_deadline(index);  // force: stop everything now
@@ -263,7 +263,7 @@ void NomadModel::check_drain_done(std::uint32_t node) {
   if (n.drain->deadline_timer) loop_.cancel(*n.drain->deadline_timer);
   n.drain.reset();
   n.info.last_drain_status = "complete";  // the node stays ineligible, as in Nomad
-  touch(n);
+  touch(n, "NodeDrain");
   schedule_pending();
 }
 

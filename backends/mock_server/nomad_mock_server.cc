@@ -76,6 +76,7 @@ std::string NomadMockServer::operation(const httplib::Request& req) {
   if (p.rfind("/v1/job/", 0) == 0 && ends("/scale")) {
     return req.method == "GET" ? "job_scale_status" : "scale_job";
   }
+  if (p.rfind("/v1/job/", 0) == 0) return "get_job";
   return "";
 }
 
@@ -183,6 +184,13 @@ void NomadMockServer::routes() {
     reply(res, out, index, true);
   });
 
+  s.Get(R"(/v1/job/([^/]+))", [this, block](const httplib::Request& req, httplib::Response& res) {
+    if (!block(req, res)) return;
+    std::string id = req.matches[1];
+    auto [job, index] = on_loop([&] { return std::pair{model_.job(id), model_.index()}; });
+    if (!job) return text_error(res, 404, "job not found");
+    reply(res, nomad_json::job(*job), index, true);
+  });
   s.Get(R"(/v1/job/([^/]+)/scale)",
         [this, block](const httplib::Request& req, httplib::Response& res) {
           if (!block(req, res)) return;

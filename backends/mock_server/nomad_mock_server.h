@@ -7,9 +7,10 @@
 // Endpoints: GET /v1/nodes (`prefix`; `filter` only in the form Name == "x" or
 // NodeClass == "x"), GET /v1/node/:id, PUT|POST /v1/node/:id/drain, /eligibility, /purge,
 // GET /v1/node/:id/allocations, GET /v1/allocations (`prefix`), GET /v1/jobs (`prefix`; JobSummary
-// per task group), GET and PUT|POST /v1/job/:id/scale, GET /v1/scaling/policies (`job`, `type`),
-// GET /v1/scaling/policy/:id, GET /v1/metrics (JSON, or format=prometheus; see nomad_metrics.h),
-// GET /v1/status/leader, GET /v1/event/stream (topic Allocation; nomad_event_stream.cc).
+// per task group), GET /v1/job/:id, GET and PUT|POST /v1/job/:id/scale, GET /v1/scaling/policies
+// (`job`, `type`), GET /v1/scaling/policy/:id, GET /v1/metrics (JSON, or format=prometheus; see
+// nomad_metrics.h), GET /v1/status/leader, GET /v1/event/stream (topics Allocation, Node, Job;
+// nomad_event_stream.cc).
 //
 // Threads: requests are served on httplib's threads; every model access is posted to the
 // loop and waited for, so the model is only touched on the loop's thread.

@@ -27,6 +27,7 @@ json event_frame(const NomadEventFrame& f);
 // AllocListStub as in GET /v1/allocations; with AllocatedResources when `resources`.
 json allocation_stub(const NomadAllocationStub& a, const std::string& node_name, bool resources);
 json job_scale_status(const NomadJobScaleStatus& s);
+json job(const NomadJob& j);  // Job, as GET /v1/job/:id and the Job topic's payload
 json job_list_stub(const NomadJobSummary& j, std::uint64_t index);  // JobListStub
 json scaling_policy_stub(const NomadScalingPolicy& p);              // ScalingPolicyListStub
 json scaling_policy(const NomadScalingPolicy& p);                   // ScalingPolicy
@@ -40,10 +41,11 @@ Result<NomadNode> read_node(const json& j);
 // An Allocation (its legacy Resources, as upstream reads them) or an AllocListStub
 // (AllocatedResources, summed over its tasks); neither present reads as no resources.
 Result<NomadAllocationStub> read_allocation(const json& j);
-// A stream line: {} is a heartbeat; an Allocation event's Payload.Allocation is read, other
-// topics' payloads are skipped.
+// A stream line: {} is a heartbeat; the payloads of Allocation, Node and Job events are
+// read (Payload.Allocation, .Node, .Job), other topics' are skipped.
 Result<NomadEventFrame> read_event_frame(const json& j);
 Result<NomadJobScaleStatus> read_job_scale_status(const json& j);
+Result<NomadJob> read_job(const json& j);
 Result<NomadJobSummary> read_job_list_stub(const json& j);
 Result<std::string> read_scaling_policy_stub_id(const json& j);
 Result<NomadScalingPolicy> read_scaling_policy(const json& j);

@@ -18,6 +18,8 @@ json event_frame(const NomadEventFrame& f) {
       payload["Allocation"] = event_allocation(*e.allocation);
       filter_keys = {e.allocation->job_id, ""};  // JobID, DeploymentID
     }
+    if (e.node) payload["Node"] = node(*e.node);
+    if (e.job) payload["Job"] = job(*e.job);
     events.push_back({{"Topic", e.topic},
                       {"Type", e.type},
                       {"Key", e.key},
@@ -53,12 +55,23 @@ Result<NomadEventFrame> read_event_frame(const json& j) {
     event.key = key;
     event.namespace_ = ns;
     event.index = event_index;
-    if (topic == "Allocation") {
+    if (topic == "Allocation" || topic == "Node" || topic == "Job") {
       HA_READ(payload, field<json>(e, "Payload", at));
-      HA_READ(alloc, field<json>(payload, "Allocation", at + ".Payload"));
-      auto a = read_allocation(alloc);
-      if (!a) return make_error(at + ".Payload." + a.error().message, ErrorKind::kInvalid);
-      event.allocation = std::make_shared<const NomadAllocationStub>(std::move(*a));
+      HA_READ(object, field<json>(payload, topic.c_str(), at + ".Payload"));
+      const std::string where = at + ".Payload.";
+      if (topic == "Allocation") {
+        auto a = read_allocation(object);
+        if (!a) return make_error(where + a.error().message, ErrorKind::kInvalid);
+        event.allocation = std::make_shared<const NomadAllocationStub>(std::move(*a));
+      } else if (topic == "Node") {
+        auto n = read_node(object);
+        if (!n) return make_error(where + n.error().message, ErrorKind::kInvalid);
+        event.node = std::make_shared<const NomadNode>(std::move(*n));
+      } else {
+        auto job = read_job(object);
+        if (!job) return make_error(where + job.error().message, ErrorKind::kInvalid);
+        event.job = std::make_shared<const NomadJob>(std::move(*job));
+      }
     }
     f.events.push_back(std::move(event));
   }

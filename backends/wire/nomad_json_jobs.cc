@@ -188,4 +188,73 @@ Result<ScalingRequest> read_scaling_request(const json& j) {
   return r;
 }
 
+json job(const NomadJob& j) {
+  json groups = json::array();
+  for (const NomadJobTaskGroup& g : j.task_groups) {
+    // One task per group, as the model has them.
+    groups.push_back({{"Name", g.name},
+                      {"Count", g.count},
+                      {"Tasks",
+                       {{{"Name", g.name},
+                         {"Driver", "exec"},
+                         {"Resources", {{"CPU", g.cpu_mhz}, {"MemoryMB", g.memory_mb}}}}}}});
+  }
+  return {{"ID", j.id},
+          {"Name", j.id},
+          {"Namespace", j.namespace_},
+          {"Region", "global"},
+          {"Datacenters", {"dc1"}},
+          {"Type", j.type},
+          {"Priority", 50},
+          {"Stop", false},
+          {"Status", j.status},
+          {"Version", j.version},
+          {"SubmitTime", j.submit_time.count()},
+          {"CreateIndex", j.modify_index},
+          {"ModifyIndex", j.modify_index},
+          {"JobModifyIndex", j.modify_index},
+          {"TaskGroups", groups}};
+}
+
+Result<NomadJob> read_job(const json& j) {
+  NomadJob out;
+  HA_READ(id, field<std::string>(j, "ID", "job"));
+  HA_READ(type, field<std::string>(j, "Type", "job"));
+  HA_READ(ns, optional_field<std::string>(j, "Namespace", "job", "default"));
+  HA_READ(status, optional_field<std::string>(j, "Status", "job", ""));
+  HA_READ(submit, optional_field<std::int64_t>(j, "SubmitTime", "job", 0));
+  HA_READ(version, optional_field<std::uint64_t>(j, "Version", "job", 0));
+  HA_READ(modify, optional_field<std::uint64_t>(j, "ModifyIndex", "job", 0));
+  HA_READ(groups, optional_field<json>(j, "TaskGroups", "job", json::array()));
+  if (!groups.is_array())
+    return make_error("job.TaskGroups: expected an array", ErrorKind::kInvalid);
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const std::string at = "job.TaskGroups[" + std::to_string(i) + "]";
+    NomadJobTaskGroup g;
+    HA_READ(name, field<std::string>(groups[i], "Name", at));
+    HA_READ(count, optional_field<std::int64_t>(groups[i], "Count", at, 0));
+    HA_READ(tasks, optional_field<json>(groups[i], "Tasks", at, json::array()));
+    if (!tasks.is_array()) return make_error(at + ".Tasks: expected an array", ErrorKind::kInvalid);
+    for (std::size_t t = 0; t < tasks.size(); ++t) {
+      const std::string tat = at + ".Tasks[" + std::to_string(t) + "]";
+      HA_READ(resources, optional_field<json>(tasks[t], "Resources", tat, json::object()));
+      HA_READ(cpu, optional_field<std::int64_t>(resources, "CPU", tat + ".Resources", 0));
+      HA_READ(mem, optional_field<std::int64_t>(resources, "MemoryMB", tat + ".Resources", 0));
+      g.cpu_mhz += cpu;
+      g.memory_mb += mem;
+    }
+    g.name = name;
+    g.count = count;
+    out.task_groups.push_back(std::move(g));
+  }
+  out.id = id;
+  out.type = type;
+  out.namespace_ = ns;
+  out.status = status;
+  out.submit_time = Time(submit);
+  out.version = version;
+  out.modify_index = modify;
+  return out;
+}
+
 }  // namespace ha::nomad_json

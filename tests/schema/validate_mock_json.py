@@ -120,11 +120,28 @@ try:
     job = urllib.request.quote(jobs[0]["ID"], safe="")
     validate("GET /v1/job/:id/scale", request(nomad_url, f"/v1/job/{job}/scale"),
              "JobScaleStatusResponse", nomad)
+    validate("GET /v1/job/:id", request(nomad_url, f"/v1/job/{job}"), "Job", nomad)
+    # The event stream, open while the node is drained: its Node and Allocation payloads.
+    stream = urllib.request.urlopen(nomad_url + "/v1/event/stream?topic=Node&topic=Allocation",
+                                    timeout=10)
+    if json.loads(stream.readline()) != {}:
+        failures.append("GET /v1/event/stream: the first line is not a heartbeat {}")
     drain = {"NodeID": node_id, "DrainSpec": {"Deadline": 60_000_000_000, "IgnoreSystemJobs": False},
              "MarkEligible": False, "Meta": None}
     validate("drain request (as the client sends it)", drain, "NodeUpdateDrainRequest", nomad)
     validate("PUT /v1/node/:id/drain", request(nomad_url, f"/v1/node/{node_id}/drain", "PUT", drain),
              "NodeDrainUpdateResponse", nomad)
+    seen = set()
+    while seen != {"Node", "Allocation"}:
+        frame = json.loads(stream.readline())
+        for event in frame.get("Events", []):
+            topic = event["Topic"]
+            if topic in seen:
+                continue
+            seen.add(topic)
+            validate(f"GET /v1/event/stream: a {topic} event's payload", event["Payload"][topic],
+                     topic, nomad)
+    stream.close()
 
     vms_path = "/apis/kubevirt.io/v1/namespaces/nomad-clients/virtualmachines"
     vm_list = request(kube_url, vms_path)

@@ -46,6 +46,9 @@ class ForwardingNomadApi : public NomadApi {
   void list_scaling_policies(Done<std::vector<NomadScalingPolicy>> d) override {
     inner_.list_scaling_policies(std::move(d));
   }
+  void get_job(const std::string& job, const std::string& ns, Done<NomadJob> d) override {
+    inner_.get_job(job, ns, std::move(d));
+  }
   void job_scale_status(const std::string& job, const std::string& ns,
                         Done<NomadJobScaleStatus> d) override {
     inner_.job_scale_status(job, ns, std::move(d));

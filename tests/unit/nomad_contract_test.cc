@@ -116,6 +116,34 @@ TEST_P(NomadContract, BlockingAllocationQueriesFollowTheAllocationTable) {
   EXPECT_EQ(shrunk->allocations.size(), 1u);
 }
 
+TEST_P(NomadContract, ReadsAJobAndItsNewVersionAfterAScale) {
+  auto get = [this](const std::string& id) {
+    return sync<NomadJob>([id](NomadApi& api, Done<NomadJob> d) { api.get_job(id, "", d); });
+  };
+  auto job = get("api");
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  EXPECT_EQ(job->id, "api");
+  EXPECT_EQ(job->type, "service");
+  EXPECT_EQ(job->namespace_, "default");
+  ASSERT_EQ(job->task_groups.size(), 1u);
+  EXPECT_EQ(job->task_groups[0].name, "g");
+  EXPECT_EQ(job->task_groups[0].count, 2);
+  EXPECT_EQ(job->task_groups[0].cpu_mhz, 500);
+  EXPECT_EQ(job->task_groups[0].memory_mb, 256);
+  auto scaled = sync<Unit>(
+      [](NomadApi& api, Done<Unit> d) { api.scale_job("api", "g", 4, "test", "default", d); });
+  ASSERT_TRUE(scaled.ok()) << scaled.error().message;
+  auto after = get("api");
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_EQ(after->task_groups[0].count, 4);
+  EXPECT_EQ(after->version, job->version + 1);
+  EXPECT_GT(after->modify_index, job->modify_index);
+  EXPECT_GE(after->submit_time, job->submit_time);
+  auto missing = get("nope");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
+}
+
 TEST_P(NomadContract, ReadsANode) {
   auto n = node(c->gpu);
   ASSERT_TRUE(n.ok()) << n.error().message;

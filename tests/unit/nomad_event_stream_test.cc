@@ -1,7 +1,7 @@
 // The event stream's contract (NomadApi::stream_events), over the memory API and over HTTP
-// to the mock server: a heartbeat first, then allocation events as the model makes them,
-// in index order, with Nomad's topics, types and payloads; resumption from an index; topic
-// and key filters; a bad topic refused.
+// to the mock server: a heartbeat first, then allocation, node and job events as the model
+// makes them, in index order, with Nomad's topics, types and payloads; resumption from an index;
+// topic and key filters; a bad topic refused.
 #include <gtest/gtest.h>
 
 #include "nomad_contract_fixture.h"
@@ -113,6 +113,32 @@ TEST_P(NomadEventContract, ResumesFromAnIndexAndFiltersByTopicAndKey) {
   EXPECT_TRUE(nodes.events().empty());
   EXPECT_TRUE(other_job.events().empty());
   for (StreamRecord* s : {&all, &resumed, &nodes, &by_job, &other_job}) close(*s);
+}
+
+TEST_P(NomadEventContract, StreamsNodeAndJobEvents) {
+  StreamRecord s;
+  open(s, {"Node", "Job"});
+  auto ineligible =
+      sync<Unit>([this](NomadApi& api, Done<Unit> d) { api.set_eligibility(c->gpu, false, d); });
+  ASSERT_TRUE(ineligible.ok()) << ineligible.error().message;
+  scale(3);
+  run_until([&] { return s.events().size() >= 2; });
+  auto events = s.events();
+  ASSERT_EQ(events.size(), 2u) << "no allocation events on these topics";
+  EXPECT_EQ(events[0].topic, "Node");
+  EXPECT_EQ(events[0].type, "NodeEligibility");
+  EXPECT_EQ(events[0].key, c->gpu);
+  ASSERT_TRUE(events[0].node);
+  EXPECT_EQ(events[0].node->scheduling_eligibility, "ineligible");
+  EXPECT_EQ(events[0].node->node_class, "gpu");
+  EXPECT_EQ(events[1].topic, "Job");
+  EXPECT_EQ(events[1].type, "JobRegistered");
+  ASSERT_TRUE(events[1].job);
+  EXPECT_EQ(events[1].job->id, "api");
+  ASSERT_EQ(events[1].job->task_groups.size(), 1u);
+  EXPECT_EQ(events[1].job->task_groups[0].count, 3);
+  EXPECT_EQ(events[1].job->task_groups[0].cpu_mhz, 500);
+  close(s);
 }
 
 TEST_P(NomadEventContract, ABadTopicIsRefused) {

@@ -102,6 +102,10 @@ TEST(NomadJson, EventFramesRoundTripAndNameTheirErrors) {
   EXPECT_EQ(frames[1].events[0].topic, "Node");
   EXPECT_EQ(frames[1].events[0].type, "NodeDrain");
   EXPECT_FALSE(frames[1].events[0].allocation);
+  ASSERT_TRUE(frames[1].events[0].node);
+  EXPECT_EQ(frames[1].events[0].node->name, "worker-2");
+  EXPECT_FALSE(frames[1].events[0].node->drain);  // the drain completed
+  EXPECT_EQ(frames[1].events[0].node->last_drain_status, "complete");
   EXPECT_TRUE(frames[2].heartbeat());
 
   auto stub = std::make_shared<const NomadAllocationStub>(NomadAllocationStub{
@@ -121,6 +125,20 @@ TEST(NomadJson, EventFramesRoundTripAndNameTheirErrors) {
   EXPECT_EQ(e.allocation->cpu_mhz, 700);
   EXPECT_TRUE(is_terminal(*e.allocation));
   EXPECT_TRUE(nomad_json::read_event_frame(json::object())->heartbeat());
+  NomadJob job{"web", "default", "batch", "running", {{"g", 3, 700, 512}}, Time(5), 2, 9};
+  auto job_back = nomad_json::read_job(nomad_json::job(job));
+  ASSERT_TRUE(job_back.ok()) << job_back.error().message;
+  EXPECT_EQ(job_back->type, "batch");
+  EXPECT_EQ(job_back->submit_time, Time(5));
+  EXPECT_EQ(job_back->version, 2u);
+  ASSERT_EQ(job_back->task_groups.size(), 1u);
+  EXPECT_EQ(job_back->task_groups[0].count, 3);
+  EXPECT_EQ(job_back->task_groups[0].memory_mb, 512);
+  json bad_job = nomad_json::job(job);
+  bad_job["TaskGroups"][0]["Tasks"][0]["Resources"]["CPU"] = "lots";
+  EXPECT_EQ(
+      nomad_json::read_job(bad_job).error().message,
+      "job.TaskGroups[0].Tasks[0].Resources.CPU: expected a whole number in range, not \"lots\"");
 
   line["Events"][0]["Payload"]["Allocation"].erase("JobID");
   EXPECT_EQ(nomad_json::read_event_frame(line).error().message,
