@@ -195,13 +195,7 @@ std::vector<NomadAllocationStub> NomadModel::node_allocations(const std::string&
   std::vector<NomadAllocationStub> out;
   const Node* n = find(node_id);
   if (n == nullptr) return out;  // as Nomad: [] for an unknown node
-  for (std::uint32_t index : n->allocs) {
-    const Alloc& a = allocs_[index];
-    const Job& job = jobs_[a.job];
-    const Group& group = job.groups[a.group];
-    out.push_back({a.id, job.id, group.spec.name, job.type, n->info.id, "running", "run",
-                   group.spec.cpu_mhz, group.spec.memory_mb, n->info.name});
-  }
+  for (std::uint32_t index : n->allocs) out.push_back(stub(allocs_[index]));
   return out;
 }
 

@@ -167,10 +167,15 @@ class NomadModel {
     std::int32_t node = -1;
     AllocState state = AllocState::kPending;
     Time queued_at{0};
+    Time placed_at{0}, changed_at{0};  // Nomad's CreateTime (the plan placed it), ModifyTime
+    std::uint64_t job_version = 0;     // of the job version that asked for it
+    std::string previous;              // the allocation it replaces, if any
     std::optional<EventLoop::TimerId> finish_timer;
     bool live = false;
     bool queued = false;  // waiting in pending_ (counted in work_)
   };
+  // The allocation as lists and events show it (ClientStatus running: placed, not ended).
+  NomadAllocationStub stub(const Alloc& a) const;
   struct Group {
     NomadTaskGroupSpec spec;
     std::vector<std::uint32_t> allocs;    // live allocations, oldest first

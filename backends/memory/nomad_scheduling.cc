@@ -20,6 +20,7 @@ std::uint32_t NomadModel::new_alloc(std::uint32_t job, std::uint32_t group, Time
   a.job = job;
   a.group = group;
   a.queued_at = queued_at;
+  a.job_version = jobs_[job].version;
   a.live = true;
   jobs_[job].groups[group].allocs.push_back(index);
   return index;
@@ -38,13 +39,22 @@ void NomadModel::emit(NomadAllocEvent::Kind kind, const Alloc& a) {
                   a.queued_at});
 }
 
-void NomadModel::record_event(NomadAllocEvent::Kind kind, const Alloc& a) {
+NomadAllocationStub NomadModel::stub(const Alloc& a) const {
   const Job& job = jobs_[a.job];
   const Group& group = job.groups[a.group];
   const NomadNode& node = nodes_[static_cast<std::size_t>(a.node)].info;
-  auto stub = std::make_shared<NomadAllocationStub>(
-      NomadAllocationStub{a.id, job.id, group.spec.name, job.type, node.id, "running", "run",
-                          group.spec.cpu_mhz, group.spec.memory_mb, node.name});
+  NomadAllocationStub out{a.id,    job.id,   group.spec.name,    job.type,
+                          node.id, "running", "run", group.spec.cpu_mhz,
+                          group.spec.memory_mb, node.name};
+  out.create_time = a.placed_at;
+  out.modify_time = a.changed_at;
+  out.job_version = a.job_version;
+  out.previous_allocation = a.previous;
+  return out;
+}
+
+void NomadModel::record_event(NomadAllocEvent::Kind kind, const Alloc& a) {
+  auto stub = std::make_shared<NomadAllocationStub>(this->stub(a));
   // Placements and stops come from the scheduler's plans (PlanResult), a finished one from
   // its client (AllocationUpdated). The model runs an allocation as soon as it is placed.
   const char* type = "PlanResult";
@@ -127,6 +137,7 @@ void NomadModel::place_on(std::uint32_t alloc, std::uint32_t node) {
   ++work_.allocs_running;
   a.state = AllocState::kRunning;
   a.node = static_cast<std::int32_t>(node);
+  a.placed_at = a.changed_at = loop_.now();
   n.cpu_used += g.cpu_mhz;
   n.memory_used += g.memory_mb;
   n.allocs.insert(alloc);
@@ -179,6 +190,7 @@ std::int32_t NomadModel::end_alloc(std::uint32_t alloc, NomadAllocEvent::Kind wh
     count_pending(a, -1);
     a.queued = false;
   }
+  a.changed_at = loop_.now();
   emit(why, a);
   Group& ended_in = jobs_[a.job].groups[a.group];
   ++(why == NomadAllocEvent::Kind::kLost ? ended_in.lost : ended_in.complete);
@@ -186,8 +198,13 @@ std::int32_t NomadModel::end_alloc(std::uint32_t alloc, NomadAllocEvent::Kind wh
   group_allocs.erase(std::find(group_allocs.begin(), group_allocs.end(), alloc));
   a.live = false;
   std::uint32_t job = a.job, group = a.group;
+  std::string previous = a.id;
   free_allocs_.push_back(alloc);
-  if (replace) enqueue(new_alloc(job, group, loop_.now()));
+  if (replace) {
+    std::uint32_t next = new_alloc(job, group, loop_.now());
+    allocs_[next].previous = std::move(previous);
+    enqueue(next);
+  }
   return on;
 }
 

@@ -116,11 +116,18 @@ json allocation(const NomadAllocationStub& a, const std::string& node_name) {
           {"NodeID", a.node_id},
           {"NodeName", node_name},
           {"JobID", a.job_id},
-          {"Job", {{"ID", a.job_id}, {"Type", a.job_type}, {"Namespace", "default"}}},
+          {"Job",
+           {{"ID", a.job_id},
+            {"Type", a.job_type},
+            {"Namespace", "default"},
+            {"Version", a.job_version}}},
           {"TaskGroup", a.task_group},
           {"Resources", {{"CPU", a.cpu_mhz}, {"MemoryMB", a.memory_mb}}},
           {"DesiredStatus", a.desired_status},
-          {"ClientStatus", a.client_status}};
+          {"ClientStatus", a.client_status},
+          {"PreviousAllocation", a.previous_allocation},
+          {"CreateTime", a.create_time.count()},
+          {"ModifyTime", a.modify_time.count()}};
 }
 
 json event_allocation(const NomadAllocationStub& a) {
@@ -139,7 +146,7 @@ json allocation_stub(const NomadAllocationStub& a, const std::string& node_name,
               {"NodeName", node_name},
               {"JobID", a.job_id},
               {"JobType", a.job_type},
-              {"JobVersion", 0},
+              {"JobVersion", a.job_version},
               {"TaskGroup", a.task_group},
               {"DesiredStatus", a.desired_status},
               {"DesiredDescription", ""},
@@ -155,8 +162,8 @@ json allocation_stub(const NomadAllocationStub& a, const std::string& node_name,
               {"PreemptedByAllocation", ""},
               {"CreateIndex", 0},
               {"ModifyIndex", 0},
-              {"CreateTime", 0},
-              {"ModifyTime", 0}};
+              {"CreateTime", a.create_time.count()},
+              {"ModifyTime", a.modify_time.count()}};
   if (resources) out["AllocatedResources"] = allocated_resources(a);
   return out;
 }
@@ -239,12 +246,19 @@ Result<NomadAllocationStub> read_allocation(const json& j) {
   HA_READ(client, optional_field<std::string>(j, "ClientStatus", "allocation", ""));
   HA_READ(desired, optional_field<std::string>(j, "DesiredStatus", "allocation", ""));
   HA_READ(job, optional_field<json>(j, "Job", "allocation", nullptr));
-  std::string type;  // a list stub has JobType instead of the Job
+  std::string type;  // a list stub has JobType and JobVersion instead of the Job
+  std::uint64_t version = 0;
   if (!job.is_null()) {
     HA_READ(job_type, optional_field<std::string>(job, "Type", "allocation.Job", ""));
+    HA_READ(job_version, optional_field<std::uint64_t>(job, "Version", "allocation.Job", 0));
     type = job_type;
+    version = job_version;
   }
   HA_READ(stub_job_type, optional_field<std::string>(j, "JobType", "allocation", type));
+  HA_READ(stub_version, optional_field<std::uint64_t>(j, "JobVersion", "allocation", version));
+  HA_READ(previous, optional_field<std::string>(j, "PreviousAllocation", "allocation", ""));
+  HA_READ(created, optional_field<std::int64_t>(j, "CreateTime", "allocation", 0));
+  HA_READ(modified, optional_field<std::int64_t>(j, "ModifyTime", "allocation", 0));
   HA_READ(resources, optional_field<json>(j, "Resources", "allocation", json::object()));
   HA_READ(cpu, optional_field<std::int64_t>(resources, "CPU", "allocation.Resources", 0));
   HA_READ(mem, optional_field<std::int64_t>(resources, "MemoryMB", "allocation.Resources", 0));
@@ -276,6 +290,10 @@ Result<NomadAllocationStub> read_allocation(const json& j) {
   a.job_type = stub_job_type;
   a.cpu_mhz = cpu;
   a.memory_mb = mem;
+  a.job_version = stub_version;
+  a.previous_allocation = previous;
+  a.create_time = Time(created);
+  a.modify_time = Time(modified);
   return a;
 }
 

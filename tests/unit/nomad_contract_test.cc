@@ -144,6 +144,42 @@ TEST_P(NomadContract, ReadsAJobAndItsNewVersionAfterAScale) {
   EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
 }
 
+// What a recorder needs of an allocation in a list: when it was placed and last changed,
+// and the job version that asked for it. (The allocation a replacement replaces is in the
+// full Allocation and its events, not in list stubs: see NomadEventContract.)
+TEST_P(NomadContract, ListedAllocationsCarryTheirTimesAndJobVersion) {
+  auto list = [this] {
+    return sync<AllocationListAt>(
+        [](NomadApi& api, Done<AllocationListAt> d) { api.watch_allocations(0, 1s, d); });
+  };
+  auto first = list();
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  for (const NomadAllocationStub& a : first->allocations) {
+    EXPECT_EQ(a.job_version, 0u);
+    EXPECT_LE(a.create_time, a.modify_time);
+  }
+  // Polls the list until `done(list)` holds (up to 5 s).
+  auto until = [&](const std::function<bool(const AllocationListAt&)>& done) {
+    for (int i = 0; i < 250; ++i) {
+      auto l = list();
+      if (l.ok() && done(*l)) return *l;
+      std::this_thread::sleep_for(20ms);
+    }
+    return AllocationListAt{};
+  };
+  std::this_thread::sleep_for(20ms);  // a later placement has a later time
+  auto scaled = sync<Unit>(
+      [](NomadApi& api, Done<Unit> d) { api.scale_job("api", "g", 3, "test", "default", d); });
+  ASSERT_TRUE(scaled.ok()) << scaled.error().message;
+  auto three = until([](const AllocationListAt& l) { return l.allocations.size() == 3; });
+  ASSERT_EQ(three.allocations.size(), 3u);
+  Time newest{0};
+  for (const NomadAllocationStub& a : three.allocations) {
+    if (a.job_version == 1) newest = a.create_time;
+  }
+  for (const NomadAllocationStub& a : first->allocations) EXPECT_GT(newest, a.create_time);
+}
+
 TEST_P(NomadContract, ReadsANode) {
   auto n = node(c->gpu);
   ASSERT_TRUE(n.ok()) << n.error().message;

@@ -4,6 +4,8 @@
 // topic and key filters; a bad topic refused.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "nomad_contract_fixture.h"
 
 namespace ha::testing {
@@ -138,6 +140,35 @@ TEST_P(NomadEventContract, StreamsNodeAndJobEvents) {
   ASSERT_EQ(events[1].job->task_groups.size(), 1u);
   EXPECT_EQ(events[1].job->task_groups[0].count, 3);
   EXPECT_EQ(events[1].job->task_groups[0].cpu_mhz, 500);
+  close(s);
+}
+
+// A drain stops a node's service allocations and places replacements: each replacement's
+// event names the allocation it replaces, and carries when it was placed.
+TEST_P(NomadEventContract, AReplacementNamesTheAllocationItReplaces) {
+  StreamRecord s;
+  open(s, {"Allocation"});
+  auto drained = sync<Unit>([this](NomadApi& api, Done<Unit> d) {
+    api.drain_node(c->a, NomadDrainSpec{std::chrono::minutes(1), false, {}}, false, d);
+  });
+  ASSERT_TRUE(drained.ok()) << drained.error().message;
+  std::set<std::string> stopped, replaced;
+  run_until([&] {
+    stopped.clear();
+    replaced.clear();
+    for (const NomadEvent& e : s.events()) {
+      if (is_terminal(*e.allocation)) stopped.insert(e.allocation->id);
+      if (!e.allocation->previous_allocation.empty()) {
+        replaced.insert(e.allocation->previous_allocation);
+      }
+    }
+    return !stopped.empty() && replaced == stopped;
+  });
+  ASSERT_FALSE(stopped.empty()) << "the drain stopped nothing";
+  EXPECT_EQ(replaced, stopped);
+  for (const NomadEvent& e : s.events()) {
+    EXPECT_LE(e.allocation->create_time, e.allocation->modify_time) << e.allocation->id;
+  }
   close(s);
 }
 
