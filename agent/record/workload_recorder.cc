@@ -1,0 +1,148 @@
+#include "agent/record/workload_recorder.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace ha {
+
+void WorkloadRecorder::on_list(const std::vector<NomadAllocationStub>& allocations) {
+  for (const NomadAllocationStub& a : allocations) observe(a);
+}
+
+void WorkloadRecorder::on_frame(const NomadEventFrame& frame) {
+  for (const NomadEvent& e : frame.events) {
+    if (e.job) {
+      job_versions_[e.job->id].insert(e.job->submit_time);
+      job_types_[e.job->id] = e.job->type;
+    }
+    if (e.allocation) observe(*e.allocation);
+  }
+}
+
+void WorkloadRecorder::observe(const NomadAllocationStub& a) {
+  std::size_t c;
+  if (auto known = chain_of_.find(a.id); known != chain_of_.end()) {
+    c = known->second;
+  } else if (auto prev = chain_of_.find(a.previous_allocation);
+             !a.previous_allocation.empty() && prev != chain_of_.end()) {
+    c = prev->second;
+    chain_of_[a.id] = c;
+    ++replacements_;
+    chains_[c].last_placed = a.create_time;
+    chains_[c].current = a.id;
+    chains_[c].ended.reset();
+    chains_[c].completed = false;
+  } else {
+    c = chains_.size();
+    chain_of_[a.id] = c;
+    Chain chain;
+    chain.job = a.job_id;
+    chain.group = a.task_group;
+    chain.type = a.job_type;
+    chain.cpu_mhz = a.cpu_mhz;
+    chain.memory_mb = a.memory_mb;
+    chain.first_placed = chain.last_placed = a.create_time;
+    chain.current = a.id;
+    chains_.push_back(std::move(chain));
+  }
+  // A predecessor's late news (its client reporting the stop after the replacement was
+  // placed) does not end the chain.
+  if (is_terminal(a) && chains_[c].current == a.id) {
+    chains_[c].ended = a.modify_time;
+    chains_[c].completed = a.client_status == "complete" && a.desired_status == "run";
+  }
+}
+
+Time WorkloadRecorder::asked_at(const std::string& job, Time placed) const {
+  auto versions = job_versions_.find(job);
+  if (versions == job_versions_.end()) return placed;
+  auto after = versions->second.upper_bound(placed);
+  if (after == versions->second.begin()) return placed;  // placed before any version seen
+  return *std::prev(after);
+}
+
+std::string WorkloadRecorder::type_of(const Chain& c) const {
+  if (!c.type.empty()) return c.type;
+  auto known = job_types_.find(c.job);
+  return known == job_types_.end() ? "service" : known->second;
+}
+
+std::vector<RecordedRow> WorkloadRecorder::rows(Time end) const {
+  std::vector<RecordedRow> out;
+  std::map<decltype(RecordedRow{}.key()), std::size_t> same;
+  std::set<std::pair<std::string, std::string>> system_groups;
+  for (const Chain& c : chains_) {
+    RecordedRow r;
+    r.job = c.job;
+    r.group = c.group;
+    r.type = type_of(c);
+    r.cpu_mhz = c.cpu_mhz;
+    r.memory_mb = c.memory_mb;
+    r.submit = std::max(Duration(0), asked_at(c.job, c.first_placed) - start_);
+    if (r.type == "system") {
+      if (!system_groups.insert({c.job, c.group}).second) continue;
+    } else if (r.type == "batch") {
+      // At least a millisecond: a batch row needs a duration.
+      r.duration =
+          std::max<Duration>(std::chrono::milliseconds(1), c.ended.value_or(end) - c.last_placed);
+    } else if (c.ended) {
+      r.duration = *c.ended - c.first_placed;
+    }
+    auto [at, added] = same.emplace(r.key(), out.size());
+    if (added) {
+      out.push_back(std::move(r));
+    } else {
+      ++out[at->second].count;
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const RecordedRow& a, const RecordedRow& b) {
+    return std::tie(a.submit, a.job, a.group) < std::tie(b.submit, b.job, b.group);
+  });
+  return out;
+}
+
+WorkloadRecorder::Counts WorkloadRecorder::counts(Time) const {
+  Counts n;
+  n.allocations = static_cast<std::int64_t>(chains_.size());
+  n.replacements = replacements_;
+  n.jobs = static_cast<std::int64_t>(job_types_.size());
+  for (const Chain& c : chains_) {
+    if (!c.ended && type_of(c) == "batch") ++n.cut_short;
+  }
+  return n;
+}
+
+namespace {
+
+std::string seconds(Duration d) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.3f", to_seconds(d));
+  std::string s = buf;
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
+// allocs-csv has no quoting: a name's commas and line breaks become underscores.
+std::string csv_name(std::string s) {
+  std::replace_if(
+      s.begin(), s.end(), [](char c) { return c == ',' || c == '\n' || c == '\r'; }, '_');
+  return s;
+}
+
+}  // namespace
+
+std::string allocs_csv(const std::vector<RecordedRow>& rows) {
+  std::string out = "submit_s,job,group,type,count,cpu_mhz,memory_mb,duration_s\n";
+  for (const RecordedRow& r : rows) {
+    out.append(seconds(r.submit)).append(",");
+    out.append(csv_name(r.job)).append(",").append(csv_name(r.group)).append(",");
+    out.append(r.type).append(",");
+    out.append(std::to_string(r.count)).append(",");
+    out.append(std::to_string(r.cpu_mhz)).append(",").append(std::to_string(r.memory_mb));
+    out.append(",").append(r.duration ? seconds(*r.duration) : "").append("\n");
+  }
+  return out;
+}
+
+}  // namespace ha

@@ -1,0 +1,91 @@
+// WorkloadRecorder: what `record` makes of a Nomad cluster's events: the allocs-csv rows of
+// the workload they show (docs/scenarios.md: `submit_s,job,group,type,count,cpu_mhz,
+// memory_mb,duration_s`). It reads the times Nomad puts in the payloads (a Job's
+// SubmitTime, an allocation's CreateTime and ModifyTime), never the time an event arrives,
+// so a recording of a sped-up replay keeps the replay's own clock.
+//
+// The rules, per allocation chain (an allocation and the replacements that name it as their
+// PreviousAllocation: one piece of work, moved by a drain or a lost node):
+// - submitted when its job asked for it: the SubmitTime of the newest version of the job
+//   registered at or before the chain's first placement (the placement itself when no Job
+//   event was seen);
+// - batch: runs for its last allocation's placement to its end (a moved batch allocation
+//   starts again); one still running at the end keeps what it ran so far and counts as cut
+//   short; services run until the end, or, once stopped without a replacement (a scale-in),
+//   for the time from the first placement to the stop;
+// - system jobs: one row per task group (the simulator places one on every node);
+// - resources: the allocation's own.
+// Work submitted before the recording started is submitted at 0. Rows that agree in every
+// column are one row with their count.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "backends/api/nomad_api.h"
+
+namespace ha {
+
+struct RecordedRow {
+  Duration submit{0};  // since the recording started
+  std::string job, group, type;
+  std::int64_t count = 1;
+  std::int64_t cpu_mhz = 0, memory_mb = 0;
+  std::optional<Duration> duration;  // empty: runs until the end (services)
+
+  // Every column but the count, copied (a map keeps it).
+  auto key() const {
+    return std::make_tuple(submit, job, group, type, cpu_mhz, memory_mb, duration);
+  }
+};
+
+class WorkloadRecorder {
+ public:
+  explicit WorkloadRecorder(Time start) : start_(start) {}
+
+  // The allocations a list showed (the state when the recording began, or after a gap).
+  void on_list(const std::vector<NomadAllocationStub>& allocations);
+  // A frame of the event stream (topics Job and Allocation; others are ignored).
+  void on_frame(const NomadEventFrame& frame);
+
+  struct Counts {
+    std::int64_t allocations = 0;   // chains: pieces of work
+    std::int64_t replacements = 0;  // allocations that continued a chain
+    std::int64_t cut_short = 0;     // batch work still running at the end
+    std::int64_t jobs = 0;          // jobs with a Job event
+  };
+  // The rows as of `end`, sorted by submit time, job and group.
+  std::vector<RecordedRow> rows(Time end) const;
+  Counts counts(Time end) const;
+
+ private:
+  struct Chain {
+    std::string job, group, type;
+    std::int64_t cpu_mhz = 0, memory_mb = 0;
+    Time first_placed{0};
+    Time last_placed{0};
+    std::string current;        // its newest allocation: only that one's end ends it
+    std::optional<Time> ended;  // its last allocation ended, with no replacement (yet)
+    bool completed = false;     // ... and it ended complete (not stopped or lost)
+  };
+  void observe(const NomadAllocationStub& a);
+  Time asked_at(const std::string& job, Time placed) const;
+  std::string type_of(const Chain& c) const;
+
+  Time start_;
+  std::map<std::string, std::set<Time>> job_versions_;  // SubmitTime of each version seen
+  std::map<std::string, std::string> job_types_;
+  std::map<std::string, std::size_t> chain_of_;  // allocation ID -> chain
+  std::vector<Chain> chains_;
+  std::int64_t replacements_ = 0;
+};
+
+// The rows as an allocs-csv file (header included); seconds with up to 3 decimals.
+std::string allocs_csv(const std::vector<RecordedRow>& rows);
+
+}  // namespace ha
