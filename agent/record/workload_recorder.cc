@@ -5,8 +5,20 @@
 
 namespace ha {
 
-void WorkloadRecorder::on_list(const std::vector<NomadAllocationStub>& allocations) {
-  for (const NomadAllocationStub& a : allocations) observe(a);
+void WorkloadRecorder::on_list(const std::vector<NomadAllocationStub>& allocations,
+                               std::optional<Time> relisted) {
+  std::set<std::string> listed;
+  for (const NomadAllocationStub& a : allocations) {
+    observe(a);
+    listed.insert(a.id);
+  }
+  if (!relisted) return;
+  for (Chain& c : chains_) {
+    if (!c.ended && !listed.count(c.current)) {
+      c.ended = *relisted;
+      ++ended_unseen_;
+    }
+  }
 }
 
 void WorkloadRecorder::on_frame(const NomadEventFrame& frame) {
@@ -105,6 +117,7 @@ WorkloadRecorder::Counts WorkloadRecorder::counts(Time) const {
   Counts n;
   n.allocations = static_cast<std::int64_t>(chains_.size());
   n.replacements = replacements_;
+  n.ended_unseen = ended_unseen_;
   n.jobs = static_cast<std::int64_t>(job_types_.size());
   for (const Chain& c : chains_) {
     if (!c.ended && type_of(c) == "batch") ++n.cut_short;

@@ -48,8 +48,11 @@ class WorkloadRecorder {
  public:
   explicit WorkloadRecorder(Time start) : start_(start) {}
 
-  // The allocations a list showed (the state when the recording began, or after a gap).
-  void on_list(const std::vector<NomadAllocationStub>& allocations);
+  // The allocations a list showed: the state when the recording began, or, with `relisted`
+  // (the list's time), after a gap. Work the recorder saw running that such a list no
+  // longer shows ended during the gap: at `relisted`, as far as it can tell, and counted.
+  void on_list(const std::vector<NomadAllocationStub>& allocations,
+               std::optional<Time> relisted = std::nullopt);
   // A frame of the event stream (topics Job and Allocation; others are ignored).
   void on_frame(const NomadEventFrame& frame);
 
@@ -57,6 +60,7 @@ class WorkloadRecorder {
     std::int64_t allocations = 0;   // chains: pieces of work
     std::int64_t replacements = 0;  // allocations that continued a chain
     std::int64_t cut_short = 0;     // batch work still running at the end
+    std::int64_t ended_unseen = 0;  // work that ended during a gap (its end estimated)
     std::int64_t jobs = 0;          // jobs with a Job event
   };
   // The rows as of `end`, sorted by submit time, job and group.
@@ -82,7 +86,7 @@ class WorkloadRecorder {
   std::map<std::string, std::string> job_types_;
   std::map<std::string, std::size_t> chain_of_;  // allocation ID -> chain
   std::vector<Chain> chains_;
-  std::int64_t replacements_ = 0;
+  std::int64_t replacements_ = 0, ended_unseen_ = 0;
 };
 
 // The rows as an allocs-csv file (header included); seconds with up to 3 decimals.

@@ -1,0 +1,150 @@
+#include "agent/record/cluster_recorder.h"
+
+#include <algorithm>
+
+#include "base/backoff.h"
+
+namespace ha {
+
+ClusterRecorder::ClusterRecorder(EventLoop& loop, NomadApi& nomad, Options options,
+                                 std::uint64_t seed)
+    : loop_(loop), nomad_(nomad), options_(std::move(options)), rng_(seed), workload_(loop.now()) {}
+
+ClusterRecorder::~ClusterRecorder() {
+  stop();
+}
+
+// Runs f later unless the recorder was stopped in between.
+template <typename F>
+auto ClusterRecorder::guarded(F f) {
+  return [this, epoch = std::weak_ptr<std::uint64_t>(epoch_), mine = *epoch_,
+          f = std::move(f)](auto&&... args) mutable {
+    auto e = epoch.lock();
+    if (e && *e == mine && running_) f(std::forward<decltype(args)>(args)...);
+  };
+}
+
+void ClusterRecorder::start() {
+  if (running_) return;
+  running_ = true;
+  open(0);
+}
+
+void ClusterRecorder::stop() {
+  running_ = false;
+  ++*epoch_;
+  stream_.reset();
+  if (retry_) loop_.cancel(*retry_);
+  retry_.reset();
+}
+
+void ClusterRecorder::open(std::uint64_t from) {
+  subscribed_ = false;
+  listing_ = false;
+  waiting_.clear();
+  stream_ = nomad_.stream_events({"Job", "Allocation", "Node"}, from,
+                                 guarded([this](const NomadEventFrame& f) { frame(f); }),
+                                 guarded([this](Result<Unit> r) { ended(std::move(r)); }));
+}
+
+void ClusterRecorder::frame(const NomadEventFrame& f) {
+  if (!subscribed_) {
+    subscribed_ = true;  // the first line: the server has subscribed; what the lists miss,
+    list();              // the stream has
+  }
+  if (listing_) {
+    if (!f.heartbeat()) waiting_.push_back(f);
+    return;
+  }
+  apply(f);
+}
+
+void ClusterRecorder::list() {
+  listing_ = true;
+  struct Lists {
+    std::optional<Result<AllocationListAt>> allocations;
+    std::optional<Result<NodeListAt>> nodes;
+  };
+  auto lists = std::make_shared<Lists>();
+  auto both = [this, lists] {
+    if (!lists->allocations || !lists->nodes) return;
+    if (!*lists->allocations) return ended(lists->allocations->error());
+    if (!*lists->nodes) return ended(lists->nodes->error());
+    bool first = !listed_once_;
+    workload_.on_list((*lists->allocations)->allocations,
+                      first ? std::nullopt : std::optional<Time>(loop_.now()));
+    for (const auto& n : (*lists->nodes)->nodes) {
+      observe_node(*n);
+      if (first && n->status == "ready") ++initial_nodes_;
+    }
+    listed_once_ = true;
+    listing_ = false;
+    failures_in_a_row_ = 0;
+    std::vector<NomadEventFrame> waiting = std::move(waiting_);
+    waiting_.clear();
+    for (const NomadEventFrame& f : waiting) apply(f);
+  };
+  nomad_.watch_allocations(0, std::chrono::minutes(1),
+                           guarded([lists, both](Result<AllocationListAt> r) {
+                             lists->allocations = std::move(r);
+                             both();
+                           }));
+  nomad_.watch_nodes({options_.node_class, "", ""}, 0, std::chrono::minutes(1),
+                     guarded([lists, both](Result<NodeListAt> r) {
+                       lists->nodes = std::move(r);
+                       both();
+                     }));
+}
+
+void ClusterRecorder::apply(const NomadEventFrame& f) {
+  if (f.heartbeat()) return;
+  last_index_ = std::max(last_index_, f.index);
+  events_ += f.events.size();
+  workload_.on_frame(f);
+  for (const NomadEvent& e : f.events) {
+    if (e.node) observe_node(*e.node);
+  }
+}
+
+void ClusterRecorder::ended(Result<Unit> r) {
+  stream_.reset();
+  if (!listed_once_ && !r &&
+      (r.error().kind == ErrorKind::kNotFound || r.error().kind == ErrorKind::kInvalid)) {
+    fatal_ = r.error();
+    running_ = false;
+    return;
+  }
+  gaps_.push_back({loop_.now(), last_index_,
+                   r ? std::string("the server ended the stream") : r.error().message});
+  ++failures_in_a_row_;
+  Duration wait =
+      jittered_backoff(options_.backoff_base, options_.backoff_cap, failures_in_a_row_, rng_);
+  retry_ = loop_.after(wait, guarded([this] {
+                         retry_.reset();
+                         open(last_index_ + 1);
+                       }));
+}
+
+void ClusterRecorder::observe_node(const NomadNodeStub& n) {
+  if (!options_.node_class.empty() && n.node_class != options_.node_class) return;
+  if (n.cpu_mhz > 0) node_sizes_[n.id] = {n.cpu_mhz, n.memory_mb};
+}
+
+ClusterRecorder::NodeFigures ClusterRecorder::nodes() const {
+  NodeFigures out;
+  out.initial_nodes = initial_nodes_;
+  out.seen = static_cast<std::int64_t>(node_sizes_.size());
+  std::map<std::pair<std::int64_t, std::int64_t>, int> how_many;
+  for (const auto& [id, size] : node_sizes_) ++how_many[size];
+  int best = 0;
+  for (const auto& [size, n] : how_many) {
+    if (n > best) {
+      best = n;
+      out.cpu_mhz = size.first;
+      out.memory_mb = size.second;
+    }
+  }
+  return out;
+}
+
+}  // namespace ha

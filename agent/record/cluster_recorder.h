@@ -1,0 +1,91 @@
+// ClusterRecorder: follows a Nomad cluster for `record`, as the allocation cache follows its
+// allocations: the event stream (topics Job, Allocation, Node) opened first and, once the
+// server's first heartbeat says it has subscribed, the allocation and node lists taken;
+// frames that arrive meanwhile wait and are applied after the lists. A stream that ends or
+// fails is opened again after a capped, jittered backoff, from the index after the last
+// frame, and the lists taken again: each such reopening is a gap (when, after which index,
+// why), since Nomad may have dropped events from its buffer meanwhile. A stream refused at
+// the very start (403: the token lacks the capability; 404: a Nomad before 1.0) is fatal:
+// `record` says so and exits 1.
+//
+// All calls on the loop.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "agent/record/workload_recorder.h"
+#include "backends/api/nomad_api.h"
+#include "base/event_loop.h"
+
+namespace ha {
+
+class ClusterRecorder {
+ public:
+  struct Options {
+    std::string node_class;  // the node figures count nodes of this class only ("": all)
+    Duration backoff_base = std::chrono::seconds(1);
+    Duration backoff_cap = std::chrono::seconds(30);
+  };
+  struct Gap {
+    Time at{0};
+    std::uint64_t after_index = 0;
+    std::string why;
+  };
+  struct NodeFigures {
+    std::int64_t initial_nodes = 0;           // ready at the first list
+    std::int64_t cpu_mhz = 0, memory_mb = 0;  // the most common allocatable size
+    std::int64_t seen = 0;                    // distinct nodes seen
+  };
+
+  ClusterRecorder(EventLoop& loop, NomadApi& nomad, Options options, std::uint64_t seed = 17);
+  ~ClusterRecorder();
+  ClusterRecorder(const ClusterRecorder&) = delete;
+  ClusterRecorder& operator=(const ClusterRecorder&) = delete;
+
+  void start();
+  void stop();
+
+  // Once the first lists are in.
+  bool started() const { return listed_once_; }
+  // Set when the cluster refused the recording at the start; nothing more happens then.
+  const std::optional<Error>& fatal() const { return fatal_; }
+  const WorkloadRecorder& workload() const { return workload_; }
+  NodeFigures nodes() const;
+  const std::vector<Gap>& gaps() const { return gaps_; }
+  std::uint64_t last_index() const { return last_index_; }
+  std::uint64_t events() const { return events_; }
+
+ private:
+  void open(std::uint64_t from);
+  void frame(const NomadEventFrame& f);
+  void list();
+  void apply(const NomadEventFrame& f);
+  void ended(Result<Unit> r);
+  void observe_node(const NomadNodeStub& n);
+  template <typename F>
+  auto guarded(F f);
+
+  EventLoop& loop_;
+  NomadApi& nomad_;
+  Options options_;
+  std::mt19937_64 rng_;
+  WorkloadRecorder workload_;
+  bool running_ = false, subscribed_ = false, listing_ = false, listed_once_ = false;
+  std::unique_ptr<WatchHandle> stream_;
+  std::vector<NomadEventFrame> waiting_;
+  std::uint64_t last_index_ = 0, events_ = 0;
+  int failures_in_a_row_ = 0;
+  std::optional<Error> fatal_;
+  std::vector<Gap> gaps_;
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> node_sizes_;  // by node ID
+  std::int64_t initial_nodes_ = 0;
+  std::optional<EventLoop::TimerId> retry_;
+  std::shared_ptr<std::uint64_t> epoch_ = std::make_shared<std::uint64_t>(0);
+};
+
+}  // namespace ha

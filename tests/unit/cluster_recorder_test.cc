@@ -1,0 +1,98 @@
+// ClusterRecorder over the memory API in simulated time: the first lists and the stream give
+// the workload and the node figures; a dropped stream is a gap, reopened with the lists
+// taken again, and the recording goes on; a refused stream at the start is fatal.
+#include "agent/record/cluster_recorder.h"
+
+#include <gtest/gtest.h>
+
+#include "backends/memory/nomad_memory_api.h"
+#include "forwarding_nomad_api.h"
+#include "sim/simulated_loop.h"
+
+namespace ha {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct ClusterRecorderTest : ::testing::Test {
+  SimulatedLoop loop;
+  NomadModel model{loop};
+  FaultInjector faults;
+  NomadMemoryApi api{loop, model, Latency::constant(20ms), &faults};
+
+  ClusterRecorderTest() {
+    for (const char* name : {"w1", "w2", "w3"}) {
+      model.register_node({name, "web", "dc1", "default", 4000, 8192, {}});
+    }
+    model.register_node({"g1", "gpu", "dc1", "default", 16000, 65536, {}});
+  }
+  void run_for(Duration d) { loop.run_until(loop.now() + d); }
+};
+
+TEST_F(ClusterRecorderTest, RecordsTheWorkloadAndTheNodesAcrossADroppedStream) {
+  ASSERT_TRUE(model.register_job({"early", "service", {{"w", 2, 500, 256, std::nullopt}}}).ok());
+  run_for(5s);  // running before the recording starts: submitted at 0
+  ClusterRecorder recorder(loop, api, {"web"});
+  faults.fail_next("stream_events", 1, "connection reset");  // the first stream drops
+  recorder.start();
+  run_for(1s);
+  ASSERT_TRUE(recorder.started());
+  run_for(9s);  // t = 15 s
+  ASSERT_TRUE(model.register_job({"b", "batch", {{"g", 4, 700, 512, 100s}}}).ok());
+  run_for(400s);  // the drop comes within 5 minutes; the recording goes on past it
+  model.register_node({"w4", "web", "dc1", "default", 4000, 8192, {}});
+  ASSERT_TRUE(model.register_job({"late", "batch", {{"g", 1, 100, 64, 30s}}}).ok());
+  run_for(60s);
+
+  ASSERT_FALSE(recorder.fatal());
+  ASSERT_EQ(recorder.gaps().size(), 1u);
+  EXPECT_EQ(recorder.gaps()[0].why, "stream_events: connection reset");
+  EXPECT_GT(recorder.events(), 0u);
+  auto nodes = recorder.nodes();
+  EXPECT_EQ(nodes.initial_nodes, 3) << "web nodes ready at the start; gpu is another class";
+  EXPECT_EQ(nodes.seen, 4) << "w4 joined later";
+  EXPECT_EQ(nodes.cpu_mhz, 4000);
+  EXPECT_EQ(nodes.memory_mb, 8192);
+  auto rows = recorder.workload().rows(loop.now());
+  std::string csv = allocs_csv(rows);
+  // early (at 0, until the end), b (4 x 100 s at 5 s after the start), late (1 x 30 s).
+  ASSERT_EQ(rows.size(), 3u) << csv;
+  EXPECT_EQ(rows[0].job, "early");
+  EXPECT_EQ(rows[0].submit, 0s);
+  EXPECT_EQ(rows[0].count, 2);
+  EXPECT_EQ(rows[1].job, "b");
+  EXPECT_EQ(rows[1].count, 4) << csv;
+  EXPECT_EQ(rows[1].submit, 10s);
+  EXPECT_EQ(rows[2].job, "late");
+  ASSERT_TRUE(rows[2].duration);
+  EXPECT_EQ(*rows[2].duration, 30s);
+}
+
+// The stream refused before anything was recorded (an ACL token without the capability, a
+// Nomad before 1.0): nothing more is tried.
+TEST_F(ClusterRecorderTest, ARefusedStreamAtTheStartIsFatal) {
+  struct Refusing : testing::ForwardingNomadApi {
+    using ForwardingNomadApi::ForwardingNomadApi;
+    EventLoop* loop = nullptr;
+    int streams = 0;
+    std::unique_ptr<WatchHandle> stream_events(const std::vector<std::string>&, std::uint64_t,
+                                               std::function<void(const NomadEventFrame&)>,
+                                               Done<Unit> d) override {
+      ++streams;
+      loop->post(
+          [d] { d(make_error("GET /v1/event/stream: Permission denied", ErrorKind::kInvalid)); });
+      return nullptr;
+    }
+  } refusing{api};
+  refusing.loop = &loop;
+  ClusterRecorder recorder(loop, refusing, {});
+  recorder.start();
+  run_for(5min);
+  ASSERT_TRUE(recorder.fatal());
+  EXPECT_NE(recorder.fatal()->message.find("Permission denied"), std::string::npos);
+  EXPECT_FALSE(recorder.started());
+  EXPECT_EQ(refusing.streams, 1);
+}
+
+}  // namespace
+}  // namespace ha
