@@ -25,6 +25,8 @@ constexpr Command kCommands[] = {
     {"mock-harvester", "serve a mock Harvester (KubeVirt) API over the in-memory model",
      &ha::cli::run_mock_harvester},
     {"agent", "run the autoscaler against Nomad and Harvester (production)", &ha::cli::run_agent},
+    {"record", "follow a Nomad cluster and write a scenario of its workload",
+     &ha::cli::run_record},
     {"mock-cluster", "serve mock Nomad and Harvester APIs over one model, replaying a scenario",
      &ha::cli::run_mock_cluster},
     {"mock-nomad", "serve a mock Nomad HTTP API over the in-memory model",

@@ -8,7 +8,7 @@ namespace ha {
 
 ClusterRecorder::ClusterRecorder(EventLoop& loop, NomadApi& nomad, Options options,
                                  std::uint64_t seed)
-    : loop_(loop), nomad_(nomad), options_(std::move(options)), rng_(seed), workload_(loop.now()) {}
+    : loop_(loop), nomad_(nomad), options_(std::move(options)), rng_(seed) {}
 
 ClusterRecorder::~ClusterRecorder() {
   stop();
@@ -27,7 +27,22 @@ auto ClusterRecorder::guarded(F f) {
 void ClusterRecorder::start() {
   if (running_) return;
   running_ = true;
+  began_ = loop_.now();
   open(0);
+}
+
+Duration ClusterRecorder::scaled(Duration loop_elapsed) const {
+  return std::chrono::duration_cast<Duration>(loop_elapsed * options_.clock_speed);
+}
+
+Time ClusterRecorder::cluster_time(Time loop_time) const {
+  return offset_.value_or(began_) + scaled(loop_time - began_);
+}
+
+void ClusterRecorder::observe_time(Time t) {
+  if (t <= Time(0)) return;  // not written
+  Time at_start = t - scaled(loop_.now() - began_);
+  if (!offset_ || at_start > *offset_) offset_ = at_start;
 }
 
 void ClusterRecorder::stop() {
@@ -71,8 +86,9 @@ void ClusterRecorder::list() {
     if (!*lists->allocations) return ended(lists->allocations->error());
     if (!*lists->nodes) return ended(lists->nodes->error());
     bool first = !listed_once_;
+    for (const auto& a : (*lists->allocations)->allocations) observe_time(a.modify_time);
     workload_.on_list((*lists->allocations)->allocations,
-                      first ? std::nullopt : std::optional<Time>(loop_.now()));
+                      first ? std::nullopt : std::optional<Time>(cluster_time(loop_.now())));
     for (const auto& n : (*lists->nodes)->nodes) {
       observe_node(*n);
       if (first && n->status == "ready") ++initial_nodes_;
@@ -103,6 +119,8 @@ void ClusterRecorder::apply(const NomadEventFrame& f) {
   workload_.on_frame(f);
   for (const NomadEvent& e : f.events) {
     if (e.node) observe_node(*e.node);
+    if (e.allocation) observe_time(e.allocation->modify_time);
+    if (e.job) observe_time(e.job->submit_time);
   }
 }
 

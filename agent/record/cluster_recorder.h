@@ -28,6 +28,9 @@ class ClusterRecorder {
  public:
   struct Options {
     std::string node_class;  // the node figures count nodes of this class only ("": all)
+    // How much faster the cluster's clock runs than the loop's: 1 for a real Nomad, the
+    // --speed of a mock-cluster replay.
+    double clock_speed = 1;
     Duration backoff_base = std::chrono::seconds(1);
     Duration backoff_cap = std::chrono::seconds(30);
   };
@@ -58,6 +61,11 @@ class ClusterRecorder {
   NodeFigures nodes() const;
   const std::vector<Gap>& gaps() const { return gaps_; }
   std::uint64_t last_index() const { return last_index_; }
+  // The cluster's clock at a time of the loop's, as the payloads' own times (CreateTime,
+  // ModifyTime, SubmitTime) place it: never behind a time the cluster has written, running
+  // `clock_speed` times the loop's pace. Until a payload says otherwise, the loop's clock.
+  Time cluster_time(Time loop_time) const;
+  Time cluster_start() const { return cluster_time(began_); }
   std::uint64_t events() const { return events_; }
 
  private:
@@ -67,6 +75,8 @@ class ClusterRecorder {
   void apply(const NomadEventFrame& f);
   void ended(Result<Unit> r);
   void observe_node(const NomadNodeStub& n);
+  void observe_time(Time cluster_time);  // a time the cluster wrote, seen now
+  Duration scaled(Duration loop_elapsed) const;
   template <typename F>
   auto guarded(F f);
 
@@ -84,6 +94,8 @@ class ClusterRecorder {
   std::vector<Gap> gaps_;
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> node_sizes_;  // by node ID
   std::int64_t initial_nodes_ = 0;
+  Time began_{0};
+  std::optional<Time> offset_;  // the cluster's time when the recording began
   std::optional<EventLoop::TimerId> retry_;
   std::shared_ptr<std::uint64_t> epoch_ = std::make_shared<std::uint64_t>(0);
 };

@@ -26,6 +26,7 @@ void WorkloadRecorder::on_frame(const NomadEventFrame& frame) {
     if (e.job) {
       job_versions_[e.job->id].insert(e.job->submit_time);
       job_types_[e.job->id] = e.job->type;
+      asked_[e.job->id] = {e.job->submit_time, e.job->task_groups};
     }
     if (e.allocation) observe(*e.allocation);
   }
@@ -79,10 +80,26 @@ std::string WorkloadRecorder::type_of(const Chain& c) const {
   return known == job_types_.end() ? "service" : known->second;
 }
 
-std::vector<RecordedRow> WorkloadRecorder::rows(Time end) const {
+namespace {
+
+Duration whole_seconds(Duration d) {
+  return std::chrono::round<std::chrono::seconds>(d);
+}
+
+}  // namespace
+
+std::vector<RecordedRow> WorkloadRecorder::rows(Time start, Time end) const {
   std::vector<RecordedRow> out;
   std::map<decltype(RecordedRow{}.key()), std::size_t> same;
   std::set<std::pair<std::string, std::string>> system_groups;
+  auto add = [&](RecordedRow r) {
+    auto [at, added] = same.emplace(r.key(), out.size());
+    if (added) {
+      out.push_back(std::move(r));
+    } else {
+      out[at->second].count += r.count;
+    }
+  };
   for (const Chain& c : chains_) {
     RecordedRow r;
     r.job = c.job;
@@ -90,31 +107,73 @@ std::vector<RecordedRow> WorkloadRecorder::rows(Time end) const {
     r.type = type_of(c);
     r.cpu_mhz = c.cpu_mhz;
     r.memory_mb = c.memory_mb;
-    r.submit = std::max(Duration(0), asked_at(c.job, c.first_placed) - start_);
+    r.submit = whole_seconds(std::max(Duration(0), asked_at(c.job, c.first_placed) - start));
     if (r.type == "system") {
       if (!system_groups.insert({c.job, c.group}).second) continue;
     } else if (r.type == "batch") {
-      // At least a millisecond: a batch row needs a duration.
-      r.duration =
-          std::max<Duration>(std::chrono::milliseconds(1), c.ended.value_or(end) - c.last_placed);
+      // At least a second: a batch row needs a duration.
+      r.duration = std::max<Duration>(std::chrono::seconds(1),
+                                      whole_seconds(c.ended.value_or(end) - c.last_placed));
     } else if (c.ended) {
-      r.duration = *c.ended - c.first_placed;
+      r.duration = whole_seconds(*c.ended - c.first_placed);
     }
-    auto [at, added] = same.emplace(r.key(), out.size());
-    if (added) {
-      out.push_back(std::move(r));
-    } else {
-      ++out[at->second].count;
-    }
+    add(std::move(r));
   }
+  for (RecordedRow& r : unplaced(start, nullptr)) add(std::move(r));
   std::sort(out.begin(), out.end(), [](const RecordedRow& a, const RecordedRow& b) {
     return std::tie(a.submit, a.job, a.group) < std::tie(b.submit, b.job, b.group);
   });
   return out;
 }
 
+std::vector<RecordedRow> WorkloadRecorder::unplaced(Time start, Counts* counts) const {
+  std::vector<RecordedRow> out;
+  for (const auto& [job, version] : asked_) {
+    const std::string& type = job_types_.at(job);
+    if (type == "system") continue;
+    for (const NomadJobTaskGroup& g : version.second) {
+      // The group's work seen: all of it for batch (each piece runs once), the live
+      // pieces for a service (its count is how many run at once).
+      std::int64_t seen = 0;
+      std::vector<Duration> run_times;
+      for (const Chain& c : chains_) {
+        if (c.job != job || c.group != g.name) continue;
+        if (type == "batch") {
+          ++seen;
+          if (c.ended) run_times.push_back(*c.ended - c.last_placed);
+        } else if (!c.ended) {
+          ++seen;
+        }
+      }
+      std::int64_t missing = g.count - seen;
+      if (missing <= 0) continue;
+      RecordedRow r{whole_seconds(std::max(Duration(0), version.first - start)),
+                    job,
+                    g.name,
+                    type,
+                    missing,
+                    g.cpu_mhz,
+                    g.memory_mb,
+                    std::nullopt};
+      if (type == "batch") {
+        if (run_times.empty()) {
+          if (counts) counts->unknown_run_time += missing;
+          continue;
+        }
+        auto middle = run_times.begin() + static_cast<std::ptrdiff_t>(run_times.size() / 2);
+        std::nth_element(run_times.begin(), middle, run_times.end());
+        r.duration = std::max<Duration>(std::chrono::seconds(1), whole_seconds(*middle));
+      }
+      if (counts) counts->never_placed += missing;
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
 WorkloadRecorder::Counts WorkloadRecorder::counts(Time) const {
   Counts n;
+  static_cast<void>(unplaced(Time(0), &n));
   n.allocations = static_cast<std::int64_t>(chains_.size());
   n.replacements = replacements_;
   n.ended_unseen = ended_unseen_;

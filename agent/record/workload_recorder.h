@@ -14,8 +14,14 @@
 //   short; services run until the end, or, once stopped without a replacement (a scale-in),
 //   for the time from the first placement to the stop;
 // - system jobs: one row per task group (the simulator places one on every node);
-// - resources: the allocation's own.
-// Work submitted before the recording started is submitted at 0. Rows that agree in every
+// - resources: the allocation's own;
+// - work a job asks for (its newest Job event's task-group counts) beyond the chains seen
+//   is work never placed during the recording: batch rows with the median run time of the
+//   group's recorded work (skipped, and counted, when there is none), services until the
+//   end; submitted with that job version.
+// Times are rounded to whole seconds, so that like rows merge.
+// Work submitted before the recording started is submitted at 0. Times are the cluster's
+// (ClusterRecorder maps its own clock onto them). Rows that agree in every
 // column are one row with their count.
 #pragma once
 
@@ -46,8 +52,6 @@ struct RecordedRow {
 
 class WorkloadRecorder {
  public:
-  explicit WorkloadRecorder(Time start) : start_(start) {}
-
   // The allocations a list showed: the state when the recording began, or, with `relisted`
   // (the list's time), after a gap. Work the recorder saw running that such a list no
   // longer shows ended during the gap: at `relisted`, as far as it can tell, and counted.
@@ -57,14 +61,17 @@ class WorkloadRecorder {
   void on_frame(const NomadEventFrame& frame);
 
   struct Counts {
-    std::int64_t allocations = 0;   // chains: pieces of work
-    std::int64_t replacements = 0;  // allocations that continued a chain
-    std::int64_t cut_short = 0;     // batch work still running at the end
-    std::int64_t ended_unseen = 0;  // work that ended during a gap (its end estimated)
-    std::int64_t jobs = 0;          // jobs with a Job event
+    std::int64_t allocations = 0;       // chains: pieces of work
+    std::int64_t replacements = 0;      // allocations that continued a chain
+    std::int64_t cut_short = 0;         // batch work still running at the end
+    std::int64_t ended_unseen = 0;      // work that ended during a gap (its end estimated)
+    std::int64_t never_placed = 0;      // asked for, not placed by the end (in the trace)
+    std::int64_t unknown_run_time = 0;  // ... of batch groups with no run time to go by
+    std::int64_t jobs = 0;              // jobs with a Job event
   };
-  // The rows as of `end`, sorted by submit time, job and group.
-  std::vector<RecordedRow> rows(Time end) const;
+  // The rows of a recording from `start` to `end` (the cluster's clock), sorted by submit
+  // time, job and group.
+  std::vector<RecordedRow> rows(Time start, Time end) const;
   Counts counts(Time end) const;
 
  private:
@@ -79,11 +86,15 @@ class WorkloadRecorder {
   };
   void observe(const NomadAllocationStub& a);
   Time asked_at(const std::string& job, Time placed) const;
+  // Work asked for beyond the chains seen (adds to counts' never_placed, unknown_run_time).
+  std::vector<RecordedRow> unplaced(Time start, Counts* counts) const;
   std::string type_of(const Chain& c) const;
 
-  Time start_;
   std::map<std::string, std::set<Time>> job_versions_;  // SubmitTime of each version seen
   std::map<std::string, std::string> job_types_;
+  // The newest Job event's task groups, by job: what it asks for (work it asked for that
+  // was never placed still counts), with that version's SubmitTime.
+  std::map<std::string, std::pair<Time, std::vector<NomadJobTaskGroup>>> asked_;
   std::map<std::string, std::size_t> chain_of_;  // allocation ID -> chain
   std::vector<Chain> chains_;
   std::int64_t replacements_ = 0, ended_unseen_ = 0;

@@ -31,4 +31,19 @@ Result<std::string> read_token_file(const std::string& path) {
   return text->substr(first, text->find_last_not_of(space) - first + 1);
 }
 
+Result<std::size_t> write_text_file_atomically(const std::string& path, const std::string& text) {
+  std::string temporary = path + ".partial";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) return make_error(temporary + ": cannot create: " + std::strerror(errno));
+    out << text;
+    out.flush();
+    if (!out) return make_error(temporary + ": write error: " + std::strerror(errno));
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) return make_error(path + ": cannot replace: " + ec.message());
+  return text.size();
+}
+
 }  // namespace ha

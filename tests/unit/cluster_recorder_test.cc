@@ -53,7 +53,7 @@ TEST_F(ClusterRecorderTest, RecordsTheWorkloadAndTheNodesAcrossADroppedStream) {
   EXPECT_EQ(nodes.seen, 4) << "w4 joined later";
   EXPECT_EQ(nodes.cpu_mhz, 4000);
   EXPECT_EQ(nodes.memory_mb, 8192);
-  auto rows = recorder.workload().rows(loop.now());
+  auto rows = recorder.workload().rows(recorder.cluster_start(), recorder.cluster_time(loop.now()));
   std::string csv = allocs_csv(rows);
   // early (at 0, until the end), b (4 x 100 s at 5 s after the start), late (1 x 30 s).
   ASSERT_EQ(rows.size(), 3u) << csv;

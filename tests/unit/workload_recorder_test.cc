@@ -21,7 +21,7 @@ TEST(WorkloadRecorderTest, RecordsTheWorkloadTheClusterWasGiven) {
   SimulatedLoop loop;
   NomadModel model{loop};
   NomadMemoryApi api{loop, model, Latency::constant(20ms)};
-  WorkloadRecorder recorder(loop.now());
+  WorkloadRecorder recorder;
   auto stream = api.stream_events(
       {"Job", "Allocation"}, 0, [&](const NomadEventFrame& f) { recorder.on_frame(f); },
       [](Result<Unit>) { FAIL() << "the stream ended"; });
@@ -40,7 +40,7 @@ TEST(WorkloadRecorderTest, RecordsTheWorkloadTheClusterWasGiven) {
   ASSERT_TRUE(model.scale_job("s", "w", 1).ok());
   loop.run_until(loop.now() + 400s);  // t = 600 s
 
-  auto rows = recorder.rows(loop.now());
+  auto rows = recorder.rows(Time(0), loop.now());
   std::string csv = allocs_csv(rows);
   ASSERT_EQ(rows.size(), 4u) << csv;
   EXPECT_EQ(rows[0].job, "agent");
@@ -85,11 +85,11 @@ TEST(WorkloadRecorderTest, RecordsTheWorkloadTheClusterWasGiven) {
 }
 
 TEST(WorkloadRecorderTest, BatchWorkStillRunningIsCutShortAndNamesLoseTheirCommas) {
-  WorkloadRecorder recorder(Time(0));
+  WorkloadRecorder recorder;
   NomadAllocationStub a{"a1", "x,y", "g", "batch", "n1", "running", "run", 100, 64, "node"};
   a.create_time = Time(5s);
   recorder.on_list({a});
-  auto rows = recorder.rows(Time(65s));
+  auto rows = recorder.rows(Time(0), Time(65s));
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(*rows[0].duration, 60s);
   EXPECT_EQ(recorder.counts(Time(65s)).cut_short, 1);

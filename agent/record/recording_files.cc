@@ -1,0 +1,143 @@
+#include "agent/record/recording_files.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "backends/runtime/text_file.h"
+
+namespace ha {
+namespace {
+
+using nlohmann::ordered_json;
+
+// The starting-point cluster policy of a recording without --policy-dir.
+std::string default_policy(const std::string& node_class) {
+  return "# Written by `harvester-autoscaler record` as a starting point: Nomad client VMs of\n"
+         "# the class \"" +
+         node_class +
+         "\" kept at 70% of allocated cpu and memory. Tune it with sweep.\n"
+         "scaling \"" +
+         node_class +
+         "-cluster\" {\n"
+         "  enabled = true\n"
+         "  min     = 1\n"
+         "  max     = 1000\n\n"
+         "  policy {\n"
+         "    cooldown            = \"2m\"\n"
+         "    evaluation_interval = \"1m\"\n\n"
+         "    check \"cpu_allocated\" {\n"
+         "      source = \"nomad-apm\"\n"
+         "      query  = \"percentage-allocated_cpu\"\n"
+         "      strategy \"target-value\" {\n"
+         "        target = 70\n"
+         "      }\n"
+         "    }\n\n"
+         "    check \"memory_allocated\" {\n"
+         "      source = \"nomad-apm\"\n"
+         "      query  = \"percentage-allocated_memory\"\n"
+         "      strategy \"target-value\" {\n"
+         "        target = 70\n"
+         "      }\n"
+         "    }\n\n"
+         "    target \"harvester\" {\n"
+         "      node_class      = \"" +
+         node_class +
+         "\"\n"
+         "      node_group_name = \"" +
+         node_class +
+         "\"\n"
+         "    }\n"
+         "  }\n"
+         "}\n";
+}
+
+std::string go_duration(Duration d) {
+  auto s = std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(d).count());
+  return std::to_string(s) + "s";
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> write_recording(const std::string& dir,
+                                                 const ClusterRecorder& recorder,
+                                                 const RecordingInfo& info) {
+  std::vector<std::string> written;
+  auto write = [&](const std::string& name, const std::string& text) -> Result<std::size_t> {
+    auto r = write_text_file_atomically(dir + "/" + name, text);
+    if (r) written.push_back(name);
+    return r;
+  };
+  const WorkloadRecorder& workload = recorder.workload();
+  Time start = recorder.cluster_time(info.started), end = recorder.cluster_time(info.ended);
+  auto rows = workload.rows(start, end);
+  if (auto r = write("trace.allocs.csv", allocs_csv(rows)); !r) return r.error();
+
+  std::string node_class = info.node_class.empty() ? "default" : info.node_class;
+  std::vector<std::string> policies;
+  std::error_code ec;
+  std::filesystem::create_directories(dir + "/policies", ec);
+  if (ec) return make_error(dir + "/policies: cannot create: " + ec.message());
+  for (const std::string& file : info.policy_files) {
+    auto text = read_text_file(file);
+    if (!text) return text.error();
+    std::string name = "policies/" + std::filesystem::path(file).filename().string();
+    if (auto r = write(name, *text); !r) return r.error();
+    policies.push_back(name);
+  }
+  if (policies.empty()) {
+    if (auto r = write("policies/cluster.hcl", default_policy(node_class)); !r) return r.error();
+    policies.push_back("policies/cluster.hcl");
+  }
+
+  ClusterRecorder::NodeFigures nodes = recorder.nodes();
+  auto counts = workload.counts(end);
+  ordered_json scenario = {
+      {"name", info.name},
+      {"seed", 1},
+      {"duration", go_duration(end - start)},
+      {"cluster",
+       {{"initial_nodes", nodes.initial_nodes},
+        {"node", {{"cpu_mhz", nodes.cpu_mhz}, {"memory_mb", nodes.memory_mb}}},
+        {"node_class", node_class},
+        {"max_vms", std::max<std::int64_t>(10, 2 * std::max(nodes.seen, nodes.initial_nodes))}}},
+      {"workload", {{{"format", "allocs-csv"}, {"path", "trace.allocs.csv"}}}},
+      {"policies", policies}};
+  if (auto r = write("scenario.json", scenario.dump(2) + "\n"); !r) return r.error();
+
+  ordered_json gaps = ordered_json::array();
+  for (const ClusterRecorder::Gap& g : recorder.gaps()) {
+    gaps.push_back({{"at_seconds", to_seconds(recorder.cluster_time(g.at) - start)},
+                    {"after_index", g.after_index},
+                    {"why", g.why}});
+  }
+  std::int64_t allocations = 0;
+  for (const RecordedRow& r : rows) allocations += r.count;
+  ordered_json record = {
+      {"nomad_address", info.nomad_address},
+      {"seconds", to_seconds(end - start)},
+      {"events", recorder.events()},
+      {"last_index", recorder.last_index()},
+      {"jobs", counts.jobs},
+      {"allocations",
+       {{"recorded", counts.allocations},
+        {"in_trace", allocations},
+        {"replacements", counts.replacements},
+        {"cut_short", counts.cut_short},
+        {"ended_in_a_gap", counts.ended_unseen},
+        {"never_placed", counts.never_placed},
+        {"left_out_no_run_time", counts.unknown_run_time}}},
+      {"nodes",
+       {{"initial", nodes.initial_nodes},
+        {"seen", nodes.seen},
+        {"cpu_mhz", nodes.cpu_mhz},
+        {"memory_mb", nodes.memory_mb}}},
+      {"not_observed",
+       "VM boot and Nomad join latency (the scenario keeps the defaults, 90s and 15s)"},
+      {"gaps", gaps}};
+  if (auto r = write("record.json", record.dump(2) + "\n"); !r) return r.error();
+  return written;
+}
+
+}  // namespace ha

@@ -1,0 +1,34 @@
+// What `record --out DIR` writes, each file atomically (write_text_file_atomically):
+// - trace.allocs.csv: the workload (WorkloadRecorder's rows);
+// - scenario.json: the cluster as observed (node class, the most common node size, the
+//   ready nodes at the start as initial_nodes, max_vms twice the most nodes seen and at least
+//   10), the trace, and the policies: those of --policy-dir copied under policies/, or
+//   else policies/cluster.hcl, a starting point (target-value 70% of allocated cpu and
+//   memory on the node class) to tune with sweep;
+// - record.json: what was seen: span, events, allocations, replacements, work cut short or
+//   ended in a gap, nodes, and the gaps.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "agent/record/cluster_recorder.h"
+#include "base/result.h"
+
+namespace ha {
+
+struct RecordingInfo {
+  std::string name;        // the scenario's name
+  std::string node_class;  // "" : "default"
+  std::string nomad_address;
+  Time started{0}, ended{0};  // the recorder's loop times (mapped onto the cluster's clock)
+  std::vector<std::string> policy_files;  // to copy in (from --policy-dir)
+};
+
+// Writes the three files (and the policies) into `dir`, which must exist. An error names the
+// file.
+Result<std::vector<std::string>> write_recording(const std::string& dir,
+                                                 const ClusterRecorder& recorder,
+                                                 const RecordingInfo& info);
+
+}  // namespace ha

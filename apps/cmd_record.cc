@@ -1,0 +1,208 @@
+// `record`: follows a live Nomad cluster (agent/record/cluster_recorder.h) and writes a
+// scenario of its workload (agent/record/recording_files.h) that simulate, sweep and chaos
+// replay as it is.
+#include <signal.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <iostream>
+#include <thread>
+
+#include "agent/record/recording_files.h"
+#include "apps/cli.h"
+#include "apps/options.h"
+#include "apps/progress.h"
+#include "backends/http/nomad_http_api.h"
+#include "backends/runtime/realtime_loop.h"
+#include "backends/runtime/text_file.h"
+#include "base/duration.h"
+
+namespace ha::cli {
+namespace {
+
+constexpr const char* kRecordHelp =
+    "Usage: harvester-autoscaler record --out DIR [--duration D] [--nomad-address URL]\n"
+    "         [--nomad-token-file F] [--node-class C] [--policy-dir DIR] [--clock-speed 1]\n\n"
+    "Follows a Nomad cluster (its event stream, topics Job, Allocation and Node, after one\n"
+    "list of its allocations and nodes) for --duration, or until SIGINT or SIGTERM, then\n"
+    "writes to DIR a scenario of what it saw: trace.allocs.csv (the workload), scenario.json\n"
+    "(the cluster as observed, the trace, the policies of --policy-dir or a starting-point\n"
+    "cluster policy) and record.json (what was seen, and the gaps of a dropped stream). Each\n"
+    "file is written whole or not at all. Replay it with `simulate DIR/scenario.json`.\n\n"
+    "The Nomad address comes from --nomad-address, else NOMAD_ADDR, else\n"
+    "http://127.0.0.1:4646; the token from --nomad-token-file, else NOMAD_TOKEN. With ACLs,\n"
+    "the token needs namespace read-job on the namespaces to record (allocations, jobs and\n"
+    "their events) and node:read (nodes and their events).\n\n";
+
+// The recorder's figures, read on the loop.
+struct Status {
+  bool started = false;
+  std::optional<Error> fatal;
+  std::string last_gap;
+  std::uint64_t events = 0;
+  std::int64_t allocations = 0;
+};
+
+Status status_of(RealtimeLoop& loop, const ClusterRecorder& recorder) {
+  std::promise<Status> answer;
+  loop.post([&] {
+    Status s{recorder.started(), recorder.fatal(), "", recorder.events(),
+             recorder.workload().counts(loop.now()).allocations};
+    if (!recorder.gaps().empty()) s.last_gap = recorder.gaps().back().why;
+    answer.set_value(std::move(s));
+  });
+  return answer.get_future().get();
+}
+
+// Waits up to `d` for SIGINT or SIGTERM (blocked in every thread); true when one came.
+bool signalled_within(const sigset_t& signals, Duration d) {
+  auto s = std::chrono::duration_cast<std::chrono::seconds>(d);
+  timespec wait{
+      static_cast<time_t>(s.count()),
+      static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(d - s).count())};
+  return sigtimedwait(&signals, nullptr, &wait) > 0;
+}
+
+std::vector<std::string> policy_files(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) throw InputError{dir + ": not a directory"};
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    auto ext = e.path().extension().string();
+    if (e.is_regular_file() && (ext == ".hcl" || ext == ".json")) out.push_back(e.path().string());
+  }
+  if (out.empty()) throw InputError{dir + ": no policy files (*.hcl, *.json)"};
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+int run_record(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description options("Options");
+  options.add_options()("help,h", "this text")                                                    //
+      ("out", po::value<std::string>(), "directory to write the scenario to (made if missing)")   //
+      ("duration", po::value<std::string>(), "how long to record (default: until a signal)")      //
+      ("nomad-address", po::value<std::string>(), "Nomad HTTP API address")                       //
+      ("nomad-token-file", po::value<std::string>(), "file holding the Nomad ACL token")          //
+      ("nomad-ca-cert", po::value<std::string>(), "CA bundle to verify Nomad's TLS certificate")  //
+      ("nomad-skip-verify", "do not verify Nomad's TLS certificate")                              //
+      ("node-class", po::value<std::string>(), "the node class the scenario models")              //
+      ("clock-speed", po::value<double>()->default_value(1),
+       "the cluster's clock runs this much faster (a mock-cluster --speed replay)")  //
+      ("policy-dir", po::value<std::string>(), "policies to put in the scenario (*.hcl, *.json)");
+  auto vm = parse_options(args, options, nullptr);
+  if (vm.count("help")) {
+    out << kRecordHelp << options;
+    return kExitOk;
+  }
+  if (!vm.count("out")) throw UsageError{"--out is required"};
+  auto opt = [&vm](const char* name) {
+    return vm.count(name) ? vm[name].as<std::string>() : std::string();
+  };
+  std::optional<Duration> duration;
+  if (vm.count("duration")) {
+    auto d = parse_duration(opt("duration"));
+    if (!d || *d <= Duration(0))
+      throw UsageError{"--duration: \"" + opt("duration") + "\" is not a positive duration"};
+    duration = *d;
+  }
+  const char* env_address = std::getenv("NOMAD_ADDR");
+  std::string address = vm.count("nomad-address") ? opt("nomad-address")
+                        : env_address             ? env_address
+                                                  : "http://127.0.0.1:4646";
+  std::string token;
+  if (vm.count("nomad-token-file")) {
+    auto t = read_token_file(opt("nomad-token-file"));
+    if (!t) throw InputError{t.error().message};
+    token = *t;
+  } else if (const char* env = std::getenv("NOMAD_TOKEN")) {
+    token = env;
+  }
+  std::vector<std::string> policies;
+  if (vm.count("policy-dir")) policies = policy_files(opt("policy-dir"));
+  std::string dir = opt("out");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw InputError{dir + ": cannot create: " + ec.message()};
+
+  // Signals reach this thread only (sigtimedwait): blocked before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGINT, SIGTERM}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  RealtimeLoop loop(1.0, std::chrono::duration_cast<Duration>(
+                             std::chrono::system_clock::now().time_since_epoch()));
+  HttpTransport::Options transport_options;
+  transport_options.ca_file = opt("nomad-ca-cert");
+  transport_options.insecure = vm.count("nomad-skip-verify") > 0;
+  HttpTransport transport(loop, transport_options);
+  NomadHttpApi nomad(transport, {address, token, "", ""});
+  double clock_speed = vm["clock-speed"].as<double>();
+  if (!(clock_speed > 0)) throw UsageError{"--clock-speed must be > 0"};
+  ClusterRecorder recorder(loop, nomad, {opt("node-class"), clock_speed});
+  std::thread runner([&] { loop.run(); });
+  Time started = loop.now();
+  loop.post([&] { recorder.start(); });
+  auto finish = [&](bool write) -> Result<std::vector<std::string>> {
+    std::promise<Result<std::vector<std::string>>> done;
+    loop.post([&] {
+      recorder.stop();
+      if (!write) return done.set_value(std::vector<std::string>{});
+      std::string name = std::filesystem::path(dir).filename().string();
+      done.set_value(write_recording(dir, recorder,
+                                     {name.empty() ? "recorded" : name, opt("node-class"), address,
+                                      started, loop.now(), policies}));
+    });
+    auto result = done.get_future().get();
+    loop.stop();
+    runner.join();
+    return result;
+  };
+
+  // The start: the stream and the first lists, within 15 s, or one clear error.
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  for (;;) {
+    Status s = status_of(loop, recorder);
+    if (s.fatal || (!s.started && std::chrono::steady_clock::now() > give_up)) {
+      static_cast<void>(finish(false));
+      err << "harvester-autoscaler record: Nomad at " << address << ": "
+          << (s.fatal ? s.fatal->message
+                      : "no answer within 15 s" + (s.last_gap.empty() ? "" : ": " + s.last_gap))
+          << "\n";
+      return kExitInvalid;
+    }
+    if (s.started) break;
+    if (signalled_within(signals, std::chrono::milliseconds(100))) {
+      static_cast<void>(finish(false));
+      err << "harvester-autoscaler record: stopped before the recording started\n";
+      return kExitInvalid;
+    }
+  }
+  ProgressBar progress(err, ProgressBar::stderr_is_terminal());
+  for (;;) {
+    Duration so_far = loop.now() - started;
+    if (duration && so_far >= *duration) break;
+    Duration step = std::chrono::seconds(1);
+    if (duration) step = std::min(step, *duration - so_far);
+    if (signalled_within(signals, step)) break;
+    Status s = status_of(loop, recorder);
+    progress.update(duration ? to_seconds(so_far) / to_seconds(*duration) : 0.0,
+                    format_duration(so_far) + " recorded, " + std::to_string(s.events) +
+                        " events, " + std::to_string(s.allocations) + " allocations");
+  }
+  progress.finish();
+  auto written = finish(true);
+  if (!written) throw InputError{written.error().message};
+  out << "recorded " << format_duration(loop.now() - started) << " (wall) of " << address
+      << " into " << dir << "/: ";
+  for (std::size_t i = 0; i < written->size(); ++i) out << (i ? ", " : "") << (*written)[i];
+  out << "\nreplay it: harvester-autoscaler simulate " << dir << "/scenario.json\n";
+  return kExitOk;
+}
+
+}  // namespace ha::cli
