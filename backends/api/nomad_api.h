@@ -64,11 +64,11 @@ struct NomadAllocationStub {
   // of AllocatedResources (resources=true).
   std::int64_t cpu_mhz = 0;
   std::int64_t memory_mb = 0;
-  std::string node_name = {};  // NodeName (= {}: brace-initialized stubs may leave it out)
-  Time create_time{0};         // CreateTime (ns since the epoch on the wire): placed then
-  Time modify_time{0};         // ModifyTime: its last change
-  std::uint64_t job_version = 0;             // JobVersion: the job version that asked for it
-  std::string previous_allocation = {};      // PreviousAllocation: the one it replaces
+  std::string node_name = {};     // NodeName (= {}: brace-initialized stubs may leave it out)
+  Time create_time{0};            // CreateTime (ns since the epoch on the wire): placed then
+  Time modify_time{0};            // ModifyTime: its last change
+  std::uint64_t job_version = 0;  // JobVersion: the job version that asked for it
+  std::string previous_allocation = {};  // PreviousAllocation: the one it replaces
 };
 
 // As upstream's nomad-apm judges an allocation: terminal when the server no longer wants

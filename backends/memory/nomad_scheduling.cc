@@ -43,9 +43,16 @@ NomadAllocationStub NomadModel::stub(const Alloc& a) const {
   const Job& job = jobs_[a.job];
   const Group& group = job.groups[a.group];
   const NomadNode& node = nodes_[static_cast<std::size_t>(a.node)].info;
-  NomadAllocationStub out{a.id,    job.id,   group.spec.name,    job.type,
-                          node.id, "running", "run", group.spec.cpu_mhz,
-                          group.spec.memory_mb, node.name};
+  NomadAllocationStub out{a.id,
+                          job.id,
+                          group.spec.name,
+                          job.type,
+                          node.id,
+                          "running",
+                          "run",
+                          group.spec.cpu_mhz,
+                          group.spec.memory_mb,
+                          node.name};
   out.create_time = a.placed_at;
   out.modify_time = a.changed_at;
   out.job_version = a.job_version;
