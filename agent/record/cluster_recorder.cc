@@ -17,11 +17,7 @@ ClusterRecorder::~ClusterRecorder() {
 // Runs f later unless the recorder was stopped in between.
 template <typename F>
 auto ClusterRecorder::guarded(F f) {
-  return [this, epoch = std::weak_ptr<std::uint64_t>(epoch_), mine = *epoch_,
-          f = std::move(f)](auto&&... args) mutable {
-    auto e = epoch.lock();
-    if (e && *e == mine && running_) f(std::forward<decltype(args)>(args)...);
-  };
+  return guard_.wrap(running_, std::move(f));
 }
 
 void ClusterRecorder::start() {
@@ -47,7 +43,7 @@ void ClusterRecorder::observe_time(Time t) {
 
 void ClusterRecorder::stop() {
   running_ = false;
-  ++*epoch_;
+  guard_.invalidate();
   stream_.reset();
   if (retry_) loop_.cancel(*retry_);
   retry_.reset();

@@ -20,6 +20,7 @@
 
 #include "agent/record/workload_recorder.h"
 #include "backends/api/nomad_api.h"
+#include "base/callback_guard.h"
 #include "base/event_loop.h"
 
 namespace ha {
@@ -97,7 +98,7 @@ class ClusterRecorder {
   Time began_{0};
   std::optional<Time> offset_;  // the cluster's time when the recording began
   std::optional<EventLoop::TimerId> retry_;
-  std::shared_ptr<std::uint64_t> epoch_ = std::make_shared<std::uint64_t>(0);
+  CallbackGuard guard_;
 };
 
 }  // namespace ha

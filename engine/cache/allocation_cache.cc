@@ -17,11 +17,7 @@ AllocationCache::~AllocationCache() {
 // Runs f later unless the cache was stopped (or restarted) in between.
 template <typename F>
 auto AllocationCache::guarded(F f) {
-  return [this, epoch = std::weak_ptr<std::uint64_t>(epoch_), mine = *epoch_,
-          f = std::move(f)](auto&&... args) mutable {
-    auto e = epoch.lock();
-    if (e && *e == mine && running_) f(std::forward<decltype(args)>(args)...);
-  };
+  return guard_.wrap(running_, std::move(f));
 }
 
 void AllocationCache::start() {
@@ -35,7 +31,7 @@ void AllocationCache::start() {
 
 void AllocationCache::stop() {
   running_ = false;
-  ++*epoch_;
+  guard_.invalidate();
   stream_.reset();
   if (retry_) loop_.cancel(*retry_);
   if (check_) loop_.cancel(*check_);

@@ -27,6 +27,7 @@
 #include <random>
 
 #include "backends/api/nomad_api.h"
+#include "base/callback_guard.h"
 #include "engine/cache/allocation_view.h"
 #include "engine/cache/blocking_query_cache.h"
 
@@ -104,7 +105,7 @@ class AllocationCache {
   bool ever_listed_ = false;
   std::string last_refusal_;
   std::optional<EventLoop::TimerId> retry_, check_;
-  std::shared_ptr<std::uint64_t> epoch_ = std::make_shared<std::uint64_t>(0);
+  CallbackGuard guard_;
   Stats stats_;
   std::unique_ptr<BlockingQueryCache<AllocationListAt, AllocationView>> fallback_;
 };

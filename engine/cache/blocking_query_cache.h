@@ -18,6 +18,7 @@
 
 #include "backends/api/async.h"
 #include "base/backoff.h"
+#include "base/callback_guard.h"
 #include "base/event_loop.h"
 
 namespace ha {
@@ -62,7 +63,7 @@ class BlockingQueryCache {
   }
   void stop() {
     running_ = false;
-    ++*epoch_;
+    guard_.invalidate();
     if (retry_) loop_.cancel(*retry_);
     retry_.reset();
   }
@@ -83,11 +84,7 @@ class BlockingQueryCache {
   // Runs f later unless the cache was stopped (or restarted) in between.
   template <typename F>
   auto guarded(F f) {
-    return [this, epoch = std::weak_ptr<std::uint64_t>(epoch_), mine = *epoch_,
-            f = std::move(f)](auto&&... args) mutable {
-      auto e = epoch.lock();
-      if (e && *e == mine && running_) f(std::forward<decltype(args)>(args)...);
-    };
+    return guard_.wrap(running_, std::move(f));
   }
 
   void ask() {
@@ -139,7 +136,7 @@ class BlockingQueryCache {
   std::optional<Time> heard_;
   int failures_in_a_row_ = 0;
   std::optional<EventLoop::TimerId> retry_;
-  std::shared_ptr<std::uint64_t> epoch_ = std::make_shared<std::uint64_t>(0);
+  CallbackGuard guard_;
   Stats stats_;
 };
 
