@@ -112,6 +112,10 @@ void ClusterRecorder::apply(const NomadEventFrame& f) {
   if (f.heartbeat()) return;
   last_index_ = std::max(last_index_, f.index);
   events_ += f.events.size();
+  for (const std::string& why : f.skipped) {
+    if (skipped_.size() < kSkippedKept) skipped_.push_back(why);
+    ++skipped_count_;
+  }
   workload_.on_frame(f);
   for (const NomadEvent& e : f.events) {
     if (e.node) observe_node(*e.node);

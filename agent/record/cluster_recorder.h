@@ -6,7 +6,8 @@
 // frame, and the lists taken again: each such reopening is a gap (when, after which index,
 // why), since Nomad may have dropped events from its buffer meanwhile. A stream refused at
 // the very start (403: the token lacks the capability; 404: a Nomad before 1.0) is fatal:
-// `record` says so and exits 1.
+// `record` says so and exits 1. An event that cannot be read is skipped and kept in
+// skipped_messages(): a recording carries on where a cache would relist.
 //
 // All calls on the loop.
 #pragma once
@@ -68,6 +69,11 @@ class ClusterRecorder {
   Time cluster_time(Time loop_time) const;
   Time cluster_start() const { return cluster_time(began_); }
   std::uint64_t events() const { return events_; }
+  // Events (or stream lines) that could not be read, skipped: how many, and the first
+  // kSkippedKept messages, each naming its index.
+  std::uint64_t skipped_events() const { return skipped_count_; }
+  const std::vector<std::string>& skipped_messages() const { return skipped_; }
+  static constexpr std::size_t kSkippedKept = 20;
 
  private:
   void open(std::uint64_t from);
@@ -89,7 +95,8 @@ class ClusterRecorder {
   bool running_ = false, subscribed_ = false, listing_ = false, listed_once_ = false;
   std::unique_ptr<WatchHandle> stream_;
   std::vector<NomadEventFrame> waiting_;
-  std::uint64_t last_index_ = 0, events_ = 0;
+  std::uint64_t last_index_ = 0, events_ = 0, skipped_count_ = 0;
+  std::vector<std::string> skipped_;
   int failures_in_a_row_ = 0;
   std::optional<Error> fatal_;
   std::vector<Gap> gaps_;

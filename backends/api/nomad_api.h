@@ -187,10 +187,14 @@ struct NomadEvent {
 };
 
 // One line of the stream: the events of one raft index. A heartbeat ({}) has none, index 0.
+// `skipped` says what could not be read: events of the frame, or the whole line (index 0
+// then), each message naming its index. A reader that must miss nothing (a cache) relists;
+// one that records carries on.
 struct NomadEventFrame {
   std::uint64_t index = 0;
   std::vector<NomadEvent> events;
-  bool heartbeat() const { return events.empty(); }
+  std::vector<std::string> skipped = {};
+  bool heartbeat() const { return events.empty() && skipped.empty(); }
 };
 
 class NomadApi {

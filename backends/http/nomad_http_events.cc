@@ -1,6 +1,7 @@
 // NomadHttpApi::stream_events: Nomad's event stream over HTTP, read as it arrives. Each line
-// is a frame {"Index", "Events"} or a heartbeat {}; a line that is not a frame ends the
-// stream with kInvalid naming the endpoint and the last index read.
+// is a frame {"Index", "Events"} or a heartbeat {}; what cannot be read (an event, or a
+// line that is not a frame) reaches the reader in a frame's `skipped`, naming the endpoint
+// and the index, and the stream goes on.
 #include <atomic>
 
 #include "backends/http/http_response.h"
@@ -31,18 +32,9 @@ struct HttpStreamState {
   // One line; false when it ended the stream.
   bool line(const std::string& text) {
     if (text.find_first_not_of(" \t\r") == std::string::npos) return true;
-    auto j = nlohmann::json::parse(text, nullptr, false);
-    auto frame = j.is_discarded()
-                     ? Result<NomadEventFrame>(make_error("not JSON: " + text.substr(0, 200)))
-                     : nomad_json::read_event_frame(j);
-    if (!frame) {
-      finish(make_error(
-          where + ": after index " + std::to_string(last_index) + ": " + frame.error().message,
-          ErrorKind::kInvalid));
-      return false;
-    }
-    if (!frame->heartbeat()) last_index = frame->index;
-    on_frame(*frame);
+    NomadEventFrame frame = nomad_json::read_event_line(text, last_index, where);
+    if (frame.index > 0) last_index = frame.index;
+    on_frame(frame);
     return !ended;  // on_frame may have cancelled the stream
   }
 };

@@ -42,8 +42,15 @@ Result<NomadNode> read_node(const json& j);
 // (AllocatedResources, summed over its tasks); neither present reads as no resources.
 Result<NomadAllocationStub> read_allocation(const json& j);
 // A stream line: {} is a heartbeat; the payloads of Allocation, Node and Job events are
-// read (Payload.Allocation, .Node, .Job), other topics' are skipped.
+// read (Payload.Allocation, .Node, .Job), other topics' are skipped. An event that cannot
+// be read goes to the frame's `skipped`, named by index and position; a line that is not a
+// frame ({"Index", "Events"}) is an error.
 Result<NomadEventFrame> read_event_frame(const json& j);
+// A line of text as the stream reader takes it: never fails. A line that is not JSON or not
+// a frame reads as a frame of index 0 whose `skipped` says so, after `last_index` (the
+// index of the last frame read), prefixed with `where` (the endpoint).
+NomadEventFrame read_event_line(const std::string& line, std::uint64_t last_index,
+                                const std::string& where);
 Result<NomadJobScaleStatus> read_job_scale_status(const json& j);
 Result<NomadJob> read_job(const json& j);
 Result<NomadJobSummary> read_job_list_stub(const json& j);

@@ -31,6 +31,43 @@ json event_frame(const NomadEventFrame& f) {
   return {{"Index", f.index}, {"Events", events}};
 }
 
+namespace {
+
+// One event of a frame at `index`.
+Result<NomadEvent> read_event(const json& e, std::uint64_t index, const std::string& at) {
+  NomadEvent event;
+  HA_READ(topic, field<std::string>(e, "Topic", at));
+  HA_READ(type, field<std::string>(e, "Type", at));
+  HA_READ(key, optional_field<std::string>(e, "Key", at, ""));
+  HA_READ(ns, optional_field<std::string>(e, "Namespace", at, ""));
+  HA_READ(event_index, optional_field<std::uint64_t>(e, "Index", at, index));
+  event.topic = topic;
+  event.type = type;
+  event.key = key;
+  event.namespace_ = ns;
+  event.index = event_index;
+  if (topic != "Allocation" && topic != "Node" && topic != "Job") return event;
+  HA_READ(payload, field<json>(e, "Payload", at));
+  HA_READ(object, field<json>(payload, topic.c_str(), at + ".Payload"));
+  const std::string where = at + ".Payload.";
+  if (topic == "Allocation") {
+    auto a = read_allocation(object);
+    if (!a) return make_error(where + a.error().message, ErrorKind::kInvalid);
+    event.allocation = std::make_shared<const NomadAllocationStub>(std::move(*a));
+  } else if (topic == "Node") {
+    auto n = read_node(object);
+    if (!n) return make_error(where + n.error().message, ErrorKind::kInvalid);
+    event.node = std::make_shared<const NomadNode>(std::move(*n));
+  } else {
+    auto job = read_job(object);
+    if (!job) return make_error(where + job.error().message, ErrorKind::kInvalid);
+    event.job = std::make_shared<const NomadJob>(std::move(*job));
+  }
+  return event;
+}
+
+}  // namespace
+
 Result<NomadEventFrame> read_event_frame(const json& j) {
   if (!j.is_object()) return make_error("event frame: expected an object", ErrorKind::kInvalid);
   NomadEventFrame f;
@@ -42,40 +79,32 @@ Result<NomadEventFrame> read_event_frame(const json& j) {
   }
   f.index = index;
   for (std::size_t i = 0; i < events.size(); ++i) {
-    const std::string at = "event frame.Events[" + std::to_string(i) + "]";
-    const json& e = events[i];
-    NomadEvent event;
-    HA_READ(topic, field<std::string>(e, "Topic", at));
-    HA_READ(type, field<std::string>(e, "Type", at));
-    HA_READ(key, optional_field<std::string>(e, "Key", at, ""));
-    HA_READ(ns, optional_field<std::string>(e, "Namespace", at, ""));
-    HA_READ(event_index, optional_field<std::uint64_t>(e, "Index", at, index));
-    event.topic = topic;
-    event.type = type;
-    event.key = key;
-    event.namespace_ = ns;
-    event.index = event_index;
-    if (topic == "Allocation" || topic == "Node" || topic == "Job") {
-      HA_READ(payload, field<json>(e, "Payload", at));
-      HA_READ(object, field<json>(payload, topic.c_str(), at + ".Payload"));
-      const std::string where = at + ".Payload.";
-      if (topic == "Allocation") {
-        auto a = read_allocation(object);
-        if (!a) return make_error(where + a.error().message, ErrorKind::kInvalid);
-        event.allocation = std::make_shared<const NomadAllocationStub>(std::move(*a));
-      } else if (topic == "Node") {
-        auto n = read_node(object);
-        if (!n) return make_error(where + n.error().message, ErrorKind::kInvalid);
-        event.node = std::make_shared<const NomadNode>(std::move(*n));
-      } else {
-        auto job = read_job(object);
-        if (!job) return make_error(where + job.error().message, ErrorKind::kInvalid);
-        event.job = std::make_shared<const NomadJob>(std::move(*job));
-      }
+    const std::string at =
+        "event frame " + std::to_string(index) + ".Events[" + std::to_string(i) + "]";
+    auto event = read_event(events[i], index, at);
+    if (event) {
+      f.events.push_back(std::move(*event));
+    } else {
+      f.skipped.push_back(event.error().message);
     }
-    f.events.push_back(std::move(event));
   }
   return f;
+}
+
+NomadEventFrame read_event_line(const std::string& line, std::uint64_t last_index,
+                                const std::string& where) {
+  auto j = json::parse(line, nullptr, false);
+  auto frame = j.is_discarded() ? Result<NomadEventFrame>(make_error(
+                                      "not JSON: " + line.substr(0, 200), ErrorKind::kInvalid))
+                                : read_event_frame(j);
+  if (frame) {
+    for (std::string& s : frame->skipped) s = where + ": " + s;
+    return std::move(*frame);
+  }
+  NomadEventFrame bad;
+  bad.skipped.push_back(where + ": after index " + std::to_string(last_index) + ": " +
+                        frame.error().message);
+  return bad;
 }
 
 }  // namespace ha::nomad_json

@@ -89,6 +89,8 @@ void AllocationCache::open() {
 
 void AllocationCache::frame(const NomadEventFrame& f) {
   heard_ = loop_.now();
+  // A change it cannot read is a change the view would miss: a new stream, a new list.
+  if (!f.skipped.empty()) return ended(make_error(f.skipped.front(), ErrorKind::kInvalid));
   if (phase_ == Phase::kStreaming) return apply(f);
   if (!f.heartbeat()) waiting_.push_back(f);
   if (phase_ != Phase::kOpening) return;

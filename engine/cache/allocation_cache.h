@@ -11,7 +11,8 @@
 // stream that ends, fails, or stays silent for `silence_limit` (three missed heartbeats) is
 // opened again, after a capped, jittered backoff when it failed, and the list taken again:
 // a resumed stream could have missed events without knowing it. So is a stream that has run
-// for `resync`, which bounds the harm of an event the reader got wrong.
+// for `resync`, which bounds the harm of an event the reader got wrong, and a stream that
+// sends an event the reader cannot parse (a frame's `skipped`): a change the view would miss.
 //
 // A server that refuses the stream (404 from a Nomad before 1.0, 400/403: an ACL token
 // without the right to it) or sends lines it cannot read, at the first stream or three

@@ -23,7 +23,8 @@ class CountingNomadApi : public testing::ForwardingNomadApi {
  public:
   using ForwardingNomadApi::ForwardingNomadApi;
   int lists = 0, streams = 0;
-  bool mute = false;                    // streams open but never send a frame
+  bool mute = false;  // streams open but never send a frame
+  int garble = 0;     // the next `garble` frames with events arrive unreadable (all skipped)
   std::optional<Error> refuse_streams;  // streams end at once with this
   EventLoop* loop = nullptr;
 
@@ -46,6 +47,12 @@ class CountingNomadApi : public testing::ForwardingNomadApi {
       return nullptr;
     }
     if (mute) on_frame = [](const NomadEventFrame&) {};
+    on_frame = [this, on_frame = std::move(on_frame)](const NomadEventFrame& f) {
+      if (f.heartbeat() || garble == 0) return on_frame(f);
+      --garble;
+      NomadEventFrame unreadable{f.index, {}, {"event frame " + std::to_string(f.index) + ": bad"}};
+      on_frame(unreadable);
+    };
     return ForwardingNomadApi::stream_events(topics, index, std::move(on_frame), std::move(d));
   }
 };
@@ -155,6 +162,24 @@ TEST_F(AllocationCacheTest, ASilentStreamIsOpenedAgainWithAList) {
   api.mute = false;
   run_for(2min);
   expect_as_the_model(cache, "after the silence");
+}
+
+// A change it cannot read would be missing from the view: the cache lists again.
+TEST_F(AllocationCacheTest, AnUnreadableEventMakesItListAgain) {
+  join();
+  ASSERT_TRUE(model.register_job({"svc", "service", {{"g", 2, 500, 256, std::nullopt}}}).ok());
+  AllocationCache cache(loop, api, {});
+  cache.start();
+  run_for(1s);
+  ASSERT_EQ(api.lists, 1);
+  api.garble = 1;
+  ASSERT_TRUE(model.scale_job("svc", "g", 3).ok());
+  run_for(10s);
+  EXPECT_EQ(api.garble, 0);
+  EXPECT_EQ(api.lists, 2) << "listed again after the unreadable event";
+  EXPECT_TRUE(cache.streaming()) << "one unreadable event is no reason to give up the stream";
+  expect_as_the_model(cache, "after an unreadable event");
+  EXPECT_EQ(cache.view()->allocations(), 3u);
 }
 
 TEST_F(AllocationCacheTest, ARefusedStreamFallsBackToBlockingQueries) {

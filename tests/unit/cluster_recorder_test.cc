@@ -68,6 +68,45 @@ TEST_F(ClusterRecorderTest, RecordsTheWorkloadAndTheNodesAcrossADroppedStream) {
   EXPECT_EQ(*rows[2].duration, 30s);
 }
 
+// An event that cannot be read is skipped and reported; the recording goes on, no gap.
+TEST_F(ClusterRecorderTest, AnUnreadableEventIsSkippedAndReported) {
+  struct Garbling : testing::ForwardingNomadApi {
+    using ForwardingNomadApi::ForwardingNomadApi;
+    int garble = 0;
+    std::unique_ptr<WatchHandle> stream_events(const std::vector<std::string>& topics,
+                                               std::uint64_t index,
+                                               std::function<void(const NomadEventFrame&)> on_frame,
+                                               Done<Unit> d) override {
+      auto wrapped = [this, on_frame](const NomadEventFrame& f) {
+        if (f.heartbeat() || garble == 0) return on_frame(f);
+        --garble;
+        NomadEventFrame bad = f;
+        bad.skipped.push_back("event frame " + std::to_string(f.index) + ".Events[0]: bad");
+        bad.events.erase(bad.events.begin());
+        on_frame(bad);
+      };
+      return ForwardingNomadApi::stream_events(topics, index, wrapped, std::move(d));
+    }
+  } garbling{api};
+  ClusterRecorder recorder(loop, garbling, {"web"});
+  recorder.start();
+  run_for(1s);
+  ASSERT_TRUE(recorder.started());
+  garbling.garble = 1;
+  ASSERT_TRUE(model.register_job({"b", "batch", {{"g", 2, 700, 512, 100s}}}).ok());
+  run_for(200s);
+  ASSERT_TRUE(model.register_job({"c", "batch", {{"g", 1, 100, 64, 30s}}}).ok());
+  run_for(60s);
+  EXPECT_EQ(garbling.garble, 0);
+  EXPECT_TRUE(recorder.gaps().empty()) << "skipped, not reopened";
+  EXPECT_EQ(recorder.skipped_events(), 1u);
+  ASSERT_EQ(recorder.skipped_messages().size(), 1u);
+  EXPECT_NE(recorder.skipped_messages()[0].find("Events[0]: bad"), std::string::npos);
+  auto rows = recorder.workload().rows(recorder.cluster_start(), recorder.cluster_time(loop.now()));
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows.back().job, "c") << "events after the skipped one are recorded";
+}
+
 // The stream refused before anything was recorded (an ACL token without the capability, a
 // Nomad before 1.0): nothing more is tried.
 TEST_F(ClusterRecorderTest, ARefusedStreamAtTheStartIsFatal) {

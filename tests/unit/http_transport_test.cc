@@ -35,6 +35,14 @@ struct FlakyServer {
         res.set_content("\"ok\"", "application/json");
       }
     });
+    server.Get("/v1/event/stream", [](const httplib::Request&, httplib::Response& res) {
+      // A heartbeat, a frame, a line cut short (a proxy's doing), a frame: ends there.
+      res.set_content(
+          "{}\n{\"Index\":7,\"Events\":[{\"Topic\":\"Deployment\",\"Type\":\"X\"}]}\n"
+          "{\"Index\":8,\"Eve\n{\"Index\":9,\"Events\":[{\"Topic\":\"Evaluation\",\"Type\":\"Y\"}]}"
+          "\n",
+          "application/json");
+    });
     server.Get("/v1/node/x", [this](const httplib::Request&, httplib::Response& res) {
       ++hits;
       res.status = 404;
@@ -128,6 +136,35 @@ TEST_F(HttpTransportTest, NomadClientDoesNotRetryNotFound) {
   EXPECT_EQ(out->error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(out->error().message, "GET /v1/node/x: 404 node not found");
   EXPECT_EQ(s.hits, 1);
+}
+
+// A line of the event stream that is not a frame is reported with the index before it, and
+// the stream goes on to the next frame.
+TEST_F(HttpTransportTest, NomadEventStreamSkipsAnUnreadableLine) {
+  FlakyServer s;
+  HttpTransport t(loop, options());
+  NomadHttpApi api(t, {"http://127.0.0.1:" + std::to_string(s.port), "", "", ""});
+  std::vector<NomadEventFrame> frames;
+  std::optional<Result<Unit>> end;
+  std::unique_ptr<WatchHandle> stream;
+  loop.post([&] {
+    stream = api.stream_events(
+        {"Deployment"}, 0, [&](const NomadEventFrame& f) { frames.push_back(f); },
+        [&](Result<Unit> r) {
+          end = std::move(r);
+          loop.stop();
+        });
+  });
+  loop.run();
+  ASSERT_TRUE(end && end->ok()) << (end ? end->error().message : "no end");
+  ASSERT_EQ(frames.size(), 4u);
+  EXPECT_TRUE(frames[0].heartbeat());
+  EXPECT_EQ(frames[1].index, 7u);
+  ASSERT_EQ(frames[2].skipped.size(), 1u);
+  EXPECT_EQ(frames[2].skipped[0].rfind("GET /v1/event/stream: after index 7: not JSON: ", 0), 0u)
+      << frames[2].skipped[0];
+  EXPECT_EQ(frames[3].index, 9u);
+  EXPECT_EQ(frames[3].events.at(0).type, "Y");
 }
 
 }  // namespace

@@ -140,9 +140,28 @@ TEST(NomadJson, EventFramesRoundTripAndNameTheirErrors) {
       nomad_json::read_job(bad_job).error().message,
       "job.TaskGroups[0].Tasks[0].Resources.CPU: expected a whole number in range, not \"lots\"");
 
+  // An event that cannot be read is skipped, named by its frame's index; the others stay.
+  line["Events"].push_back(line["Events"][0]);
   line["Events"][0]["Payload"]["Allocation"].erase("JobID");
-  EXPECT_EQ(nomad_json::read_event_frame(line).error().message,
-            "event frame.Events[0].Payload.allocation.JobID: missing");
+  auto partly = nomad_json::read_event_frame(line);
+  ASSERT_TRUE(partly.ok()) << partly.error().message;
+  EXPECT_EQ(partly->events.size(), 1u);
+  ASSERT_EQ(partly->skipped.size(), 1u);
+  EXPECT_EQ(partly->skipped[0], "event frame 42.Events[0].Payload.allocation.JobID: missing");
+  EXPECT_FALSE(partly->heartbeat());
+  // A line that is not a frame reads as one skipped entry, after the last index read.
+  auto broken = nomad_json::read_event_line("{\"Index\": 43, \"Even", 42, "GET /v1/event/stream");
+  EXPECT_EQ(broken.index, 0u);
+  EXPECT_TRUE(broken.events.empty());
+  ASSERT_EQ(broken.skipped.size(), 1u);
+  EXPECT_EQ(broken.skipped[0].rfind("GET /v1/event/stream: after index 42: not JSON: ", 0), 0u)
+      << broken.skipped[0];
+  EXPECT_FALSE(broken.heartbeat());
+  EXPECT_EQ(nomad_json::read_event_line("[1]", 42, "S").skipped.at(0),
+            "S: after index 42: event frame: expected an object");
+  EXPECT_TRUE(nomad_json::read_event_line("{}", 42, "S").heartbeat());
+  EXPECT_EQ(nomad_json::read_event_line(line.dump(), 41, "S").skipped.at(0),
+            "S: event frame 42.Events[0].Payload.allocation.JobID: missing");
   EXPECT_EQ(
       nomad_json::read_event_frame({{"Index", -1}, {"Events", json::array()}}).error().message,
       "event frame.Index: expected a whole number in range, not -1");
