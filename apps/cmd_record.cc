@@ -31,7 +31,11 @@ constexpr const char* kRecordHelp =
     "writes to DIR a scenario of what it saw: trace.allocs.csv (the workload), scenario.json\n"
     "(the cluster as observed, the trace, the policies of --policy-dir or a starting-point\n"
     "cluster policy) and record.json (what was seen, and the gaps of a dropped stream). Each\n"
-    "file is written whole or not at all. Replay it with `simulate DIR/scenario.json`.\n\n"
+    "file is written whole or not at all, every --checkpoint and at the end. Replay it with\n"
+    "`simulate DIR/scenario.json`.\n\n"
+    "A DIR that holds a recording (record.state.json) is resumed: the stream opens after its\n"
+    "last index, and the time the recorder was not running is a gap. Record into a new DIR to\n"
+    "start afresh.\n\n"
     "The Nomad address comes from --nomad-address, else NOMAD_ADDR, else\n"
     "http://127.0.0.1:4646; the token from --nomad-token-file, else NOMAD_TOKEN. With ACLs,\n"
     "the token needs namespace read-job on the namespaces to record (allocations, jobs and\n"
@@ -50,7 +54,7 @@ Status status_of(RealtimeLoop& loop, const ClusterRecorder& recorder) {
   std::promise<Status> answer;
   loop.post([&] {
     Status s{recorder.started(), recorder.fatal(), "", recorder.events(),
-             recorder.workload().counts(loop.now()).allocations};
+             recorder.workload().recorded()};
     if (!recorder.gaps().empty()) s.last_gap = recorder.gaps().back().why;
     answer.set_value(std::move(s));
   });
@@ -91,6 +95,8 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
       ("nomad-ca-cert", po::value<std::string>(), "CA bundle to verify Nomad's TLS certificate")  //
       ("nomad-skip-verify", "do not verify Nomad's TLS certificate")                              //
       ("node-class", po::value<std::string>(), "the node class the scenario models")              //
+      ("checkpoint", po::value<std::string>()->default_value("5m"),
+       "write the files this often while recording")  //
       ("clock-speed", po::value<double>()->default_value(1),
        "the cluster's clock runs this much faster (a mock-cluster --speed replay)")  //
       ("policy-dir", po::value<std::string>(), "policies to put in the scenario (*.hcl, *.json)");
@@ -122,9 +128,28 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
   } else if (const char* env = std::getenv("NOMAD_TOKEN")) {
     token = env;
   }
+  auto checkpoint = parse_duration(opt("checkpoint"));
+  if (!checkpoint || *checkpoint < std::chrono::seconds(1))
+    throw UsageError{"--checkpoint: \"" + opt("checkpoint") + "\" is not a duration of 1s or more"};
   std::vector<std::string> policies;
   if (vm.count("policy-dir")) policies = policy_files(opt("policy-dir"));
   std::string dir = opt("out");
+  std::string node_class = opt("node-class");
+  auto saved = read_saved_recording(dir);
+  if (!saved) throw InputError{saved.error().message};
+  if (*saved) {
+    const SavedRecording& was = **saved;
+    if (was.nomad_address != address) {
+      throw InputError{dir + " holds a recording of " + was.nomad_address + ", not of " + address +
+                       ": record into another directory"};
+    }
+    if (vm.count("node-class") && node_class != was.node_class) {
+      throw InputError{dir + " holds a recording of node class \"" + was.node_class + "\", not \"" +
+                       node_class + "\": record into another directory"};
+    }
+    node_class = was.node_class;
+    if (policies.empty()) policies = was.policies;
+  }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw InputError{dir + ": cannot create: " + ec.message()};
@@ -144,21 +169,41 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
   NomadHttpApi nomad(transport, {address, token, "", ""});
   double clock_speed = vm["clock-speed"].as<double>();
   if (!(clock_speed > 0)) throw UsageError{"--clock-speed must be > 0"};
-  ClusterRecorder recorder(loop, nomad, {opt("node-class"), clock_speed});
+  ClusterRecorder recorder(loop, nomad, {node_class, clock_speed});
+  if (*saved) {
+    if (auto r = recorder.resume((*saved)->recorder); !r) {
+      throw InputError{dir + "/" + kStateFile + ": " + r.error().message};
+    }
+    err << "resuming the recording in " << dir << "/ after index " << recorder.last_index() << " ("
+        << recorder.events() << " events so far)\n";
+  }
   std::thread runner([&] { loop.run(); });
   Time started = loop.now();
   loop.post([&] { recorder.start(); });
-  auto finish = [&](bool write) -> Result<std::vector<std::string>> {
+  // Writes the files, on the loop; with `stop`, the recorder stops first.
+  auto write = [&](bool stop) -> Result<std::vector<std::string>> {
     std::promise<Result<std::vector<std::string>>> done;
     loop.post([&] {
-      recorder.stop();
-      if (!write) return done.set_value(std::vector<std::string>{});
+      if (stop) recorder.stop();
       std::string name = std::filesystem::path(dir).filename().string();
-      done.set_value(write_recording(dir, recorder,
-                                     {name.empty() ? "recorded" : name, opt("node-class"), address,
-                                      started, loop.now(), policies}));
+      done.set_value(write_recording(
+          dir, recorder,
+          {name.empty() ? "recorded" : name, node_class, address, loop.now(), policies}));
     });
-    auto result = done.get_future().get();
+    return done.get_future().get();
+  };
+  auto finish = [&](bool write_files) -> Result<std::vector<std::string>> {
+    Result<std::vector<std::string>> result = std::vector<std::string>{};
+    if (write_files) {
+      result = write(true);
+    } else {
+      std::promise<void> stopped;
+      loop.post([&] {
+        recorder.stop();
+        stopped.set_value();
+      });
+      stopped.get_future().wait();
+    }
     loop.stop();
     runner.join();
     return result;
@@ -184,9 +229,17 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
     }
   }
   ProgressBar progress(err, ProgressBar::stderr_is_terminal());
+  Time next_checkpoint = started + *checkpoint;
   for (;;) {
     Duration so_far = loop.now() - started;
     if (duration && so_far >= *duration) break;
+    if (loop.now() >= next_checkpoint) {
+      next_checkpoint = loop.now() + *checkpoint;
+      // A crash from here on loses at most one checkpoint's time; a failed write is said,
+      // and the recording goes on (the end's write says it again).
+      if (auto w = write(false); !w)
+        err << "harvester-autoscaler record: checkpoint: " << w.error().message << "\n";
+    }
     Duration step = std::chrono::seconds(1);
     if (duration) step = std::min(step, *duration - so_far);
     if (signalled_within(signals, step)) break;

@@ -24,7 +24,7 @@ void ClusterRecorder::start() {
   if (running_) return;
   running_ = true;
   began_ = loop_.now();
-  open(0);
+  open(resumed_start_ ? last_index_ + 1 : 0);
 }
 
 Duration ClusterRecorder::scaled(Duration loop_elapsed) const {
@@ -81,10 +81,11 @@ void ClusterRecorder::list() {
     if (!lists->allocations || !lists->nodes) return;
     if (!*lists->allocations) return ended(lists->allocations->error());
     if (!*lists->nodes) return ended(lists->nodes->error());
-    bool first = !listed_once_;
+    bool first = !listed_once_ && !resumed_start_;
     for (const auto& a : (*lists->allocations)->allocations) observe_time(a.modify_time);
     workload_.on_list((*lists->allocations)->allocations,
                       first ? std::nullopt : std::optional<Time>(cluster_time(loop_.now())));
+    for (const auto& a : (*lists->allocations)->allocations) read_job_of(a);
     for (const auto& n : (*lists->nodes)->nodes) {
       observe_node(*n);
       if (first && n->status == "ready") ++initial_nodes_;
@@ -120,6 +121,7 @@ void ClusterRecorder::apply(const NomadEventFrame& f) {
   for (const NomadEvent& e : f.events) {
     if (e.node) observe_node(*e.node);
     if (e.allocation) observe_time(e.allocation->modify_time);
+    if (e.allocation) read_job_of(*e.allocation);
     if (e.job) observe_time(e.job->submit_time);
   }
 }
@@ -132,7 +134,7 @@ void ClusterRecorder::ended(Result<Unit> r) {
     running_ = false;
     return;
   }
-  gaps_.push_back({loop_.now(), last_index_,
+  gaps_.push_back({cluster_time(loop_.now()), last_index_,
                    r ? std::string("the server ended the stream") : r.error().message});
   ++failures_in_a_row_;
   Duration wait =
@@ -141,6 +143,21 @@ void ClusterRecorder::ended(Result<Unit> r) {
                          retry_.reset();
                          open(last_index_ + 1);
                        }));
+}
+
+void ClusterRecorder::read_job_of(const NomadAllocationStub& a) {
+  if (workload_.knows_job(a.job_id) || !jobs_asked_.insert(a.job_id).second) return;
+  nomad_.get_job(a.job_id, a.namespace_, guarded([this, id = a.job_id](Result<NomadJob> r) {
+                   if (!r) {
+                     // Gone (purged) stays unknown; anything else is asked again later.
+                     if (r.error().kind != ErrorKind::kNotFound) jobs_asked_.erase(id);
+                     return;
+                   }
+                   if (workload_.knows_job(id)) return;  // a Job event came first
+                   observe_time(r->submit_time);
+                   workload_.on_job(*r);
+                   ++jobs_read_;
+                 }));
 }
 
 void ClusterRecorder::observe_node(const NomadNodeStub& n) {

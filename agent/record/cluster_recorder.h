@@ -6,7 +6,9 @@
 // frame, and the lists taken again: each such reopening is a gap (when, after which index,
 // why), since Nomad may have dropped events from its buffer meanwhile. A stream refused at
 // the very start (403: the token lacks the capability; 404: a Nomad before 1.0) is fatal:
-// `record` says so and exits 1. An event that cannot be read is skipped and kept in
+// `record` says so and exits 1. The job of an allocation that no Job event showed (a job
+// registered before the recording, or whose event fell in a gap) is read once with
+// GET /v1/job/:id, for its type, its task groups' counts and its SubmitTime. An event that cannot be read is skipped and kept in
 // skipped_messages(): a recording carries on where a cache would relist.
 //
 // All calls on the loop.
@@ -16,8 +18,11 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "agent/record/workload_recorder.h"
 #include "backends/api/nomad_api.h"
@@ -37,7 +42,7 @@ class ClusterRecorder {
     Duration backoff_cap = std::chrono::seconds(30);
   };
   struct Gap {
-    Time at{0};
+    Time at{0};  // the cluster's clock
     std::uint64_t after_index = 0;
     std::string why;
   };
@@ -55,6 +60,14 @@ class ClusterRecorder {
   void start();
   void stop();
 
+  // A recording resumed (cluster_recorder_state.cc): before start(), the state save()
+  // wrote when an earlier run stopped or checkpointed. The stream opens after its last
+  // index; the lists taken then show what changed meanwhile, and that time is a gap. The
+  // recording keeps its start. Errors name the field.
+  Result<Unit> resume(const nlohmann::json& state);
+  nlohmann::json save() const;
+  bool resumed() const { return resumed_start_.has_value(); }
+
   // Once the first lists are in.
   bool started() const { return listed_once_; }
   // Set when the cluster refused the recording at the start; nothing more happens then.
@@ -68,7 +81,11 @@ class ClusterRecorder {
   // `clock_speed` times the loop's pace. Until a payload says otherwise, the loop's clock.
   Time cluster_time(Time loop_time) const;
   Time cluster_start() const { return cluster_time(began_); }
+  // When the recording began on the cluster's clock: this run's start, or a resumed one's.
+  Time recording_start() const { return resumed_start_.value_or(cluster_start()); }
   std::uint64_t events() const { return events_; }
+  // Jobs read with GET /v1/job/:id, not shown by a Job event.
+  std::uint64_t jobs_read() const { return jobs_read_; }
   // Events (or stream lines) that could not be read, skipped: how many, and the first
   // kSkippedKept messages, each naming its index.
   std::uint64_t skipped_events() const { return skipped_count_; }
@@ -82,6 +99,8 @@ class ClusterRecorder {
   void apply(const NomadEventFrame& f);
   void ended(Result<Unit> r);
   void observe_node(const NomadNodeStub& n);
+  // Reads (GET /v1/job/:id) the job of an allocation whose job no Job event has shown.
+  void read_job_of(const NomadAllocationStub& a);
   void observe_time(Time cluster_time);  // a time the cluster wrote, seen now
   Duration scaled(Duration loop_elapsed) const;
   template <typename F>
@@ -95,7 +114,8 @@ class ClusterRecorder {
   bool running_ = false, subscribed_ = false, listing_ = false, listed_once_ = false;
   std::unique_ptr<WatchHandle> stream_;
   std::vector<NomadEventFrame> waiting_;
-  std::uint64_t last_index_ = 0, events_ = 0, skipped_count_ = 0;
+  std::uint64_t last_index_ = 0, events_ = 0, skipped_count_ = 0, jobs_read_ = 0;
+  std::set<std::string> jobs_asked_;  // read, or being read
   std::vector<std::string> skipped_;
   int failures_in_a_row_ = 0;
   std::optional<Error> fatal_;
@@ -103,7 +123,8 @@ class ClusterRecorder {
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> node_sizes_;  // by node ID
   std::int64_t initial_nodes_ = 0;
   Time began_{0};
-  std::optional<Time> offset_;  // the cluster's time when the recording began
+  std::optional<Time> offset_;  // the cluster's time when this run began
+  std::optional<Time> resumed_start_;
   std::optional<EventLoop::TimerId> retry_;
   CallbackGuard guard_;
 };

@@ -70,7 +70,7 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
     return r;
   };
   const WorkloadRecorder& workload = recorder.workload();
-  Time start = recorder.cluster_time(info.started), end = recorder.cluster_time(info.ended);
+  Time start = recorder.recording_start(), end = recorder.cluster_time(info.ended);
   auto rows = workload.rows(start, end);
   if (auto r = write("trace.allocs.csv", allocs_csv(rows)); !r) return r.error();
 
@@ -108,9 +108,8 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
 
   ordered_json gaps = ordered_json::array();
   for (const ClusterRecorder::Gap& g : recorder.gaps()) {
-    gaps.push_back({{"at_seconds", to_seconds(recorder.cluster_time(g.at) - start)},
-                    {"after_index", g.after_index},
-                    {"why", g.why}});
+    gaps.push_back(
+        {{"at_seconds", to_seconds(g.at - start)}, {"after_index", g.after_index}, {"why", g.why}});
   }
   std::int64_t allocations = 0;
   for (const RecordedRow& r : rows) allocations += r.count;
@@ -122,6 +121,7 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
        {{"count", recorder.skipped_events()}, {"first", recorder.skipped_messages()}}},
       {"last_index", recorder.last_index()},
       {"jobs", counts.jobs},
+      {"jobs_read", recorder.jobs_read()},
       {"allocations",
        {{"recorded", counts.allocations},
         {"in_trace", allocations},
@@ -139,7 +139,36 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
        "VM boot and Nomad join latency (the scenario keeps the defaults, 90s and 15s)"},
       {"gaps", gaps}};
   if (auto r = write("record.json", record.dump(2) + "\n"); !r) return r.error();
+
+  nlohmann::json state = {{"nomad_address", info.nomad_address},
+                          {"node_class", info.node_class},
+                          {"policies", policies},
+                          {"recorder", recorder.save()}};
+  if (auto r = write(kStateFile, state.dump() + "\n"); !r) return r.error();
   return written;
+}
+
+Result<std::optional<SavedRecording>> read_saved_recording(const std::string& dir) {
+  std::string path = dir + "/" + kStateFile;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::optional<SavedRecording>();
+  auto text = read_text_file(path);
+  if (!text) return text.error();
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return make_error(path + ": not a JSON object", ErrorKind::kInvalid);
+  }
+  SavedRecording saved;
+  try {
+    saved.nomad_address = j.at("nomad_address").get<std::string>();
+    saved.node_class = j.at("node_class").get<std::string>();
+    for (const auto& p : j.at("policies"))
+      saved.policies.push_back(dir + "/" + p.get<std::string>());
+    saved.recorder = j.at("recorder");
+  } catch (const nlohmann::json::exception& e) {
+    return make_error(path + ": " + e.what(), ErrorKind::kInvalid);
+  }
+  return std::optional<SavedRecording>(std::move(saved));
 }
 
 }  // namespace ha

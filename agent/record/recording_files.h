@@ -6,9 +6,13 @@
 //   else policies/cluster.hcl, a starting point (target-value 70% of allocated cpu and
 //   memory on the node class) to tune with sweep;
 // - record.json: what was seen: span, events, allocations, replacements, work cut short or
-//   ended in a gap, nodes, and the gaps.
+//   ended in a gap, nodes, and the gaps;
+// - record.state.json: what a later `record --out DIR` needs to resume the recording (the
+//   recorder's state, the address, node class and policies it was made with).
 #pragma once
 
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +25,7 @@ struct RecordingInfo {
   std::string name;        // the scenario's name
   std::string node_class;  // "" : "default"
   std::string nomad_address;
-  Time started{0}, ended{0};  // the recorder's loop times (mapped onto the cluster's clock)
+  Time ended{0};  // the recorder's loop time (mapped onto the cluster's clock)
   std::vector<std::string> policy_files;  // to copy in (from --policy-dir)
 };
 
@@ -30,5 +34,16 @@ struct RecordingInfo {
 Result<std::vector<std::string>> write_recording(const std::string& dir,
                                                  const ClusterRecorder& recorder,
                                                  const RecordingInfo& info);
+
+inline constexpr const char* kStateFile = "record.state.json";
+
+// A recording saved in a directory, to resume.
+struct SavedRecording {
+  std::string nomad_address, node_class;
+  std::vector<std::string> policies;  // paths of its policy files (under DIR/policies)
+  nlohmann::json recorder;            // ClusterRecorder::save()
+};
+// DIR/record.state.json when there is one (nullopt when not); an error names the file.
+Result<std::optional<SavedRecording>> read_saved_recording(const std::string& dir);
 
 }  // namespace ha

@@ -23,13 +23,15 @@ void WorkloadRecorder::on_list(const std::vector<NomadAllocationStub>& allocatio
 
 void WorkloadRecorder::on_frame(const NomadEventFrame& frame) {
   for (const NomadEvent& e : frame.events) {
-    if (e.job) {
-      job_versions_[e.job->id].insert(e.job->submit_time);
-      job_types_[e.job->id] = e.job->type;
-      asked_[e.job->id] = {e.job->submit_time, e.job->task_groups};
-    }
+    if (e.job) on_job(*e.job);
     if (e.allocation) observe(*e.allocation);
   }
+}
+
+void WorkloadRecorder::on_job(const NomadJob& job) {
+  job_versions_[job.id].insert(job.submit_time);
+  job_types_[job.id] = job.type;
+  asked_[job.id] = {job.submit_time, job.task_groups};
 }
 
 void WorkloadRecorder::observe(const NomadAllocationStub& a) {
@@ -127,24 +129,34 @@ std::vector<RecordedRow> WorkloadRecorder::rows(Time start, Time end) const {
 }
 
 std::vector<RecordedRow> WorkloadRecorder::unplaced(Time start, Counts* counts) const {
+  // The work seen, per job and group, in one pass: all of it for batch (each piece runs
+  // once), the live pieces for a service (its count is how many run at once).
+  struct Seen {
+    std::int64_t pieces = 0;
+    std::vector<Duration> run_times;  // of batch work that ended
+  };
+  std::map<std::pair<std::string, std::string>, Seen> seen_of;
+  for (const Chain& c : chains_) {
+    auto asked = asked_.find(c.job);
+    if (asked == asked_.end()) continue;
+    Seen& s = seen_of[{c.job, c.group}];
+    if (job_types_.at(c.job) == "batch") {
+      ++s.pieces;
+      if (c.ended) s.run_times.push_back(*c.ended - c.last_placed);
+    } else if (!c.ended) {
+      ++s.pieces;
+    }
+  }
   std::vector<RecordedRow> out;
   for (const auto& [job, version] : asked_) {
     const std::string& type = job_types_.at(job);
     if (type == "system") continue;
+    // Batch work asked for before the recording and not seen in it ran before it began.
+    if (type == "batch" && version.first < start) continue;
     for (const NomadJobTaskGroup& g : version.second) {
-      // The group's work seen: all of it for batch (each piece runs once), the live
-      // pieces for a service (its count is how many run at once).
-      std::int64_t seen = 0;
-      std::vector<Duration> run_times;
-      for (const Chain& c : chains_) {
-        if (c.job != job || c.group != g.name) continue;
-        if (type == "batch") {
-          ++seen;
-          if (c.ended) run_times.push_back(*c.ended - c.last_placed);
-        } else if (!c.ended) {
-          ++seen;
-        }
-      }
+      Seen& s = seen_of[{job, g.name}];
+      std::int64_t seen = s.pieces;
+      std::vector<Duration>& run_times = s.run_times;
       std::int64_t missing = g.count - seen;
       if (missing <= 0) continue;
       RecordedRow r{whole_seconds(std::max(Duration(0), version.first - start)),

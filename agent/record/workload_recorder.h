@@ -18,7 +18,8 @@
 // - work a job asks for (its newest Job event's task-group counts) beyond the chains seen
 //   is work never placed during the recording: batch rows with the median run time of the
 //   group's recorded work (skipped, and counted, when there is none), services until the
-//   end; submitted with that job version.
+//   end; submitted with that job version. Batch work of a version submitted before the
+//   recording began is taken to have run before it, if it was not seen.
 // Times are rounded to whole seconds, so that like rows merge.
 // Work submitted before the recording started is submitted at 0. Times are the cluster's
 // (ClusterRecorder maps its own clock onto them). Rows that agree in every
@@ -33,7 +34,10 @@
 #include <tuple>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "backends/api/nomad_api.h"
+#include "base/result.h"
 
 namespace ha {
 
@@ -59,6 +63,11 @@ class WorkloadRecorder {
                std::optional<Time> relisted = std::nullopt);
   // A frame of the event stream (topics Job and Allocation; others are ignored).
   void on_frame(const NomadEventFrame& frame);
+  // A job as a Job event or GET /v1/job/:id shows it: its type, what its newest version
+  // asks for, and that version's SubmitTime.
+  void on_job(const NomadJob& job);
+  // Whether a job's type is known (from on_job): the recorder reads the others.
+  bool knows_job(const std::string& id) const { return job_types_.count(id) > 0; }
 
   struct Counts {
     std::int64_t allocations = 0;       // chains: pieces of work
@@ -73,6 +82,14 @@ class WorkloadRecorder {
   // time, job and group.
   std::vector<RecordedRow> rows(Time start, Time end) const;
   Counts counts(Time end) const;
+  // Pieces of work seen so far (counts().allocations, without the rest of its work).
+  std::int64_t recorded() const { return static_cast<std::int64_t>(chains_.size()); }
+
+  // What a resumed recording needs (workload_recorder_state.cc): every chain with its
+  // allocation IDs, the jobs' versions and what they ask for. load() replaces this
+  // recorder's state; its errors name the field.
+  nlohmann::json save() const;
+  Result<Unit> load(const nlohmann::json& state);
 
  private:
   struct Chain {

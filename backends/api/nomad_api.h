@@ -69,6 +69,7 @@ struct NomadAllocationStub {
   Time modify_time{0};            // ModifyTime: its last change
   std::uint64_t job_version = 0;  // JobVersion: the job version that asked for it
   std::string previous_allocation = {};  // PreviousAllocation: the one it replaces
+  std::string namespace_ = {};           // Namespace ("" reads as Nomad's "default")
 };
 
 // As upstream's nomad-apm judges an allocation: terminal when the server no longer wants

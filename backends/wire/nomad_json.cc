@@ -116,10 +116,11 @@ json allocation(const NomadAllocationStub& a, const std::string& node_name) {
           {"NodeID", a.node_id},
           {"NodeName", node_name},
           {"JobID", a.job_id},
+          {"Namespace", a.namespace_.empty() ? "default" : a.namespace_},
           {"Job",
            {{"ID", a.job_id},
             {"Type", a.job_type},
-            {"Namespace", "default"},
+            {"Namespace", a.namespace_.empty() ? "default" : a.namespace_},
             {"Version", a.job_version}}},
           {"TaskGroup", a.task_group},
           {"Resources", {{"CPU", a.cpu_mhz}, {"MemoryMB", a.memory_mb}}},
@@ -257,6 +258,7 @@ Result<NomadAllocationStub> read_allocation(const json& j) {
   HA_READ(stub_job_type, optional_field<std::string>(j, "JobType", "allocation", type));
   HA_READ(stub_version, optional_field<std::uint64_t>(j, "JobVersion", "allocation", version));
   HA_READ(previous, optional_field<std::string>(j, "PreviousAllocation", "allocation", ""));
+  HA_READ(ns, optional_field<std::string>(j, "Namespace", "allocation", ""));
   HA_READ(created, optional_field<std::int64_t>(j, "CreateTime", "allocation", 0));
   HA_READ(modified, optional_field<std::int64_t>(j, "ModifyTime", "allocation", 0));
   HA_READ(resources, optional_field<json>(j, "Resources", "allocation", json::object()));
@@ -292,6 +294,7 @@ Result<NomadAllocationStub> read_allocation(const json& j) {
   a.memory_mb = mem;
   a.job_version = stub_version;
   a.previous_allocation = previous;
+  a.namespace_ = ns;
   a.create_time = Time(created);
   a.modify_time = Time(modified);
   return a;

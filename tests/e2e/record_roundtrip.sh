@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # record's round trip, shortened: mock-cluster replays tests/data/emulate/short.json (40 min)
-# at 60x; `record` follows it from the start to the end of the replay; then `simulate` of
+# at 60x; `record` follows it from the start to the end of the replay, in two runs (the
+# second resumes the first's recording, as `record --out DIR` again does); then `simulate` of
 # the recorded scenario is compared with `simulate` of the original: the same number of
 # allocations, node-hours within 5%, p95 pending within 60 s. Also: an unreachable Nomad is
 # one clear error and exit 1.
@@ -19,9 +20,21 @@ start_cluster 60 "record-$RANDOM$RANDOM" "unused-$RANDOM"
 mkdir -p "$work/policies"
 cp "$src/tests/data/emulate/short-policy.json" "$work/policies/"
 "$bin" record --out "$work/recorded" --nomad-address "$nomad_url" \
-  --nomad-token-file "$work/nomad.token" --duration 40s --clock-speed 60 \
+  --nomad-token-file "$work/nomad.token" --duration 15s --clock-speed 60 \
   --node-class hashistack --policy-dir "$work/policies" >"$work/record.out" 2>"$work/record.err" &&
   pass "record: $(head -1 "$work/record.out")" || { cat "$work"/record.*; fail "record failed"; }
+# The second run: the same directory, no --node-class or --policy-dir (kept from the first).
+"$bin" record --out "$work/recorded" --nomad-address "$nomad_url" --checkpoint 5s \
+  --nomad-token-file "$work/nomad.token" --duration 25s --clock-speed 60 \
+  >"$work/record2.out" 2>"$work/record2.err" &&
+  grep -q "^resuming the recording in $work/recorded/ after index" "$work/record2.err" &&
+  pass "record resumed: $(head -1 "$work/record2.err")" ||
+  { cat "$work"/record2.*; fail "record did not resume"; }
+out=$("$bin" record --out "$work/recorded" --nomad-address "http://127.0.0.1:9" 2>&1)
+rc=$?
+[ "$rc" -eq 1 ] && echo "$out" | grep -q "holds a recording of $nomad_url" &&
+  pass "resuming against another Nomad: exit 1, one clear error" ||
+  fail "another Nomad: rc $rc: $out"
 for f in trace.allocs.csv scenario.json record.json policies/short-policy.json; do
   [ -s "$work/recorded/$f" ] || fail "record wrote no $f"
 done
@@ -41,6 +54,8 @@ if abs(ratio - 1) > 0.05:
     problems.append(f"node-hours {a['node_hours']:.3f} vs {b['node_hours']:.3f}")
 if abs(a["pending_seconds"]["p95"] - b["pending_seconds"]["p95"]) > 60:
     problems.append(f"p95 pending {a['pending_seconds']['p95']} vs {b['pending_seconds']['p95']}")
+if len(rec["gaps"]) != 1 or "resumed" not in rec["gaps"][0]["why"]:
+    problems.append(f"gaps: {rec['gaps']}")
 print(f"allocations {a['allocations']['total']} / {b['allocations']['total']}, node-hours ratio "
       f"{ratio:.3f}, p95 pending {a['pending_seconds']['p95']} / {b['pending_seconds']['p95']}, "
       f"record.json allocations {rec['allocations']}")

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "backends/memory/nomad_memory_api.h"
 #include "forwarding_nomad_api.h"
 #include "sim/simulated_loop.h"
@@ -48,6 +50,8 @@ TEST_F(ClusterRecorderTest, RecordsTheWorkloadAndTheNodesAcrossADroppedStream) {
   ASSERT_EQ(recorder.gaps().size(), 1u);
   EXPECT_EQ(recorder.gaps()[0].why, "stream_events: connection reset");
   EXPECT_GT(recorder.events(), 0u);
+  EXPECT_EQ(recorder.jobs_read(), 1u) << "early, registered before the stream: read once";
+  EXPECT_EQ(recorder.workload().counts(loop.now()).jobs, 3);
   auto nodes = recorder.nodes();
   EXPECT_EQ(nodes.initial_nodes, 3) << "web nodes ready at the start; gpu is another class";
   EXPECT_EQ(nodes.seen, 4) << "w4 joined later";
@@ -105,6 +109,50 @@ TEST_F(ClusterRecorderTest, AnUnreadableEventIsSkippedAndReported) {
   auto rows = recorder.workload().rows(recorder.cluster_start(), recorder.cluster_time(loop.now()));
   ASSERT_FALSE(rows.empty());
   EXPECT_EQ(rows.back().job, "c") << "events after the skipped one are recorded";
+}
+
+// A recording saved, stopped, and resumed later from its state: the stream continues after
+// the saved index, so the resumed recording ends as one that never stopped; the time it was
+// not running is a gap.
+TEST_F(ClusterRecorderTest, AResumedRecordingEndsAsOneThatNeverStopped) {
+  ClusterRecorder whole(loop, api, {"web"});
+  ClusterRecorder first(loop, api, {"web"});
+  whole.start();
+  first.start();
+  run_for(10s);
+  ASSERT_TRUE(model.register_job({"b", "batch", {{"g", 4, 700, 512, 100s}}}).ok());
+  run_for(60s);
+  auto state = nlohmann::json::parse(first.save().dump());
+  first.stop();
+  run_for(20s);  // not recording: c is submitted, and b's work ends
+  ASSERT_TRUE(model.register_job({"c", "batch", {{"g", 1, 100, 64, 30s}}}).ok());
+  run_for(40s);
+  ClusterRecorder second(loop, api, {"web"});
+  ASSERT_TRUE(second.resume(state).ok());
+  EXPECT_TRUE(second.resumed());
+  second.start();
+  run_for(200s);
+  ASSERT_TRUE(second.started());
+  EXPECT_EQ(second.recording_start(), whole.recording_start());
+  std::string expected = allocs_csv(whole.workload().rows(whole.recording_start(), loop.now()));
+  EXPECT_EQ(allocs_csv(second.workload().rows(second.recording_start(), loop.now())), expected);
+  EXPECT_NE(expected.find(",c,g,batch,1,100,64,30\n"), std::string::npos) << expected;
+  ASSERT_EQ(second.gaps().size(), 1u);
+  EXPECT_EQ(second.gaps()[0].why, "the recorder was not running (resumed later)");
+  EXPECT_EQ(second.nodes().initial_nodes, 3) << "kept from the first run";
+  EXPECT_GE(second.events(), whole.events());
+
+  ClusterRecorder broken(loop, api, {"web"});
+  state["version"] = 2;
+  EXPECT_EQ(broken.resume(state).error().message, "version: 2 is not 1");
+  state["version"] = 1;
+  state["recorder_start_typo"] = state["recording_start"];
+  state.erase("recording_start");
+  auto missing = broken.resume(state);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message.rfind("state: ", 0), 0u) << missing.error().message;
+  EXPECT_NE(missing.error().message.find("recording_start"), std::string::npos)
+      << missing.error().message;
 }
 
 // The stream refused before anything was recorded (an ACL token without the capability, a

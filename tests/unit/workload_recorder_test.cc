@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "backends/memory/nomad_memory_api.h"
 #include "sim/simulated_loop.h"
@@ -82,6 +83,28 @@ TEST(WorkloadRecorderTest, RecordsTheWorkloadTheClusterWasGiven) {
   ASSERT_EQ(read->size(), rows.size());
   EXPECT_EQ((*read)[1].count, 3);
   EXPECT_EQ((*read)[1].duration, std::optional<Duration>(120s));
+
+  // Saved and loaded, as a resumed recording is: the same rows and counts, and a
+  // replacement placed after the load still continues its chain.
+  WorkloadRecorder again;
+  ASSERT_TRUE(again.load(nlohmann::json::parse(recorder.save().dump())).ok());
+  EXPECT_EQ(allocs_csv(again.rows(Time(0), loop.now())), csv);
+  EXPECT_EQ(again.counts(loop.now()).replacements, counts.replacements);
+  EXPECT_EQ(again.counts(loop.now()).jobs, counts.jobs);
+  EXPECT_EQ(again.save(), recorder.save());
+  EXPECT_EQ(again.recorded(), recorder.recorded());
+  auto resumed = api.stream_events(
+      {"Job", "Allocation"}, 0, [&](const NomadEventFrame& f) { again.on_frame(f); },
+      [](Result<Unit>) {});
+  ASSERT_TRUE(model.drain_node(nodes[1], NomadDrainSpec{-1ns, false, {}}, false).ok());
+  loop.run_until(loop.now() + 60s);
+  EXPECT_GT(again.counts(loop.now()).replacements, counts.replacements);
+  EXPECT_EQ(again.recorded(), recorder.recorded()) << "the moved work is no new work";
+  // A broken state is refused, naming the field, and the recorder keeps what it had.
+  auto bad = again.load(nlohmann::json{{"chains", {{{"job", 3}}}}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message.rfind("workload.chains[0]: ", 0), 0u) << bad.error().message;
+  EXPECT_EQ(again.recorded(), recorder.recorded());
 }
 
 TEST(WorkloadRecorderTest, BatchWorkStillRunningIsCutShortAndNamesLoseTheirCommas) {
