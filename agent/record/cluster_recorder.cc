@@ -79,8 +79,8 @@ void ClusterRecorder::list() {
   auto lists = std::make_shared<Lists>();
   auto both = [this, lists] {
     if (!lists->allocations || !lists->nodes) return;
-    if (!*lists->allocations) return ended(lists->allocations->error());
-    if (!*lists->nodes) return ended(lists->nodes->error());
+    if (!*lists->allocations) return list_failed(lists->allocations->error());
+    if (!*lists->nodes) return list_failed(lists->nodes->error());
     bool first = !listed_once_ && !resumed_start_;
     for (const auto& a : (*lists->allocations)->allocations) observe_time(a.modify_time);
     workload_.on_list((*lists->allocations)->allocations,
@@ -96,6 +96,10 @@ void ClusterRecorder::list() {
     std::vector<NomadEventFrame> waiting = std::move(waiting_);
     waiting_.clear();
     for (const NomadEventFrame& f : waiting) apply(f);
+    if (polling_) {
+      poll_allocations((*lists->allocations)->index);
+      poll_nodes((*lists->nodes)->index);
+    }
   };
   nomad_.watch_allocations(0, std::chrono::minutes(1),
                            guarded([lists, both](Result<AllocationListAt> r) {
@@ -126,21 +130,47 @@ void ClusterRecorder::apply(const NomadEventFrame& f) {
   }
 }
 
+namespace {
+
+// 404 (a Nomad before 1.0), 400 or 403 (a token without the capability).
+bool refused(const Error& e) {
+  return e.kind == ErrorKind::kNotFound || e.kind == ErrorKind::kInvalid;
+}
+
+}  // namespace
+
 void ClusterRecorder::ended(Result<Unit> r) {
   stream_.reset();
-  if (!listed_once_ && !r &&
-      (r.error().kind == ErrorKind::kNotFound || r.error().kind == ErrorKind::kInvalid)) {
-    fatal_ = r.error();
-    running_ = false;
-    return;
+  if (!listed_once_ && !r && refused(r.error()) && !polling_) {
+    // No stream: blocking queries on the lists instead, for the whole recording.
+    polling_ = true;
+    stream_refusal_ = r.error().message;
+    return list();
   }
   gaps_.push_back({cluster_time(loop_.now()), last_index_,
                    r ? std::string("the server ended the stream") : r.error().message});
+  retry_later();
+}
+
+void ClusterRecorder::list_failed(const Error& e) {
+  listing_ = false;
+  if (!listed_once_ && refused(e)) {
+    fatal_ = e;
+    running_ = false;
+    stream_.reset();
+    return;
+  }
+  if (polling_) return retry_later();
+  ended(e);
+}
+
+void ClusterRecorder::retry_later() {
   ++failures_in_a_row_;
   Duration wait =
       jittered_backoff(options_.backoff_base, options_.backoff_cap, failures_in_a_row_, rng_);
   retry_ = loop_.after(wait, guarded([this] {
                          retry_.reset();
+                         if (polling_) return list();
                          open(last_index_ + 1);
                        }));
 }

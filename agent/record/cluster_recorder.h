@@ -4,12 +4,17 @@
 // frames that arrive meanwhile wait and are applied after the lists. A stream that ends or
 // fails is opened again after a capped, jittered backoff, from the index after the last
 // frame, and the lists taken again: each such reopening is a gap (when, after which index,
-// why), since Nomad may have dropped events from its buffer meanwhile. A stream refused at
-// the very start (403: the token lacks the capability; 404: a Nomad before 1.0) is fatal:
-// `record` says so and exits 1. The job of an allocation that no Job event showed (a job
-// registered before the recording, or whose event fell in a gap) is read once with
-// GET /v1/job/:id, for its type, its task groups' counts and its SubmitTime. An event that cannot be read is skipped and kept in
-// skipped_messages(): a recording carries on where a cache would relist.
+// why), since Nomad may have dropped events from its buffer meanwhile.
+//
+// A stream refused at the very start (403: the token lacks the capability; 404: a Nomad
+// before 1.0) makes it follow blocking queries instead, for the whole recording: the lists
+// of allocations and of nodes, each asked again with the index of its last answer, and
+// every answer read as a list (work that an answer no longer shows ended by then). Lists
+// refused at the start are fatal: `record` says so and exits 1. The job of an allocation that no
+// Job event showed (a job registered before the recording, or whose event fell in a gap) is read
+// once with GET /v1/job/:id, for its type, its task groups' counts and its SubmitTime. An event
+// that cannot be read is skipped and kept in skipped_messages(): a recording carries on where a
+// cache would relist.
 //
 // All calls on the loop.
 #pragma once
@@ -86,6 +91,9 @@ class ClusterRecorder {
   std::uint64_t events() const { return events_; }
   // Jobs read with GET /v1/job/:id, not shown by a Job event.
   std::uint64_t jobs_read() const { return jobs_read_; }
+  // Why the recording follows blocking queries rather than the event stream ("" when it
+  // follows the stream): the stream's refusal.
+  const std::string& stream_refusal() const { return stream_refusal_; }
   // Events (or stream lines) that could not be read, skipped: how many, and the first
   // kSkippedKept messages, each naming its index.
   std::uint64_t skipped_events() const { return skipped_count_; }
@@ -97,7 +105,12 @@ class ClusterRecorder {
   void frame(const NomadEventFrame& f);
   void list();
   void apply(const NomadEventFrame& f);
-  void ended(Result<Unit> r);
+  void ended(Result<Unit> r);  // the stream's end
+  void list_failed(const Error& e);
+  void retry_later();  // opens the stream again, or lists again when polling
+  // Blocking queries (cluster_recorder_polling.cc), when the stream was refused.
+  void poll_allocations(std::uint64_t index);
+  void poll_nodes(std::uint64_t index);
   void observe_node(const NomadNodeStub& n);
   // Reads (GET /v1/job/:id) the job of an allocation whose job no Job event has shown.
   void read_job_of(const NomadAllocationStub& a);
@@ -112,6 +125,8 @@ class ClusterRecorder {
   std::mt19937_64 rng_;
   WorkloadRecorder workload_;
   bool running_ = false, subscribed_ = false, listing_ = false, listed_once_ = false;
+  bool polling_ = false;
+  std::string stream_refusal_;
   std::unique_ptr<WatchHandle> stream_;
   std::vector<NomadEventFrame> waiting_;
   std::uint64_t last_index_ = 0, events_ = 0, skipped_count_ = 0, jobs_read_ = 0;

@@ -115,6 +115,10 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
   for (const RecordedRow& r : rows) allocations += r.count;
   ordered_json record = {
       {"nomad_address", info.nomad_address},
+      {"source",
+       recorder.stream_refusal().empty()
+           ? std::string("event stream")
+           : "blocking queries (the event stream was refused: " + recorder.stream_refusal() + ")"},
       {"seconds", to_seconds(end - start)},
       {"events", recorder.events()},
       {"skipped_events",

@@ -3,8 +3,9 @@
 # at 60x; `record` follows it from the start to the end of the replay, in two runs (the
 # second resumes the first's recording, as `record --out DIR` again does); then `simulate` of
 # the recorded scenario is compared with `simulate` of the original: the same number of
-# allocations, node-hours within 5%, p95 pending within 60 s. Also: an unreachable Nomad is
-# one clear error and exit 1.
+# allocations, node-hours within 5%, p95 pending within 60 s. Also: an unreachable Nomad, a
+# token Nomad refuses, and a directory that holds another cluster's recording are each one
+# clear error and exit 1.
 # Usage: record_roundtrip.sh BINARY SOURCE_DIR
 set -u
 bin=$1
@@ -17,6 +18,12 @@ rc=$?
   pass "an unreachable Nomad: exit 1, one clear error" || fail "unreachable Nomad: rc $rc: $out"
 
 start_cluster 60 "record-$RANDOM$RANDOM" "unused-$RANDOM"
+echo "not-the-token" >"$work/wrong.token"
+out=$("$bin" record --out "$work/denied" --nomad-address "$nomad_url" \
+  --nomad-token-file "$work/wrong.token" --duration 5s 2>&1)
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q "403" &&
+  pass "a token Nomad refuses: exit 1, one clear error: $out" || fail "wrong token: rc $rc: $out"
 mkdir -p "$work/policies"
 cp "$src/tests/data/emulate/short-policy.json" "$work/policies/"
 "$bin" record --out "$work/recorded" --nomad-address "$nomad_url" \

@@ -155,28 +155,69 @@ TEST_F(ClusterRecorderTest, AResumedRecordingEndsAsOneThatNeverStopped) {
       << missing.error().message;
 }
 
+// Refuses what it is told to: the event stream, and with `lists` the lists too (a token
+// without node:read, say).
+struct Refusing : testing::ForwardingNomadApi {
+  using ForwardingNomadApi::ForwardingNomadApi;
+  EventLoop* loop = nullptr;
+  int streams = 0;
+  bool lists = false;
+  std::unique_ptr<WatchHandle> stream_events(const std::vector<std::string>&, std::uint64_t,
+                                             std::function<void(const NomadEventFrame&)>,
+                                             Done<Unit> d) override {
+    ++streams;
+    loop->post(
+        [d] { d(make_error("GET /v1/event/stream: Permission denied", ErrorKind::kInvalid)); });
+    return nullptr;
+  }
+  void watch_nodes(const NomadNodeFilter& f, std::uint64_t index, Duration wait,
+                   Done<NodeListAt> d) override {
+    if (!lists) return ForwardingNomadApi::watch_nodes(f, index, wait, std::move(d));
+    loop->post([d] { d(make_error("GET /v1/nodes: Permission denied", ErrorKind::kInvalid)); });
+  }
+};
+
 // The stream refused before anything was recorded (an ACL token without the capability, a
-// Nomad before 1.0): nothing more is tried.
-TEST_F(ClusterRecorderTest, ARefusedStreamAtTheStartIsFatal) {
-  struct Refusing : testing::ForwardingNomadApi {
-    using ForwardingNomadApi::ForwardingNomadApi;
-    EventLoop* loop = nullptr;
-    int streams = 0;
-    std::unique_ptr<WatchHandle> stream_events(const std::vector<std::string>&, std::uint64_t,
-                                               std::function<void(const NomadEventFrame&)>,
-                                               Done<Unit> d) override {
-      ++streams;
-      loop->post(
-          [d] { d(make_error("GET /v1/event/stream: Permission denied", ErrorKind::kInvalid)); });
-      return nullptr;
-    }
-  } refusing{api};
+// Nomad before 1.0): blocking queries on the lists instead, and the same workload recorded.
+TEST_F(ClusterRecorderTest, ARefusedStreamFallsBackToBlockingQueries) {
+  Refusing refusing{api};
   refusing.loop = &loop;
+  ClusterRecorder recorder(loop, refusing, {"web"});
+  recorder.start();
+  run_for(1s);
+  ASSERT_FALSE(recorder.fatal());
+  ASSERT_TRUE(recorder.started());
+  EXPECT_NE(recorder.stream_refusal().find("Permission denied"), std::string::npos);
+  ASSERT_TRUE(model.register_job({"b", "batch", {{"g", 4, 700, 512, 100s}}}).ok());
+  run_for(300s);
+  model.register_node({"w4", "web", "dc1", "default", 4000, 8192, {}});
+  ASSERT_TRUE(model.register_job({"s", "service", {{"w", 2, 500, 256, std::nullopt}}}).ok());
+  run_for(60s);
+  EXPECT_EQ(refusing.streams, 1) << "a refused stream is not asked for again";
+  EXPECT_EQ(recorder.nodes().seen, 4);
+  auto rows =
+      recorder.workload().rows(recorder.recording_start(), recorder.cluster_time(loop.now()));
+  std::string csv = allocs_csv(rows);
+  ASSERT_EQ(rows.size(), 2u) << csv;
+  EXPECT_EQ(rows[0].job, "b");
+  EXPECT_EQ(rows[0].count, 4);
+  ASSERT_TRUE(rows[0].duration) << csv;
+  EXPECT_EQ(*rows[0].duration, 100s) << "its end, as the list showed it ended: " << csv;
+  EXPECT_EQ(rows[1].job, "s");
+  EXPECT_EQ(rows[1].count, 2);
+  EXPECT_EQ(recorder.jobs_read(), 2u) << "no Job events: both jobs read";
+}
+
+// The lists refused too: nothing can be recorded; fatal, nothing more tried.
+TEST_F(ClusterRecorderTest, RefusedListsAtTheStartAreFatal) {
+  Refusing refusing{api};
+  refusing.loop = &loop;
+  refusing.lists = true;
   ClusterRecorder recorder(loop, refusing, {});
   recorder.start();
   run_for(5min);
   ASSERT_TRUE(recorder.fatal());
-  EXPECT_NE(recorder.fatal()->message.find("Permission denied"), std::string::npos);
+  EXPECT_EQ(recorder.fatal()->message, "GET /v1/nodes: Permission denied");
   EXPECT_FALSE(recorder.started());
   EXPECT_EQ(refusing.streams, 1);
 }
