@@ -11,6 +11,7 @@
 #include <iostream>
 #include <thread>
 
+#include "agent/record/anonymize.h"
 #include "agent/record/recording_files.h"
 #include "apps/cli.h"
 #include "apps/options.h"
@@ -36,6 +37,9 @@ constexpr const char* kRecordHelp =
     "A DIR that holds a recording (record.state.json) is resumed: the stream opens after its\n"
     "last index, and the time the recorder was not running is a gap. Record into a new DIR to\n"
     "start afresh.\n\n"
+    "--anonymize replaces job and group names in the trace with salted hashes (the same name,\n"
+    "the same hash, within the recording) and leaves the address out of record.json, so the\n"
+    "recording can be handed on; record.state.json keeps the real names: keep it back.\n\n"
     "The Nomad address comes from --nomad-address, else NOMAD_ADDR, else\n"
     "http://127.0.0.1:4646; the token from --nomad-token-file, else NOMAD_TOKEN. With ACLs,\n"
     "the token needs namespace read-job on the namespaces to record (allocations, jobs and\n"
@@ -98,7 +102,8 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
       ("checkpoint", po::value<std::string>()->default_value("5m"),
        "write the files this often while recording")  //
       ("clock-speed", po::value<double>()->default_value(1),
-       "the cluster's clock runs this much faster (a mock-cluster --speed replay)")  //
+       "the cluster's clock runs this much faster (a mock-cluster --speed replay)")       //
+      ("anonymize", "job and group names in the trace become salted hashes; no address")  //
       ("policy-dir", po::value<std::string>(), "policies to put in the scenario (*.hcl, *.json)");
   auto vm = parse_options(args, options, nullptr);
   if (vm.count("help")) {
@@ -135,6 +140,7 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (vm.count("policy-dir")) policies = policy_files(opt("policy-dir"));
   std::string dir = opt("out");
   std::string node_class = opt("node-class");
+  std::string salt;  // --anonymize's
   auto saved = read_saved_recording(dir);
   if (!saved) throw InputError{saved.error().message};
   if (*saved) {
@@ -149,7 +155,9 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
     }
     node_class = was.node_class;
     if (policies.empty()) policies = was.policies;
+    salt = was.anonymize_salt;
   }
+  if (vm.count("anonymize") && salt.empty()) salt = new_anonymize_salt();
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw InputError{dir + ": cannot create: " + ec.message()};
@@ -188,7 +196,7 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
       std::string name = std::filesystem::path(dir).filename().string();
       done.set_value(write_recording(
           dir, recorder,
-          {name.empty() ? "recorded" : name, node_class, address, loop.now(), policies}));
+          {name.empty() ? "recorded" : name, node_class, address, loop.now(), policies, salt}));
     });
     return done.get_future().get();
   };

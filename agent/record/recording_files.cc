@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/record/anonymize.h"
 #include "backends/runtime/text_file.h"
 
 namespace ha {
@@ -72,7 +73,12 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
   const WorkloadRecorder& workload = recorder.workload();
   Time start = recorder.recording_start(), end = recorder.cluster_time(info.ended);
   auto rows = workload.rows(start, end);
-  if (auto r = write("trace.allocs.csv", allocs_csv(rows)); !r) return r.error();
+  bool anonymous = !info.anonymize_salt.empty();
+  if (auto r = write("trace.allocs.csv",
+                     allocs_csv(anonymous ? anonymized(rows, info.anonymize_salt) : rows));
+      !r) {
+    return r.error();
+  }
 
   std::string node_class = info.node_class.empty() ? "default" : info.node_class;
   std::vector<std::string> policies;
@@ -114,7 +120,7 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
   std::int64_t allocations = 0;
   for (const RecordedRow& r : rows) allocations += r.count;
   ordered_json record = {
-      {"nomad_address", info.nomad_address},
+      {"nomad_address", anonymous ? std::string("(anonymized)") : info.nomad_address},
       {"source",
        recorder.stream_refusal().empty()
            ? std::string("event stream")
@@ -122,7 +128,8 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
       {"seconds", to_seconds(end - start)},
       {"events", recorder.events()},
       {"skipped_events",
-       {{"count", recorder.skipped_events()}, {"first", recorder.skipped_messages()}}},
+       {{"count", recorder.skipped_events()},
+        {"first", anonymous ? std::vector<std::string>{} : recorder.skipped_messages()}}},
       {"last_index", recorder.last_index()},
       {"jobs", counts.jobs},
       {"jobs_read", recorder.jobs_read()},
@@ -147,6 +154,7 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
   nlohmann::json state = {{"nomad_address", info.nomad_address},
                           {"node_class", info.node_class},
                           {"policies", policies},
+                          {"anonymize_salt", info.anonymize_salt},
                           {"recorder", recorder.save()}};
   if (auto r = write(kStateFile, state.dump() + "\n"); !r) return r.error();
   return written;
@@ -168,6 +176,7 @@ Result<std::optional<SavedRecording>> read_saved_recording(const std::string& di
     saved.node_class = j.at("node_class").get<std::string>();
     for (const auto& p : j.at("policies"))
       saved.policies.push_back(dir + "/" + p.get<std::string>());
+    saved.anonymize_salt = j.value("anonymize_salt", "");
     saved.recorder = j.at("recorder");
   } catch (const nlohmann::json::exception& e) {
     return make_error(path + ": " + e.what(), ErrorKind::kInvalid);

@@ -27,6 +27,10 @@ struct RecordingInfo {
   std::string nomad_address;
   Time ended{0};  // the recorder's loop time (mapped onto the cluster's clock)
   std::vector<std::string> policy_files;  // to copy in (from --policy-dir)
+  // Not empty: --anonymize with this salt (anonymize.h). The trace's job and group names
+  // become pseudonyms; record.json leaves out the address and the skipped events' text.
+  // record.state.json keeps the real names, to resume with: it is not for sharing.
+  std::string anonymize_salt = {};
 };
 
 // Writes the three files (and the policies) into `dir`, which must exist. An error names the
@@ -41,6 +45,7 @@ inline constexpr const char* kStateFile = "record.state.json";
 struct SavedRecording {
   std::string nomad_address, node_class;
   std::vector<std::string> policies;  // paths of its policy files (under DIR/policies)
+  std::string anonymize_salt;         // "" when not anonymized
   nlohmann::json recorder;            // ClusterRecorder::save()
 };
 // DIR/record.state.json when there is one (nullopt when not); an error names the file.

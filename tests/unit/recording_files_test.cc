@@ -1,0 +1,114 @@
+// write_recording over a ClusterRecorder on the memory model: the files, and with
+// --anonymize's salt, a trace whose job and group names are salted pseudonyms (stable for a
+// name, different under another salt) and a record.json without the address; the state
+// read back as a resumable recording.
+#include "agent/record/recording_files.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "agent/record/anonymize.h"
+#include "backends/memory/nomad_memory_api.h"
+#include "sim/simulated_loop.h"
+
+namespace ha {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(AnonymizeTest, PseudonymsAreStablePerSaltAndHideTheName) {
+  std::string salt = new_anonymize_salt();
+  EXPECT_EQ(salt.size(), 32u);
+  EXPECT_NE(salt, new_anonymize_salt());
+  std::string web = pseudonym("job", "web", salt);
+  EXPECT_EQ(web, pseudonym("job", "web", salt));
+  EXPECT_EQ(web.rfind("job-", 0), 0u);
+  EXPECT_EQ(web.size(), 4u + 12u);
+  EXPECT_NE(web, pseudonym("job", "web2", salt));
+  EXPECT_NE(web, pseudonym("job", "web", "another salt"));
+  EXPECT_NE(pseudonym("job", "bc", "a"), pseudonym("job", "c", "ab"));
+  // SHA-256("s\0web")'s first 6 bytes (python3 hashlib): pseudonyms stay across versions.
+  EXPECT_EQ(pseudonym("job", "web", "s"), "job-b4b213a8408e");
+}
+
+struct RecordingFilesTest : ::testing::Test {
+  SimulatedLoop loop;
+  NomadModel model{loop};
+  NomadMemoryApi api{loop, model, Latency::constant(20ms)};
+  std::string dir = ::testing::TempDir() + "recording-files-test";
+
+  RecordingFilesTest() {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    model.register_node({"w1", "web", "dc1", "default", 4000, 8192, {}});
+  }
+};
+
+TEST_F(RecordingFilesTest, AnonymizedRecordingsNameNoJobGroupOrAddress) {
+  ClusterRecorder recorder(loop, api, {"web"});
+  recorder.start();
+  loop.run_until(loop.now() + 1s);
+  ASSERT_TRUE(model.register_job({"payroll", "batch", {{"export", 2, 500, 256, 60s}}}).ok());
+  loop.run_until(loop.now() + 120s);
+  std::string salt = "0123456789abcdef0123456789abcdef";
+  auto written = write_recording(
+      dir, recorder, {"t", "web", "https://nomad.corp.example:4646", loop.now(), {}, salt});
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  std::string trace = read(dir + "/trace.allocs.csv");
+  EXPECT_EQ(trace.find("payroll"), std::string::npos) << trace;
+  EXPECT_EQ(trace.find("export"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("," + pseudonym("job", "payroll", salt) + "," +
+                       pseudonym("group", "export", salt) + ",batch,2,500,256,60\n"),
+            std::string::npos)
+      << trace;
+  std::string record = read(dir + "/record.json");
+  EXPECT_EQ(record.find("corp.example"), std::string::npos) << record;
+  EXPECT_NE(record.find("(anonymized)"), std::string::npos);
+
+  // The state keeps the salt (and the real names): a resumed recording stays anonymized.
+  auto saved = read_saved_recording(dir);
+  ASSERT_TRUE(saved.ok()) << saved.error().message;
+  ASSERT_TRUE(*saved);
+  EXPECT_EQ((*saved)->anonymize_salt, salt);
+  EXPECT_EQ((*saved)->nomad_address, "https://nomad.corp.example:4646");
+  EXPECT_EQ((*saved)->node_class, "web");
+  ASSERT_EQ((*saved)->policies.size(), 1u);
+  EXPECT_EQ((*saved)->policies[0], dir + "/policies/cluster.hcl");
+  ClusterRecorder resumed(loop, api, {"web"});
+  EXPECT_TRUE(resumed.resume((*saved)->recorder).ok());
+
+  // Without a salt, the names as they are.
+  ASSERT_TRUE(
+      write_recording(dir, recorder, {"t", "web", "https://nomad.corp.example:4646", loop.now()})
+          .ok());
+  EXPECT_NE(read(dir + "/trace.allocs.csv").find(",payroll,export,batch,2,500,256,60\n"),
+            std::string::npos);
+}
+
+TEST_F(RecordingFilesTest, ABrokenStateFileIsNamed) {
+  std::ofstream(dir + "/record.state.json") << "{\"nomad_address\": 3}";
+  auto saved = read_saved_recording(dir);
+  ASSERT_FALSE(saved.ok());
+  EXPECT_EQ(saved.error().message.rfind(dir + "/record.state.json: ", 0), 0u)
+      << saved.error().message;
+  std::ofstream(dir + "/record.state.json") << "not json";
+  EXPECT_EQ(read_saved_recording(dir).error().message,
+            dir + "/record.state.json: not a JSON object");
+  std::filesystem::remove(dir + "/record.state.json");
+  auto none = read_saved_recording(dir);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(*none);
+}
+
+}  // namespace
+}  // namespace ha
