@@ -99,6 +99,7 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
       ("nomad-ca-cert", po::value<std::string>(), "CA bundle to verify Nomad's TLS certificate")  //
       ("nomad-skip-verify", "do not verify Nomad's TLS certificate")                              //
       ("node-class", po::value<std::string>(), "the node class the scenario models")              //
+      ("node-pool", po::value<std::string>(), "only the nodes of this node pool (Nomad 1.6+)")    //
       ("checkpoint", po::value<std::string>()->default_value("5m"),
        "write the files this often while recording")  //
       ("clock-speed", po::value<double>()->default_value(1),
@@ -139,7 +140,7 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
   std::vector<std::string> policies;
   if (vm.count("policy-dir")) policies = policy_files(opt("policy-dir"));
   std::string dir = opt("out");
-  std::string node_class = opt("node-class");
+  std::string node_class = opt("node-class"), node_pool = opt("node-pool");
   std::string salt;  // --anonymize's
   auto saved = read_saved_recording(dir);
   if (!saved) throw InputError{saved.error().message};
@@ -153,7 +154,12 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
       throw InputError{dir + " holds a recording of node class \"" + was.node_class + "\", not \"" +
                        node_class + "\": record into another directory"};
     }
+    if (vm.count("node-pool") && node_pool != was.node_pool) {
+      throw InputError{dir + " holds a recording of node pool \"" + was.node_pool + "\", not \"" +
+                       node_pool + "\": record into another directory"};
+    }
     node_class = was.node_class;
+    node_pool = was.node_pool;
     if (policies.empty()) policies = was.policies;
     salt = was.anonymize_salt;
   }
@@ -177,7 +183,7 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
   NomadHttpApi nomad(transport, {address, token, "", ""});
   double clock_speed = vm["clock-speed"].as<double>();
   if (!(clock_speed > 0)) throw UsageError{"--clock-speed must be > 0"};
-  ClusterRecorder recorder(loop, nomad, {node_class, clock_speed});
+  ClusterRecorder recorder(loop, nomad, {node_class, node_pool, clock_speed});
   if (*saved) {
     if (auto r = recorder.resume((*saved)->recorder); !r) {
       throw InputError{dir + "/" + kStateFile + ": " + r.error().message};
@@ -194,9 +200,9 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
     loop.post([&] {
       if (stop) recorder.stop();
       std::string name = std::filesystem::path(dir).filename().string();
-      done.set_value(write_recording(
-          dir, recorder,
-          {name.empty() ? "recorded" : name, node_class, address, loop.now(), policies, salt}));
+      done.set_value(write_recording(dir, recorder,
+                                     {name.empty() ? "recorded" : name, node_class, node_pool,
+                                      address, loop.now(), policies, salt}));
     });
     return done.get_future().get();
   };

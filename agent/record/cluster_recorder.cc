@@ -106,7 +106,7 @@ void ClusterRecorder::list() {
                              lists->allocations = std::move(r);
                              both();
                            }));
-  nomad_.watch_nodes({options_.node_class, "", ""}, 0, std::chrono::minutes(1),
+  nomad_.watch_nodes({options_.node_class, options_.node_pool, ""}, 0, std::chrono::minutes(1),
                      guarded([lists, both](Result<NodeListAt> r) {
                        lists->nodes = std::move(r);
                        both();
@@ -192,7 +192,14 @@ void ClusterRecorder::read_job_of(const NomadAllocationStub& a) {
 
 void ClusterRecorder::observe_node(const NomadNodeStub& n) {
   if (!options_.node_class.empty() && n.node_class != options_.node_class) return;
+  if (!options_.node_pool.empty() && n.node_pool != options_.node_pool) return;
+  in_scope_.insert(n.id);
   if (n.cpu_mhz > 0) node_sizes_[n.id] = {n.cpu_mhz, n.memory_mb};
+}
+
+WorkloadRecorder::NodeScope ClusterRecorder::scope() const {
+  if (options_.node_class.empty() && options_.node_pool.empty()) return {};
+  return [this](const std::string& id) { return in_scope_.count(id) > 0; };
 }
 
 ClusterRecorder::NodeFigures ClusterRecorder::nodes() const {

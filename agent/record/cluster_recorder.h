@@ -39,7 +39,10 @@ namespace ha {
 class ClusterRecorder {
  public:
   struct Options {
-    std::string node_class;  // the node figures count nodes of this class only ("": all)
+    // The nodes the recording is about: of this class and this pool ("": any). The node
+    // figures count them only, and the workload is what was placed on them.
+    std::string node_class;
+    std::string node_pool = {};
     // How much faster the cluster's clock runs than the loop's: 1 for a real Nomad, the
     // --speed of a mock-cluster replay.
     double clock_speed = 1;
@@ -79,6 +82,8 @@ class ClusterRecorder {
   const std::optional<Error>& fatal() const { return fatal_; }
   const WorkloadRecorder& workload() const { return workload_; }
   NodeFigures nodes() const;
+  // Whether a node is one the recording is about (empty when every node is).
+  WorkloadRecorder::NodeScope scope() const;
   const std::vector<Gap>& gaps() const { return gaps_; }
   std::uint64_t last_index() const { return last_index_; }
   // The cluster's clock at a time of the loop's, as the payloads' own times (CreateTime,
@@ -136,6 +141,7 @@ class ClusterRecorder {
   std::optional<Error> fatal_;
   std::vector<Gap> gaps_;
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> node_sizes_;  // by node ID
+  std::set<std::string> in_scope_;  // IDs of the nodes seen of the class and pool
   std::int64_t initial_nodes_ = 0;
   Time began_{0};
   std::optional<Time> offset_;  // the cluster's time when this run began

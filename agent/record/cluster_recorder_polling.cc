@@ -34,7 +34,7 @@ void ClusterRecorder::poll_allocations(std::uint64_t index) {
 
 void ClusterRecorder::poll_nodes(std::uint64_t index) {
   nomad_.watch_nodes(
-      {options_.node_class, "", ""}, index, kPollWait,
+      {options_.node_class, options_.node_pool, ""}, index, kPollWait,
       guard_.wrap(running_, [this, index](Result<NodeListAt> r) {
         if (!r) {
           Duration wait = jittered_backoff(options_.backoff_base, options_.backoff_cap, 3, rng_);

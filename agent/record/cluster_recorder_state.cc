@@ -26,6 +26,7 @@ json ClusterRecorder::save() const {
           {"gaps", gaps},
           {"initial_nodes", initial_nodes_},
           {"node_sizes", nodes},
+          {"nodes_in_scope", in_scope_},
           {"workload", workload_.save()}};
 }
 
@@ -50,6 +51,8 @@ Result<Unit> ClusterRecorder::resume(const json& state) {
     for (const auto& [id, size] : state.at("node_sizes").items()) {
       node_sizes_[id] = {size.at(0).get<std::int64_t>(), size.at(1).get<std::int64_t>()};
     }
+    at = "nodes_in_scope";
+    in_scope_ = state.at("nodes_in_scope").get<std::set<std::string>>();
     at = "state";
     resumed_start_ = Time(state.at("recording_start").get<std::int64_t>());
     last_index_ = state.at("last_index").get<std::uint64_t>();

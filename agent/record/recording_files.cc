@@ -72,7 +72,7 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
   };
   const WorkloadRecorder& workload = recorder.workload();
   Time start = recorder.recording_start(), end = recorder.cluster_time(info.ended);
-  auto rows = workload.rows(start, end);
+  auto rows = workload.rows(start, end, recorder.scope());
   bool anonymous = !info.anonymize_salt.empty();
   if (auto r = write("trace.allocs.csv",
                      allocs_csv(anonymous ? anonymized(rows, info.anonymize_salt) : rows));
@@ -98,7 +98,7 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
   }
 
   ClusterRecorder::NodeFigures nodes = recorder.nodes();
-  auto counts = workload.counts(end);
+  auto counts = workload.counts(start, recorder.scope());
   ordered_json scenario = {
       {"name", info.name},
       {"seed", 1},
@@ -136,6 +136,7 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
       {"allocations",
        {{"recorded", counts.allocations},
         {"in_trace", allocations},
+        {"on_other_nodes_left_out", counts.other_nodes},
         {"replacements", counts.replacements},
         {"cut_short", counts.cut_short},
         {"ended_in_a_gap", counts.ended_unseen},
@@ -151,11 +152,9 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
       {"gaps", gaps}};
   if (auto r = write("record.json", record.dump(2) + "\n"); !r) return r.error();
 
-  nlohmann::json state = {{"nomad_address", info.nomad_address},
-                          {"node_class", info.node_class},
-                          {"policies", policies},
-                          {"anonymize_salt", info.anonymize_salt},
-                          {"recorder", recorder.save()}};
+  nlohmann::json state = {{"nomad_address", info.nomad_address},   {"node_class", info.node_class},
+                          {"node_pool", info.node_pool},           {"policies", policies},
+                          {"anonymize_salt", info.anonymize_salt}, {"recorder", recorder.save()}};
   if (auto r = write(kStateFile, state.dump() + "\n"); !r) return r.error();
   return written;
 }
@@ -174,6 +173,7 @@ Result<std::optional<SavedRecording>> read_saved_recording(const std::string& di
   try {
     saved.nomad_address = j.at("nomad_address").get<std::string>();
     saved.node_class = j.at("node_class").get<std::string>();
+    saved.node_pool = j.value("node_pool", "");
     for (const auto& p : j.at("policies"))
       saved.policies.push_back(dir + "/" + p.get<std::string>());
     saved.anonymize_salt = j.value("anonymize_salt", "");

@@ -24,6 +24,7 @@ namespace ha {
 struct RecordingInfo {
   std::string name;        // the scenario's name
   std::string node_class;  // "" : "default"
+  std::string node_pool;   // "": any
   std::string nomad_address;
   Time ended{0};  // the recorder's loop time (mapped onto the cluster's clock)
   std::vector<std::string> policy_files;  // to copy in (from --policy-dir)
@@ -43,7 +44,7 @@ inline constexpr const char* kStateFile = "record.state.json";
 
 // A recording saved in a directory, to resume.
 struct SavedRecording {
-  std::string nomad_address, node_class;
+  std::string nomad_address, node_class, node_pool;
   std::vector<std::string> policies;  // paths of its policy files (under DIR/policies)
   std::string anonymize_salt;         // "" when not anonymized
   nlohmann::json recorder;            // ClusterRecorder::save()

@@ -60,6 +60,10 @@ void WorkloadRecorder::observe(const NomadAllocationStub& a) {
     chain.current = a.id;
     chains_.push_back(std::move(chain));
   }
+  if (!a.node_id.empty()) {
+    auto& ids = chains_[c].node_ids;
+    if (std::find(ids.begin(), ids.end(), a.node_id) == ids.end()) ids.push_back(a.node_id);
+  }
   // A predecessor's late news (its client reporting the stop after the replacement was
   // placed) does not end the chain.
   if (is_terminal(a) && chains_[c].current == a.id) {
@@ -90,7 +94,13 @@ Duration whole_seconds(Duration d) {
 
 }  // namespace
 
-std::vector<RecordedRow> WorkloadRecorder::rows(Time start, Time end) const {
+bool WorkloadRecorder::in(const Chain& c, const NodeScope& in_scope) {
+  if (!in_scope || c.node_ids.empty()) return true;
+  return std::any_of(c.node_ids.begin(), c.node_ids.end(), in_scope);
+}
+
+std::vector<RecordedRow> WorkloadRecorder::rows(Time start, Time end,
+                                                const NodeScope& in_scope) const {
   std::vector<RecordedRow> out;
   std::map<decltype(RecordedRow{}.key()), std::size_t> same;
   std::set<std::pair<std::string, std::string>> system_groups;
@@ -103,6 +113,7 @@ std::vector<RecordedRow> WorkloadRecorder::rows(Time start, Time end) const {
     }
   };
   for (const Chain& c : chains_) {
+    if (!in(c, in_scope)) continue;
     RecordedRow r;
     r.job = c.job;
     r.group = c.group;
@@ -121,14 +132,15 @@ std::vector<RecordedRow> WorkloadRecorder::rows(Time start, Time end) const {
     }
     add(std::move(r));
   }
-  for (RecordedRow& r : unplaced(start, nullptr)) add(std::move(r));
+  for (RecordedRow& r : unplaced(start, in_scope, nullptr)) add(std::move(r));
   std::sort(out.begin(), out.end(), [](const RecordedRow& a, const RecordedRow& b) {
     return std::tie(a.submit, a.job, a.group) < std::tie(b.submit, b.job, b.group);
   });
   return out;
 }
 
-std::vector<RecordedRow> WorkloadRecorder::unplaced(Time start, Counts* counts) const {
+std::vector<RecordedRow> WorkloadRecorder::unplaced(Time start, const NodeScope& in_scope,
+                                                    Counts* counts) const {
   // The work seen, per job and group, in one pass: all of it for batch (each piece runs
   // once), the live pieces for a service (its count is how many run at once).
   struct Seen {
@@ -136,7 +148,12 @@ std::vector<RecordedRow> WorkloadRecorder::unplaced(Time start, Counts* counts) 
     std::vector<Duration> run_times;  // of batch work that ended
   };
   std::map<std::pair<std::string, std::string>, Seen> seen_of;
+  // Jobs whose work went only to nodes out of scope are not the scope's: nor is the rest
+  // of their work.
+  std::set<std::string> in_scope_jobs, placed_jobs;
   for (const Chain& c : chains_) {
+    placed_jobs.insert(c.job);
+    if (in(c, in_scope)) in_scope_jobs.insert(c.job);
     auto asked = asked_.find(c.job);
     if (asked == asked_.end()) continue;
     Seen& s = seen_of[{c.job, c.group}];
@@ -151,6 +168,7 @@ std::vector<RecordedRow> WorkloadRecorder::unplaced(Time start, Counts* counts) 
   for (const auto& [job, version] : asked_) {
     const std::string& type = job_types_.at(job);
     if (type == "system") continue;
+    if (placed_jobs.count(job) && !in_scope_jobs.count(job)) continue;
     // Batch work asked for before the recording and not seen in it ran before it began.
     if (type == "batch" && version.first < start) continue;
     for (const NomadJobTaskGroup& g : version.second) {
@@ -183,15 +201,15 @@ std::vector<RecordedRow> WorkloadRecorder::unplaced(Time start, Counts* counts) 
   return out;
 }
 
-WorkloadRecorder::Counts WorkloadRecorder::counts(Time) const {
+WorkloadRecorder::Counts WorkloadRecorder::counts(Time start, const NodeScope& in_scope) const {
   Counts n;
-  static_cast<void>(unplaced(Time(0), &n));
-  n.allocations = static_cast<std::int64_t>(chains_.size());
+  static_cast<void>(unplaced(start, in_scope, &n));
+  for (const Chain& c : chains_) ++(in(c, in_scope) ? n.allocations : n.other_nodes);
   n.replacements = replacements_;
   n.ended_unseen = ended_unseen_;
   n.jobs = static_cast<std::int64_t>(job_types_.size());
   for (const Chain& c : chains_) {
-    if (!c.ended && type_of(c) == "batch") ++n.cut_short;
+    if (!c.ended && type_of(c) == "batch" && in(c, in_scope)) ++n.cut_short;
   }
   return n;
 }

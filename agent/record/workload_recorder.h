@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -69,8 +70,13 @@ class WorkloadRecorder {
   // Whether a job's type is known (from on_job): the recorder reads the others.
   bool knows_job(const std::string& id) const { return job_types_.count(id) > 0; }
 
+  // Which nodes the recording is about (a node class or pool): a piece of work placed only
+  // on other nodes is left out. Empty: every node. Work never placed is always in.
+  using NodeScope = std::function<bool(const std::string& node_id)>;
+
   struct Counts {
-    std::int64_t allocations = 0;       // chains: pieces of work
+    std::int64_t allocations = 0;       // chains: pieces of work (in scope)
+    std::int64_t other_nodes = 0;       // pieces of work placed only on nodes out of scope
     std::int64_t replacements = 0;      // allocations that continued a chain
     std::int64_t cut_short = 0;         // batch work still running at the end
     std::int64_t ended_unseen = 0;      // work that ended during a gap (its end estimated)
@@ -79,9 +85,9 @@ class WorkloadRecorder {
     std::int64_t jobs = 0;              // jobs with a Job event
   };
   // The rows of a recording from `start` to `end` (the cluster's clock), sorted by submit
-  // time, job and group.
-  std::vector<RecordedRow> rows(Time start, Time end) const;
-  Counts counts(Time end) const;
+  // time, job and group; counts() of the recording from `start`.
+  std::vector<RecordedRow> rows(Time start, Time end, const NodeScope& in_scope = {}) const;
+  Counts counts(Time start, const NodeScope& in_scope = {}) const;
   // Pieces of work seen so far (counts().allocations, without the rest of its work).
   std::int64_t recorded() const { return static_cast<std::int64_t>(chains_.size()); }
 
@@ -97,15 +103,17 @@ class WorkloadRecorder {
     std::int64_t cpu_mhz = 0, memory_mb = 0;
     Time first_placed{0};
     Time last_placed{0};
-    std::string current;        // its newest allocation: only that one's end ends it
-    std::optional<Time> ended;  // its last allocation ended, with no replacement (yet)
-    bool completed = false;     // ... and it ended complete (not stopped or lost)
+    std::string current;                // its newest allocation: only that one's end ends it
+    std::vector<std::string> node_ids;  // where its allocations were placed
+    std::optional<Time> ended;          // its last allocation ended, with no replacement (yet)
+    bool completed = false;             // ... and it ended complete (not stopped or lost)
   };
   void observe(const NomadAllocationStub& a);
   Time asked_at(const std::string& job, Time placed) const;
   // Work asked for beyond the chains seen (adds to counts' never_placed, unknown_run_time).
-  std::vector<RecordedRow> unplaced(Time start, Counts* counts) const;
+  std::vector<RecordedRow> unplaced(Time start, const NodeScope& in_scope, Counts* counts) const;
   std::string type_of(const Chain& c) const;
+  static bool in(const Chain& c, const NodeScope& in_scope);
 
   std::map<std::string, std::set<Time>> job_versions_;  // SubmitTime of each version seen
   std::map<std::string, std::string> job_types_;

@@ -23,6 +23,7 @@ json WorkloadRecorder::save() const {
                  {"current", c.current},
                  {"ended", c.ended ? json(c.ended->count()) : json(nullptr)},
                  {"completed", c.completed},
+                 {"node_ids", c.node_ids},
                  {"allocations", json::array()}};
   }
   for (const auto& [id, chain] : chain_of_) chains[chain]["allocations"].push_back(id);
@@ -68,6 +69,7 @@ Result<Unit> WorkloadRecorder::load(const json& state) {
       c.current = j.at("current").get<std::string>();
       if (!j.at("ended").is_null()) c.ended = Time(j.at("ended").get<std::int64_t>());
       c.completed = j.at("completed").get<bool>();
+      c.node_ids = j.at("node_ids").get<std::vector<std::string>>();
       for (const json& id : j.at("allocations")) r.chain_of_[id.get<std::string>()] = i;
       r.chains_.push_back(std::move(c));
     }

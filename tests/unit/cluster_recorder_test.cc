@@ -51,7 +51,7 @@ TEST_F(ClusterRecorderTest, RecordsTheWorkloadAndTheNodesAcrossADroppedStream) {
   EXPECT_EQ(recorder.gaps()[0].why, "stream_events: connection reset");
   EXPECT_GT(recorder.events(), 0u);
   EXPECT_EQ(recorder.jobs_read(), 1u) << "early, registered before the stream: read once";
-  EXPECT_EQ(recorder.workload().counts(loop.now()).jobs, 3);
+  EXPECT_EQ(recorder.workload().counts(Time(0)).jobs, 3);
   auto nodes = recorder.nodes();
   EXPECT_EQ(nodes.initial_nodes, 3) << "web nodes ready at the start; gpu is another class";
   EXPECT_EQ(nodes.seen, 4) << "w4 joined later";
@@ -70,6 +70,31 @@ TEST_F(ClusterRecorderTest, RecordsTheWorkloadAndTheNodesAcrossADroppedStream) {
   EXPECT_EQ(rows[2].job, "late");
   ASSERT_TRUE(rows[2].duration);
   EXPECT_EQ(*rows[2].duration, 30s);
+}
+
+// A recording of one node class holds the work placed on that class: a job that only the
+// gpu node can fit is left out, and counted, and so is the rest of its work.
+TEST_F(ClusterRecorderTest, TheWorkloadIsWhatRanOnTheNodeClass) {
+  ClusterRecorder web(loop, api, {"web"});
+  ClusterRecorder all(loop, api, {});
+  web.start();
+  all.start();
+  run_for(1s);
+  ASSERT_TRUE(model.register_job({"big", "batch", {{"g", 2, 10000, 1024, 60s}}}).ok());
+  ASSERT_TRUE(model.register_job({"small", "batch", {{"g", 2, 1000, 1024, 60s}}}).ok());
+  run_for(300s);
+  Time start = web.recording_start(), end = web.cluster_time(loop.now());
+  std::string csv = allocs_csv(web.workload().rows(start, end, web.scope()));
+  EXPECT_EQ(csv.find(",big,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",small,g,batch,2,1000,1024,60\n"), std::string::npos) << csv;
+  auto counts = web.workload().counts(start, web.scope());
+  EXPECT_EQ(counts.other_nodes, 2) << "big's two pieces, one after the other on g1";
+  EXPECT_EQ(counts.never_placed, 0);
+  EXPECT_EQ(counts.allocations, 2);
+  // Every node: both jobs.
+  EXPECT_FALSE(all.scope());
+  std::string everything = allocs_csv(all.workload().rows(start, end, all.scope()));
+  EXPECT_NE(everything.find(",big,g,batch,2,10000,1024,60\n"), std::string::npos) << everything;
 }
 
 // An event that cannot be read is skipped and reported; the recording goes on, no gap.
