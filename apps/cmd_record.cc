@@ -200,9 +200,9 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
     loop.post([&] {
       if (stop) recorder.stop();
       std::string name = std::filesystem::path(dir).filename().string();
-      done.set_value(write_recording(dir, recorder,
-                                     {name.empty() ? "recorded" : name, node_class, node_pool,
-                                      address, loop.now(), policies, salt}));
+      done.set_value(write_recording(
+          dir, recording_of(recorder, loop.now(), !salt.empty()),
+          {name.empty() ? "recorded" : name, node_class, node_pool, address, policies, salt}));
     });
     return done.get_future().get();
   };

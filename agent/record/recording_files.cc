@@ -61,8 +61,36 @@ std::string go_duration(Duration d) {
 
 }  // namespace
 
-Result<std::vector<std::string>> write_recording(const std::string& dir,
-                                                 const ClusterRecorder& recorder,
+Recording recording_of(const ClusterRecorder& recorder, Time loop_end, bool anonymous) {
+  Recording r;
+  r.workload = &recorder.workload();
+  r.scope = recorder.scope();
+  r.nodes = recorder.nodes();
+  r.start = recorder.recording_start();
+  r.end = recorder.cluster_time(loop_end);
+  ordered_json gaps = ordered_json::array();
+  for (const ClusterRecorder::Gap& g : recorder.gaps()) {
+    gaps.push_back({{"at_seconds", to_seconds(g.at - r.start)},
+                    {"after_index", g.after_index},
+                    {"why", g.why}});
+  }
+  r.seen = {{"source", recorder.stream_refusal().empty()
+                           ? std::string("event stream")
+                           : "blocking queries (the event stream was refused: " +
+                                 recorder.stream_refusal() + ")"},
+            {"seconds", to_seconds(r.end - r.start)},
+            {"events", recorder.events()},
+            {"skipped_events",
+             {{"count", recorder.skipped_events()},
+              {"first", anonymous ? std::vector<std::string>{} : recorder.skipped_messages()}}},
+            {"last_index", recorder.last_index()},
+            {"jobs_read", recorder.jobs_read()},
+            {"gaps", gaps}};
+  r.state = recorder.save();
+  return r;
+}
+
+Result<std::vector<std::string>> write_recording(const std::string& dir, const Recording& recording,
                                                  const RecordingInfo& info) {
   std::vector<std::string> written;
   auto write = [&](const std::string& name, const std::string& text) -> Result<std::size_t> {
@@ -70,9 +98,9 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
     if (r) written.push_back(name);
     return r;
   };
-  const WorkloadRecorder& workload = recorder.workload();
-  Time start = recorder.recording_start(), end = recorder.cluster_time(info.ended);
-  auto rows = workload.rows(start, end, recorder.scope());
+  const WorkloadRecorder& workload = *recording.workload;
+  Time start = recording.start, end = recording.end;
+  auto rows = workload.rows(start, end, recording.scope);
   bool anonymous = !info.anonymize_salt.empty();
   if (auto r = write("trace.allocs.csv",
                      allocs_csv(anonymous ? anonymized(rows, info.anonymize_salt) : rows));
@@ -97,8 +125,8 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
     policies.push_back("policies/cluster.hcl");
   }
 
-  ClusterRecorder::NodeFigures nodes = recorder.nodes();
-  auto counts = workload.counts(start, recorder.scope());
+  const ClusterRecorder::NodeFigures& nodes = recording.nodes;
+  auto counts = workload.counts(start, recording.scope);
   ordered_json scenario = {
       {"name", info.name},
       {"seed", 1},
@@ -112,49 +140,32 @@ Result<std::vector<std::string>> write_recording(const std::string& dir,
       {"policies", policies}};
   if (auto r = write("scenario.json", scenario.dump(2) + "\n"); !r) return r.error();
 
-  ordered_json gaps = ordered_json::array();
-  for (const ClusterRecorder::Gap& g : recorder.gaps()) {
-    gaps.push_back(
-        {{"at_seconds", to_seconds(g.at - start)}, {"after_index", g.after_index}, {"why", g.why}});
-  }
   std::int64_t allocations = 0;
   for (const RecordedRow& r : rows) allocations += r.count;
   ordered_json record = {
-      {"nomad_address", anonymous ? std::string("(anonymized)") : info.nomad_address},
-      {"source",
-       recorder.stream_refusal().empty()
-           ? std::string("event stream")
-           : "blocking queries (the event stream was refused: " + recorder.stream_refusal() + ")"},
-      {"seconds", to_seconds(end - start)},
-      {"events", recorder.events()},
-      {"skipped_events",
-       {{"count", recorder.skipped_events()},
-        {"first", anonymous ? std::vector<std::string>{} : recorder.skipped_messages()}}},
-      {"last_index", recorder.last_index()},
-      {"jobs", counts.jobs},
-      {"jobs_read", recorder.jobs_read()},
-      {"allocations",
-       {{"recorded", counts.allocations},
-        {"in_trace", allocations},
-        {"on_other_nodes_left_out", counts.other_nodes},
-        {"replacements", counts.replacements},
-        {"cut_short", counts.cut_short},
-        {"ended_in_a_gap", counts.ended_unseen},
-        {"never_placed", counts.never_placed},
-        {"left_out_no_run_time", counts.unknown_run_time}}},
-      {"nodes",
-       {{"initial", nodes.initial_nodes},
-        {"seen", nodes.seen},
-        {"cpu_mhz", nodes.cpu_mhz},
-        {"memory_mb", nodes.memory_mb}}},
-      {"not_observed",
-       "VM boot and Nomad join latency (the scenario keeps the defaults, 90s and 15s)"},
-      {"gaps", gaps}};
+      {"nomad_address", anonymous ? std::string("(anonymized)") : info.nomad_address}};
+  for (const auto& [key, value] : recording.seen.items()) record[key] = value;
+  record["jobs"] = counts.jobs;
+  record["allocations"] = {{"recorded", counts.allocations},
+                           {"in_trace", allocations},
+                           {"on_other_nodes_left_out", counts.other_nodes},
+                           {"replacements", counts.replacements},
+                           {"cut_short", counts.cut_short},
+                           {"ended_in_a_gap", counts.ended_unseen},
+                           {"never_placed", counts.never_placed},
+                           {"left_out_no_run_time", counts.unknown_run_time}};
+  record["nodes"] = {{"initial", nodes.initial_nodes},
+                     {"seen", nodes.seen},
+                     {"cpu_mhz", nodes.cpu_mhz},
+                     {"memory_mb", nodes.memory_mb}};
+  record["not_observed"] =
+      "VM boot and Nomad join latency (the scenario keeps the defaults, 90s and 15s)";
   if (auto r = write("record.json", record.dump(2) + "\n"); !r) return r.error();
 
+  if (!recording.state) return written;
   nlohmann::json state = {{"nomad_address", info.nomad_address},   {"node_class", info.node_class},
                           {"node_pool", info.node_pool},           {"policies", policies},
-                          {"anonymize_salt", info.anonymize_salt}, {"recorder", recorder.save()}};
+                          {"anonymize_salt", info.anonymize_salt}, {"recorder", *recording.state}};
   if (auto r = write(kStateFile, state.dump() + "\n"); !r) return r.error();
   return written;
 }

@@ -26,7 +26,6 @@ struct RecordingInfo {
   std::string node_class;  // "" : "default"
   std::string node_pool;   // "": any
   std::string nomad_address;
-  Time ended{0};  // the recorder's loop time (mapped onto the cluster's clock)
   std::vector<std::string> policy_files;  // to copy in (from --policy-dir)
   // Not empty: --anonymize with this salt (anonymize.h). The trace's job and group names
   // become pseudonyms; record.json leaves out the address and the skipped events' text.
@@ -34,10 +33,24 @@ struct RecordingInfo {
   std::string anonymize_salt = {};
 };
 
-// Writes the three files (and the policies) into `dir`, which must exist. An error names the
-// file.
-Result<std::vector<std::string>> write_recording(const std::string& dir,
-                                                 const ClusterRecorder& recorder,
+// What a recording saw, however it was made (a live ClusterRecorder, a dump).
+struct Recording {
+  const WorkloadRecorder* workload = nullptr;
+  WorkloadRecorder::NodeScope scope;
+  ClusterRecorder::NodeFigures nodes;
+  Time start{0}, end{0};  // the cluster's clock
+  // record.json's entries about how it was made (source, span, events, gaps, ...).
+  nlohmann::ordered_json seen = nlohmann::ordered_json::object();
+  // What resumes it (ClusterRecorder::save()); none for a dump.
+  std::optional<nlohmann::json> state = std::nullopt;
+};
+// A live recording up to `loop_end` (the recorder's loop time); with `anonymous`, what
+// record.json says of it names nothing from the payloads.
+Recording recording_of(const ClusterRecorder& recorder, Time loop_end, bool anonymous);
+
+// Writes the files (and the policies) into `dir`, which must exist; record.state.json only
+// when the recording has a state. An error names the file.
+Result<std::vector<std::string>> write_recording(const std::string& dir, const Recording& recording,
                                                  const RecordingInfo& info);
 
 inline constexpr const char* kStateFile = "record.state.json";

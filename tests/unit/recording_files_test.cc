@@ -61,8 +61,8 @@ TEST_F(RecordingFilesTest, AnonymizedRecordingsNameNoJobGroupOrAddress) {
   ASSERT_TRUE(model.register_job({"payroll", "batch", {{"export", 2, 500, 256, 60s}}}).ok());
   loop.run_until(loop.now() + 120s);
   std::string salt = "0123456789abcdef0123456789abcdef";
-  auto written = write_recording(
-      dir, recorder, {"t", "web", "", "https://nomad.corp.example:4646", loop.now(), {}, salt});
+  auto written = write_recording(dir, recording_of(recorder, loop.now(), true),
+                                 {"t", "web", "", "https://nomad.corp.example:4646", {}, salt});
   ASSERT_TRUE(written.ok()) << written.error().message;
   std::string trace = read(dir + "/trace.allocs.csv");
   EXPECT_EQ(trace.find("payroll"), std::string::npos) << trace;
@@ -88,8 +88,8 @@ TEST_F(RecordingFilesTest, AnonymizedRecordingsNameNoJobGroupOrAddress) {
   EXPECT_TRUE(resumed.resume((*saved)->recorder).ok());
 
   // Without a salt, the names as they are.
-  ASSERT_TRUE(write_recording(dir, recorder,
-                              {"t", "web", "", "https://nomad.corp.example:4646", loop.now()})
+  ASSERT_TRUE(write_recording(dir, recording_of(recorder, loop.now(), false),
+                              {"t", "web", "", "https://nomad.corp.example:4646"})
                   .ok());
   EXPECT_NE(read(dir + "/trace.allocs.csv").find(",payroll,export,batch,2,500,256,60\n"),
             std::string::npos);
