@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "agent/record/anonymize.h"
+#include "agent/record/dump_recording.h"
 #include "agent/record/recording_files.h"
 #include "apps/cli.h"
 #include "apps/options.h"
@@ -37,6 +38,10 @@ constexpr const char* kRecordHelp =
     "A DIR that holds a recording (record.state.json) is resumed: the stream opens after its\n"
     "last index, and the time the recorder was not running is a gap. Record into a new DIR to\n"
     "start afresh.\n\n"
+    "--from-dump DIR writes the scenario from saved answers instead of a live cluster:\n"
+    "DIR/allocations.json (GET /v1/allocations?resources=true), DIR/nodes.json\n"
+    "(GET /v1/nodes?resources=true) and, if there, DIR/jobs.json (GET /v1/jobs, or an array\n"
+    "of GET /v1/job/:id answers). record.json says what a dump cannot know.\n\n"
     "--anonymize replaces job and group names in the trace with salted hashes (the same name,\n"
     "the same hash, within the recording) and leaves the address out of record.json, so the\n"
     "recording can be handed on; record.state.json keeps the real names: keep it back.\n\n"
@@ -87,6 +92,25 @@ std::vector<std::string> policy_files(const std::string& dir) {
   return out;
 }
 
+// --from-dump: the scenario from saved answers (agent/record/dump_recording.h).
+int record_from_dump(const std::string& dump, const std::string& dir, std::optional<Time> taken_at,
+                     RecordingInfo info, std::ostream& out) {
+  auto recorded = DumpRecording::read(dump, info.node_class, info.node_pool, taken_at);
+  if (!recorded) throw InputError{recorded.error().message};
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw InputError{dir + ": cannot create: " + ec.message()};
+  info.name = std::filesystem::path(dir).filename().string();
+  if (info.name.empty()) info.name = "recorded";
+  info.nomad_address = "(dump " + dump + ")";
+  auto written = write_recording(dir, recorded->recording(), info);
+  if (!written) throw InputError{written.error().message};
+  out << "recorded the dump " << dump << " into " << dir << "/: ";
+  for (std::size_t i = 0; i < written->size(); ++i) out << (i ? ", " : "") << (*written)[i];
+  out << "\nreplay it: harvester-autoscaler simulate " << dir << "/scenario.json\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_record(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -103,7 +127,11 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
       ("checkpoint", po::value<std::string>()->default_value("5m"),
        "write the files this often while recording")  //
       ("clock-speed", po::value<double>()->default_value(1),
-       "the cluster's clock runs this much faster (a mock-cluster --speed replay)")       //
+       "the cluster's clock runs this much faster (a mock-cluster --speed replay)")  //
+      ("from-dump", po::value<std::string>(),
+       "write the scenario from saved API answers in this directory instead")  //
+      ("dump-time", po::value<double>(),
+       "when the dump was taken: seconds since the epoch on the cluster's clock")         //
       ("anonymize", "job and group names in the trace become salted hashes; no address")  //
       ("policy-dir", po::value<std::string>(), "policies to put in the scenario (*.hcl, *.json)");
   auto vm = parse_options(args, options, nullptr);
@@ -144,6 +172,17 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
   std::string salt;  // --anonymize's
   auto saved = read_saved_recording(dir);
   if (!saved) throw InputError{saved.error().message};
+  if (vm.count("from-dump")) {
+    if (*saved) throw InputError{dir + " holds a live recording: write the dump's elsewhere"};
+    if (vm.count("anonymize")) salt = new_anonymize_salt();
+    std::optional<Time> taken_at;
+    if (vm.count("dump-time")) {
+      taken_at = std::chrono::duration_cast<Time>(
+          std::chrono::duration<double>(vm["dump-time"].as<double>()));
+    }
+    return record_from_dump(opt("from-dump"), dir, taken_at,
+                            {"", node_class, node_pool, "", policies, salt}, out);
+  }
   if (*saved) {
     const SavedRecording& was = **saved;
     if (was.nomad_address != address) {

@@ -203,11 +203,16 @@ WorkloadRecorder::NodeScope ClusterRecorder::scope() const {
 }
 
 ClusterRecorder::NodeFigures ClusterRecorder::nodes() const {
+  return figures_of(node_sizes_, initial_nodes_);
+}
+
+ClusterRecorder::NodeFigures ClusterRecorder::figures_of(const NodeSizes& sizes,
+                                                         std::int64_t initial_nodes) {
   NodeFigures out;
-  out.initial_nodes = initial_nodes_;
-  out.seen = static_cast<std::int64_t>(node_sizes_.size());
+  out.initial_nodes = initial_nodes;
+  out.seen = static_cast<std::int64_t>(sizes.size());
   std::map<std::pair<std::int64_t, std::int64_t>, int> how_many;
-  for (const auto& [id, size] : node_sizes_) ++how_many[size];
+  for (const auto& [id, size] : sizes) ++how_many[size];
   int best = 0;
   for (const auto& [size, n] : how_many) {
     if (n > best) {

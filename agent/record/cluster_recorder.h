@@ -82,6 +82,9 @@ class ClusterRecorder {
   const std::optional<Error>& fatal() const { return fatal_; }
   const WorkloadRecorder& workload() const { return workload_; }
   NodeFigures nodes() const;
+  // Node sizes (cpu MHz, memory MB) by node ID, and the figures they make.
+  using NodeSizes = std::map<std::string, std::pair<std::int64_t, std::int64_t>>;
+  static NodeFigures figures_of(const NodeSizes& sizes, std::int64_t initial_nodes);
   // Whether a node is one the recording is about (empty when every node is).
   WorkloadRecorder::NodeScope scope() const;
   const std::vector<Gap>& gaps() const { return gaps_; }
@@ -140,7 +143,7 @@ class ClusterRecorder {
   int failures_in_a_row_ = 0;
   std::optional<Error> fatal_;
   std::vector<Gap> gaps_;
-  std::map<std::string, std::pair<std::int64_t, std::int64_t>> node_sizes_;  // by node ID
+  NodeSizes node_sizes_;
   std::set<std::string> in_scope_;  // IDs of the nodes seen of the class and pool
   std::int64_t initial_nodes_ = 0;
   Time began_{0};

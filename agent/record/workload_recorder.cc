@@ -7,10 +7,28 @@ namespace ha {
 
 void WorkloadRecorder::on_list(const std::vector<NomadAllocationStub>& allocations,
                                std::optional<Time> relisted) {
-  std::set<std::string> listed;
+  // Lists name a replacement from the allocation it replaced (NextAllocation), events from
+  // the replacement (PreviousAllocation): oldest first, each replacement told its
+  // predecessor, so that a chain is one piece of work either way.
+  std::map<std::string, std::string> replaced_by_next;
+  std::vector<const NomadAllocationStub*> order;
   for (const NomadAllocationStub& a : allocations) {
-    observe(a);
-    listed.insert(a.id);
+    if (!a.next_allocation.empty()) replaced_by_next[a.next_allocation] = a.id;
+    order.push_back(&a);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto* a, const auto* b) { return a->create_time < b->create_time; });
+  std::set<std::string> listed;
+  for (const NomadAllocationStub* a : order) {
+    auto previous = replaced_by_next.find(a->id);
+    if (a->previous_allocation.empty() && previous != replaced_by_next.end()) {
+      NomadAllocationStub linked = *a;
+      linked.previous_allocation = previous->second;
+      observe(linked);
+    } else {
+      observe(*a);
+    }
+    listed.insert(a->id);
   }
   if (!relisted) return;
   for (Chain& c : chains_) {

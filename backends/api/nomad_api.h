@@ -70,6 +70,8 @@ struct NomadAllocationStub {
   std::uint64_t job_version = 0;  // JobVersion: the job version that asked for it
   std::string previous_allocation = {};  // PreviousAllocation: the one it replaces
   std::string namespace_ = {};           // Namespace ("" reads as Nomad's "default")
+  std::string next_allocation = {};      // NextAllocation: the one that replaced it (lists
+                                         // carry this one, events PreviousAllocation)
 };
 
 // As upstream's nomad-apm judges an allocation: terminal when the server no longer wants
@@ -120,6 +122,7 @@ struct NomadJobSummary {
   std::string type;        // Type: service | batch | system | sysbatch
   std::string status;      // Status: pending | running | dead
   std::map<std::string, NomadTaskGroupSummary> task_groups;  // JobSummary.Summary
+  Time submit_time{0};  // SubmitTime: when its current version was registered
 };
 
 // GET /v1/scaling/policy/:id (ScalingPolicy): a task group's `scaling` block.

@@ -304,7 +304,7 @@ std::vector<NomadJobSummary> NomadModel::list_jobs() const {
   std::vector<NomadJobSummary> out;
   out.reserve(jobs_.size());
   for (const Job& job : jobs_) {
-    NomadJobSummary j{job.id, "default", job.type, "dead", {}};
+    NomadJobSummary j{job.id, "default", job.type, "dead", {}, job.submitted};
     bool any_running = false, any_queued = false;
     for (const Group& g : job.groups) {
       NomadTaskGroupSummary& s = j.task_groups[g.spec.name];

@@ -127,6 +127,7 @@ json allocation(const NomadAllocationStub& a, const std::string& node_name) {
           {"DesiredStatus", a.desired_status},
           {"ClientStatus", a.client_status},
           {"PreviousAllocation", a.previous_allocation},
+          {"NextAllocation", a.next_allocation},
           {"CreateTime", a.create_time.count()},
           {"ModifyTime", a.modify_time.count()}};
 }
@@ -142,7 +143,7 @@ json allocation_stub(const NomadAllocationStub& a, const std::string& node_name,
   json out = {{"ID", a.id},
               {"EvalID", ""},
               {"Name", a.job_id + "." + a.task_group + "[0]"},
-              {"Namespace", "default"},
+              {"Namespace", a.namespace_.empty() ? "default" : a.namespace_},
               {"NodeID", a.node_id},
               {"NodeName", node_name},
               {"JobID", a.job_id},
@@ -157,7 +158,7 @@ json allocation_stub(const NomadAllocationStub& a, const std::string& node_name,
               {"TaskStates", nullptr},
               {"DeploymentStatus", nullptr},
               {"FollowupEvalID", ""},
-              {"NextAllocation", ""},
+              {"NextAllocation", a.next_allocation},
               {"RescheduleTracker", nullptr},
               {"PreemptedAllocations", nullptr},
               {"PreemptedByAllocation", ""},
@@ -259,6 +260,7 @@ Result<NomadAllocationStub> read_allocation(const json& j) {
   HA_READ(stub_version, optional_field<std::uint64_t>(j, "JobVersion", "allocation", version));
   HA_READ(previous, optional_field<std::string>(j, "PreviousAllocation", "allocation", ""));
   HA_READ(ns, optional_field<std::string>(j, "Namespace", "allocation", ""));
+  HA_READ(next, optional_field<std::string>(j, "NextAllocation", "allocation", ""));
   HA_READ(created, optional_field<std::int64_t>(j, "CreateTime", "allocation", 0));
   HA_READ(modified, optional_field<std::int64_t>(j, "ModifyTime", "allocation", 0));
   HA_READ(resources, optional_field<json>(j, "Resources", "allocation", json::object()));
@@ -295,6 +297,7 @@ Result<NomadAllocationStub> read_allocation(const json& j) {
   a.job_version = stub_version;
   a.previous_allocation = previous;
   a.namespace_ = ns;
+  a.next_allocation = next;
   a.create_time = Time(created);
   a.modify_time = Time(modified);
   return a;

@@ -47,7 +47,7 @@ json job_list_stub(const NomadJobSummary& j, std::uint64_t index) {
           {"CreateIndex", index},
           {"ModifyIndex", index},
           {"JobModifyIndex", index},
-          {"SubmitTime", 0}};
+          {"SubmitTime", j.submit_time.count()}};
 }
 
 json scaling_policy_stub(const NomadScalingPolicy& p) {
@@ -111,6 +111,7 @@ Result<NomadJobSummary> read_job_list_stub(const json& j) {
   HA_READ(ns, optional_field<std::string>(j, "Namespace", at, "default"));
   HA_READ(type, optional_field<std::string>(j, "Type", at, ""));
   HA_READ(status, optional_field<std::string>(j, "Status", at, ""));
+  HA_READ(submit, optional_field<std::int64_t>(j, "SubmitTime", at, 0));
   HA_READ(job_summary, field<json>(j, "JobSummary", at));
   HA_READ(groups, field<json>(job_summary, "Summary", at + ".JobSummary"));
   if (!groups.is_object()) {
@@ -120,6 +121,7 @@ Result<NomadJobSummary> read_job_list_stub(const json& j) {
   s.namespace_ = ns;
   s.type = type;
   s.status = status;
+  s.submit_time = Time(submit);
   for (const auto& [name, g] : groups.items()) {
     std::string group_at = at + ".JobSummary.Summary." + name;
     NomadTaskGroupSummary t;

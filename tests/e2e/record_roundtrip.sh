@@ -42,6 +42,21 @@ rc=$?
 [ "$rc" -eq 1 ] && echo "$out" | grep -q "holds a recording of $nomad_url" &&
   pass "resuming against another Nomad: exit 1, one clear error" ||
   fail "another Nomad: rc $rc: $out"
+# A dump of the same cluster, saved as curl saves it, read by --from-dump: a scenario that
+# simulate replays.
+mkdir -p "$work/dump"
+for e in "allocations?resources=true allocations" "nodes?resources=true nodes" "jobs jobs"; do
+  set -- $e
+  curl -sf -H "X-Nomad-Token: $nomad_token" "$nomad_url/v1/$1" >"$work/dump/$2.json" ||
+    fail "curl /v1/$1"
+done
+"$bin" record --out "$work/from-dump" --from-dump "$work/dump" --node-class hashistack \
+  >"$work/dump.out" 2>&1 && "$bin" simulate "$work/from-dump/scenario.json" \
+  --out "$work/dump-replayed" >/dev/null &&
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["in_dump"]["allocations"] > 0 and r["allocations"]["in_trace"] > 0 else 1)' \
+    "$work/from-dump/record.json" &&
+  pass "record --from-dump: $(head -1 "$work/dump.out")" ||
+  { cat "$work/dump.out"; fail "record --from-dump"; }
 for f in trace.allocs.csv scenario.json record.json policies/short-policy.json; do
   [ -s "$work/recorded/$f" ] || fail "record wrote no $f"
 done
