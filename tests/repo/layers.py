@@ -24,7 +24,8 @@ ALLOWED = {
                              "backends/runtime"],
     "engine": ["base", "backends/api"],
     "sim": ["base", "backends/api", "engine", "backends/memory", "backends/runtime"],
-    "agent": ["base", "backends/api", "engine", "backends/http", "backends/runtime"],
+    "agent": ["base", "backends/api", "engine", "backends/wire", "backends/http",
+              "backends/runtime"],
     "apps": ["base", "backends", "engine", "sim", "agent", "version.h"],
 }
 # Tests, benchmarks and fuzz targets may use every layer.
