@@ -90,6 +90,12 @@ void ClusterRecorder::list() {
       observe_node(*n);
       if (first && n->status == "ready") ++initial_nodes_;
     }
+    if (!listed_once_) {
+      nomad_.list_scaling_policies(guarded([this](Result<std::vector<NomadScalingPolicy>> r) {
+        if (r) scaling_policies_ = std::move(*r);
+        scaling_policies_error_ = r ? "" : r.error().message;
+      }));
+    }
     listed_once_ = true;
     listing_ = false;
     failures_in_a_row_ = 0;

@@ -99,6 +99,10 @@ class ClusterRecorder {
   std::uint64_t events() const { return events_; }
   // Jobs read with GET /v1/job/:id, not shown by a Job event.
   std::uint64_t jobs_read() const { return jobs_read_; }
+  // Nomad's own scaling policies (GET /v1/scaling/policies, read after the first lists),
+  // or why they could not be read.
+  const std::vector<NomadScalingPolicy>& scaling_policies() const { return scaling_policies_; }
+  const std::string& scaling_policies_error() const { return scaling_policies_error_; }
   // Why the recording follows blocking queries rather than the event stream ("" when it
   // follows the stream): the stream's refusal.
   const std::string& stream_refusal() const { return stream_refusal_; }
@@ -135,6 +139,8 @@ class ClusterRecorder {
   bool running_ = false, subscribed_ = false, listing_ = false, listed_once_ = false;
   bool polling_ = false;
   std::string stream_refusal_;
+  std::vector<NomadScalingPolicy> scaling_policies_;
+  std::string scaling_policies_error_;
   std::unique_ptr<WatchHandle> stream_;
   std::vector<NomadEventFrame> waiting_;
   std::uint64_t last_index_ = 0, events_ = 0, skipped_count_ = 0, jobs_read_ = 0;

@@ -1,12 +1,14 @@
 #include "agent/record/recording_files.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
 
 #include "agent/record/anonymize.h"
 #include "backends/runtime/text_file.h"
+#include "backends/wire/nomad_json.h"
 
 namespace ha {
 namespace {
@@ -54,6 +56,14 @@ std::string default_policy(const std::string& node_class) {
          "}\n";
 }
 
+// A name safe as a file name: letters, digits, '.', '-' and '_' kept, the rest '_'.
+std::string file_name(std::string s) {
+  for (char& c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') c = '_';
+  }
+  return s;
+}
+
 std::string go_duration(Duration d) {
   auto s = std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(d).count());
   return std::to_string(s) + "s";
@@ -86,6 +96,8 @@ Recording recording_of(const ClusterRecorder& recorder, Time loop_end, bool anon
             {"last_index", recorder.last_index()},
             {"jobs_read", recorder.jobs_read()},
             {"gaps", gaps}};
+  r.nomad_policies = recorder.scaling_policies();
+  r.nomad_policies_error = recorder.scaling_policies_error();
   r.state = recorder.save();
   return r;
 }
@@ -158,6 +170,27 @@ Result<std::vector<std::string>> write_recording(const std::string& dir, const R
                      {"seen", nodes.seen},
                      {"cpu_mhz", nodes.cpu_mhz},
                      {"memory_mb", nodes.memory_mb}};
+  // Nomad's task-group policies, for reference: not replayed, which needs each group's load.
+  ordered_json nomad_policies = {{"count", recording.nomad_policies.size()}};
+  if (!recording.nomad_policies_error.empty()) {
+    nomad_policies["not_read"] = recording.nomad_policies_error;
+  } else if (anonymous) {
+    nomad_policies["saved"] = "no: they name jobs and groups (--anonymize)";
+  } else if (!recording.nomad_policies.empty()) {
+    std::filesystem::create_directories(dir + "/nomad-policies", ec);
+    if (ec) return make_error(dir + "/nomad-policies: cannot create: " + ec.message());
+    ordered_json names = ordered_json::array();
+    for (const NomadScalingPolicy& p : recording.nomad_policies) {
+      std::string name =
+          "nomad-policies/" + file_name(p.job + "." + p.group + "." + p.id) + ".json";
+      if (auto r = write(name, nomad_json::scaling_policy(p).dump(2) + "\n"); !r) return r.error();
+      names.push_back(name);
+    }
+    nomad_policies["saved"] = names;
+    nomad_policies["not_replayed"] =
+        "task-group policies scale a group by its load, which the recording does not have";
+  }
+  record["nomad_scaling_policies"] = nomad_policies;
   record["not_observed"] =
       "VM boot and Nomad join latency (the scenario keeps the defaults, 90s and 15s)";
   if (auto r = write("record.json", record.dump(2) + "\n"); !r) return r.error();

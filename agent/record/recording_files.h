@@ -5,6 +5,8 @@
 //   10), the trace, and the policies: those of --policy-dir copied under policies/, or
 //   else policies/cluster.hcl, a starting point (target-value 70% of allocated cpu and
 //   memory on the node class) to tune with sweep;
+// - nomad-policies/: Nomad's own scaling policies (task-group policies, kept for reference:
+//   replaying one needs its group's load, which a recording does not have);
 // - record.json: what was seen: span, events, allocations, replacements, work cut short or
 //   ended in a gap, nodes, and the gaps;
 // - record.state.json: what a later `record --out DIR` needs to resume the recording (the
@@ -41,6 +43,9 @@ struct Recording {
   Time start{0}, end{0};  // the cluster's clock
   // record.json's entries about how it was made (source, span, events, gaps, ...).
   nlohmann::ordered_json seen = nlohmann::ordered_json::object();
+  // Nomad's own scaling policies, or why they could not be read.
+  std::vector<NomadScalingPolicy> nomad_policies = {};
+  std::string nomad_policies_error = {};
   // What resumes it (ClusterRecorder::save()); none for a dump.
   std::optional<nlohmann::json> state = std::nullopt;
 };

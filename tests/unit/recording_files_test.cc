@@ -55,6 +55,13 @@ struct RecordingFilesTest : ::testing::Test {
 };
 
 TEST_F(RecordingFilesTest, AnonymizedRecordingsNameNoJobGroupOrAddress) {
+  NomadScalingPolicy nomad_policy;
+  nomad_policy.job = "payroll";
+  nomad_policy.group = "export";
+  nomad_policy.min = 1;
+  nomad_policy.max = 7;
+  std::string policy_id = model.add_scaling_policy(nomad_policy);
+  loop.run_until(loop.now() + 1s);
   ClusterRecorder recorder(loop, api, {"web"});
   recorder.start();
   loop.run_until(loop.now() + 1s);
@@ -87,12 +94,17 @@ TEST_F(RecordingFilesTest, AnonymizedRecordingsNameNoJobGroupOrAddress) {
   ClusterRecorder resumed(loop, api, {"web"});
   EXPECT_TRUE(resumed.resume((*saved)->recorder).ok());
 
-  // Without a salt, the names as they are.
+  EXPECT_FALSE(std::filesystem::exists(dir + "/nomad-policies")) << "they name jobs";
+
+  // Without a salt, the names as they are, and Nomad's own policies kept for reference.
   ASSERT_TRUE(write_recording(dir, recording_of(recorder, loop.now(), false),
                               {"t", "web", "", "https://nomad.corp.example:4646"})
                   .ok());
   EXPECT_NE(read(dir + "/trace.allocs.csv").find(",payroll,export,batch,2,500,256,60\n"),
             std::string::npos);
+  std::string policy = read(dir + "/nomad-policies/payroll.export." + policy_id + ".json");
+  EXPECT_NE(policy.find("\"Max\": 7"), std::string::npos) << policy;
+  EXPECT_NE(read(dir + "/record.json").find("nomad-policies/payroll.export."), std::string::npos);
 }
 
 TEST_F(RecordingFilesTest, ABrokenStateFileIsNamed) {
