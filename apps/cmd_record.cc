@@ -48,7 +48,8 @@ constexpr const char* kRecordHelp =
     "The Nomad address comes from --nomad-address, else NOMAD_ADDR, else\n"
     "http://127.0.0.1:4646; the token from --nomad-token-file, else NOMAD_TOKEN. With ACLs,\n"
     "the token needs namespace read-job on the namespaces to record (allocations, jobs and\n"
-    "their events) and node:read (nodes and their events).\n\n";
+    "their events) and node:read (nodes and their events); list-scaling-policies and\n"
+    "read-scaling-policy to save Nomad's own scaling policies too.\n\n";
 
 // The recorder's figures, read on the loop.
 struct Status {
