@@ -12,11 +12,13 @@
 #include <thread>
 
 #include "agent/record/anonymize.h"
-#include "agent/record/dump_recording.h"
 #include "agent/record/recording_files.h"
 #include "apps/cli.h"
 #include "apps/options.h"
 #include "apps/progress.h"
+#include "apps/record_dump.h"
+#include "backends/http/harvester_http_api.h"
+#include "backends/http/kubeconfig.h"
 #include "backends/http/nomad_http_api.h"
 #include "backends/runtime/realtime_loop.h"
 #include "backends/runtime/text_file.h"
@@ -27,7 +29,9 @@ namespace {
 
 constexpr const char* kRecordHelp =
     "Usage: harvester-autoscaler record --out DIR [--duration D] [--nomad-address URL]\n"
-    "         [--nomad-token-file F] [--node-class C] [--policy-dir DIR] [--clock-speed 1]\n\n"
+    "         [--nomad-token-file F] [--node-class C] [--node-pool P] [--policy-dir DIR]\n"
+    "         [--checkpoint 5m] [--anonymize] [--clock-speed 1]\n"
+    "       harvester-autoscaler record --out DIR --from-dump DUMP [--node-class C] ...\n\n"
     "Follows a Nomad cluster (its event stream, topics Job, Allocation and Node, after one\n"
     "list of its allocations and nodes) for --duration, or until SIGINT or SIGTERM, then\n"
     "writes to DIR a scenario of what it saw: trace.allocs.csv (the workload), scenario.json\n"
@@ -93,25 +97,6 @@ std::vector<std::string> policy_files(const std::string& dir) {
   return out;
 }
 
-// --from-dump: the scenario from saved answers (agent/record/dump_recording.h).
-int record_from_dump(const std::string& dump, const std::string& dir, std::optional<Time> taken_at,
-                     RecordingInfo info, std::ostream& out) {
-  auto recorded = DumpRecording::read(dump, info.node_class, info.node_pool, taken_at);
-  if (!recorded) throw InputError{recorded.error().message};
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw InputError{dir + ": cannot create: " + ec.message()};
-  info.name = std::filesystem::path(dir).filename().string();
-  if (info.name.empty()) info.name = "recorded";
-  info.nomad_address = "(dump " + dump + ")";
-  auto written = write_recording(dir, recorded->recording(), info);
-  if (!written) throw InputError{written.error().message};
-  out << "recorded the dump " << dump << " into " << dir << "/: ";
-  for (std::size_t i = 0; i < written->size(); ++i) out << (i ? ", " : "") << (*written)[i];
-  out << "\nreplay it: harvester-autoscaler simulate " << dir << "/scenario.json\n";
-  return kExitOk;
-}
-
 }  // namespace
 
 int run_record(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -129,6 +114,13 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
        "write the files this often while recording")  //
       ("clock-speed", po::value<double>()->default_value(1),
        "the cluster's clock runs this much faster (a mock-cluster --speed replay)")  //
+      ("kubeconfig", po::value<std::string>(),
+       "also read Harvester (its VMs) from this kubeconfig, for VM boot and join latency")  //
+      ("kubeconfig-context", po::value<std::string>(),
+       "the kubeconfig's context (default: current)")  //
+      ("vm-namespace", po::value<std::string>()->default_value("default"),
+       "the namespace of the Nomad client VMs")                                            //
+      ("vm-selector", po::value<std::string>(), "label selector of the Nomad client VMs")  //
       ("from-dump", po::value<std::string>(),
        "write the scenario from saved API answers in this directory instead")  //
       ("dump-time", po::value<double>(),
@@ -224,6 +216,24 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
   double clock_speed = vm["clock-speed"].as<double>();
   if (!(clock_speed > 0)) throw UsageError{"--clock-speed must be > 0"};
   ClusterRecorder recorder(loop, nomad, {node_class, node_pool, clock_speed});
+  // Harvester, when a kubeconfig says where: the scale-out latency.
+  std::unique_ptr<HttpTransport> harvester_transport;
+  std::unique_ptr<HarvesterHttpApi> harvester;
+  std::unique_ptr<VmLatencyRecorder> vms;
+  if (vm.count("kubeconfig")) {
+    auto k = read_kubeconfig(opt("kubeconfig"), opt("kubeconfig-context"));
+    if (!k) throw InputError{k.error().message};
+    HttpTransport::Options o;
+    o.ca_file = k->ca_file;
+    o.ca_pem = k->ca_pem;
+    o.insecure = k->insecure;
+    harvester_transport = std::make_unique<HttpTransport>(loop, o, 2);
+    harvester = std::make_unique<HarvesterHttpApi>(*harvester_transport,
+                                                   HarvesterHttpApi::Options{k->server, k->token});
+    vms = std::make_unique<VmLatencyRecorder>(
+        loop, *harvester, vm["vm-namespace"].as<std::string>(), opt("vm-selector"),
+        [&] { return recorder.cluster_time(loop.now()); });
+  }
   if (*saved) {
     if (auto r = recorder.resume((*saved)->recorder); !r) {
       throw InputError{dir + "/" + kStateFile + ": " + r.error().message};
@@ -233,15 +243,19 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
   std::thread runner([&] { loop.run(); });
   Time started = loop.now();
-  loop.post([&] { recorder.start(); });
+  loop.post([&] {
+    recorder.start();
+    if (vms) vms->start();
+  });
   // Writes the files, on the loop; with `stop`, the recorder stops first.
   auto write = [&](bool stop) -> Result<std::vector<std::string>> {
     std::promise<Result<std::vector<std::string>>> done;
     loop.post([&] {
       if (stop) recorder.stop();
+      if (stop && vms) vms->stop();
       std::string name = std::filesystem::path(dir).filename().string();
       done.set_value(write_recording(
-          dir, recording_of(recorder, loop.now(), !salt.empty()),
+          dir, recording_of(recorder, loop.now(), !salt.empty(), vms.get()),
           {name.empty() ? "recorded" : name, node_class, node_pool, address, policies, salt}));
     });
     return done.get_future().get();
@@ -254,6 +268,7 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
       std::promise<void> stopped;
       loop.post([&] {
         recorder.stop();
+        if (vms) vms->stop();
         stopped.set_value();
       });
       stopped.get_future().wait();

@@ -201,6 +201,10 @@ void ClusterRecorder::observe_node(const NomadNodeStub& n) {
   if (!options_.node_pool.empty() && n.node_pool != options_.node_pool) return;
   in_scope_.insert(n.id);
   if (n.cpu_mhz > 0) node_sizes_[n.id] = {n.cpu_mhz, n.memory_mb};
+  // Ready for the first time, after the first lists: a node that joined while recording.
+  if (n.status == "ready" && ready_seen_.insert(n.name).second && listed_once_) {
+    node_ready_[n.name] = cluster_time(loop_.now());
+  }
 }
 
 WorkloadRecorder::NodeScope ClusterRecorder::scope() const {

@@ -99,6 +99,8 @@ class ClusterRecorder {
   std::uint64_t events() const { return events_; }
   // Jobs read with GET /v1/job/:id, not shown by a Job event.
   std::uint64_t jobs_read() const { return jobs_read_; }
+  // When each node (by name) that joined during the recording was first seen ready.
+  const std::map<std::string, Time>& node_ready_times() const { return node_ready_; }
   // Nomad's own scaling policies (GET /v1/scaling/policies, read after the first lists),
   // or why they could not be read.
   const std::vector<NomadScalingPolicy>& scaling_policies() const { return scaling_policies_; }
@@ -150,7 +152,9 @@ class ClusterRecorder {
   std::optional<Error> fatal_;
   std::vector<Gap> gaps_;
   NodeSizes node_sizes_;
-  std::set<std::string> in_scope_;  // IDs of the nodes seen of the class and pool
+  std::set<std::string> in_scope_;          // IDs of the nodes seen of the class and pool
+  std::set<std::string> ready_seen_;        // names of nodes seen ready
+  std::map<std::string, Time> node_ready_;  // ... for the first time after the first lists
   std::int64_t initial_nodes_ = 0;
   Time began_{0};
   std::optional<Time> offset_;  // the cluster's time when this run began

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -64,6 +65,14 @@ std::string file_name(std::string s) {
   return s;
 }
 
+// The nearest-rank percentile p (0-100) of samples, whole seconds.
+std::string percentile_s(std::vector<Duration> samples, double p) {
+  std::sort(samples.begin(), samples.end());
+  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(samples.size())));
+  Duration d = samples[std::max<std::size_t>(rank, 1) - 1];
+  return std::to_string(std::chrono::round<std::chrono::seconds>(d).count()) + "s";
+}
+
 std::string go_duration(Duration d) {
   auto s = std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(d).count());
   return std::to_string(s) + "s";
@@ -71,8 +80,13 @@ std::string go_duration(Duration d) {
 
 }  // namespace
 
-Recording recording_of(const ClusterRecorder& recorder, Time loop_end, bool anonymous) {
+Recording recording_of(const ClusterRecorder& recorder, Time loop_end, bool anonymous,
+                       const VmLatencyRecorder* vms) {
   Recording r;
+  if (vms) {
+    r.vm_latency = vms->samples(recorder.node_ready_times());
+    r.vm_latency_error = vms->last_error();
+  }
   r.workload = &recorder.workload();
   r.scope = recorder.scope();
   r.nodes = recorder.nodes();
@@ -150,6 +164,33 @@ Result<std::vector<std::string>> write_recording(const std::string& dir, const R
         {"max_vms", std::max<std::int64_t>(10, 2 * std::max(nodes.seen, nodes.initial_nodes))}}},
       {"workload", {{{"format", "allocs-csv"}, {"path", "trace.allocs.csv"}}}},
       {"policies", policies}};
+  // Scale-out latency, where Harvester was read.
+  ordered_json latency = {{"not_observed",
+                           "VM boot and Nomad join latency: pass --kubeconfig to observe them "
+                           "(the scenario keeps the defaults, 90s and 15s)"}};
+  if (recording.vm_latency) {
+    const auto& boot = recording.vm_latency->boot;
+    const auto& join = recording.vm_latency->join;
+    latency = {{"boot_samples", boot.size()}, {"join_samples", join.size()}};
+    if (!recording.vm_latency_error.empty()) latency["last_error"] = recording.vm_latency_error;
+    if (boot.size() >= 3) {
+      std::string median = percentile_s(boot, 50), p95 = percentile_s(boot, 95);
+      scenario["cluster"]["vm_boot"] =
+          median == p95 ? ordered_json(median)
+                        : ordered_json{{"dist", "lognormal"}, {"median", median}, {"p95", p95}};
+      scenario["cluster"]["vm_provision"] = "0s";
+      latency["boot_median"] = median;
+      latency["boot_p95"] = p95;
+    } else {
+      latency["boot"] = "fewer than 3 VMs seen from creation to Running: vm_boot kept at 90s";
+    }
+    if (!join.empty()) {
+      scenario["cluster"]["nomad_join"] = percentile_s(join, 50);
+      latency["join_median"] = percentile_s(join, 50);
+    } else {
+      latency["join"] = "no VM seen Running and then its node ready: nomad_join kept at 15s";
+    }
+  }
   if (auto r = write("scenario.json", scenario.dump(2) + "\n"); !r) return r.error();
 
   std::int64_t allocations = 0;
@@ -191,8 +232,7 @@ Result<std::vector<std::string>> write_recording(const std::string& dir, const R
         "task-group policies scale a group by its load, which the recording does not have";
   }
   record["nomad_scaling_policies"] = nomad_policies;
-  record["not_observed"] =
-      "VM boot and Nomad join latency (the scenario keeps the defaults, 90s and 15s)";
+  record["vm_latency"] = latency;
   if (auto r = write("record.json", record.dump(2) + "\n"); !r) return r.error();
 
   if (!recording.state) return written;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "agent/record/cluster_recorder.h"
+#include "agent/record/vm_latency_recorder.h"
 #include "base/result.h"
 
 namespace ha {
@@ -28,7 +29,7 @@ struct RecordingInfo {
   std::string node_class;  // "" : "default"
   std::string node_pool;   // "": any
   std::string nomad_address;
-  std::vector<std::string> policy_files;  // to copy in (from --policy-dir)
+  std::vector<std::string> policy_files = {};  // to copy in (from --policy-dir)
   // Not empty: --anonymize with this salt (anonymize.h). The trace's job and group names
   // become pseudonyms; record.json leaves out the address and the skipped events' text.
   // record.state.json keeps the real names, to resume with: it is not for sharing.
@@ -46,12 +47,19 @@ struct Recording {
   // Nomad's own scaling policies, or why they could not be read.
   std::vector<NomadScalingPolicy> nomad_policies = {};
   std::string nomad_policies_error = {};
+  // Scale-out latency seen on Harvester (record --kubeconfig), or why not: with 3 boot
+  // samples or more the scenario's vm_boot is their lognormal fit (median, p95) and
+  // vm_provision 0; with a join sample, nomad_join is their median.
+  std::optional<VmLatencyRecorder::Samples> vm_latency = std::nullopt;
+  std::string vm_latency_error = {};
   // What resumes it (ClusterRecorder::save()); none for a dump.
   std::optional<nlohmann::json> state = std::nullopt;
 };
 // A live recording up to `loop_end` (the recorder's loop time); with `anonymous`, what
 // record.json says of it names nothing from the payloads.
-Recording recording_of(const ClusterRecorder& recorder, Time loop_end, bool anonymous);
+// `vms`, when Harvester was read too, gives the scale-out latency.
+Recording recording_of(const ClusterRecorder& recorder, Time loop_end, bool anonymous,
+                       const VmLatencyRecorder* vms = nullptr);
 
 // Writes the files (and the policies) into `dir`, which must exist; record.state.json only
 // when the recording has a state. An error names the file.

@@ -1,4 +1,5 @@
-// write_recording over a ClusterRecorder on the memory model: the files, and with
+// write_recording over a ClusterRecorder on the memory model (and a VmLatencyRecorder on
+// the Harvester model): the files, the scale-out latency, and with
 // --anonymize's salt, a trace whose job and group names are salted pseudonyms (stable for a
 // name, different under another salt) and a record.json without the address; the state
 // read back as a resumable recording.
@@ -11,6 +12,8 @@
 #include <sstream>
 
 #include "agent/record/anonymize.h"
+#include "backends/api/vm_labels.h"
+#include "backends/memory/harvester_memory_api.h"
 #include "backends/memory/nomad_memory_api.h"
 #include "sim/simulated_loop.h"
 
@@ -120,6 +123,67 @@ TEST_F(RecordingFilesTest, ABrokenStateFileIsNamed) {
   auto none = read_saved_recording(dir);
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(*none);
+}
+
+}  // namespace
+}  // namespace ha
+
+namespace ha {
+namespace {
+
+// With Harvester read too: VMs created while recording give vm_boot (creation to Running:
+// provisioning 10 s + boot 60 s) and nomad_join (Running to the node ready: 15 s); a VM
+// Running before the recording teaches nothing.
+TEST(VmLatencyRecorderTest, BootAndJoinOfTheVmsCreatedWhileRecording) {
+  SimulatedLoop loop;
+  NomadModel nomad{loop};
+  HarvesterModelConfig config;
+  config.provision = Latency::constant(10s);
+  config.boot = Latency::constant(60s);
+  config.nomad_join = Latency::constant(15s);
+  HarvesterModel harvester{loop, &nomad, config};
+  NomadMemoryApi nomad_api{loop, nomad, Latency::constant(20ms)};
+  HarvesterMemoryApi harvester_api{loop, harvester, Latency::constant(20ms)};
+  auto spec = [](const std::string& name) {
+    VirtualMachineSpec s;
+    s.name = name;
+    s.namespace_ = "nomad";
+    s.labels = {{vm_labels::kNodeGroup, "web"}, {vm_labels::kNodeClass, "web"}};
+    s.cpu_cores = 2;
+    s.memory_bytes = 4LL << 30;
+    return s;
+  };
+  ASSERT_TRUE(harvester.create(spec("before")).ok());
+  loop.run_until(loop.now() + 120s);
+  ClusterRecorder recorder(loop, nomad_api, {"web"});
+  VmLatencyRecorder vms(loop, harvester_api, "nomad", "",
+                        [&] { return recorder.cluster_time(loop.now()); });
+  recorder.start();
+  vms.start();
+  loop.run_until(loop.now() + 1s);
+  for (const char* name : {"a", "b", "c", "d"}) {
+    ASSERT_TRUE(harvester.create(spec(name)).ok());
+    loop.run_until(loop.now() + 7s);
+  }
+  loop.run_until(loop.now() + 200s);
+  auto samples = vms.samples(recorder.node_ready_times());
+  ASSERT_EQ(samples.boot.size(), 4u) << "a-d; not the VM Running before";
+  ASSERT_EQ(samples.join.size(), 4u);
+  for (Duration d : samples.boot) EXPECT_NEAR(to_seconds(d), 70, 1.1);
+  for (Duration d : samples.join) EXPECT_NEAR(to_seconds(d), 15, 1.1);
+
+  std::string dir = ::testing::TempDir() + "recording-latency-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  ASSERT_TRUE(write_recording(dir, recording_of(recorder, loop.now(), false, &vms),
+                              {"t", "web", "", "http://127.0.0.1:4646"})
+                  .ok());
+  auto scenario = nlohmann::json::parse(read(dir + "/scenario.json"));
+  EXPECT_EQ(scenario["cluster"]["vm_boot"], "70s") << scenario.dump();
+  EXPECT_EQ(scenario["cluster"]["vm_provision"], "0s");
+  EXPECT_EQ(scenario["cluster"]["nomad_join"], "15s");
+  auto record = nlohmann::json::parse(read(dir + "/record.json"));
+  EXPECT_EQ(record["vm_latency"]["boot_samples"], 4);
 }
 
 }  // namespace

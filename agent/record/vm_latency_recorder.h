@@ -1,0 +1,67 @@
+// VmLatencyRecorder: what `record` learns of a scale-out's latency when it may also read
+// Harvester (--kubeconfig): each Nomad client VM created during the recording, from its
+// creationTimestamp to the first time it is seen Running (the scenario's vm_boot, with
+// vm_provision 0), and from there to its Nomad node first being ready, matched by name as
+// the Harvester target names nodes (the scenario's nomad_join). It lists the VMs of the
+// namespace and selector, then watches them from the list's version; a watch that ends is
+// opened again, a stale version or a failure lists again (after a backoff). VMs already
+// Running at the first list teach nothing and are left out. Times are the cluster's clock
+// (`now` maps the loop's onto it).
+//
+// All calls on the loop.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "backends/api/harvester_api.h"
+#include "base/callback_guard.h"
+#include "base/event_loop.h"
+
+namespace ha {
+
+class VmLatencyRecorder {
+ public:
+  VmLatencyRecorder(EventLoop& loop, HarvesterApi& harvester, std::string ns, std::string selector,
+                    std::function<Time()> now);
+  ~VmLatencyRecorder();
+  VmLatencyRecorder(const VmLatencyRecorder&) = delete;
+  VmLatencyRecorder& operator=(const VmLatencyRecorder&) = delete;
+
+  void start();
+  void stop();
+
+  struct Samples {
+    std::vector<Duration> boot;  // creation to Running
+    std::vector<Duration> join;  // Running to the Nomad node ready
+  };
+  // From the VMs seen start, and `node_ready` (the first time each Nomad node, by name,
+  // was seen ready).
+  Samples samples(const std::map<std::string, Time>& node_ready) const;
+  // The last failure to list or watch ("" when the last one worked).
+  const std::string& last_error() const { return last_error_; }
+
+ private:
+  void list();
+  void watch(const std::string& version);
+  void note(const VirtualMachine& vm);
+  void retry();
+
+  EventLoop& loop_;
+  HarvesterApi& harvester_;
+  std::string ns_, selector_;
+  std::function<Time()> now_;
+  bool running_ = false, listed_once_ = false;
+  std::map<std::string, Time> created_, running_at_;  // by VM name
+  std::set<std::string> running_before_;              // Running at the first list
+  std::unique_ptr<WatchHandle> watch_;
+  std::string last_error_;
+  CallbackGuard guard_;
+};
+
+}  // namespace ha
