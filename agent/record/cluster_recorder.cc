@@ -183,17 +183,29 @@ void ClusterRecorder::retry_later() {
 
 void ClusterRecorder::read_job_of(const NomadAllocationStub& a) {
   if (workload_.knows_job(a.job_id) || !jobs_asked_.insert(a.job_id).second) return;
-  nomad_.get_job(a.job_id, a.namespace_, guarded([this, id = a.job_id](Result<NomadJob> r) {
-                   if (!r) {
-                     // Gone (purged) stays unknown; anything else is asked again later.
-                     if (r.error().kind != ErrorKind::kNotFound) jobs_asked_.erase(id);
-                     return;
-                   }
-                   if (workload_.knows_job(id)) return;  // a Job event came first
-                   observe_time(r->submit_time);
-                   workload_.on_job(*r);
-                   ++jobs_read_;
-                 }));
+  jobs_to_read_.emplace_back(a.job_id, a.namespace_);
+  read_jobs();
+}
+
+void ClusterRecorder::read_jobs() {
+  // A few at a time: a cluster of thousands of jobs is read in turn, not in one burst.
+  while (jobs_reading_ < kJobReadsAtOnce && !jobs_to_read_.empty()) {
+    auto [id, ns] = std::move(jobs_to_read_.front());
+    jobs_to_read_.pop_front();
+    ++jobs_reading_;
+    nomad_.get_job(id, ns, guarded([this, id = id](Result<NomadJob> r) {
+                     --jobs_reading_;
+                     if (!r) {
+                       // Gone (purged) stays unknown; anything else is asked again later.
+                       if (r.error().kind != ErrorKind::kNotFound) jobs_asked_.erase(id);
+                     } else if (!workload_.knows_job(id)) {  // else a Job event came first
+                       observe_time(r->submit_time);
+                       workload_.on_job(*r);
+                       ++jobs_read_;
+                     }
+                     read_jobs();
+                   }));
+  }
 }
 
 void ClusterRecorder::observe_node(const NomadNodeStub& n) {

@@ -19,6 +19,7 @@
 // All calls on the loop.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -97,7 +98,8 @@ class ClusterRecorder {
   // When the recording began on the cluster's clock: this run's start, or a resumed one's.
   Time recording_start() const { return resumed_start_.value_or(cluster_start()); }
   std::uint64_t events() const { return events_; }
-  // Jobs read with GET /v1/job/:id, not shown by a Job event.
+  // Jobs read with GET /v1/job/:id, not shown by a Job event; so many at once at most.
+  static constexpr int kJobReadsAtOnce = 4;
   std::uint64_t jobs_read() const { return jobs_read_; }
   // When each node (by name) that joined during the recording was first seen ready.
   const std::map<std::string, Time>& node_ready_times() const { return node_ready_; }
@@ -128,6 +130,7 @@ class ClusterRecorder {
   void observe_node(const NomadNodeStub& n);
   // Reads (GET /v1/job/:id) the job of an allocation whose job no Job event has shown.
   void read_job_of(const NomadAllocationStub& a);
+  void read_jobs();                      // the queued ones, kJobReadsAtOnce at a time
   void observe_time(Time cluster_time);  // a time the cluster wrote, seen now
   Duration scaled(Duration loop_elapsed) const;
   template <typename F>
@@ -146,7 +149,9 @@ class ClusterRecorder {
   std::unique_ptr<WatchHandle> stream_;
   std::vector<NomadEventFrame> waiting_;
   std::uint64_t last_index_ = 0, events_ = 0, skipped_count_ = 0, jobs_read_ = 0;
-  std::set<std::string> jobs_asked_;  // read, or being read
+  std::set<std::string> jobs_asked_;                              // read, or being read
+  std::deque<std::pair<std::string, std::string>> jobs_to_read_;  // ID, namespace
+  int jobs_reading_ = 0;
   std::vector<std::string> skipped_;
   int failures_in_a_row_ = 0;
   std::optional<Error> fatal_;

@@ -72,6 +72,35 @@ TEST_F(ClusterRecorderTest, RecordsTheWorkloadAndTheNodesAcrossADroppedStream) {
   EXPECT_EQ(*rows[2].duration, 30s);
 }
 
+// Jobs registered before the recording (no Job event) are read with GET /v1/job/:id, a few
+// at a time, each once.
+TEST_F(ClusterRecorderTest, JobsWithoutAJobEventAreReadAFewAtATime) {
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(
+        model.register_job({"j" + std::to_string(i), "service", {{"g", 1, 100, 64, std::nullopt}}})
+            .ok());
+  }
+  struct Counting : testing::ForwardingNomadApi {
+    using ForwardingNomadApi::ForwardingNomadApi;
+    int reads = 0, in_flight = 0, most = 0;
+    void get_job(const std::string& id, const std::string& ns, Done<NomadJob> d) override {
+      ++reads;
+      most = std::max(most, ++in_flight);
+      ForwardingNomadApi::get_job(id, ns, [this, d](Result<NomadJob> r) {
+        --in_flight;
+        d(std::move(r));
+      });
+    }
+  } counting{api};
+  ClusterRecorder recorder(loop, counting, {"web"});
+  recorder.start();
+  run_for(10s);
+  EXPECT_EQ(recorder.jobs_read(), 12u);
+  EXPECT_EQ(counting.reads, 12) << "each once";
+  EXPECT_LE(counting.most, ClusterRecorder::kJobReadsAtOnce);
+  EXPECT_GT(counting.most, 1);
+}
+
 // A recording of one node class holds the work placed on that class: a job that only the
 // gpu node can fit is left out, and counted, and so is the rest of its work.
 TEST_F(ClusterRecorderTest, TheWorkloadIsWhatRanOnTheNodeClass) {
