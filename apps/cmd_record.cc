@@ -232,7 +232,7 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
                                                    HarvesterHttpApi::Options{k->server, k->token});
     vms = std::make_unique<VmLatencyRecorder>(
         loop, *harvester, vm["vm-namespace"].as<std::string>(), opt("vm-selector"),
-        [&] { return recorder.cluster_time(loop.now()); });
+        [&] { return recorder.cluster_time(loop.now()); }, clock_speed);
   }
   if (*saved) {
     if (auto r = recorder.resume((*saved)->recorder); !r) {

@@ -3,12 +3,14 @@
 namespace ha {
 
 VmLatencyRecorder::VmLatencyRecorder(EventLoop& loop, HarvesterApi& harvester, std::string ns,
-                                     std::string selector, std::function<Time()> now)
+                                     std::string selector, std::function<Time()> cluster_now,
+                                     double clock_speed)
     : loop_(loop),
       harvester_(harvester),
       ns_(std::move(ns)),
       selector_(std::move(selector)),
-      now_(std::move(now)) {}
+      cluster_now_(std::move(cluster_now)),
+      clock_speed_(clock_speed) {}
 
 VmLatencyRecorder::~VmLatencyRecorder() {
   stop();
@@ -63,14 +65,20 @@ void VmLatencyRecorder::retry() {
 
 void VmLatencyRecorder::note(const VirtualMachine& vm) {
   const std::string& name = vm.spec.name;
-  created_.emplace(name, vm.creation_time);
+  bool first_sight = created_.emplace(name, vm.creation_time).second;
+  if (first_sight && listed_once_ && vm.printable_status != "Running") {
+    // Seen soon after its creation: how far Harvester's clock runs ahead of the cluster's.
+    Duration ahead = vm.creation_time - loop_.now();
+    if (!harvester_ahead_ || ahead > *harvester_ahead_) harvester_ahead_ = ahead;
+  }
   if (vm.printable_status != "Running" || running_at_.count(name) || running_before_.count(name)) {
     return;
   }
   if (!listed_once_) {
     running_before_.insert(name);
   } else {
-    running_at_[name] = now_();
+    running_at_[name] = cluster_now_();
+    running_loop_[name] = loop_.now();
   }
 }
 
@@ -78,8 +86,12 @@ VmLatencyRecorder::Samples VmLatencyRecorder::samples(
     const std::map<std::string, Time>& node_ready) const {
   Samples out;
   for (const auto& [name, running] : running_at_) {
-    Time created = created_.at(name);
-    if (running >= created) out.boot.push_back(running - created);
+    Time created = created_.at(name) - harvester_ahead_.value_or(Duration(0));
+    Time seen_running = running_loop_.at(name);
+    if (seen_running >= created) {
+      out.boot.push_back(
+          std::chrono::duration_cast<Duration>((seen_running - created) * clock_speed_));
+    }
     auto ready = node_ready.find(name);
     if (ready != node_ready.end() && ready->second >= running) {
       out.join.push_back(ready->second - running);

@@ -5,8 +5,14 @@
 // the Harvester target names nodes (the scenario's nomad_join). It lists the VMs of the
 // namespace and selector, then watches them from the list's version; a watch that ends is
 // opened again, a stale version or a failure lists again (after a backoff). VMs already
-// Running at the first list teach nothing and are left out. Times are the cluster's clock
-// (`now` maps the loop's onto it).
+// Running at the first list teach nothing and are left out.
+//
+// Clocks: creationTimestamp is Harvester's wall clock, read against the loop's (moved by how
+// far ahead of the loop the VMs seen just after their creation were created: the most of
+// creationTimestamp - now over them, a lower bound of the skew within the second the
+// timestamp is rounded to), and the boot time scaled by `clock_speed` (a mock-cluster
+// replay serves wall-clock creation times while its Nomad runs sped up). The join is
+// measured on the cluster's clock, as the node's readiness is (`cluster_now`).
 //
 // All calls on the loop.
 #pragma once
@@ -28,7 +34,7 @@ namespace ha {
 class VmLatencyRecorder {
  public:
   VmLatencyRecorder(EventLoop& loop, HarvesterApi& harvester, std::string ns, std::string selector,
-                    std::function<Time()> now);
+                    std::function<Time()> cluster_now, double clock_speed = 1);
   ~VmLatencyRecorder();
   VmLatencyRecorder(const VmLatencyRecorder&) = delete;
   VmLatencyRecorder& operator=(const VmLatencyRecorder&) = delete;
@@ -55,10 +61,14 @@ class VmLatencyRecorder {
   EventLoop& loop_;
   HarvesterApi& harvester_;
   std::string ns_, selector_;
-  std::function<Time()> now_;
+  std::function<Time()> cluster_now_;
+  double clock_speed_;
   bool running_ = false, listed_once_ = false;
-  std::map<std::string, Time> created_, running_at_;  // by VM name
-  std::set<std::string> running_before_;              // Running at the first list
+  std::map<std::string, Time> created_;       // by VM name: creationTimestamp
+  std::map<std::string, Time> running_at_;    // ... first seen Running: the cluster's clock
+  std::map<std::string, Time> running_loop_;  // ... and the loop's
+  std::set<std::string> running_before_;      // Running at the first list
+  std::optional<Duration> harvester_ahead_;
   std::unique_ptr<WatchHandle> watch_;
   std::string last_error_;
   CallbackGuard guard_;

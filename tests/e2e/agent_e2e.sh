@@ -18,6 +18,30 @@ for _ in $(seq 50); do grep -q "agent serving" "$work/agent.out" && break; sleep
 agent_url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/agent.out")
 [ -n "$agent_url" ] || { cat "$work"/agent.*; fail "agent did not start"; exit 1; }
 
+# `record --kubeconfig` follows the same cluster meanwhile: the agent's scale-outs give it
+# VM boot and join latency.
+cat >"$work/kubeconfig" <<YAML
+apiVersion: v1
+kind: Config
+clusters:
+- name: mock
+  cluster:
+    server: $harvester_url
+contexts:
+- name: mock
+  context: {cluster: mock, user: recorder}
+current-context: mock
+users:
+- name: recorder
+  user:
+    token: $harvester_token
+YAML
+"$bin" record --out "$work/recorded" --nomad-address "$nomad_url" --clock-speed 60 \
+  --nomad-token-file "$work/nomad.token" --node-class hashistack --kubeconfig "$work/kubeconfig" \
+  --vm-namespace nomad-clients >"$work/record.out" 2>"$work/record.err" &
+pids+=($!)
+record_pid=$!
+
 nodes_ready() { nomad_nodes | grep -o '"Status":"ready"' | wc -l; }
 
 # await_health CODE: polls /v1/health (up to 10 s) until it answers CODE; sets $health to
@@ -61,6 +85,23 @@ for _ in $(seq 600); do
 done
 [ "$low" -le 3 ] && pass "scale-in: down to $low VMs" || fail "scale-in: lowest $low VMs"
 
+kill -TERM "$record_pid"
+wait "$record_pid"
+python3 - "$work/recorded/record.json" "$work/recorded/scenario.json" <<'PY' &&
+import json, sys
+rec, scenario = (json.load(open(p)) for p in sys.argv[1:3])
+lat, cluster = rec["vm_latency"], scenario["cluster"]
+print(f"record --kubeconfig: {lat}, vm_boot {cluster.get('vm_boot')}, nomad_join {cluster.get('nomad_join')}")
+# The mock provisions in 10 s, boots in 80 s and joins in 15 s (tests/data/emulate/short.json):
+# 90 s from creation to Running. At 60x, creationTimestamp's whole seconds are a minute of
+# the replay's time, so one sample may be off by that much; the median is not.
+ok = lat["boot_samples"] >= 3 and lat["join_samples"] >= 3
+ok = ok and 80 <= int(lat["boot_median"][:-1]) <= 100 and 10 <= int(lat["join_median"][:-1]) <= 25
+sys.exit(0 if ok else 1)
+PY
+  pass "record --kubeconfig measured the scale-outs' VM boot and join" ||
+  { cat "$work"/record.*; fail "record --kubeconfig"; }
+
 metrics=$(curl -sf "$agent_url/v1/metrics")
 echo "$metrics" | grep -q '^harvester_autoscaler_scale_actions_total{policy="cluster",direction="up",result="ok"} [1-9]' &&
   pass "metrics count scale-outs" || fail "no scale-out in metrics"
@@ -98,7 +139,8 @@ rc=$?
 # Logs: JSON lines with one decision each; no token anywhere.
 grep -q '"@message":"policy evaluated".*"outcome":"scaled"' "$work/agent.log" &&
   pass "decisions logged as JSON" || fail "no JSON decision lines"
-if grep -q -e "$nomad_token" -e "$harvester_token" "$work"/agent.* "$work"/cluster.*; then
+if grep -q -e "$nomad_token" -e "$harvester_token" "$work"/agent.* "$work"/cluster.* \
+  "$work"/record.* "$work"/recorded/*.json; then
   fail "a token appears in the output"
 else
   pass "no token in any output"
