@@ -199,14 +199,16 @@ Result<std::vector<std::string>> write_recording(const std::string& dir, const R
       {"nomad_address", anonymous ? std::string("(anonymized)") : info.nomad_address}};
   for (const auto& [key, value] : recording.seen.items()) record[key] = value;
   record["jobs"] = counts.jobs;
-  record["allocations"] = {{"recorded", counts.allocations},
-                           {"in_trace", allocations},
-                           {"on_other_nodes_left_out", counts.other_nodes},
-                           {"replacements", counts.replacements},
-                           {"cut_short", counts.cut_short},
-                           {"ended_in_a_gap", counts.ended_unseen},
-                           {"never_placed", counts.never_placed},
-                           {"left_out_no_run_time", counts.unknown_run_time}};
+  record["allocations"] = {
+      {"recorded", counts.allocations},
+      {"in_trace", allocations},
+      {"on_other_nodes_left_out", counts.other_nodes},
+      {"replacements", counts.replacements},
+      {"cut_short", counts.cut_short},
+      {"ended_in_a_gap", counts.ended_unseen},
+      {"never_placed", counts.never_placed},
+      {"never_placed_given_the_cluster_median_run_time", counts.cluster_run_time},
+      {"left_out_no_run_time", counts.unknown_run_time}};
   record["nodes"] = {{"initial", nodes.initial_nodes},
                      {"seen", nodes.seen},
                      {"cpu_mhz", nodes.cpu_mhz},

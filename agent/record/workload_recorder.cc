@@ -169,9 +169,14 @@ std::vector<RecordedRow> WorkloadRecorder::unplaced(Time start, const NodeScope&
   // Jobs whose work went only to nodes out of scope are not the scope's: nor is the rest
   // of their work.
   std::set<std::string> in_scope_jobs, placed_jobs;
+  std::vector<Duration> all_run_times;  // of all the batch work that ended
+  std::optional<Duration> all_median;
   for (const Chain& c : chains_) {
     placed_jobs.insert(c.job);
     if (in(c, in_scope)) in_scope_jobs.insert(c.job);
+    if (c.ended && type_of(c) == "batch" && in(c, in_scope)) {
+      all_run_times.push_back(*c.ended - c.last_placed);
+    }
     auto asked = asked_.find(c.job);
     if (asked == asked_.end()) continue;
     Seen& s = seen_of[{c.job, c.group}];
@@ -204,13 +209,22 @@ std::vector<RecordedRow> WorkloadRecorder::unplaced(Time start, const NodeScope&
                     g.memory_mb,
                     std::nullopt};
       if (type == "batch") {
-        if (run_times.empty()) {
+        // The group's median run time, else that of all the batch work that ended.
+        auto median = [](std::vector<Duration> d) {
+          auto middle = d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2);
+          std::nth_element(d.begin(), middle, d.end());
+          return std::max<Duration>(std::chrono::seconds(1), whole_seconds(*middle));
+        };
+        if (!run_times.empty()) {
+          r.duration = median(run_times);
+        } else if (!all_run_times.empty()) {
+          if (!all_median) all_median = median(all_run_times);
+          r.duration = all_median;
+          if (counts) counts->cluster_run_time += missing;
+        } else {
           if (counts) counts->unknown_run_time += missing;
           continue;
         }
-        auto middle = run_times.begin() + static_cast<std::ptrdiff_t>(run_times.size() / 2);
-        std::nth_element(run_times.begin(), middle, run_times.end());
-        r.duration = std::max<Duration>(std::chrono::seconds(1), whole_seconds(*middle));
       }
       if (counts) counts->never_placed += missing;
       out.push_back(std::move(r));

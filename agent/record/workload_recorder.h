@@ -17,7 +17,8 @@
 // - resources: the allocation's own;
 // - work a job asks for (its newest Job event's task-group counts) beyond the chains seen
 //   is work never placed during the recording: batch rows with the median run time of the
-//   group's recorded work (skipped, and counted, when there is none), services until the
+//   group's recorded work, else of all the batch work recorded (counted; skipped, and
+//   counted, when there is none), services until the
 //   end; submitted with that job version. Batch work of a version submitted before the
 //   recording began is taken to have run before it, if it was not seen.
 // Times are rounded to whole seconds, so that like rows merge.
@@ -81,6 +82,7 @@ class WorkloadRecorder {
     std::int64_t cut_short = 0;         // batch work still running at the end
     std::int64_t ended_unseen = 0;      // work that ended during a gap (its end estimated)
     std::int64_t never_placed = 0;      // asked for, not placed by the end (in the trace)
+    std::int64_t cluster_run_time = 0;  // ... batch, given the median of all batch work
     std::int64_t unknown_run_time = 0;  // ... of batch groups with no run time to go by
     std::int64_t jobs = 0;              // jobs with a Job event
   };

@@ -120,5 +120,29 @@ TEST(WorkloadRecorderTest, BatchWorkStillRunningIsCutShortAndNamesLoseTheirComma
       << allocs_csv(rows);
 }
 
+// Work a job asked for and that never ran: batch work gets its group's median run time, or,
+// with none (a job of its own, as each job of an HPC trace is), that of all batch work.
+TEST(WorkloadRecorderTest, WorkNeverPlacedGetsTheGroupsOrTheClustersMedianRunTime) {
+  WorkloadRecorder recorder;
+  auto ended = [](const std::string& id, Duration from, Duration to) {
+    NomadAllocationStub a{id, "a", "g", "batch", "n1", "complete", "run", 100, 64, "node"};
+    a.create_time = Time(from);
+    a.modify_time = Time(to);
+    return a;
+  };
+  recorder.on_job({"a", "default", "batch", "dead", {{"g", 3, 100, 64}}, Time(5s), 0, 1});
+  recorder.on_job({"b", "default", "batch", "pending", {{"h", 2, 200, 128}}, Time(20s), 0, 2});
+  recorder.on_list({ended("a1", 10s, 40s), ended("a2", 10s, 60s)});
+  std::string csv = allocs_csv(recorder.rows(Time(0), Time(100s)));
+  // a: 30 s and 50 s recorded, and one more piece at the group's median, 50 s.
+  EXPECT_NE(csv.find("\n5,a,g,batch,1,100,64,30\n5,a,g,batch,2,100,64,50\n"), std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("\n20,b,h,batch,2,200,128,50\n"), std::string::npos) << csv;
+  auto counts = recorder.counts(Time(0));
+  EXPECT_EQ(counts.never_placed, 3);
+  EXPECT_EQ(counts.cluster_run_time, 2);
+  EXPECT_EQ(counts.unknown_run_time, 0);
+}
+
 }  // namespace
 }  // namespace ha
