@@ -182,7 +182,7 @@ Result<std::vector<std::string>> write_recording(const std::string& dir, const R
       latency["boot_median"] = median;
       latency["boot_p95"] = p95;
     } else {
-      latency["boot"] = "fewer than 3 VMs seen from creation to Running: vm_boot kept at 90s";
+      latency["boot"] = "fewer than 3 VMs watched from creation to Running: vm_boot kept at 90s";
     }
     if (!join.empty()) {
       scenario["cluster"]["nomad_join"] = percentile_s(join, 50);

@@ -35,7 +35,7 @@ void VmLatencyRecorder::list() {
       return retry();
     }
     last_error_.clear();
-    for (const auto& vm : r->items) note(*vm);
+    for (const auto& vm : r->items) note(*vm, false);
     listed_once_ = true;
     watch(r->resource_version);
   }));
@@ -48,7 +48,7 @@ void VmLatencyRecorder::watch(const std::string& version) {
       guard_.wrap(running_,
                   [this, last](const VmChange& c) {
                     *last = c.resource_version;
-                    if (c.vm && c.type != VmChange::Type::kDeleted) note(*c.vm);
+                    if (c.vm && c.type != VmChange::Type::kDeleted) note(*c.vm, true);
                   }),
       guard_.wrap(running_, [this, last](Result<Unit> r) {
         watch_.reset();
@@ -63,13 +63,12 @@ void VmLatencyRecorder::retry() {
   loop_.after(std::chrono::seconds(5), guard_.wrap(running_, [this] { list(); }));
 }
 
-void VmLatencyRecorder::note(const VirtualMachine& vm) {
+void VmLatencyRecorder::note(const VirtualMachine& vm, bool from_watch) {
   const std::string& name = vm.spec.name;
-  bool first_sight = created_.emplace(name, vm.creation_time).second;
-  if (first_sight && listed_once_ && vm.printable_status != "Running") {
-    // Seen soon after its creation: how far Harvester's clock runs ahead of the cluster's.
-    Duration ahead = vm.creation_time - loop_.now();
-    if (!harvester_ahead_ || ahead > *harvester_ahead_) harvester_ahead_ = ahead;
+  bool first_sight = seen_.insert(name).second;
+  // A VM the watch shows as it is created: its boot is timed from here.
+  if (first_sight && listed_once_ && from_watch && vm.printable_status != "Running") {
+    appeared_[name] = loop_.now();
   }
   if (vm.printable_status != "Running" || running_at_.count(name) || running_before_.count(name)) {
     return;
@@ -86,11 +85,9 @@ VmLatencyRecorder::Samples VmLatencyRecorder::samples(
     const std::map<std::string, Time>& node_ready) const {
   Samples out;
   for (const auto& [name, running] : running_at_) {
-    Time created = created_.at(name) - harvester_ahead_.value_or(Duration(0));
-    Time seen_running = running_loop_.at(name);
-    if (seen_running >= created) {
-      out.boot.push_back(
-          std::chrono::duration_cast<Duration>((seen_running - created) * clock_speed_));
+    if (auto appeared = appeared_.find(name); appeared != appeared_.end()) {
+      out.boot.push_back(std::chrono::duration_cast<Duration>(
+          (running_loop_.at(name) - appeared->second) * clock_speed_));
     }
     auto ready = node_ready.find(name);
     if (ready != node_ready.end() && ready->second >= running) {

@@ -1,18 +1,17 @@
 // VmLatencyRecorder: what `record` learns of a scale-out's latency when it may also read
-// Harvester (--kubeconfig): each Nomad client VM created during the recording, from its
-// creationTimestamp to the first time it is seen Running (the scenario's vm_boot, with
-// vm_provision 0), and from there to its Nomad node first being ready, matched by name as
-// the Harvester target names nodes (the scenario's nomad_join). It lists the VMs of the
-// namespace and selector, then watches them from the list's version; a watch that ends is
-// opened again, a stale version or a failure lists again (after a backoff). VMs already
-// Running at the first list teach nothing and are left out.
+// Harvester (--kubeconfig): each Nomad client VM the watch shows as it is created, from then
+// to the first time it is seen Running (the scenario's vm_boot, with vm_provision 0), and
+// from there to its Nomad node first being ready, matched by name as the Harvester target
+// names nodes (the scenario's nomad_join). It lists the VMs of the namespace and selector,
+// then watches them from the list's version; a watch that ends is opened again, a stale
+// version or a failure lists again (after a backoff). VMs already there at a list teach no
+// boot time (their creation was not seen), nor, when Running at the first list, a join.
 //
-// Clocks: creationTimestamp is Harvester's wall clock, read against the loop's (moved by how
-// far ahead of the loop the VMs seen just after their creation were created: the most of
-// creationTimestamp - now over them, a lower bound of the skew within the second the
-// timestamp is rounded to), and the boot time scaled by `clock_speed` (a mock-cluster
-// replay serves wall-clock creation times while its Nomad runs sped up). The join is
-// measured on the cluster's clock, as the node's readiness is (`cluster_now`).
+// Clocks: the boot is timed on the loop's clock, as the watch delivers the changes, and
+// scaled by `clock_speed` (a mock-cluster replay runs sped up), not from creationTimestamp:
+// its whole seconds are a minute of a replay at 60x, and Harvester's clock may be skewed or,
+// in mock-cluster, run at another pace. The join is measured on the cluster's clock, as the
+// node's readiness is (`cluster_now`).
 //
 // All calls on the loop.
 #pragma once
@@ -55,7 +54,7 @@ class VmLatencyRecorder {
  private:
   void list();
   void watch(const std::string& version);
-  void note(const VirtualMachine& vm);
+  void note(const VirtualMachine& vm, bool from_watch);
   void retry();
 
   EventLoop& loop_;
@@ -64,11 +63,11 @@ class VmLatencyRecorder {
   std::function<Time()> cluster_now_;
   double clock_speed_;
   bool running_ = false, listed_once_ = false;
-  std::map<std::string, Time> created_;       // by VM name: creationTimestamp
+  std::set<std::string> seen_;                // VM names seen
+  std::map<std::string, Time> appeared_;      // ... created while watched: the loop's clock
   std::map<std::string, Time> running_at_;    // ... first seen Running: the cluster's clock
   std::map<std::string, Time> running_loop_;  // ... and the loop's
   std::set<std::string> running_before_;      // Running at the first list
-  std::optional<Duration> harvester_ahead_;
   std::unique_ptr<WatchHandle> watch_;
   std::string last_error_;
   CallbackGuard guard_;
