@@ -130,8 +130,10 @@ void ClusterRecorder::apply(const NomadEventFrame& f) {
   workload_.on_frame(f);
   for (const NomadEvent& e : f.events) {
     if (e.node) observe_node(*e.node);
-    if (e.allocation) observe_time(e.allocation->modify_time);
-    if (e.allocation) read_job_of(*e.allocation);
+    if (e.allocation) {
+      observe_time(e.allocation->modify_time);
+      read_job_of(*e.allocation);
+    }
     if (e.job) observe_time(e.job->submit_time);
   }
 }

@@ -10,6 +10,7 @@
 #include "agent/record/anonymize.h"
 #include "backends/runtime/text_file.h"
 #include "backends/wire/nomad_json.h"
+#include "base/percentile.h"
 
 namespace ha {
 namespace {
@@ -65,12 +66,11 @@ std::string file_name(std::string s) {
   return s;
 }
 
-// The nearest-rank percentile p (0-100) of samples, whole seconds.
-std::string percentile_s(std::vector<Duration> samples, double p) {
-  std::sort(samples.begin(), samples.end());
-  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(samples.size())));
-  Duration d = samples[std::max<std::size_t>(rank, 1) - 1];
-  return std::to_string(std::chrono::round<std::chrono::seconds>(d).count()) + "s";
+// The nearest-rank percentile p (0-100) of samples, in whole seconds.
+std::string percentile_s(const std::vector<Duration>& samples, double p) {
+  std::vector<double> seconds;
+  for (Duration d : samples) seconds.push_back(to_seconds(d));
+  return std::to_string(std::llround(percentile(std::move(seconds), p))) + "s";
 }
 
 std::string go_duration(Duration d) {
