@@ -76,9 +76,9 @@ TEST_F(ClusterRecorderTest, RecordsTheWorkloadAndTheNodesAcrossADroppedStream) {
 // at a time, each once.
 TEST_F(ClusterRecorderTest, JobsWithoutAJobEventAreReadAFewAtATime) {
   for (int i = 0; i < 12; ++i) {
-    ASSERT_TRUE(
-        model.register_job({"j" + std::to_string(i), "service", {{"g", 1, 100, 64, std::nullopt}}})
-            .ok());
+    std::string id = "j";  // built by append: g++ 12 warns falsely on "j" + std::to_string(i)
+    id += std::to_string(i);
+    ASSERT_TRUE(model.register_job({id, "service", {{"g", 1, 100, 64, std::nullopt}}}).ok());
   }
   struct Counting : testing::ForwardingNomadApi {
     using ForwardingNomadApi::ForwardingNomadApi;

@@ -19,7 +19,9 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 struct DumpRecordingTest : ::testing::Test {
-  std::string dir = ::testing::TempDir() + "dump-recording-test";
+  // One directory per test: ctest runs this fixture's tests at once.
+  std::string dir = ::testing::TempDir() + "dump-recording-" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name();
   json allocations = json::array(), nodes = json::array(), jobs = json::array();
 
   DumpRecordingTest() {

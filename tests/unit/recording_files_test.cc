@@ -48,7 +48,9 @@ struct RecordingFilesTest : ::testing::Test {
   SimulatedLoop loop;
   NomadModel model{loop};
   NomadMemoryApi api{loop, model, Latency::constant(20ms)};
-  std::string dir = ::testing::TempDir() + "recording-files-test";
+  // One directory per test: ctest runs this fixture's tests at once.
+  std::string dir = ::testing::TempDir() + "recording-files-" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name();
 
   RecordingFilesTest() {
     std::filesystem::remove_all(dir);
