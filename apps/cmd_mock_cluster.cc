@@ -9,8 +9,10 @@
 #include "apps/cli.h"
 #include "apps/options.h"
 #include "apps/serve_util.h"
+#include "backends/memory/nomad_memory_api.h"
 #include "backends/mock_server/harvester_mock_server.h"
 #include "backends/mock_server/nomad_mock_server.h"
+#include "backends/mock_server/prometheus_mock_server.h"
 #include "sim/scenario_loader.h"
 #include "sim/scenario_run.h"
 
@@ -20,18 +22,39 @@ namespace {
 constexpr const char* kMockClusterHelp =
     "Usage: harvester-autoscaler mock-cluster --scenario FILE [--speed 60]\n"
     "         [--nomad-listen 127.0.0.1:4646] [--harvester-listen 127.0.0.1:6443]\n"
-    "         [--nomad-token-file F] [--harvester-token-file F] [--tls-cert F --tls-key F]\n\n"
+    "         [--nomad-token-file F] [--harvester-token-file F] [--tls-cert F --tls-key F]\n"
+    "         [--scale-services] [--prometheus-listen 127.0.0.1:9090]\n\n"
     "Serves the mock Nomad and Harvester APIs over one cluster model: the scenario's initial\n"
     "nodes, its workload replayed in wall-clock time sped up by --speed (VM boot times too),\n"
     "VMs created over the Kubernetes API joining Nomad as nodes. Nothing scales it: point an\n"
     "agent at it. Runs until SIGINT or SIGTERM, then prints what the cluster went through\n"
-    "(nodes, VMs, invariant violations). Binds loopback unless told.\n\n";
+    "(nodes, VMs, invariant violations). Binds loopback unless told.\n\n"
+    "Rate-csv services: --scale-services has their task-group policies scale them, as an\n"
+    "application's autoscaler would (else they keep their first count unless an agent scales\n"
+    "them). --prometheus-listen serves their series over Prometheus' query API\n"
+    "(/api/v1/query, /api/v1/query_range; selectors only): service_load,\n"
+    "service_load_per_alloc and service_running, labelled job and group.\n\n";
 
 std::string token_from(const po::variables_map& vm, const char* option) {
   if (!vm.count(option)) return "";
   auto token = read_token_file(vm[option].as<std::string>());
   if (!token) throw InputError{token.error().message};
   return *token;
+}
+
+// The rate-csv services' samples, as Prometheus series (read on the loop).
+std::vector<PrometheusMockServer::Series> service_series(const ScenarioRun& run) {
+  std::vector<PrometheusMockServer::Series> series;
+  for (const auto& replay : run.services()) {
+    const ServiceReplay* r = replay.get();
+    for (std::string query : {"load", "load_per_alloc", "running"}) {
+      series.push_back({{{"__name__", "service_" + query},
+                         {"job", r->service().job},
+                         {"group", r->service().group}},
+                        [r, query](Time t) { return r->value_at(query, t); }});
+    }
+  }
+  return series;
 }
 
 }  // namespace
@@ -49,7 +72,10 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
       ("tls-cert", po::value<std::string>(), "serve Harvester over HTTPS with this (PEM)")  //
       ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)")          //
       ("event-heartbeat", po::value<std::string>()->default_value("30s"),
-       "a quiet event stream's heartbeat (Nomad's is 30s)");
+       "a quiet event stream's heartbeat (Nomad's is 30s)")                                 //
+      ("scale-services", "the scenario's task-group policies scale its rate-csv services")  //
+      ("prometheus-listen", po::value<std::string>(),
+       "HOST:PORT: serve the services' series over Prometheus' query API");
   auto vm = parse_options(args, options, nullptr);
   if (vm.count("help")) {
     out << kMockClusterHelp << options;
@@ -63,6 +89,12 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
   auto harvester_listen =
       parse_listen(vm["harvester-listen"].as<std::string>(), "--harvester-listen");
   if (!harvester_listen) throw UsageError{harvester_listen.error().message};
+  std::optional<ListenAddress> prometheus_listen;
+  if (vm.count("prometheus-listen")) {
+    auto l = parse_listen(vm["prometheus-listen"].as<std::string>(), "--prometheus-listen");
+    if (!l) throw UsageError{l.error().message};
+    prometheus_listen = *l;
+  }
   if (vm.count("tls-cert") != vm.count("tls-key")) {
     throw UsageError{"--tls-cert and --tls-key go together"};
   }
@@ -101,23 +133,37 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
       harvester_faults(loaded->scenario.seed + 5);
   nomad_options.faults = &nomad_faults;
   harvester_options.faults = &harvester_faults;
-  if (auto r = (*run)->start({nullptr, nullptr, nullptr, &nomad_faults, &harvester_faults}); !r) {
+  // --scale-services: the services' policies reach the model as an engine would, through
+  // the memory API with the scenario's Nomad latency.
+  NomadMemoryApi services_api(loop, (*run)->nomad(), loaded->scenario.cluster.nomad_api, nullptr,
+                              loaded->scenario.seed);
+  NomadApi* services_engine = vm.count("scale-services") ? &services_api : nullptr;
+  if (auto r = (*run)->start({services_engine, nullptr, nullptr, &nomad_faults, &harvester_faults});
+      !r) {
     throw InputError{file + ": " + r.error().message};
   }
   NomadMockServer nomad_server(loop, (*run)->nomad(), nomad_options);
   HarvesterMockServer harvester_server(loop, (*run)->harvester(), harvester_options);
+  PrometheusMockServer prometheus_server(loop, service_series(**run), {speed, wall_start, ""});
   std::thread loop_thread([&loop] { loop.run(); });
   auto stop_loop = [&] {
     nomad_server.stop();
     harvester_server.stop();
+    prometheus_server.stop();
     loop.stop();
     loop_thread.join();
   };
   auto nomad_port = nomad_server.start(nomad_listen->host, nomad_listen->port);
   auto harvester_port = harvester_server.start(harvester_listen->host, harvester_listen->port);
-  if (!nomad_port || !harvester_port) {
-    stop_loop();
-    throw InputError{(!nomad_port ? nomad_port : harvester_port).error().message};
+  Result<int> prometheus_port = 0;
+  if (prometheus_listen) {
+    prometheus_port = prometheus_server.start(prometheus_listen->host, prometheus_listen->port);
+  }
+  for (const Result<int>* port : {&nomad_port, &harvester_port, &prometheus_port}) {
+    if (!*port) {
+      stop_loop();
+      throw InputError{port->error().message};
+    }
   }
   out << "mock Nomad listening on http://" << nomad_listen->host << ":" << *nomad_port
       << (nomad_options.token.empty() ? " (no token required)" : " (token required)") << "\n"
@@ -125,7 +171,11 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
       << "://" << harvester_listen->host << ":" << *harvester_port
       << (harvester_options.token.empty() ? " (no token required)" : " (bearer token required)")
       << "\n"
-      << "replaying " << loaded->scenario.name << " at " << speed << "x\n"
+      << (prometheus_listen ? "mock Prometheus listening on http://" + prometheus_listen->host +
+                                  ":" + std::to_string(*prometheus_port) + "\n"
+                            : "")
+      << "replaying " << loaded->scenario.name << " at " << speed << "x"
+      << (vm.count("scale-services") ? ", services scaled by their policies" : "") << "\n"
       << std::flush;
   wait_for_shutdown_signal();
 

@@ -17,6 +17,7 @@
 #include "apps/options.h"
 #include "apps/progress.h"
 #include "apps/record_dump.h"
+#include "apps/record_rates.h"
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/kubeconfig.h"
 #include "backends/http/nomad_http_api.h"
@@ -31,6 +32,7 @@ constexpr const char* kRecordHelp =
     "Usage: harvester-autoscaler record --out DIR [--duration D] [--nomad-address URL]\n"
     "         [--nomad-token-file F] [--node-class C] [--node-pool P] [--policy-dir DIR]\n"
     "         [--checkpoint 5m] [--anonymize] [--clock-speed 1]\n"
+    "         [--prometheus-address URL --rate-query JOB/GROUP=QUERY...]\n"
     "       harvester-autoscaler record --out DIR --from-dump DUMP [--node-class C] ...\n\n"
     "Follows a Nomad cluster (its event stream, topics Job, Allocation and Node, after one\n"
     "list of its allocations and nodes) for --duration, or until SIGINT or SIGTERM, then\n"
@@ -46,6 +48,10 @@ constexpr const char* kRecordHelp =
     "DIR/allocations.json (GET /v1/allocations?resources=true), DIR/nodes.json\n"
     "(GET /v1/nodes?resources=true) and, if there, DIR/jobs.json (GET /v1/jobs, or an array\n"
     "of GET /v1/job/:id answers). record.json says what a dump cannot know.\n\n"
+    "--rate-query JOB/GROUP=QUERY reads the group's load from Prometheus (a query of one\n"
+    "series, e.g. sum(rate(http_requests_total{job=\"web\"}[1m]))): the group becomes a\n"
+    "rate-csv service (rates/, policies/service-*.hcl) scaled on its load per allocation,\n"
+    "instead of rows of the trace (docs/record.md).\n\n"
     "--anonymize replaces job and group names in the trace with salted hashes (the same name,\n"
     "the same hash, within the recording) and leaves the address out of record.json, so the\n"
     "recording can be handed on; record.state.json keeps the real names: keep it back.\n\n"
@@ -127,6 +133,7 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
        "when the dump was taken: seconds since the epoch on the cluster's clock")         //
       ("anonymize", "job and group names in the trace become salted hashes; no address")  //
       ("policy-dir", po::value<std::string>(), "policies to put in the scenario (*.hcl, *.json)");
+  add_rate_options(options);
   auto vm = parse_options(args, options, nullptr);
   if (vm.count("help")) {
     out << kRecordHelp << options;
@@ -234,8 +241,14 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
         loop, *harvester, vm["vm-namespace"].as<std::string>(), opt("vm-selector"),
         [&] { return recorder.cluster_time(loop.now()); }, clock_speed);
   }
+  RecordRates rates = record_rates(
+      vm, loop, [&recorder](Time t) { return recorder.cluster_time(t); }, clock_speed);
   if (*saved) {
     if (auto r = recorder.resume((*saved)->recorder); !r) {
+      throw InputError{dir + "/" + kStateFile + ": " + r.error().message};
+    }
+    if (auto r = rates.recorder ? rates.recorder->load((*saved)->rates) : Result<Unit>(Unit{});
+        !r) {
       throw InputError{dir + "/" + kStateFile + ": " + r.error().message};
     }
     err << "resuming the recording in " << dir << "/ after index " << recorder.last_index() << " ("
@@ -253,10 +266,20 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
     loop.post([&] {
       if (stop) recorder.stop();
       if (stop && vms) vms->stop();
-      std::string name = std::filesystem::path(dir).filename().string();
-      done.set_value(write_recording(
-          dir, recording_of(recorder, loop.now(), !salt.empty(), vms.get()),
-          {name.empty() ? "recorded" : name, node_class, node_pool, address, policies, salt}));
+      // The load since the last write first, then the files.
+      auto write_files = [&] {
+        std::string name = std::filesystem::path(dir).filename().string();
+        Recording r = recording_of(recorder, loop.now(), !salt.empty(), vms.get());
+        if (rates.recorder) {
+          r.loads = rates.recorder->loads();
+          r.rates_state = rates.recorder->save();
+        }
+        done.set_value(write_recording(
+            dir, r,
+            {name.empty() ? "recorded" : name, node_class, node_pool, address, policies, salt}));
+      };
+      if (!rates.recorder) return write_files();
+      rates.recorder->fetch(started, loop.now(), write_files);
     });
     return done.get_future().get();
   };

@@ -172,7 +172,9 @@ class ScenarioReader {
     static const std::map<std::string, std::vector<std::string>> kKeys = {
         {"allocs-csv", {"format", "path"}},
         {"swf", {"format", "path", "cpu_mhz_per_proc", "memory_mb_default"}},
-        {"rate-csv", {"format", "path", "job", "group", "per_alloc_capacity", "alloc", "policy"}},
+        {"rate-csv",
+         {"format", "path", "job", "group", "per_alloc_capacity", "alloc", "policy",
+          "initial_count"}},
         {"alibaba-batch", {"format", "path", "machine_memory_mb", "cpu_mhz_per_core"}},
     };
     auto known = kKeys.find(spec.format);
@@ -203,6 +205,7 @@ class ScenarioReader {
         r_.whole_number(w["alloc"], alloc_at, "cpu_mhz", true, 1);
         r_.whole_number(w["alloc"], alloc_at, "memory_mb", true, 1);
       }
+      r_.whole_number(w, at, "initial_count", false, 0);
       std::string policy = string(w, at, "policy", true);
       if (!policy.empty()) spec.policy = resolve(policy, child(at, "policy"));
     }

@@ -2,6 +2,7 @@
 // fault, built again), the fault plan and the checks at the end. The rest: scenario_run.cc.
 #include <algorithm>
 
+#include "engine/policy/policy_parser.h"
 #include "sim/scenario_run.h"
 
 namespace ha {
@@ -36,6 +37,13 @@ Result<void> ScenarioRun::start(Engine engine) {
                               [i](const auto& sp) { return sp.second == i; });
     const Policy* p = first->first;
     if (auto r = services_[i]->start(p->min, p->max, scenario_.duration); !r) return r.error();
+    // Nomad holds a task-group policy as the job's scaling block: GET /v1/scaling/policies
+    // lists it (what `record` reads), with its body in the HCL-JSON shape, target left out.
+    nlohmann::json body = to_hcl_json({*p})["scaling"][p->id]["policy"];
+    body.erase("target");
+    const RateDrivenService& svc = workload_.services[i];
+    nomad_.add_scaling_policy(
+        {"", "horizontal", "default", svc.job, svc.group, p->min, p->max, p->enabled, body, 0});
   }
   if (auto r = build_engine(); !r) return r;
   fault_plan_ = std::make_unique<FaultPlan>(
@@ -52,24 +60,10 @@ Result<void> ScenarioRun::start(Engine engine) {
 }
 
 Result<void> ScenarioRun::build_engine() {
-  if (!(engine_.nomad && engine_.harvester)) return {};
+  if (!engine_.nomad) return {};
   Logger& log = engine_.log ? *engine_.log : null_log_;
   auto count_evaluation = [this](const EvaluationRecord&) { ++evaluations_; };
-  HarvesterTarget::Options target_options;
-  if (scenario_.cluster_state == "watch") {
-    caches_ = std::make_unique<ClusterCaches>(loop_, *engine_.harvester, *engine_.nomad,
-                                              ClusterCaches::Options{});
-    target_options.caches = caches_.get();
-  }
-  target_ = std::make_unique<HarvesterTarget>(loop_, *engine_.nomad, *engine_.harvester, log,
-                                              target_options);
-  auto sources = [this](std::string_view name) -> MetricsSource* {
-    return name == "sim" || name == "nomad-apm" ? &metrics_ : nullptr;
-  };
-  for (const auto& c : cluster_policies_) {
-    evaluators_.push_back(
-        std::make_unique<PolicyEvaluator>(loop_, c, *target_, sources, log, count_evaluation));
-  }
+  if (engine_.harvester) build_cluster_engine(log, count_evaluation);
   job_target_ = std::make_unique<NomadJobTarget>(loop_, *engine_.nomad, log);
   for (auto& [policy, index] : service_policies_) {
     ServiceReplay* replay = services_[index].get();
@@ -83,6 +77,24 @@ Result<void> ScenarioRun::build_engine() {
   }
   for (auto& e : evaluators_) e->start();
   return {};
+}
+
+void ScenarioRun::build_cluster_engine(Logger& log, const PolicyEvaluator::RecordSink& count) {
+  HarvesterTarget::Options target_options;
+  if (scenario_.cluster_state == "watch") {
+    caches_ = std::make_unique<ClusterCaches>(loop_, *engine_.harvester, *engine_.nomad,
+                                              ClusterCaches::Options{});
+    target_options.caches = caches_.get();
+  }
+  target_ = std::make_unique<HarvesterTarget>(loop_, *engine_.nomad, *engine_.harvester, log,
+                                              target_options);
+  auto sources = [this](std::string_view name) -> MetricsSource* {
+    return name == "sim" || name == "nomad-apm" ? &metrics_ : nullptr;
+  };
+  for (const auto& c : cluster_policies_) {
+    evaluators_.push_back(
+        std::make_unique<PolicyEvaluator>(loop_, c, *target_, sources, log, count));
+  }
 }
 
 bool ScenarioRun::crash_engine(const FaultSpec& fault) {

@@ -55,6 +55,7 @@ Result<void> read_traces(const Scenario& scenario, Workload& w) {
       s.per_alloc_capacity = o["per_alloc_capacity"].get<double>();
       s.cpu_mhz = o["alloc"]["cpu_mhz"].get<std::int64_t>();
       s.memory_mb = o["alloc"]["memory_mb"].get<std::int64_t>();
+      if (o.contains("initial_count")) s.initial_count = o["initial_count"].get<std::int64_t>();
       s.load = std::move(*read);
       s.source = scenario.file + ": " + spec.pointer;
       for (const RateDrivenService& other : w.services) {

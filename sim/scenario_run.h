@@ -49,9 +49,13 @@ class ScenarioRun {
 
   NomadModel& nomad() { return nomad_; }
   HarvesterModel& harvester() { return harvester_; }
+  // The rate-csv services, once started (their loads and running counts, sampled).
+  const std::vector<std::unique_ptr<ServiceReplay>>& services() const { return services_; }
 
   // The engine's view of the cluster: APIs over the models (memory, or HTTP clients through
-  // the mock servers). Without them start() replays the workload but scales nothing.
+  // the mock servers). Without them start() replays the workload but scales nothing; with
+  // `nomad` alone, the task-group policies scale the rate-csv services and nothing scales
+  // the cluster (mock-cluster --scale-services: an agent outside does).
   struct Engine {
     NomadApi* nomad = nullptr;
     HarvesterApi* harvester = nullptr;
@@ -82,6 +86,7 @@ class ScenarioRun {
   // The engine (targets and evaluators) over engine_'s APIs; torn down by an agent_crash
   // fault and built again, with no memory of the earlier one, after its restart delay.
   Result<void> build_engine();
+  void build_cluster_engine(Logger& log, const PolicyEvaluator::RecordSink& count);
   bool crash_engine(const FaultSpec& fault);
   // Owned VMs may stay out of service this long before the invariant checker calls it a
   // leak: the provision timeout, the drain deadline and grace, a margin, and any outages.

@@ -17,8 +17,8 @@ double ServiceReplay::load_at(Time t) const {
 }
 
 Result<void> ServiceReplay::start(std::int64_t min_count, std::int64_t max_count, Time until) {
-  auto wanted =
-      static_cast<std::int64_t>(std::ceil(load_at(loop_.now()) / service_.per_alloc_capacity));
+  auto wanted = service_.initial_count.value_or(
+      static_cast<std::int64_t>(std::ceil(load_at(loop_.now()) / service_.per_alloc_capacity)));
   std::int64_t count = std::clamp(wanted, min_count, std::max(min_count, max_count));
   NomadJobSpec job{service_.job,
                    "service",
@@ -50,9 +50,26 @@ void ServiceReplay::sample(Time until) {
   if (loop_.now() + step_ <= until) loop_.after(step_, [this, until] { sample(until); });
 }
 
+bool ServiceReplay::knows(const std::string& query) {
+  return query == "load" || query == "load_per_alloc" || query == "running";
+}
+
+double ServiceReplay::value(const std::string& query, const Sample& s) {
+  if (query == "load") return s.load;
+  if (query == "running") return static_cast<double>(s.running);
+  return s.load / static_cast<double>(std::max<std::int64_t>(s.running, 1));
+}
+
+std::optional<double> ServiceReplay::value_at(const std::string& query, Time t) const {
+  auto after = std::upper_bound(samples_.begin(), samples_.end(), t,
+                                [](Time t, const Sample& s) { return t < s.time; });
+  if (!knows(query) || after == samples_.begin()) return std::nullopt;
+  return value(query, *std::prev(after));
+}
+
 void ServiceReplay::query(const std::string& query, TimeRange range, Callback done) {
   Result<TimeSeries> result = TimeSeries{};
-  if (query != "load" && query != "load_per_alloc" && query != "running") {
+  if (!knows(query)) {
     result = make_error("unknown query \"" + query + "\" for service " + service_.job + "/" +
                         service_.group + "; known: load, load_per_alloc, running");
   } else {
@@ -61,13 +78,7 @@ void ServiceReplay::query(const std::string& query, TimeRange range, Callback do
     auto last = std::upper_bound(samples_.begin(), samples_.end(), range.to,
                                  [](Time t, const Sample& s) { return t < s.time; });
     if (first == last && last != samples_.begin()) first = last - 1;
-    for (auto it = first; it != last; ++it) {
-      double v = query == "load" ? it->load
-                 : query == "running"
-                     ? static_cast<double>(it->running)
-                     : it->load / static_cast<double>(std::max<std::int64_t>(it->running, 1));
-      result->push_back({it->time, v});
-    }
+    for (auto it = first; it != last; ++it) result->push_back({it->time, value(query, *it)});
   }
   loop_.post([done = std::move(done), result = std::move(result)] { done(result); });
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "backends/api/metrics_source.h"
 #include "backends/memory/nomad_model.h"
@@ -21,12 +22,17 @@ class ServiceReplay final : public MetricsSource {
   ServiceReplay(EventLoop& loop, NomadModel& nomad, const RateDrivenService& service,
                 Duration step);
 
-  // Registers the job with enough allocations for the load at time zero, clamped to
+  // Registers the job with its initial_count, else enough allocations for the load at time
+  // zero, clamped to
   // [min_count, max_count] (the policy's limits), and samples until `until`.
   Result<void> start(std::int64_t min_count, std::int64_t max_count, Time until);
   void query(const std::string& query, TimeRange range, Callback done) override;
 
   double load_at(Time t) const;
+  // What query() answers, at the last sample at or before t (nullopt: none yet, or a query
+  // it does not know), for a server that serves the samples (mock-cluster's Prometheus).
+  std::optional<double> value_at(const std::string& query, Time t) const;
+  const RateDrivenService& service() const { return service_; }
   nlohmann::ordered_json report() const;
 
  private:
@@ -36,6 +42,8 @@ class ServiceReplay final : public MetricsSource {
     std::int64_t running = 0;
   };
   void sample(Time until);
+  static bool knows(const std::string& query);
+  static double value(const std::string& query, const Sample& s);
 
   EventLoop& loop_;
   NomadModel& nomad_;

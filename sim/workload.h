@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct RateDrivenService {
   std::int64_t cpu_mhz = 0, memory_mb = 0;
   std::vector<LoadPoint> load;
   std::string source;  // FILE: pointer of the workload entry, for messages
+  // The allocations it starts with (within the policy's min and max); none: enough for the
+  // load at time zero.
+  std::optional<std::int64_t> initial_count = std::nullopt;
 };
 
 struct Workload {

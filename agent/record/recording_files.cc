@@ -4,10 +4,12 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "agent/record/anonymize.h"
+#include "agent/record/rate_services.h"
 #include "backends/runtime/text_file.h"
 #include "backends/wire/nomad_json.h"
 #include "base/percentile.h"
@@ -78,6 +80,33 @@ std::string go_duration(Duration d) {
   return std::to_string(s) + "s";
 }
 
+struct Services {
+  std::set<std::pair<std::string, std::string>> replaced;  // job, group (real names)
+  std::vector<RateServiceFiles> files;
+  ordered_json seen = ordered_json::array();
+};
+
+Services rate_services(const Recording& recording, const std::string& salt) {
+  Services out;
+  for (const RecordedLoad& load : recording.loads) {
+    const NomadScalingPolicy* policy = nullptr;
+    for (const NomadScalingPolicy& p : recording.nomad_policies) {
+      if (p.job == load.job && p.group == load.group && p.type == "horizontal") policy = &p;
+    }
+    bool anonymous = !salt.empty();
+    RateService s = rate_service(load, recording.workload->group_runs(load.job, load.group), policy,
+                                 recording.start, recording.end,
+                                 anonymous ? pseudonym("job", load.job, salt) : load.job,
+                                 anonymous ? pseudonym("group", load.group, salt) : load.group);
+    if (!anonymous) s.seen["query"] = load.query;
+    out.seen.push_back(std::move(s.seen));
+    if (!s.files) continue;
+    out.replaced.insert({load.job, load.group});
+    out.files.push_back(std::move(*s.files));
+  }
+  return out;
+}
+
 }  // namespace
 
 Recording recording_of(const ClusterRecorder& recorder, Time loop_end, bool anonymous,
@@ -128,6 +157,14 @@ Result<std::vector<std::string>> write_recording(const std::string& dir, const R
   Time start = recording.start, end = recording.end;
   auto rows = workload.rows(start, end, recording.scope);
   bool anonymous = !info.anonymize_salt.empty();
+  // Groups whose load was read become rate-csv services, out of the trace.
+  auto services = rate_services(recording, info.anonymize_salt);
+  std::int64_t service_allocations = 0;
+  std::erase_if(rows, [&](const RecordedRow& r) {
+    bool out = services.replaced.count({r.job, r.group}) > 0;
+    if (out) service_allocations += r.count;
+    return out;
+  });
   if (auto r = write("trace.allocs.csv",
                      allocs_csv(anonymous ? anonymized(rows, info.anonymize_salt) : rows));
       !r) {
@@ -164,6 +201,16 @@ Result<std::vector<std::string>> write_recording(const std::string& dir, const R
         {"max_vms", std::max<std::int64_t>(10, 2 * std::max(nodes.seen, nodes.initial_nodes))}}},
       {"workload", {{{"format", "allocs-csv"}, {"path", "trace.allocs.csv"}}}},
       {"policies", policies}};
+  if (!services.files.empty()) {
+    for (const char* sub : {"/rates", "/policies"})
+      std::filesystem::create_directories(dir + sub, ec);
+    if (ec) return make_error(dir + "/rates: cannot create: " + ec.message());
+  }
+  for (const RateServiceFiles& f : services.files) {
+    if (auto r = write(f.csv_path, f.csv); !r) return r.error();
+    if (auto r = write(f.policy_path, f.policy); !r) return r.error();
+    scenario["workload"].push_back(f.workload);
+  }
   // Scale-out latency, where Harvester was read.
   ordered_json latency = {{"not_observed",
                            "VM boot and Nomad join latency: pass --kubeconfig to observe them "
@@ -208,7 +255,9 @@ Result<std::vector<std::string>> write_recording(const std::string& dir, const R
       {"ended_in_a_gap", counts.ended_unseen},
       {"never_placed", counts.never_placed},
       {"never_placed_given_the_cluster_median_run_time", counts.cluster_run_time},
-      {"left_out_no_run_time", counts.unknown_run_time}};
+      {"left_out_no_run_time", counts.unknown_run_time},
+      {"replayed_as_services", service_allocations}};
+  if (!recording.loads.empty()) record["services_from_prometheus"] = services.seen;
   record["nodes"] = {{"initial", nodes.initial_nodes},
                      {"seen", nodes.seen},
                      {"cpu_mhz", nodes.cpu_mhz},
@@ -231,7 +280,8 @@ Result<std::vector<std::string>> write_recording(const std::string& dir, const R
     }
     nomad_policies["saved"] = names;
     nomad_policies["not_replayed"] =
-        "task-group policies scale a group by its load, which the recording does not have";
+        "task-group policies scale a group by its load: only the groups of --rate-query "
+        "(services_from_prometheus) are replayed with theirs";
   }
   record["nomad_scaling_policies"] = nomad_policies;
   record["vm_latency"] = latency;
@@ -241,6 +291,7 @@ Result<std::vector<std::string>> write_recording(const std::string& dir, const R
   nlohmann::json state = {{"nomad_address", info.nomad_address},   {"node_class", info.node_class},
                           {"node_pool", info.node_pool},           {"policies", policies},
                           {"anonymize_salt", info.anonymize_salt}, {"recorder", *recording.state}};
+  if (recording.rates_state) state["rates"] = *recording.rates_state;
   if (auto r = write(kStateFile, state.dump() + "\n"); !r) return r.error();
   return written;
 }
@@ -264,6 +315,7 @@ Result<std::optional<SavedRecording>> read_saved_recording(const std::string& di
       saved.policies.push_back(dir + "/" + p.get<std::string>());
     saved.anonymize_salt = j.value("anonymize_salt", "");
     saved.recorder = j.at("recorder");
+    saved.rates = j.value("rates", nlohmann::json::array());
   } catch (const nlohmann::json::exception& e) {
     return make_error(path + ": " + e.what(), ErrorKind::kInvalid);
   }

@@ -7,6 +7,8 @@
 //   memory on the node class) to tune with sweep;
 // - nomad-policies/: Nomad's own scaling policies (task-group policies, kept for reference:
 //   replaying one needs its group's load, which a recording does not have);
+// - rates/ and policies/service-*.hcl: the groups whose load was read from Prometheus, as
+//   rate-csv services with their task-group policies (rate_services.h), out of the trace;
 // - record.json: what was seen: span, events, allocations, replacements, work cut short or
 //   ended in a gap, nodes, and the gaps;
 // - record.state.json: what a later `record --out DIR` needs to resume the recording (the
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "agent/record/cluster_recorder.h"
+#include "agent/record/rate_recorder.h"
 #include "agent/record/vm_latency_recorder.h"
 #include "base/result.h"
 
@@ -54,6 +57,10 @@ struct Recording {
   std::string vm_latency_error = {};
   // What resumes it (ClusterRecorder::save()); none for a dump.
   std::optional<nlohmann::json> state = std::nullopt;
+  // Loads read from Prometheus (record --rate-query): those groups become rate-csv services
+  // (rate_services.h); and what resumes their reading (RateRecorder::save()).
+  std::vector<RecordedLoad> loads = {};
+  std::optional<nlohmann::json> rates_state = std::nullopt;
 };
 // A live recording up to `loop_end` (the recorder's loop time); with `anonymous`, what
 // record.json says of it names nothing from the payloads.
@@ -74,6 +81,7 @@ struct SavedRecording {
   std::vector<std::string> policies;  // paths of its policy files (under DIR/policies)
   std::string anonymize_salt;         // "" when not anonymized
   nlohmann::json recorder;            // ClusterRecorder::save()
+  nlohmann::json rates;               // RateRecorder::save() (an empty array: none)
 };
 // DIR/record.state.json when there is one (nullopt when not); an error names the file.
 Result<std::optional<SavedRecording>> read_saved_recording(const std::string& dir);

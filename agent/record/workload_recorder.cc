@@ -112,6 +112,22 @@ Duration whole_seconds(Duration d) {
 
 }  // namespace
 
+WorkloadRecorder::GroupRuns WorkloadRecorder::group_runs(const std::string& job,
+                                                         const std::string& group) const {
+  GroupRuns out;
+  Time newest{0};
+  for (const Chain& c : chains_) {
+    if (c.job != job || c.group != group) continue;
+    out.runs.emplace_back(c.first_placed, c.ended);
+    if (c.last_placed >= newest) {
+      newest = c.last_placed;
+      out.cpu_mhz = c.cpu_mhz;
+      out.memory_mb = c.memory_mb;
+    }
+  }
+  return out;
+}
+
 bool WorkloadRecorder::in(const Chain& c, const NodeScope& in_scope) {
   if (!in_scope || c.node_ids.empty()) return true;
   return std::any_of(c.node_ids.begin(), c.node_ids.end(), in_scope);

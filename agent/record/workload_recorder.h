@@ -90,6 +90,14 @@ class WorkloadRecorder {
   // time, job and group; counts() of the recording from `start`.
   std::vector<RecordedRow> rows(Time start, Time end, const NodeScope& in_scope = {}) const;
   Counts counts(Time start, const NodeScope& in_scope = {}) const;
+  // One task group's placed work, for a group whose load was recorded (rate_services.h):
+  // each piece's first placement and its end (none: still running), and the resources of
+  // its newest pieces.
+  struct GroupRuns {
+    std::int64_t cpu_mhz = 0, memory_mb = 0;
+    std::vector<std::pair<Time, std::optional<Time>>> runs;
+  };
+  GroupRuns group_runs(const std::string& job, const std::string& group) const;
   // Pieces of work seen so far (counts().allocations, without the rest of its work).
   std::int64_t recorded() const { return static_cast<std::int64_t>(chains_.size()); }
 

@@ -107,15 +107,29 @@ Result<TimeSeries> PrometheusSource::read_response(const std::string& query,
 }
 
 void PrometheusSource::query(const std::string& query, TimeRange range, Callback done) {
-  bool instant = range.from == range.to;
-  HttpRequest r;
-  r.path = instant ? "/api/v1/query" : "/api/v1/query_range";
-  std::string q = "query=" + url_escape(query);
-  if (instant) {
-    q += "&time=" + unix_seconds(range.to);
+  if (range.from != range.to) return query_range(query, range, std::chrono::seconds(1), done);
+  send("/api/v1/query", query, "&time=" + unix_seconds(range.to), std::move(done));
+}
+
+void PrometheusSource::query_range(const std::string& query, TimeRange range, Duration step,
+                                   Callback done) {
+  std::string step_text;
+  if (step % std::chrono::seconds(1) == Duration(0)) {
+    step_text = std::to_string(step / std::chrono::seconds(1)) + "s";
   } else {
-    q += "&start=" + unix_seconds(range.from) + "&end=" + unix_seconds(range.to) + "&step=1s";
+    step_text = unix_seconds(step);
   }
+  send("/api/v1/query_range", query,
+       "&start=" + unix_seconds(range.from) + "&end=" + unix_seconds(range.to) +
+           "&step=" + step_text,
+       std::move(done));
+}
+
+void PrometheusSource::send(const std::string& path, const std::string& query,
+                            const std::string& times, Callback done) {
+  HttpRequest r;
+  r.path = path;
+  std::string q = "query=" + url_escape(query) + times;
   r.url = options_.address + r.path + "?" + q;
   if (!options_.token.empty()) r.headers["Authorization"] = "Bearer " + options_.token;
   std::string where = "GET " + r.path;

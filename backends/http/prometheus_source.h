@@ -21,11 +21,17 @@ class PrometheusSource final : public MetricsSource {
   };
   PrometheusSource(HttpTransport& transport, Options options);
   void query(const std::string& query, TimeRange range, Callback done) override;
+  // A range query evaluated every `step` (Prometheus answers at most 11,000 points per
+  // series: a long range needs a coarser step, or several queries).
+  void query_range(const std::string& query, TimeRange range, Duration step, Callback done);
 
   // The points of a Prometheus API answer (the JSON body), for `query`; errors name it.
   static Result<TimeSeries> read_response(const std::string& query, const std::string& body);
 
  private:
+  void send(const std::string& path, const std::string& query, const std::string& times,
+            Callback done);
+
   HttpTransport& transport_;
   Options options_;
 };
