@@ -10,6 +10,7 @@
 
 #include "agent/record/anonymize.h"
 #include "agent/record/rate_services.h"
+#include "agent/record/starting_policy.h"
 #include "backends/runtime/text_file.h"
 #include "backends/wire/nomad_json.h"
 #include "base/percentile.h"
@@ -18,47 +19,6 @@ namespace ha {
 namespace {
 
 using nlohmann::ordered_json;
-
-// The starting-point cluster policy of a recording without --policy-dir.
-std::string default_policy(const std::string& node_class) {
-  return "# Written by `harvester-autoscaler record` as a starting point: Nomad client VMs of\n"
-         "# the class \"" +
-         node_class +
-         "\" kept at 70% of allocated cpu and memory. Tune it with sweep.\n"
-         "scaling \"" +
-         node_class +
-         "-cluster\" {\n"
-         "  enabled = true\n"
-         "  min     = 1\n"
-         "  max     = 1000\n\n"
-         "  policy {\n"
-         "    cooldown            = \"2m\"\n"
-         "    evaluation_interval = \"1m\"\n\n"
-         "    check \"cpu_allocated\" {\n"
-         "      source = \"nomad-apm\"\n"
-         "      query  = \"percentage-allocated_cpu\"\n"
-         "      strategy \"target-value\" {\n"
-         "        target = 70\n"
-         "      }\n"
-         "    }\n\n"
-         "    check \"memory_allocated\" {\n"
-         "      source = \"nomad-apm\"\n"
-         "      query  = \"percentage-allocated_memory\"\n"
-         "      strategy \"target-value\" {\n"
-         "        target = 70\n"
-         "      }\n"
-         "    }\n\n"
-         "    target \"harvester\" {\n"
-         "      node_class      = \"" +
-         node_class +
-         "\"\n"
-         "      node_group_name = \"" +
-         node_class +
-         "\"\n"
-         "    }\n"
-         "  }\n"
-         "}\n";
-}
 
 // A name safe as a file name: letters, digits, '.', '-' and '_' kept, the rest '_'.
 std::string file_name(std::string s) {
@@ -184,7 +144,7 @@ Result<std::vector<std::string>> write_recording(const std::string& dir, const R
     policies.push_back(name);
   }
   if (policies.empty()) {
-    if (auto r = write("policies/cluster.hcl", default_policy(node_class)); !r) return r.error();
+    if (auto r = write("policies/cluster.hcl", starting_policy(node_class)); !r) return r.error();
     policies.push_back("policies/cluster.hcl");
   }
 
