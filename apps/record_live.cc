@@ -132,6 +132,12 @@ int record_live(const LiveRecording& r, const po::variables_map& vm, std::ostrea
             {name.empty() ? "recorded" : name, node_class, node_pool, address, policies, salt}));
       };
       if (!rates.recorder) return write_files();
+      // `*=QUERY`: the groups Nomad scales by a policy of their own.
+      std::vector<std::pair<std::string, std::string>> scaled;
+      for (const NomadScalingPolicy& p : recorder.scaling_policies()) {
+        if (p.type == "horizontal") scaled.emplace_back(p.job, p.group);
+      }
+      rates.recorder->add_groups(scaled);
       rates.recorder->fetch(started, loop.now(), write_files);
     });
     return done.get_future().get();

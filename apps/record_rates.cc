@@ -13,7 +13,8 @@ void add_rate_options(po::options_description& options) {
       ("prometheus-ca-cert", po::value<std::string>(), "CA bundle to verify its TLS")     //
       ("rate-query", po::value<std::vector<std::string>>(),
        "JOB/GROUP=QUERY: the group's load, a PromQL query of one series; the group becomes "
-       "a rate-csv service (repeatable)")  //
+       "a rate-csv service (repeatable). *=QUERY: the same for every group with a Nomad "
+       "scaling policy, {{job}} and {{group}} filled in")  //
       ("rate-step", po::value<std::string>()->default_value("1m"),
        "the load's resolution, on the cluster's clock");
 }

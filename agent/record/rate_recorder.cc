@@ -1,5 +1,6 @@
 #include "agent/record/rate_recorder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -9,11 +10,40 @@ namespace ha {
 
 RateRecorder::RateRecorder(PrometheusSource& prometheus, std::vector<RecordedLoad> queries,
                            std::function<Time(Time)> cluster_time, Options options)
-    : prometheus_(prometheus),
-      loads_(std::move(queries)),
-      next_(loads_.size()),
-      cluster_time_(std::move(cluster_time)),
-      options_(options) {}
+    : prometheus_(prometheus), cluster_time_(std::move(cluster_time)), options_(options) {
+  for (RecordedLoad& q : queries) {
+    if (q.job == "*") {
+      template_ = q.query;
+    } else {
+      loads_.push_back(std::move(q));
+    }
+  }
+  next_.resize(loads_.size());
+}
+
+namespace {
+
+void replace_all(std::string& s, const std::string& what, const std::string& with) {
+  for (std::size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + with.size()))
+    s.replace(at, what.size(), with);
+}
+
+}  // namespace
+
+void RateRecorder::add_groups(const std::vector<std::pair<std::string, std::string>>& groups) {
+  if (!template_) return;
+  for (const auto& [job, group] : groups) {
+    bool known = std::any_of(loads_.begin(), loads_.end(), [&](const RecordedLoad& l) {
+      return l.job == job && l.group == group;
+    });
+    if (known || job.empty() || group.empty()) continue;
+    std::string query = *template_;
+    replace_all(query, "{{job}}", job);
+    replace_all(query, "{{group}}", group);
+    loads_.push_back({job, group, query, {}});
+    next_.emplace_back();
+  }
+}
 
 void RateRecorder::fetch(Time since, Time now, std::function<void()> done) {
   if (loads_.empty()) return done();
@@ -75,6 +105,8 @@ Result<Unit> RateRecorder::load(const nlohmann::json& state) {
     std::string at = "rates[" + std::to_string(k) + "]";
     try {
       const nlohmann::json& s = state[k];
+      // A group the template gave in an earlier run is this run's too.
+      add_groups({{s.at("job").get<std::string>(), s.at("group").get<std::string>()}});
       for (std::size_t i = 0; i < loads_.size(); ++i) {
         if (loads_[i].job != s.at("job").get<std::string>() ||
             loads_[i].group != s.at("group").get<std::string>()) {
@@ -99,9 +131,18 @@ Result<Unit> RateRecorder::load(const nlohmann::json& state) {
 
 Result<RecordedLoad> parse_rate_query(const std::string& text) {
   auto bad = [&text](const std::string& why) {
-    return make_error("--rate-query \"" + text + "\": " + why + " (expected JOB/GROUP=QUERY)",
+    return make_error("--rate-query \"" + text + "\": " + why +
+                          " (expected JOB/GROUP=QUERY, or *=QUERY naming {{job}} or {{group}})",
                       ErrorKind::kInvalid);
   };
+  if (text.rfind("*=", 0) == 0) {
+    RecordedLoad load{"*", "", text.substr(2), {}};
+    if (load.query.find("{{job}}") == std::string::npos &&
+        load.query.find("{{group}}") == std::string::npos) {
+      return bad("a * query names neither {{job}} nor {{group}}: every group would get one load");
+    }
+    return load;
+  }
   std::size_t slash = text.find('/');
   if (slash == std::string::npos || slash == 0) return bad("no JOB/ before the group");
   std::size_t equals = text.find('=', slash);

@@ -37,10 +37,14 @@ class RateRecorder {
     double clock_speed = 1;                   // the cluster's clock against the loop's
     std::int64_t max_points = 10000;          // a request's, at most
   };
-  // `queries`' job, group and query set; `cluster_time` maps the loop's time onto the
-  // cluster's (ClusterRecorder::cluster_time).
+  // `queries`' job, group and query set; a job "*" is the template of add_groups().
+  // `cluster_time` maps the loop's time onto the cluster's (ClusterRecorder::cluster_time).
   RateRecorder(PrometheusSource& prometheus, std::vector<RecordedLoad> queries,
                std::function<Time(Time)> cluster_time, Options options);
+
+  // With a template (`*=QUERY`): a query for each of these groups (job, group) that has
+  // none yet, the template's {{job}} and {{group}} filled in. Without one, nothing.
+  void add_groups(const std::vector<std::pair<std::string, std::string>>& groups);
 
   // Fetches every query from where the last fetch ended (`since` at the first) up to `now`
   // (loop times); `done` once every answer is in.
@@ -57,13 +61,15 @@ class RateRecorder {
   void fetch_one(std::size_t i, Time now, std::function<void()> done);
 
   PrometheusSource& prometheus_;
+  std::optional<std::string> template_;  // `*=QUERY`'s query
   std::vector<RecordedLoad> loads_;
   std::vector<std::optional<Time>> next_;  // per query: the loop time its next range starts
   std::function<Time(Time)> cluster_time_;
   Options options_;
 };
 
-// `JOB/GROUP=QUERY` (the first '=' after a '/' ends the group); an error says what is wrong.
+// `JOB/GROUP=QUERY` (the first '=' after a '/' ends the group), or `*=QUERY` (job "*", a
+// template naming {{job}} or {{group}}); an error says what is wrong.
 Result<RecordedLoad> parse_rate_query(const std::string& text);
 
 }  // namespace ha

@@ -25,7 +25,10 @@ TEST(RateQueryTest, ParsesJobGroupAndQuery) {
   EXPECT_EQ(q->job, "web");
   EXPECT_EQ(q->group, "fe");
   EXPECT_EQ(q->query, R"(sum(rate(x{a="b=c"}[1m])))");
-  for (const char* bad : {"web=x", "/fe=x", "web/fe", "web/=x", "web/fe= "}) {
+  auto every = parse_rate_query(R"(*=sum(rate(req{job="{{job}}",tg="{{group}}"}[1m])))");
+  ASSERT_TRUE(every.ok()) << every.error().message;
+  EXPECT_EQ(every->job, "*");
+  for (const char* bad : {"web=x", "/fe=x", "web/fe", "web/=x", "web/fe= ", "*=sum(req)"}) {
     auto r = parse_rate_query(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.error().message.find("JOB/GROUP=QUERY"), std::string::npos);
@@ -94,6 +97,17 @@ TEST_F(RateRecorderTest, ReadsTheLoadInBoundedRequestsAndGoesOnWhereItEnded) {
         << "no point twice, none missed";
   }
   EXPECT_EQ(api.requests, 2);
+
+  // A template adds a query per group that has none; the explicit one stays.
+  RateRecorder templated = make({good, {"*", "", R"(load{job="{{job}}",g="{{group}}"})", {}}});
+  templated.add_groups({{"web", "fe"}, {"api", "g"}, {"api", "g"}});
+  ASSERT_EQ(templated.loads().size(), 2u);
+  EXPECT_EQ(templated.loads()[0].query, good.query);
+  EXPECT_EQ(templated.loads()[1].query, R"(load{job="api",g="g"})");
+  // ... and a resumed recording gets back the groups the template gave.
+  RateRecorder templated_again = make({{"*", "", "x{j=\"{{job}}\"}", {}}});
+  ASSERT_TRUE(templated_again.load(templated.save()).ok());
+  EXPECT_EQ(templated_again.loads().size(), 2u);
 
   // Saved and loaded into a recorder of the same queries: the points, and where to go on.
   RateRecorder resumed = make({good, bad});
