@@ -93,7 +93,11 @@ int record_live(const LiveRecording& r, const po::variables_map& vm, std::ostrea
                                                    HarvesterHttpApi::Options{k->server, k->token});
     vms = std::make_unique<VmLatencyRecorder>(
         loop, *harvester, vm["vm-namespace"].as<std::string>(), opt("vm-selector"),
-        [&] { return recorder.cluster_time(loop.now()); }, clock_speed);
+        [&] {
+          return recorder.cluster_time(loop.now());
+          if (saved && saved->vm_latency) vms->add_earlier(*saved->vm_latency);
+        },
+        clock_speed);
   }
   RecordRates rates = record_rates(
       vm, loop, [&recorder](Time t) { return recorder.cluster_time(t); }, clock_speed);

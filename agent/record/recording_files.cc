@@ -252,6 +252,15 @@ Result<std::vector<std::string>> write_recording(const std::string& dir, const R
                           {"node_pool", info.node_pool},           {"policies", policies},
                           {"anonymize_salt", info.anonymize_salt}, {"recorder", *recording.state}};
   if (recording.rates_state) state["rates"] = *recording.rates_state;
+  if (recording.vm_latency) {
+    auto ns = [](const std::vector<Duration>& samples) {
+      nlohmann::json out = nlohmann::json::array();
+      for (Duration d : samples) out.push_back(d.count());
+      return out;
+    };
+    state["vm_latency"] = {{"boot_ns", ns(recording.vm_latency->boot)},
+                           {"join_ns", ns(recording.vm_latency->join)}};
+  }
   if (auto r = write(kStateFile, state.dump() + "\n"); !r) return r.error();
   return written;
 }
@@ -276,6 +285,14 @@ Result<std::optional<SavedRecording>> read_saved_recording(const std::string& di
     saved.anonymize_salt = j.value("anonymize_salt", "");
     saved.recorder = j.at("recorder");
     saved.rates = j.value("rates", nlohmann::json::array());
+    if (j.contains("vm_latency")) {
+      VmLatencyRecorder::Samples samples;
+      for (const auto& ns : j["vm_latency"].at("boot_ns"))
+        samples.boot.emplace_back(ns.get<std::int64_t>());
+      for (const auto& ns : j["vm_latency"].at("join_ns"))
+        samples.join.emplace_back(ns.get<std::int64_t>());
+      saved.vm_latency = std::move(samples);
+    }
   } catch (const nlohmann::json::exception& e) {
     return make_error(path + ": " + e.what(), ErrorKind::kInvalid);
   }

@@ -82,6 +82,8 @@ struct SavedRecording {
   std::string anonymize_salt;         // "" when not anonymized
   nlohmann::json recorder;            // ClusterRecorder::save()
   nlohmann::json rates;               // RateRecorder::save() (an empty array: none)
+  // The VM latency samples so far (VmLatencyRecorder::add_earlier()), if Harvester was read.
+  std::optional<VmLatencyRecorder::Samples> vm_latency;
 };
 // DIR/record.state.json when there is one (nullopt when not); an error names the file.
 Result<std::optional<SavedRecording>> read_saved_recording(const std::string& dir);

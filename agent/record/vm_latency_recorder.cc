@@ -83,7 +83,7 @@ void VmLatencyRecorder::note(const VirtualMachine& vm, bool from_watch) {
 
 VmLatencyRecorder::Samples VmLatencyRecorder::samples(
     const std::map<std::string, Time>& node_ready) const {
-  Samples out;
+  Samples out = earlier_;
   for (const auto& [name, running] : running_at_) {
     if (auto appeared = appeared_.find(name); appeared != appeared_.end()) {
       out.boot.push_back(std::chrono::duration_cast<Duration>(

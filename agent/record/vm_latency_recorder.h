@@ -46,8 +46,10 @@ class VmLatencyRecorder {
     std::vector<Duration> join;  // Running to the Nomad node ready
   };
   // From the VMs seen start, and `node_ready` (the first time each Nomad node, by name,
-  // was seen ready).
+  // was seen ready); after those of add_earlier().
   Samples samples(const std::map<std::string, Time>& node_ready) const;
+  // The samples of the runs before this one (a resumed recording keeps them).
+  void add_earlier(const Samples& earlier) { earlier_ = earlier; }
   // The last failure to list or watch ("" when the last one worked).
   const std::string& last_error() const { return last_error_; }
 
@@ -69,6 +71,7 @@ class VmLatencyRecorder {
   std::map<std::string, Time> running_loop_;  // ... and the loop's
   std::set<std::string> running_before_;      // Running at the first list
   std::unique_ptr<WatchHandle> watch_;
+  Samples earlier_;
   std::string last_error_;
   CallbackGuard guard_;
 };

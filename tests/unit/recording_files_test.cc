@@ -186,6 +186,17 @@ TEST(VmLatencyRecorderTest, BootAndJoinOfTheVmsCreatedWhileRecording) {
   EXPECT_EQ(scenario["cluster"]["nomad_join"], "15s");
   auto record = nlohmann::json::parse(read(dir + "/record.json"));
   EXPECT_EQ(record["vm_latency"]["boot_samples"], 4);
+
+  // A resumed recording keeps them: the next run's recorder starts with them.
+  auto saved = read_saved_recording(dir);
+  ASSERT_TRUE(saved.ok() && *saved && (*saved)->vm_latency);
+  VmLatencyRecorder next(loop, harvester_api, "nomad", "",
+                         [&] { return recorder.cluster_time(loop.now()); });
+  next.add_earlier(*(*saved)->vm_latency);
+  auto resumed = next.samples({});
+  ASSERT_EQ(resumed.boot.size(), 4u);
+  ASSERT_EQ(resumed.join.size(), 4u);
+  EXPECT_EQ(resumed.boot, samples.boot);
 }
 
 }  // namespace
