@@ -137,9 +137,9 @@ int record_live(const LiveRecording& r, const po::variables_map& vm, std::ostrea
       };
       if (!rates.recorder) return write_files();
       // `*=QUERY`: the groups Nomad scales by a policy of their own.
-      std::vector<std::pair<std::string, std::string>> scaled;
+      std::vector<RateRecorder::ScaledGroup> scaled;
       for (const NomadScalingPolicy& p : recorder.scaling_policies()) {
-        if (p.type == "horizontal") scaled.emplace_back(p.job, p.group);
+        if (p.type == "horizontal") scaled.push_back({p.namespace_, p.job, p.group});
       }
       rates.recorder->add_groups(scaled);
       rates.recorder->fetch(started, loop.now(), write_files);

@@ -184,7 +184,8 @@ void ClusterRecorder::retry_later() {
 }
 
 void ClusterRecorder::read_job_of(const NomadAllocationStub& a) {
-  if (workload_.knows_job(a.job_id) || !jobs_asked_.insert(a.job_id).second) return;
+  std::string key = WorkloadRecorder::job_key(a.namespace_, a.job_id);
+  if (workload_.knows_job(key) || !jobs_asked_.insert(key).second) return;
   jobs_to_read_.emplace_back(a.job_id, a.namespace_);
   read_jobs();
 }

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/record/workload_recorder.h"
+
 namespace ha {
 
 RateRecorder::RateRecorder(PrometheusSource& prometheus, std::vector<RecordedLoad> queries,
@@ -30,17 +32,19 @@ void replace_all(std::string& s, const std::string& what, const std::string& wit
 
 }  // namespace
 
-void RateRecorder::add_groups(const std::vector<std::pair<std::string, std::string>>& groups) {
+void RateRecorder::add_groups(const std::vector<ScaledGroup>& groups) {
   if (!template_) return;
-  for (const auto& [job, group] : groups) {
+  for (const ScaledGroup& g : groups) {
+    std::string key = WorkloadRecorder::job_key(g.ns, g.job);
     bool known = std::any_of(loads_.begin(), loads_.end(), [&](const RecordedLoad& l) {
-      return l.job == job && l.group == group;
+      return l.job == key && l.group == g.group;
     });
-    if (known || job.empty() || group.empty()) continue;
+    if (known || g.job.empty() || g.group.empty()) continue;
     std::string query = *template_;
-    replace_all(query, "{{job}}", job);
-    replace_all(query, "{{group}}", group);
-    loads_.push_back({job, group, query, {}});
+    replace_all(query, "{{namespace}}", g.ns.empty() ? "default" : g.ns);
+    replace_all(query, "{{job}}", g.job);
+    replace_all(query, "{{group}}", g.group);
+    loads_.push_back({key, g.group, query, {}});
     next_.emplace_back();
   }
 }
@@ -92,6 +96,7 @@ nlohmann::json RateRecorder::save() const {
     for (const MetricPoint& p : loads_[i].points) points.push_back({p.time.count(), p.value});
     out.push_back({{"job", loads_[i].job},
                    {"group", loads_[i].group},
+                   {"query", loads_[i].query},
                    {"next_ns", next_[i] ? nlohmann::json(next_[i]->count()) : nlohmann::json()},
                    {"requests", loads_[i].requests},
                    {"points", points}});
@@ -106,7 +111,14 @@ Result<Unit> RateRecorder::load(const nlohmann::json& state) {
     try {
       const nlohmann::json& s = state[k];
       // A group the template gave in an earlier run is this run's too.
-      add_groups({{s.at("job").get<std::string>(), s.at("group").get<std::string>()}});
+      std::string job = s.at("job").get<std::string>(), group = s.at("group").get<std::string>();
+      bool known = std::any_of(loads_.begin(), loads_.end(), [&](const RecordedLoad& l) {
+        return l.job == job && l.group == group;
+      });
+      if (!known && template_) {
+        loads_.push_back({job, group, s.at("query").get<std::string>(), {}});
+        next_.emplace_back();
+      }
       for (std::size_t i = 0; i < loads_.size(); ++i) {
         if (loads_[i].job != s.at("job").get<std::string>() ||
             loads_[i].group != s.at("group").get<std::string>()) {
@@ -143,10 +155,11 @@ Result<RecordedLoad> parse_rate_query(const std::string& text) {
     }
     return load;
   }
-  std::size_t slash = text.find('/');
-  if (slash == std::string::npos || slash == 0) return bad("no JOB/ before the group");
-  std::size_t equals = text.find('=', slash);
+  // JOB may be NAMESPACE/ID: the group follows the last '/' before the first '='.
+  std::size_t equals = text.find('=');
   if (equals == std::string::npos) return bad("no '=' before the query");
+  std::size_t slash = text.rfind('/', equals);
+  if (slash == std::string::npos || slash == 0) return bad("no JOB/ before the group");
   RecordedLoad load;
   load.job = text.substr(0, slash);
   load.group = text.substr(slash + 1, equals - slash - 1);

@@ -42,9 +42,13 @@ class RateRecorder {
   RateRecorder(PrometheusSource& prometheus, std::vector<RecordedLoad> queries,
                std::function<Time(Time)> cluster_time, Options options);
 
-  // With a template (`*=QUERY`): a query for each of these groups (job, group) that has
-  // none yet, the template's {{job}} and {{group}} filled in. Without one, nothing.
-  void add_groups(const std::vector<std::pair<std::string, std::string>>& groups);
+  // With a template (`*=QUERY`): a query for each of these groups that has none yet, the
+  // template's {{namespace}}, {{job}} (the job's ID) and {{group}} filled in; the load is
+  // named by WorkloadRecorder::job_key(). Without a template, nothing.
+  struct ScaledGroup {
+    std::string ns, job, group;
+  };
+  void add_groups(const std::vector<ScaledGroup>& groups);
 
   // Fetches every query from where the last fetch ended (`since` at the first) up to `now`
   // (loop times); `done` once every answer is in.

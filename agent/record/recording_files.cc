@@ -51,7 +51,10 @@ Services rate_services(const Recording& recording, const std::string& salt) {
   for (const RecordedLoad& load : recording.loads) {
     const NomadScalingPolicy* policy = nullptr;
     for (const NomadScalingPolicy& p : recording.nomad_policies) {
-      if (p.job == load.job && p.group == load.group && p.type == "horizontal") policy = &p;
+      if (WorkloadRecorder::job_key(p.namespace_, p.job) == load.job && p.group == load.group &&
+          p.type == "horizontal") {
+        policy = &p;
+      }
     }
     bool anonymous = !salt.empty();
     RateService s = rate_service(load, recording.workload->group_runs(load.job, load.group), policy,

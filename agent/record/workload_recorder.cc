@@ -47,9 +47,10 @@ void WorkloadRecorder::on_frame(const NomadEventFrame& frame) {
 }
 
 void WorkloadRecorder::on_job(const NomadJob& job) {
-  job_versions_[job.id].insert(job.submit_time);
-  job_types_[job.id] = job.type;
-  asked_[job.id] = {job.submit_time, job.task_groups};
+  std::string key = job_key(job.namespace_, job.id);
+  job_versions_[key].insert(job.submit_time);
+  job_types_[key] = job.type;
+  asked_[key] = {job.submit_time, job.task_groups};
 }
 
 void WorkloadRecorder::observe(const NomadAllocationStub& a) {
@@ -69,7 +70,7 @@ void WorkloadRecorder::observe(const NomadAllocationStub& a) {
     c = chains_.size();
     chain_of_[a.id] = c;
     Chain chain;
-    chain.job = a.job_id;
+    chain.job = job_key(a.namespace_, a.job_id);
     chain.group = a.task_group;
     chain.type = a.job_type;
     chain.cpu_mhz = a.cpu_mhz;

@@ -68,8 +68,14 @@ class WorkloadRecorder {
   // A job as a Job event or GET /v1/job/:id shows it: its type, what its newest version
   // asks for, and that version's SubmitTime.
   void on_job(const NomadJob& job);
-  // Whether a job's type is known (from on_job): the recorder reads the others.
-  bool knows_job(const std::string& id) const { return job_types_.count(id) > 0; }
+  // Whether a job's type is known (from on_job), by job_key(): the recorder reads the others.
+  bool knows_job(const std::string& key) const { return job_types_.count(key) > 0; }
+
+  // How the recording names a job: its ID in the default namespace, else NAMESPACE/ID, so
+  // that jobs of one ID in two namespaces stay apart (in the trace too).
+  static std::string job_key(const std::string& ns, const std::string& id) {
+    return ns.empty() || ns == "default" ? id : ns + "/" + id;
+  }
 
   // Which nodes the recording is about (a node class or pool): a piece of work placed only
   // on other nodes is left out. Empty: every node. Work never placed is always in.

@@ -25,6 +25,10 @@ TEST(RateQueryTest, ParsesJobGroupAndQuery) {
   EXPECT_EQ(q->job, "web");
   EXPECT_EQ(q->group, "fe");
   EXPECT_EQ(q->query, R"(sum(rate(x{a="b=c"}[1m])))");
+  auto other_ns = parse_rate_query("shop/web/fe=q");
+  ASSERT_TRUE(other_ns.ok());
+  EXPECT_EQ(other_ns->job, "shop/web") << "NAMESPACE/ID, as the recording names jobs";
+  EXPECT_EQ(other_ns->group, "fe");
   auto every = parse_rate_query(R"(*=sum(rate(req{job="{{job}}",tg="{{group}}"}[1m])))");
   ASSERT_TRUE(every.ok()) << every.error().message;
   EXPECT_EQ(every->job, "*");
@@ -100,14 +104,17 @@ TEST_F(RateRecorderTest, ReadsTheLoadInBoundedRequestsAndGoesOnWhereItEnded) {
 
   // A template adds a query per group that has none; the explicit one stays.
   RateRecorder templated = make({good, {"*", "", R"(load{job="{{job}}",g="{{group}}"})", {}}});
-  templated.add_groups({{"web", "fe"}, {"api", "g"}, {"api", "g"}});
-  ASSERT_EQ(templated.loads().size(), 2u);
+  templated.add_groups(
+      {{"default", "web", "fe"}, {"", "api", "g"}, {"default", "api", "g"}, {"shop", "api", "g"}});
+  ASSERT_EQ(templated.loads().size(), 3u);
   EXPECT_EQ(templated.loads()[0].query, good.query);
   EXPECT_EQ(templated.loads()[1].query, R"(load{job="api",g="g"})");
+  EXPECT_EQ(templated.loads()[2].job, "shop/api") << "another namespace's job stays apart";
   // ... and a resumed recording gets back the groups the template gave.
   RateRecorder templated_again = make({{"*", "", "x{j=\"{{job}}\"}", {}}});
   ASSERT_TRUE(templated_again.load(templated.save()).ok());
-  EXPECT_EQ(templated_again.loads().size(), 2u);
+  EXPECT_EQ(templated_again.loads().size(), 3u);
+  EXPECT_EQ(templated_again.loads()[2].query, R"(load{job="api",g="g"})");
 
   // Saved and loaded into a recorder of the same queries: the points, and where to go on.
   RateRecorder resumed = make({good, bad});

@@ -146,3 +146,46 @@ TEST(WorkloadRecorderTest, WorkNeverPlacedGetsTheGroupsOrTheClustersMedianRunTim
 
 }  // namespace
 }  // namespace ha
+
+namespace ha {
+namespace {
+
+// Two jobs of one ID in two namespaces are two jobs: the trace names the other namespace's
+// NAMESPACE/ID, and each job's own versions give its submit time.
+TEST(WorkloadRecorderTest, JobsOfOneIdInTwoNamespacesStayApart) {
+  WorkloadRecorder recorder;
+  NomadEventFrame frame;
+  frame.index = 5;
+  auto job = [](const std::string& ns, std::int64_t submit_s) {
+    NomadEvent e;
+    e.topic = "Job";
+    e.job = std::make_shared<NomadJob>(
+        NomadJob{"web", ns, "batch", "running", {{"g", 1, 100, 64}}, seconds(submit_s), 0, 1});
+    return e;
+  };
+  auto alloc = [](const std::string& id, const std::string& ns, std::int64_t placed_s) {
+    NomadEvent e;
+    e.topic = "Allocation";
+    NomadAllocationStub a{id, "web", "g", "batch", "n1", "complete", "run", 100, 64};
+    a.create_time = seconds(placed_s);
+    a.modify_time = seconds(placed_s + 30);
+    a.namespace_ = ns;
+    e.allocation = std::make_shared<NomadAllocationStub>(a);
+    return e;
+  };
+  frame.events = {job("default", 10), job("shop", 20), alloc("a1", "", 12),
+                  alloc("a2", "shop", 25)};
+  recorder.on_frame(frame);
+  EXPECT_TRUE(recorder.knows_job("web"));
+  EXPECT_TRUE(recorder.knows_job("shop/web"));
+  auto rows = recorder.rows(Time(0), seconds(100));
+  ASSERT_EQ(rows.size(), 2u) << allocs_csv(rows);
+  EXPECT_EQ(rows[0].job, "web");
+  EXPECT_EQ(rows[0].submit, 10s);
+  EXPECT_EQ(rows[1].job, "shop/web");
+  EXPECT_EQ(rows[1].submit, 20s);
+  EXPECT_EQ(*rows[1].duration, 30s);
+}
+
+}  // namespace
+}  // namespace ha
