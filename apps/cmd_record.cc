@@ -137,6 +137,11 @@ int run_record(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (!saved) throw InputError{saved.error().message};
   if (vm.count("from-dump")) {
     if (*saved) throw InputError{dir + " holds a live recording: write the dump's elsewhere"};
+    if (vm.count("rate-query") || vm.count("kubeconfig")) {
+      throw UsageError{
+          "--from-dump reads saved Nomad answers only: not with --rate-query or "
+          "--kubeconfig, which follow a live cluster"};
+    }
     if (vm.count("anonymize")) salt = new_anonymize_salt();
     std::optional<Time> taken_at;
     if (vm.count("dump-time")) {

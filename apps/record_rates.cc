@@ -26,7 +26,6 @@ RecordRates record_rates(const po::variables_map& vm, EventLoop& loop,
     if (vm.count("prometheus-address")) throw UsageError{"--prometheus-address needs --rate-query"};
     return out;
   }
-  if (!vm.count("prometheus-address")) throw UsageError{"--rate-query needs --prometheus-address"};
   std::vector<RecordedLoad> queries;
   for (const std::string& text : vm["rate-query"].as<std::vector<std::string>>()) {
     auto q = parse_rate_query(text);
@@ -38,6 +37,7 @@ RecordRates record_rates(const po::variables_map& vm, EventLoop& loop,
     }
     queries.push_back(std::move(*q));
   }
+  if (!vm.count("prometheus-address")) throw UsageError{"--rate-query needs --prometheus-address"};
   std::string step_text = vm["rate-step"].as<std::string>();
   auto step = parse_duration(step_text);
   if (!step || *step < std::chrono::seconds(1)) {

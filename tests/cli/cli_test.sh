@@ -208,5 +208,13 @@ expect mock-harvester-faults 1 'mock-faults.json: /1/api: this server is the har
 expect mock-nomad-faults 1 'mock-faults.json: /0/kind: a mock nomad server alone can show only' -- mock-nomad --listen 127.0.0.1:0 --faults "$tmp/mock-faults.json"
 expect mock-nomad-faults-missing 1 'nope-faults.json: cannot open' -- mock-nomad --faults "$tmp/nope-faults.json"
 
+# record --rate-query and mock-cluster's Prometheus: malformed options, one clear message, exit 2.
+expect record-rate-query 2 '--rate-query "web=x": no JOB/ before the group' -- record --out "$tmp/r" --rate-query 'web=x'
+expect record-rate-template 2 'names neither \{\{job\}\} nor \{\{group\}\}' -- record --out "$tmp/r" --prometheus-address http://127.0.0.1:9 --rate-query '*=sum(x)'
+expect record-rate-address 2 '--rate-query needs --prometheus-address' -- record --out "$tmp/r" --rate-query 'web/g=x'
+expect record-rate-twice 2 'web/g is given twice' -- record --out "$tmp/r" --prometheus-address http://127.0.0.1:9 --rate-query 'web/g=x' --rate-query 'web/g=y'
+expect record-rate-dump 2 'not with --rate-query' -- record --out "$tmp/r" --from-dump "$tmp" --rate-query 'web/g=x'
+expect mock-cluster-prometheus 2 '--prometheus-listen "nope": expected HOST:PORT' -- mock-cluster --scenario "$src/scenarios/planetlab-two-level.json" --prometheus-listen nope
+
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
