@@ -123,7 +123,8 @@ RateService rate_service(const RecordedLoad& load, const WorkloadRecorder::Group
   out.seen["target_load_per_alloc"] = target;
   out.seen["samples_with_allocations"] = per_alloc.size();
   out.seen["running"] = {{"least", least}, {"most", most}};
-  out.seen["policy_limits_from"] = policy ? "Nomad's policy " + policy->id : "the allocations seen";
+  out.seen["policy_limits_from"] =
+      policy ? "Nomad's policy " + policy->id : "no Nomad policy: min 1, max twice the most seen";
   out.files = std::move(files);
   return out;
 }
