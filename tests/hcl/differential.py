@@ -25,6 +25,7 @@ subprocess.run(["go", "build", "-o", go_bin, os.path.join(src, "tests/hcl/hcl2js
 accepted = sorted(glob.glob(os.path.join(src, "tests/hcl/accepted/*.hcl")) +
                   glob.glob(os.path.join(src, "scenarios/policies/*.hcl")) +
                   glob.glob(os.path.join(src, "tests/data/agent/*.hcl")) +
+                  glob.glob(os.path.join(src, "deploy/*/*.hcl")) +
                   glob.glob(os.path.join(src, "fuzz/corpus/hcl/*")))
 broken = sorted(glob.glob(os.path.join(src, "tests/hcl/broken/*.hcl")))
 expressions = sorted(glob.glob(os.path.join(src, "tests/hcl/expressions/*.hcl")))
