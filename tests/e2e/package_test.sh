@@ -25,7 +25,7 @@ dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/harvester-a
 root=$work/root
 dpkg-deb -x "$deb" "$root" || { fail "dpkg-deb -x"; exit 1; }
 for f in usr/bin/harvester-autoscaler usr/lib/systemd/system/harvester-autoscaler.service \
-  etc/harvester-autoscaler/agent.hcl usr/share/man/man1/harvester-autoscaler.1 \
+  etc/harvester-autoscaler/agent.hcl usr/share/man/man1/harvester-autoscaler.1.gz \
   usr/share/doc/harvester-autoscaler/deploy.md \
   usr/share/harvester-autoscaler/examples/nomad/harvester-autoscaler.nomad.hcl; do
   [ -s "$root/$f" ] || fail "the package has no /$f"
