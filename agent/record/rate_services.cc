@@ -40,6 +40,30 @@ std::string policy_setting(const NomadScalingPolicy* p, const char* key, const c
   return it != p->policy.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
+// How many of a group's runs are running at a time, in O(log runs) a query: the runs
+// started by then, less those ended by then (a run that ends before it starts never runs).
+class RunningCount {
+ public:
+  explicit RunningCount(const WorkloadRecorder::GroupRuns& runs) {
+    for (const auto& [first, end] : runs.runs) {
+      if (end && *end <= first) continue;
+      starts_.push_back(first);
+      if (end) ends_.push_back(*end);
+    }
+    std::sort(starts_.begin(), starts_.end());
+    std::sort(ends_.begin(), ends_.end());
+  }
+  // Runs with first <= at < end.
+  std::int64_t at(Time t) const {
+    auto started = std::upper_bound(starts_.begin(), starts_.end(), t) - starts_.begin();
+    auto ended = std::upper_bound(ends_.begin(), ends_.end(), t) - ends_.begin();
+    return started - ended;
+  }
+
+ private:
+  std::vector<Time> starts_, ends_;
+};
+
 }  // namespace
 
 RateService rate_service(const RecordedLoad& load, const WorkloadRecorder::GroupRuns& runs,
@@ -54,6 +78,7 @@ RateService rate_service(const RecordedLoad& load, const WorkloadRecorder::Group
   std::string csv = "time_s,value\n";
   std::vector<double> per_alloc;
   std::int64_t least = -1, most = 0;
+  RunningCount running_at(runs);
   std::size_t rows = 0;
   for (std::size_t i = 0; i < load.points.size(); ++i) {
     const MetricPoint& p = load.points[i];
@@ -65,9 +90,7 @@ RateService rate_service(const RecordedLoad& load, const WorkloadRecorder::Group
     std::snprintf(row, sizeof row, "%.3f,%.6g\n", to_seconds(at - start), value);
     csv += row;
     ++rows;
-    std::int64_t running = std::count_if(runs.runs.begin(), runs.runs.end(), [at](const auto& r) {
-      return r.first <= at && (!r.second || at < *r.second);
-    });
+    std::int64_t running = running_at.at(at);
     least = least < 0 ? running : std::min(least, running);
     most = std::max(most, running);
     if (running > 0) per_alloc.push_back(value / static_cast<double>(running));
@@ -83,9 +106,7 @@ RateService rate_service(const RecordedLoad& load, const WorkloadRecorder::Group
   if (target <= 0) target = capacity;
   std::int64_t min = policy ? policy->min : 1;
   std::int64_t max = policy ? policy->max : std::max<std::int64_t>(2 * most, 2);
-  auto at_start = std::count_if(runs.runs.begin(), runs.runs.end(), [start](const auto& r) {
-    return r.first <= start && (!r.second || start < *r.second);
-  });
+  std::int64_t at_start = running_at.at(start);
   std::string name = file_part(job) + "." + file_part(group);
   RateServiceFiles files;
   files.csv_path = "rates/" + name + ".csv";
