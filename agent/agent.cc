@@ -1,8 +1,10 @@
 #include "agent/agent.h"
 
 #include <httplib.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <future>
 
@@ -11,6 +13,7 @@
 #include "base/duration.h"
 #include "engine/harvester/group_config.h"
 #include "engine/policy/nomad_policy.h"
+#include "version.h"
 
 namespace ha {
 namespace {
@@ -19,19 +22,25 @@ Time unix_now() {
   return std::chrono::duration_cast<Duration>(std::chrono::system_clock::now().time_since_epoch());
 }
 
-HttpTransport::Options transport_options(const std::string& ca_file, bool insecure,
-                                         const std::string& ca_pem = "") {
+std::string instance_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "agent");
+  return std::string(host) + "-" + std::to_string(::getpid());
+}
+
+std::string user_agent(const std::string& instance) {
+  return "harvester-autoscaler/" HA_VERSION " (" + instance + ")";
+}
+
+HttpTransport::Options transport_options(const std::string& instance, const std::string& ca_file,
+                                         bool insecure, const std::string& ca_pem = "",
+                                         std::function<bool()> may_write = nullptr) {
   HttpTransport::Options o;
   o.ca_file = ca_file;
   o.ca_pem = ca_pem;
   o.insecure = insecure;
-  return o;
-}
-
-HarvesterTarget::Options target_options(const AgentConfig& config, ClusterCaches& caches) {
-  HarvesterTarget::Options o;
-  o.poll_interval = config.poll_interval;
-  if (config.watch_cluster_state) o.caches = &caches;
+  o.user_agent = user_agent(instance);
+  o.may_write = std::move(may_write);
   return o;
 }
 
@@ -46,12 +55,15 @@ ClusterCaches::Options cache_options(const AgentConfig& config) {
 Agent::Agent(AgentConfig config, Logger& log)
     : config_(std::move(config)),
       log_(log),
+      instance_(instance_name()),
       loop_(1.0, unix_now()),
-      nomad_transport_(loop_, transport_options(config_.nomad_ca_cert, config_.nomad_skip_verify)),
+      nomad_transport_(
+          loop_, transport_options(instance_, config_.nomad_ca_cert, config_.nomad_skip_verify, "",
+                                   [this] { return may_write(); })),
       harvester_transport_(
           loop_,
-          transport_options(config_.harvester_ca_file, config_.harvester_skip_verify,
-                            config_.harvester_ca_pem),
+          transport_options(instance_, config_.harvester_ca_file, config_.harvester_skip_verify,
+                            config_.harvester_ca_pem, [this] { return may_write(); }),
           2),
       nomad_(nomad_transport_, {config_.nomad_address, config_.nomad_token, config_.nomad_region,
                                 config_.nomad_namespace}),
@@ -65,9 +77,6 @@ Agent::Agent(AgentConfig config, Logger& log)
                                   config_.target_nomad_region, config_.target_nomad_namespace})),
       caches_(loop_, harvester_, target_nomad_ ? static_cast<NomadApi&>(*target_nomad_) : nomad_,
               cache_options(config_)),
-      cluster_target_(loop_, target_nomad_ ? static_cast<NomadApi&>(*target_nomad_) : nomad_,
-                      harvester_, log_, target_options(config_, caches_)),
-      job_target_(loop_, nomad_, log_),
       // The caches follow the target's Nomad: nomad-apm reads them only when that is its own.
       apm_(loop_, nomad_, config_.watch_cluster_state && !target_nomad_ ? &caches_ : nullptr) {
   if (!config_.prometheus_address.empty()) {
@@ -75,6 +84,21 @@ Agent::Agent(AgentConfig config, Logger& log)
     prometheus_ = std::make_unique<PrometheusSource>(
         *prometheus_transport_,
         PrometheusSource::Options{config_.prometheus_address, config_.prometheus_token});
+  }
+  if (config_.high_availability.enabled) {
+    const auto& ha = config_.high_availability;
+    HttpTransport::Options o =
+        transport_options(instance_, config_.nomad_ca_cert, config_.nomad_skip_verify);
+    o.max_attempts = 1;
+    o.timeout = std::min<Duration>(ha.lock_ttl / 4, std::chrono::seconds(10));
+    lock_transport_ = std::make_unique<HttpTransport>(loop_, o, 4);
+    lock_api_ = std::make_unique<NomadLockHttpApi>(
+        *lock_transport_, NomadLockHttpApi::Options{config_.nomad_address, config_.nomad_token,
+                                                    config_.nomad_region});
+    election_ = std::make_unique<LeaderElection>(
+        loop_, *lock_api_,
+        LeaderElection::Options{ha.lock_namespace, ha.lock_path, ha.lock_ttl, ha.lock_delay}, log_,
+        [this](bool leader) { on_leadership(leader); });
   }
 }
 
@@ -117,8 +141,6 @@ void Agent::install() {
   CompiledPolicies all = file_policies_;
   all.insert(all.end(), nomad_policies_.begin(), nomad_policies_.end());
   for (const auto& c : all) {
-    Target& target = c->policy().target.name == "harvester" ? static_cast<Target&>(cluster_target_)
-                                                            : job_target_;
     if (c->policy().target.name == "harvester") {
       if (auto g = parse_group_config(c->policy().target.config); g) {
         groups_.emplace_back(g->namespace_, g->node_group);
@@ -129,13 +151,18 @@ void Agent::install() {
         }
       }
     }
+    if (!cluster_target_) continue;  // a standby: no term, nothing evaluated
+    Target& target = c->policy().target.name == "harvester" ? static_cast<Target&>(*cluster_target_)
+                                                            : static_cast<Target&>(*job_target_);
     evaluators_.push_back(std::make_unique<PolicyEvaluator>(
         loop_, c, target, sources, log_, [this](const EvaluationRecord& r) { on_record(r); }));
+    evaluators_.back()->set_gate([this] { return may_write(); });
     evaluators_.back()->start();
   }
   metrics_.set_policies(static_cast<std::int64_t>(evaluators_.size()));
-  log_.log(LogLevel::kInfo, loop_.now(), "policies loaded",
-           {{"count", std::to_string(evaluators_.size())},
+  log_.log(LogLevel::kInfo, loop_.now(),
+           cluster_target_ ? "policies loaded" : "policies loaded (standby)",
+           {{"count", std::to_string(all.size())},
             {"from_files", std::to_string(file_policies_.size())},
             {"from_nomad", std::to_string(nomad_policies_.size())},
             {"dir", config_.policy_dir}});
@@ -185,7 +212,8 @@ void Agent::on_record(const EvaluationRecord& r) {
 }
 
 void Agent::observe() {
-  for (const auto& a : cluster_target_.actions()) {
+  for (const auto& a :
+       cluster_target_ ? cluster_target_->actions() : std::vector<ScaleActionRecord>{}) {
     if (observed_actions_.count(a.id)) continue;
     std::optional<Time> end = a.direction == Direction::kUp ? a.all_ready : a.all_deleted;
     if (!end) continue;
@@ -247,11 +275,16 @@ Result<int> Agent::start() {
   http_->Get("/v1/health", [this](const httplib::Request&, httplib::Response& res) {
     // 503 while stopping, and while a cache has not synced or has gone silent: an agent
     // that cannot see its cluster is not healthy, whatever its process does.
-    nlohmann::json body = {{"status", "ok"}};
+    // The role is the election's; a standby is healthy (it is ready to take over).
+    nlohmann::json body = {{"status", "ok"},
+                           {"role", leader_ ? "leader" : "standby"},
+                           {"high_availability", config_.high_availability.enabled},
+                           {"instance", instance_}};
     if (stopping_) {
       body["status"] = "stopping";
     } else if (auto cache = metrics_.cache_not_current()) {
-      body = {{"status", "cache not current"}, {"cache", *cache}};
+      body["status"] = "cache not current";
+      body["cache"] = *cache;
     }
     res.status = body["status"] == "ok" ? 200 : 503;
     res.set_content(body.dump() + "\n", "application/json");
@@ -276,6 +309,7 @@ Result<int> Agent::start() {
     refresh_nomad_policies(true);
     observe();
     observe_caches();
+    start_election();
   });
   return port;
 }
@@ -315,6 +349,12 @@ bool Agent::shutdown() {
   }
   if (!idle) {
     log_.log(LogLevel::kWarn, loop_.now(), "shutdown timeout: scale actions still in flight", {});
+  }
+  if (election_) {
+    // Released, a standby takes over at its next try rather than after TTL and lock-delay.
+    auto released = std::make_shared<std::promise<void>>();
+    loop_.post([this, released] { election_->stop([released] { released->set_value(); }); });
+    released->get_future().wait_for(std::chrono::seconds(5));
   }
   if (http_) http_->stop();
   if (http_thread_.joinable()) http_thread_.join();

@@ -3,6 +3,15 @@
 // targets as the simulator, reaches the clusters through the HTTP clients, and serves
 // /v1/health and /v1/metrics.
 //
+// High availability (config high_availability.enabled): the agent is a leader or a standby
+// (leader_election.h). A standby loads its policies and keeps its caches current but runs no
+// evaluator; the leader runs them in a *term*: targets and evaluators made when it becomes
+// the leader and retired when it steps down, so nothing a term remembers (a drain under way,
+// a cooldown) is acted on in a later one: a new term starts from what the clusters say, as a
+// restart does. As a fence, the transports to Nomad and Harvester send no write unless the
+// agent holds a current lease (HttpTransport::Options::may_write). Without HA the agent is
+// the leader of one term from start to shutdown.
+//
 // Threads: policy work runs on the agent's RealtimeLoop thread (Unix-time epoch, speed 1);
 // the health/metrics server runs on its own threads; reload() and shutdown() may be called
 // from any thread (the command calls them from its signal-waiting thread).
@@ -18,9 +27,11 @@
 
 #include "agent/agent_config.h"
 #include "agent/agent_metrics.h"
+#include "agent/leader_election.h"
 #include "agent/policy_loader.h"
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/nomad_http_api.h"
+#include "backends/http/nomad_lock_http_api.h"
 #include "backends/http/prometheus_source.h"
 #include "backends/runtime/realtime_loop.h"
 #include "engine/harvester/harvester_target.h"
@@ -52,6 +63,8 @@ class Agent {
   bool shutdown();
 
   const AgentMetrics& metrics() const { return metrics_; }
+  // What this agent calls itself in its User-Agent and logs: HOSTNAME-PID.
+  const std::string& instance() const { return instance_; }
 
  private:
   // How often Nomad's scaling policies are read again (also on SIGHUP).
@@ -64,11 +77,21 @@ class Agent {
   void observe();         // on the loop, periodically: VM gauges, latencies
   void observe_caches();  // on the loop, every second: cache figures and health
   void on_record(const EvaluationRecord& r);
+  // On the loop (agent_terms.cc): a new term's targets and evaluators; the current term's
+  // evaluators stopped and its targets kept until shutdown (their callbacks may be pending).
+  void begin_term();
+  void end_term();
+  void on_leadership(bool leader);
+  // Whether the cluster may be changed now (the may_write fence). Thread-safe.
+  bool may_write() const;
+  // The lock, when HA is on; a standby until it is taken.
+  void start_election();
   template <typename F>
   auto on_loop(F f) -> decltype(f());
 
   AgentConfig config_;
   Logger& log_;
+  std::string instance_;
   RealtimeLoop loop_;
   std::thread loop_thread_;
   HttpTransport nomad_transport_;
@@ -78,16 +101,23 @@ class Agent {
   // The Harvester target's own Nomad client, when configured (target_nomad_address).
   std::unique_ptr<NomadHttpApi> target_nomad_;
   ClusterCaches caches_;  // used when config_.watch_cluster_state
-  HarvesterTarget cluster_target_;
-  NomadJobTarget job_target_;
   NomadApmSource apm_;
+  // HA: the lock's own transport (no fence, one attempt: the election retries) and client.
+  std::unique_ptr<HttpTransport> lock_transport_;
+  std::unique_ptr<NomadLockHttpApi> lock_api_;
+  std::unique_ptr<LeaderElection> election_;
   std::unique_ptr<HttpTransport> prometheus_transport_;  // when configured
   std::unique_ptr<PrometheusSource> prometheus_;
   AgentMetrics metrics_;
   std::unique_ptr<httplib::Server> http_;
   std::thread http_thread_;
 
+  std::atomic<bool> leader_{false};  // set on the loop, read by /v1/health
+
   // On the loop:
+  std::unique_ptr<HarvesterTarget> cluster_target_;  // the current term's; null between
+  std::unique_ptr<NomadJobTarget> job_target_;
+  std::vector<std::unique_ptr<Target>> retired_targets_;
   std::vector<std::unique_ptr<PolicyEvaluator>> evaluators_;
   std::vector<std::unique_ptr<PolicyEvaluator>> retired_;    // stopped, maybe still scaling
   std::vector<std::pair<std::string, std::string>> groups_;  // (namespace, node group)

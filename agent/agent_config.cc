@@ -185,6 +185,12 @@ nlohmann::ordered_json effective_agent_config(const AgentConfig& c) {
   }
   out["target"] = {{"harvester", {{"driver", "harvester"}, {"config", harvester}}},
                    {"nomad-target", {{"driver", "nomad-target"}}}};
+  const auto& ha = c.high_availability;
+  out["high_availability"] = {{"enabled", ha.enabled},
+                              {"lock_namespace", ha.lock_namespace},
+                              {"lock_path", ha.lock_path},
+                              {"lock_ttl", seconds(ha.lock_ttl)},
+                              {"lock_delay", seconds(ha.lock_delay)}};
   out["warnings"] = c.warnings;
   return out;
 }

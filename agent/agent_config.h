@@ -16,7 +16,9 @@
 //       nomad_token | nomad_token_file, cluster_state = "watch" | "list",
 //       cache_stale_after = "10m" } }
 //   strategy "target-value" { driver = "target-value" }   (built in; the block changes nothing)
-//   policy_eval {}  telemetry {}  high_availability {}  dynamic_application_sizing {}
+//   high_availability { enabled = false  lock_namespace = "default"
+//       lock_path = "nomad-autoscaler/lock"  lock_ttl = "60s"  lock_delay = "30s" }
+//   policy_eval {}  telemetry {}  dynamic_application_sizing {}
 //   dry_run = false  shutdown_timeout = "30s"               (this product's own)
 //
 // An unlabelled `target { driver = "harvester" ... }` (the original plugin's article) is
@@ -78,6 +80,16 @@ struct AgentConfig {
   // plugin's nomad_* target keys); empty address: the agent's.
   std::string target_nomad_address, target_nomad_region, target_nomad_namespace;
   std::string target_nomad_token;  // never logged
+
+  // Several agents, one active: a lock on a Nomad Variable (upstream's defaults; Nomad takes
+  // TTLs of 10s to 24h).
+  struct HighAvailability {
+    bool enabled = false;
+    std::string lock_namespace = "default";
+    std::string lock_path = "nomad-autoscaler/lock";
+    Duration lock_ttl = std::chrono::seconds(60);
+    Duration lock_delay = std::chrono::seconds(30);
+  } high_availability;
 
   // One line per key accepted but not acted on; the agent logs them at start.
   std::vector<std::string> warnings;

@@ -63,7 +63,9 @@ class AgentFileReader {
     if (const json* policy = block(doc, "", "policy")) read_policy(*policy, "/policy");
     accepted_block(doc, "policy_eval", kPolicyEvalKeys);
     accepted_block(doc, "telemetry", kTelemetryKeys);
-    accepted_block(doc, "high_availability", kHighAvailabilityKeys);
+    if (const json* ha = block(doc, "", "high_availability")) {
+      read_high_availability(*ha, "/high_availability");
+    }
     accepted_block(doc, "dynamic_application_sizing", kDasKeys);
     for (const Plugin& p : plugins(doc, "apm")) read_apm(p);
     for (const Plugin& p : plugins(doc, "target")) read_target(p);
@@ -126,6 +128,25 @@ class AgentFileReader {
         warn(child(at, k), "accepted, not acted on by this version");
       }
     }
+  }
+  void read_high_availability(const json& b, const std::string& at) {
+    auto& ha = c_.high_availability;
+    r_.reject_unknown_keys(b, at,
+                           {"enabled", "lock_namespace", "lock_path", "lock_ttl", "lock_delay"});
+    flag(b, at, "enabled", ha.enabled);
+    text(b, at, "lock_namespace", ha.lock_namespace);
+    text(b, at, "lock_path", ha.lock_path);
+    if (auto d = r_.duration(b, at, "lock_ttl", false, {})) {
+      // Nomad refuses other TTLs (nomad/structs/variables.go): say so before it does.
+      if (*d < std::chrono::seconds(10) || *d > std::chrono::hours(24)) {
+        r_.error(child(at, "lock_ttl"), "must be between 10s and 24h (Nomad's bounds)");
+      } else {
+        ha.lock_ttl = *d;
+      }
+    }
+    if (auto d = r_.duration(b, at, "lock_delay", false, {})) ha.lock_delay = *d;
+    if (ha.lock_path.empty()) r_.error(child(at, "lock_path"), "must not be empty");
+    if (ha.lock_namespace.empty()) ha.lock_namespace = "default";
   }
   // A token written in the file: only when group and others cannot read the file.
   void secret(const json& obj, const std::string& at, const char* key, std::string& into,

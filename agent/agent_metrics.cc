@@ -75,6 +75,11 @@ void AgentMetrics::set_policies(std::int64_t n) {
   policies_ = n;
 }
 
+void AgentMetrics::set_leader(bool leader) {
+  std::lock_guard lock(mu_);
+  leader_ = leader;
+}
+
 void AgentMetrics::set_caches(std::map<std::string, CacheFigures> caches) {
   std::lock_guard lock(mu_);
   caches_ = std::move(caches);
@@ -134,6 +139,9 @@ std::string AgentMetrics::render() const {
   }
   header(out, "harvester_autoscaler_policies", "gauge", "Policies being evaluated.");
   out << "harvester_autoscaler_policies " << policies_ << '\n';
+  header(out, "harvester_autoscaler_leader", "gauge",
+         "1 when this agent is the active one (high availability), else 0.");
+  out << "harvester_autoscaler_leader " << (leader_ ? 1 : 0) << '\n';
   header(out, "harvester_autoscaler_cache_events_total", "counter",
          "Watch events applied to each cache (bookmarks included).");
   for (const auto& [name, c] : caches_) {

@@ -7,6 +7,8 @@
 //       running and joined (out), or to the last VM deleted (in)
 //   harvester_autoscaler_vms{node_group,phase}                   gauge: owned VMs per phase
 //   harvester_autoscaler_policies                                gauge: policies evaluated
+//   harvester_autoscaler_leader                                  gauge: 1 on the active agent,
+//       0 on a standby (high availability; 1 without it)
 //   harvester_autoscaler_cache_events_total{cache}               counter: watch events applied
 //   harvester_autoscaler_cache_relists_total{cache}              counter: lists after the first
 //   harvester_autoscaler_cache_staleness_seconds{cache}          gauge: since last heard from
@@ -32,6 +34,7 @@ class AgentMetrics {
   // Replaces the VM counts of one node group.
   void set_vms(const std::string& node_group, const std::map<std::string, std::int64_t>& phases);
   void set_policies(std::int64_t n);
+  void set_leader(bool leader);
   struct CacheFigures {
     std::uint64_t events = 0, relists = 0;
     std::optional<double> staleness_seconds;
@@ -60,6 +63,7 @@ class AgentMetrics {
   std::map<std::string, Histogram> latency_;
   std::map<std::string, std::map<std::string, std::int64_t>> vms_;
   std::int64_t policies_ = 0;
+  bool leader_ = false;
   std::map<std::string, CacheFigures> caches_;
 };
 

@@ -10,8 +10,6 @@ namespace ha::upstream_agent_keys {
 
 inline const std::vector<std::string> kPolicyEvalKeys = {"delivery_limit", "ack_timeout",
                                                          "workers"};
-inline const std::vector<std::string> kHighAvailabilityKeys = {
-    "enabled", "lock_namespace", "lock_path", "lock_ttl", "lock_delay"};
 inline const std::vector<std::string> kDasKeys = {"metrics_preload_threshold",
                                                   "evaluate_after",
                                                   "namespace_label",

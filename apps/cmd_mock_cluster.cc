@@ -23,7 +23,7 @@ constexpr const char* kMockClusterHelp =
     "Usage: harvester-autoscaler mock-cluster --scenario FILE [--speed 60]\n"
     "         [--nomad-listen 127.0.0.1:4646] [--harvester-listen 127.0.0.1:6443]\n"
     "         [--nomad-token-file F] [--harvester-token-file F] [--tls-cert F --tls-key F]\n"
-    "         [--scale-services] [--prometheus-listen 127.0.0.1:9090]\n\n"
+    "         [--scale-services] [--prometheus-listen 127.0.0.1:9090] [--write-log FILE]\n\n"
     "Serves the mock Nomad and Harvester APIs over one cluster model: the scenario's initial\n"
     "nodes, its workload replayed in wall-clock time sped up by --speed (VM boot times too),\n"
     "VMs created over the Kubernetes API joining Nomad as nodes. Nothing scales it: point an\n"
@@ -33,7 +33,11 @@ constexpr const char* kMockClusterHelp =
     "application's autoscaler would (else they keep their first count unless an agent scales\n"
     "them). --prometheus-listen serves their series over Prometheus' query API\n"
     "(/api/v1/query, /api/v1/query_range; selectors only): service_load,\n"
-    "service_load_per_alloc and service_running, labelled job and group.\n\n";
+    "service_load_per_alloc and service_running, labelled job and group.\n\n"
+    "Nomad Variables and their locks (/v1/var/:path?lock-acquire, ...) are served on the\n"
+    "wall clock, whatever --speed: several agents with high_availability on elect one.\n"
+    "--write-log records every request that may change the cluster with its User-Agent, so\n"
+    "a test can tell which agent made each change.\n\n";
 
 std::string token_from(const po::variables_map& vm, const char* option) {
   if (!vm.count(option)) return "";
@@ -75,7 +79,9 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
        "a quiet event stream's heartbeat (Nomad's is 30s)")                                 //
       ("scale-services", "the scenario's task-group policies scale its rate-csv services")  //
       ("prometheus-listen", po::value<std::string>(),
-       "HOST:PORT: serve the services' series over Prometheus' query API");
+       "HOST:PORT: serve the services' series over Prometheus' query API")  //
+      ("write-log", po::value<std::string>(),
+       "FILE: one JSON line per request that may change the cluster (who, what, when)");
   auto vm = parse_options(args, options, nullptr);
   if (vm.count("help")) {
     out << kMockClusterHelp << options;
@@ -108,6 +114,14 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
   if (vm.count("tls-cert")) {
     harvester_options.tls_cert = vm["tls-cert"].as<std::string>();
     harvester_options.tls_key = vm["tls-key"].as<std::string>();
+  }
+
+  std::unique_ptr<WriteLog> writes;
+  if (vm.count("write-log")) {
+    auto opened = WriteLog::open(vm["write-log"].as<std::string>());
+    if (!opened) throw InputError{"--write-log: " + opened.error().message};
+    writes = std::move(*opened);
+    nomad_options.writes = harvester_options.writes = writes.get();
   }
 
   Diagnostics diags;

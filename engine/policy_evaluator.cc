@@ -66,7 +66,7 @@ void PolicyEvaluator::stop() {
 
 void PolicyEvaluator::tick() {
   timer_ = loop_.after(policy().evaluation_interval, [this] { tick(); });
-  evaluate_now();
+  if (!may_act_ || may_act_()) evaluate_now();
 }
 
 void PolicyEvaluator::evaluate_now() {
@@ -177,6 +177,12 @@ void PolicyEvaluator::act(std::shared_ptr<Evaluation> eval, const PolicyDecision
   if (scaling_) {
     finish(eval, EvaluationOutcome::kBusy, action.count, action.direction,
            "target still scaling; wanted: " + action.reason);
+    return;
+  }
+  if (may_act_ && !may_act_()) {
+    current_.reset();
+    log_.log(LogLevel::kInfo, loop_.now(), "not scaling: this agent may not act now",
+             {{"policy_id", policy().id}, {"wanted", action.reason}});
     return;
   }
   // The evaluation's record is written when the target completes; meanwhile further

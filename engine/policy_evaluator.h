@@ -59,6 +59,9 @@ class PolicyEvaluator {
   void stop();
   // Starts one evaluation now (skipped if one is already in flight).
   void evaluate_now();
+  // While `may_act` says no, the periodic evaluations are skipped and one under way stops
+  // before it scales (an agent that is not, or no longer, the leader). Unset: always yes.
+  void set_gate(std::function<bool()> may_act) { may_act_ = std::move(may_act); }
 
   const Policy& policy() const { return policy_->policy(); }
   bool scaling() const { return scaling_; }
@@ -87,6 +90,7 @@ class PolicyEvaluator {
   bool running_ = false;
   std::shared_ptr<Evaluation> current_;  // the evaluation in flight, if any
   bool scaling_ = false;
+  std::function<bool()> may_act_;
   bool first_status_ = true;
   std::optional<Time> cooldown_until_;
 };

@@ -169,8 +169,18 @@ void HttpTransport::io_main() {
       fresh.swap(queue_);
     }
     for (auto& p : fresh) {
-      CURL* easy = curl_easy_init();
       const HttpRequest& q = p->request;
+      if (options_.may_write && q.method != "GET" && q.method != "HEAD" && !options_.may_write()) {
+        // Asked last thing before the request leaves: nothing is sent once the fence is up.
+        Result<HttpResponse> refused = make_error(
+            q.method + " " + q.path + ": not sent: this agent may not change the cluster now",
+            ErrorKind::kUnavailable);
+        loop_.post([this, alive = std::weak_ptr<bool>(alive_), p, refused]() mutable {
+          if (auto a = alive.lock(); a && *a) finish_attempt(p, std::move(refused), false);
+        });
+        continue;
+      }
+      CURL* easy = curl_easy_init();
       curl_easy_setopt(easy, CURLOPT_URL, q.url.c_str());
       curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, q.method.c_str());
       if (!q.body.empty() || q.method == "PUT" || q.method == "POST") {
@@ -202,6 +212,9 @@ void HttpTransport::io_main() {
                                              p->timeout.value_or(options_.timeout))
                                              .count()));
       curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+      if (!options_.user_agent.empty()) {
+        curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
+      }
       curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options_.insecure ? 0L : 1L);
       curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options_.insecure ? 0L : 2L);
       if (!options_.ca_file.empty())

@@ -45,9 +45,14 @@ class HttpTransport {
     int max_attempts = 4;
     Duration backoff_base = std::chrono::milliseconds(200);
     Duration backoff_cap = std::chrono::seconds(5);
-    std::string ca_file;    // extra CA bundle for TLS verification
-    std::string ca_pem;     // or the CA certificates themselves (PEM), e.g. from a kubeconfig
-    bool insecure = false;  // skip TLS verification: only when asked for explicitly
+    std::string ca_file;     // extra CA bundle for TLS verification
+    std::string ca_pem;      // or the CA certificates themselves (PEM), e.g. from a kubeconfig
+    bool insecure = false;   // skip TLS verification: only when asked for explicitly
+    std::string user_agent;  // the User-Agent header; empty: libcurl sends none
+    // A fence for writes: when set, every attempt of a request other than GET or HEAD asks it
+    // on the I/O thread just before the request goes out, and fails (kUnavailable, "not
+    // sent: ...", not retried) when it says no. Must be thread-safe and quick.
+    std::function<bool()> may_write;
   };
 
   HttpTransport(EventLoop& loop, Options options, std::uint64_t seed = 1);

@@ -150,10 +150,14 @@ void HarvesterMockServer::routes() {
     status_error(res, fault->first, fault_reason(fault->first), fault->second);
     return httplib::Server::HandlerResponse::Handled;
   });
-  s.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+  s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     finish_applied_fault(res, [](httplib::Response& r, int status, const std::string& message) {
       status_error(r, status, fault_reason(status), message);
     });
+    if (options_.writes) {
+      options_.writes->record("harvester", req.method, req.target, res.status,
+                              req.get_header_value("User-Agent"));
+    }
   });
   if (options_.fault_admin) add_fault_admin(s, options_.fault_admin);
 

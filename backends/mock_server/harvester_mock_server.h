@@ -28,6 +28,7 @@
 #include "backends/memory/harvester_model.h"
 #include "backends/mock_server/mock_admin.h"
 #include "backends/mock_server/mock_http_server.h"
+#include "backends/mock_server/write_log.h"
 #include "backends/runtime/realtime_loop.h"
 #include "base/result.h"
 
@@ -55,6 +56,8 @@ class HarvesterMockServer final : public MockHttpServer {
     FaultInjector* faults = nullptr;
     // Set: serve the loopback-only fault admin endpoint /_mock/faults (mock_admin.h).
     FaultAdmin fault_admin = nullptr;
+    // Set: every request that may change something is recorded there. Must outlive us.
+    WriteLog* writes = nullptr;
     // How often a watch that allows bookmarks gets one (the API server: about a minute).
     std::chrono::milliseconds watch_bookmark_interval = std::chrono::seconds(60);
   };

@@ -26,4 +26,25 @@ inline void reply(httplib::Response& res, const nlohmann::json& body, std::uint6
   res.set_content(body.dump(), "application/json");
 }
 
+// Parses a write's body; false (after answering 400) when it is empty or not JSON.
+inline bool body_json(const httplib::Request& req, httplib::Response& res, nlohmann::json& out) {
+  if (req.body.empty()) {
+    text_error(res, 400, "Request body is empty");
+    return false;
+  }
+  try {
+    out = nlohmann::json::parse(req.body);
+  } catch (const nlohmann::json::exception& e) {  // syntax, or a number out of range
+    // Nomad's words for a body its decoder refuses; the parser's own text after them.
+    std::string why = e.what();
+    if (auto bracket = why.find("] ");
+        why.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) {
+      why = why.substr(bracket + 2);
+    }
+    text_error(res, 400, "Request decode failed: " + why);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace ha::nomad_mock

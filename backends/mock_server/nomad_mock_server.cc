@@ -18,29 +18,9 @@ namespace ha {
 namespace {
 
 using nlohmann::json;
+using nomad_mock::body_json;
 using nomad_mock::reply;
 using nomad_mock::text_error;
-
-// Parses a write's body; false (after answering 400) when it is empty or not JSON.
-bool body_json(const httplib::Request& req, httplib::Response& res, json& out) {
-  if (req.body.empty()) {
-    text_error(res, 400, "Request body is empty");
-    return false;
-  }
-  try {
-    out = json::parse(req.body);
-  } catch (const json::exception& e) {  // syntax, or a number out of range
-    // Nomad's words for a body its decoder refuses; the parser's own text after them.
-    std::string why = e.what();
-    if (auto bracket = why.find("] ");
-        why.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) {
-      why = why.substr(bracket + 2);
-    }
-    text_error(res, 400, "Request decode failed: " + why);
-    return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -65,6 +45,7 @@ std::string NomadMockServer::operation(const httplib::Request& req) {
   if (p == "/v1/allocations") return "list_allocations";
   if (p == "/v1/jobs") return "list_jobs";
   if (p == "/v1/event/stream") return "stream_events";
+  if (p.rfind("/v1/var", 0) == 0) return "variables";
   if (p.rfind("/v1/scaling/polic", 0) == 0) return "list_scaling_policies";
   if (p.rfind("/v1/node/", 0) == 0) {
     if (ends("/drain")) return "drain_node";
@@ -90,17 +71,18 @@ void NomadMockServer::routes() {
   httplib::Server& s = http();
   // As Nomad's HTTP server: an unknown path is a 404 with an empty body, a known path with
   // another method "Invalid method" (Nomad's command/agent/http.go).
-  answer_unrouted(s,
-                  {"/v1/nodes", "/v1/allocations", "/v1/node/[^/]+",
-                   "/v1/node/[^/]+/(drain|eligibility|purge|allocations)", "/v1/jobs",
-                   "/v1/job/[^/]+/scale", "/v1/scaling/policies", "/v1/scaling/policy/[^/]+",
-                   "/v1/metrics", "/v1/status/leader", "/v1/event/stream"},
-                  [](httplib::Response& res, int status) {
-                    if (status == 404) return;
-                    text_error(res, status,
-                               status == 405 ? "Invalid method"
-                                             : "Bad request (HTTP " + std::to_string(status) + ")");
-                  });
+  answer_unrouted(
+      s,
+      {"/v1/nodes", "/v1/allocations", "/v1/node/[^/]+",
+       "/v1/node/[^/]+/(drain|eligibility|purge|allocations)", "/v1/jobs", "/v1/job/[^/]+/scale",
+       "/v1/scaling/policies", "/v1/scaling/policy/[^/]+", "/v1/metrics", "/v1/status/leader",
+       "/v1/event/stream", "/v1/vars", "/v1/var/.+"},
+      [](httplib::Response& res, int status) {
+        if (status == 404) return;
+        text_error(
+            res, status,
+            status == 405 ? "Invalid method" : "Bad request (HTTP " + std::to_string(status) + ")");
+      });
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     inject_delay(options_.delay);
     using R = httplib::Server::HandlerResponse;
@@ -116,10 +98,14 @@ void NomadMockServer::routes() {
     }
     return injected_fault(req, res) ? R::Handled : R::Unhandled;
   });
-  s.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+  s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     finish_applied_fault(res, [](httplib::Response& r, int status, const std::string& message) {
       text_error(r, status, message);
     });
+    if (options_.writes) {
+      options_.writes->record("nomad", req.method, req.target, res.status,
+                              req.get_header_value("User-Agent"));
+    }
   });
   if (options_.fault_admin) add_fault_admin(s, options_.fault_admin);
 
@@ -129,6 +115,7 @@ void NomadMockServer::routes() {
   };
   node_read_routes();
   event_stream_route();
+  variable_routes();
 
   // A node write: an unknown node is a 500 (an RPC error), as in Nomad.
   auto node_write = [this](httplib::Response& res, const std::function<Result<Unit>()>& change) {

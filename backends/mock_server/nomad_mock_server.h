@@ -10,7 +10,8 @@
 // per task group), GET /v1/job/:id, GET and PUT|POST /v1/job/:id/scale, GET /v1/scaling/policies
 // (`job`, `type`), GET /v1/scaling/policy/:id, GET /v1/metrics (JSON, or format=prometheus; see
 // nomad_metrics.h), GET /v1/status/leader, GET /v1/event/stream (topics Allocation, Node, Job;
-// nomad_event_stream.cc).
+// nomad_event_stream.cc), Variables and their locks: GET /v1/vars, GET, PUT|POST and DELETE
+// /v1/var/:path (nomad_variable_routes.cc).
 //
 // Threads: requests are served on httplib's threads; every model access is posted to the
 // loop and waited for, so the model is only touched on the loop's thread.
@@ -23,8 +24,10 @@
 
 #include "backends/memory/faults.h"
 #include "backends/memory/nomad_model.h"
+#include "backends/memory/nomad_variables.h"
 #include "backends/mock_server/mock_admin.h"
 #include "backends/mock_server/mock_http_server.h"
+#include "backends/mock_server/write_log.h"
 #include "backends/runtime/realtime_loop.h"
 #include "base/result.h"
 
@@ -48,6 +51,8 @@ class NomadMockServer final : public MockHttpServer {
     FaultInjector* faults = nullptr;
     // Set: serve the loopback-only fault admin endpoint /_mock/faults (mock_admin.h).
     FaultAdmin fault_admin = nullptr;
+    // Set: every request that may change something is recorded there. Must outlive us.
+    WriteLog* writes = nullptr;
     // A quiet event stream's heartbeat (Nomad: 30 s); shorter in tests of staleness.
     std::chrono::milliseconds event_heartbeat = std::chrono::seconds(30);
   };
@@ -63,6 +68,8 @@ class NomadMockServer final : public MockHttpServer {
   void node_read_routes();
   // GET /v1/event/stream (nomad_event_stream.cc).
   void event_stream_route();
+  // Variables and locks (nomad_variable_routes.cc).
+  void variable_routes();
   // A blocking read: true at once unless ?index=N is given and index_of() is not past N;
   // then waits for a change, up to ?wait (default and cap max_wait) or the server's stop.
   // False after answering 400 for a bad index or wait.
@@ -74,6 +81,7 @@ class NomadMockServer final : public MockHttpServer {
 
   NomadModel& model_;
   Options options_;
+  NomadVariableStore variables_;  // on the loop
 };
 
 }  // namespace ha

@@ -147,6 +147,11 @@ TEST_F(AgentConfigTest, ErrorsNameTheFileAndKeyButNeverATokenValue) {
            {R"({"target": {"harvester": {"driver": "harvester",
                 "config": {"cache_stale_after": "0s"}}}})",
             "/target/harvester/config/cache_stale_after: must be greater than zero"},
+           {R"({"high_availability": {"enabled": true, "lock_ttl": "5s"}})",
+            "/high_availability/lock_ttl: must be between 10s and 24h"},
+           {R"({"high_availability": {"enabled": "yes"}})", "/high_availability/enabled"},
+           {R"({"high_availability": {"lock_paths": "x"}})",
+            "/high_availability/lock_paths: unknown key"},
        }) {
     auto file = write("bad.json", k.json);
     env = {{"HARVESTER_URL", "http://h:6443"}};
@@ -262,12 +267,16 @@ target "harvester" {
         "agent.hcl:6:1: plugin_dir", "nomad.http_auth", "nomad.ca_path", "nomad.client_cert",
         "nomad.client_key", "nomad.tls_server_name", "nomad.block_query_wait_time",
         "policy_eval.delivery_limit", "policy_eval.ack_timeout", "policy_eval.workers",
-        "high_availability.enabled", "high_availability.lock_namespace",
-        "high_availability.lock_path", "high_availability.lock_ttl", "high_availability.lock_delay",
         "strategy.target-value"}) {
     EXPECT_NE(warnings.find(key), std::string::npos) << key << " in\n" << warnings;
   }
-  EXPECT_EQ(c->warnings.size(), 18u) << warnings;
+  EXPECT_EQ(warnings.find("high_availability"), std::string::npos) << warnings;
+  EXPECT_EQ(c->warnings.size(), 13u) << warnings;
+  EXPECT_TRUE(c->high_availability.enabled);
+  EXPECT_EQ(c->high_availability.lock_namespace, "my-namespace");
+  EXPECT_EQ(c->high_availability.lock_path, "my/custom/path");
+  EXPECT_EQ(c->high_availability.lock_ttl, std::chrono::seconds(30));
+  EXPECT_EQ(c->high_availability.lock_delay, std::chrono::seconds(15));
 }
 
 // The original plugin's article: an unlabelled target block named by its driver, with the

@@ -75,6 +75,33 @@ TEST_F(Fixture, EvaluatesEveryIntervalAndScales) {
   EXPECT_EQ(source.ranges[0].from, Time(10s) - 1min);
 }
 
+TEST_F(Fixture, AClosedGateSkipsEvaluationsAndStopsOneBeforeItScales) {
+  Policy p = policy();
+  p.cooldown_on_scale_up = 1s;
+  auto ev = make(p);
+  bool open = false;
+  ev->set_gate([&open] { return open; });
+  ev->start();
+  load = 100;
+  loop.run_until(Time(30s));
+  EXPECT_TRUE(records.empty());  // a standby evaluates nothing
+  EXPECT_TRUE(source.ranges.empty());
+  EXPECT_EQ(target.count(), 2);
+  open = true;
+  loop.run_until(Time(40s));
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(target.count(), 4);
+  // The gate closing while an evaluation reads its metrics: it stops before scaling.
+  source.latency = 5s;
+  load = 200;
+  loop.run_until(Time(51s));  // the evaluation of 50 s waits for its metrics until 55 s
+  open = false;
+  loop.run_until(Time(200s));
+  EXPECT_EQ(source.queries, 2);
+  EXPECT_EQ(records.size(), 1u);
+  EXPECT_EQ(target.count(), 4);
+}
+
 TEST_F(Fixture, CooldownAfterScaleUpThenScalesAgain) {
   auto ev = make(policy());
   ev->start();
