@@ -13,7 +13,6 @@
 #include "base/duration.h"
 #include "engine/harvester/group_config.h"
 #include "engine/policy/nomad_policy.h"
-#include "version.h"
 
 namespace ha {
 namespace {
@@ -28,18 +27,19 @@ std::string instance_name() {
   return std::string(host) + "-" + std::to_string(::getpid());
 }
 
-std::string user_agent(const std::string& instance) {
-  return "harvester-autoscaler/" HA_VERSION " (" + instance + ")";
+std::string user_agent(const std::string& product, const std::string& instance) {
+  return product + " (" + instance + ")";
 }
 
-HttpTransport::Options transport_options(const std::string& instance, const std::string& ca_file,
-                                         bool insecure, const std::string& ca_pem = "",
+HttpTransport::Options transport_options(const std::string& product, const std::string& instance,
+                                         const std::string& ca_file, bool insecure,
+                                         const std::string& ca_pem = "",
                                          std::function<bool()> may_write = nullptr) {
   HttpTransport::Options o;
   o.ca_file = ca_file;
   o.ca_pem = ca_pem;
   o.insecure = insecure;
-  o.user_agent = user_agent(instance);
+  o.user_agent = user_agent(product, instance);
   o.may_write = std::move(may_write);
   return o;
 }
@@ -58,12 +58,13 @@ Agent::Agent(AgentConfig config, Logger& log)
       instance_(instance_name()),
       loop_(1.0, unix_now()),
       nomad_transport_(
-          loop_, transport_options(instance_, config_.nomad_ca_cert, config_.nomad_skip_verify, "",
-                                   [this] { return may_write(); })),
+          loop_, transport_options(config_.product, instance_, config_.nomad_ca_cert,
+                                   config_.nomad_skip_verify, "", [this] { return may_write(); })),
       harvester_transport_(
           loop_,
-          transport_options(instance_, config_.harvester_ca_file, config_.harvester_skip_verify,
-                            config_.harvester_ca_pem, [this] { return may_write(); }),
+          transport_options(config_.product, instance_, config_.harvester_ca_file,
+                            config_.harvester_skip_verify, config_.harvester_ca_pem,
+                            [this] { return may_write(); }),
           2),
       nomad_(nomad_transport_, {config_.nomad_address, config_.nomad_token, config_.nomad_region,
                                 config_.nomad_namespace}),
@@ -87,8 +88,8 @@ Agent::Agent(AgentConfig config, Logger& log)
   }
   if (config_.high_availability.enabled) {
     const auto& ha = config_.high_availability;
-    HttpTransport::Options o =
-        transport_options(instance_, config_.nomad_ca_cert, config_.nomad_skip_verify);
+    HttpTransport::Options o = transport_options(config_.product, instance_, config_.nomad_ca_cert,
+                                                 config_.nomad_skip_verify);
     o.max_attempts = 1;
     o.timeout = std::min<Duration>(ha.lock_ttl / 4, std::chrono::seconds(10));
     lock_transport_ = std::make_unique<HttpTransport>(loop_, o, 4);

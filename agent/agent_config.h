@@ -44,6 +44,9 @@ namespace ha {
 
 struct AgentConfig {
   std::string file;  // the config file read, if any
+  // The User-Agent's product ("harvester-autoscaler/VERSION"; the command sets it); the agent
+  // adds its instance name.
+  std::string product = "harvester-autoscaler";
   LogLevel log_level = LogLevel::kInfo;
   bool log_json = false;
   bool dry_run = false;

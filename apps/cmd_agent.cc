@@ -9,6 +9,7 @@
 #include "apps/cli.h"
 #include "apps/options.h"
 #include "backends/runtime/stream_logger.h"
+#include "version.h"
 
 namespace ha::cli {
 namespace {
@@ -64,6 +65,7 @@ int run_agent(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return v ? std::optional<std::string>(v) : std::nullopt;
   });
   if (!config) throw InputError{config.error().message};
+  config->product = "harvester-autoscaler/" HA_VERSION;
 
   // Signals go to this thread only (sigwait below), so every thread the agent starts must
   // inherit the mask: block them before any is created.

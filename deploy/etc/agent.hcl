@@ -36,4 +36,13 @@ target "harvester" {
   }
 }
 
+# Several agents, one active: set enabled = true on each (docs/deploy.md). The token needs
+# write on the lock's Variable (deploy/nomad/agent-acl.hcl).
+high_availability {
+  enabled    = false
+  lock_path  = "nomad/jobs/harvester-autoscaler/lock"
+  lock_ttl   = "30s"
+  lock_delay = "15s"
+}
+
 shutdown_timeout = "30s"

@@ -7,13 +7,17 @@ namespace "*" {
   # Jobs' scaling blocks (policy source "nomad"), allocations and their resources.
   capabilities = ["read-job", "list-jobs", "list-scaling-policies", "read-scaling-policy",
                   "read-job-scaling", "scale-job"]
+
+  # high_availability's lock (its lock_path): a workload identity may only read its job's
+  # Variables by default, and a lock is a write.
+  variables {
+    path "nomad/jobs/harvester-autoscaler/lock" {
+      capabilities = ["read", "write"]
+    }
+  }
 }
 
 # Nodes: list, read, drain, mark ineligible and purge the ones it removes.
 node {
   policy = "write"
 }
-
-# The Nomad Variables lock of high availability (not built yet) will need:
-# namespace "default" { variables { path "nomad/jobs/harvester-autoscaler/lock" {
-#   capabilities = ["read", "write"] } } }

@@ -13,14 +13,21 @@
 #   nomad acl policy apply -namespace default -job harvester-autoscaler \
 #     harvester-autoscaler deploy/nomad/agent-acl.hcl
 #
-# One replica: high availability (two replicas, one active, a Nomad Variables lock) is not
-# built yet. Two agents without it would both scale the cluster.
+# Two replicas with high availability: one leads and scales, the other stands by (its
+# /v1/health says "standby" with a 200, so Nomad keeps it running) and takes over within
+# lock_ttl + lock_delay of the leader's end. The lock is the Nomad Variable at lock_path,
+# which the ACL policy lets the job write. Replicas go on different clients.
 job "harvester-autoscaler" {
   type      = "service"
   node_pool = "autoscaler"
 
   group "agent" {
-    count = 1
+    count = 2
+
+    constraint {
+      operator = "distinct_hosts"
+      value    = "true"
+    }
 
     network {
       port "http" {
@@ -91,6 +98,13 @@ job "harvester-autoscaler" {
 
           apm "nomad-apm" {
             driver = "nomad-apm"
+          }
+
+          high_availability {
+            enabled    = true
+            lock_path  = "nomad/jobs/harvester-autoscaler/lock"
+            lock_ttl   = "30s"
+            lock_delay = "15s"
           }
 
           target "harvester" {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The Nomad job that runs the agent (deploy/nomad/harvester-autoscaler.nomad.hcl), read
-as HCL (hcl_dump; the hcl_differential test has HashiCorp's parser read it alike): one
-replica (no HA yet), the exec driver on the package's binary, the workload identity in the
+as HCL (hcl_dump; the hcl_differential test has HashiCorp's parser read it alike): two
+replicas on distinct hosts with high availability on, the exec driver on the package's binary, the workload identity in the
 environment, the Harvester token rendered from a Nomad Variable into secrets/ with mode
 0600; and its templates rendered as Nomad would (env lookups filled in, the Variable read
 as a token file) give an agent config and a policy that `validate` accepts.
@@ -31,7 +31,10 @@ def expect(ok, what):
 
 
 expect(job.get("type") == "service", "a service job")
-expect(group.get("count") == 1, "one replica until HA is built")
+expect(group.get("count") == 2, "two replicas")
+constraints = group.get("constraint", [])
+constraints = constraints if isinstance(constraints, list) else [constraints]
+expect(any(c.get("operator") == "distinct_hosts" for c in constraints), "on distinct hosts")
 expect(task.get("driver") == "exec", "the exec driver")
 expect(task["config"]["command"] == "/usr/bin/harvester-autoscaler", "the package's binary")
 expect(task["config"]["args"][:2] == ["agent", "--config"], "runs `agent --config`")
@@ -63,6 +66,10 @@ with tempfile.TemporaryDirectory() as work:
                        capture_output=True, text=True, env=env)
     expect(r.returncode == 0 and "workload-identity" not in r.stdout,
            "the rendered agent config validates: " + (r.stderr.strip() or "no warning"))
+    m = re.search(r"\{.*\}", r.stdout, re.S)
+    ha = json.loads(m.group(0)).get("high_availability", {}) if m else {}
+    expect(ha.get("enabled") is True and ha.get("lock_path", "").startswith("nomad/jobs/"),
+           "with high availability on, the lock under the job's Variables: " + json.dumps(ha))
     r = subprocess.run([binary, "validate", os.path.join(work, "local/policies/cluster.hcl")],
                        capture_output=True, text=True)
     expect(r.returncode == 0, "the rendered policy validates " + r.stderr.strip())
