@@ -94,6 +94,12 @@ class Agent {
   std::string instance_;
   RealtimeLoop loop_;
   std::thread loop_thread_;
+  // HA: the lock's own transport (no fence, one attempt: the election retries) and client.
+  // Declared before the other transports, so destroyed after them: their I/O threads ask
+  // the election (may_write) until they are gone.
+  std::unique_ptr<HttpTransport> lock_transport_;
+  std::unique_ptr<NomadLockHttpApi> lock_api_;
+  std::unique_ptr<LeaderElection> election_;
   HttpTransport nomad_transport_;
   HttpTransport harvester_transport_;
   NomadHttpApi nomad_;
@@ -102,10 +108,6 @@ class Agent {
   std::unique_ptr<NomadHttpApi> target_nomad_;
   ClusterCaches caches_;  // used when config_.watch_cluster_state
   NomadApmSource apm_;
-  // HA: the lock's own transport (no fence, one attempt: the election retries) and client.
-  std::unique_ptr<HttpTransport> lock_transport_;
-  std::unique_ptr<NomadLockHttpApi> lock_api_;
-  std::unique_ptr<LeaderElection> election_;
   std::unique_ptr<HttpTransport> prometheus_transport_;  // when configured
   std::unique_ptr<PrometheusSource> prometheus_;
   AgentMetrics metrics_;
