@@ -136,17 +136,15 @@ class AgentFileReader {
     flag(b, at, "enabled", ha.enabled);
     text(b, at, "lock_namespace", ha.lock_namespace);
     text(b, at, "lock_path", ha.lock_path);
-    if (auto d = r_.duration(b, at, "lock_ttl", false, {})) {
-      // Nomad refuses other TTLs (nomad/structs/variables.go): say so before it does.
-      if (*d < std::chrono::seconds(10) || *d > std::chrono::hours(24)) {
-        r_.error(child(at, "lock_ttl"), "must be between 10s and 24h (Nomad's bounds)");
-      } else {
-        ha.lock_ttl = *d;
-      }
-    }
-    if (auto d = r_.duration(b, at, "lock_delay", false, {})) ha.lock_delay = *d;
     if (ha.lock_path.empty()) r_.error(child(at, "lock_path"), "must not be empty");
-    if (ha.lock_namespace.empty()) ha.lock_namespace = "default";
+    if (auto d = r_.duration(b, at, "lock_delay", false, {})) ha.lock_delay = *d;
+    auto ttl = r_.duration(b, at, "lock_ttl", false, {});
+    // Nomad refuses other TTLs (nomad/structs/variables.go): said here, before it does.
+    if (ttl && (*ttl < std::chrono::seconds(10) || *ttl > std::chrono::hours(24))) {
+      r_.error(child(at, "lock_ttl"), "must be between 10s and 24h (Nomad's bounds)");
+    } else if (ttl) {
+      ha.lock_ttl = *ttl;
+    }
   }
   // A token written in the file: only when group and others cannot read the file.
   void secret(const json& obj, const std::string& at, const char* key, std::string& into,

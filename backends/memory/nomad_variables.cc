@@ -1,7 +1,5 @@
 #include "backends/memory/nomad_variables.h"
 
-#include <cstdio>
-
 namespace ha {
 namespace {
 
@@ -17,18 +15,7 @@ std::int64_t unix_nanos(Time t) {
 
 }  // namespace
 
-NomadVariableStore::NomadVariableStore(std::uint64_t seed) : random_(seed) {}
-
-std::string NomadVariableStore::new_lock_id() {
-  // A UUID's shape (version 4), as Nomad's uuid.Generate gives.
-  std::uint64_t a = random_(), b = random_();
-  char out[37];
-  std::snprintf(out, sizeof out, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return out;
-}
+NomadVariableStore::NomadVariableStore(std::uint64_t seed) : lock_ids_(seed) {}
 
 NomadVariableStore::Entry* NomadVariableStore::find(const std::string& ns, const std::string& path,
                                                     Time now) {
@@ -125,7 +112,7 @@ Result<NomadVariable> NomadVariableStore::acquire(const std::string& ns, const s
   if (e && held_by_other(*e, want.id)) {
     return make_error("variable is locked", ErrorKind::kConflict);
   }
-  if (want.id.empty()) want.id = new_lock_id();
+  if (want.id.empty()) want.id = lock_ids_.next();
   auto written = set(ns, path, std::move(items), std::nullopt, now);
   if (!written) return written;
   Entry& entry = vars_[{ns, path}];

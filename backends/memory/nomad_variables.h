@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "backends/api/nomad_variables.h"
+#include "backends/memory/ids.h"
 #include "base/result.h"
 #include "base/time.h"
 
@@ -62,11 +63,10 @@ class NomadVariableStore {
   Entry* find(const std::string& ns, const std::string& path, Time now);
   static bool held_by_other(const Entry& e, const std::string& lock_id);
   void touch(NomadVariable& v, Time now);
-  std::string new_lock_id();
 
   std::map<Key, Entry> vars_;
   std::uint64_t index_ = 1;
-  std::mt19937_64 random_;
+  IdGenerator lock_ids_;  // UUID-shaped, as Nomad's lock IDs
 };
 
 }  // namespace ha
