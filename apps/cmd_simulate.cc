@@ -125,14 +125,20 @@ int run_scenario(bool emulate, const std::vector<std::string>& args, std::ostrea
       !write_output_file((dir / "report.json").string(), result->report.dump(2) + "\n", err) ||
       !write_output_file((dir / "timeseries.csv").string(), result->timeseries_csv, err) ||
       !write_output_file((dir / "report.html").string(),
-                         render_report_html(result->report, result->series), err)) {
+                         render_report_html(result->report, result->series, result->actions),
+                         err)) {
     return kExitInvalid;
   }
   const auto& r = result->report;
   out << "scenario " << scenario.name << " (seed " << scenario.seed
       << "): " << num(r["simulated_seconds"].get<double>() / 3600) << " simulated hours in "
       << num(r["wall_seconds"]) << " s wall\n"
-      << "  node-hours " << num(r["node_hours"]) << ", final nodes " << r["final_nodes"] << "\n"
+      << "  node-hours " << num(r["node_hours"]) << " ("
+      << (r["node_hours_vs_oracle"].is_number()
+              ? num(r["node_hours_vs_oracle"]) + "x perfect foresight's " +
+                    num(r["oracle_node_hours"])
+              : std::string("no perfect-foresight reference"))
+      << "), final nodes " << r["final_nodes"] << "\n"
       << "  pending seconds p50 " << num(r["pending_seconds"]["p50"]) << ", p95 "
       << num(r["pending_seconds"]["p95"]) << ", max " << num(r["pending_seconds"]["max"]) << "\n"
       << "  actions: " << r["actions"]["scale_out"] << " out, " << r["actions"]["scale_in"]

@@ -152,7 +152,9 @@ int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::vector<VariantFigures> figures;
   for (const VariantRun& run : runs) {
     const auto& r = *run.report;
-    figures.push_back({r["node_hours"].get<double>(), r["pending_seconds"]["p95"].get<double>()});
+    const auto& ratio = r["node_hours_vs_oracle"];
+    figures.push_back({r["node_hours"].get<double>(), r["pending_seconds"]["p95"].get<double>(),
+                       ratio.is_number() ? ratio.get<double>() : 0.0});
   }
   std::vector<std::size_t> front = pareto_front(figures);
   std::vector<bool> on_front(runs.size(), false);
@@ -182,7 +184,9 @@ int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
   for (std::size_t i : front) {
     const auto& r = *runs[i].report;
     out << "  #" << i << " " << describe(runs[i].overrides) << ": node-hours "
-        << format_number(figures[i].cost) << ", p95 pending " << format_number(figures[i].pending)
+        << format_number(figures[i].cost) << " ("
+        << (figures[i].vs_oracle > 0 ? format_number(figures[i].vs_oracle) + "x" : "-")
+        << " perfect foresight), p95 pending " << format_number(figures[i].pending)
         << " s, violations " << r["invariant_violations"]["count"].dump() << "\n";
   }
   out << "  wrote " << (dir / "sweep.csv").string() << ", sweep.html and variant-<i>.json\n";

@@ -18,17 +18,47 @@ struct Line {
   std::string label;
   std::string color;
   std::function<double(const SeriesPoint&)> value;
+  bool dashed = false;
 };
 
-// One chart: lines over time, y from 0 to the largest value, hours on x.
+// A round step (1, 2 or 5 times a power of ten) that cuts `span` into at most `most` parts.
+double round_step(double span, int most) {
+  double raw = std::max(span, 1e-9) / most;
+  double power = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (m * power >= raw) return m * power;
+  }
+  return 10 * power;
+}
+
+// A round time step in seconds (minutes or hours a clock reader would pick).
+double round_time_step(double span_s, int most) {
+  for (double s : {60.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10800.0, 21600.0, 43200.0,
+                   86400.0, 172800.0, 604800.0}) {
+    if (span_s / s <= most) return s;
+  }
+  return round_step(span_s / 86400, most) * 86400;
+}
+
+std::string time_label(double t_s, double step_s) {
+  if (step_s < 3600) return format_number(t_s / 60) + " min";
+  if (step_s < 86400) return format_number(t_s / 3600) + " h";
+  return format_number(t_s / 86400) + " d";
+}
+
+// One chart: lines over time, y from 0 to a round value above the largest, round ticks on
+// both axes, and each scale action marked on the time axis (up: green, down: purple).
 std::string chart(const std::string& title, const std::vector<SeriesPoint>& series,
-                  const std::vector<Line>& lines) {
+                  const std::vector<Line>& lines, const std::vector<ActionMark>& actions) {
   std::ostringstream svg;
   double t_max = series.empty() ? 1 : std::max(series.back().time_s, 1.0);
-  double y_max = 1;
+  double y_top = 1;
   for (const auto& p : series) {
-    for (const auto& l : lines) y_max = std::max(y_max, l.value(p));
+    for (const auto& l : lines) y_top = std::max(y_top, l.value(p));
   }
+  double y_step = std::max(round_step(y_top, 5), y_top < 5 ? 1.0 : 0.0);
+  double y_max = std::ceil(y_top / y_step) * y_step;
+  double t_step = round_time_step(t_max, 8);
   double plot_w = kWidth - kLeft - 10, plot_h = kHeight - kBottom - kTop;
   auto x = [&](double t) { return kLeft + t / t_max * plot_w; };
   auto y = [&](double v) { return kTop + plot_h - v / y_max * plot_h; };
@@ -37,18 +67,27 @@ std::string chart(const std::string& title, const std::vector<SeriesPoint>& seri
       << kHeight << "\" viewBox=\"0 0 " << kWidth << ' ' << kHeight << "\" role=\"img\">\n"
       << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << plot_w << "\" height=\""
       << plot_h << "\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n";
-  for (int i = 0; i <= 4; ++i) {
-    double v = y_max * i / 4;
-    svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << y(v) + 4
-        << "\" font-size=\"11\" text-anchor=\"end\">" << format_number(v) << "</text>\n";
-    double t = t_max * i / 4;
+  for (double v = 0; v <= y_max + y_step / 2; v += y_step) {
+    svg << "<line x1=\"" << kLeft << "\" x2=\"" << kLeft + plot_w << "\" y1=\"" << y(v)
+        << "\" y2=\"" << y(v) << "\" stroke=\"#eee\"/>\n<text x=\"" << kLeft - 6 << "\" y=\""
+        << y(v) + 4 << "\" font-size=\"11\" text-anchor=\"end\">" << format_number(v)
+        << "</text>\n";
+  }
+  for (double t = 0; t <= t_max + 1e-6; t += t_step) {
     svg << "<text x=\"" << x(t) << "\" y=\"" << kHeight - 6
-        << "\" font-size=\"11\" text-anchor=\"middle\">" << format_number(t / 3600)
-        << " h</text>\n";
+        << "\" font-size=\"11\" text-anchor=\"middle\">" << time_label(t, t_step) << "</text>\n";
+  }
+  for (const ActionMark& a : actions) {
+    if (a.time_s > t_max) continue;
+    double base = kTop + plot_h;
+    svg << "<line class=\"action\" x1=\"" << format_number(x(a.time_s)) << "\" x2=\""
+        << format_number(x(a.time_s)) << "\" y1=\"" << base << "\" y2=\"" << base - 6
+        << "\" stroke=\"" << (a.up ? "#2ca02c" : "#9467bd") << "\" stroke-width=\"1.5\"/>\n";
   }
   for (std::size_t li = 0; li < lines.size(); ++li) {
     const Line& l = lines[li];
-    svg << "<polyline fill=\"none\" stroke=\"" << l.color << "\" stroke-width=\"1.5\" points=\"";
+    svg << "<polyline fill=\"none\" stroke=\"" << l.color << "\" stroke-width=\"1.5\""
+        << (l.dashed ? " stroke-dasharray=\"5 3\"" : "") << " points=\"";
     for (std::size_t i = 0; i < series.size(); i += stride) {
       svg << format_number(x(series[i].time_s)) << ',' << format_number(y(l.value(series[i])))
           << ' ';
@@ -56,6 +95,11 @@ std::string chart(const std::string& title, const std::vector<SeriesPoint>& seri
     svg << "\"/>\n<text x=\"" << kLeft + 160 * static_cast<double>(li) << "\" y=\"" << kTop - 8
         << "\" font-size=\"12\" fill=\"" << l.color << "\">&#9632; " << html_escape(l.label)
         << "</text>\n";
+  }
+  if (!actions.empty()) {
+    svg << "<text x=\"" << kLeft + plot_w << "\" y=\"" << kTop - 8
+        << "\" font-size=\"11\" text-anchor=\"end\" fill=\"#555\">ticks on the time axis: "
+        << "scale-out (green), scale-in (purple)</text>\n";
   }
   svg << "</svg>\n";
   return svg.str();
@@ -72,7 +116,8 @@ std::string num(const nlohmann::ordered_json& j) {
 }  // namespace
 
 std::string render_report_html(const nlohmann::ordered_json& r,
-                               const std::vector<SeriesPoint>& series) {
+                               const std::vector<SeriesPoint>& series,
+                               const std::vector<ActionMark>& actions) {
   std::ostringstream html;
   std::string name = r["scenario"].get<std::string>();
   html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>"
@@ -84,6 +129,11 @@ std::string render_report_html(const nlohmann::ordered_json& r,
   row(html, "seed", num(r["seed"]));
   row(html, "simulated", format_number(r["simulated_seconds"].get<double>() / 3600) + " h");
   row(html, "node-hours (cost)", num(r["node_hours"]));
+  if (r.contains("oracle_node_hours")) {
+    row(html, "perfect-foresight node-hours; this run over it",
+        num(r["oracle_node_hours"]) + "; " +
+            (r["node_hours_vs_oracle"].is_null() ? "-" : num(r["node_hours_vs_oracle"]) + "x"));
+  }
   const auto& p = r["pending_seconds"];
   row(html, "pending seconds p50 / p95 / max",
       num(p["p50"]) + " / " + num(p["p95"]) + " / " + num(p["max"]));
@@ -120,13 +170,17 @@ std::string render_report_html(const nlohmann::ordered_json& r,
   row(html, "invariant violations", num(r["invariant_violations"]["count"]));
   row(html, "events / wall seconds", num(r["events"]) + " / " + num(r["wall_seconds"]));
   html << "</table>\n";
+  Line oracle{"perfect foresight", "#555", [](const SeriesPoint& s) { return s.oracle_nodes; },
+              true};
   html << chart("Demand vs supply (nodes)", series,
                 {{"demand", "#d62728", [](const SeriesPoint& s) { return s.demand_nodes; }},
-                 {"ready nodes", "#1f77b4", [](const SeriesPoint& s) { return s.supply_nodes; }}});
+                 {"ready nodes", "#1f77b4", [](const SeriesPoint& s) { return s.supply_nodes; }},
+                 oracle},
+                actions);
   html << chart("VMs (cost)", series,
-                {{"VMs", "#2ca02c", [](const SeriesPoint& s) { return s.vms; }}});
+                {{"VMs", "#2ca02c", [](const SeriesPoint& s) { return s.vms; }}, oracle}, actions);
   html << chart("Pending allocations", series,
-                {{"pending", "#ff7f0e", [](const SeriesPoint& s) { return s.pending; }}});
+                {{"pending", "#ff7f0e", [](const SeriesPoint& s) { return s.pending; }}}, actions);
   html << "</body></html>\n";
   return html.str();
 }

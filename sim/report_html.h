@@ -14,9 +14,17 @@ struct SeriesPoint {
   double supply_nodes = 0;  // Nomad nodes ready and eligible
   double vms = 0;           // VMs that exist (what is paid for)
   double pending = 0;       // allocations waiting for capacity
+  double oracle_nodes = 0;  // the perfect-foresight reference (sim/oracle.h)
+};
+
+// A scale action, marked on the charts' time axis where it was decided.
+struct ActionMark {
+  double time_s = 0;
+  bool up = true;
 };
 
 std::string render_report_html(const nlohmann::ordered_json& report,
-                               const std::vector<SeriesPoint>& series);
+                               const std::vector<SeriesPoint>& series,
+                               const std::vector<ActionMark>& actions = {});
 
 }  // namespace ha

@@ -1,5 +1,7 @@
 #include "sim/scenario_run.h"
 
+#include "sim/oracle.h"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -48,7 +50,7 @@ Result<std::size_t> find_service(const Workload& workload, const Policy& p) {
 // ready, eligible nodes.
 Elasticity sampled_series(const std::vector<ClusterMetrics::Sample>& samples,
                           const std::vector<double>& vm_counts, const ClusterSpec& cluster,
-                          SimulationOutput& out) {
+                          const OracleCurve& oracle, SimulationOutput& out) {
   std::vector<double> demand, supply;
   std::ostringstream csv;
   csv << "time_s,demand_cpu_mhz,demand_memory_mb,allocated_cpu_mhz,allocated_memory_mb,"
@@ -63,7 +65,8 @@ Elasticity sampled_series(const std::vector<ClusterMetrics::Sample>& samples,
     std::size_t i = demand.size() - 1;
     out.series.push_back({to_seconds(s.time), demand.back(), supply.back(),
                           i < vm_counts.size() ? vm_counts[i] : 0.0,
-                          static_cast<double>(t.allocs_pending)});
+                          static_cast<double>(t.allocs_pending),
+                          static_cast<double>(oracle.nodes_at(s.time))});
     csv << to_seconds(s.time) << ',' << cpu_demand << ',' << mem_demand << ',' << t.cpu_allocated
         << ',' << t.memory_allocated << ',' << t.cpu_capacity << ',' << t.memory_capacity << ','
         << t.nodes_ready << ',' << t.allocs_pending << '\n';
@@ -211,13 +214,15 @@ void ScenarioRun::sample_cost() {
 
 SimulationOutput ScenarioRun::report(std::uint64_t events, double wall) const {
   SimulationOutput out;
-  Elasticity e = sampled_series(metrics_.samples(), vm_counts_, scenario_.cluster, out);
+  OracleCurve oracle = oracle_curve(workload_, scenario_.cluster, scenario_.duration);
+  Elasticity e = sampled_series(metrics_.samples(), vm_counts_, scenario_.cluster, oracle, out);
   std::vector<double> out_latency, in_latency;
   std::int64_t scale_out = 0, scale_in = 0;
   std::vector<ScaleActionRecord> actions = past_actions_;
   if (target_) actions.insert(actions.end(), target_->actions().begin(), target_->actions().end());
   {
     for (const auto& a : actions) {
+      out.actions.push_back({to_seconds(a.decided), a.direction == Direction::kUp});
       if (a.direction == Direction::kUp) {
         ++scale_out;
         if (a.all_ready) out_latency.push_back(to_seconds(*a.all_ready - a.decided));
@@ -243,6 +248,10 @@ SimulationOutput ScenarioRun::report(std::uint64_t events, double wall) const {
       {"seed", scenario_.seed},
       {"simulated_seconds", to_seconds(scenario_.duration)},
       {"node_hours", vm_seconds_ / 3600.0},
+      {"oracle_node_hours", oracle.node_hours},
+      {"node_hours_vs_oracle", oracle.node_hours > 0
+                                   ? ordered_json(vm_seconds_ / 3600.0 / oracle.node_hours)
+                                   : ordered_json(nullptr)},
       {"pending_seconds",
        {{"p50", percentile(pending_seconds_, 50)},
         {"p95", percentile(pending_seconds_, 95)},

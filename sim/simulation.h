@@ -21,6 +21,7 @@ struct SimulationOutput {
   nlohmann::ordered_json report;
   std::string timeseries_csv;
   std::vector<SeriesPoint> series;  // one point per sample, for report.html
+  std::vector<ActionMark> actions;  // every scale action, for report.html
 };
 
 // Harvester policies scale the cluster; each rate-csv service must be scaled by one or more

@@ -27,8 +27,9 @@ Result<std::vector<std::vector<Override>>> expand_grid(const std::vector<GridAxi
                                                        std::size_t limit);
 
 struct VariantFigures {
-  double cost = 0;     // node_hours
-  double pending = 0;  // pending_seconds.p95
+  double cost = 0;       // node_hours
+  double pending = 0;    // pending_seconds.p95
+  double vs_oracle = 0;  // node_hours_vs_oracle (0: no reference, the workload was empty)
 };
 
 // Positions of the Pareto-optimal variants (minimizing both figures), cheapest first.

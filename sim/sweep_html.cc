@@ -75,11 +75,12 @@ std::string render_sweep_html(const std::string& scenario, const std::vector<Swe
        << points.size() << " variants; " << front.size()
        << " on the Pareto front (red: no other variant is both cheaper and quicker).</p>\n"
        << svg.str() << "<table>\n<tr><th>#</th><th>variant</th><th>node-hours</th>"
-       << "<th>p95 pending (s)</th><th>Pareto</th></tr>\n";
+       << "<th>x perfect foresight</th><th>p95 pending (s)</th><th>Pareto</th></tr>\n";
   for (std::size_t i = 0; i < points.size(); ++i) {
     const SweepPoint& p = points[i];
     html << "<tr" << (p.pareto ? " class=\"pareto\"" : "") << "><td>" << i << "</td><td>"
          << html_escape(p.label) << "</td><td>" << format_number(p.figures.cost) << "</td><td>"
+         << (p.figures.vs_oracle > 0 ? format_number(p.figures.vs_oracle) : "-") << "</td><td>"
          << format_number(p.figures.pending) << "</td><td>" << (p.pareto ? "yes" : "")
          << "</td></tr>\n";
   }

@@ -42,6 +42,17 @@ TEST(Simulation, DefaultScenarioRunsAndKeepsItsPromises) {
   EXPECT_GE(r["final_nodes"].get<int>(), 2);
   EXPECT_NE(out->timeseries_csv.find("time_s,demand_cpu_mhz"), std::string::npos);
   EXPECT_GT(r["scale_out_latency_seconds"]["p50"].get<double>(), 90.0);  // boot + join at least
+  // The perfect-foresight reference: below what the policy spent, and their ratio.
+  double oracle = r["oracle_node_hours"].get<double>();
+  EXPECT_GT(oracle, 0);
+  EXPECT_LT(oracle, node_hours);
+  EXPECT_DOUBLE_EQ(r["node_hours_vs_oracle"].get<double>(), node_hours / oracle);
+  ASSERT_FALSE(out->series.empty());
+  double peak = 0;
+  for (const auto& p : out->series) peak = std::max(peak, p.oracle_nodes);
+  EXPECT_GT(peak, 2);
+  EXPECT_EQ(out->actions.size(), r["actions"]["scale_out"].get<std::size_t>() +
+                                     r["actions"]["scale_in"].get<std::size_t>());
 }
 
 TEST(Simulation, SameSeedSameReportOtherSeedOtherRun) {
@@ -135,6 +146,8 @@ TEST(ReportHtml, SelfContainedPageWithChartsAndEscapedText) {
                                    {"seed", 3},
                                    {"simulated_seconds", 7200.0},
                                    {"node_hours", 4.5},
+                                   {"oracle_node_hours", 3.0},
+                                   {"node_hours_vs_oracle", 1.5},
                                    {"pending_seconds", {{"p50", 1.0}, {"p95", 2.0}, {"max", 3.0}}},
                                    {"scale_out_latency_seconds", {{"p50", 100.0}, {"p95", 120.0}}},
                                    {"scale_in_latency_seconds", {{"p50", 5.0}, {"p95", 6.0}}},
@@ -150,8 +163,8 @@ TEST(ReportHtml, SelfContainedPageWithChartsAndEscapedText) {
                                    {"events", 100},
                                    {"wall_seconds", 0.01}};
   std::vector<SeriesPoint> series;
-  for (int i = 0; i < 3000; ++i) series.push_back({i * 10.0, 2, 3, 3, i % 7 == 0 ? 5.0 : 0});
-  std::string html = render_report_html(report, series);
+  for (int i = 0; i < 3000; ++i) series.push_back({i * 10.0, 2, 3, 3, i % 7 == 0 ? 5.0 : 0, 2});
+  std::string html = render_report_html(report, series, {{600, true}, {4000, false}});
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(html.find("Scenario a&lt;b&gt;&amp;&quot;c&quot;"), std::string::npos);
   std::size_t charts = 0, lines = 0;
@@ -159,7 +172,19 @@ TEST(ReportHtml, SelfContainedPageWithChartsAndEscapedText) {
   for (auto p = html.find("<polyline"); p != std::string::npos; p = html.find("<polyline", p + 1))
     ++lines;
   EXPECT_EQ(charts, 3u);
-  EXPECT_EQ(lines, 4u);  // demand, ready nodes, VMs, pending
+  EXPECT_EQ(lines, 6u);  // demand, ready nodes, perfect foresight, VMs, perfect foresight, pending
+  EXPECT_NE(html.find("perfect-foresight node-hours; this run over it</th><td>3; 1.50x"),
+            std::string::npos);
+  std::size_t marks = 0;
+  for (auto p = html.find("class=\"action\""); p != std::string::npos;
+       p = html.find("class=\"action\"", p + 1)) {
+    ++marks;
+  }
+  EXPECT_EQ(marks, 6u);  // two actions on each of three charts
+  // Round ticks: 30000 s is cut at whole hours, y up to 5 nodes in steps of 1.
+  EXPECT_NE(html.find(">8 h</text>"), std::string::npos);
+  EXPECT_NE(html.find(">5</text>"), std::string::npos);
+  EXPECT_EQ(html.find(">8.33 h</text>"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("http"), std::string::npos);  // nothing fetched from elsewhere
   EXPECT_LT(html.size(), 400000u);                  // long runs are thinned out

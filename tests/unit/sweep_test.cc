@@ -49,8 +49,12 @@ TEST(Sweep, CsvRowQuotesValuesThatNeedIt) {
                               {"elasticity", {{"accuracy_under", 0.5}, {"accuracy_over", 1.5}}},
                               {"invariant_violations", {{"count", 0}}}};
   std::string row = sweep_csv_row(3, {{"k", "a\"b", false}, {"m", "2", false}}, r, true);
-  EXPECT_EQ(row, "3,\"a\"\"b\",2,12.5,0,3.5,9,2,1,100,0,0.5,1.5,0,yes");
-  EXPECT_EQ(sweep_csv_header({{"k", {}}, {"m", {}}}).substr(0, 23), "variant,k,m,node_hours,");
+  EXPECT_EQ(row, "3,\"a\"\"b\",2,12.5,,0,3.5,9,2,1,100,0,0.5,1.5,0,yes");
+  r["node_hours_vs_oracle"] = 1.25;
+  row = sweep_csv_row(3, {{"k", "a", false}, {"m", "2", false}}, r, false);
+  EXPECT_EQ(row, "3,a,2,12.5,1.25,0,3.5,9,2,1,100,0,0.5,1.5,0,no");
+  EXPECT_EQ(sweep_csv_header({{"k", {}}, {"m", {}}}).substr(0, 44),
+            "variant,k,m,node_hours,node_hours_vs_oracle,");
 }
 
 }  // namespace
