@@ -34,7 +34,7 @@ double round_step(double span, int most) {
 // A round time step in seconds (minutes or hours a clock reader would pick).
 double round_time_step(double span_s, int most) {
   for (double s : {60.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10800.0, 21600.0, 43200.0,
-                   86400.0, 172800.0, 604800.0}) {
+                   86400.0, 172800.0, 259200.0, 604800.0}) {
     if (span_s / s <= most) return s;
   }
   return round_step(span_s / 86400, most) * 86400;

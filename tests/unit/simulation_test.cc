@@ -100,8 +100,8 @@ TEST(Simulation, ProgressReportingDoesNotChangeTheRun) {
 }
 
 TEST(Simulation, TwoLevelAndDagScenariosAreDeterministic) {
-  for (const char* name :
-       {"/scenarios/planetlab-two-level.json", "/scenarios/alibaba-sample.json"}) {
+  for (const char* name : {"/scenarios/planetlab-two-level.json", "/scenarios/alibaba-sample.json",
+                           "/scenarios/twitter-stream.json", "/scenarios/azure-llm-code.json"}) {
     LoadedScenario l = load(std::string(HA_SOURCE_DIR) + name);
     l.scenario.duration = std::chrono::hours(8);
     auto a = run_simulation(l.scenario, l.policies, l.workload);
@@ -109,6 +109,7 @@ TEST(Simulation, TwoLevelAndDagScenariosAreDeterministic) {
     ASSERT_TRUE(a.ok() && b.ok()) << name;
     EXPECT_EQ(without_wall(a->report).dump(), without_wall(b->report).dump()) << name;
     EXPECT_EQ(a->report["invariant_violations"]["count"].get<int>(), 0) << name;
+    EXPECT_GE(a->report["node_hours_vs_oracle"].get<double>(), 1.0) << name;
   }
 }
 
