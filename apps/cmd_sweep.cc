@@ -11,11 +11,11 @@
 #include "apps/cli.h"
 #include "apps/options.h"
 #include "apps/progress.h"
+#include "apps/sweep_output.h"
 #include "sim/html_text.h"
 #include "sim/scenario_loader.h"
 #include "sim/simulation.h"
 #include "sim/sweep.h"
-#include "sim/sweep_html.h"
 
 namespace ha::cli {
 namespace {
@@ -32,18 +32,14 @@ constexpr const char* kSweepHelp =
     "defaults to out/<scenario name>-sweep/. Prints the Pareto-optimal variants: those no\n"
     "other variant beats on both node-hours and p95 pending seconds. Example:\n"
     "  sweep scenarios/default.json --grid policy.hashistack-cluster.cooldown=1m,5m \\\n"
-    "        --grid policy.hashistack-cluster.min=1,2,4\n\n";
-
-std::string describe(const std::vector<Override>& overrides) {
-  std::string s;
-  for (const Override& o : overrides) {
-    if (!s.empty()) s += ' ';
-    s += o.key + "=" + o.value;
-  }
-  return s;
-}
+    "        --grid policy.hashistack-cluster.min=1,2,4\n\n"
+    "Beyond one machine: --shard I/N runs only the variants whose index is I modulo N and\n"
+    "writes their reports and DIR/shard-I-of-N.json; `harvester-autoscaler sweep merge\n"
+    "DIR... [--out DIR]` then builds the same sweep.csv and sweep.html from all N slices\n"
+    "(docs/scenarios.md has a Nomad job that runs the slices).\n\n";
 
 struct VariantRun {
+  std::size_t index = 0;  // in the whole grid
   std::vector<Override> overrides;
   std::optional<nlohmann::ordered_json> report;  // only the report: series are not kept
   std::string error;
@@ -52,13 +48,17 @@ struct VariantRun {
 }  // namespace
 
 int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (!args.empty() && args[0] == "merge") {
+    return run_sweep_merge(std::vector<std::string>(args.begin() + 1, args.end()), out, err);
+  }
   po::options_description options("Options");
-  options.add_options()("help,h", "this text")                                                //
-      ("grid", po::value<std::vector<std::string>>(), "KEY=V1,V2,... (repeatable)")           //
-      ("jobs", po::value<unsigned>(), "parallel runs (default: all cores)")                   //
-      ("out", po::value<std::string>(), "output directory (default out/<name>-sweep)")        //
-      ("seed", po::value<std::uint64_t>(), "override the scenario's seed in every variant")   //
-      ("set", po::value<std::vector<std::string>>(), "an override applied to every variant")  //
+  options.add_options()("help,h", "this text")                                                 //
+      ("grid", po::value<std::vector<std::string>>(), "KEY=V1,V2,... (repeatable)")            //
+      ("jobs", po::value<unsigned>(), "parallel runs (default: all cores)")                    //
+      ("out", po::value<std::string>(), "output directory (default out/<name>-sweep)")         //
+      ("seed", po::value<std::uint64_t>(), "override the scenario's seed in every variant")    //
+      ("set", po::value<std::vector<std::string>>(), "an override applied to every variant")   //
+      ("shard", po::value<std::string>(), "I/N: run one slice of the variants (sweep merge)")  //
       ("scenario", po::value<std::string>(), "scenario file");
   po::positional_options_description positional;
   positional.add("scenario", 1);
@@ -83,10 +83,20 @@ int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
       vm.count("jobs") ? vm["jobs"].as<unsigned>() : std::thread::hardware_concurrency();
   if (jobs == 0) jobs = 1;
 
-  // The first variant is loaded up front so that a bad file or key fails before any run.
-  std::vector<VariantRun> runs(grid->size());
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    runs[i].overrides = (*grid)[i];
+  std::size_t shard = 0, shards = 1;
+  if (vm.count("shard")) {
+    auto parsed = parse_shard(vm["shard"].as<std::string>());
+    if (!parsed) throw UsageError{parsed.error().message};
+    std::tie(shard, shards) = *parsed;
+  }
+  // This slice's variants (all of them without --shard). The first is loaded up front so
+  // that a bad file or key fails before any run.
+  std::vector<VariantRun> runs;
+  for (std::size_t i = shard; i < grid->size(); i += shards)
+    runs.push_back({i, (*grid)[i], std::nullopt, ""});
+  if (runs.empty()) {
+    throw UsageError{"--shard " + vm["shard"].as<std::string>() + ": the grid has only " +
+                     std::to_string(grid->size()) + " variants, none in this slice"};
   }
   std::string name;
   {
@@ -143,54 +153,42 @@ int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
   bool failed = false;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     if (runs[i].error.empty()) continue;
-    err << file << ": variant " << i << " (" << describe(runs[i].overrides)
+    err << file << ": variant " << runs[i].index << " (" << describe(runs[i].overrides)
         << "): " << runs[i].error << "\n";
     failed = true;
   }
   if (failed) return kExitInvalid;
 
-  std::vector<VariantFigures> figures;
-  for (const VariantRun& run : runs) {
-    const auto& r = *run.report;
-    const auto& ratio = r["node_hours_vs_oracle"];
-    figures.push_back({r["node_hours"].get<double>(), r["pending_seconds"]["p95"].get<double>(),
-                       ratio.is_number() ? ratio.get<double>() : 0.0});
-  }
-  std::vector<std::size_t> front = pareto_front(figures);
-  std::vector<bool> on_front(runs.size(), false);
-  for (std::size_t i : front) on_front[i] = true;
-
   std::filesystem::path dir = vm.count("out") ? std::filesystem::path(vm["out"].as<std::string>())
                                               : std::filesystem::path("out") / (name + "-sweep");
   if (!make_output_dir(dir.string(), err)) return kExitInvalid;
-  std::string csv = sweep_csv_header(axes) + "\n";
-  std::vector<SweepPoint> points;
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    const auto& r = *runs[i].report;
-    csv += sweep_csv_row(i, runs[i].overrides, r, on_front[i]) + "\n";
-    points.push_back({describe(runs[i].overrides), figures[i], on_front[i]});
-    std::string report_file = (dir / ("variant-" + std::to_string(i) + ".json")).string();
-    if (!write_output_file(report_file, r.dump(2) + "\n", err)) return kExitInvalid;
-  }
-  if (!write_output_file((dir / "sweep.csv").string(), csv, err) ||
-      !write_output_file((dir / "sweep.html").string(), render_sweep_html(name, points), err)) {
-    return kExitInvalid;
+  std::vector<SweepVariant> variants;
+  for (VariantRun& run : runs) {
+    std::string report_file = (dir / ("variant-" + std::to_string(run.index) + ".json")).string();
+    if (!write_output_file(report_file, run.report->dump(2) + "\n", err)) return kExitInvalid;
+    variants.push_back({run.index, run.overrides, std::move(*run.report)});
   }
   char timing[96];
   std::snprintf(timing, sizeof timing, "%.2f s wall on %u threads", wall,
                 std::min<unsigned>(jobs, static_cast<unsigned>(runs.size())));
-  out << "sweep of " << name << ": " << runs.size() << " variants in " << timing << "\n"
-      << "Pareto-optimal (no other variant is both cheaper and quicker):\n";
-  for (std::size_t i : front) {
-    const auto& r = *runs[i].report;
-    out << "  #" << i << " " << describe(runs[i].overrides) << ": node-hours "
-        << format_number(figures[i].cost) << " ("
-        << (figures[i].vs_oracle > 0 ? format_number(figures[i].vs_oracle) + "x" : "-")
-        << " perfect foresight), p95 pending " << format_number(figures[i].pending)
-        << " s, violations " << r["invariant_violations"]["count"].dump() << "\n";
+  if (vm.count("shard")) {
+    std::string manifest =
+        "shard-" + std::to_string(shard) + "-of-" + std::to_string(shards) + ".json";
+    if (!write_output_file((dir / manifest).string(),
+                           shard_manifest(name, axes, shard, shards, variants).dump(2) + "\n",
+                           err)) {
+      return kExitInvalid;
+    }
+    out << "sweep of " << name << ", slice " << shard << "/" << shards << ": " << runs.size()
+        << " of " << grid->size() << " variants in " << timing << "\n  wrote "
+        << (dir / manifest).string() << " and variant-<i>.json; `sweep merge` the " << shards
+        << " slices' directories for sweep.csv and sweep.html\n";
+    return kExitOk;
   }
-  out << "  wrote " << (dir / "sweep.csv").string() << ", sweep.html and variant-<i>.json\n";
-  return kExitOk;
+  std::string headline =
+      "sweep of " + name + ": " + std::to_string(runs.size()) + " variants in " + timing;
+  return write_sweep_results(name, axes, variants, dir, headline, out, err) ? kExitOk
+                                                                            : kExitInvalid;
 }
 
 }  // namespace ha::cli

@@ -173,6 +173,22 @@ else
   echo "FAIL sweep-files:"
   cat "$tmp/sweep/sweep.csv"
 fi
+# The same grid in three slices, merged: the very same sweep.csv and sweep.html.
+grid=(--set duration=6h --grid policy.hashistack-cluster.min=1,3 --grid policy.hashistack-cluster.cooldown=1m,5m --jobs 2)
+for i in 0 1 2; do
+  expect sweep-shard-$i 0 "slice $i/3" -- sweep "$src/scenarios/default.json" "${grid[@]}" --shard $i/3 --out "$tmp/shard$((i % 2))"
+done
+expect sweep-merge 0 '4 variants from 3 slices' -- sweep merge "$tmp/shard0" "$tmp/shard1" --out "$tmp/merged"
+if cmp -s "$tmp/sweep/sweep.csv" "$tmp/merged/sweep.csv" && cmp -s "$tmp/sweep/sweep.html" "$tmp/merged/sweep.html"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAIL sweep-merge-same: the merged slices differ from one run"
+  diff "$tmp/sweep/sweep.csv" "$tmp/merged/sweep.csv"
+fi
+expect sweep-merge-missing 1 'slice 1 of 3 is missing' -- sweep merge "$tmp/shard0"
+expect sweep-merge-empty 1 'no shard-I-of-N.json' -- sweep merge "$tmp/sweep"
+expect sweep-bad-shard 2 '--shard "3/3": expected I/N' -- sweep "$src/scenarios/default.json" "${grid[@]}" --shard 3/3
 expect sweep-no-grid 2 'no --grid given' -- sweep "$src/scenarios/default.json"
 expect sweep-bad-grid 2 '--grid "min": expected KEY=V1,V2' -- sweep "$src/scenarios/default.json" --grid min
 expect sweep-bad-value 1 'variant 1 \(policy.hashistack-cluster.min=99\).*min \(99\) is greater than max' -- sweep "$src/scenarios/default.json" --set duration=1h --grid policy.hashistack-cluster.min=1,99 --out "$tmp/sweep-bad"
