@@ -47,17 +47,20 @@ void NomadLockHttpApi::acquire_lock(const std::string& ns, const std::string& pa
 
 void NomadLockHttpApi::renew_lock(const std::string& ns, const std::string& path,
                                   const std::string& lock_id, Done<Unit> done) {
-  send_json_call(
-      transport_,
-      request(ns, path, "lock-renew", nomad_json::lock_id_request(ns, path, lock_id).dump()),
-      std::move(done), [](const nlohmann::json&) -> Result<Unit> { return Unit{}; });
+  by_lock_id(ns, path, "lock-renew", lock_id, std::move(done));
 }
 
 void NomadLockHttpApi::release_lock(const std::string& ns, const std::string& path,
                                     const std::string& lock_id, Done<Unit> done) {
+  by_lock_id(ns, path, "lock-release", lock_id, std::move(done));
+}
+
+void NomadLockHttpApi::by_lock_id(const std::string& ns, const std::string& path,
+                                  const char* operation, const std::string& lock_id,
+                                  Done<Unit> done) {
   send_json_call(
       transport_,
-      request(ns, path, "lock-release", nomad_json::lock_id_request(ns, path, lock_id).dump()),
+      request(ns, path, operation, nomad_json::lock_id_request(ns, path, lock_id).dump()),
       std::move(done), [](const nlohmann::json&) -> Result<Unit> { return Unit{}; });
 }
 

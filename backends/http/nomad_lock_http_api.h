@@ -30,6 +30,9 @@ class NomadLockHttpApi final : public NomadLockApi {
  private:
   HttpRequest request(const std::string& ns, const std::string& path, const char* operation,
                       const std::string& body) const;
+  // A renewal or a release: the lock's ID in the body, the answer's body not needed.
+  void by_lock_id(const std::string& ns, const std::string& path, const char* operation,
+                  const std::string& lock_id, Done<Unit> done);
 
   HttpTransport& transport_;
   Options options_;

@@ -71,18 +71,23 @@ Result<NomadVariable> NomadVariableStore::set(const std::string& ns, const std::
   if (e && e->variable.lock) {
     return make_error("attempting to modify locked variable", ErrorKind::kConflict);
   }
-  if (!e) {
-    e = &vars_[{ns, path}];
-    e->variable.namespace_ = ns;
-    e->variable.path = path;
-    touch(e->variable, now);
-    e->variable.create_index = e->variable.modify_index;
-    e->variable.create_time = e->variable.modify_time;
-  } else {
-    touch(e->variable, now);
+  return write(ns, path, std::move(items), now).variable;
+}
+
+NomadVariableStore::Entry& NomadVariableStore::write(const std::string& ns, const std::string& path,
+                                                     std::map<std::string, std::string> items,
+                                                     Time now) {
+  auto [it, created] = vars_.try_emplace({ns, path});
+  NomadVariable& v = it->second.variable;
+  touch(v, now);
+  if (created) {
+    v.namespace_ = ns;
+    v.path = path;
+    v.create_index = v.modify_index;
+    v.create_time = v.modify_time;
   }
-  e->variable.items = std::move(items);
-  return e->variable;
+  v.items = std::move(items);
+  return it->second;
 }
 
 Result<Unit> NomadVariableStore::remove(const std::string& ns, const std::string& path, Time now) {
@@ -99,7 +104,8 @@ Result<Unit> NomadVariableStore::remove(const std::string& ns, const std::string
 Result<NomadVariable> NomadVariableStore::acquire(const std::string& ns, const std::string& path,
                                                   NomadVariableLock want,
                                                   std::map<std::string, std::string> items,
-                                                  Time now) {
+                                                  Time now,
+                                                  std::optional<NomadVariable>* conflict) {
   if (want.ttl < Duration{} || want.delay < Duration{}) {
     return make_error("Lock delay and TTL must be positive", ErrorKind::kInvalid);
   }
@@ -110,12 +116,12 @@ Result<NomadVariable> NomadVariableStore::acquire(const std::string& ns, const s
   }
   Entry* e = find(ns, path, now);
   if (e && held_by_other(*e, want.id)) {
+    if (conflict) *conflict = e->variable;
     return make_error("variable is locked", ErrorKind::kConflict);
   }
+  // A free lock, or the caller's own (re-taken by its ID, even within its lock-delay).
   if (want.id.empty()) want.id = lock_ids_.next();
-  auto written = set(ns, path, std::move(items), std::nullopt, now);
-  if (!written) return written;
-  Entry& entry = vars_[{ns, path}];
+  Entry& entry = write(ns, path, std::move(items), now);
   entry.variable.lock = want;
   entry.expires = now + want.ttl;
   return entry.variable;
@@ -135,12 +141,14 @@ Result<NomadVariable> NomadVariableStore::renew(const std::string& ns, const std
 }
 
 Result<NomadVariable> NomadVariableStore::release(const std::string& ns, const std::string& path,
-                                                  const std::string& lock_id, Time now) {
+                                                  const std::string& lock_id, Time now,
+                                                  std::optional<NomadVariable>* conflict) {
   if (lock_id.empty()) return make_error("missing lock information", ErrorKind::kInvalid);
   Entry* e = find(ns, path, now);
   if (!e) return make_error("variable doesn't exist", ErrorKind::kNotFound);
   if (!e->variable.lock) return make_error("variable doesn't hold a lock", ErrorKind::kConflict);
   if (e->variable.lock->id != lock_id) {
+    if (conflict) *conflict = e->variable;
     return make_error("lock is held by another", ErrorKind::kConflict);
   }
   e->variable.lock.reset();

@@ -41,14 +41,17 @@ class NomadVariableStore {
   Result<Unit> remove(const std::string& ns, const std::string& path, Time now);
 
   // Lock operations (NomadLockApi's contracts). Acquire overwrites the variable's items, as
-  // Nomad does; its kInvalid messages are Nomad's.
+  // Nomad does, and takes a lock already the caller's (same ID) again; its kInvalid messages
+  // are Nomad's. When another's lock refuses an acquire or a release, `conflict` gets the
+  // variable as it is (Nomad answers those 409s with a body; its other 409s are text).
   Result<NomadVariable> acquire(const std::string& ns, const std::string& path,
                                 NomadVariableLock want, std::map<std::string, std::string> items,
-                                Time now);
+                                Time now, std::optional<NomadVariable>* conflict = nullptr);
   Result<NomadVariable> renew(const std::string& ns, const std::string& path,
                               const std::string& lock_id, Time now);
   Result<NomadVariable> release(const std::string& ns, const std::string& path,
-                                const std::string& lock_id, Time now);
+                                const std::string& lock_id, Time now,
+                                std::optional<NomadVariable>* conflict = nullptr);
 
   // The index of the latest change (X-Nomad-Index).
   std::uint64_t index() const { return index_; }
@@ -62,6 +65,9 @@ class NomadVariableStore {
   // Drops a lock whose TTL and lock-delay have passed; returns the entry, or null.
   Entry* find(const std::string& ns, const std::string& path, Time now);
   static bool held_by_other(const Entry& e, const std::string& lock_id);
+  // Creates or overwrites the variable's items; no check.
+  Entry& write(const std::string& ns, const std::string& path,
+               std::map<std::string, std::string> items, Time now);
   void touch(NomadVariable& v, Time now);
 
   std::map<Key, Entry> vars_;

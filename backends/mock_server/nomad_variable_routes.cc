@@ -102,10 +102,11 @@ void NomadMockServer::variable_routes() {
     auto [result, index] = on_loop([&] {
       Time now = wall_now();
       Result<NomadVariable> r =
-          req.has_param("lock-acquire") ? variables_.acquire(ns, path, lock, given->items, now)
+          req.has_param("lock-acquire")
+              ? variables_.acquire(ns, path, lock, given->items, now, &conflict)
           : req.has_param("lock-renew") ? variables_.renew(ns, path, lock.id, now)
           : req.has_param("lock-release")
-              ? variables_.release(ns, path, lock.id, now)
+              ? variables_.release(ns, path, lock.id, now, &conflict)
               : variables_.set(ns, path, given->items, cas, now, &conflict);
       return std::pair{r, variables_.index()};
     });
@@ -114,16 +115,17 @@ void NomadMockServer::variable_routes() {
       return reply(res, nomad_json::variable(*result, !req.has_param("lock-renew")), index, false);
     }
     const Error& e = result.error();
-    bool lock_conflict = e.kind == ErrorKind::kConflict && e.message == "variable is locked";
-    bool release_conflict =
-        e.kind == ErrorKind::kConflict && e.message == "lock is held by another";
-    if (lock_conflict || release_conflict) {
-      reply(res, zero_value(ns, path, release_conflict), index, false);
-    } else if (e.kind == ErrorKind::kConflict && req.has_param("cas")) {
+    if (!conflict && !(e.kind == ErrorKind::kConflict && req.has_param("cas"))) {
+      return text_error(res, status_of(e.kind), e.message);
+    }
+    // Nomad's 409s with a body: another's lock (its name only: the items and the holder's
+    // ID are not the caller's to see; a release's with an empty Lock), or a failed
+    // check-and-set (the variable as it is).
+    if (req.has_param("lock-acquire") || req.has_param("lock-release")) {
+      reply(res, zero_value(ns, path, req.has_param("lock-release")), index, false);
+    } else {
       reply(res, conflict ? nomad_json::variable(*conflict) : zero_value(ns, path, false), index,
             false);
-    } else {
-      return text_error(res, status_of(e.kind), e.message);
     }
     res.status = 409;
   };

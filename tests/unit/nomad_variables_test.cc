@@ -42,6 +42,23 @@ TEST_F(NomadVariablesTest, AcquireGivesALockIdAndRefusesOthersUntilTtlAndDelayPa
   EXPECT_NE(third->lock->id, first->lock->id);
 }
 
+TEST_F(NomadVariablesTest, TheHolderRetakesItsLockByItsIdEvenWithinTheDelay) {
+  auto held = acquire(kStart, ten_two);
+  ASSERT_TRUE(held.ok());
+  NomadVariableLock same = ten_two;
+  same.id = held->lock->id;
+  auto again = acquire(kStart + 5s, same);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->lock->id, held->lock->id);
+  // Expired at 15 s, within its delay at 16 s: only its holder may take it.
+  std::optional<NomadVariable> conflict;
+  auto other = store.acquire("default", "app/lock", ten_two, {}, kStart + 16s, &conflict);
+  EXPECT_EQ(other.error().kind, ErrorKind::kConflict);
+  ASSERT_TRUE(conflict.has_value());
+  EXPECT_EQ(conflict->lock->id, held->lock->id);
+  EXPECT_TRUE(acquire(kStart + 16s, same).ok());
+}
+
 TEST_F(NomadVariablesTest, RenewalsKeepTheLockPastItsFirstTtl) {
   auto held = acquire(kStart, ten_two);
   ASSERT_TRUE(held.ok());
