@@ -19,8 +19,8 @@ json value_of(const std::string& text) {
   if (text == "true" || text == "false") return text == "true";
   try {
     json v = json::parse(text);
-    if (v.is_number()) return v;
-  } catch (const json::exception&) {  // not a JSON number: kept as text
+    if (v.is_number() || v.is_array()) return v;
+  } catch (const json::exception&) {  // not a JSON number or array: kept as text
   }
   return text;
 }

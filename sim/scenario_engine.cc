@@ -88,8 +88,10 @@ void ScenarioRun::build_cluster_engine(Logger& log, const PolicyEvaluator::Recor
   }
   target_ = std::make_unique<HarvesterTarget>(loop_, *engine_.nomad, *engine_.harvester, log,
                                               target_options);
+  apm_ = std::make_unique<NomadApmSource>(loop_, *engine_.nomad, caches_.get());
+  cluster_sources_ = std::make_unique<QueryRouter>(metrics_, *apm_, "nodes_needed");
   auto sources = [this](std::string_view name) -> MetricsSource* {
-    return name == "sim" || name == "nomad-apm" ? &metrics_ : nullptr;
+    return name == "sim" || name == "nomad-apm" ? cluster_sources_.get() : nullptr;
   };
   for (const auto& c : cluster_policies_) {
     evaluators_.push_back(
@@ -106,6 +108,8 @@ bool ScenarioRun::crash_engine(const FaultSpec& fault) {
   evaluators_.clear();
   job_target_.reset();
   target_.reset();
+  cluster_sources_.reset();
+  apm_.reset();
   caches_.reset();  // a restarted agent starts with empty caches
   loop_.after(fault.restart_after, [this] {
     if (!target_) static_cast<void>(build_engine());  // compiled before: cannot fail now

@@ -20,12 +20,14 @@
 #include "backends/memory/nomad_model.h"
 #include "base/log.h"
 #include "engine/harvester/harvester_target.h"
+#include "engine/nomad/nomad_apm.h"
 #include "engine/nomad/nomad_job_target.h"
 #include "engine/policy_evaluator.h"
 #include "sim/cluster_metrics.h"
 #include "sim/dag_replay.h"
 #include "sim/fault_plan.h"
 #include "sim/invariants.h"
+#include "sim/query_router.h"
 #include "sim/scenario.h"
 #include "sim/service_replay.h"
 #include "sim/simulation.h"
@@ -112,6 +114,10 @@ class ScenarioRun {
   std::vector<ScaleActionRecord> past_actions_;  // of engines an agent_crash tore down
   std::unique_ptr<ClusterCaches> caches_;        // before the target, which uses them
   std::unique_ptr<HarvesterTarget> target_;
+  // nodes_needed counts by placing the work, from the engine's Nomad API (and caches)
+  // rather than from the sampled totals that answer the other nomad-apm queries.
+  std::unique_ptr<NomadApmSource> apm_;
+  std::unique_ptr<QueryRouter> cluster_sources_;
   std::unique_ptr<NomadJobTarget> job_target_;
   std::vector<std::unique_ptr<PolicyEvaluator>> evaluators_;
   std::int64_t evaluations_ = 0;

@@ -174,6 +174,23 @@ struct NomadJob {
   std::uint64_t modify_index = 0;              // ModifyIndex
 };
 
+// GET /v1/evaluations?status=blocked: an Evaluation. Nomad keeps at most one blocked
+// evaluation per job, for the allocations its scheduler could not place for want of room.
+struct NomadEvaluation {
+  std::string id;            // ID
+  std::string job_id;        // JobID
+  std::string namespace_;    // Namespace
+  std::string type;          // Type: the job's type
+  std::string status;        // Status: blocked | pending | complete | failed | canceled
+  std::string triggered_by;  // TriggeredBy
+  // Per task group, the allocations waiting: QueuedAllocations where the server fills it,
+  // else FailedTGAllocs[group].CoalescedFailures + 1 (one metric for the coalesced failures).
+  std::map<std::string, std::int64_t> queued_allocations;
+  std::uint64_t create_index = 0;      // CreateIndex
+  std::uint64_t modify_index = 0;      // ModifyIndex
+  std::uint64_t job_modify_index = 0;  // JobModifyIndex: the job's ModifyIndex it was made for
+};
+
 // One event of Nomad's event stream (GET /v1/event/stream). Of the payloads, the ones this
 // product reads are typed; the others are left out.
 struct NomadEvent {
@@ -234,6 +251,9 @@ class NomadApi {
                                 Done<std::vector<NomadAllocationStub>> done) = 0;
   // GET /v1/jobs (every namespace the token may read).
   virtual void list_jobs(Done<std::vector<NomadJobSummary>> done) = 0;
+  // GET /v1/evaluations?status=STATUS (every namespace the token may read); "" lists all.
+  virtual void list_evaluations(const std::string& status,
+                                Done<std::vector<NomadEvaluation>> done) = 0;
   // GET /v1/scaling/policies, then GET /v1/scaling/policy/:id of each (every namespace).
   virtual void list_scaling_policies(Done<std::vector<NomadScalingPolicy>> done) = 0;
   // GET /v1/job/:id.

@@ -204,6 +204,24 @@ void NomadHttpApi::list_jobs(Done<std::vector<NomadJobSummary>> done) {
                                      });
 }
 
+void NomadHttpApi::list_evaluations(const std::string& status,
+                                    Done<std::vector<NomadEvaluation>> done) {
+  std::string query = "namespace=*";
+  if (!status.empty()) query += "&status=" + url_escape(status);
+  call<std::vector<NomadEvaluation>>("GET", "/v1/evaluations", query, "", std::move(done),
+                                     [](const json& j) -> Result<std::vector<NomadEvaluation>> {
+                                       if (!j.is_array())
+                                         return make_error("expected an array of evaluations");
+                                       std::vector<NomadEvaluation> out;
+                                       for (const json& item : j) {
+                                         auto e = nomad_json::read_evaluation(item);
+                                         if (!e) return e.error();
+                                         out.push_back(std::move(*e));
+                                       }
+                                       return out;
+                                     });
+}
+
 void NomadHttpApi::list_scaling_policies(Done<std::vector<NomadScalingPolicy>> done) {
   call<std::vector<std::string>>(
       "GET", "/v1/scaling/policies", "namespace=*", "",

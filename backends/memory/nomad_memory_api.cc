@@ -109,6 +109,18 @@ void NomadMemoryApi::list_jobs(Done<std::vector<NomadJobSummary>> done) {
       std::move(done));
 }
 
+void NomadMemoryApi::list_evaluations(const std::string& status,
+                                      Done<std::vector<NomadEvaluation>> done) {
+  // The model keeps no evaluation history: blocked ones are all it has.
+  caller_.call<std::vector<NomadEvaluation>>(
+      "list_evaluations",
+      [this, status]() -> Result<std::vector<NomadEvaluation>> {
+        if (!status.empty() && status != "blocked") return std::vector<NomadEvaluation>{};
+        return model_.blocked_evaluations();
+      },
+      std::move(done));
+}
+
 void NomadMemoryApi::list_scaling_policies(Done<std::vector<NomadScalingPolicy>> done) {
   caller_.call<std::vector<NomadScalingPolicy>>(
       "list_scaling_policies",

@@ -111,6 +111,9 @@ class NomadModel {
   Result<NomadJobScaleStatus> job_scale_status(const std::string& job_id) const;
   Result<NomadJob> job(const std::string& job_id) const;
   std::vector<NomadJobSummary> list_jobs() const;
+  // The blocked evaluations: one per job with queued allocations, counted per task group.
+  // A job's evaluation keeps its ID while the job stays blocked (IDs are assigned here).
+  std::vector<NomadEvaluation> blocked_evaluations();
   // Scaling policies, as jobs' `scaling` blocks register them; the ID is assigned here.
   std::string add_scaling_policy(NomadScalingPolicy policy);
   const std::vector<NomadScalingPolicy>& scaling_policies() const { return scaling_policies_; }
@@ -267,6 +270,11 @@ class NomadModel {
   std::vector<Alloc> allocs_;
   std::vector<std::uint32_t> free_allocs_;
   std::deque<std::uint32_t> pending_;
+  struct BlockedEval {
+    std::string id;
+    std::uint64_t create_index = 0;
+  };
+  std::map<std::uint32_t, BlockedEval> blocked_evals_;  // by job, as last listed
   bool pending_pass_scheduled_ = false;
   // Schedulable nodes ordered by free cpu: best fit is the first with enough room.
   std::set<std::pair<std::int64_t, std::uint32_t>> by_free_cpu_;

@@ -44,6 +44,7 @@ std::string NomadMockServer::operation(const httplib::Request& req) {
   if (p == "/v1/nodes") return "list_nodes";
   if (p == "/v1/allocations") return "list_allocations";
   if (p == "/v1/jobs") return "list_jobs";
+  if (p == "/v1/evaluations") return "list_evaluations";
   if (p == "/v1/event/stream") return "stream_events";
   if (p.rfind("/v1/var", 0) == 0) return "variables";
   if (p.rfind("/v1/scaling/polic", 0) == 0) return "list_scaling_policies";
@@ -167,6 +168,22 @@ void NomadMockServer::routes() {
     json out = json::array();
     for (const auto& j : jobs) {
       if (j.job_id.rfind(prefix, 0) == 0) out.push_back(nomad_json::job_list_stub(j, index));
+    }
+    reply(res, out, index, true);
+  });
+
+  // As Nomad: ?status= and ?job= filter; the model has blocked evaluations only.
+  s.Get("/v1/evaluations", [this, block](const httplib::Request& req, httplib::Response& res) {
+    if (!block(req, res)) return;
+    std::string status = req.get_param_value("status"), job = req.get_param_value("job");
+    auto [evals, index] = on_loop([&] {
+      return std::pair{model_.blocked_evaluations(), model_.index()};
+    });
+    json out = json::array();
+    for (const auto& e : evals) {
+      if ((status.empty() || e.status == status) && (job.empty() || e.job_id == job)) {
+        out.push_back(nomad_json::evaluation(e));
+      }
     }
     reply(res, out, index, true);
   });

@@ -50,6 +50,98 @@ json job_list_stub(const NomadJobSummary& j, std::uint64_t index) {
           {"SubmitTime", j.submit_time.count()}};
 }
 
+json evaluation(const NomadEvaluation& e) {
+  // A blocked evaluation as Nomad's scheduler writes it: the placements that failed, by
+  // group, with the failures after the first coalesced into one metric.
+  json failed = json::object(), queued = json::object();
+  for (const auto& [group, n] : e.queued_allocations) {
+    queued[group] = n;
+    failed[group] = {{"NodesEvaluated", 0},
+                     {"NodesFiltered", 0},
+                     {"NodesInPool", 0},
+                     {"NodesAvailable", json::object()},
+                     {"ClassFiltered", nullptr},
+                     {"ConstraintFiltered", nullptr},
+                     {"NodesExhausted", 0},
+                     {"ClassExhausted", nullptr},
+                     {"DimensionExhausted", nullptr},
+                     {"QuotaExhausted", nullptr},
+                     {"ResourcesExhausted", nullptr},
+                     {"Scores", nullptr},
+                     {"AllocationTime", 0},
+                     {"CoalescedFailures", std::max<std::int64_t>(n - 1, 0)}};
+  }
+  return {{"ID", e.id},
+          {"Namespace", e.namespace_},
+          {"Priority", 50},
+          {"Type", e.type},
+          {"TriggeredBy", e.triggered_by},
+          {"JobID", e.job_id},
+          {"JobModifyIndex", e.job_modify_index},
+          {"NodeID", ""},
+          {"NodeModifyIndex", 0},
+          {"DeploymentID", ""},
+          {"Status", e.status},
+          {"StatusDescription", e.status == "blocked" ? "created due to placement conflicts" : ""},
+          {"Wait", 0},
+          {"NextEval", ""},
+          {"PreviousEval", ""},
+          {"BlockedEval", ""},
+          {"RelatedEvals", nullptr},
+          {"FailedTGAllocs", failed},
+          {"ClassEligibility", json::object()},
+          {"EscapedComputedClass", false},
+          {"QuotaLimitReached", ""},
+          {"AnnotatePlan", false},
+          {"QueuedAllocations", queued},
+          {"SnapshotIndex", e.create_index},
+          {"CreateIndex", e.create_index},
+          {"ModifyIndex", e.modify_index},
+          {"CreateTime", 0},
+          {"ModifyTime", 0}};
+}
+
+Result<NomadEvaluation> read_evaluation(const json& j) {
+  NomadEvaluation e;
+  HA_READ(id, field<std::string>(j, "ID", "evaluation"));
+  std::string at = "evaluation " + id;
+  HA_READ(job, optional_field<std::string>(j, "JobID", at, ""));
+  HA_READ(ns, optional_field<std::string>(j, "Namespace", at, "default"));
+  HA_READ(type, optional_field<std::string>(j, "Type", at, ""));
+  HA_READ(status, optional_field<std::string>(j, "Status", at, ""));
+  HA_READ(trigger, optional_field<std::string>(j, "TriggeredBy", at, ""));
+  HA_READ(create, optional_field<std::uint64_t>(j, "CreateIndex", at, 0));
+  HA_READ(modify, optional_field<std::uint64_t>(j, "ModifyIndex", at, 0));
+  HA_READ(job_index, optional_field<std::uint64_t>(j, "JobModifyIndex", at, 0));
+  HA_READ(queued, optional_field<json>(j, "QueuedAllocations", at, json()));
+  HA_READ(failed, optional_field<json>(j, "FailedTGAllocs", at, json()));
+  e = {id, job, ns, type, status, trigger, {}, create, modify, job_index};
+  for (const auto& [name, value] :
+       {std::pair{"QueuedAllocations", &queued}, std::pair{"FailedTGAllocs", &failed}}) {
+    if (!value->is_null() && !value->is_object()) {
+      return make_error(at + "." + name + ": expected an object", ErrorKind::kInvalid);
+    }
+  }
+  if (queued.is_object()) {
+    for (const auto& [group, n] : queued.items()) {
+      if (!n.is_number_integer() || n.get<std::int64_t>() < 0) {
+        return make_error(at + ".QueuedAllocations." + group + ": expected a count",
+                          ErrorKind::kInvalid);
+      }
+      if (n.get<std::int64_t>() > 0) e.queued_allocations[group] = n.get<std::int64_t>();
+    }
+  }
+  if (failed.is_object()) {
+    for (const auto& [group, metric] : failed.items()) {
+      if (e.queued_allocations.contains(group)) continue;
+      HA_READ(coalesced, optional_field<std::int64_t>(metric, "CoalescedFailures",
+                                                      at + ".FailedTGAllocs." + group, 0));
+      e.queued_allocations[group] = coalesced + 1;
+    }
+  }
+  return e;
+}
+
 json scaling_policy_stub(const NomadScalingPolicy& p) {
   return {{"ID", p.id},
           {"Enabled", p.enabled},

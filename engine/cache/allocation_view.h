@@ -25,6 +25,11 @@ class AllocationView {
   Usage on_node(const std::string& node_id) const;
   // Non-terminal allocations held.
   std::size_t allocations() const { return by_id_.size(); }
+  // Calls fn(node_id, cpu_mhz, memory_mb) for each allocation held, in no set order.
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    for (const auto& [id, h] : by_id_) fn(h.node_id, h.cpu_mhz, h.memory_mb);
+  }
   // The allocation's new state: a terminal one leaves, any other is held (again).
   void apply(const NomadAllocationStub& a);
 

@@ -1,5 +1,6 @@
 #include "engine/nomad/nomad_apm.h"
 
+#include <charconv>
 #include <memory>
 
 namespace ha {
@@ -33,10 +34,12 @@ Result<ApmQuery> parse_apm_query(const std::string& query) {
     q.metric = ApmQuery::Metric::kPendingAllocations;
   } else if (name == "node_count") {
     q.metric = ApmQuery::Metric::kNodeCount;
+  } else if (name == "nodes_needed") {
+    q.metric = ApmQuery::Metric::kNodesNeeded;
   } else {
     return bad(
         "unknown metric; known: percentage-allocated_cpu, percentage-allocated_memory, "
-        "pending_allocations, node_count");
+        "pending_allocations, node_count, nodes_needed");
   }
   if (query.find('/') == std::string::npos) return q;
   std::string pool = query.substr(query.find('/') + 1);
@@ -57,8 +60,27 @@ Result<ApmQuery> parse_apm_query(const std::string& query) {
       q.node_pool = value;
     } else if (key == "datacenter") {
       q.datacenter = value;
+    } else if (q.metric == ApmQuery::Metric::kNodesNeeded &&
+               (key == "headroom" || key == "node_cpu" || key == "node_memory")) {
+      std::int64_t n = 0;
+      auto [end_ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      bool percent = key == "headroom";
+      if (ec != std::errc() || end_ptr != value.data() + value.size() || n < 0 ||
+          (percent ? n > 90 : n == 0)) {
+        return bad(key + "=" + value + ": expected " +
+                   (percent ? std::string("a whole percentage from 0 to 90")
+                            : std::string("a positive whole number")));
+      }
+      if (percent) {
+        q.headroom = static_cast<double>(n) / 100.0;
+      } else {
+        (key == "node_cpu" ? q.node_cpu : q.node_memory) = n;
+      }
     } else {
-      return bad("unknown pool key \"" + key + "\": must be node_class, datacenter or node_pool");
+      return bad("unknown pool key \"" + key + "\": must be node_class, datacenter or node_pool" +
+                 (q.metric == ApmQuery::Metric::kNodesNeeded
+                      ? std::string(" (nodes_needed also takes headroom, node_cpu, node_memory)")
+                      : std::string()));
     }
     start = end + 1;
   }
@@ -104,6 +126,7 @@ void NomadApmSource::query(const std::string& query, TimeRange, Callback done) {
     loop_.post([done = std::move(done), e = q.error()] { done(e); });
     return;
   }
+  if (q->metric == ApmQuery::Metric::kNodesNeeded) return nodes_needed(query, *q, std::move(done));
   if (q->metric != ApmQuery::Metric::kPendingAllocations) {
     if (auto cached = from_caches(query, *q)) {
       loop_.post(

@@ -7,6 +7,12 @@
 //   [node_]percentage-allocated_memory[/...]   the same for memory
 //   pending_allocations    allocations waiting for room: the sum of every job's Queued
 //   node_count[/...]       the pool's ready, eligible, not draining nodes
+//   nodes_needed[/...,headroom=PCT,node_cpu=MHZ,node_memory=MB]
+//                          the nodes the pool needs for its running and queued work, counted
+//                          by placing it (nodes_needed.h): queued allocations come from the
+//                          blocked evaluations, their sizes from their jobs; a new node has
+//                          node_cpu/node_memory, else the largest pool node's allocatable.
+//                          Not a point-in-time utilisation: use it with pass-through.
 // Like upstream's plugin it answers the current value only: a range query gets one point at
 // the loop's now. Errors name the query and what failed; a pool with no capacity is an
 // error, as upstream ("zero allocatable").
@@ -17,6 +23,10 @@
 // then each pool node's detail and allocations, in parallel (2N+1 requests).
 #pragma once
 
+#include <map>
+#include <memory>
+#include <utility>
+
 #include "backends/api/metrics_source.h"
 #include "backends/api/nomad_api.h"
 #include "base/event_loop.h"
@@ -25,9 +35,12 @@
 namespace ha {
 
 struct ApmQuery {
-  enum class Metric { kCpuPercent, kMemoryPercent, kPendingAllocations, kNodeCount };
+  enum class Metric { kCpuPercent, kMemoryPercent, kPendingAllocations, kNodeCount, kNodesNeeded };
   Metric metric = Metric::kCpuPercent;
   std::string node_class, node_pool, datacenter;  // empty: any
+  // nodes_needed only: headroom as a fraction, and a new node's allocatable (0: unknown).
+  double headroom = 0;
+  std::int64_t node_cpu = 0, node_memory = 0;
 };
 
 // Parses the query forms above; the error names the query and what is wrong.
@@ -40,12 +53,22 @@ class NomadApmSource final : public MetricsSource {
 
  private:
   void allocated_percent(const std::string& query, const ApmQuery& q, Callback done);
+  // nomad_apm_nodes_needed.cc
+  void nodes_needed(const std::string& query, const ApmQuery& q, Callback done);
+  struct JobSizes {
+    std::uint64_t modify_index = 0;
+    std::map<std::string, std::pair<std::int64_t, std::int64_t>> groups;  // cpu, memory
+  };
   // The answer from the caches, or nullopt when they are not current.
   std::optional<Result<TimeSeries>> from_caches(const std::string& query, const ApmQuery& q);
 
   EventLoop& loop_;
   NomadApi& nomad_;
   ClusterCaches* caches_;
+  // Task-group sizes of jobs with blocked evaluations, by namespace and job ID, re-read when
+  // an evaluation names a newer job version.
+  std::shared_ptr<std::map<std::pair<std::string, std::string>, JobSizes>> job_sizes_ =
+      std::make_shared<std::map<std::pair<std::string, std::string>, JobSizes>>();
 };
 
 }  // namespace ha

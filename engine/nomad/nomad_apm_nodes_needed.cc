@@ -1,0 +1,200 @@
+// nomad-apm's nodes_needed (see nomad_apm.h): the blocked evaluations, the sizes of their
+// jobs' task groups, then the pool's nodes with what runs on each, then the count.
+// Requests per evaluation: 1 for the evaluations, 1 per job whose version changed, and,
+// without current caches, 2N+1 for the pool as percentage-allocated_* reads it.
+#include <memory>
+#include <unordered_map>
+
+#include "engine/nomad/nodes_needed.h"
+#include "engine/nomad/nomad_apm.h"
+
+namespace ha {
+namespace {
+
+bool pool_member(const NomadNodeStub& n, const ApmQuery& q) {
+  return (q.node_class.empty() || n.node_class == q.node_class) &&
+         (q.node_pool.empty() || n.node_pool == q.node_pool) &&
+         (q.datacenter.empty() || n.datacenter == q.datacenter);
+}
+
+// Nodes that take work now or soon: ready or still initializing, eligible, not draining.
+// A draining node is leaving; its work is queued again or moves elsewhere.
+bool takes_work(const NomadNodeStub& n) {
+  return (n.status == "ready" || n.status == "initializing") &&
+         n.scheduling_eligibility == "eligible" && !n.drain;
+}
+
+struct NeededState {
+  std::string query;
+  ApmQuery q;
+  std::vector<QueuedGroup> queued;
+  std::vector<PoolNode> pool;
+  std::size_t outstanding = 0;
+  std::optional<Error> failed;
+  MetricsSource::Callback done;
+};
+
+}  // namespace
+
+void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, Callback done) {
+  auto state = std::make_shared<NeededState>();
+  state->query = query;
+  state->q = q;
+  state->done = std::move(done);
+  EventLoop& loop = loop_;
+  auto sizes = job_sizes_;
+
+  // Last: the count, from the pool and the queue.
+  auto count = [state, &loop] {
+    PodSize shape{state->q.node_cpu, state->q.node_memory};
+    for (const PoolNode& n : state->pool) {
+      if (state->q.node_cpu == 0) shape.cpu_mhz = std::max(shape.cpu_mhz, n.capacity.cpu_mhz);
+      if (state->q.node_memory == 0) {
+        shape.memory_mb = std::max(shape.memory_mb, n.capacity.memory_mb);
+      }
+    }
+    if (shape.cpu_mhz <= 0 || shape.memory_mb <= 0) {
+      return state->done(make_error(state->query +
+                                    ": no node in the pool to take a new node's size from; give " +
+                                    "node_cpu and node_memory in the query"));
+    }
+    for (PoolNode& n : state->pool) {
+      if (n.capacity.cpu_mhz <= 0 || n.capacity.memory_mb <= 0) n.capacity = shape;
+    }
+    NodesNeeded needed = count_nodes_needed(state->pool, state->queued, shape, state->q.headroom);
+    state->done(TimeSeries{{loop.now(), static_cast<double>(needed.nodes)}});
+  };
+
+  // Third: the pool, from the caches when they are current, else as upstream reads it.
+  auto read_pool = [this, state, count] {
+    if (caches_ != nullptr) {
+      NodeCache& nodes = caches_->nodes(state->q.node_class);
+      AllocationCache& allocations = caches_->allocations();
+      if (caches_->usable(nodes) && caches_->usable(allocations)) {
+        std::unordered_map<std::string, std::size_t> at;
+        bool sized = true;
+        for (const auto& n : nodes.view()->nodes()) {
+          if (!pool_member(*n, state->q) || !takes_work(*n)) continue;
+          at[n->id] = state->pool.size();
+          state->pool.push_back({{n->cpu_mhz, n->memory_mb}, {}});
+          sized = sized && n->cpu_mhz > 0;
+        }
+        if (sized) {
+          allocations.view()->for_each(
+              [state, &at](const std::string& node, std::int64_t cpu, std::int64_t memory) {
+                auto it = at.find(node);
+                if (it != at.end()) state->pool[it->second].allocations.push_back({cpu, memory});
+              });
+          return count();
+        }
+        state->pool.clear();
+      }
+    }
+    NomadApi& nomad = nomad_;
+    nomad.list_nodes({state->q.node_class, state->q.node_pool, ""}, [state, count, &nomad](
+                                                                        Result<NodeList> nodes) {
+      if (!nodes) {
+        return state->done(make_error(state->query + ": listing nodes: " + nodes.error().message));
+      }
+      std::vector<std::string> ids;
+      for (const auto& n : *nodes) {
+        if (pool_member(*n, state->q) && takes_work(*n)) ids.push_back(n->id);
+      }
+      state->pool.resize(ids.size());
+      if (ids.empty()) return count();
+      state->outstanding = 2 * ids.size();
+      auto finish = [state, count] {
+        if (--state->outstanding > 0) return;
+        if (state->failed) return state->done(*state->failed);
+        count();
+      };
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        nomad.get_node(ids[i], [state, i, id = ids[i], finish](Result<NomadNode> node) {
+          if (node) {
+            state->pool[i].capacity = {node->cpu_mhz, node->memory_mb};
+          } else {
+            state->failed =
+                make_error(state->query + ": reading node " + id + ": " + node.error().message);
+          }
+          finish();
+        });
+        nomad.node_allocations(ids[i], [state, i, id = ids[i],
+                                        finish](Result<std::vector<NomadAllocationStub>> allocs) {
+          if (allocs) {
+            for (const auto& a : *allocs) {
+              if (!is_terminal(a)) {
+                state->pool[i].allocations.push_back({a.cpu_mhz, a.memory_mb});
+              }
+            }
+          } else {
+            state->failed = make_error(state->query + ": reading allocations of node " + id + ": " +
+                                       allocs.error().message);
+          }
+          finish();
+        });
+      }
+    });
+  };
+
+  // Second: the sizes of the queued allocations, from their jobs.
+  auto size_queue = [state, sizes, read_pool](std::vector<NomadEvaluation> evals) {
+    for (const NomadEvaluation& e : evals) {
+      const JobSizes& job = (*sizes)[{e.namespace_.empty() ? "default" : e.namespace_, e.job_id}];
+      for (const auto& [group, n] : e.queued_allocations) {
+        auto it = job.groups.find(group);
+        if (it == job.groups.end()) {
+          return state->done(make_error(state->query + ": blocked evaluation " + e.id +
+                                        " queues group \"" + group + "\", which job \"" + e.job_id +
+                                        "\" does not have"));
+        }
+        state->queued.push_back({{it->second.first, it->second.second}, n});
+      }
+    }
+    read_pool();
+  };
+
+  // First: the blocked evaluations, and any job not read at its current version.
+  NomadApi& nomad = nomad_;
+  nomad.list_evaluations("blocked", [state, sizes, size_queue,
+                                     &nomad](Result<std::vector<NomadEvaluation>> evals) {
+    if (!evals) {
+      return state->done(
+          make_error(state->query + ": listing blocked evaluations: " + evals.error().message));
+    }
+    std::vector<std::pair<std::string, std::string>> stale;
+    for (const NomadEvaluation& e : *evals) {
+      if (e.status != "blocked") continue;
+      std::pair key{e.namespace_.empty() ? "default" : e.namespace_, e.job_id};
+      auto it = sizes->find(key);
+      if (it == sizes->end() || it->second.modify_index < e.job_modify_index ||
+          e.job_modify_index == 0) {
+        if (std::find(stale.begin(), stale.end(), key) == stale.end()) stale.push_back(key);
+      }
+    }
+    std::erase_if(evals.value(), [](const NomadEvaluation& e) { return e.status != "blocked"; });
+    if (stale.empty()) return size_queue(std::move(*evals));
+    auto pending = std::make_shared<std::vector<NomadEvaluation>>(std::move(*evals));
+    state->outstanding = stale.size();
+    for (const auto& key : stale) {
+      nomad.get_job(key.second, key.first,
+                    [state, sizes, key, pending, size_queue](Result<NomadJob> job) {
+                      if (job) {
+                        JobSizes& s = (*sizes)[key];
+                        s.modify_index = job->modify_index;
+                        s.groups.clear();
+                        for (const auto& g : job->task_groups) {
+                          s.groups[g.name] = {g.cpu_mhz, g.memory_mb};
+                        }
+                      } else if (!state->failed) {
+                        state->failed = make_error(state->query + ": reading job " + key.second +
+                                                   ": " + job.error().message);
+                      }
+                      if (--state->outstanding > 0) return;
+                      if (state->failed) return state->done(*state->failed);
+                      size_queue(std::move(*pending));
+                    });
+    }
+  });
+}
+
+}  // namespace ha

@@ -1,0 +1,180 @@
+// nodes_needed: the count by placement (pure), the blocked evaluations it reads (both
+// backends, the wire), and nomad-apm's answer over the API.
+#include "engine/nomad/nodes_needed.h"
+
+#include <gtest/gtest.h>
+
+#include "backends/wire/nomad_json.h"
+#include "engine/nomad/nomad_apm.h"
+#include "nomad_contract_fixture.h"
+
+namespace ha {
+namespace {
+
+const PodSize kNode{4000, 8192};
+
+PoolNode node_with(std::vector<PodSize> allocations) {
+  return {kNode, std::move(allocations)};
+}
+
+TEST(NodesNeeded, QueuedWorkFillsFreeSpaceBeforeNewNodes) {
+  // 1000 MHz free on each of two nodes holds two of the four queued 1000s; two more need one
+  // new node (two fit in 4000 MHz).
+  std::vector<PoolNode> pool{node_with({{3000, 1024}}), node_with({{3000, 1024}})};
+  NodesNeeded n = count_nodes_needed(pool, {{{1000, 512}, 4}}, kNode, 0);
+  EXPECT_EQ(n.new_nodes, 1);
+  EXPECT_EQ(n.nodes, 3);
+  // Largest first: a 3000 cannot share a node with another 3000, the 1000s fill the gaps.
+  n = count_nodes_needed({}, {{{1000, 512}, 4}, {{3000, 512}, 4}}, kNode, 0);
+  EXPECT_EQ(n.nodes, 4);
+  // Memory binds as well as cpu: 4 x 3000 MB of 8192 MB is two per node.
+  n = count_nodes_needed({}, {{{100, 3000}, 4}}, kNode, 0);
+  EXPECT_EQ(n.nodes, 2);
+}
+
+TEST(NodesNeeded, WorkLargerThanANodeAsksForNone) {
+  std::vector<PoolNode> pool{node_with({{1000, 1024}}), node_with({})};
+  NodesNeeded n = count_nodes_needed(pool, {{{5000, 512}, 3}}, kNode, 0);
+  EXPECT_EQ(n.unplaceable, 3);
+  EXPECT_EQ(n.nodes, 1);  // and the empty node may go
+}
+
+TEST(NodesNeeded, ANodeGoesWhenItsWorkFitsOnTheOthers) {
+  // The least busy node (500) moves onto the one with 1000 free; the next (3000) has
+  // nowhere to go.
+  std::vector<PoolNode> pool{node_with({{3000, 1024}}), node_with({{500, 512}}),
+                             node_with({{3000, 1024}})};
+  NodesNeeded n = count_nodes_needed(pool, {}, kNode, 0);
+  EXPECT_EQ(n.removable, 1);
+  EXPECT_EQ(n.nodes, 2);
+  // Pieces that fit only together do not count: two 600s cannot fit 1000 free and 500 free.
+  pool = {node_with({{3000, 1024}}), node_with({{600, 100}, {600, 100}}),
+          node_with({{3500, 1024}})};
+  EXPECT_EQ(count_nodes_needed(pool, {}, kNode, 0).nodes, 3);
+  // Empty nodes all go, down to none.
+  EXPECT_EQ(count_nodes_needed({node_with({}), node_with({})}, {}, kNode, 0).nodes, 0);
+}
+
+TEST(NodesNeeded, HeadroomKeepsCapacitySpareBothWays) {
+  // At 25% headroom a node holds 3000 MHz: the 500 no longer fits beside a 3000 with 1000
+  // free of 4000.
+  std::vector<PoolNode> pool{node_with({{3000, 1024}}), node_with({{500, 512}})};
+  EXPECT_EQ(count_nodes_needed(pool, {}, kNode, 0).nodes, 1);
+  EXPECT_EQ(count_nodes_needed(pool, {}, kNode, 0.25).nodes, 2);
+  // 6000 MHz of work on 8000: at 25% headroom the two nodes are just enough; at 40% it
+  // takes 10000 MHz, one node more, though nothing is queued.
+  pool = {node_with({{3000, 1024}}), node_with({{3000, 1024}})};
+  EXPECT_EQ(count_nodes_needed(pool, {}, kNode, 0.25).nodes, 2);
+  EXPECT_EQ(count_nodes_needed(pool, {}, kNode, 0.40).nodes, 3);
+  NodesNeeded n = count_nodes_needed(pool, {{{3000, 1024}, 1}}, kNode, 0.25);
+  EXPECT_EQ(n.nodes, 3);
+  n = count_nodes_needed(pool, {{{2000, 1024}, 2}}, kNode, 0.5);
+  EXPECT_EQ(n.nodes, 5);  // 10000 MHz of work at 2000 MHz a node
+}
+
+TEST(NodesNeeded, QueryFormsAndErrors) {
+  auto q =
+      parse_apm_query("nodes_needed/node_class=batch,headroom=10,node_cpu=8000,node_memory=16");
+  ASSERT_TRUE(q.ok()) << q.error().message;
+  EXPECT_EQ(q->metric, ApmQuery::Metric::kNodesNeeded);
+  EXPECT_EQ(q->node_class, "batch");
+  EXPECT_DOUBLE_EQ(q->headroom, 0.10);
+  EXPECT_EQ(q->node_cpu, 8000);
+  EXPECT_EQ(q->node_memory, 16);
+  for (const char* bad :
+       {"nodes_needed/headroom=95", "nodes_needed/headroom=x", "nodes_needed/node_cpu=0",
+        "nodes_needed/node_memory=-5", "percentage-allocated_cpu/headroom=10"}) {
+    auto r = parse_apm_query(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find(bad), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(NodesNeeded, ReadsFailedGroupsWhereQueuedAllocationsAreMissing) {
+  // A blocked evaluation as a Nomad server may write it: no QueuedAllocations, the failures
+  // coalesced.
+  auto e =
+      nomad_json::read_evaluation({{"ID", "e1"},
+                                   {"JobID", "batch"},
+                                   {"Status", "blocked"},
+                                   {"JobModifyIndex", 7u},
+                                   {"FailedTGAllocs", {{"work", {{"CoalescedFailures", 4}}}}}});
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(e->queued_allocations.at("work"), 5);
+  EXPECT_EQ(e->job_modify_index, 7u);
+  EXPECT_EQ(e->namespace_, "default");
+  auto bad = nomad_json::read_evaluation({{"ID", "e2"}, {"QueuedAllocations", {{"g", "x"}}}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("evaluation e2.QueuedAllocations.g"), std::string::npos);
+  // What the mock writes reads back the same.
+  NomadEvaluation written{"e3",       "api", "default", "service", "blocked", "queued-allocs",
+                          {{"g", 3}}, 5,     6,         4};
+  auto back = nomad_json::read_evaluation(nomad_json::evaluation(written));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->queued_allocations, written.queued_allocations);
+  EXPECT_EQ(back->job_modify_index, 4u);
+}
+
+class NodesNeededContract : public testing::NomadContract {
+ protected:
+  Result<std::vector<NomadEvaluation>> evaluations(const std::string& status) {
+    return sync<std::vector<NomadEvaluation>>(
+        [status](NomadApi& api, Done<std::vector<NomadEvaluation>> d) {
+          api.list_evaluations(status, d);
+        });
+  }
+  Result<double> needed(NomadApmSource& apm, const std::string& q) {
+    auto r = sync<TimeSeries>([&apm, q](NomadApi&, Done<TimeSeries> d) {
+      apm.query(q, {}, [d](Result<TimeSeries> r) { d(std::move(r)); });
+    });
+    if (!r) return r.error();
+    return r->back().value;
+  }
+};
+
+TEST_P(NodesNeededContract, BlockedEvaluationsListTheQueuedAllocations) {
+  auto none = evaluations("blocked");
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_TRUE(none->empty());
+  // 40 x 500 MHz on 16000 MHz of nodes: 32 placed, 8 queued.
+  ASSERT_TRUE(sync<Unit>([](NomadApi& api, Done<Unit> d) {
+                api.scale_job("api", "g", 40, "contract test", "default", d);
+              }).ok());
+  auto blocked = evaluations("blocked");
+  ASSERT_TRUE(blocked.ok()) << blocked.error().message;
+  ASSERT_EQ(blocked->size(), 1u);
+  const NomadEvaluation& e = blocked->front();
+  EXPECT_EQ(e.job_id, "api");
+  EXPECT_EQ(e.status, "blocked");
+  EXPECT_EQ(e.queued_allocations.at("g"), 8);
+  EXPECT_FALSE(e.id.empty());
+  EXPECT_GT(e.job_modify_index, 0u);
+  EXPECT_EQ(evaluations("blocked")->front().id, e.id);  // the same evaluation while blocked
+  EXPECT_TRUE(evaluations("complete")->empty());
+}
+
+TEST_P(NodesNeededContract, NomadApmCountsTheNodesThePoolNeeds) {
+  NomadApmSource apm(backend->loop(), backend->api());
+  // Two allocations of 500 MHz fit on one hashistack node: the other may go.
+  EXPECT_DOUBLE_EQ(*needed(apm, "nodes_needed/node_class=hashistack"), 1);
+  ASSERT_TRUE(sync<Unit>([](NomadApi& api, Done<Unit> d) {
+                api.scale_job("api", "g", 40, "contract test", "default", d);
+              }).ok());
+  // 8 x 500 MHz queued, both hashistack nodes full: one more node of their size, two of
+  // half their cpu, six when half of every node is kept free (12000 MHz of work).
+  EXPECT_DOUBLE_EQ(*needed(apm, "nodes_needed/node_class=hashistack"), 3);
+  EXPECT_DOUBLE_EQ(*needed(apm, "nodes_needed/node_class=hashistack,node_cpu=2000"), 4);
+  EXPECT_DOUBLE_EQ(*needed(apm, "nodes_needed/node_class=hashistack,headroom=50"), 6);
+  // An empty pool has no size to copy unless the query gives one.
+  auto empty = needed(apm, "nodes_needed/node_class=nope");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.error().message.find("give node_cpu and node_memory"), std::string::npos);
+  // Blocked work is counted against whichever pool is asked (see docs/policies.md).
+  EXPECT_DOUBLE_EQ(*needed(apm, "nodes_needed/node_class=nope,node_cpu=4000,node_memory=8192"), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, NodesNeededContract, ::testing::Values("memory", "http"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace ha
