@@ -35,6 +35,11 @@ TEST(Overrides, EditScenarioAndPolicyDocuments) {
   EXPECT_EQ(web["policy"]["cooldown"], "1m");
   EXPECT_EQ(web["policy"]["check"]["cpu"]["strategy"]["target-value"]["target"], 55.5);
   EXPECT_EQ(web["policy"]["target"]["harvester"]["dry-run"], true);
+  // A JSON array replaces a list, as a scenario's policy files.
+  json with_policies = json::parse(R"({"policies": ["policies/a.hcl"]})");
+  auto swap = overrides({R"(policies=["policies/b.hcl","policies/c.hcl"])"});
+  ASSERT_TRUE(apply_scenario_overrides(with_policies, swap).ok());
+  EXPECT_EQ(with_policies["policies"], json({"policies/b.hcl", "policies/c.hcl"}));
   // `agent` may be missing from the file: --set starts it.
   o = overrides({"agent.cluster_state=list"});
   ASSERT_TRUE(apply_scenario_overrides(scenario, o).ok());
