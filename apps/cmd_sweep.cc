@@ -1,7 +1,6 @@
 // `sweep SCENARIO --grid KEY=V1,V2 ...`: every combination of the grid's values as --set
 // overrides of one scenario, run in parallel; writes sweep.csv, sweep.html and each
 // variant's report, and prints the Pareto-optimal variants (cost vs p95 pending time).
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "apps/options.h"
 #include "apps/progress.h"
 #include "apps/sweep_output.h"
+#include "apps/variant_runs.h"
 #include "sim/html_text.h"
 #include "sim/scenario_loader.h"
 #include "sim/simulation.h"
@@ -37,13 +37,6 @@ constexpr const char* kSweepHelp =
     "writes their reports and DIR/shard-I-of-N.json; `harvester-autoscaler sweep merge\n"
     "DIR... [--out DIR]` then builds the same sweep.csv and sweep.html from all N slices\n"
     "(docs/scenarios.md has a Nomad job that runs the slices).\n\n";
-
-struct VariantRun {
-  std::size_t index = 0;  // in the whole grid
-  std::vector<Override> overrides;
-  std::optional<nlohmann::ordered_json> report;  // only the report: series are not kept
-  std::string error;
-};
 
 }  // namespace
 
@@ -114,39 +107,10 @@ int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
 
   ProgressBar bar(err, ProgressBar::stderr_is_terminal());
-  std::atomic<std::size_t> next{0}, done{0};
   auto started = std::chrono::steady_clock::now();
-  auto worker = [&] {
-    for (std::size_t i = next++; i < runs.size(); i = next++) {
-      VariantRun& run = runs[i];
-      std::vector<Override> overrides = fixed;
-      overrides.insert(overrides.end(), run.overrides.begin(), run.overrides.end());
-      Diagnostics diags;
-      auto loaded = load_scenario(file, overrides, diags);
-      if (!diags.empty()) {
-        run.error = diags.front().to_string();
-      } else if (!loaded) {
-        run.error = loaded.error().message;
-      } else if (auto used = check_all_used(overrides); !used) {
-        run.error = used.error().message;
-      } else {
-        if (vm.count("seed")) loaded->scenario.seed = vm["seed"].as<std::uint64_t>();
-        auto result = run_simulation(loaded->scenario, loaded->policies, loaded->workload);
-        if (result) {
-          run.report = std::move(result->report);
-        } else {
-          run.error = result.error().message;
-        }
-      }
-      std::size_t finished = ++done;
-      bar.update(static_cast<double>(finished) / static_cast<double>(runs.size()),
-                 std::to_string(finished) + "/" + std::to_string(runs.size()) + " variants");
-    }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned t = 0; t < std::min<std::size_t>(jobs, runs.size()); ++t)
-    threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
+  std::optional<std::uint64_t> seed;
+  if (vm.count("seed")) seed = vm["seed"].as<std::uint64_t>();
+  run_variants(file, fixed, seed, jobs, runs, bar, "variants");
   bar.finish();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 

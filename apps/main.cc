@@ -18,6 +18,10 @@ constexpr Command kCommands[] = {
      &ha::cli::run_simulate},
     {"emulate", "run a scenario through the HTTP clients and mock servers, on the wall clock",
      &ha::cli::run_emulate},
+    {"optimize",
+     "search the policy space for the cheapest policy meeting a pending-time goal; write "
+     "best-policy.hcl",
+     &ha::cli::run_optimize},
     {"sweep", "simulate every combination of a policy grid; write sweep.csv and sweep.html",
      &ha::cli::run_sweep},
     {"chaos", "simulate many seeds with random faults; count invariant violations",

@@ -80,19 +80,18 @@ std::string sweep_csv_header(const std::vector<GridAxis>& axes) {
   return h;
 }
 
+std::string csv_field(const std::string& value) {
+  if (value.find_first_of(",\"\n") == std::string::npos) return value;
+  std::string out = "\"";
+  for (char c : value) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 std::string sweep_csv_row(std::size_t variant, const std::vector<Override>& overrides,
                           const nlohmann::ordered_json& r, bool pareto) {
   std::ostringstream row;
   row << variant;
-  for (const Override& o : overrides) {
-    if (o.value.find_first_of(",\"") == std::string::npos) {
-      row << ',' << o.value;
-      continue;
-    }
-    row << ",\"";  // CSV quoting: quotes doubled inside
-    for (char c : o.value) row << (c == '"' ? "\"\"" : std::string(1, c));
-    row << '"';
-  }
+  for (const Override& o : overrides) row << ',' << csv_field(o.value);
   // Empty when the workload needs no node (no reference to compare with).
   auto ratio = r.value("node_hours_vs_oracle", nlohmann::ordered_json());
   row << ',' << r["node_hours"].dump() << ',' << (ratio.is_number() ? ratio.dump() : "") << ','

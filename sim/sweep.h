@@ -35,6 +35,9 @@ struct VariantFigures {
 // Positions of the Pareto-optimal variants (minimizing both figures), cheapest first.
 std::vector<std::size_t> pareto_front(const std::vector<VariantFigures>& variants);
 
+// A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a newline.
+std::string csv_field(const std::string& value);
+
 // One sweep.csv row's columns, from a variant's overrides and report.
 std::string sweep_csv_header(const std::vector<GridAxis>& axes);
 std::string sweep_csv_row(std::size_t variant, const std::vector<Override>& overrides,

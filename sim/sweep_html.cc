@@ -12,7 +12,8 @@ constexpr double kWidth = 900, kHeight = 520, kLeft = 70, kRight = 20, kTop = 20
 
 }  // namespace
 
-std::string render_sweep_html(const std::string& scenario, const std::vector<SweepPoint>& points) {
+std::string render_sweep_html(const std::string& scenario, const std::vector<SweepPoint>& points,
+                              const SweepPage& page) {
   double max_cost = 1, max_pending = 1;
   for (const SweepPoint& p : points) {
     max_cost = std::max(max_cost, p.figures.cost);
@@ -58,6 +59,10 @@ std::string render_sweep_html(const std::string& scenario, const std::vector<Swe
         << (p.pareto ? 6 : 4) << "\" fill=\"" << (p.pareto ? "#d62728" : "#1f77b4")
         << "\" fill-opacity=\"0.8\"><title>#" << i << " " << html_escape(p.label)
         << "</title></circle>\n";
+    if (page.winner == i) {
+      svg << "<circle cx=\"" << x(p.figures.cost) << "\" cy=\"" << y(p.figures.pending)
+          << "\" r=\"10\" fill=\"none\" stroke=\"#2ca02c\" stroke-width=\"2.5\"/>\n";
+    }
     if (p.pareto) {
       svg << "<text x=\"" << x(p.figures.cost) + 8 << "\" y=\"" << y(p.figures.pending) - 6
           << "\">#" << i << "</text>\n";
@@ -67,24 +72,30 @@ std::string render_sweep_html(const std::string& scenario, const std::vector<Swe
 
   std::ostringstream html;
   html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>"
-       << html_escape(scenario) << " - harvester-autoscaler sweep</title>\n<style>"
+       << html_escape(scenario) << " - harvester-autoscaler</title>\n<style>"
        << "body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse}"
        << "th,td{padding:3px 12px;border-bottom:1px solid #eee;text-align:left}"
        << "th{font-weight:600;color:#555}tr.pareto td{color:#d62728;font-weight:600}"
-       << "</style></head><body>\n<h1>Sweep of " << html_escape(scenario) << "</h1>\n<p>"
-       << points.size() << " variants; " << front.size()
-       << " on the Pareto front (red: no other variant is both cheaper and quicker).</p>\n"
-       << svg.str() << "<table>\n<tr><th>#</th><th>variant</th><th>node-hours</th>"
+       << "tr.winner td{background:#e8f5e9}"
+       << "</style></head><body>\n<h1>" << html_escape(page.heading) << " " << html_escape(scenario)
+       << "</h1>\n<p>" << points.size() << " variants; " << front.size()
+       << " on the Pareto front (red: no other variant is both cheaper and quicker"
+       << (page.winner ? "; ringed green: the one chosen" : "") << ").</p>\n"
+       << page.intro_html << svg.str()
+       << "<table>\n<tr><th>#</th><th>variant</th><th>node-hours</th>"
        << "<th>x perfect foresight</th><th>p95 pending (s)</th><th>Pareto</th></tr>\n";
   for (std::size_t i = 0; i < points.size(); ++i) {
     const SweepPoint& p = points[i];
-    html << "<tr" << (p.pareto ? " class=\"pareto\"" : "") << "><td>" << i << "</td><td>"
-         << html_escape(p.label) << "</td><td>" << format_number(p.figures.cost) << "</td><td>"
+    const char* row_class = page.winner == i ? " class=\"winner\""
+                            : p.pareto       ? " class=\"pareto\""
+                                             : "";
+    html << "<tr" << row_class << "><td>" << i << "</td><td>" << html_escape(p.label) << "</td><td>"
+         << format_number(p.figures.cost) << "</td><td>"
          << (p.figures.vs_oracle > 0 ? format_number(p.figures.vs_oracle) : "-") << "</td><td>"
          << format_number(p.figures.pending) << "</td><td>" << (p.pareto ? "yes" : "")
          << "</td></tr>\n";
   }
-  html << "</table>\n</body></html>\n";
+  html << "</table>\n" << page.extra_html << "</body></html>\n";
   return html.str();
 }
 

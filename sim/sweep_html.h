@@ -3,6 +3,7 @@
 // table of the variants.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,15 @@ struct SweepPoint {
   bool pareto = false;
 };
 
-std::string render_sweep_html(const std::string& scenario, const std::vector<SweepPoint>& points);
+// What differs between sweep's page and optimize's.
+struct SweepPage {
+  std::string heading = "Sweep of";        // followed by the scenario's name
+  std::string intro_html;                  // after the first paragraph
+  std::string extra_html;                  // after the table
+  std::optional<std::size_t> winner = {};  // a point drawn and listed as the one chosen
+};
+
+std::string render_sweep_html(const std::string& scenario, const std::vector<SweepPoint>& points,
+                              const SweepPage& page = {});
 
 }  // namespace ha

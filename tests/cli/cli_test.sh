@@ -193,6 +193,32 @@ expect sweep-no-grid 2 'no --grid given' -- sweep "$src/scenarios/default.json"
 expect sweep-bad-grid 2 '--grid "min": expected KEY=V1,V2' -- sweep "$src/scenarios/default.json" --grid min
 expect sweep-bad-value 1 'variant 1 \(policy.hashistack-cluster.min=99\).*min \(99\) is greater than max' -- sweep "$src/scenarios/default.json" --set duration=1h --grid policy.hashistack-cluster.min=1,99 --out "$tmp/sweep-bad"
 
+# optimize: a small search end to end; the same seed gives the same runs; the winner's
+# policy files read back as the same policies; an unreachable goal exits 1 naming the closest.
+demand=(--set duration=12h --set 'policies=["policies/demand-cluster.hcl"]')
+space=(--space 'policy.hashistack-cluster.check.nodes_needed.query=nodes_needed/node_class=hashistack,headroom=0;nodes_needed/node_class=hashistack,headroom=10'
+  --space policy.hashistack-cluster.cooldown=30s..3m --space policy.hashistack-cluster.evaluation_interval=10s,30s)
+expect optimize-help 0 'successive halving' -- optimize --help
+expect optimize-run 0 'best: #[0-9]+ .*p95 pending' -- optimize "$src/scenarios/default.json" "${demand[@]}" --slo pending_p95=300s "${space[@]}" --budget 6 --seed 3 --jobs 2 --out "$tmp/opt"
+expect optimize-again 0 'best: #' -- optimize "$src/scenarios/default.json" "${demand[@]}" --slo pending_p95=300s "${space[@]}" --budget 6 --seed 3 --jobs 1 --out "$tmp/opt2"
+"$bin" validate "$tmp/opt/best-policy.hcl" | sed 's/"[^"]*best-policy.hcl"/"F"/' >"$tmp/opt-hcl.json" 2>&1
+"$bin" validate "$tmp/opt/best-policy.json" | sed 's/"[^"]*best-policy.json"/"F"/' >"$tmp/opt-json.json" 2>&1
+if cmp -s "$tmp/opt/optimize.csv" "$tmp/opt2/optimize.csv" && cmp -s "$tmp/opt-hcl.json" "$tmp/opt-json.json" &&
+  grep -q 'demand-cluster\|nodes_needed' "$tmp/opt-hcl.json" && [[ -s "$tmp/opt/best-report.json" && -s "$tmp/opt/optimize.html" ]] &&
+  [[ $(grep -c ',yes,[a-z]*,yes,' "$tmp/opt/optimize.csv") -eq 1 ]]; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAIL optimize-files:"
+  diff "$tmp/opt/optimize.csv" "$tmp/opt2/optimize.csv" | head
+  diff "$tmp/opt-hcl.json" "$tmp/opt-json.json" | head
+fi
+expect optimize-unmet 1 'no candidate meets p95 pending <= 1 s; the closest: #' -- optimize "$src/scenarios/default.json" "${demand[@]}" --slo pending_p95=1s --space policy.hashistack-cluster.cooldown=5m,10m --out "$tmp/opt-unmet"
+expect optimize-no-slo 2 'no --slo given' -- optimize "$src/scenarios/default.json" --space policy.hashistack-cluster.min=1,2
+expect optimize-bad-slo 2 '--slo "p99=1s": expected pending_p95=DURATION' -- optimize "$src/scenarios/default.json" --slo p99=1s --space policy.hashistack-cluster.min=1,2
+expect optimize-bad-range 2 '--space "policy.x.min=5..1": the range' -- optimize "$src/scenarios/default.json" --slo pending_p95=1m --space policy.x.min=5..1
+expect optimize-bad-key 1 'candidate 0 .*policy.nope.min' -- optimize "$src/scenarios/default.json" --set duration=1h --slo pending_p95=1m --space policy.nope.min=1,2 --out "$tmp/opt-bad"
+
 # mock-nomad: usage errors, and a clean start and stop on SIGTERM (HTTP is tested in unit tests).
 expect mock-nomad-help 0 'Binds loopback unless told' -- mock-nomad --help
 expect mock-nomad-listen 2 '--listen "nope": expected HOST:PORT' -- mock-nomad --listen nope

@@ -1,0 +1,305 @@
+// `optimize SCENARIO --slo pending_p95=120s --space KEY=... [...]`: the cheapest policy that
+// meets the goal, by successive halving (sim/optimize.h) over simulate runs; writes the
+// winner's policies (HCL and JSON), its full-length report, and every run (CSV, HTML).
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "apps/cli.h"
+#include "apps/options.h"
+#include "apps/sweep_output.h"
+#include "apps/variant_runs.h"
+#include "base/duration.h"
+#include "engine/policy/policy_hcl_writer.h"
+#include "engine/policy/policy_parser.h"
+#include "sim/html_text.h"
+#include "sim/optimize.h"
+#include "sim/scenario_loader.h"
+#include "sim/sweep_html.h"
+
+namespace ha::cli {
+namespace {
+
+constexpr const char* kOptimizeHelp =
+    "Usage: harvester-autoscaler optimize SCENARIO --slo pending_p95=DURATION\n"
+    "           --space KEY=V1,V2,...|KEY=LO..HI [--space ...] [--budget N] [--jobs N]\n"
+    "           [--seed S] [--out DIR] [--set KEY=VALUE]...\n\n"
+    "Searches the policy space for the cheapest policy (fewest node-hours) whose p95 pending\n"
+    "time meets the goal. Each --space is a key as simulate's --set takes it, with a list of\n"
+    "values or a range (numbers, or Go durations such as 30s..5m). Up to --budget candidates\n"
+    "(default 24: every combination when a list-only space has no more, else random draws\n"
+    "from --seed) run on a shortened scenario; the better half goes on to runs twice as long,\n"
+    "until the last rung runs the full duration (successive halving; docs/scenarios.md).\n"
+    "Writes DIR/best-policy.hcl and best-policy.json (the scenario's policies with the\n"
+    "winner's values, ready for the agent), best-report.json (the winner's full-length\n"
+    "report), optimize.csv and optimize.html (every run); DIR defaults to\n"
+    "out/<scenario name>-optimize/. Same seed, same answer. Exits 1 when no candidate meets\n"
+    "the goal, naming the one that came closest. Example:\n"
+    "  optimize scenarios/default.json --slo pending_p95=120s \\\n"
+    "    --space 'policies=[\"policies/demand-cluster.hcl\"]' \\\n"
+    "    --space policy.hashistack-cluster.check.nodes_needed.query=\\\n"
+    "nodes_needed/node_class=hashistack,headroom=4;...\n\n";
+
+struct Candidate {
+  std::size_t id = 0;
+  std::vector<Override> overrides;
+};
+
+RunFigures figures_of(const VariantRun& run) {
+  if (!run.report) return {0, 0, true};
+  const auto& r = *run.report;
+  return {r["node_hours"].get<double>(), r["pending_seconds"]["p95"].get<double>(), false};
+}
+
+std::string ratio_text(const nlohmann::ordered_json& report) {
+  const auto& ratio = report["node_hours_vs_oracle"];
+  return ratio.is_number() ? format_number(ratio.get<double>()) + "x" : "-";
+}
+
+}  // namespace
+
+int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description options("Options");
+  options.add_options()("help,h", "this text")                                             //
+      ("slo", po::value<std::string>(), "the goal: pending_p95=DURATION")                  //
+      ("space", po::value<std::vector<std::string>>(), "KEY=V1,V2,... or KEY=LO..HI")      //
+      ("budget", po::value<std::size_t>(), "candidates (default 24)")                      //
+      ("jobs", po::value<unsigned>(), "parallel runs (default: all cores)")                //
+      ("out", po::value<std::string>(), "output directory (default out/<name>-optimize)")  //
+      ("seed", po::value<std::uint64_t>(), "seed of the draws and of every run")           //
+      ("set", po::value<std::vector<std::string>>(), "an override applied to every run")   //
+      ("scenario", po::value<std::string>(), "scenario file");
+  po::positional_options_description positional;
+  positional.add("scenario", 1);
+  auto vm = parse_options(args, options, &positional);
+  if (vm.count("help")) {
+    out << kOptimizeHelp << options;
+    return kExitOk;
+  }
+  if (!vm.count("scenario")) throw UsageError{"no scenario file given"};
+  if (!vm.count("slo")) throw UsageError{"no --slo given: optimize needs a goal"};
+  if (!vm.count("space")) throw UsageError{"no --space given: nothing to search"};
+  auto goal = parse_service_goal(vm["slo"].as<std::string>());
+  if (!goal) throw UsageError{goal.error().message};
+  std::vector<SearchAxis> axes;
+  for (const std::string& s : vm["space"].as<std::vector<std::string>>()) {
+    auto axis = parse_search_axis(s);
+    if (!axis) throw UsageError{axis.error().message};
+    axes.push_back(*axis);
+  }
+  std::string file = vm["scenario"].as<std::string>();
+  std::vector<Override> fixed = set_overrides(vm);
+  unsigned jobs =
+      vm.count("jobs") ? vm["jobs"].as<unsigned>() : std::thread::hardware_concurrency();
+  std::size_t budget = vm.count("budget") ? vm["budget"].as<std::size_t>() : 24;
+
+  // The scenario as given: its name, seed and length; a bad file fails before any run.
+  LoadedScenario base;
+  {
+    std::vector<Override> overrides = fixed;
+    Diagnostics diags;
+    auto loaded = load_scenario(file, overrides, diags);
+    if (!diags.empty()) return report(diags, err);
+    if (!loaded) {
+      err << loaded.error().message << "\n";
+      return kExitInvalid;
+    }
+    if (auto used = check_all_used(overrides); !used) throw UsageError{used.error().message};
+    base = std::move(*loaded);
+  }
+  std::uint64_t seed = vm.count("seed") ? vm["seed"].as<std::uint64_t>() : base.scenario.seed;
+  auto drawn = optimize_candidates(axes, budget, seed);
+  if (!drawn) throw UsageError{drawn.error().message};
+  std::vector<Candidate> alive;
+  for (std::size_t i = 0; i < drawn->size(); ++i) alive.push_back({i, (*drawn)[i]});
+  std::vector<Duration> rungs = rung_durations(base.scenario.duration, alive.size());
+
+  ProgressBar bar(err, ProgressBar::stderr_is_terminal());
+  auto started = std::chrono::steady_clock::now();
+  struct Row {
+    std::size_t rung = 0;
+    Duration duration{0};
+    const Candidate* candidate = nullptr;
+    VariantRun run;
+    bool promoted = false;
+  };
+  std::vector<Candidate> all = alive;
+  std::vector<Row> rows;
+  std::vector<std::size_t> last_rung;  // rows of the full-length runs
+  for (std::size_t r = 0; r < rungs.size(); ++r) {
+    std::vector<VariantRun> runs;
+    for (const Candidate& c : alive) {
+      std::vector<Override> o = c.overrides;
+      if (r + 1 < rungs.size()) o.push_back({"duration", format_duration(rungs[r]), false});
+      runs.push_back({c.id, o, std::nullopt, ""});
+    }
+    run_variants(file, fixed, seed, jobs, runs, bar,
+                 "runs of rung " + std::to_string(r + 1) + "/" + std::to_string(rungs.size()));
+    for (const VariantRun& run : runs) {
+      if (!run.error.empty() && r == 0 && run.index == alive.front().id) {
+        // The first candidate's error is most likely every candidate's: a key the space
+        // names that the scenario does not have.
+        bar.finish();
+        err << file << ": candidate " << run.index << " (" << describe(run.overrides)
+            << "): " << run.error << "\n";
+        return kExitInvalid;
+      }
+    }
+    std::vector<RunFigures> figs;
+    std::size_t first_row = rows.size();
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      figs.push_back(figures_of(runs[i]));
+      rows.push_back({r, rungs[r], &all[alive[i].id], std::move(runs[i]), false});
+    }
+    if (r + 1 == rungs.size()) {
+      for (std::size_t i = 0; i < figs.size(); ++i) last_rung.push_back(first_row + i);
+      break;
+    }
+    std::size_t keep = std::max<std::size_t>(1, (alive.size() + 1) / 2);
+    std::vector<Candidate> next;
+    for (std::size_t i : best_runs(figs, keep, *goal)) {
+      rows[first_row + i].promoted = true;
+      next.push_back(alive[i]);
+    }
+    std::sort(next.begin(), next.end(),
+              [](const Candidate& a, const Candidate& b) { return a.id < b.id; });
+    alive = std::move(next);
+  }
+  bar.finish();
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  std::vector<RunFigures> final_figs;
+  for (std::size_t row : last_rung) final_figs.push_back(figures_of(rows[row].run));
+  std::size_t best_row = last_rung[best_runs(final_figs, 1, *goal).front()];
+  const Row& best = rows[best_row];
+  bool met = meets(figures_of(best.run), *goal);
+
+  std::filesystem::path dir =
+      vm.count("out") ? std::filesystem::path(vm["out"].as<std::string>())
+                      : std::filesystem::path("out") / (base.scenario.name + "-optimize");
+  if (!make_output_dir(dir.string(), err)) return kExitInvalid;
+
+  // optimize.csv: every run.
+  std::string csv = "run,rung,duration_s,candidate";
+  for (const SearchAxis& a : axes) csv += "," + a.key;
+  csv += ",node_hours,node_hours_vs_oracle,pending_p95_s,meets_slo,promoted,winner,error\n";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Row& row = rows[i];
+    std::string line = std::to_string(i) + "," + std::to_string(row.rung + 1) + "," +
+                       format_number(std::chrono::duration<double>(row.duration).count()) + "," +
+                       std::to_string(row.candidate->id);
+    for (const Override& o : row.candidate->overrides) line += "," + csv_field(o.value);
+    RunFigures f = figures_of(row.run);
+    std::string ratio;
+    if (row.run.report && (*row.run.report)["node_hours_vs_oracle"].is_number()) {
+      ratio = (*row.run.report)["node_hours_vs_oracle"].dump();
+    }
+    line += "," + (f.failed ? std::string() : (*row.run.report)["node_hours"].dump()) + "," +
+            ratio + "," +
+            (f.failed ? std::string() : (*row.run.report)["pending_seconds"]["p95"].dump()) + "," +
+            (meets(f, *goal) ? "yes" : "no") + "," + (row.promoted ? "yes" : "no") + "," +
+            (i == best_row ? "yes" : "no") + "," + csv_field(row.run.error);
+    csv += line + "\n";
+  }
+  // optimize.html: the full-length runs on the cost/pending chart, every run in a table.
+  std::vector<SweepPoint> points;
+  std::vector<VariantFigures> vf;
+  std::optional<std::size_t> winner_point;
+  for (std::size_t row : last_rung) {
+    if (!rows[row].run.report) continue;
+    const auto& r = *rows[row].run.report;
+    const auto& ratio = r["node_hours_vs_oracle"];
+    vf.push_back({r["node_hours"].get<double>(), r["pending_seconds"]["p95"].get<double>(),
+                  ratio.is_number() ? ratio.get<double>() : 0.0});
+    if (row == best_row) winner_point = points.size();
+    points.push_back({"#" + std::to_string(rows[row].candidate->id) + " " +
+                          describe(rows[row].candidate->overrides),
+                      vf.back(), false});
+  }
+  for (std::size_t i : pareto_front(vf)) points[i].pareto = true;
+  SweepPage page;
+  page.heading = "Optimize";
+  page.winner = winner_point;
+  page.intro_html = "<p>Goal: p95 pending at most " + format_number(goal->pending_p95_seconds) +
+                    " s. " + std::to_string(all.size()) + " candidates over " +
+                    std::to_string(rungs.size()) + " rungs; the chart and first table hold the " +
+                    "full-length runs. " +
+                    (met ? "Chosen: " : "No candidate met the goal; closest: ") +
+                    html_escape(describe(best.candidate->overrides)) + ".</p>\n";
+  page.extra_html =
+      "<h2>Every run</h2>\n<table>\n<tr><th>run</th><th>rung</th><th>length</th>"
+      "<th>candidate</th><th>node-hours</th><th>p95 pending (s)</th>"
+      "<th>meets goal</th><th>promoted</th></tr>\n";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Row& row = rows[i];
+    RunFigures f = figures_of(row.run);
+    page.extra_html += "<tr" + std::string(i == best_row ? " class=\"winner\"" : "") + "><td>" +
+                       std::to_string(i) + "</td><td>" + std::to_string(row.rung + 1) +
+                       "</td><td>" + html_escape(format_duration(row.duration)) + "</td><td>#" +
+                       std::to_string(row.candidate->id) + " " +
+                       html_escape(describe(row.candidate->overrides)) + "</td><td>" +
+                       (f.failed ? html_escape(row.run.error) : format_number(f.cost)) +
+                       "</td><td>" + (f.failed ? "-" : format_number(f.pending)) + "</td><td>" +
+                       (meets(f, *goal) ? "yes" : "no") + "</td><td>" +
+                       (row.promoted ? "yes" : "") + "</td></tr>\n";
+  }
+  page.extra_html += "</table>\n";
+  if (!write_output_file((dir / "optimize.csv").string(), csv, err) ||
+      !write_output_file((dir / "optimize.html").string(),
+                         render_sweep_html(base.scenario.name, points, page), err)) {
+    return kExitInvalid;
+  }
+
+  char timing[96];
+  std::snprintf(timing, sizeof timing, "%.2f s wall", wall);
+  out << "optimize of " << base.scenario.name << ": " << all.size() << " candidates, "
+      << rows.size() << " runs over " << rungs.size()
+      << (rungs.size() == 1 ? " rung (" : " rungs (");
+  for (std::size_t r = 0; r < rungs.size(); ++r)
+    out << (r ? ", " : "") << format_duration(rungs[r]);
+  out << ") in " << timing << "\n";
+  if (!best.run.report) {
+    err << "no run completed; the first error: " << best.run.error << "\n";
+    return kExitInvalid;
+  }
+  const auto& r = *best.run.report;
+  std::string figures = "node-hours " + format_number(r["node_hours"].get<double>()) + " (" +
+                        ratio_text(r) + " perfect foresight), p95 pending " +
+                        format_number(r["pending_seconds"]["p95"].get<double>()) + " s";
+  if (!met) {
+    out << "  no candidate meets p95 pending <= " << format_number(goal->pending_p95_seconds)
+        << " s; the closest: #" << best.candidate->id << " " << describe(best.candidate->overrides)
+        << ": " << figures << "\n  wrote " << (dir / "optimize.csv").string()
+        << " and optimize.html\n";
+    return kExitInvalid;
+  }
+  // The winner's policies, loaded again with its values: what the agent should run.
+  std::vector<Override> overrides = fixed;
+  overrides.insert(overrides.end(), best.candidate->overrides.begin(),
+                   best.candidate->overrides.end());
+  Diagnostics diags;
+  auto loaded = load_scenario(file, overrides, diags);
+  if (!loaded) {
+    err << "reloading the winner: " << loaded.error().message << "\n";
+    return kExitInvalid;
+  }
+  nlohmann::json policies = to_hcl_json(loaded->policies);
+  std::string header = "Chosen by `harvester-autoscaler optimize` for " + base.scenario.name +
+                       " (" + vm["slo"].as<std::string>() +
+                       "): " + describe(best.candidate->overrides) + "\n" + figures;
+  if (!write_output_file((dir / "best-policy.hcl").string(), write_policies_hcl(policies, header),
+                         err) ||
+      !write_output_file((dir / "best-policy.json").string(), policies.dump(2) + "\n", err) ||
+      !write_output_file((dir / "best-report.json").string(), r.dump(2) + "\n", err)) {
+    return kExitInvalid;
+  }
+  out << "  best: #" << best.candidate->id << " " << describe(best.candidate->overrides) << ": "
+      << figures << "\n  wrote " << (dir / "best-policy.hcl").string()
+      << ", best-policy.json, best-report.json, optimize.csv and optimize.html\n";
+  return kExitOk;
+}
+
+}  // namespace ha::cli

@@ -1,0 +1,69 @@
+// optimize: the cheapest policy that meets a service goal, found by successive halving.
+//
+// The space is one axis per --space: a list (KEY=V1,V2,..., or KEY=V1;V2;... when values
+// hold commas) or a range (KEY=LO..HI of numbers, whole or not, or of Go durations). The candidates
+// are every combination when the axes are all lists and there are at most `budget` of them;
+// otherwise `budget` draws, each axis sampled on its own (a list uniformly, a range uniformly
+// between its ends, whole numbers and whole seconds kept whole), repeated draws dropped. The draws
+// come from a SplitMix64 stream of the seed, so the same seed gives the same candidates on every
+// machine.
+//
+// Rungs: every candidate runs on a shortened scenario (its duration halved once per rung
+// still to come); the better half goes on to a run twice as long, until the last rung runs
+// the full duration. Better means: meets the goal before misses it; among those that meet
+// it, fewer node-hours; among those that miss, the smaller miss, then fewer node-hours.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/time.h"
+#include "sim/overrides.h"
+#include "sim/sweep.h"
+
+namespace ha {
+
+struct SearchAxis {
+  std::string key;
+  std::vector<std::string> values;  // a list
+  // A range: its ends, and its kind.
+  enum class Kind { kList, kWhole, kReal, kDuration };
+  Kind kind = Kind::kList;
+  double low = 0, high = 0;  // seconds for durations
+};
+
+// "KEY=V1,V2" or "KEY=LO..HI"; an error names the argument.
+Result<SearchAxis> parse_search_axis(const std::string& text);
+
+// --slo pending_p95=120s: the only goal so far.
+struct ServiceGoal {
+  double pending_p95_seconds = 0;
+};
+Result<ServiceGoal> parse_service_goal(const std::string& text);
+
+Result<std::vector<std::vector<Override>>> optimize_candidates(const std::vector<SearchAxis>& axes,
+                                                               std::size_t budget,
+                                                               std::uint64_t seed);
+
+// The rungs' durations, shortest first, the last `full`; one rung for one or two
+// candidates, at most four, and none shorter than an hour unless `full` is.
+std::vector<Duration> rung_durations(Duration full, std::size_t candidates);
+
+struct RunFigures {
+  double cost = 0;      // node-hours
+  double pending = 0;   // p95 pending seconds
+  bool failed = false;  // the run did not complete (worse than any that did)
+};
+
+// Whether `a` is better than `b` under `goal` (see above).
+bool better_run(const RunFigures& a, const RunFigures& b, const ServiceGoal& goal);
+bool meets(const RunFigures& r, const ServiceGoal& goal);
+
+// Positions of the `keep` best of `runs`, best first; ties keep the earlier.
+std::vector<std::size_t> best_runs(const std::vector<RunFigures>& runs, std::size_t keep,
+                                   const ServiceGoal& goal);
+
+}  // namespace ha
