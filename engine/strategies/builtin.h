@@ -9,5 +9,6 @@ const StrategyPlugin& target_value_plugin();
 const StrategyPlugin& threshold_plugin();
 const StrategyPlugin& fixed_value_plugin();
 const StrategyPlugin& pass_through_plugin();
+const StrategyPlugin& predictive_plugin();
 
 }  // namespace ha::strategies

@@ -8,7 +8,8 @@ namespace {
 std::span<const StrategyPlugin* const> all_strategies() {
   static const StrategyPlugin* const kAll[] = {
       &strategies::target_value_plugin(), &strategies::threshold_plugin(),
-      &strategies::fixed_value_plugin(), &strategies::pass_through_plugin()};
+      &strategies::fixed_value_plugin(), &strategies::pass_through_plugin(),
+      &strategies::predictive_plugin()};
   return kAll;
 }
 
