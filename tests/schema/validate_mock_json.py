@@ -112,6 +112,16 @@ try:
             validate(f"GET /v1/event/stream: a {topic} event's payload", event["Payload"][topic],
                      topic, nomad)
     stream.close()
+    # A job scaled past the cluster's room: its blocked evaluation, as nodes_needed reads it.
+    group = request(nomad_url, f"/v1/job/{job}")["TaskGroups"][0]["Name"]
+    scale = {"Count": 5000, "Target": {"Job": jobs[0]["ID"], "Group": group, "Namespace": "default"},
+             "Message": "schema test", "Error": False, "Meta": None, "PolicyOverride": False}
+    request(nomad_url, f"/v1/job/{job}/scale", "PUT", scale)
+    blocked = request(nomad_url, "/v1/evaluations?status=blocked")
+    validate("GET /v1/evaluations?status=blocked", blocked, "Evaluation", nomad, array=True)
+    if not blocked or not blocked[0].get("QueuedAllocations", {}).get(group):
+        failures.append("GET /v1/evaluations?status=blocked: no blocked evaluation with the "
+                        "group's queued allocations after scaling past the cluster")
 
     vms_path = "/apis/kubevirt.io/v1/namespaces/nomad-clients/virtualmachines"
     vm_list = request(kube_url, vms_path)
