@@ -3,6 +3,7 @@
 // #3); a 1 MB HCL policy file read in under 50 ms (issue #14).
 #include <benchmark/benchmark.h>
 
+#include "engine/nomad/nodes_needed.h"
 #include "engine/policy/policy_parser.h"
 #include "engine/policy_decision.h"
 #include "engine/strategy.h"
@@ -132,6 +133,43 @@ void BM_ReadJsonPolicyFile(benchmark::State& state) {
   read_policy_file(state, text, "big.json");
 }
 BENCHMARK(BM_ReadJsonPolicyFile)->Unit(benchmark::kMillisecond);
+
+// nodes_needed's count over a pool of N nodes of 8 cores, each three quarters full of
+// allocations of 500 MHz: the scale-in search (nothing queued; nodes go least busy first
+// until one may not) and the scale-out placement of N/4 queued allocations. The allocations
+// of a node are read only when scale-in considers it.
+void nodes_needed_pool(benchmark::State& state, bool queued) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::vector<PoolNode> pool;
+  std::vector<std::vector<PodSize>> each(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t allocations = 8 + i % 5;  // 4000 to 6000 MHz of 8000
+    each[i].assign(allocations, PodSize{500, 1024});
+    pool.push_back({{8000, 16384},
+                    {static_cast<std::int64_t>(allocations) * 500,
+                     static_cast<std::int64_t>(allocations) * 1024}});
+  }
+  std::vector<QueuedGroup> queue;
+  if (queued) queue.push_back({{2000, 2048}, static_cast<std::int64_t>(n / 4)});
+  std::int64_t reads = 0;
+  for (auto _ : state) {
+    NodesNeeded r = count_nodes_needed(pool, queue, {8000, 16384}, 0.05, [&](std::size_t i) {
+      ++reads;
+      return each[i];
+    });
+    benchmark::DoNotOptimize(r);
+  }
+  state.counters["nodes_read"] =
+      benchmark::Counter(static_cast<double>(reads), benchmark::Counter::kAvgIterations);
+}
+void BM_NodesNeededScaleIn(benchmark::State& s) {
+  nodes_needed_pool(s, false);
+}
+void BM_NodesNeededScaleOut(benchmark::State& s) {
+  nodes_needed_pool(s, true);
+}
+BENCHMARK(BM_NodesNeededScaleIn)->Arg(100)->Arg(2000);
+BENCHMARK(BM_NodesNeededScaleOut)->Arg(100)->Arg(2000);
 
 }  // namespace
 }  // namespace ha

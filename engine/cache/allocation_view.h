@@ -25,11 +25,8 @@ class AllocationView {
   Usage on_node(const std::string& node_id) const;
   // Non-terminal allocations held.
   std::size_t allocations() const { return by_id_.size(); }
-  // Calls fn(node_id, cpu_mhz, memory_mb) for each allocation held, in no set order.
-  template <typename Fn>
-  void for_each(Fn&& fn) const {
-    for (const auto& [id, h] : by_id_) fn(h.node_id, h.cpu_mhz, h.memory_mb);
-  }
+  // What each allocation on the node holds, in no set order; O(its allocations).
+  std::vector<Usage> each_on_node(const std::string& node_id) const;
   // The allocation's new state: a terminal one leaves, any other is held (again).
   void apply(const NomadAllocationStub& a);
 
@@ -38,10 +35,11 @@ class AllocationView {
     std::string node_id;
     std::int64_t cpu_mhz = 0, memory_mb = 0;
   };
-  void add(const Held& h, int sign);
+  void add(const std::string& id, const Held& h, int sign);
 
   std::unordered_map<std::string, Held> by_id_;
   std::unordered_map<std::string, Usage> by_node_;
+  std::unordered_map<std::string, std::vector<std::string>> ids_by_node_;
 };
 
 }  // namespace ha

@@ -28,15 +28,6 @@ double dominant_share(PodSize size, PodSize shape) {
   return std::max(share(size.cpu_mhz, shape.cpu_mhz), share(size.memory_mb, shape.memory_mb));
 }
 
-PodSize used_on(const PoolNode& node) {
-  PodSize used;
-  for (const PodSize& a : node.allocations) {
-    used.cpu_mhz += a.cpu_mhz;
-    used.memory_mb += a.memory_mb;
-  }
-  return used;
-}
-
 NodesNeeded scale_out(const std::vector<PoolNode>& pool, std::vector<QueuedGroup> queued,
                       PodSize shape) {
   NodesNeeded out;
@@ -46,8 +37,7 @@ NodesNeeded scale_out(const std::vector<PoolNode>& pool, std::vector<QueuedGroup
   std::vector<PodSize> free;  // the pool's nodes, then the new ones
   free.reserve(pool.size());
   for (const PoolNode& n : pool) {
-    PodSize used = used_on(n);
-    free.push_back({n.capacity.cpu_mhz - used.cpu_mhz, n.capacity.memory_mb - used.memory_mb});
+    free.push_back({n.capacity.cpu_mhz - n.used.cpu_mhz, n.capacity.memory_mb - n.used.memory_mb});
   }
   for (const QueuedGroup& g : queued) {
     std::int64_t left = g.count;
@@ -74,11 +64,12 @@ NodesNeeded scale_out(const std::vector<PoolNode>& pool, std::vector<QueuedGroup
   return out;
 }
 
-NodesNeeded scale_in(const std::vector<PoolNode>& pool, double headroom) {
+NodesNeeded scale_in(const std::vector<PoolNode>& pool, double headroom,
+                     const AllocationsOf& allocations_of) {
   std::vector<PodSize> used(pool.size()), free(pool.size());
   std::vector<double> busy(pool.size());
   for (std::size_t i = 0; i < pool.size(); ++i) {
-    used[i] = used_on(pool[i]);
+    used[i] = pool[i].used;
     const PodSize& cap = pool[i].capacity;
     busy[i] = (share(used[i].cpu_mhz, cap.cpu_mhz) + share(used[i].memory_mb, cap.memory_mb)) / 2;
     free[i] = {static_cast<std::int64_t>(static_cast<double>(cap.cpu_mhz) * (1 - headroom)) -
@@ -97,7 +88,7 @@ NodesNeeded scale_in(const std::vector<PoolNode>& pool, double headroom) {
   NodesNeeded out;
   for (std::size_t leaving : order) {
     staying.erase({free[leaving].cpu_mhz, leaving});
-    std::vector<PodSize> work = pool[leaving].allocations;
+    std::vector<PodSize> work = allocations_of(leaving);
     std::sort(work.begin(), work.end(),
               [](const PodSize& a, const PodSize& b) { return a.cpu_mhz > b.cpu_mhz; });
     std::vector<std::pair<std::size_t, PodSize>> placed;  // to undo on failure
@@ -136,12 +127,13 @@ NodesNeeded scale_in(const std::vector<PoolNode>& pool, double headroom) {
 
 NodesNeeded count_nodes_needed(const std::vector<PoolNode>& pool,
                                const std::vector<QueuedGroup>& queued, PodSize shape,
-                               double headroom) {
+                               double headroom, const AllocationsOf& allocations_of) {
   // Work no node can hold asks for none; with only that queued, the pool may still shrink.
   bool any_queued = std::any_of(queued.begin(), queued.end(), [shape](const QueuedGroup& g) {
     return g.count > 0 && fits(shape, g.size) > 0;
   });
-  NodesNeeded out = any_queued ? scale_out(pool, queued, shape) : scale_in(pool, headroom);
+  NodesNeeded out =
+      any_queued ? scale_out(pool, queued, shape) : scale_in(pool, headroom, allocations_of);
   if (!any_queued) {
     for (const QueuedGroup& g : queued) out.unplaceable += g.count;
   }
@@ -152,9 +144,8 @@ NodesNeeded count_nodes_needed(const std::vector<PoolNode>& pool,
   PodSize work;
   std::vector<std::int64_t> cpu, memory;
   for (const PoolNode& n : pool) {
-    PodSize used = used_on(n);
-    work.cpu_mhz += used.cpu_mhz;
-    work.memory_mb += used.memory_mb;
+    work.cpu_mhz += n.used.cpu_mhz;
+    work.memory_mb += n.used.memory_mb;
     cpu.push_back(n.capacity.cpu_mhz);
     memory.push_back(n.capacity.memory_mb);
   }

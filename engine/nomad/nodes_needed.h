@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace ha {
@@ -32,8 +33,8 @@ struct PodSize {
 };
 
 struct PoolNode {
-  PodSize capacity;                  // allocatable
-  std::vector<PodSize> allocations;  // what runs on it
+  PodSize capacity;  // allocatable
+  PodSize used;      // what its allocations hold together
 };
 
 struct QueuedGroup {
@@ -48,9 +49,14 @@ struct NodesNeeded {
   std::int64_t unplaceable = 0;  // queued allocations no node of the shape can hold
 };
 
+// What each allocation on pool node i holds. Asked only of the nodes scale-in considers
+// (least busy first, until one may not go), so that a pool of thousands of nodes costs a
+// few lookups, not one per allocation.
+using AllocationsOf = std::function<std::vector<PodSize>(std::size_t node)>;
+
 // `headroom` is a fraction in [0, 1).
 NodesNeeded count_nodes_needed(const std::vector<PoolNode>& pool,
                                const std::vector<QueuedGroup>& queued, PodSize shape,
-                               double headroom);
+                               double headroom, const AllocationsOf& allocations_of);
 
 }  // namespace ha

@@ -3,7 +3,6 @@
 // Requests per evaluation: 1 for the evaluations, 1 per job whose version changed, and,
 // without current caches, 2N+1 for the pool as percentage-allocated_* reads it.
 #include <memory>
-#include <unordered_map>
 
 #include "engine/nomad/nodes_needed.h"
 #include "engine/nomad/nomad_apm.h"
@@ -29,6 +28,11 @@ struct NeededState {
   ApmQuery q;
   std::vector<QueuedGroup> queued;
   std::vector<PoolNode> pool;
+  // What runs on each pool node, one by one: read from the allocation cache's view when
+  // asked (ids, view), or as the node's allocations were listed (listed).
+  std::vector<std::string> ids;
+  std::shared_ptr<const AllocationView> view;
+  std::vector<std::vector<PodSize>> listed;
   std::size_t outstanding = 0;
   std::optional<Error> failed;
   MetricsSource::Callback done;
@@ -61,7 +65,17 @@ void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, C
     for (PoolNode& n : state->pool) {
       if (n.capacity.cpu_mhz <= 0 || n.capacity.memory_mb <= 0) n.capacity = shape;
     }
-    NodesNeeded needed = count_nodes_needed(state->pool, state->queued, shape, state->q.headroom);
+    AllocationsOf allocations_of = [&state](std::size_t i) {
+      if (!state->view) return state->listed[i];
+      std::vector<PodSize> each;
+      for (const auto& u : state->view->each_on_node(state->ids[i])) {
+        each.push_back({u.cpu_mhz, u.memory_mb});
+      }
+      return each;
+    };
+    NodesNeeded needed =
+        count_nodes_needed(state->pool, state->queued, shape, state->q.headroom, allocations_of);
+    state->view.reset();
     state->done(TimeSeries{{loop.now(), static_cast<double>(needed.nodes)}});
   };
 
@@ -71,23 +85,19 @@ void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, C
       NodeCache& nodes = caches_->nodes(state->q.node_class);
       AllocationCache& allocations = caches_->allocations();
       if (caches_->usable(nodes) && caches_->usable(allocations)) {
-        std::unordered_map<std::string, std::size_t> at;
+        state->view = allocations.view();
         bool sized = true;
         for (const auto& n : nodes.view()->nodes()) {
           if (!pool_member(*n, state->q) || !takes_work(*n)) continue;
-          at[n->id] = state->pool.size();
-          state->pool.push_back({{n->cpu_mhz, n->memory_mb}, {}});
+          AllocationView::Usage used = state->view->on_node(n->id);
+          state->ids.push_back(n->id);
+          state->pool.push_back({{n->cpu_mhz, n->memory_mb}, {used.cpu_mhz, used.memory_mb}});
           sized = sized && n->cpu_mhz > 0;
         }
-        if (sized) {
-          allocations.view()->for_each(
-              [state, &at](const std::string& node, std::int64_t cpu, std::int64_t memory) {
-                auto it = at.find(node);
-                if (it != at.end()) state->pool[it->second].allocations.push_back({cpu, memory});
-              });
-          return count();
-        }
+        if (sized) return count();
         state->pool.clear();
+        state->ids.clear();
+        state->view.reset();
       }
     }
     NomadApi& nomad = nomad_;
@@ -101,6 +111,7 @@ void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, C
         if (pool_member(*n, state->q) && takes_work(*n)) ids.push_back(n->id);
       }
       state->pool.resize(ids.size());
+      state->listed.resize(ids.size());
       if (ids.empty()) return count();
       state->outstanding = 2 * ids.size();
       auto finish = [state, count] {
@@ -122,9 +133,10 @@ void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, C
                                         finish](Result<std::vector<NomadAllocationStub>> allocs) {
           if (allocs) {
             for (const auto& a : *allocs) {
-              if (!is_terminal(a)) {
-                state->pool[i].allocations.push_back({a.cpu_mhz, a.memory_mb});
-              }
+              if (is_terminal(a)) continue;
+              state->listed[i].push_back({a.cpu_mhz, a.memory_mb});
+              state->pool[i].used.cpu_mhz += a.cpu_mhz;
+              state->pool[i].used.memory_mb += a.memory_mb;
             }
           } else {
             state->failed = make_error(state->query + ": reading allocations of node " + id + ": " +

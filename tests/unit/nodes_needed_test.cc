@@ -13,28 +13,49 @@ namespace {
 
 const PodSize kNode{4000, 8192};
 
-PoolNode node_with(std::vector<PodSize> allocations) {
-  return {kNode, std::move(allocations)};
+// A pool and what runs on each node, as count_nodes_needed takes them.
+struct Pool {
+  std::vector<PoolNode> nodes;
+  std::vector<std::vector<PodSize>> each;
+};
+
+Pool pool_of(std::vector<std::vector<PodSize>> each) {
+  Pool p{{}, std::move(each)};
+  for (const auto& allocations : p.each) {
+    PoolNode n{kNode, {}};
+    for (const PodSize& a : allocations) {
+      n.used.cpu_mhz += a.cpu_mhz;
+      n.used.memory_mb += a.memory_mb;
+    }
+    p.nodes.push_back(n);
+  }
+  return p;
+}
+
+NodesNeeded count(const Pool& pool, const std::vector<QueuedGroup>& queued, PodSize shape,
+                  double headroom) {
+  return count_nodes_needed(pool.nodes, queued, shape, headroom,
+                            [&pool](std::size_t i) { return pool.each[i]; });
 }
 
 TEST(NodesNeeded, QueuedWorkFillsFreeSpaceBeforeNewNodes) {
   // 1000 MHz free on each of two nodes holds two of the four queued 1000s; two more need one
   // new node (two fit in 4000 MHz).
-  std::vector<PoolNode> pool{node_with({{3000, 1024}}), node_with({{3000, 1024}})};
-  NodesNeeded n = count_nodes_needed(pool, {{{1000, 512}, 4}}, kNode, 0);
+  Pool pool = pool_of({{{3000, 1024}}, {{3000, 1024}}});
+  NodesNeeded n = count(pool, {{{1000, 512}, 4}}, kNode, 0);
   EXPECT_EQ(n.new_nodes, 1);
   EXPECT_EQ(n.nodes, 3);
   // Largest first: a 3000 cannot share a node with another 3000, the 1000s fill the gaps.
-  n = count_nodes_needed({}, {{{1000, 512}, 4}, {{3000, 512}, 4}}, kNode, 0);
+  n = count(pool_of({}), {{{1000, 512}, 4}, {{3000, 512}, 4}}, kNode, 0);
   EXPECT_EQ(n.nodes, 4);
   // Memory binds as well as cpu: 4 x 3000 MB of 8192 MB is two per node.
-  n = count_nodes_needed({}, {{{100, 3000}, 4}}, kNode, 0);
+  n = count(pool_of({}), {{{100, 3000}, 4}}, kNode, 0);
   EXPECT_EQ(n.nodes, 2);
 }
 
 TEST(NodesNeeded, WorkLargerThanANodeAsksForNone) {
-  std::vector<PoolNode> pool{node_with({{1000, 1024}}), node_with({})};
-  NodesNeeded n = count_nodes_needed(pool, {{{5000, 512}, 3}}, kNode, 0);
+  Pool pool = pool_of({{{1000, 1024}}, {}});
+  NodesNeeded n = count(pool, {{{5000, 512}, 3}}, kNode, 0);
   EXPECT_EQ(n.unplaceable, 3);
   EXPECT_EQ(n.nodes, 1);  // and the empty node may go
 }
@@ -42,33 +63,31 @@ TEST(NodesNeeded, WorkLargerThanANodeAsksForNone) {
 TEST(NodesNeeded, ANodeGoesWhenItsWorkFitsOnTheOthers) {
   // The least busy node (500) moves onto the one with 1000 free; the next (3000) has
   // nowhere to go.
-  std::vector<PoolNode> pool{node_with({{3000, 1024}}), node_with({{500, 512}}),
-                             node_with({{3000, 1024}})};
-  NodesNeeded n = count_nodes_needed(pool, {}, kNode, 0);
+  Pool pool = pool_of({{{3000, 1024}}, {{500, 512}}, {{3000, 1024}}});
+  NodesNeeded n = count(pool, {}, kNode, 0);
   EXPECT_EQ(n.removable, 1);
   EXPECT_EQ(n.nodes, 2);
   // Pieces that fit only together do not count: two 600s cannot fit 1000 free and 500 free.
-  pool = {node_with({{3000, 1024}}), node_with({{600, 100}, {600, 100}}),
-          node_with({{3500, 1024}})};
-  EXPECT_EQ(count_nodes_needed(pool, {}, kNode, 0).nodes, 3);
+  pool = pool_of({{{3000, 1024}}, {{600, 100}, {600, 100}}, {{3500, 1024}}});
+  EXPECT_EQ(count(pool, {}, kNode, 0).nodes, 3);
   // Empty nodes all go, down to none.
-  EXPECT_EQ(count_nodes_needed({node_with({}), node_with({})}, {}, kNode, 0).nodes, 0);
+  EXPECT_EQ(count(pool_of({{}, {}}), {}, kNode, 0).nodes, 0);
 }
 
 TEST(NodesNeeded, HeadroomKeepsCapacitySpareBothWays) {
   // At 25% headroom a node holds 3000 MHz: the 500 no longer fits beside a 3000 with 1000
   // free of 4000.
-  std::vector<PoolNode> pool{node_with({{3000, 1024}}), node_with({{500, 512}})};
-  EXPECT_EQ(count_nodes_needed(pool, {}, kNode, 0).nodes, 1);
-  EXPECT_EQ(count_nodes_needed(pool, {}, kNode, 0.25).nodes, 2);
+  Pool pool = pool_of({{{3000, 1024}}, {{500, 512}}});
+  EXPECT_EQ(count(pool, {}, kNode, 0).nodes, 1);
+  EXPECT_EQ(count(pool, {}, kNode, 0.25).nodes, 2);
   // 6000 MHz of work on 8000: at 25% headroom the two nodes are just enough; at 40% it
   // takes 10000 MHz, one node more, though nothing is queued.
-  pool = {node_with({{3000, 1024}}), node_with({{3000, 1024}})};
-  EXPECT_EQ(count_nodes_needed(pool, {}, kNode, 0.25).nodes, 2);
-  EXPECT_EQ(count_nodes_needed(pool, {}, kNode, 0.40).nodes, 3);
-  NodesNeeded n = count_nodes_needed(pool, {{{3000, 1024}, 1}}, kNode, 0.25);
+  pool = pool_of({{{3000, 1024}}, {{3000, 1024}}});
+  EXPECT_EQ(count(pool, {}, kNode, 0.25).nodes, 2);
+  EXPECT_EQ(count(pool, {}, kNode, 0.40).nodes, 3);
+  NodesNeeded n = count(pool, {{{3000, 1024}, 1}}, kNode, 0.25);
   EXPECT_EQ(n.nodes, 3);
-  n = count_nodes_needed(pool, {{{2000, 1024}, 2}}, kNode, 0.5);
+  n = count(pool, {{{2000, 1024}, 2}}, kNode, 0.5);
   EXPECT_EQ(n.nodes, 5);  // 10000 MHz of work at 2000 MHz a node
 }
 
