@@ -51,6 +51,37 @@ TEST(Emulation, MatchesSimulateOverHttp) {
   EXPECT_NE(lines.str().find("deleting VM"), std::string::npos) << lines.str();
 }
 
+// nodes_needed over HTTP: the blocked evaluations, the jobs and the pool read from the mock
+// Nomad through the client (and its caches), as the agent reads a real one.
+TEST(Emulation, CountsNodesNeededOverHttp) {
+  Diagnostics diags;
+  std::vector<Override> demand{{"policies", R"(["short-demand-policy.json"])", false}};
+  std::string path = HA_SOURCE_DIR;
+  path += "/tests/data/emulate/short.json";
+  auto l = load_scenario(path, demand, diags);
+  ASSERT_TRUE(l.ok()) << (diags.empty() ? l.error().message : diags[0].to_string());
+  auto simulated = run_simulation(l->scenario, l->policies, l->workload);
+  ASSERT_TRUE(simulated.ok()) << simulated.error().message;
+  std::ostringstream lines;
+  StreamLogger log(lines, {LogLevel::kInfo, false, false});
+  auto emulated = run_emulation(l->scenario, l->policies, l->workload, {180, &log});
+  ASSERT_TRUE(emulated.ok()) << emulated.error().message;
+  const auto& s = simulated->report;
+  const auto& e = emulated->report;
+  EXPECT_GT(e["actions"]["scale_out"].get<int>(), 0) << lines.str();
+  EXPECT_GT(e["actions"]["scale_in"].get<int>(), 0) << lines.str();
+  EXPECT_EQ(e["allocations"]["never_placed"], 0);
+  EXPECT_EQ(e["invariant_violations"]["count"], 0);
+  EXPECT_NEAR(e["node_hours"].get<double>(), s["node_hours"].get<double>(),
+              0.25 * s["node_hours"].get<double>());
+  // No query failed while the run lasted (after its end the mocks close first).
+  std::istringstream in(lines.str());
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("failed to query") == std::string::npos) continue;
+    EXPECT_GE(std::stod(line), 40 * 60.0) << line;
+  }
+}
+
 TEST(Emulation, RejectsANonPositiveSpeed) {
   LoadedScenario l = load_short();
   auto r = run_emulation(l.scenario, l.policies, l.workload, {0, nullptr});
