@@ -69,6 +69,8 @@ class NomadApmSource final : public MetricsSource {
   // an evaluation names a newer job version.
   std::shared_ptr<std::map<std::pair<std::string, std::string>, JobSizes>> job_sizes_ =
       std::make_shared<std::map<std::pair<std::string, std::string>, JobSizes>>();
+  // Expires with the source: a callback that would reach it afterwards does nothing.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace ha

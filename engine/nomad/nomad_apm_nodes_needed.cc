@@ -2,7 +2,9 @@
 // jobs' task groups, then the pool's nodes with what runs on each, then the count.
 // Requests per evaluation: 1 for the evaluations, 1 per job whose version changed, and,
 // without current caches, 2N+1 for the pool as percentage-allocated_* reads it.
+#include <algorithm>
 #include <memory>
+#include <set>
 
 #include "engine/nomad/nodes_needed.h"
 #include "engine/nomad/nomad_apm.h"
@@ -80,7 +82,9 @@ void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, C
   };
 
   // Third: the pool, from the caches when they are current, else as upstream reads it.
-  auto read_pool = [this, state, count] {
+  // (Runs in a callback: the source may be gone by then, as in a simulated agent crash.)
+  auto read_pool = [this, alive = std::weak_ptr<bool>(alive_), state, count] {
+    if (alive.expired()) return;
     if (caches_ != nullptr) {
       NodeCache& nodes = caches_->nodes(state->q.node_class);
       AllocationCache& allocations = caches_->allocations();
@@ -174,6 +178,12 @@ void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, C
           make_error(state->query + ": listing blocked evaluations: " + evals.error().message));
     }
     std::vector<std::pair<std::string, std::string>> stale;
+    // Sizes are kept for the jobs blocked now: a job blocked again later is read again.
+    std::set<std::pair<std::string, std::string>> blocked;
+    for (const NomadEvaluation& e : *evals) {
+      blocked.insert({e.namespace_.empty() ? "default" : e.namespace_, e.job_id});
+    }
+    std::erase_if(*sizes, [&blocked](const auto& entry) { return !blocked.contains(entry.first); });
     for (const NomadEvaluation& e : *evals) {
       if (e.status != "blocked") continue;
       std::pair key{e.namespace_.empty() ? "default" : e.namespace_, e.job_id};
