@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/duration.h"
+#include "engine/config_values.h"
 
 namespace ha {
 namespace {
@@ -22,21 +23,6 @@ struct SplitMix {
   }
   double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
 };
-
-std::optional<double> number(const std::string& text) {
-  try {
-    std::size_t used = 0;
-    double v = std::stod(text, &used);
-    if (used == text.size() && std::isfinite(v)) return v;
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
-}
-
-bool whole(const std::string& text) {
-  return !text.empty() && std::all_of(text.begin() + (text[0] == '-' ? 1 : 0), text.end(),
-                                      [](char c) { return c >= '0' && c <= '9'; });
-}
 
 std::string format_real(double v) {
   char buf[32];
@@ -91,8 +77,9 @@ Result<SearchAxis> parse_search_axis(const std::string& text) {
   }
   std::string lo = spec.substr(0, dots), hi = spec.substr(dots + 2);
   SearchAxis axis{key, {}, SearchAxis::Kind::kReal, 0, 0};
-  if (auto l = number(lo), h = number(hi); l && h) {
-    axis.kind = whole(lo) && whole(hi) ? SearchAxis::Kind::kWhole : SearchAxis::Kind::kReal;
+  if (auto l = parse_finite_double(lo), h = parse_finite_double(hi); l && h) {
+    axis.kind =
+        parse_int64(lo) && parse_int64(hi) ? SearchAxis::Kind::kWhole : SearchAxis::Kind::kReal;
     axis.low = *l;
     axis.high = *h;
   } else {

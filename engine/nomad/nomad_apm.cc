@@ -6,18 +6,18 @@
 namespace ha {
 namespace {
 
-bool in_pool(const NomadNodeStub& n, const ApmQuery& q) {
-  return (q.node_class.empty() || n.node_class == q.node_class) &&
-         (q.node_pool.empty() || n.node_pool == q.node_pool) &&
-         (q.datacenter.empty() || n.datacenter == q.datacenter);
-}
-
 // Nodes that can take work, as upstream's node filter keeps them.
 bool usable(const NomadNodeStub& n) {
   return n.status == "ready" && n.scheduling_eligibility == "eligible" && !n.drain;
 }
 
 }  // namespace
+
+bool in_pool(const NomadNodeStub& n, const ApmQuery& q) {
+  return (q.node_class.empty() || n.node_class == q.node_class) &&
+         (q.node_pool.empty() || n.node_pool == q.node_pool) &&
+         (q.datacenter.empty() || n.datacenter == q.datacenter);
+}
 
 Result<ApmQuery> parse_apm_query(const std::string& query) {
   auto bad = [&query](const std::string& why) {

@@ -43,6 +43,9 @@ struct ApmQuery {
   std::int64_t node_cpu = 0, node_memory = 0;
 };
 
+// Whether the node belongs to the query's pool (its class, node pool and datacenter).
+bool in_pool(const NomadNodeStub& n, const ApmQuery& q);
+
 // Parses the query forms above; the error names the query and what is wrong.
 Result<ApmQuery> parse_apm_query(const std::string& query);
 

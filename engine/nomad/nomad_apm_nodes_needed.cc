@@ -12,12 +12,6 @@
 namespace ha {
 namespace {
 
-bool pool_member(const NomadNodeStub& n, const ApmQuery& q) {
-  return (q.node_class.empty() || n.node_class == q.node_class) &&
-         (q.node_pool.empty() || n.node_pool == q.node_pool) &&
-         (q.datacenter.empty() || n.datacenter == q.datacenter);
-}
-
 // Nodes that take work now or soon: ready or still initializing, eligible, not draining.
 // A draining node is leaving; its work is queued again or moves elsewhere.
 bool takes_work(const NomadNodeStub& n) {
@@ -92,7 +86,7 @@ void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, C
         state->view = allocations.view();
         bool sized = true;
         for (const auto& n : nodes.view()->nodes()) {
-          if (!pool_member(*n, state->q) || !takes_work(*n)) continue;
+          if (!in_pool(*n, state->q) || !takes_work(*n)) continue;
           AllocationView::Usage used = state->view->on_node(n->id);
           state->ids.push_back(n->id);
           state->pool.push_back({{n->cpu_mhz, n->memory_mb}, {used.cpu_mhz, used.memory_mb}});
@@ -112,7 +106,7 @@ void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, C
       }
       std::vector<std::string> ids;
       for (const auto& n : *nodes) {
-        if (pool_member(*n, state->q) && takes_work(*n)) ids.push_back(n->id);
+        if (in_pool(*n, state->q) && takes_work(*n)) ids.push_back(n->id);
       }
       state->pool.resize(ids.size());
       state->listed.resize(ids.size());
