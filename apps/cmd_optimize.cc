@@ -25,11 +25,13 @@ namespace {
 
 constexpr const char* kOptimizeHelp =
     "Usage: harvester-autoscaler optimize SCENARIO --slo pending_p95=DURATION\n"
-    "           --space KEY=V1,V2,...|KEY=LO..HI [--space ...] [--budget N] [--jobs N]\n"
+    "           [--space KEY=V1,V2,...|KEY=LO..HI]... [--budget N] [--jobs N]\n"
     "           [--seed S] [--out DIR] [--set KEY=VALUE]...\n\n"
     "Searches the policy space for the cheapest policy (fewest node-hours) whose p95 pending\n"
     "time meets the goal. Each --space is a key as simulate's --set takes it, with a list of\n"
-    "values or a range (numbers, or Go durations such as 30s..5m). Up to --budget candidates\n"
+    "values or a range (numbers, or Go durations such as 30s..5m); without --space, each\n"
+    "cluster policy's cooldown, evaluation_interval, allocated-percentage targets and\n"
+    "nodes_needed headroom are searched (printed first). Up to --budget candidates\n"
     "(default 24: every combination when a list-only space has no more, else random draws\n"
     "from --seed) run on a shortened scenario; the better half goes on to runs twice as long,\n"
     "until the last rung runs the full duration (successive halving; docs/scenarios.md).\n"
@@ -81,14 +83,15 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
   }
   if (!vm.count("scenario")) throw UsageError{"no scenario file given"};
   if (!vm.count("slo")) throw UsageError{"no --slo given: optimize needs a goal"};
-  if (!vm.count("space")) throw UsageError{"no --space given: nothing to search"};
   auto goal = parse_service_goal(vm["slo"].as<std::string>());
   if (!goal) throw UsageError{goal.error().message};
   std::vector<SearchAxis> axes;
-  for (const std::string& s : vm["space"].as<std::vector<std::string>>()) {
-    auto axis = parse_search_axis(s);
-    if (!axis) throw UsageError{axis.error().message};
-    axes.push_back(*axis);
+  if (vm.count("space")) {
+    for (const std::string& s : vm["space"].as<std::vector<std::string>>()) {
+      auto axis = parse_search_axis(s);
+      if (!axis) throw UsageError{axis.error().message};
+      axes.push_back(*axis);
+    }
   }
   std::string file = vm["scenario"].as<std::string>();
   std::vector<Override> fixed = set_overrides(vm);
@@ -109,6 +112,17 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
     }
     if (auto used = check_all_used(overrides); !used) throw UsageError{used.error().message};
     base = std::move(*loaded);
+  }
+  if (axes.empty()) {
+    axes = default_search_space(base.policies);
+    if (axes.empty()) {
+      throw UsageError{"no --space given, and the scenario has no cluster policy to search"};
+    }
+    out << "searching the default space:";
+    for (const SearchAxis& a : axes) {
+      out << "\n  --space " << a.text;
+    }
+    out << "\n";
   }
   std::uint64_t seed = vm.count("seed") ? vm["seed"].as<std::uint64_t>() : base.scenario.seed;
   auto drawn = optimize_candidates(axes, budget, seed);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 #include <set>
+#include <sstream>
 
 #include "base/duration.h"
 #include "engine/config_values.h"
@@ -45,9 +46,7 @@ std::string draw(const SearchAxis& a, SplitMix& rng) {
   }
 }
 
-}  // namespace
-
-Result<SearchAxis> parse_search_axis(const std::string& text) {
+Result<SearchAxis> read_search_axis(const std::string& text) {
   auto bad = [&text](const std::string& why) {
     return make_error("--space \"" + text + "\": " + why);
   };
@@ -91,6 +90,50 @@ Result<SearchAxis> parse_search_axis(const std::string& text) {
   }
   if (!(axis.low < axis.high)) return bad("the range's low end must be below its high end");
   return axis;
+}
+
+}  // namespace
+
+Result<SearchAxis> parse_search_axis(const std::string& text) {
+  auto axis = read_search_axis(text);
+  if (axis) axis->text = text;
+  return axis;
+}
+
+std::vector<SearchAxis> default_search_space(const std::vector<Policy>& policies) {
+  std::vector<SearchAxis> axes;
+  auto add = [&axes](const std::string& text) { axes.push_back(*parse_search_axis(text)); };
+  for (const Policy& p : policies) {
+    if (p.type != "cluster") continue;
+    std::string at = "policy." + p.id + ".";
+    add(at + "cooldown=30s..10m");
+    add(at + "evaluation_interval=10s,30s,1m");
+    for (const CheckSpec& c : p.checks) {
+      std::string check = at + "check." + c.name + ".";
+      if (c.strategy.name == "target-value" &&
+          c.query.find("percentage-allocated") != std::string::npos) {
+        add(check + "strategy.target=50..95");
+      }
+      if (c.query.rfind("nodes_needed", 0) == 0) {
+        // The query with each headroom in turn, its other parameters kept.
+        std::string base = c.query.substr(0, c.query.find('/'));
+        std::string params;
+        if (c.query.find('/') != std::string::npos) {
+          std::stringstream in(c.query.substr(c.query.find('/') + 1));
+          for (std::string kv; std::getline(in, kv, ',');) {
+            if (kv.rfind("headroom=", 0) != 0) params += kv + ",";
+          }
+        }
+        std::string values;
+        for (int h = 0; h <= 20; h += 4) {
+          values +=
+              (values.empty() ? "" : ";") + base + "/" + params + "headroom=" + std::to_string(h);
+        }
+        add(check + "query=" + values);
+      }
+    }
+  }
+  return axes;
 }
 
 Result<ServiceGoal> parse_service_goal(const std::string& text) {

@@ -21,6 +21,7 @@
 
 #include "base/result.h"
 #include "base/time.h"
+#include "engine/policy/policy.h"
 #include "sim/overrides.h"
 #include "sim/sweep.h"
 
@@ -33,10 +34,18 @@ struct SearchAxis {
   enum class Kind { kList, kWhole, kReal, kDuration };
   Kind kind = Kind::kList;
   double low = 0, high = 0;  // seconds for durations
+  std::string text = {};     // as given: KEY=...
 };
 
 // "KEY=V1,V2" or "KEY=LO..HI"; an error names the argument.
 Result<SearchAxis> parse_search_axis(const std::string& text);
+
+// The space searched when none is given, from the scenario's cluster policies: each
+// policy's cooldown (30s..10m) and evaluation_interval (10s, 30s, 1m); a target-value
+// check on an allocated percentage, its target (50..95); a nodes_needed check, its headroom
+// (0, 4, ..., 20). Task-group policies are left as they are: the pending-time goal says
+// nothing of how loaded their allocations may run.
+std::vector<SearchAxis> default_search_space(const std::vector<Policy>& policies);
 
 // --slo pending_p95=120s: the only goal so far.
 struct ServiceGoal {

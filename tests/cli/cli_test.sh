@@ -214,6 +214,7 @@ else
   diff "$tmp/opt-hcl.json" "$tmp/opt-json.json" | head
 fi
 expect optimize-unmet 1 'no candidate meets p95 pending <= 1 s; the closest: #' -- optimize "$src/scenarios/default.json" "${demand[@]}" --slo pending_p95=1s --space policy.hashistack-cluster.cooldown=5m,10m --out "$tmp/opt-unmet"
+expect optimize-default-space 0 '--space policy.hashistack-cluster.cooldown=30s\.\.10m' -- optimize "$src/scenarios/default.json" --set duration=6h --slo pending_p95=10m --budget 4 --out "$tmp/opt-default"
 expect optimize-no-slo 2 'no --slo given' -- optimize "$src/scenarios/default.json" --space policy.hashistack-cluster.min=1,2
 expect optimize-bad-slo 2 '--slo "p99=1s": expected pending_p95=DURATION' -- optimize "$src/scenarios/default.json" --slo p99=1s --space policy.hashistack-cluster.min=1,2
 expect optimize-bad-range 2 '--space "policy.x.min=5..1": the range' -- optimize "$src/scenarios/default.json" --slo pending_p95=1m --space policy.x.min=5..1

@@ -70,6 +70,31 @@ TEST(Optimize, CandidatesAreTheGridOrSeededDraws) {
   EXPECT_FALSE(optimize_candidates(lists, 0, 1).ok());
 }
 
+TEST(Optimize, TheDefaultSpaceComesFromTheClusterPolicies) {
+  Policy cluster;
+  cluster.id = "c";
+  cluster.checks = {{"cpu", "", "nomad-apm", "percentage-allocated_cpu"},
+                    {"need", "", "nomad-apm", "nodes_needed/node_class=x,headroom=8,node_cpu=4000"},
+                    {"pending", "", "nomad-apm", "pending_allocations"}};
+  cluster.checks[0].strategy.name = "target-value";
+  cluster.checks[1].strategy.name = "pass-through";
+  cluster.checks[2].strategy.name = "threshold";
+  Policy service = cluster;
+  service.id = "s";
+  service.type = "horizontal";
+  std::vector<std::string> texts;
+  for (const SearchAxis& a : default_search_space({cluster, service})) texts.push_back(a.text);
+  EXPECT_EQ(texts, (std::vector<std::string>{
+                       "policy.c.cooldown=30s..10m", "policy.c.evaluation_interval=10s,30s,1m",
+                       "policy.c.check.cpu.strategy.target=50..95",
+                       "policy.c.check.need.query=nodes_needed/node_class=x,node_cpu=4000,"
+                       "headroom=0;nodes_needed/node_class=x,node_cpu=4000,headroom=4;"
+                       "nodes_needed/node_class=x,node_cpu=4000,headroom=8;"
+                       "nodes_needed/node_class=x,node_cpu=4000,headroom=12;"
+                       "nodes_needed/node_class=x,node_cpu=4000,headroom=16;"
+                       "nodes_needed/node_class=x,node_cpu=4000,headroom=20"}));
+}
+
 TEST(Optimize, RungsHalveTheDurationDownToAnHour) {
   EXPECT_EQ(rung_durations(48h, 1), (std::vector<Duration>{48h}));
   EXPECT_EQ(rung_durations(48h, 3), (std::vector<Duration>{24h, 48h}));
