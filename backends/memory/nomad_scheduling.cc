@@ -1,4 +1,5 @@
-// NomadModel: allocation placement (binpack / spread), the blocked queue, and drains.
+// NomadModel: allocation placement (binpack / spread), the blocked queue and its blocked
+// evaluations, and drains.
 #include <algorithm>
 
 #include "backends/memory/nomad_model.h"
@@ -109,6 +110,28 @@ void NomadModel::run_pending_pass() {
     if (by_free_cpu_.empty() || !try_place(a)) still_blocked.push_back(a);
   }
   pending_.swap(still_blocked);
+}
+
+std::vector<NomadEvaluation> NomadModel::blocked_evaluations() {
+  std::map<std::uint32_t, std::map<std::string, std::int64_t>> queued;  // by job, then group
+  for (std::uint32_t a : pending_) {
+    const Alloc& alloc = allocs_[a];
+    if (alloc.live && alloc.queued) {
+      ++queued[alloc.job][jobs_[alloc.job].groups[alloc.group].spec.name];
+    }
+  }
+  std::erase_if(blocked_evals_, [&queued](const auto& e) { return !queued.contains(e.first); });
+  std::vector<NomadEvaluation> out;
+  out.reserve(queued.size());
+  for (auto& [job, groups] : queued) {
+    auto [it, fresh] = blocked_evals_.try_emplace(job);
+    if (fresh) it->second = {ids_.next(), index_};
+    const Job& j = jobs_[job];
+    out.push_back({it->second.id, j.id, "default", j.type, "blocked", "queued-allocs",
+                   std::move(groups), it->second.create_index, it->second.create_index,
+                   j.modify_index});
+  }
+  return out;
 }
 
 bool NomadModel::try_place(std::uint32_t alloc) {

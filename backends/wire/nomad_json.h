@@ -29,7 +29,7 @@ json allocation_stub(const NomadAllocationStub& a, const std::string& node_name,
 json job_scale_status(const NomadJobScaleStatus& s);
 json job(const NomadJob& j);  // Job, as GET /v1/job/:id and the Job topic's payload
 json job_list_stub(const NomadJobSummary& j, std::uint64_t index);  // JobListStub
-json evaluation(const NomadEvaluation& e);                           // Evaluation
+json evaluation(const NomadEvaluation& e);                          // Evaluation
 json scaling_policy_stub(const NomadScalingPolicy& p);              // ScalingPolicyListStub
 json scaling_policy(const NomadScalingPolicy& p);                   // ScalingPolicy
 json drain_request(const std::string& node_id, const std::optional<NomadDrainSpec>& spec,
