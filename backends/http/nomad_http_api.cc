@@ -8,6 +8,20 @@ namespace {
 
 using nlohmann::json;
 
+// A JSON array of `what`, each item read by `read`; the first item that fails fails all.
+template <typename T>
+Result<std::vector<T>> read_array(const json& j, const char* what, Result<T> (*read)(const json&)) {
+  if (!j.is_array()) return make_error(std::string("expected an array of ") + what);
+  std::vector<T> out;
+  out.reserve(j.size());
+  for (const json& item : j) {
+    auto r = read(item);
+    if (!r) return r.error();
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
 }  // namespace
 
 NomadHttpApi::NomadHttpApi(HttpTransport& transport, Options options)
@@ -190,36 +204,18 @@ void NomadHttpApi::node_allocations(const std::string& node_id,
 }
 
 void NomadHttpApi::list_jobs(Done<std::vector<NomadJobSummary>> done) {
-  call<std::vector<NomadJobSummary>>("GET", "/v1/jobs", "namespace=*", "", std::move(done),
-                                     [](const json& j) -> Result<std::vector<NomadJobSummary>> {
-                                       if (!j.is_array())
-                                         return make_error("expected an array of jobs");
-                                       std::vector<NomadJobSummary> out;
-                                       for (const json& item : j) {
-                                         auto s = nomad_json::read_job_list_stub(item);
-                                         if (!s) return s.error();
-                                         out.push_back(std::move(*s));
-                                       }
-                                       return out;
-                                     });
+  call<std::vector<NomadJobSummary>>(
+      "GET", "/v1/jobs", "namespace=*", "", std::move(done),
+      [](const json& j) { return read_array(j, "jobs", nomad_json::read_job_list_stub); });
 }
 
 void NomadHttpApi::list_evaluations(const std::string& status,
                                     Done<std::vector<NomadEvaluation>> done) {
   std::string query = "namespace=*";
   if (!status.empty()) query += "&status=" + url_escape(status);
-  call<std::vector<NomadEvaluation>>("GET", "/v1/evaluations", query, "", std::move(done),
-                                     [](const json& j) -> Result<std::vector<NomadEvaluation>> {
-                                       if (!j.is_array())
-                                         return make_error("expected an array of evaluations");
-                                       std::vector<NomadEvaluation> out;
-                                       for (const json& item : j) {
-                                         auto e = nomad_json::read_evaluation(item);
-                                         if (!e) return e.error();
-                                         out.push_back(std::move(*e));
-                                       }
-                                       return out;
-                                     });
+  call<std::vector<NomadEvaluation>>(
+      "GET", "/v1/evaluations", query, "", std::move(done),
+      [](const json& j) { return read_array(j, "evaluations", nomad_json::read_evaluation); });
 }
 
 void NomadHttpApi::list_scaling_policies(Done<std::vector<NomadScalingPolicy>> done) {
