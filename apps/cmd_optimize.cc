@@ -237,6 +237,7 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
   SweepPage page;
   page.heading = "Optimize";
   page.winner = winner_point;
+  page.goal_pending = goal->pending_p95_seconds;
   page.intro_html = "<p>Goal: p95 pending at most " + format_number(goal->pending_p95_seconds) +
                     " s. " + std::to_string(all.size()) + " candidates over " +
                     std::to_string(rungs.size()) + " rungs; the chart and first table hold the " +

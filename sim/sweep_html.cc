@@ -19,6 +19,7 @@ std::string render_sweep_html(const std::string& scenario, const std::vector<Swe
     max_cost = std::max(max_cost, p.figures.cost);
     max_pending = std::max(max_pending, p.figures.pending);
   }
+  if (page.goal_pending) max_pending = std::max(max_pending, *page.goal_pending);
   max_cost *= 1.05;
   max_pending *= 1.05;
   auto x = [&](double v) { return kLeft + v / max_cost * (kWidth - kLeft - kRight); };
@@ -42,6 +43,14 @@ std::string render_sweep_html(const std::string& scenario, const std::vector<Swe
       << "\" text-anchor=\"middle\">cost: node-hours</text>\n"
       << "<text transform=\"translate(16," << (kHeight - kBottom + kTop) / 2
       << ") rotate(-90)\" text-anchor=\"middle\">p95 pending seconds</text>\n";
+  if (page.goal_pending) {
+    double gy = y(*page.goal_pending);
+    svg << "<line x1=\"" << kLeft << "\" x2=\"" << kWidth - kRight << "\" y1=\"" << gy << "\" y2=\""
+        << gy << "\" stroke=\"#2ca02c\" stroke-dasharray=\"6 4\"/>\n"
+        << "<text x=\"" << kWidth - kRight - 4 << "\" y=\"" << gy - 4
+        << "\" text-anchor=\"end\" fill=\"#2ca02c\">goal: p95 pending "
+        << format_number(*page.goal_pending) << " s</text>\n";
+  }
   std::vector<const SweepPoint*> front;
   for (const SweepPoint& p : points) {
     if (p.pareto) front.push_back(&p);

@@ -19,10 +19,11 @@ struct SweepPoint {
 
 // What differs between sweep's page and optimize's.
 struct SweepPage {
-  std::string heading = "Sweep of";        // followed by the scenario's name
-  std::string intro_html;                  // after the first paragraph
-  std::string extra_html;                  // after the table
-  std::optional<std::size_t> winner = {};  // a point drawn and listed as the one chosen
+  std::string heading = "Sweep of";         // followed by the scenario's name
+  std::string intro_html;                   // after the first paragraph
+  std::string extra_html;                   // after the table
+  std::optional<std::size_t> winner = {};   // a point drawn and listed as the one chosen
+  std::optional<double> goal_pending = {};  // a p95 goal, drawn as a dashed line
 };
 
 std::string render_sweep_html(const std::string& scenario, const std::vector<SweepPoint>& points,
