@@ -14,6 +14,7 @@ void read_all(const nlohmann::json& j) {
   static_cast<void>(read_allocation(j));
   static_cast<void>(read_job_scale_status(j));
   static_cast<void>(read_job_list_stub(j));
+  static_cast<void>(read_evaluation(j));
   static_cast<void>(read_scaling_policy_stub_id(j));
   static_cast<void>(read_scaling_policy(j));
   static_cast<void>(read_drain_request(j));

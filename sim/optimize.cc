@@ -55,7 +55,7 @@ Result<SearchAxis> read_search_axis(const std::string& text) {
   std::string key = text.substr(0, eq), spec = text.substr(eq + 1);
   if (spec.find(';') != std::string::npos) {
     // Values that hold commas (a nomad-apm query's parameters) are separated by ';'.
-    SearchAxis axis{key, {}, SearchAxis::Kind::kList, 0, 0};
+    SearchAxis axis{key, {}, SearchAxis::Kind::kList, 0, 0, ""};
     std::set<std::string> seen;
     std::size_t start = 0;
     while (start <= spec.size()) {
@@ -72,10 +72,10 @@ Result<SearchAxis> read_search_axis(const std::string& text) {
   if (dots == std::string::npos) {
     auto axis = parse_grid_axis(key + "=" + spec);
     if (!axis) return bad(axis.error().message.substr(axis.error().message.find(": ") + 2));
-    return SearchAxis{key, axis->values, SearchAxis::Kind::kList, 0, 0};
+    return SearchAxis{key, axis->values, SearchAxis::Kind::kList, 0, 0, ""};
   }
   std::string lo = spec.substr(0, dots), hi = spec.substr(dots + 2);
-  SearchAxis axis{key, {}, SearchAxis::Kind::kReal, 0, 0};
+  SearchAxis axis{key, {}, SearchAxis::Kind::kReal, 0, 0, ""};
   if (auto l = parse_finite_double(lo), h = parse_finite_double(hi); l && h) {
     axis.kind =
         parse_int64(lo) && parse_int64(hi) ? SearchAxis::Kind::kWhole : SearchAxis::Kind::kReal;

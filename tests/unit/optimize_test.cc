@@ -73,12 +73,18 @@ TEST(Optimize, CandidatesAreTheGridOrSeededDraws) {
 TEST(Optimize, TheDefaultSpaceComesFromTheClusterPolicies) {
   Policy cluster;
   cluster.id = "c";
-  cluster.checks = {{"cpu", "", "nomad-apm", "percentage-allocated_cpu"},
-                    {"need", "", "nomad-apm", "nodes_needed/node_class=x,headroom=8,node_cpu=4000"},
-                    {"pending", "", "nomad-apm", "pending_allocations"}};
-  cluster.checks[0].strategy.name = "target-value";
-  cluster.checks[1].strategy.name = "pass-through";
-  cluster.checks[2].strategy.name = "threshold";
+  auto check = [](const char* name, const char* query, const char* strategy) {
+    CheckSpec c;
+    c.name = name;
+    c.source = "nomad-apm";
+    c.query = query;
+    c.strategy.name = strategy;
+    return c;
+  };
+  cluster.checks = {
+      check("cpu", "percentage-allocated_cpu", "target-value"),
+      check("need", "nodes_needed/node_class=x,headroom=8,node_cpu=4000", "pass-through"),
+      check("pending", "pending_allocations", "threshold")};
   Policy service = cluster;
   service.id = "s";
   service.type = "horizontal";
