@@ -79,8 +79,8 @@ TEST(PassThrough, NegativeMetricIsAnError) {
 }
 
 TEST(Registry, KnowsTheBuiltInNames) {
-  EXPECT_EQ(strategy_names(),
-            (std::vector<std::string>{"target-value", "threshold", "fixed-value", "pass-through"}));
+  EXPECT_EQ(strategy_names(), (std::vector<std::string>{"target-value", "threshold", "fixed-value",
+                                                        "pass-through", "predictive"}));
   EXPECT_EQ(find_strategy("nope"), nullptr);
 }
 
