@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "apps/cli.h"
+#include "apps/optimize_output.h"
 #include "apps/options.h"
 #include "apps/sweep_output.h"
 #include "apps/variant_runs.h"
@@ -44,17 +45,6 @@ constexpr const char* kOptimizeHelp =
     "    --space 'policies=[\"policies/demand-cluster.hcl\"]' \\\n"
     "    --space policy.hashistack-cluster.check.nodes_needed.query=\\\n"
     "nodes_needed/node_class=hashistack,headroom=4;...\n\n";
-
-struct Candidate {
-  std::size_t id = 0;
-  std::vector<Override> overrides;
-};
-
-RunFigures figures_of(const VariantRun& run) {
-  if (!run.report) return {0, 0, true};
-  const auto& r = *run.report;
-  return {r["node_hours"].get<double>(), r["pending_seconds"]["p95"].get<double>(), false};
-}
 
 std::string ratio_text(const nlohmann::ordered_json& report) {
   const auto& ratio = report["node_hours_vs_oracle"];
@@ -127,45 +117,36 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
   std::uint64_t seed = vm.count("seed") ? vm["seed"].as<std::uint64_t>() : base.scenario.seed;
   auto drawn = optimize_candidates(axes, budget, seed);
   if (!drawn) throw UsageError{drawn.error().message};
-  std::vector<Candidate> alive;
+  std::vector<OptimizeCandidate> alive;
   for (std::size_t i = 0; i < drawn->size(); ++i) alive.push_back({i, (*drawn)[i]});
   std::vector<Duration> rungs = rung_durations(base.scenario.duration, alive.size());
 
   ProgressBar bar(err, ProgressBar::stderr_is_terminal());
   auto started = std::chrono::steady_clock::now();
-  struct Row {
-    std::size_t rung = 0;
-    Duration duration{0};
-    const Candidate* candidate = nullptr;
-    VariantRun run;
-    bool promoted = false;
-  };
-  std::vector<Candidate> all = alive;
-  std::vector<Row> rows;
+  std::vector<OptimizeCandidate> all = alive;
+  std::vector<OptimizeRun> rows;
   std::vector<std::size_t> last_rung;  // rows of the full-length runs
   for (std::size_t r = 0; r < rungs.size(); ++r) {
     std::vector<VariantRun> runs;
-    for (const Candidate& c : alive) {
+    for (const OptimizeCandidate& c : alive) {
       std::vector<Override> o = c.overrides;
       if (r + 1 < rungs.size()) o.push_back({"duration", format_duration(rungs[r]), false});
       runs.push_back({c.id, o, std::nullopt, ""});
     }
     run_variants(file, fixed, seed, jobs, runs, bar,
                  "runs of rung " + std::to_string(r + 1) + "/" + std::to_string(rungs.size()));
-    for (const VariantRun& run : runs) {
-      if (!run.error.empty() && r == 0 && run.index == alive.front().id) {
-        // The first candidate's error is most likely every candidate's: a key the space
-        // names that the scenario does not have.
-        bar.finish();
-        err << file << ": candidate " << run.index << " (" << describe(run.overrides)
-            << "): " << run.error << "\n";
-        return kExitInvalid;
-      }
+    if (r == 0 && !runs.front().error.empty()) {
+      // The first candidate's error is most likely every candidate's: a key the space
+      // names that the scenario does not have.
+      bar.finish();
+      err << file << ": candidate " << runs.front().index << " ("
+          << describe(runs.front().overrides) << "): " << runs.front().error << "\n";
+      return kExitInvalid;
     }
     std::vector<RunFigures> figs;
     std::size_t first_row = rows.size();
     for (std::size_t i = 0; i < runs.size(); ++i) {
-      figs.push_back(figures_of(runs[i]));
+      figs.push_back(run_figures(runs[i]));
       rows.push_back({r, rungs[r], &all[alive[i].id], std::move(runs[i]), false});
     }
     if (r + 1 == rungs.size()) {
@@ -173,98 +154,33 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
       break;
     }
     std::size_t keep = std::max<std::size_t>(1, (alive.size() + 1) / 2);
-    std::vector<Candidate> next;
+    std::vector<OptimizeCandidate> next;
     for (std::size_t i : best_runs(figs, keep, *goal)) {
       rows[first_row + i].promoted = true;
       next.push_back(alive[i]);
     }
     std::sort(next.begin(), next.end(),
-              [](const Candidate& a, const Candidate& b) { return a.id < b.id; });
+              [](const OptimizeCandidate& a, const OptimizeCandidate& b) { return a.id < b.id; });
     alive = std::move(next);
   }
   bar.finish();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   std::vector<RunFigures> final_figs;
-  for (std::size_t row : last_rung) final_figs.push_back(figures_of(rows[row].run));
+  for (std::size_t row : last_rung) final_figs.push_back(run_figures(rows[row].run));
   std::size_t best_row = last_rung[best_runs(final_figs, 1, *goal).front()];
-  const Row& best = rows[best_row];
-  bool met = meets(figures_of(best.run), *goal);
+  const OptimizeRun& best = rows[best_row];
+  bool met = meets(run_figures(best.run), *goal);
 
   std::filesystem::path dir =
       vm.count("out") ? std::filesystem::path(vm["out"].as<std::string>())
                       : std::filesystem::path("out") / (base.scenario.name + "-optimize");
   if (!make_output_dir(dir.string(), err)) return kExitInvalid;
 
-  // optimize.csv: every run.
-  std::string csv = "run,rung,duration_s,candidate";
-  for (const SearchAxis& a : axes) csv += "," + a.key;
-  csv += ",node_hours,node_hours_vs_oracle,pending_p95_s,meets_slo,promoted,winner,error\n";
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const Row& row = rows[i];
-    std::string line = std::to_string(i) + "," + std::to_string(row.rung + 1) + "," +
-                       format_number(std::chrono::duration<double>(row.duration).count()) + "," +
-                       std::to_string(row.candidate->id);
-    for (const Override& o : row.candidate->overrides) line += "," + csv_field(o.value);
-    RunFigures f = figures_of(row.run);
-    std::string ratio;
-    if (row.run.report && (*row.run.report)["node_hours_vs_oracle"].is_number()) {
-      ratio = (*row.run.report)["node_hours_vs_oracle"].dump();
-    }
-    line += "," + (f.failed ? std::string() : (*row.run.report)["node_hours"].dump()) + "," +
-            ratio + "," +
-            (f.failed ? std::string() : (*row.run.report)["pending_seconds"]["p95"].dump()) + "," +
-            (meets(f, *goal) ? "yes" : "no") + "," + (row.promoted ? "yes" : "no") + "," +
-            (i == best_row ? "yes" : "no") + "," + csv_field(row.run.error);
-    csv += line + "\n";
-  }
-  // optimize.html: the full-length runs on the cost/pending chart, every run in a table.
-  std::vector<SweepPoint> points;
-  std::vector<VariantFigures> vf;
-  std::optional<std::size_t> winner_point;
-  for (std::size_t row : last_rung) {
-    if (!rows[row].run.report) continue;
-    const auto& r = *rows[row].run.report;
-    const auto& ratio = r["node_hours_vs_oracle"];
-    vf.push_back({r["node_hours"].get<double>(), r["pending_seconds"]["p95"].get<double>(),
-                  ratio.is_number() ? ratio.get<double>() : 0.0});
-    if (row == best_row) winner_point = points.size();
-    points.push_back({"#" + std::to_string(rows[row].candidate->id) + " " +
-                          describe(rows[row].candidate->overrides),
-                      vf.back(), false});
-  }
-  for (std::size_t i : pareto_front(vf)) points[i].pareto = true;
-  SweepPage page;
-  page.heading = "Optimize";
-  page.winner = winner_point;
-  page.goal_pending = goal->pending_p95_seconds;
-  page.intro_html = "<p>Goal: p95 pending at most " + format_number(goal->pending_p95_seconds) +
-                    " s. " + std::to_string(all.size()) + " candidates over " +
-                    std::to_string(rungs.size()) + " rungs; the chart and first table hold the " +
-                    "full-length runs. " +
-                    (met ? "Chosen: " : "No candidate met the goal; closest: ") +
-                    html_escape(describe(best.candidate->overrides)) + ".</p>\n";
-  page.extra_html =
-      "<h2>Every run</h2>\n<table>\n<tr><th>run</th><th>rung</th><th>length</th>"
-      "<th>candidate</th><th>node-hours</th><th>p95 pending (s)</th>"
-      "<th>meets goal</th><th>promoted</th></tr>\n";
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const Row& row = rows[i];
-    RunFigures f = figures_of(row.run);
-    page.extra_html += "<tr" + std::string(i == best_row ? " class=\"winner\"" : "") + "><td>" +
-                       std::to_string(i) + "</td><td>" + std::to_string(row.rung + 1) +
-                       "</td><td>" + html_escape(format_duration(row.duration)) + "</td><td>#" +
-                       std::to_string(row.candidate->id) + " " +
-                       html_escape(describe(row.candidate->overrides)) + "</td><td>" +
-                       (f.failed ? html_escape(row.run.error) : format_number(f.cost)) +
-                       "</td><td>" + (f.failed ? "-" : format_number(f.pending)) + "</td><td>" +
-                       (meets(f, *goal) ? "yes" : "no") + "</td><td>" +
-                       (row.promoted ? "yes" : "") + "</td></tr>\n";
-  }
-  page.extra_html += "</table>\n";
-  if (!write_output_file((dir / "optimize.csv").string(), csv, err) ||
-      !write_output_file((dir / "optimize.html").string(),
-                         render_sweep_html(base.scenario.name, points, page), err)) {
+  OptimizeSummary summary{base.scenario.name, *goal,    all.size(), rungs.size(),
+                          last_rung,          best_row, met};
+  if (!write_output_file((dir / "optimize.csv").string(), optimize_csv(axes, rows, summary), err) ||
+      !write_output_file((dir / "optimize.html").string(), optimize_html(rows, summary), err)) {
     return kExitInvalid;
   }
 

@@ -20,12 +20,7 @@ bool write_sweep_results(const std::string& name, const std::vector<GridAxis>& a
                          const std::filesystem::path& dir, const std::string& headline,
                          std::ostream& out, std::ostream& err) {
   std::vector<VariantFigures> figures;
-  for (const SweepVariant& v : variants) {
-    const auto& r = v.report;
-    const auto& ratio = r["node_hours_vs_oracle"];
-    figures.push_back({r["node_hours"].get<double>(), r["pending_seconds"]["p95"].get<double>(),
-                       ratio.is_number() ? ratio.get<double>() : 0.0});
-  }
+  for (const SweepVariant& v : variants) figures.push_back(report_figures(v.report));
   std::vector<std::size_t> front = pareto_front(figures);
   std::vector<bool> on_front(variants.size(), false);
   for (std::size_t i : front) on_front[i] = true;

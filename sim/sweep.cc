@@ -52,6 +52,12 @@ Result<std::vector<std::vector<Override>>> expand_grid(const std::vector<GridAxi
   return variants;
 }
 
+VariantFigures report_figures(const nlohmann::ordered_json& r) {
+  const auto& ratio = r["node_hours_vs_oracle"];
+  return {r["node_hours"].get<double>(), r["pending_seconds"]["p95"].get<double>(),
+          ratio.is_number() ? ratio.get<double>() : 0.0};
+}
+
 std::vector<std::size_t> pareto_front(const std::vector<VariantFigures>& v) {
   std::vector<std::size_t> order(v.size());
   std::iota(order.begin(), order.end(), 0);

@@ -32,6 +32,9 @@ struct VariantFigures {
   double vs_oracle = 0;  // node_hours_vs_oracle (0: no reference, the workload was empty)
 };
 
+// A report.json's cost, p95 pending time and ratio to perfect foresight.
+VariantFigures report_figures(const nlohmann::ordered_json& report);
+
 // Positions of the Pareto-optimal variants (minimizing both figures), cheapest first.
 std::vector<std::size_t> pareto_front(const std::vector<VariantFigures>& variants);
 

@@ -1,0 +1,92 @@
+#include "apps/optimize_output.h"
+
+#include <sstream>
+
+#include "apps/cli.h"
+#include "apps/sweep_output.h"
+#include "base/duration.h"
+#include "sim/html_text.h"
+#include "sim/sweep_html.h"
+
+namespace ha::cli {
+
+RunFigures run_figures(const VariantRun& run) {
+  if (!run.report) return {0, 0, true};
+  VariantFigures f = report_figures(*run.report);
+  return {f.cost, f.pending, false};
+}
+
+std::string optimize_csv(const std::vector<SearchAxis>& axes, const std::vector<OptimizeRun>& rows,
+                         const OptimizeSummary& s) {
+  std::string csv = "run,rung,duration_s,candidate";
+  for (const SearchAxis& a : axes) csv += "," + a.key;
+  csv += ",node_hours,node_hours_vs_oracle,pending_p95_s,meets_slo,promoted,winner,error\n";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const OptimizeRun& row = rows[i];
+    std::ostringstream line;
+    line << i << ',' << row.rung + 1 << ','
+         << format_number(std::chrono::duration<double>(row.duration).count()) << ','
+         << row.candidate->id;
+    for (const Override& o : row.candidate->overrides) line << ',' << csv_field(o.value);
+    RunFigures f = run_figures(row.run);
+    line << ',';
+    if (!f.failed) {
+      const auto& r = *row.run.report;
+      line << r["node_hours"].dump() << ',';
+      if (r["node_hours_vs_oracle"].is_number()) line << r["node_hours_vs_oracle"].dump();
+      line << ',' << r["pending_seconds"]["p95"].dump();
+    } else {
+      line << ",,";  // no node-hours, ratio or p95
+    }
+    line << ',' << (meets(f, s.goal) ? "yes" : "no") << ',' << (row.promoted ? "yes" : "no") << ','
+         << (i == s.best ? "yes" : "no") << ',' << csv_field(row.run.error) << '\n';
+    csv += line.str();
+  }
+  return csv;
+}
+
+std::string optimize_html(const std::vector<OptimizeRun>& rows, const OptimizeSummary& s) {
+  std::vector<SweepPoint> points;
+  std::vector<VariantFigures> vf;
+  std::optional<std::size_t> winner_point;
+  for (std::size_t row : s.last_rung) {
+    if (!rows[row].run.report) continue;
+    vf.push_back(report_figures(*rows[row].run.report));
+    if (row == s.best) winner_point = points.size();
+    points.push_back({"#" + std::to_string(rows[row].candidate->id) + " " +
+                          describe(rows[row].candidate->overrides),
+                      vf.back(), false});
+  }
+  for (std::size_t i : pareto_front(vf)) points[i].pareto = true;
+  SweepPage page;
+  page.heading = "Optimize";
+  page.winner = winner_point;
+  page.goal_pending = s.goal.pending_p95_seconds;
+  page.intro_html = "<p>Goal: p95 pending at most " + format_number(s.goal.pending_p95_seconds) +
+                    " s. " + std::to_string(s.candidates) + " candidates over " +
+                    std::to_string(s.rungs) + " rungs; the chart and first table hold the " +
+                    "full-length runs. " +
+                    (s.met ? "Chosen: " : "No candidate met the goal; closest: ") +
+                    html_escape(describe(rows[s.best].candidate->overrides)) + ".</p>\n";
+  page.extra_html =
+      "<h2>Every run</h2>\n<table>\n<tr><th>run</th><th>rung</th><th>length</th>"
+      "<th>candidate</th><th>node-hours</th><th>p95 pending (s)</th>"
+      "<th>meets goal</th><th>promoted</th></tr>\n";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const OptimizeRun& row = rows[i];
+    RunFigures f = run_figures(row.run);
+    page.extra_html += "<tr" + std::string(i == s.best ? " class=\"winner\"" : "") + "><td>" +
+                       std::to_string(i) + "</td><td>" + std::to_string(row.rung + 1) +
+                       "</td><td>" + html_escape(format_duration(row.duration)) + "</td><td>#" +
+                       std::to_string(row.candidate->id) + " " +
+                       html_escape(describe(row.candidate->overrides)) + "</td><td>" +
+                       (f.failed ? html_escape(row.run.error) : format_number(f.cost)) +
+                       "</td><td>" + (f.failed ? "-" : format_number(f.pending)) + "</td><td>" +
+                       (meets(f, s.goal) ? "yes" : "no") + "</td><td>" +
+                       (row.promoted ? "yes" : "") + "</td></tr>\n";
+  }
+  page.extra_html += "</table>\n";
+  return render_sweep_html(s.scenario, points, page);
+}
+
+}  // namespace ha::cli
