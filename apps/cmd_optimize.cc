@@ -47,7 +47,7 @@ constexpr const char* kOptimizeHelp =
     "nodes_needed/node_class=hashistack,headroom=4;...\n\n";
 
 std::string ratio_text(const nlohmann::ordered_json& report) {
-  const auto& ratio = report["node_hours_vs_oracle"];
+  const auto& ratio = report[report.contains("cost") ? "cost_vs_oracle" : "node_hours_vs_oracle"];
   return ratio.is_number() ? format_number(ratio.get<double>()) + "x" : "-";
 }
 

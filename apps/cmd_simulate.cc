@@ -138,8 +138,15 @@ int run_scenario(bool emulate, const std::vector<std::string>& args, std::ostrea
               ? num(r["node_hours_vs_oracle"]) + "x perfect foresight's " +
                     num(r["oracle_node_hours"])
               : std::string("no perfect-foresight reference"))
-      << "), final nodes " << r["final_nodes"] << "\n"
-      << "  pending seconds p50 " << num(r["pending_seconds"]["p50"]) << ", p95 "
+      << "), final nodes " << r["final_nodes"] << "\n";
+  if (r["stopped_vm_hours"].get<double>() > 0) {
+    out << "  stopped VM-hours " << num(r["stopped_vm_hours"]) << " (warm pool); cost "
+        << num(r["cost"]) << " ("
+        << (r["cost_vs_oracle"].is_number() ? num(r["cost_vs_oracle"]) + "x perfect foresight's)"
+                                            : std::string("no reference)"))
+        << "\n";
+  }
+  out << "  pending seconds p50 " << num(r["pending_seconds"]["p50"]) << ", p95 "
       << num(r["pending_seconds"]["p95"]) << ", max " << num(r["pending_seconds"]["max"]) << "\n"
       << "  actions: " << r["actions"]["scale_out"] << " out, " << r["actions"]["scale_in"]
       << " in; scale-out latency p50 " << num(r["scale_out_latency_seconds"]["p50"]) << " s\n"

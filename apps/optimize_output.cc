@@ -20,7 +20,9 @@ std::string optimize_csv(const std::vector<SearchAxis>& axes, const std::vector<
                          const OptimizeSummary& s) {
   std::string csv = "run,rung,duration_s,candidate";
   for (const SearchAxis& a : axes) csv += "," + a.key;
-  csv += ",node_hours,node_hours_vs_oracle,pending_p95_s,meets_slo,promoted,winner,error\n";
+  csv +=
+      ",node_hours,node_hours_vs_oracle,stopped_vm_hours,cost,cost_vs_oracle,pending_p95_s,"
+      "meets_slo,promoted,winner,error\n";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const OptimizeRun& row = rows[i];
     std::ostringstream line;
@@ -34,9 +36,9 @@ std::string optimize_csv(const std::vector<SearchAxis>& axes, const std::vector<
       const auto& r = *row.run.report;
       line << r["node_hours"].dump() << ',';
       if (r["node_hours_vs_oracle"].is_number()) line << r["node_hours_vs_oracle"].dump();
-      line << ',' << r["pending_seconds"]["p95"].dump();
+      line << ',' << priced_columns(r) << ',' << r["pending_seconds"]["p95"].dump();
     } else {
-      line << ",,";  // no node-hours, ratio or p95
+      line << ",,,,,";  // no node-hours, ratio, prices or p95
     }
     line << ',' << (meets(f, s.goal) ? "yes" : "no") << ',' << (row.promoted ? "yes" : "no") << ','
          << (i == s.best ? "yes" : "no") << ',' << csv_field(row.run.error) << '\n';
@@ -70,7 +72,7 @@ std::string optimize_html(const std::vector<OptimizeRun>& rows, const OptimizeSu
                     html_escape(describe(rows[s.best].candidate->overrides)) + ".</p>\n";
   page.extra_html =
       "<h2>Every run</h2>\n<table>\n<tr><th>run</th><th>rung</th><th>length</th>"
-      "<th>candidate</th><th>node-hours</th><th>p95 pending (s)</th>"
+      "<th>candidate</th><th>cost</th><th>p95 pending (s)</th>"
       "<th>meets goal</th><th>promoted</th></tr>\n";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const OptimizeRun& row = rows[i];

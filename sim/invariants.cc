@@ -39,27 +39,38 @@ void InvariantChecker::on_phase(const VmPhaseEvent& e) {
   }
   std::string previous = std::move(seen.phase);
   seen.phase = e.phase;
-  if (e.phase != "Terminating") {
-    if (first && seen.owned && ++active_ > limits_.max) {
-      violate("node group has " + std::to_string(active_) + " VMs, above max " +
-              std::to_string(limits_.max));
-    }
-    return;
-  }
   if (!seen.owned) return;  // changing it at all is the violation (on_vm_change)
+  if (e.phase == "Stopped" && ++stopped_ > limits_.warm_pool_size) {
+    violate("node group has " + std::to_string(stopped_) + " stopped VMs, above warm_pool_size " +
+            std::to_string(limits_.warm_pool_size));
+  }
+  if (previous == "Stopped") --stopped_;
+  bool was = !first && counted(previous), is = counted(e.phase);
+  if (!was && is && ++active_ > limits_.max) {
+    violate("node group has " + std::to_string(active_) + " VMs, above max " +
+            std::to_string(limits_.max));
+  }
+  if (!was || is) return;
+  // Deleted or stopped: out of the group's count, and off its work.
   --active_;
+  bool deleted = e.phase == "Terminating";
   if (previous == "Running" && active_ < limits_.min) {
-    violate("deleting running VM " + e.name + " left " + std::to_string(active_) +
-            " VMs, below min " + std::to_string(limits_.min));
+    violate(std::string(deleted ? "deleting" : "stopping") + " running VM " + e.name + " left " +
+            std::to_string(active_) + " VMs, below min " + std::to_string(limits_.min));
   }
   if (auto node = nomad_.node_id_by_name(e.name)) {
     for (const auto& a : nomad_.node_allocations(*node)) {
       if (a.job_type != "system") {
-        violate("VM " + e.name + " deleted with running allocation " + a.id + " of " + a.job_id);
+        violate("VM " + e.name + (deleted ? " deleted" : " stopped") + " with running allocation " +
+                a.id + " of " + a.job_id);
         break;
       }
     }
   }
+}
+
+bool InvariantChecker::counted(const std::string& phase) {
+  return phase != "Terminating" && phase != "Stopping" && phase != "Stopped";
 }
 
 bool InvariantChecker::owned(const std::map<std::string, std::string>& labels) const {
@@ -99,6 +110,10 @@ void InvariantChecker::sample_leaks(Duration settle, Duration step, Time end) {
     std::unordered_map<std::string, OutOfService> still;
     for (const auto& [key, seen] : vms_) {
       if (!seen.owned || seen.phase == "Terminating") continue;
+      // The warm pool's VMs are out of service on purpose (their number is checked above).
+      if (limits_.warm_pool_size > 0 && (seen.phase == "Stopped" || seen.phase == "Stopping")) {
+        continue;
+      }
       std::string why = seen.phase;
       if (seen.phase == "Running") {
         auto node = nomad_.node_state_by_name(seen.name);

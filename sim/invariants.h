@@ -1,13 +1,15 @@
 // InvariantChecker: the promises the autoscaler makes, checked on every VM phase change of
 // a simulation (not sampled, so nothing slips between samples):
-//  - the node group never has more VMs (not terminating) than the policies' max;
-//  - deleting a Running VM never takes the group below the policies' min;
-//  - no VM is deleted while its Nomad node still runs non-system allocations (the drain
-//    must have moved them first, or its deadline stopped them);
+//  - the node group never has more VMs (not terminating, not stopped) than the policies' max;
+//  - deleting or stopping a Running VM never takes the group below the policies' min;
+//  - no VM is deleted or stopped while its Nomad node still runs non-system allocations (the
+//    drain must have moved them first, or its deadline stopped them);
+//  - the group never has more Stopped VMs than its warm pool's size (0 without one);
 //  - no VM without the group's ownership label is ever changed (deleted, stopped, started,
 //    relabelled), nor its Nomad node drained or made (in)eligible;
 //  - no owned VM stays out of service (not Running with a ready, eligible node) longer than
-//    the autoscaler needs to bring it in or take it away (a leaked or stuck VM; sampled);
+//    the autoscaler needs to bring it in or take it away (a leaked or stuck VM; sampled),
+//    except the warm pool's stopped VMs;
 //  - no allocation is lost: at the end every batch allocation of the trace is complete,
 //    running or queued (and so reported as pending).
 // Violations are counted, and the first few kept with their time, for report.json.
@@ -31,6 +33,7 @@ class InvariantChecker {
     std::string node_group;
     std::int64_t min = 0;
     std::int64_t max = INT64_MAX;
+    std::int64_t warm_pool_size = 0;
   };
   InvariantChecker(EventLoop& loop, const HarvesterModel& harvester, const NomadModel& nomad,
                    Limits limits);
@@ -47,7 +50,7 @@ class InvariantChecker {
   // At the end: `expected` allocations per batch job (by job ID) against the model's counts.
   void check_allocations(const std::map<std::string, std::int64_t>& expected);
 
-  std::int64_t active() const { return active_; }  // owned VMs not terminating
+  std::int64_t active() const { return active_; }  // owned VMs not terminating nor stopped
   std::int64_t violations() const { return violations_; }
   const nlohmann::ordered_json& examples() const { return examples_; }
 
@@ -58,6 +61,8 @@ class InvariantChecker {
     std::string name;  // the VM's, its node's
   };
   void violate(std::string what);
+  // Whether a VM in `phase` counts against the group's [min, max].
+  static bool counted(const std::string& phase);
   bool owned(const std::map<std::string, std::string>& labels) const;
   void sample_leaks(Duration settle, Duration step, Time end);
 
@@ -77,6 +82,7 @@ class InvariantChecker {
   std::uint64_t phase_events_ = 0;
   std::optional<std::pair<std::uint64_t, std::uint64_t>> sampled_at_;  // events, node index
   std::int64_t active_ = 0;
+  std::int64_t stopped_ = 0;  // owned VMs Stopped
   std::int64_t violations_ = 0;
   nlohmann::ordered_json examples_ = nlohmann::ordered_json::array();
 };

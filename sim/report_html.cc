@@ -128,7 +128,13 @@ std::string render_report_html(const nlohmann::ordered_json& r,
        << "</style></head><body>\n<h1>Scenario " << html_escape(name) << "</h1>\n<table>\n";
   row(html, "seed", num(r["seed"]));
   row(html, "simulated", format_number(r["simulated_seconds"].get<double>() / 3600) + " h");
-  row(html, "node-hours (cost)", num(r["node_hours"]));
+  row(html, "node-hours (running VMs)", num(r["node_hours"]));
+  if (r.contains("cost")) {
+    row(html, "stopped VM-hours (warm pool)", num(r["stopped_vm_hours"]));
+    row(html, "cost; over perfect foresight's",
+        num(r["cost"]) + "; " +
+            (r["cost_vs_oracle"].is_null() ? "-" : num(r["cost_vs_oracle"]) + "x"));
+  }
   if (r.contains("oracle_node_hours")) {
     row(html, "perfect-foresight node-hours; this run over it",
         num(r["oracle_node_hours"]) + "; " +

@@ -1,5 +1,6 @@
 #include "sim/scenario.h"
 
+#include <cmath>
 #include <filesystem>
 
 #include "base/duration.h"
@@ -130,12 +131,24 @@ class ScenarioReader {
     }
   }
 
+  // A price: a number, zero or more.
+  void price_of(const json& price, const char* key, double& out) {
+    if (!price.contains(key)) return;
+    const json& v = price[key];
+    if (!v.is_number() || !(v.get<double>() >= 0) || !std::isfinite(v.get<double>())) {
+      r_.error(child("/cluster/price", key), "expected a number, zero or more");
+      return;
+    }
+    out = v.get<double>();
+  }
+
   void read_cluster(const json& c, ClusterSpec& out) {
     const std::string at = "/cluster";
-    r_.reject_unknown_keys(c, at,
-                           {"initial_nodes", "unowned_nodes", "node", "node_class", "max_vms",
-                            "vm_boot", "nomad_join", "vm_provision", "vm_terminate",
-                            "harvester_api_latency", "nomad_api_latency", "node_gc_threshold"});
+    r_.reject_unknown_keys(
+        c, at,
+        {"initial_nodes", "unowned_nodes", "node", "node_class", "max_vms", "vm_boot", "nomad_join",
+         "vm_provision", "vm_terminate", "vm_start", "harvester_api_latency", "nomad_api_latency",
+         "node_gc_threshold", "price"});
     if (auto n = r_.whole_number(c, at, "initial_nodes", true, 0)) out.initial_nodes = *n;
     if (auto n = r_.whole_number(c, at, "unowned_nodes", false, 0)) out.unowned_nodes = *n;
     if (auto n = r_.whole_number(c, at, "max_vms", true, 1)) out.max_vms = *n;
@@ -153,6 +166,13 @@ class ScenarioReader {
     latency(c, at, "nomad_join", out.nomad_join);
     latency(c, at, "vm_provision", out.vm_provision);
     latency(c, at, "vm_terminate", out.vm_terminate);
+    latency(c, at, "vm_start", out.vm_start);
+    if (c.contains("price") && require(c, at, "price", json::value_t::object)) {
+      const json& price = c["price"];
+      r_.reject_unknown_keys(price, "/cluster/price", {"node_hour", "stopped_vm_hour"});
+      price_of(price, "node_hour", out.price_node_hour);
+      price_of(price, "stopped_vm_hour", out.price_stopped_vm_hour);
+    }
     latency(c, at, "harvester_api_latency", out.harvester_api);
     latency(c, at, "nomad_api_latency", out.nomad_api);
     if (auto gc = duration(c, at, "node_gc_threshold", false)) out.node_gc_threshold = *gc;

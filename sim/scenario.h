@@ -36,6 +36,10 @@ struct ClusterSpec {
   Latency nomad_join = Latency::constant(std::chrono::seconds(15));
   Latency vm_provision = Latency::constant(std::chrono::seconds(0));
   Latency vm_terminate = Latency::constant(std::chrono::seconds(20));
+  Latency vm_start = Latency::constant(std::chrono::seconds(30));  // a stopped VM's
+  // What an hour of a running VM (a node) and of a stopped one (its disks) cost, in any unit.
+  double price_node_hour = 1;
+  double price_stopped_vm_hour = 0.05;
   Latency harvester_api = Latency::constant(std::chrono::milliseconds(200));
   Latency nomad_api = Latency::constant(std::chrono::milliseconds(20));
   Duration node_gc_threshold = std::chrono::hours(24);  // Nomad's default

@@ -24,6 +24,7 @@ HarvesterModelConfig harvester_config(const ClusterSpec& cluster) {
   hc.boot = cluster.vm_boot;
   hc.nomad_join = cluster.nomad_join;
   hc.terminate = cluster.vm_terminate;
+  hc.start = cluster.vm_start;
   hc.max_vms = cluster.max_vms;
   hc.cpu_mhz_per_core = cluster.cpu_mhz;  // every VM gets 1 "core" = one node's cpu
   return hc;
@@ -139,10 +140,13 @@ Result<void> ScenarioRun::sort_policies(const std::vector<Policy>& policies) {
 
 Result<void> ScenarioRun::create_initial_nodes() {
   // Invariants, checked on every VM phase change.
-  InvariantChecker::Limits limits{group_.namespace_, group_.node_group, INT64_MAX, 0};
+  InvariantChecker::Limits limits{group_.namespace_, group_.node_group, INT64_MAX, 0, 0};
   for (const auto& c : cluster_policies_) {
     limits.min = std::min(limits.min, c->policy().min);
     limits.max = std::max(limits.max, c->policy().max);
+    if (auto g = parse_group_config(c->policy().target.config)) {
+      limits.warm_pool_size = std::max(limits.warm_pool_size, g->warm_pool_size);
+    }
   }
   invariants_ = std::make_unique<InvariantChecker>(loop_, harvester_, nomad_, limits);
   harvester_.on_phase = [this](const VmPhaseEvent& e) { invariants_->on_phase(e); };
@@ -203,10 +207,14 @@ void ScenarioRun::schedule_tasks() {
   }
 }
 
-// Cost: every VM that exists is paid for, sampled with the metrics.
+// Cost: every VM that exists is paid for, sampled with the metrics: a stopped one (the warm
+// pool's) at its own price, every other one as a node.
 void ScenarioRun::sample_cost() {
-  vm_seconds_ += static_cast<double>(harvester_.size()) * to_seconds(kSampleStep);
-  vm_counts_.push_back(static_cast<double>(harvester_.size()));
+  auto stopped = static_cast<double>(harvester_.stopped());
+  auto running = static_cast<double>(harvester_.size()) - stopped;
+  vm_seconds_ += running * to_seconds(kSampleStep);
+  stopped_vm_seconds_ += stopped * to_seconds(kSampleStep);
+  vm_counts_.push_back(running);
   if (loop_.now() + kSampleStep <= scenario_.duration) {
     loop_.after(kSampleStep, [this] { sample_cost(); });
   }
@@ -242,6 +250,10 @@ SimulationOutput ScenarioRun::report(std::uint64_t events, double wall) const {
   for (const auto& svc : services_) service_reports.push_back(svc->report());
   auto final_totals = nomad_.totals();
   std::int64_t still_pending = final_totals.allocs_pending;
+  const ClusterSpec& cluster = scenario_.cluster;
+  double cost = vm_seconds_ / 3600.0 * cluster.price_node_hour +
+                stopped_vm_seconds_ / 3600.0 * cluster.price_stopped_vm_hour;
+  double oracle_cost = oracle.node_hours * cluster.price_node_hour;
 
   out.report = ordered_json{
       {"scenario", scenario_.name},
@@ -252,6 +264,10 @@ SimulationOutput ScenarioRun::report(std::uint64_t events, double wall) const {
       {"node_hours_vs_oracle", oracle.node_hours > 0
                                    ? ordered_json(vm_seconds_ / 3600.0 / oracle.node_hours)
                                    : ordered_json(nullptr)},
+      {"stopped_vm_hours", stopped_vm_seconds_ / 3600.0},
+      {"cost", cost},
+      {"cost_vs_oracle",
+       oracle_cost > 0 ? ordered_json(cost / oracle_cost) : ordered_json(nullptr)},
       {"pending_seconds",
        {{"p50", percentile(pending_seconds_, 50)},
         {"p95", percentile(pending_seconds_, 95)},

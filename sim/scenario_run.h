@@ -125,7 +125,8 @@ class ScenarioRun {
   std::int64_t total_allocs_ = 0, never_placeable_ = 0;
   std::vector<double> pending_seconds_;
   std::map<std::string, JobProgress> jobs_;
-  double vm_seconds_ = 0;
+  double vm_seconds_ = 0;          // VMs not stopped
+  double stopped_vm_seconds_ = 0;  // VMs stopped (the warm pool)
   std::vector<double> vm_counts_;
 };
 

@@ -53,9 +53,18 @@ Result<std::vector<std::vector<Override>>> expand_grid(const std::vector<GridAxi
 }
 
 VariantFigures report_figures(const nlohmann::ordered_json& r) {
-  const auto& ratio = r["node_hours_vs_oracle"];
-  return {r["node_hours"].get<double>(), r["pending_seconds"]["p95"].get<double>(),
-          ratio.is_number() ? ratio.get<double>() : 0.0};
+  // Reports from before the warm pool have node-hours only: then those are the cost.
+  bool priced = r.contains("cost");
+  const auto& ratio = r[priced ? "cost_vs_oracle" : "node_hours_vs_oracle"];
+  return {r[priced ? "cost" : "node_hours"].get<double>(),
+          r["pending_seconds"]["p95"].get<double>(), ratio.is_number() ? ratio.get<double>() : 0.0};
+}
+
+std::string priced_columns(const nlohmann::ordered_json& r) {
+  if (!r.contains("cost")) return ",,";
+  const auto& ratio = r["cost_vs_oracle"];
+  return r["stopped_vm_hours"].dump() + ',' + r["cost"].dump() + ',' +
+         (ratio.is_number() ? ratio.dump() : "");
 }
 
 std::vector<std::size_t> pareto_front(const std::vector<VariantFigures>& v) {
@@ -79,7 +88,8 @@ std::vector<std::size_t> pareto_front(const std::vector<VariantFigures>& v) {
 std::string sweep_csv_header(const std::vector<GridAxis>& axes) {
   std::string h = "variant";
   for (const GridAxis& a : axes) h += "," + a.key;
-  h += ",node_hours,node_hours_vs_oracle,pending_p50_s,pending_p95_s,pending_max_s,scale_out,scale_"
+  h += ",node_hours,node_hours_vs_oracle,stopped_vm_hours,cost,cost_vs_oracle,pending_p50_s,"
+       "pending_p95_s,pending_max_s,scale_out,scale_"
        "in,"
        "scale_out_latency_p50_s,never_placed,accuracy_under,accuracy_over,"
        "invariant_violations,pareto";
@@ -101,12 +111,13 @@ std::string sweep_csv_row(std::size_t variant, const std::vector<Override>& over
   // Empty when the workload needs no node (no reference to compare with).
   auto ratio = r.value("node_hours_vs_oracle", nlohmann::ordered_json());
   row << ',' << r["node_hours"].dump() << ',' << (ratio.is_number() ? ratio.dump() : "") << ','
-      << r["pending_seconds"]["p50"].dump() << ',' << r["pending_seconds"]["p95"].dump() << ','
-      << r["pending_seconds"]["max"].dump() << ',' << r["actions"]["scale_out"].dump() << ','
-      << r["actions"]["scale_in"].dump() << ',' << r["scale_out_latency_seconds"]["p50"].dump()
-      << ',' << r["allocations"]["never_placed"].dump() << ','
-      << r["elasticity"]["accuracy_under"].dump() << ',' << r["elasticity"]["accuracy_over"].dump()
-      << ',' << r["invariant_violations"]["count"].dump() << ',' << (pareto ? "yes" : "no");
+      << priced_columns(r) << ',' << r["pending_seconds"]["p50"].dump() << ','
+      << r["pending_seconds"]["p95"].dump() << ',' << r["pending_seconds"]["max"].dump() << ','
+      << r["actions"]["scale_out"].dump() << ',' << r["actions"]["scale_in"].dump() << ','
+      << r["scale_out_latency_seconds"]["p50"].dump() << ','
+      << r["allocations"]["never_placed"].dump() << ',' << r["elasticity"]["accuracy_under"].dump()
+      << ',' << r["elasticity"]["accuracy_over"].dump() << ','
+      << r["invariant_violations"]["count"].dump() << ',' << (pareto ? "yes" : "no");
   return row.str();
 }
 

@@ -27,13 +27,15 @@ Result<std::vector<std::vector<Override>>> expand_grid(const std::vector<GridAxi
                                                        std::size_t limit);
 
 struct VariantFigures {
-  double cost = 0;       // node_hours
+  double cost = 0;       // cost (node-hours and stopped VM-hours at their prices)
   double pending = 0;    // pending_seconds.p95
-  double vs_oracle = 0;  // node_hours_vs_oracle (0: no reference, the workload was empty)
+  double vs_oracle = 0;  // cost_vs_oracle (0: no reference, the workload was empty)
 };
 
 // A report.json's cost, p95 pending time and ratio to perfect foresight.
 VariantFigures report_figures(const nlohmann::ordered_json& report);
+// A report's "stopped_vm_hours,cost,cost_vs_oracle" for a CSV row (empty fields if absent).
+std::string priced_columns(const nlohmann::ordered_json& report);
 
 // Positions of the Pareto-optimal variants (minimizing both figures), cheapest first.
 std::vector<std::size_t> pareto_front(const std::vector<VariantFigures>& variants);

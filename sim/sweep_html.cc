@@ -40,7 +40,7 @@ std::string render_sweep_html(const std::string& scenario, const std::vector<Swe
         << format_number(pending) << "</text>\n";
   }
   svg << "<text x=\"" << (kWidth + kLeft) / 2 << "\" y=\"" << kHeight - 8
-      << "\" text-anchor=\"middle\">cost: node-hours</text>\n"
+      << "\" text-anchor=\"middle\">cost: node-hours (+ stopped VM-hours at their price)</text>\n"
       << "<text transform=\"translate(16," << (kHeight - kBottom + kTop) / 2
       << ") rotate(-90)\" text-anchor=\"middle\">p95 pending seconds</text>\n";
   if (page.goal_pending) {
@@ -91,7 +91,7 @@ std::string render_sweep_html(const std::string& scenario, const std::vector<Swe
        << " on the Pareto front (red: no other variant is both cheaper and quicker"
        << (page.winner ? "; ringed green: the one chosen" : "") << ").</p>\n"
        << page.intro_html << svg.str()
-       << "<table>\n<tr><th>#</th><th>variant</th><th>node-hours</th>"
+       << "<table>\n<tr><th>#</th><th>variant</th><th>cost</th>"
        << "<th>x perfect foresight</th><th>p95 pending (s)</th><th>Pareto</th></tr>\n";
   for (std::size_t i = 0; i < points.size(); ++i) {
     const SweepPoint& p = points[i];

@@ -65,6 +65,7 @@ void HarvesterModel::set_phase(Vm& vm, const std::string& phase) {
     consuming_.cpu_cores += sign * v.spec.cpu_cores;
     consuming_.memory_bytes += sign * v.spec.memory_bytes;
   }
+  stopped_ += (phase == "Stopped" ? 1 : 0) - (v.printable_status == "Stopped" ? 1 : 0);
   v.printable_status = phase;
   v.resource_version = std::to_string(++resource_version_);
   publish(vm);
@@ -105,7 +106,8 @@ Result<VirtualMachine> HarvesterModel::create(const VirtualMachineSpec& spec) {
     set_phase(stored, "ErrorUnschedulable");
   } else {
     set_phase(stored, "Provisioning");
-    stored.timer = loop_.after(config_.provision.sample(rng_), [this, key] { boot(key); });
+    stored.timer =
+        loop_.after(config_.provision.sample(rng_), [this, key] { boot(key, config_.boot); });
   }
   return *stored.vm;
 }
@@ -115,12 +117,12 @@ bool HarvesterModel::fault(double rate) {
   return std::uniform_real_distribution<double>(0.0, 1.0)(fault_rng_) < rate;
 }
 
-void HarvesterModel::boot(const Key& key) {
+void HarvesterModel::boot(const Key& key, const Latency& latency) {
   Vm* vm = find(key.first, key.second);
   if (vm == nullptr) return;
   set_phase(*vm, "Starting");
   if (fault(boot_faults_.stuck_starting)) return;  // never boots
-  vm->timer = loop_.after(config_.boot.sample(rng_), [this, key] {
+  vm->timer = loop_.after(latency.sample(rng_), [this, key] {
     Vm* running = find(key.first, key.second);
     if (running == nullptr) return;
     set_phase(*running, "Running");
@@ -227,9 +229,10 @@ Result<Unit> HarvesterModel::stop(const std::string& ns, const std::string& name
   if (phase == "Stopped" || phase == "Stopping") return Unit{};
   changing(*vm, "stop");
   if (vm->timer) loop_.cancel(*vm->timer);
-  node_down(*vm);
   edit(*vm).spec.running = false;
+  // As for a deletion: observers of the phase change see the node as it was.
   set_phase(*vm, "Stopping");
+  node_down(*vm);
   Key key{ns, name};
   vm->timer = loop_.after(config_.stop.sample(rng_), [this, key] {
     if (Vm* stopped = find(key.first, key.second)) {
@@ -260,7 +263,7 @@ Result<Unit> HarvesterModel::start(const std::string& ns, const std::string& nam
     set_phase(*vm, "ErrorUnschedulable");
     return Unit{};
   }
-  boot({ns, name});
+  boot({ns, name}, config_.start);
   return Unit{};
 }
 

@@ -25,6 +25,9 @@ struct HarvesterModelConfig {
   Latency boot = Latency::lognormal(std::chrono::seconds(60), std::chrono::seconds(120));
   Latency nomad_join = Latency::constant(std::chrono::seconds(15));
   Latency stop = Latency::constant(std::chrono::seconds(10));
+  // Starting a stopped VM: its disks are there and cloud-init has run, so it boots faster
+  // than a new VM (then joins Nomad after nomad_join, as a new one does).
+  Latency start = Latency::constant(std::chrono::seconds(30));
   Latency terminate = Latency::constant(std::chrono::seconds(20));
   std::int64_t max_vms = 1000;             // VMs that may be scheduled at once
   double cpu_cores_capacity = 0;           // 0: unlimited
@@ -84,6 +87,8 @@ class HarvesterModel {
                             const std::string& value) const;
   // VMs that hold Harvester capacity (not stopped, not unschedulable); kept as a count.
   std::int64_t consuming() const { return consuming_.count; }
+  // VMs Stopped: they cost storage, not compute; kept as a count.
+  std::int64_t stopped() const { return stopped_; }
   std::function<void(const VmPhaseEvent&)> on_phase;
   std::function<void(const VmChangeEvent&)> on_change;
 
@@ -112,7 +117,8 @@ class HarvesterModel {
   void publish(Vm& vm);                             // to the change log
   VirtualMachine& edit(Vm& vm);
   void set_phase(Vm& vm, const std::string& phase);
-  void boot(const Key& key);
+  // Starting -> Running after `latency` (boot, or start for a stopped VM) -> joined.
+  void boot(const Key& key, const Latency& latency);
   void join(const Key& key);
   bool fits(const VirtualMachineSpec& spec) const;
   bool fault(double rate);
@@ -139,6 +145,7 @@ class HarvesterModel {
   std::uint64_t resource_version_ = 1;
   VmChangeLog changes_;
   std::uint64_t uid_counter_ = 0;
+  std::int64_t stopped_ = 0;
   struct Usage {
     std::int64_t count = 0, memory_bytes = 0;
     double cpu_cores = 0;

@@ -25,6 +25,10 @@ struct HarvesterGroupConfig {
   bool purge = false;
   std::string selector = "least_busy";
   bool dry_run = false;
+  // Warm pool: up to this many drained VMs are stopped rather than deleted, and started
+  // again before any VM is created; a stopped VM older than max_age (0: no limit) is deleted.
+  std::int64_t warm_pool_size = 0;
+  Duration warm_pool_max_age = std::chrono::hours(24);
 };
 
 // Reads and checks the config; the error names the offending key.

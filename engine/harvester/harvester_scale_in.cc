@@ -77,8 +77,8 @@ void HarvesterTarget::scale_in(const HarvesterGroupConfig& c, const ScaleRequest
       names += (names.empty() ? "" : ", ") + n->node.name;
     }
     if (c.dry_run) {
-      std::string plan =
-          "would drain (deadline " + format_duration(c.drain_deadline) + ") and delete " + names;
+      std::string plan = "would drain (deadline " + format_duration(c.drain_deadline) + ") and " +
+                         (c.warm_pool_size > 0 ? "stop (warm pool) or delete " : "delete ") + names;
       if (!note.empty()) plan += " (" + note + ")";
       log_.log(LogLevel::kInfo, loop_.now(), "dry-run scale in",
                {{"node_group", c.node_group}, {"plan", plan}});
@@ -102,7 +102,9 @@ void HarvesterTarget::scale_in(const HarvesterGroupConfig& c, const ScaleRequest
                                  {},
                                  0,
                                  {},
-                                 note.empty() ? request.action.reason : note});
+                                 note.empty() ? request.action.reason : note,
+                                 0,
+                                 0});
     drain_selected(c, action, std::move(nodes), done);
   };
   for (std::size_t i = 0; i < candidates->size(); ++i) {
@@ -365,6 +367,10 @@ void HarvesterTarget::delete_vm(const HarvesterGroupConfig& c, std::size_t actio
           log_.log(LogLevel::kError, loop_.now(), "not deleting VM",
                    {{"node_group", c.node_group}, {"vm", vm}, {"reason", why}});
           finished();  // not ours: never touched; stop tracking it
+          return;
+        }
+        if (pool_has_room(c)) {
+          park_vm(c, action, node_id, vm, finished);
           return;
         }
         log_.log(LogLevel::kInfo, loop_.now(), "deleting VM",

@@ -44,8 +44,10 @@ void HarvesterTarget::scale_out(const HarvesterGroupConfig& c, const ScaleReques
     }
   }
   if (c.dry_run) {
-    std::string plan = "would cancel " + std::to_string(reusable.size()) + " drains and create " +
-                       std::to_string(need - reusable.size()) + " VMs in " + c.namespace_;
+    std::size_t starts = startable(c, s, need - reusable.size()).size();
+    std::string plan = "would cancel " + std::to_string(reusable.size()) + " drains, start " +
+                       std::to_string(starts) + " stopped VMs and create " +
+                       std::to_string(need - reusable.size() - starts) + " VMs in " + c.namespace_;
     log_.log(LogLevel::kInfo, loop_.now(), "dry-run scale out",
              {{"node_group", c.node_group}, {"plan", plan}});
     loop_.post([done, plan] { done(ScaleResult{false, "dry-run: " + plan}); });
@@ -64,9 +66,19 @@ void HarvesterTarget::scale_out(const HarvesterGroupConfig& c, const ScaleReques
                                {},
                                0,
                                {},
-                               request.action.reason});
+                               request.action.reason,
+                               0,
+                               0});
+  // After the drains cancelled: the pool's stopped VMs, then new ones for the rest.
+  auto start_then_create = [this, c, action, need, s, done] {
+    std::size_t left = need - actions_[action].reused_nodes;
+    auto vms = std::make_shared<std::map<std::string, int>>();  // 0 boot, 1 run, 2 ok, -1 failed
+    start_parked(c, action, startable(c, s, left), vms, [this, c, action, left, s, vms, done] {
+      create_vms(c, action, left - actions_[action].started_vms, s, vms, done);
+    });
+  };
   if (reusable.empty()) {
-    create_vms(c, action, need, s, done);
+    start_then_create();
     return;
   }
   // Cancel drains first; each node kept saves a VM. The node stays in `draining` with its
@@ -77,7 +89,7 @@ void HarvesterTarget::scale_out(const HarvesterGroupConfig& c, const ScaleReques
     group.reclaiming.insert(node);
     nomad_.drain_node(
         node, std::nullopt, true,
-        guarded([this, c, action, need, s, done, node, outstanding](Result<Unit> r) {
+        guarded([this, c, action, node, outstanding, start_then_create](Result<Unit> r) {
           Group& g = groups_[c.node_group];
           g.reclaiming.erase(node);
           if (r) {
@@ -89,13 +101,18 @@ void HarvesterTarget::scale_out(const HarvesterGroupConfig& c, const ScaleReques
                 {{"node_group", c.node_group}, {"node_id", node}, {"error", r.error().message}});
           }
           if (--*outstanding > 0) return;
-          create_vms(c, action, need - actions_[action].reused_nodes, s, done);
+          start_then_create();
         }));
   }
 }
 
 void HarvesterTarget::create_vms(const HarvesterGroupConfig& c, std::size_t action, std::size_t n,
-                                 Snapshot s, ScaleCallback done) {
+                                 Snapshot s, std::shared_ptr<std::map<std::string, int>> vms,
+                                 ScaleCallback done) {
+  if (n == 0 && !vms->empty()) {
+    watch_boot(c, action, vms, loop_.now() + options_.provision_timeout, done);
+    return;
+  }
   if (n == 0) {
     actions_[action].all_running = actions_[action].all_ready = loop_.now();
     finish_record(action);
@@ -103,8 +120,6 @@ void HarvesterTarget::create_vms(const HarvesterGroupConfig& c, std::size_t acti
         false, "reused " + std::to_string(actions_[action].reused_nodes) + " draining nodes"});
     return;
   }
-  auto vms =
-      std::make_shared<std::map<std::string, int>>();  // name -> 0 boot, 1 run, 2 ok, -1 failed
   auto outstanding = std::make_shared<std::size_t>(n);
   Group& group = groups_[c.node_group];
   for (std::size_t i = 0; i < n; ++i) {
@@ -178,7 +193,10 @@ void HarvesterTarget::watch_boot(const HarvesterGroupConfig& c, std::size_t acti
     }
     finish_record(action);
     scale_out_finished(c, !r.failures.empty());
-    std::string summary = "created " + std::to_string(ok) + " VMs, running and joined";
+    std::string summary = std::to_string(ok) + " VMs running and joined";
+    if (r.started_vms > 0) {
+      summary += " (" + std::to_string(r.started_vms) + " started from the warm pool)";
+    }
     if (r.reused_nodes > 0)
       summary += ", reused " + std::to_string(r.reused_nodes) + " draining nodes";
     if (r.failures.empty()) {

@@ -128,6 +128,27 @@ void HarvesterTarget::forget_settled(const std::string& node_group, const Snapsh
   std::erase_if(group->second.created, [this, &s](const auto& entry) {
     return s.vm_named(entry.first) != nullptr || loop_.now() - entry.second > kLongAgo;
   });
+  std::erase_if(group->second.started, [this, &s](const auto& entry) {
+    const VirtualMachine* vm = s.vm_named(entry.first);
+    return vm == nullptr || !is_parked(*vm) || loop_.now() - entry.second > kLongAgo;
+  });
+  // A stop this run made is confirmed when a view shows it; a parked VM a view shows gone,
+  // or running again (started by someone else), leaves the pool.
+  auto& pool = group->second.parked;
+  for (auto it = pool.begin(); it != pool.end();) {
+    const VirtualMachine* vm = s.vm_named(it->first);
+    bool parked = vm != nullptr && is_parked(*vm);
+    bool gone = it->second.confirmed
+                    ? !parked
+                    : vm == nullptr || (!parked && loop_.now() - it->second.since > kLongAgo);
+    it->second.confirmed = it->second.confirmed || parked;
+    it = gone ? pool.erase(it) : std::next(it);
+  }
+}
+
+bool HarvesterTarget::is_parked(const VirtualMachine& vm) {
+  return vm.printable_status != "Terminating" &&
+         (!vm.spec.running || vm.printable_status == "Stopped");
 }
 
 std::unordered_set<std::string_view> HarvesterTarget::leaving_vms(const Group& group) {
@@ -135,6 +156,7 @@ std::unordered_set<std::string_view> HarvesterTarget::leaving_vms(const Group& g
   for (const auto& [node, vm] : group.draining) out.insert(vm);
   for (const std::string& vm : group.removing) out.insert(vm);
   for (const auto& [vm, at] : group.deleted) out.insert(vm);
+  for (const auto& [vm, at] : group.parked) out.insert(vm);
   return out;
 }
 
@@ -146,6 +168,10 @@ HarvesterTarget::Counted HarvesterTarget::count(const HarvesterGroupConfig& c,
   if (group != groups_.end()) leaving = leaving_vms(group->second);
   for (const auto& vm : s.vms->vms()) {
     if (vm->printable_status == "Terminating" || leaving.count(vm->spec.name)) continue;
+    // A stopped VM of the pool is not counted, unless this run is starting it.
+    if (is_parked(*vm) && (group == groups_.end() || !group->second.started.count(vm->spec.name))) {
+      continue;
+    }
     out.active.push_back(vm.get());
   }
   out.count = static_cast<std::int64_t>(out.active.size());
@@ -175,10 +201,14 @@ void HarvesterTarget::status(const PluginConfig& policy_config, StatusCallback d
     std::int64_t leaving_live = 0, missing = 0;
     for (std::string_view name : leaving) {
       const VirtualMachine* vm = s->vm_named(name);
-      leaving_live += vm != nullptr && vm->printable_status != "Terminating";
+      leaving_live += vm != nullptr && vm->printable_status != "Terminating" && !is_parked(*vm);
     }
     for (const std::string& name : group.creating) missing += s->vm_named(name) ? 0 : 1;
     for (const auto& [name, at] : group.created) missing += s->vm_named(name) ? 0 : 1;
+    for (const auto& [name, at] : group.started) {
+      const VirtualMachine* vm = s->vm_named(name);
+      missing += vm != nullptr && is_parked(*vm) ? 1 : 0;
+    }
     TargetStatus status;
     status.count = facts.live - leaving_live + missing;
     status.ready =
@@ -188,6 +218,7 @@ void HarvesterTarget::status(const PluginConfig& policy_config, StatusCallback d
                                     });
     // Only a group with a VM out of service can hold something to settle.
     if (!status.ready) reconcile(c, *s, facts.not_serving);
+    if (!facts.parked.empty()) tend_pool(c, facts.parked);
     // The last scaling event lives in the cluster too: the newest VM's creation. A restarted
     // agent's first status carries it, and the evaluator honours its cooldown (no burst).
     // Once this run has scaled, its own event is the newer one.
@@ -210,9 +241,13 @@ const HarvesterTarget::Group::ViewFacts& HarvesterTarget::view_facts(const Harve
                                                                      const Snapshot& s) {
   std::optional<Group::ViewFacts>& kept = groups_[c.node_group].facts;
   if (kept && kept->vms == s.vms && kept->nodes == s.nodes) return *kept;
-  Group::ViewFacts f{s.vms, s.nodes, 0, {}, {}, std::nullopt};
+  Group::ViewFacts f{s.vms, s.nodes, 0, {}, {}, {}, std::nullopt};
   for (const auto& vm : s.vms->vms()) {
     if (vm->printable_status == "Terminating") continue;
+    if (is_parked(*vm)) {
+      f.parked.push_back(vm.get());
+      continue;
+    }
     ++f.live;
     if (vm->creation_time != Time::max() &&
         (!f.newest_creation || vm->creation_time > *f.newest_creation)) {

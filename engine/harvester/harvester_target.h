@@ -22,6 +22,13 @@
 //   deleted (a stuck VM, a node that never joined, a VM whose create call failed after
 //   all); a ready node of the group left draining or ineligible by an earlier run is rolled
 //   back (drain cancelled, eligible again), and the policy decides afresh.
+// warm pool (warm_pool_size K > 0): a drained VM is stopped rather than deleted while fewer
+//   than K of the group's VMs are stopped (or being stopped); a scale-out starts stopped VMs
+//   (the most recently stopped first) before it creates any. Stopped VMs are not counted: the
+//   group's count and [min, max] are about VMs that run. Every status tends the pool: a stopped
+//   VM past warm_pool_max_age, or beyond K (the oldest first, as after K was lowered, or a pool
+//   left by an earlier run), is deleted. Ages are counted from the stop this run made, else
+//   from the first status that saw the VM stopped (a restarted agent starts their clocks again).
 // backoff: a scale-out whose VMs fail backs the node group off (5 min, doubling up to
 //   30 min, as the Kubernetes cluster autoscaler does); scale-outs are refused, and
 //   reported, until then; a clean scale-out resets it.
@@ -67,6 +74,8 @@ struct ScaleActionRecord {
   std::size_t reused_nodes = 0;                  // scale-out satisfied by cancelling drains
   std::vector<std::string> failures;
   std::string note;
+  std::size_t started_vms = 0;  // scale-out: stopped VMs of the warm pool started
+  std::size_t stopped_vms = 0;  // scale-in: drained VMs stopped into the warm pool
 };
 
 class HarvesterTarget final : public Target {
@@ -144,6 +153,17 @@ class HarvesterTarget final : public Target {
     std::map<std::string, Time> created;
     int failed_scale_outs = 0;
     std::optional<Time> backoff_until;
+    // The warm pool: stopped VMs by when they were parked (this run's stop accepted, or first
+    // seen stopped). `confirmed` once a view shows the VM stopped: until then a view may
+    // still show it Running, and it is not counted (as `deleted`).
+    struct Parked {
+      Time since{0};
+      bool confirmed = false;
+    };
+    std::map<std::string, Parked> parked;
+    std::set<std::string> stopping;  // drained VMs whose stop call is in flight
+    // VMs being started out of the pool, by when: counted until a view shows them started.
+    std::map<std::string, Time> started;
     // What status learnt from one pair of views, kept while it keeps getting that pair (a
     // cache's views change only with the cluster): status is then O(the group's own
     // changes), not O(its VMs). The views are held, so their addresses are not reused.
@@ -154,7 +174,8 @@ class HarvesterTarget final : public Target {
       // Live VMs not in service (not Running, node not ready, draining or ineligible), and
       // of those the ones that count against readiness: not cordoned by someone else.
       std::vector<const VirtualMachine*> not_serving, out_of_service;
-      std::optional<Time> newest_creation;  // of the live VMs
+      std::vector<const VirtualMachine*> parked;  // stopped (or stopping): the warm pool
+      std::optional<Time> newest_creation;        // of the live VMs
     };
     std::optional<ViewFacts> facts;
   };
@@ -177,6 +198,23 @@ class HarvesterTarget final : public Target {
                  const std::vector<const VirtualMachine*>& not_serving);
   void reconcile_delete(const HarvesterGroupConfig& c, const VirtualMachine& vm,
                         const std::string& reason);
+  // A VM of the warm pool: not Terminating, and stopped or asked to stop (spec.running false).
+  static bool is_parked(const VirtualMachine& vm);
+  // Learns the pool `parked` (s's stopped VMs) shows and deletes what is past its age or
+  // beyond its size (harvester_warm_pool.cc).
+  void tend_pool(const HarvesterGroupConfig& c, const std::vector<const VirtualMachine*>& parked);
+  // Up to `n` stopped VMs of s to start, the most recently parked first.
+  std::vector<std::string> startable(const HarvesterGroupConfig& c, const Snapshot& s,
+                                     std::size_t n);
+  // Starts `names` (each read fresh first); those started join `vms` as booting. Then `then`.
+  void start_parked(const HarvesterGroupConfig& c, std::size_t action,
+                    std::vector<std::string> names, std::shared_ptr<std::map<std::string, int>> vms,
+                    std::function<void()> then);
+  // Whether a drained VM goes to the pool (stopped) rather than away (deleted).
+  bool pool_has_room(const HarvesterGroupConfig& c) const;
+  // Stops a drained VM into the pool; `finished` when it is stopped (or gone).
+  void park_vm(const HarvesterGroupConfig& c, std::size_t action, std::string node_id,
+               std::string vm, std::function<void()> finished);
   void scale_out_finished(const HarvesterGroupConfig& c, bool failed);
   std::string new_vm_name(const HarvesterGroupConfig& c, const Snapshot& s);
   std::size_t record(ScaleActionRecord r);
@@ -184,8 +222,9 @@ class HarvesterTarget final : public Target {
 
   void scale_out(const HarvesterGroupConfig& c, const ScaleRequest& request, const Snapshot& s,
                  std::int64_t from, std::int64_t to, ScaleCallback done);
+  // Creates `n` VMs and watches them boot with those already in `vms` (started ones).
   void create_vms(const HarvesterGroupConfig& c, std::size_t action, std::size_t n, Snapshot s,
-                  ScaleCallback done);
+                  std::shared_ptr<std::map<std::string, int>> vms, ScaleCallback done);
   void watch_boot(const HarvesterGroupConfig& c, std::size_t action,
                   std::shared_ptr<std::map<std::string, int>> vms, Time deadline,
                   ScaleCallback done);

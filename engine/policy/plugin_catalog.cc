@@ -54,7 +54,9 @@ void validate_harvester(PluginConfig& config, ConfigIssues& issues) {
                                                     "node_selector_strategy",
                                                     "dry-run",
                                                     "datacenter",
-                                                    "node_pool"};
+                                                    "node_pool",
+                                                    "warm_pool_size",
+                                                    "warm_pool_max_age"};
   reject_unknown_keys(config, kKnown, issues);
   ConfigReader r{config, issues};
   if (!r.has("node_group_name")) {
@@ -68,6 +70,10 @@ void validate_harvester(PluginConfig& config, ConfigIssues& issues) {
   r.boolean("node_drain_ignore_system_jobs");
   r.boolean("node_purge");
   r.boolean("dry-run");
+  r.integer("warm_pool_size", false);
+  if (auto d = r.duration("warm_pool_max_age"); d && d->count() < 0) {
+    r.fail("warm_pool_max_age", "must not be negative");
+  }
   if (r.has("node_selector_strategy")) {
     static const std::array<std::string_view, 5> kSelectors = {
         "least_busy", "newest_create_index", "oldest_create_index", "empty", "empty_ignore_system"};
@@ -87,6 +93,8 @@ void validate_harvester(PluginConfig& config, ConfigIssues& issues) {
   config.try_emplace("node_purge", "false");
   config.try_emplace("node_selector_strategy", "least_busy");
   config.try_emplace("dry-run", "false");
+  config.try_emplace("warm_pool_size", "0");
+  config.try_emplace("warm_pool_max_age", "24h");
 }
 
 // Nomad task groups (upstream nomad-target): Job and Group name the task group.

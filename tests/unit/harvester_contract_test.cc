@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 
 HarvesterModelConfig fast() {
   HarvesterModelConfig c;
-  c.provision = c.boot = c.nomad_join = c.stop = c.terminate = Latency::constant(2ms);
+  c.provision = c.boot = c.nomad_join = c.stop = c.start = c.terminate = Latency::constant(2ms);
   c.max_vms = 3;
   c.watch_window = 20;  // small: churn makes an old version gone
   return c;

@@ -133,6 +133,31 @@ TEST_F(HarvesterModelTest, StopAndStartRejoin) {
   EXPECT_EQ(nomad.list_nodes({}).size(), 1u);
 }
 
+TEST_F(HarvesterModelTest, AStartTakesItsOwnLatencyAndStoppedVmsAreCounted) {
+  HarvesterModelConfig c = fixed_config();
+  c.start = Latency::constant(20s);  // against 10 s + 60 s for a new VM
+  HarvesterModel model(loop, &nomad, c);
+  ASSERT_TRUE(model.create(vm("web-1")).ok());
+  loop.run_until(Time(100s));
+  ASSERT_TRUE(model.stop("nomad", "web-1").ok());
+  EXPECT_EQ(model.stopped(), 0);  // Stopping
+  loop.run_until(Time(110s));
+  EXPECT_EQ(model.stopped(), 1);
+  EXPECT_EQ(model.consuming(), 0);
+  ASSERT_TRUE(model.start("nomad", "web-1").ok());
+  EXPECT_EQ(model.stopped(), 0);
+  loop.run_until(Time(129s));
+  EXPECT_EQ(model.get("nomad", "web-1")->printable_status, "Starting");
+  loop.run_until(Time(130s));
+  EXPECT_EQ(model.get("nomad", "web-1")->printable_status, "Running");
+  loop.run_until(Time(145s));
+  EXPECT_EQ(nomad.node(*nomad.node_id_by_name("web-1"))->status, "ready");
+  ASSERT_TRUE(model.stop("nomad", "web-1").ok());
+  loop.run_until(Time(160s));
+  ASSERT_TRUE(model.remove("nomad", "web-1").ok());
+  EXPECT_EQ(model.stopped(), 0);  // Terminating
+}
+
 TEST_F(HarvesterModelTest, ListFiltersByNamespaceAndLabels) {
   ASSERT_TRUE(harvester.create(vm("web-1", "web")).ok());
   ASSERT_TRUE(harvester.create(vm("batch-1", "batch")).ok());

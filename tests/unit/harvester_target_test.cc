@@ -90,7 +90,8 @@ TEST_F(HarvesterTargetTest, VmsWithoutOwnershipAreNeverTouched) {
 TEST_F(HarvesterTargetTest, DryRunChangesNothing) {
   auto r = scale(3, 0, 10, true);
   ASSERT_TRUE(r.ok());
-  EXPECT_NE(r->summary.find("dry-run: would cancel 0 drains and create 3 VMs"), std::string::npos);
+  EXPECT_NE(r->summary.find("dry-run: would cancel 0 drains, start 0 stopped VMs and create 3 VMs"),
+            std::string::npos);
   EXPECT_EQ(harvester.size(), 0u);
   grow_to(2);
   r = scale(0, 0, 10, true);
@@ -114,7 +115,7 @@ TEST_F(HarvesterTargetTest, CapacityExhaustedIsReportedAndCleanedUp) {
   loop.run_until(loop.now() + 10min);
   ASSERT_TRUE(out);
   ASSERT_FALSE(out->ok());
-  EXPECT_NE(out->error().message.find("created 2 VMs"), std::string::npos);
+  EXPECT_NE(out->error().message.find("2 VMs running and joined"), std::string::npos);
   EXPECT_NE(out->error().message.find("ErrorUnschedulable"), std::string::npos);
   EXPECT_EQ(small.size(), 2u);  // the unschedulable ones were deleted
 }

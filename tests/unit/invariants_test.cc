@@ -16,7 +16,7 @@ struct InvariantsTest : ::testing::Test {
   SimulatedLoop loop;
   NomadModel nomad{loop};
   HarvesterModel harvester{loop, &nomad, config()};
-  InvariantChecker checker{loop, harvester, nomad, {"nomad", "web", 1, 3}};
+  InvariantChecker checker{loop, harvester, nomad, {"nomad", "web", 1, 3, 1}};  // pool of 1
 
   static HarvesterModelConfig config() {
     HarvesterModelConfig c;
@@ -81,6 +81,7 @@ TEST_F(InvariantsTest, DeletingAVmWithoutTheOwnershipLabelFires) {
 
 TEST_F(InvariantsTest, ChangingAnUnownedVmOrDrainingItsNodeFires) {
   vm("web-1");
+  vm("web-2");  // stopping web-1 keeps the group at its min
   vm("hand-made", "");
   std::string mine = *nomad.node_id_by_name("web-1");
   std::string theirs = *nomad.node_id_by_name("hand-made");
@@ -113,6 +114,52 @@ TEST_F(InvariantsTest, GoingAboveMaxFires) {
   vm("web-4");
   EXPECT_EQ(checker.violations(), 1);
   EXPECT_EQ(first(), "node group has 4 VMs, above max 3");
+}
+
+TEST_F(InvariantsTest, TheWarmPoolIsCountedApartAndWithinItsSize) {
+  for (const char* name : {"web-1", "web-2", "web-3"}) vm(name);
+  ASSERT_TRUE(harvester.stop("nomad", "web-3").ok());
+  loop.run_until(loop.now() + 1min);
+  vm("web-4");  // three run again: at max, not above it
+  EXPECT_EQ(checker.violations(), 0);
+  EXPECT_EQ(checker.active(), 3);
+  ASSERT_TRUE(harvester.stop("nomad", "web-4").ok());
+  loop.run_until(loop.now() + 1min);
+  ASSERT_EQ(checker.violations(), 1);
+  EXPECT_EQ(first(), "node group has 2 stopped VMs, above warm_pool_size 1");
+  ASSERT_TRUE(harvester.start("nomad", "web-4").ok());
+  ASSERT_TRUE(harvester.start("nomad", "web-3").ok());  // the fourth running VM
+  EXPECT_EQ(checker.violations(), 2);
+  EXPECT_EQ(checker.examples().at(1)["what"], "node group has 4 VMs, above max 3");
+}
+
+TEST_F(InvariantsTest, StoppingAVmThatStillRunsWorkFires) {
+  vm("web-1");
+  vm("web-2");
+  ASSERT_TRUE(nomad.register_job({"etl", "batch", {{"g", 1, 1000, 512, 1h}}}).ok());
+  loop.run_until(loop.now() + 1s);
+  std::string busy =
+      nomad.node_allocations(*nomad.node_id_by_name("web-1")).empty() ? "web-2" : "web-1";
+  ASSERT_TRUE(harvester.stop("nomad", busy).ok());  // no drain first
+  EXPECT_EQ(checker.violations(), 1);
+  EXPECT_NE(first().find("VM " + busy + " stopped with running allocation"), std::string::npos);
+}
+
+TEST_F(InvariantsTest, AStoppedVmIsALeakOnlyWithoutAWarmPool) {
+  InvariantChecker no_pool{loop, harvester, nomad, {"nomad", "web", 1, 3, 0}};
+  harvester.on_phase = [&](const VmPhaseEvent& e) {
+    checker.on_phase(e);
+    no_pool.on_phase(e);
+  };
+  vm("web-1");
+  vm("web-2");
+  ASSERT_TRUE(harvester.stop("nomad", "web-2").ok());
+  checker.watch_leaks(10min, 1min, loop.now() + 1h);
+  no_pool.watch_leaks(10min, 1min, loop.now() + 1h);
+  loop.run_until(loop.now() + 1h);
+  EXPECT_EQ(checker.violations(), 0);
+  ASSERT_EQ(no_pool.violations(), 2);  // beyond a pool of 0, and out of service
+  EXPECT_EQ(no_pool.examples().at(1)["what"], "VM web-2 out of service for 11m0s (Stopped)");
 }
 
 TEST_F(InvariantsTest, DeletingTheLastRunningVmBelowMinFires) {

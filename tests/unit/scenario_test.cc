@@ -75,6 +75,17 @@ TEST_F(ScenarioTest, ReadsEveryRequiredKey) {
   doc["agent"] = {{"cluster_state", "list"}};
   EXPECT_EQ(parse_scenario(doc.dump(), (dir / "s.json").string(), diags).cluster_state, "list");
   EXPECT_TRUE(diags.empty());
+  // The warm pool's start latency and the two prices, with their defaults.
+  EXPECT_EQ(s.cluster.vm_start.median(), 30s);
+  EXPECT_EQ(s.cluster.price_node_hour, 1.0);
+  EXPECT_EQ(s.cluster.price_stopped_vm_hour, 0.05);
+  doc["cluster"]["vm_start"] = "45s";
+  doc["cluster"]["price"] = {{"node_hour", 0.4}, {"stopped_vm_hour", 0}};
+  Scenario priced = parse_scenario(doc.dump(), (dir / "s.json").string(), diags);
+  EXPECT_TRUE(diags.empty());
+  EXPECT_EQ(priced.cluster.vm_start.median(), 45s);
+  EXPECT_EQ(priced.cluster.price_node_hour, 0.4);
+  EXPECT_EQ(priced.cluster.price_stopped_vm_hour, 0.0);
 }
 
 TEST_F(ScenarioTest, EachMistakeIsNamed) {
@@ -105,6 +116,15 @@ TEST_F(ScenarioTest, EachMistakeIsNamed) {
   doc = scenario();
   doc["cluster"]["initial_nodes"] = 60;
   expect_one(doc, "/cluster/initial_nodes", "greater than max_vms");
+  doc = scenario();
+  doc["cluster"]["price"] = {{"stopped_vm_hour", -1}};
+  expect_one(doc, "/cluster/price/stopped_vm_hour", "expected a number, zero or more");
+  doc = scenario();
+  doc["cluster"]["price"] = {{"node_hours", 1}};
+  expect_one(doc, "/cluster/price/node_hours", "unknown key");
+  doc = scenario();
+  doc["cluster"]["price"] = 3;
+  expect_one(doc, "/cluster/price", "expected");
   doc = scenario();
   doc["policies"] = json::array();
   expect_one(doc, "/policies", "at least one");

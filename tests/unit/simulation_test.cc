@@ -69,6 +69,41 @@ TEST(Simulation, SameSeedSameReportOtherSeedOtherRun) {
   EXPECT_NE(without_wall(a->report).dump(), without_wall(c->report).dump());
 }
 
+TEST(Simulation, AWarmPoolStartsSoonerAndIsPricedApart) {
+  auto run = [](const char* policy_file, double stopped_price) {
+    Diagnostics diags;
+    std::vector<Override> overrides = {
+        {"policies", std::string("[\"policies/") + policy_file + "\"]", false}};
+    auto l =
+        load_scenario(std::string(HA_SOURCE_DIR) + "/scenarios/default.json", overrides, diags);
+    EXPECT_TRUE(l.ok());
+    l->scenario.cluster.price_stopped_vm_hour = stopped_price;
+    auto out = run_simulation(l->scenario, l->policies, l->workload);
+    EXPECT_TRUE(out.ok());
+    return out->report;
+  };
+  auto cold = run("demand-cluster.hcl", 0.05);
+  auto warm = run("demand-warm.hcl", 0.05);
+  for (const auto* r : {&cold, &warm}) EXPECT_EQ((*r)["invariant_violations"]["count"], 0);
+  EXPECT_EQ(cold["stopped_vm_hours"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(cold["cost"].get<double>(), cold["node_hours"].get<double>());
+  double stopped = warm["stopped_vm_hours"].get<double>();
+  EXPECT_GT(stopped, 0.0);
+  EXPECT_DOUBLE_EQ(warm["cost"].get<double>(), warm["node_hours"].get<double>() + 0.05 * stopped);
+  EXPECT_DOUBLE_EQ(warm["cost_vs_oracle"].get<double>(),
+                   warm["cost"].get<double>() / warm["oracle_node_hours"].get<double>());
+  // Starting a stopped VM (30 s + join) lands sooner than creating one (10 s + 90 s median
+  // + join), so work waits less.
+  EXPECT_LT(warm["scale_out_latency_seconds"]["p50"].get<double>(),
+            cold["scale_out_latency_seconds"]["p50"].get<double>());
+  EXPECT_LT(warm["pending_seconds"]["p95"].get<double>(),
+            cold["pending_seconds"]["p95"].get<double>());
+  // The price of a stopped VM-hour is the scenario's.
+  auto dear = run("demand-warm.hcl", 0.5);
+  EXPECT_DOUBLE_EQ(dear["cost"].get<double>(),
+                   dear["node_hours"].get<double>() + 0.5 * dear["stopped_vm_hours"].get<double>());
+}
+
 TEST(Simulation, OversizedWorkIsReportedNotDropped) {
   LoadedScenario l = load(std::string(HA_SOURCE_DIR) + "/scenarios/default.json");
   l.scenario.duration = std::chrono::hours(1);

@@ -49,10 +49,15 @@ TEST(Sweep, CsvRowQuotesValuesThatNeedIt) {
                               {"elasticity", {{"accuracy_under", 0.5}, {"accuracy_over", 1.5}}},
                               {"invariant_violations", {{"count", 0}}}};
   std::string row = sweep_csv_row(3, {{"k", "a\"b", false}, {"m", "2", false}}, r, true);
-  EXPECT_EQ(row, "3,\"a\"\"b\",2,12.5,,0,3.5,9,2,1,100,0,0.5,1.5,0,yes");
+  EXPECT_EQ(row, "3,\"a\"\"b\",2,12.5,,,,,0,3.5,9,2,1,100,0,0.5,1.5,0,yes");
   r["node_hours_vs_oracle"] = 1.25;
+  r["stopped_vm_hours"] = 4;
+  r["cost"] = 12.7;
+  r["cost_vs_oracle"] = 1.27;
   row = sweep_csv_row(3, {{"k", "a", false}, {"m", "2", false}}, r, false);
-  EXPECT_EQ(row, "3,a,2,12.5,1.25,0,3.5,9,2,1,100,0,0.5,1.5,0,no");
+  EXPECT_EQ(row, "3,a,2,12.5,1.25,4,12.7,1.27,0,3.5,9,2,1,100,0,0.5,1.5,0,no");
+  EXPECT_EQ(report_figures(r).cost, 12.7);
+  EXPECT_EQ(report_figures(r).vs_oracle, 1.27);
   EXPECT_EQ(sweep_csv_header({{"k", {}}, {"m", {}}}).substr(0, 44),
             "variant,k,m,node_hours,node_hours_vs_oracle,");
 }

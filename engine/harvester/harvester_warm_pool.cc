@@ -1,0 +1,172 @@
+// HarvesterTarget: the warm pool (warm_pool_size, warm_pool_max_age). Drained VMs are stopped
+// rather than deleted while the pool has room; scale-outs start them before creating VMs; each
+// status deletes what is past its age or beyond the pool's size. See harvester_target.h.
+#include <algorithm>
+
+#include "backends/api/vm_labels.h"
+#include "base/duration.h"
+#include "engine/harvester/harvester_target.h"
+
+namespace ha {
+namespace {
+
+bool of_class(const VirtualMachine& vm, const std::string& node_class) {
+  return vm_labels::has(vm.spec.labels, vm_labels::kNodeClass, node_class);
+}
+
+}  // namespace
+
+void HarvesterTarget::tend_pool(const HarvesterGroupConfig& c,
+                                const std::vector<const VirtualMachine*>& parked) {
+  Group& group = groups_[c.node_group];
+  // Stopped VMs this run did not stop (an earlier run's pool, an operator's stop) join the
+  // pool as found now: their age is counted from here.
+  for (const VirtualMachine* vm : parked) {
+    if (!group.started.count(vm->spec.name)) {
+      group.parked.try_emplace(vm->spec.name, Group::Parked{loop_.now(), true});
+    }
+  }
+  if (c.dry_run) return;
+  // Places are held first by stops in flight and stops no view shows yet, then by the VMs
+  // being stopped now, then by the stopped VMs, the most recently parked first.
+  auto room = c.warm_pool_size - static_cast<std::int64_t>(group.stopping.size());
+  for (const auto& [name, p] : group.parked) room -= p.confirmed ? 0 : 1;
+  std::vector<const VirtualMachine*> stopped;
+  for (const VirtualMachine* vm : parked) {
+    const std::string& name = vm->spec.name;
+    if (group.started.count(name) || group.removing.count(name) || group.reconciled.count(name) ||
+        !of_class(*vm, c.node_class)) {
+      continue;
+    }
+    if (vm->printable_status == "Stopped") {
+      stopped.push_back(vm);
+    } else {
+      --room;  // on its way to Stopped; judged once there
+    }
+  }
+  auto since = [&group](const VirtualMachine* vm) { return group.parked.at(vm->spec.name).since; };
+  std::sort(stopped.begin(), stopped.end(), [&since](const auto* a, const auto* b) {
+    return since(a) != since(b) ? since(a) > since(b) : a->spec.name < b->spec.name;
+  });
+  for (const VirtualMachine* vm : stopped) {
+    Duration age = loop_.now() - since(vm);
+    if (c.warm_pool_max_age.count() > 0 && age > c.warm_pool_max_age) {
+      reconcile_delete(c, *vm,
+                       "warm pool: stopped for " + format_duration(age) +
+                           ", past warm_pool_max_age " + format_duration(c.warm_pool_max_age));
+    } else if (room <= 0) {
+      reconcile_delete(c, *vm,
+                       "warm pool: beyond warm_pool_size " + std::to_string(c.warm_pool_size));
+    } else {
+      --room;
+    }
+  }
+}
+
+std::vector<std::string> HarvesterTarget::startable(const HarvesterGroupConfig& c,
+                                                    const Snapshot& s, std::size_t n) {
+  if (n == 0) return {};
+  // From the view, not only from what this run has learnt: a scale-out before any status
+  // (a restarted agent) finds the pool too. VMs this run has not dated come last.
+  const std::vector<const VirtualMachine*>& parked = view_facts(c, s).parked;
+  const Group& g = groups_[c.node_group];
+  std::vector<std::pair<Time, std::string>> found;
+  for (const VirtualMachine* vm : parked) {
+    const std::string& name = vm->spec.name;
+    if (vm->printable_status != "Stopped" || !of_class(*vm, c.node_class) ||
+        g.removing.count(name) || g.reconciled.count(name) || g.started.count(name)) {
+      continue;
+    }
+    auto p = g.parked.find(name);
+    found.emplace_back(p == g.parked.end() ? Time(0) : p->second.since, name);
+  }
+  std::sort(found.begin(), found.end(), std::greater<>());
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < found.size() && i < n; ++i) out.push_back(found[i].second);
+  return out;
+}
+
+void HarvesterTarget::start_parked(const HarvesterGroupConfig& c, std::size_t action,
+                                   std::vector<std::string> names,
+                                   std::shared_ptr<std::map<std::string, int>> vms,
+                                   std::function<void()> then) {
+  if (names.empty()) {
+    then();
+    return;
+  }
+  auto outstanding = std::make_shared<std::size_t>(names.size());
+  for (const std::string& name : names) {
+    groups_[c.node_group].started[name] = loop_.now();  // not tended away while starting
+    auto answered = [this, c, action, name, vms, outstanding, then](std::string failure) {
+      Group& g = groups_[c.node_group];
+      if (failure.empty()) {
+        g.parked.erase(name);
+        g.booting.insert(name);
+        (*vms)[name] = 0;
+        ++actions_[action].started_vms;
+        log_.log(LogLevel::kInfo, loop_.now(), "started VM from the warm pool",
+                 {{"node_group", c.node_group}, {"vm", name}});
+      } else {
+        g.started.erase(name);  // a VM is created in its place
+        log_.log(LogLevel::kWarn, loop_.now(), "not starting VM from the warm pool",
+                 {{"node_group", c.node_group}, {"vm", name}, {"reason", failure}});
+      }
+      if (--*outstanding == 0) then();
+    };
+    // Read fresh: the choice came from a view that may be a cache's.
+    harvester_.get_vm(
+        c.namespace_, name, guarded([this, c, name, answered](Result<VirtualMachine> vm) {
+          if (!vm) {
+            answered("its VM could not be read: " + vm.error().message);
+          } else if (!vm_labels::has(vm->spec.labels, vm_labels::kNodeGroup, c.node_group)) {
+            answered("its VM lacks the ownership label of " + c.node_group);
+          } else if (vm->printable_status != "Stopped") {
+            answered("its VM is " + vm->printable_status);
+          } else {
+            harvester_.start_vm(c.namespace_, name, guarded([answered](Result<Unit> r) {
+                                  answered(r ? "" : "start failed: " + r.error().message);
+                                }));
+          }
+        }));
+  }
+}
+
+bool HarvesterTarget::pool_has_room(const HarvesterGroupConfig& c) const {
+  if (c.warm_pool_size <= 0) return false;
+  auto group = groups_.find(c.node_group);
+  if (group == groups_.end()) return true;
+  const Group& g = group->second;
+  auto taken = static_cast<std::int64_t>(g.stopping.size());
+  for (const auto& [name, p] : g.parked) taken += g.removing.count(name) ? 0 : 1;
+  return taken < c.warm_pool_size;
+}
+
+void HarvesterTarget::park_vm(const HarvesterGroupConfig& c, std::size_t action,
+                              std::string node_id, std::string vm, std::function<void()> finished) {
+  groups_[c.node_group].stopping.insert(vm);
+  log_.log(LogLevel::kInfo, loop_.now(), "stopping VM into the warm pool",
+           {{"node_group", c.node_group}, {"node_id", node_id}, {"vm", vm}});
+  harvester_.stop_vm(
+      c.namespace_, vm, guarded([this, c, action, node_id, vm, finished](Result<Unit> r) {
+        Group& g = groups_[c.node_group];
+        g.stopping.erase(vm);
+        if (!r && r.error().kind != ErrorKind::kNotFound) {
+          actions_[action].failures.push_back("stop " + vm + ": " + r.error().message);
+          log_.log(LogLevel::kWarn, loop_.now(), "VM stop failed; retrying",
+                   {{"node_group", c.node_group}, {"vm", vm}, {"error", r.error().message}});
+          // delete_vm reads the VM again and decides afresh between stopping and deleting.
+          loop_.after(options_.poll_interval, guarded([this, c, action, node_id, vm] {
+                        delete_vm(c, action, node_id, vm);
+                      }));
+          return;
+        }
+        if (r) {
+          g.parked[vm] = Group::Parked{loop_.now(), false};
+          ++actions_[action].stopped_vms;
+        }
+        if (c.purge) nomad_.purge_node(node_id, [](Result<Unit>) {});
+        finished();
+      }));
+}
+
+}  // namespace ha
