@@ -21,6 +21,9 @@ void HarvesterTarget::reconcile(const HarvesterGroupConfig& c, const Snapshot& s
   Group& group = groups_[c.node_group];
   std::erase_if(group.reconciled,
                 [this](const auto& e) { return loop_.now() - e.second > kSettle; });
+  std::erase_if(group.last_started, [this](const auto& e) {
+    return loop_.now() - e.second > options_.provision_timeout + kSettle;
+  });
   std::optional<std::set<std::string_view>> draining;  // built only when needed
   // Past this age a VM that does not serve is stuck: the provision timeout plus two polls,
   // so that a scale-out of this run that watches it settles it first.
@@ -40,13 +43,18 @@ void HarvesterTarget::reconcile(const HarvesterGroupConfig& c, const Snapshot& s
     auto cls = vm->spec.labels.find(vm_labels::kNodeClass);
     if (cls == vm->spec.labels.end() || cls->second != c.node_class) continue;  // not ours to judge
     if (!(vm->printable_status == "Running" && joined)) {
-      if (vm->creation_time != Time::max() && loop_.now() - vm->creation_time > stuck_after) {
+      // A VM started out of the warm pool boots again: its clock runs from that start.
+      auto started = group.last_started.find(name);
+      Time since = started == group.last_started.end()
+                       ? vm->creation_time
+                       : std::max(vm->creation_time, started->second);
+      if (vm->creation_time != Time::max() && loop_.now() - since > stuck_after) {
         std::string state = vm->printable_status;
         if (vm->printable_status == "Running") state += ", its Nomad node not ready";
-        reconcile_delete(c, *vm,
-                         "stuck: " + state + " " +
-                             format_duration(loop_.now() - vm->creation_time) +
-                             " after its creation");
+        reconcile_delete(
+            c, *vm,
+            "stuck: " + state + " " + format_duration(loop_.now() - since) +
+                (since == vm->creation_time ? " after its creation" : " after its start"));
       }
       continue;
     }
@@ -111,18 +119,51 @@ void HarvesterTarget::reconcile_delete(const HarvesterGroupConfig& c, const Virt
                    {{"node_group", c.node_group}, {"vm", name}, {"reason", changed}});
           return;
         }
-        log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deleting VM",
-                 {{"node_group", c.node_group}, {"vm", name}, {"reason", reason}});
-        harvester_.delete_vm(c.namespace_, name, guarded([this, c, name](Result<Unit> r) {
-                               Group& g = groups_[c.node_group];
-                               g.removing.erase(name);
-                               if (r) g.deleted[name] = loop_.now();
-                               if (r || r.error().kind == ErrorKind::kNotFound) return;
-                               g.reconciled.erase(name);  // tried again at the next status
-                               log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deletion failed",
-                                        {{"vm", name}, {"error", r.error().message}});
-                             }));
+        if (seen == "Running") {
+          // Its node was judged not ready on a view that may be old (a VM restarted out of
+          // the warm pool had a node before): Nomad is asked afresh, as for a boot overdue.
+          confirm_no_ready_node(c, name, reason);
+          return;
+        }
+        reconcile_delete_now(c, name, reason);
       }));
+}
+
+void HarvesterTarget::confirm_no_ready_node(const HarvesterGroupConfig& c, const std::string& name,
+                                            const std::string& reason) {
+  nomad_.list_nodes(
+      {c.node_class, "", name}, guarded([this, c, name, reason](Result<NodeList> nodes) {
+        bool ready = !nodes || std::any_of(nodes->begin(), nodes->end(),
+                                           [](const auto& n) { return n->status == "ready"; });
+        if (!ready) {
+          reconcile_delete_now(c, name, reason);
+          return;
+        }
+        Group& g = groups_[c.node_group];
+        g.removing.erase(name);
+        g.reconciled.erase(name);  // judged again at the next status
+        log_.log(LogLevel::kInfo, loop_.now(), "reconcile: not deleting VM",
+                 {{"node_group", c.node_group},
+                  {"vm", name},
+                  {"reason", nodes ? "its Nomad node is ready"
+                                   : "Nomad could not confirm its node is not ready: " +
+                                         nodes.error().message}});
+      }));
+}
+
+void HarvesterTarget::reconcile_delete_now(const HarvesterGroupConfig& c, const std::string& name,
+                                           const std::string& reason) {
+  log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deleting VM",
+           {{"node_group", c.node_group}, {"vm", name}, {"reason", reason}});
+  harvester_.delete_vm(c.namespace_, name, guarded([this, c, name](Result<Unit> r) {
+                         Group& g = groups_[c.node_group];
+                         g.removing.erase(name);
+                         if (r) g.deleted[name] = loop_.now();
+                         if (r || r.error().kind == ErrorKind::kNotFound) return;
+                         g.reconciled.erase(name);  // tried again at the next status
+                         log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deletion failed",
+                                  {{"vm", name}, {"error", r.error().message}});
+                       }));
 }
 
 }  // namespace ha

@@ -369,7 +369,7 @@ void HarvesterTarget::delete_vm(const HarvesterGroupConfig& c, std::size_t actio
           finished();  // not ours: never touched; stop tracking it
           return;
         }
-        if (pool_has_room(c)) {
+        if (pool_has_room(c, vm)) {
           park_vm(c, action, node_id, vm, finished);
           return;
         }

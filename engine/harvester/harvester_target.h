@@ -153,7 +153,7 @@ class HarvesterTarget final : public Target {
     std::map<std::string, Time> created;
     int failed_scale_outs = 0;
     std::optional<Time> backoff_until;
-    // The warm pool: stopped VMs by when they were parked (this run's stop accepted, or first
+    // The warm pool: stopped VMs by when they were parked (this run's stop asked for, or first
     // seen stopped). `confirmed` once a view shows the VM stopped: until then a view may
     // still show it Running, and it is not counted (as `deleted`).
     struct Parked {
@@ -161,9 +161,11 @@ class HarvesterTarget final : public Target {
       bool confirmed = false;
     };
     std::map<std::string, Parked> parked;
-    std::set<std::string> stopping;  // drained VMs whose stop call is in flight
     // VMs being started out of the pool, by when: counted until a view shows them started.
     std::map<std::string, Time> started;
+    // VMs this run started out of the pool, by when, for a while: reconcile judges a VM stuck
+    // from its last start, not from its creation.
+    std::map<std::string, Time> last_started;
     // What status learnt from one pair of views, kept while it keeps getting that pair (a
     // cache's views change only with the cluster): status is then O(the group's own
     // changes), not O(its VMs). The views are held, so their addresses are not reused.
@@ -198,6 +200,12 @@ class HarvesterTarget final : public Target {
                  const std::vector<const VirtualMachine*>& not_serving);
   void reconcile_delete(const HarvesterGroupConfig& c, const VirtualMachine& vm,
                         const std::string& reason);
+  // reconcile_delete's last steps: a Running VM is deleted only when Nomad confirms that no
+  // ready node runs on it; then the deletion itself.
+  void confirm_no_ready_node(const HarvesterGroupConfig& c, const std::string& name,
+                             const std::string& reason);
+  void reconcile_delete_now(const HarvesterGroupConfig& c, const std::string& name,
+                            const std::string& reason);
   // A VM of the warm pool: not Terminating, and stopped or asked to stop (spec.running false).
   static bool is_parked(const VirtualMachine& vm);
   // Learns the pool `parked` (s's stopped VMs) shows and deletes what is past its age or
@@ -210,8 +218,11 @@ class HarvesterTarget final : public Target {
   void start_parked(const HarvesterGroupConfig& c, std::size_t action,
                     std::vector<std::string> names, std::shared_ptr<std::map<std::string, int>> vms,
                     std::function<void()> then);
-  // Whether a drained VM goes to the pool (stopped) rather than away (deleted).
-  bool pool_has_room(const HarvesterGroupConfig& c) const;
+  // After a failed start call: `answered` with "" when the VM was started after all.
+  void confirm_start(const HarvesterGroupConfig& c, const std::string& name,
+                     const std::string& error, std::function<void(std::string)> answered);
+  // Whether drained VM `vm` goes to the pool (stopped) rather than away (deleted).
+  bool pool_has_room(const HarvesterGroupConfig& c, const std::string& vm) const;
   // Stops a drained VM into the pool; `finished` when it is stopped (or gone).
   void park_vm(const HarvesterGroupConfig& c, std::size_t action, std::string node_id,
                std::string vm, std::function<void()> finished);

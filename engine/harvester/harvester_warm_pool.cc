@@ -29,7 +29,7 @@ void HarvesterTarget::tend_pool(const HarvesterGroupConfig& c,
   if (c.dry_run) return;
   // Places are held first by stops in flight and stops no view shows yet, then by the VMs
   // being stopped now, then by the stopped VMs, the most recently parked first.
-  auto room = c.warm_pool_size - static_cast<std::int64_t>(group.stopping.size());
+  std::int64_t room = c.warm_pool_size;
   for (const auto& [name, p] : group.parked) room -= p.confirmed ? 0 : 1;
   std::vector<const VirtualMachine*> stopped;
   for (const VirtualMachine* vm : parked) {
@@ -96,7 +96,10 @@ void HarvesterTarget::start_parked(const HarvesterGroupConfig& c, std::size_t ac
   }
   auto outstanding = std::make_shared<std::size_t>(names.size());
   for (const std::string& name : names) {
-    groups_[c.node_group].started[name] = loop_.now();  // not tended away while starting
+    Group& group = groups_[c.node_group];
+    group.started[name] = loop_.now();  // not tended away while starting
+    // Reconcile's clock for a stuck boot runs from here, even if the start's answer is lost.
+    group.last_started[name] = loop_.now();
     auto answered = [this, c, action, name, vms, outstanding, then](std::string failure) {
       Group& g = groups_[c.node_group];
       if (failure.empty()) {
@@ -123,47 +126,64 @@ void HarvesterTarget::start_parked(const HarvesterGroupConfig& c, std::size_t ac
           } else if (vm->printable_status != "Stopped") {
             answered("its VM is " + vm->printable_status);
           } else {
-            harvester_.start_vm(c.namespace_, name, guarded([answered](Result<Unit> r) {
-                                  answered(r ? "" : "start failed: " + r.error().message);
+            harvester_.start_vm(c.namespace_, name,
+                                guarded([this, c, name, answered](Result<Unit> r) {
+                                  if (r) {
+                                    answered("");
+                                  } else {
+                                    confirm_start(c, name, r.error().message, answered);
+                                  }
                                 }));
           }
         }));
   }
 }
 
-bool HarvesterTarget::pool_has_room(const HarvesterGroupConfig& c) const {
+void HarvesterTarget::confirm_start(const HarvesterGroupConfig& c, const std::string& name,
+                                    const std::string& error,
+                                    std::function<void(std::string)> answered) {
+  // A start whose answer was lost (a timeout) may have landed: a VM asked to run is watched
+  // as started, or it would boot and take work unseen while another VM is made in its place.
+  harvester_.get_vm(c.namespace_, name, guarded([c, error, answered](Result<VirtualMachine> vm) {
+                      bool landed =
+                          vm && vm->spec.running &&
+                          vm_labels::has(vm->spec.labels, vm_labels::kNodeGroup, c.node_group);
+                      answered(landed ? "" : "start failed: " + error);
+                    }));
+}
+
+bool HarvesterTarget::pool_has_room(const HarvesterGroupConfig& c, const std::string& vm) const {
   if (c.warm_pool_size <= 0) return false;
   auto group = groups_.find(c.node_group);
   if (group == groups_.end()) return true;
   const Group& g = group->second;
-  auto taken = static_cast<std::int64_t>(g.stopping.size());
-  for (const auto& [name, p] : g.parked) taken += g.removing.count(name) ? 0 : 1;
+  // Every place taken counts: stops asked for (answered or not) and stopped VMs, even those
+  // being deleted, until a view shows them gone. The pool never has more stopped VMs than
+  // its size, not even for the length of a deletion or of a lost answer.
+  auto taken = static_cast<std::int64_t>(g.parked.size() - g.parked.count(vm));
   return taken < c.warm_pool_size;
 }
 
 void HarvesterTarget::park_vm(const HarvesterGroupConfig& c, std::size_t action,
                               std::string node_id, std::string vm, std::function<void()> finished) {
-  groups_[c.node_group].stopping.insert(vm);
+  // Its place is taken from the call on: a stop may land though its answer is lost.
+  groups_[c.node_group].parked[vm] = Group::Parked{loop_.now(), false};
   log_.log(LogLevel::kInfo, loop_.now(), "stopping VM into the warm pool",
            {{"node_group", c.node_group}, {"node_id", node_id}, {"vm", vm}});
   harvester_.stop_vm(
       c.namespace_, vm, guarded([this, c, action, node_id, vm, finished](Result<Unit> r) {
-        Group& g = groups_[c.node_group];
-        g.stopping.erase(vm);
         if (!r && r.error().kind != ErrorKind::kNotFound) {
           actions_[action].failures.push_back("stop " + vm + ": " + r.error().message);
           log_.log(LogLevel::kWarn, loop_.now(), "VM stop failed; retrying",
                    {{"node_group", c.node_group}, {"vm", vm}, {"error", r.error().message}});
-          // delete_vm reads the VM again and decides afresh between stopping and deleting.
+          // delete_vm reads the VM again and decides afresh between stopping and deleting (a VM
+          // that is not stopped after all is dropped from the pool by the next views).
           loop_.after(options_.poll_interval, guarded([this, c, action, node_id, vm] {
                         delete_vm(c, action, node_id, vm);
                       }));
           return;
         }
-        if (r) {
-          g.parked[vm] = Group::Parked{loop_.now(), false};
-          ++actions_[action].stopped_vms;
-        }
+        if (r) ++actions_[action].stopped_vms;
         if (c.purge) nomad_.purge_node(node_id, [](Result<Unit>) {});
         finished();
       }));

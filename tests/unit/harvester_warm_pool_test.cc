@@ -145,6 +145,34 @@ TEST_F(WarmPoolTest, AStartThatFailsIsCleanedUpAndCountsAsAFailure) {
   EXPECT_TRUE(small.get("nomad", "hand-made").ok());
 }
 
+// Found by chaos: a start that lands though its answer is lost must be watched as started,
+// and a stop whose answer says 404 must still hold its place in the pool.
+TEST_F(WarmPoolTest, LostAnswersNeitherLoseAVmNorOverfillThePool) {
+  config["warm_pool_size"] = "1";
+  grow_to(3);
+  FaultRule lost;
+  lost.error_rate = 1;
+  lost.kind = ErrorKind::kNotFound;
+  lost.applied = true;
+  auto rule = faults.add_rule("stop_vm", lost);
+  ASSERT_TRUE(scale(1).ok());
+  loop.run_until(loop.now() + 10min);
+  faults.remove_rule(rule);
+  EXPECT_EQ(stopped(), 1);  // the second drained VM was deleted, not stopped too
+  EXPECT_EQ(running(), 1);
+  FaultRule timeout;
+  timeout.timeout_rate = 1;
+  timeout.timeout = 20s;
+  timeout.applied = true;
+  rule = faults.add_rule("start_vm", timeout);
+  auto r = scale(2);
+  faults.remove_rule(rule);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(target.actions().back().started_vms, 1u);  // no VM created in its place
+  EXPECT_EQ(harvester.size(), 2u);
+  EXPECT_EQ(nomad.totals().nodes_ready, 2);
+}
+
 TEST_F(WarmPoolTest, DryRunSaysWhatItWouldStart) {
   grow_to(2);
   ASSERT_TRUE(scale(0).ok());
