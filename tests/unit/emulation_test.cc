@@ -82,6 +82,34 @@ TEST(Emulation, CountsNodesNeededOverHttp) {
   }
 }
 
+// The warm pool over HTTP: drained VMs stopped and started again through KubeVirt's
+// subresources (PUT .../virtualmachines/NAME/stop and /start) on the Harvester mock.
+TEST(Emulation, KeepsAWarmPoolOverHttp) {
+  Diagnostics diags;
+  std::vector<Override> none;
+  std::string path = HA_SOURCE_DIR;
+  path += "/tests/data/emulate/short-warm.json";
+  auto l = load_scenario(path, none, diags);
+  ASSERT_TRUE(l.ok()) << (diags.empty() ? l.error().message : diags[0].to_string());
+  auto simulated = run_simulation(l->scenario, l->policies, l->workload);
+  ASSERT_TRUE(simulated.ok()) << simulated.error().message;
+  std::ostringstream lines;
+  StreamLogger log(lines, {LogLevel::kInfo, false, false});
+  auto emulated = run_emulation(l->scenario, l->policies, l->workload, {180, &log});
+  ASSERT_TRUE(emulated.ok()) << emulated.error().message;
+  const auto& s = simulated->report;
+  const auto& e = emulated->report;
+  EXPECT_EQ(e["invariant_violations"]["count"], 0) << e["invariant_violations"].dump();
+  EXPECT_EQ(e["allocations"]["never_placed"], 0);
+  EXPECT_NE(lines.str().find("stopping VM into the warm pool"), std::string::npos) << lines.str();
+  EXPECT_NE(lines.str().find("started VM from the warm pool"), std::string::npos) << lines.str();
+  EXPECT_GT(e["stopped_vm_hours"].get<double>(), 0.0);
+  EXPECT_NEAR(e["stopped_vm_hours"].get<double>(), s["stopped_vm_hours"].get<double>(),
+              0.25 * s["stopped_vm_hours"].get<double>());
+  EXPECT_NEAR(e["node_hours"].get<double>(), s["node_hours"].get<double>(),
+              0.25 * s["node_hours"].get<double>());
+}
+
 TEST(Emulation, RejectsANonPositiveSpeed) {
   LoadedScenario l = load_short();
   auto r = run_emulation(l.scenario, l.policies, l.workload, {0, nullptr});

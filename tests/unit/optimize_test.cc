@@ -85,7 +85,9 @@ TEST(Optimize, TheDefaultSpaceComesFromTheClusterPolicies) {
       check("cpu", "percentage-allocated_cpu", "target-value"),
       check("need", "nodes_needed/node_class=x,headroom=8,node_cpu=4000", "pass-through"),
       check("pending", "pending_allocations", "threshold")};
+  cluster.target.name = "harvester";
   Policy service = cluster;
+  service.target.name = "nomad-target";
   service.id = "s";
   service.type = "horizontal";
   std::vector<std::string> texts;
@@ -98,7 +100,8 @@ TEST(Optimize, TheDefaultSpaceComesFromTheClusterPolicies) {
                        "nodes_needed/node_class=x,node_cpu=4000,headroom=8;"
                        "nodes_needed/node_class=x,node_cpu=4000,headroom=12;"
                        "nodes_needed/node_class=x,node_cpu=4000,headroom=16;"
-                       "nodes_needed/node_class=x,node_cpu=4000,headroom=20"}));
+                       "nodes_needed/node_class=x,node_cpu=4000,headroom=20",
+                       "policy.c.target.warm_pool_size=0,4,8,16"}));
 }
 
 TEST(Optimize, RungsHalveTheDurationDownToAnHour) {
