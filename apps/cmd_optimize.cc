@@ -198,9 +198,13 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
     return kExitInvalid;
   }
   const auto& r = *best.run.report;
-  std::string figures = "node-hours " + format_number(r["node_hours"].get<double>()) + " (" +
-                        ratio_text(r) + " perfect foresight), p95 pending " +
-                        format_number(r["pending_seconds"]["p95"].get<double>()) + " s";
+  std::string figures = "node-hours " + format_number(r["node_hours"].get<double>());
+  if (r.contains("stopped_vm_hours") && r["stopped_vm_hours"].get<double>() > 0) {
+    figures += " and stopped VM-hours " + format_number(r["stopped_vm_hours"].get<double>()) +
+               ", cost " + format_number(r["cost"].get<double>());
+  }
+  figures += " (" + ratio_text(r) + " perfect foresight), p95 pending " +
+             format_number(r["pending_seconds"]["p95"].get<double>()) + " s";
   if (!met) {
     out << "  no candidate meets p95 pending <= " << format_number(goal->pending_p95_seconds)
         << " s; the closest: #" << best.candidate->id << " " << describe(best.candidate->overrides)

@@ -183,8 +183,13 @@ std::string render_report_html(const nlohmann::ordered_json& r,
                  {"ready nodes", "#1f77b4", [](const SeriesPoint& s) { return s.supply_nodes; }},
                  oracle},
                 actions);
-  html << chart("VMs (cost)", series,
-                {{"VMs", "#2ca02c", [](const SeriesPoint& s) { return s.vms; }}, oracle}, actions);
+  std::vector<Line> vms = {{"VMs", "#2ca02c", [](const SeriesPoint& s) { return s.vms; }}, oracle};
+  if (std::any_of(series.begin(), series.end(),
+                  [](const SeriesPoint& s) { return s.stopped_vms > 0; })) {
+    vms.push_back(
+        {"stopped VMs (warm pool)", "#9467bd", [](const SeriesPoint& s) { return s.stopped_vms; }});
+  }
+  html << chart("VMs (cost)", series, vms, actions);
   html << chart("Pending allocations", series,
                 {{"pending", "#ff7f0e", [](const SeriesPoint& s) { return s.pending; }}}, actions);
   html << "</body></html>\n";

@@ -50,7 +50,8 @@ Result<std::size_t> find_service(const Workload& workload, const Policy& p) {
 // metrics over them: demand = whole nodes the placed-plus-pending work needs, supply =
 // ready, eligible nodes.
 Elasticity sampled_series(const std::vector<ClusterMetrics::Sample>& samples,
-                          const std::vector<double>& vm_counts, const ClusterSpec& cluster,
+                          const std::vector<double>& vm_counts,
+                          const std::vector<double>& stopped_counts, const ClusterSpec& cluster,
                           const OracleCurve& oracle, SimulationOutput& out) {
   std::vector<double> demand, supply;
   std::ostringstream csv;
@@ -67,7 +68,8 @@ Elasticity sampled_series(const std::vector<ClusterMetrics::Sample>& samples,
     out.series.push_back({to_seconds(s.time), demand.back(), supply.back(),
                           i < vm_counts.size() ? vm_counts[i] : 0.0,
                           static_cast<double>(t.allocs_pending),
-                          static_cast<double>(oracle.nodes_at(s.time))});
+                          static_cast<double>(oracle.nodes_at(s.time)),
+                          i < stopped_counts.size() ? stopped_counts[i] : 0.0});
     csv << to_seconds(s.time) << ',' << cpu_demand << ',' << mem_demand << ',' << t.cpu_allocated
         << ',' << t.memory_allocated << ',' << t.cpu_capacity << ',' << t.memory_capacity << ','
         << t.nodes_ready << ',' << t.allocs_pending << '\n';
@@ -215,6 +217,7 @@ void ScenarioRun::sample_cost() {
   vm_seconds_ += running * to_seconds(kSampleStep);
   stopped_vm_seconds_ += stopped * to_seconds(kSampleStep);
   vm_counts_.push_back(running);
+  stopped_counts_.push_back(stopped);
   if (loop_.now() + kSampleStep <= scenario_.duration) {
     loop_.after(kSampleStep, [this] { sample_cost(); });
   }
@@ -223,7 +226,8 @@ void ScenarioRun::sample_cost() {
 SimulationOutput ScenarioRun::report(std::uint64_t events, double wall) const {
   SimulationOutput out;
   OracleCurve oracle = oracle_curve(workload_, scenario_.cluster, scenario_.duration);
-  Elasticity e = sampled_series(metrics_.samples(), vm_counts_, scenario_.cluster, oracle, out);
+  Elasticity e = sampled_series(metrics_.samples(), vm_counts_, stopped_counts_, scenario_.cluster,
+                                oracle, out);
   std::vector<double> out_latency, in_latency;
   std::int64_t scale_out = 0, scale_in = 0;
   std::vector<ScaleActionRecord> actions = past_actions_;

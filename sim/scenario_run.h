@@ -128,6 +128,7 @@ class ScenarioRun {
   double vm_seconds_ = 0;          // VMs not stopped
   double stopped_vm_seconds_ = 0;  // VMs stopped (the warm pool)
   std::vector<double> vm_counts_;
+  std::vector<double> stopped_counts_;
 };
 
 }  // namespace ha

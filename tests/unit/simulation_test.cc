@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/policy/policy_parser.h"
+#include "sim/html_text.h"
 #include "sim/report_html.h"
 #include "sim/scenario_loader.h"
 
@@ -70,7 +71,8 @@ TEST(Simulation, SameSeedSameReportOtherSeedOtherRun) {
 }
 
 TEST(Simulation, AWarmPoolStartsSoonerAndIsPricedApart) {
-  auto run = [](const char* policy_file, double stopped_price) {
+  std::vector<std::string> pages;
+  auto run = [&pages](const char* policy_file, double stopped_price) {
     Diagnostics diags;
     std::vector<Override> overrides = {
         {"policies", std::string("[\"policies/") + policy_file + "\"]", false}};
@@ -80,6 +82,7 @@ TEST(Simulation, AWarmPoolStartsSoonerAndIsPricedApart) {
     l->scenario.cluster.price_stopped_vm_hour = stopped_price;
     auto out = run_simulation(l->scenario, l->policies, l->workload);
     EXPECT_TRUE(out.ok());
+    pages.push_back(render_report_html(out->report, out->series, out->actions));
     return out->report;
   };
   auto cold = run("demand-cluster.hcl", 0.05);
@@ -98,6 +101,11 @@ TEST(Simulation, AWarmPoolStartsSoonerAndIsPricedApart) {
             cold["scale_out_latency_seconds"]["p50"].get<double>());
   EXPECT_LT(warm["pending_seconds"]["p95"].get<double>(),
             cold["pending_seconds"]["p95"].get<double>());
+  // report.html draws the stopped VMs only when there were some.
+  EXPECT_EQ(pages[0].find("stopped VMs (warm pool)"), std::string::npos);
+  EXPECT_NE(pages[1].find("stopped VMs (warm pool)"), std::string::npos);
+  EXPECT_NE(pages[1].find("stopped VM-hours (warm pool)</th><td>" + format_number(stopped)),
+            std::string::npos);
   // The price of a stopped VM-hour is the scenario's.
   auto dear = run("demand-warm.hcl", 0.5);
   EXPECT_DOUBLE_EQ(dear["cost"].get<double>(),
