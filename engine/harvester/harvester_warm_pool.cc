@@ -40,8 +40,16 @@ void HarvesterTarget::tend_pool(const HarvesterGroupConfig& c,
     }
     if (vm->printable_status == "Stopped") {
       stopped.push_back(vm);
+      continue;
+    }
+    // On its way to Stopped, judged once there; one that never gets there goes at its age.
+    Duration age = loop_.now() - group.parked.at(name).since;
+    if (c.warm_pool_max_age.count() > 0 && age > c.warm_pool_max_age) {
+      reconcile_delete(c, *vm,
+                       "warm pool: " + vm->printable_status + " for " + format_duration(age) +
+                           ", past warm_pool_max_age");
     } else {
-      --room;  // on its way to Stopped; judged once there
+      --room;
     }
   }
   auto since = [&group](const VirtualMachine* vm) { return group.parked.at(vm->spec.name).since; };
