@@ -54,6 +54,8 @@ int run_mock_nomad(const std::vector<std::string>& args, std::ostream& out, std:
 int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 // `optimize SCENARIO --slo ... --space ...` (apps/cmd_optimize.cc).
 int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// `optimize merge DIR...` (apps/cmd_optimize_merge.cc).
+int run_optimize_merge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 // `sweep merge DIR...` (apps/cmd_sweep_merge.cc).
 int run_sweep_merge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 

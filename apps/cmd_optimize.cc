@@ -10,16 +10,14 @@
 
 #include "apps/cli.h"
 #include "apps/optimize_output.h"
+#include "apps/optimize_shards.h"
 #include "apps/options.h"
 #include "apps/sweep_output.h"
 #include "apps/variant_runs.h"
 #include "base/duration.h"
-#include "engine/policy/policy_hcl_writer.h"
-#include "engine/policy/policy_parser.h"
 #include "sim/html_text.h"
 #include "sim/optimize.h"
 #include "sim/scenario_loader.h"
-#include "sim/sweep_html.h"
 
 namespace ha::cli {
 namespace {
@@ -27,7 +25,8 @@ namespace {
 constexpr const char* kOptimizeHelp =
     "Usage: harvester-autoscaler optimize SCENARIO --slo pending_p95=DURATION\n"
     "           [--space KEY=V1,V2,...|KEY=LO..HI]... [--budget N] [--jobs N]\n"
-    "           [--seed S] [--out DIR] [--set KEY=VALUE]...\n\n"
+    "           [--seed S] [--out DIR] [--set KEY=VALUE]... [--shard I/N]\n"
+    "       harvester-autoscaler optimize merge DIR... [--out DIR]\n\n"
     "Searches the policy space for the cheapest policy (least cost: node-hours, plus stopped\n"
     "VM-hours at their price) whose p95 pending time meets the goal. Each --space is a key\n"
     "as simulate's --set takes it, with a list of values or a range (numbers, or Go\n"
@@ -41,29 +40,30 @@ constexpr const char* kOptimizeHelp =
     "winner's values, ready for the agent), best-report.json (the winner's full-length\n"
     "report), optimize.csv and optimize.html (every run); DIR defaults to\n"
     "out/<scenario name>-optimize/. Same seed, same answer. Exits 1 when no candidate meets\n"
-    "the goal, naming the one that came closest. Example:\n"
+    "the goal, naming the one that came closest. Beyond one machine: --shard I/N searches\n"
+    "only the candidates whose index is I modulo N and writes DIR/optimize-shard-I-of-N.json;\n"
+    "`optimize merge` the N slices' directories for the answer. Example:\n"
     "  optimize scenarios/default.json --slo pending_p95=120s \\\n"
     "    --space 'policies=[\"policies/demand-cluster.hcl\"]' \\\n"
     "    --space policy.hashistack-cluster.check.nodes_needed.query=\\\n"
     "nodes_needed/node_class=hashistack,headroom=4;...\n\n";
 
-std::string ratio_text(const nlohmann::ordered_json& report) {
-  const auto& ratio = report[report.contains("cost") ? "cost_vs_oracle" : "node_hours_vs_oracle"];
-  return ratio.is_number() ? format_number(ratio.get<double>()) + "x" : "-";
-}
-
 }  // namespace
 
 int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (!args.empty() && args[0] == "merge") {
+    return run_optimize_merge(std::vector<std::string>(args.begin() + 1, args.end()), out, err);
+  }
   po::options_description options("Options");
-  options.add_options()("help,h", "this text")                                             //
-      ("slo", po::value<std::string>(), "the goal: pending_p95=DURATION")                  //
-      ("space", po::value<std::vector<std::string>>(), "KEY=V1,V2,... or KEY=LO..HI")      //
-      ("budget", po::value<std::size_t>(), "candidates (default 24)")                      //
-      ("jobs", po::value<unsigned>(), "parallel runs (default: all cores)")                //
-      ("out", po::value<std::string>(), "output directory (default out/<name>-optimize)")  //
-      ("seed", po::value<std::uint64_t>(), "seed of the draws and of every run")           //
-      ("set", po::value<std::vector<std::string>>(), "an override applied to every run")   //
+  options.add_options()("help,h", "this text")                                                //
+      ("slo", po::value<std::string>(), "the goal: pending_p95=DURATION")                     //
+      ("space", po::value<std::vector<std::string>>(), "KEY=V1,V2,... or KEY=LO..HI")         //
+      ("budget", po::value<std::size_t>(), "candidates (default 24)")                         //
+      ("jobs", po::value<unsigned>(), "parallel runs (default: all cores)")                   //
+      ("out", po::value<std::string>(), "output directory (default out/<name>-optimize)")     //
+      ("seed", po::value<std::uint64_t>(), "seed of the draws and of every run")              //
+      ("set", po::value<std::vector<std::string>>(), "an override applied to every run")      //
+      ("shard", po::value<std::string>(), "I/N: search one slice of the candidates (merge)")  //
       ("scenario", po::value<std::string>(), "scenario file");
   po::positional_options_description positional;
   positional.add("scenario", 1);
@@ -118,13 +118,28 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
   std::uint64_t seed = vm.count("seed") ? vm["seed"].as<std::uint64_t>() : base.scenario.seed;
   auto drawn = optimize_candidates(axes, budget, seed);
   if (!drawn) throw UsageError{drawn.error().message};
-  std::vector<OptimizeCandidate> alive;
-  for (std::size_t i = 0; i < drawn->size(); ++i) alive.push_back({i, (*drawn)[i]});
-  std::vector<Duration> rungs = rung_durations(base.scenario.duration, alive.size());
+  std::size_t shard = 0, shards = 1;
+  if (vm.count("shard")) {
+    auto parsed = parse_shard(vm["shard"].as<std::string>());
+    if (!parsed) throw UsageError{parsed.error().message};
+    std::tie(shard, shards) = *parsed;
+  }
+  // Every candidate (rows point into `all`); this slice searches those whose index is
+  // `shard` modulo `shards` (all of them without --shard).
+  std::vector<OptimizeCandidate> all, alive;
+  for (std::size_t i = 0; i < drawn->size(); ++i) {
+    all.push_back({i, (*drawn)[i]});
+    if (i % shards == shard) alive.push_back(all.back());
+  }
+  if (alive.empty()) {
+    throw UsageError{"--shard " + vm["shard"].as<std::string>() + ": the search has only " +
+                     std::to_string(all.size()) + " candidates"};
+  }
+  const std::size_t slice_size = alive.size();
+  std::vector<Duration> rungs = rung_durations(base.scenario.duration, slice_size);
 
   ProgressBar bar(err, ProgressBar::stderr_is_terminal());
   auto started = std::chrono::steady_clock::now();
-  std::vector<OptimizeCandidate> all = alive;
   std::vector<OptimizeRun> rows;
   std::vector<std::size_t> last_rung;  // rows of the full-length runs
   for (std::size_t r = 0; r < rungs.size(); ++r) {
@@ -180,6 +195,30 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
 
   OptimizeSummary summary{base.scenario.name, *goal,    all.size(), rungs.size(),
                           last_rung,          best_row, met};
+  if (vm.count("shard")) {
+    nlohmann::ordered_json search = {{"scenario_file", file},
+                                     {"scenario", base.scenario.name},
+                                     {"slo", vm["slo"].as<std::string>()},
+                                     {"seed", seed},
+                                     {"budget", budget},
+                                     {"candidates", all.size()},
+                                     {"space", nlohmann::ordered_json::array()},
+                                     {"set", nlohmann::ordered_json::array()},
+                                     {"shards", shards}};
+    for (const SearchAxis& a : axes) search["space"].push_back(a.text);
+    for (const Override& o : fixed) search["set"].push_back(o.key + "=" + o.value);
+    std::string manifest = optimize_slice_name(shard, shards);
+    if (!write_output_file((dir / manifest).string(),
+                           optimize_slice_manifest(search, shard, rows, last_rung).dump(1) + "\n",
+                           err)) {
+      return kExitInvalid;
+    }
+    out << "optimize of " << base.scenario.name << ", slice " << shard << "/" << shards << ": "
+        << slice_size << " of " << all.size() << " candidates, " << rows.size() << " runs; wrote "
+        << (dir / manifest).string() << "; `optimize merge` the " << shards
+        << " slices' directories for the answer\n";
+    return kExitOk;
+  }
   if (!write_output_file((dir / "optimize.csv").string(), optimize_csv(axes, rows, summary), err) ||
       !write_output_file((dir / "optimize.html").string(), optimize_html(rows, summary), err)) {
     return kExitInvalid;
@@ -197,14 +236,7 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
     err << "no run completed; the first error: " << best.run.error << "\n";
     return kExitInvalid;
   }
-  const auto& r = *best.run.report;
-  std::string figures = "node-hours " + format_number(r["node_hours"].get<double>());
-  if (r.contains("stopped_vm_hours") && r["stopped_vm_hours"].get<double>() > 0) {
-    figures += " and stopped VM-hours " + format_number(r["stopped_vm_hours"].get<double>()) +
-               ", cost " + format_number(r["cost"].get<double>());
-  }
-  figures += " (" + ratio_text(r) + " perfect foresight), p95 pending " +
-             format_number(r["pending_seconds"]["p95"].get<double>()) + " s";
+  std::string figures = winner_figures(*best.run.report);
   if (!met) {
     out << "  no candidate meets p95 pending <= " << format_number(goal->pending_p95_seconds)
         << " s; the closest: #" << best.candidate->id << " " << describe(best.candidate->overrides)
@@ -212,24 +244,7 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
         << " and optimize.html\n";
     return kExitInvalid;
   }
-  // The winner's policies, loaded again with its values: what the agent should run.
-  std::vector<Override> overrides = fixed;
-  overrides.insert(overrides.end(), best.candidate->overrides.begin(),
-                   best.candidate->overrides.end());
-  Diagnostics diags;
-  auto loaded = load_scenario(file, overrides, diags);
-  if (!loaded) {
-    err << "reloading the winner: " << loaded.error().message << "\n";
-    return kExitInvalid;
-  }
-  nlohmann::json policies = to_hcl_json(loaded->policies);
-  std::string header = "Chosen by `harvester-autoscaler optimize` for " + base.scenario.name +
-                       " (" + vm["slo"].as<std::string>() +
-                       "): " + describe(best.candidate->overrides) + "\n" + figures;
-  if (!write_output_file((dir / "best-policy.hcl").string(), write_policies_hcl(policies, header),
-                         err) ||
-      !write_output_file((dir / "best-policy.json").string(), policies.dump(2) + "\n", err) ||
-      !write_output_file((dir / "best-report.json").string(), r.dump(2) + "\n", err)) {
+  if (!write_winner(file, fixed, base.scenario.name, vm["slo"].as<std::string>(), best, dir, err)) {
     return kExitInvalid;
   }
   out << "  best: #" << best.candidate->id << " " << describe(best.candidate->overrides) << ": "

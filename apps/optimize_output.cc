@@ -5,7 +5,10 @@
 #include "apps/cli.h"
 #include "apps/sweep_output.h"
 #include "base/duration.h"
+#include "engine/policy/policy_hcl_writer.h"
+#include "engine/policy/policy_parser.h"
 #include "sim/html_text.h"
+#include "sim/scenario_loader.h"
 #include "sim/sweep_html.h"
 
 namespace ha::cli {
@@ -89,6 +92,43 @@ std::string optimize_html(const std::vector<OptimizeRun>& rows, const OptimizeSu
   }
   page.extra_html += "</table>\n";
   return render_sweep_html(s.scenario, points, page);
+}
+
+std::string winner_figures(const nlohmann::ordered_json& r) {
+  bool priced = r.contains("cost");
+  std::string out = "node-hours " + format_number(r["node_hours"].get<double>());
+  if (priced && r["stopped_vm_hours"].get<double>() > 0) {
+    out += " and stopped VM-hours " + format_number(r["stopped_vm_hours"].get<double>()) +
+           ", cost " + format_number(r["cost"].get<double>());
+  }
+  const auto& ratio = r[priced ? "cost_vs_oracle" : "node_hours_vs_oracle"];
+  out += " (" + (ratio.is_number() ? format_number(ratio.get<double>()) + "x" : std::string("-")) +
+         " perfect foresight), p95 pending " +
+         format_number(r["pending_seconds"]["p95"].get<double>()) + " s";
+  return out;
+}
+
+bool write_winner(const std::string& file, const std::vector<Override>& fixed,
+                  const std::string& scenario, const std::string& slo, const OptimizeRun& best,
+                  const std::filesystem::path& dir, std::ostream& err) {
+  std::vector<Override> overrides = fixed;
+  overrides.insert(overrides.end(), best.candidate->overrides.begin(),
+                   best.candidate->overrides.end());
+  Diagnostics diags;
+  auto loaded = load_scenario(file, overrides, diags);
+  if (!loaded) {
+    err << "reloading the winner: "
+        << (diags.empty() ? loaded.error().message : diags.front().to_string()) << "\n";
+    return false;
+  }
+  nlohmann::json policies = to_hcl_json(loaded->policies);
+  const auto& report = *best.run.report;
+  std::string header = "Chosen by `harvester-autoscaler optimize` for " + scenario + " (" + slo +
+                       "): " + describe(best.candidate->overrides) + "\n" + winner_figures(report);
+  return write_output_file((dir / "best-policy.hcl").string(), write_policies_hcl(policies, header),
+                           err) &&
+         write_output_file((dir / "best-policy.json").string(), policies.dump(2) + "\n", err) &&
+         write_output_file((dir / "best-report.json").string(), report.dump(2) + "\n", err);
 }
 
 }  // namespace ha::cli

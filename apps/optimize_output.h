@@ -2,6 +2,8 @@
 // full-length runs on the cost/pending chart, the winner ringed, every run in a table).
 #pragma once
 
+#include <filesystem>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -39,5 +41,15 @@ RunFigures run_figures(const VariantRun& run);
 std::string optimize_csv(const std::vector<SearchAxis>& axes, const std::vector<OptimizeRun>& rows,
                          const OptimizeSummary& s);
 std::string optimize_html(const std::vector<OptimizeRun>& rows, const OptimizeSummary& s);
+
+// "node-hours N [and stopped VM-hours S, cost C] (Rx perfect foresight), p95 pending P s".
+std::string winner_figures(const nlohmann::ordered_json& report);
+
+// The winner's policies, loaded again from `file` with `fixed` and its values (what the agent
+// should run): DIR/best-policy.hcl and .json, and its report as DIR/best-report.json. False,
+// with the reason on `err`, when one cannot be written.
+bool write_winner(const std::string& file, const std::vector<Override>& fixed,
+                  const std::string& scenario, const std::string& slo, const OptimizeRun& best,
+                  const std::filesystem::path& dir, std::ostream& err);
 
 }  // namespace ha::cli

@@ -220,6 +220,25 @@ expect optimize-bad-slo 2 '--slo "p99=1s": expected pending_p95=DURATION' -- opt
 expect optimize-bad-range 2 '--space "policy.x.min=5..1": the range' -- optimize "$src/scenarios/default.json" --slo pending_p95=1m --space policy.x.min=5..1
 expect optimize-bad-key 1 'candidate 0 .*policy.nope.min' -- optimize "$src/scenarios/default.json" --set duration=1h --slo pending_p95=1m --space policy.nope.min=1,2 --out "$tmp/opt-bad"
 
+# optimize --shard: the same search in two slices (each halving its own candidates), merged:
+# every slice's runs in one optimize.csv, the best full-length run the winner, its policy
+# readable by validate; a missing slice and a bad --shard are named.
+for i in 0 1; do
+  expect optimize-shard-$i 0 "slice $i/2: 3 of 6 candidates, 5 runs" -- optimize "$src/scenarios/default.json" "${demand[@]}" --slo pending_p95=300s "${space[@]}" --budget 6 --seed 3 --jobs 2 --shard $i/2 --out "$tmp/optshard$i"
+done
+expect optimize-merge 0 'from 2 slices' -- optimize merge "$tmp/optshard0" "$tmp/optshard1" --out "$tmp/optmerged"
+if [[ $(wc -l <"$tmp/optmerged/optimize.csv") -eq 11 && $(grep -c ',yes,[a-z]*,yes,' "$tmp/optmerged/optimize.csv") -eq 1 ]] &&
+  "$bin" validate "$tmp/optmerged/best-policy.hcl" >/dev/null && [[ -s "$tmp/optmerged/best-report.json" ]]; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAIL optimize-merge-files:"
+  cat "$tmp/optmerged/optimize.csv"
+fi
+expect optimize-merge-missing 1 'slice 1 of 2 is missing' -- optimize merge "$tmp/optshard0"
+expect optimize-merge-empty 1 'no optimize-shard-I-of-N.json' -- optimize merge "$tmp/opt"
+expect optimize-bad-shard 2 '--shard "2/2": expected I/N' -- optimize "$src/scenarios/default.json" "${demand[@]}" --slo pending_p95=300s "${space[@]}" --budget 6 --shard 2/2
+
 # mock-nomad: usage errors, and a clean start and stop on SIGTERM (HTTP is tested in unit tests).
 expect mock-nomad-help 0 'Binds loopback unless told' -- mock-nomad --help
 expect mock-nomad-listen 2 '--listen "nope": expected HOST:PORT' -- mock-nomad --listen nope
