@@ -22,6 +22,27 @@ LoadedScenario load_short() {
   return loaded ? *loaded : LoadedScenario{};
 }
 
+// A scenario of tests/data/emulate with `overrides`, simulated and then emulated (the
+// engine's log kept), for the tests that compare the two.
+struct BothRuns {
+  nlohmann::ordered_json simulated, emulated;
+  std::string lines;
+};
+void run_both(const std::string& file, std::vector<Override> overrides, BothRuns& out) {
+  Diagnostics diags;
+  std::string path = HA_SOURCE_DIR;
+  path += "/tests/data/emulate/" + file;
+  auto l = load_scenario(path, overrides, diags);
+  ASSERT_TRUE(l.ok()) << (diags.empty() ? l.error().message : diags[0].to_string());
+  auto simulated = run_simulation(l->scenario, l->policies, l->workload);
+  ASSERT_TRUE(simulated.ok()) << simulated.error().message;
+  std::ostringstream lines;
+  StreamLogger log(lines, {LogLevel::kInfo, false, false});
+  auto emulated = run_emulation(l->scenario, l->policies, l->workload, {180, &log});
+  ASSERT_TRUE(emulated.ok()) << emulated.error().message;
+  out = {simulated->report, emulated->report, lines.str()};
+}
+
 // The short scenario scales out three times for a batch and back in four times after it;
 // its boot and drain times keep every decision away from evaluation ticks, so the
 // milliseconds of real requests (stretched 180x) cannot move a decision across a tick.
@@ -54,28 +75,19 @@ TEST(Emulation, MatchesSimulateOverHttp) {
 // nodes_needed over HTTP: the blocked evaluations, the jobs and the pool read from the mock
 // Nomad through the client (and its caches), as the agent reads a real one.
 TEST(Emulation, CountsNodesNeededOverHttp) {
-  Diagnostics diags;
-  std::vector<Override> demand{{"policies", R"(["short-demand-policy.json"])", false}};
-  std::string path = HA_SOURCE_DIR;
-  path += "/tests/data/emulate/short.json";
-  auto l = load_scenario(path, demand, diags);
-  ASSERT_TRUE(l.ok()) << (diags.empty() ? l.error().message : diags[0].to_string());
-  auto simulated = run_simulation(l->scenario, l->policies, l->workload);
-  ASSERT_TRUE(simulated.ok()) << simulated.error().message;
-  std::ostringstream lines;
-  StreamLogger log(lines, {LogLevel::kInfo, false, false});
-  auto emulated = run_emulation(l->scenario, l->policies, l->workload, {180, &log});
-  ASSERT_TRUE(emulated.ok()) << emulated.error().message;
-  const auto& s = simulated->report;
-  const auto& e = emulated->report;
-  EXPECT_GT(e["actions"]["scale_out"].get<int>(), 0) << lines.str();
-  EXPECT_GT(e["actions"]["scale_in"].get<int>(), 0) << lines.str();
+  BothRuns runs;
+  run_both("short.json", {{"policies", R"(["short-demand-policy.json"])", false}}, runs);
+  ASSERT_FALSE(HasFatalFailure());
+  const auto& s = runs.simulated;
+  const auto& e = runs.emulated;
+  EXPECT_GT(e["actions"]["scale_out"].get<int>(), 0) << runs.lines;
+  EXPECT_GT(e["actions"]["scale_in"].get<int>(), 0) << runs.lines;
   EXPECT_EQ(e["allocations"]["never_placed"], 0);
   EXPECT_EQ(e["invariant_violations"]["count"], 0);
   EXPECT_NEAR(e["node_hours"].get<double>(), s["node_hours"].get<double>(),
               0.25 * s["node_hours"].get<double>());
   // No query failed while the run lasted (after its end the mocks close first).
-  std::istringstream in(lines.str());
+  std::istringstream in(runs.lines);
   for (std::string line; std::getline(in, line);) {
     if (line.find("failed to query") == std::string::npos) continue;
     EXPECT_GE(std::stod(line), 40 * 60.0) << line;
@@ -85,24 +97,15 @@ TEST(Emulation, CountsNodesNeededOverHttp) {
 // The warm pool over HTTP: drained VMs stopped and started again through KubeVirt's
 // subresources (PUT .../virtualmachines/NAME/stop and /start) on the Harvester mock.
 TEST(Emulation, KeepsAWarmPoolOverHttp) {
-  Diagnostics diags;
-  std::vector<Override> none;
-  std::string path = HA_SOURCE_DIR;
-  path += "/tests/data/emulate/short-warm.json";
-  auto l = load_scenario(path, none, diags);
-  ASSERT_TRUE(l.ok()) << (diags.empty() ? l.error().message : diags[0].to_string());
-  auto simulated = run_simulation(l->scenario, l->policies, l->workload);
-  ASSERT_TRUE(simulated.ok()) << simulated.error().message;
-  std::ostringstream lines;
-  StreamLogger log(lines, {LogLevel::kInfo, false, false});
-  auto emulated = run_emulation(l->scenario, l->policies, l->workload, {180, &log});
-  ASSERT_TRUE(emulated.ok()) << emulated.error().message;
-  const auto& s = simulated->report;
-  const auto& e = emulated->report;
+  BothRuns runs;
+  run_both("short-warm.json", {}, runs);
+  ASSERT_FALSE(HasFatalFailure());
+  const auto& s = runs.simulated;
+  const auto& e = runs.emulated;
   EXPECT_EQ(e["invariant_violations"]["count"], 0) << e["invariant_violations"].dump();
   EXPECT_EQ(e["allocations"]["never_placed"], 0);
-  EXPECT_NE(lines.str().find("stopping VM into the warm pool"), std::string::npos) << lines.str();
-  EXPECT_NE(lines.str().find("started VM from the warm pool"), std::string::npos) << lines.str();
+  EXPECT_NE(runs.lines.find("stopping VM into the warm pool"), std::string::npos) << runs.lines;
+  EXPECT_NE(runs.lines.find("started VM from the warm pool"), std::string::npos) << runs.lines;
   EXPECT_GT(e["stopped_vm_hours"].get<double>(), 0.0);
   EXPECT_NEAR(e["stopped_vm_hours"].get<double>(), s["stopped_vm_hours"].get<double>(),
               0.25 * s["stopped_vm_hours"].get<double>());
