@@ -43,8 +43,8 @@ Result<SearchAxis> parse_search_axis(const std::string& text);
 // The space searched when none is given, from the scenario's cluster policies: each
 // policy's cooldown (30s..10m) and evaluation_interval (10s, 30s, 1m); a target-value
 // check on an allocated percentage, its target (50..95); a nodes_needed check, its headroom
-// (0, 4, ..., 20); a harvester target, its warm_pool_size (0, 4, 8, 16). Task-group policies are left as they are: the pending-time goal says
-// nothing of how loaded their allocations may run.
+// (0, 4, ..., 20); a harvester target, its warm_pool_size (0, 4, 8, 16). Task-group policies are
+// left as they are: the pending-time goal says nothing of how loaded their allocations may run.
 std::vector<SearchAxis> default_search_space(const std::vector<Policy>& policies);
 
 // --slo pending_p95=120s: the only goal so far.

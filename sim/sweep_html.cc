@@ -90,8 +90,7 @@ std::string render_sweep_html(const std::string& scenario, const std::vector<Swe
        << "</h1>\n<p>" << points.size() << " variants; " << front.size()
        << " on the Pareto front (red: no other variant is both cheaper and quicker"
        << (page.winner ? "; ringed green: the one chosen" : "") << ").</p>\n"
-       << page.intro_html << svg.str()
-       << "<table>\n<tr><th>#</th><th>variant</th><th>cost</th>"
+       << page.intro_html << svg.str() << "<table>\n<tr><th>#</th><th>variant</th><th>cost</th>"
        << "<th>x perfect foresight</th><th>p95 pending (s)</th><th>Pareto</th></tr>\n";
   for (std::size_t i = 0; i < points.size(); ++i) {
     const SweepPoint& p = points[i];
