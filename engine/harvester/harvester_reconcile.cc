@@ -36,8 +36,10 @@ void HarvesterTarget::reconcile(const HarvesterGroupConfig& c, const Snapshot& s
       draining.emplace();
       for (const auto& [id, vm_name] : group.draining) draining->insert(vm_name);
     }
+    // Also left alone: a VM this run is stopping into the warm pool (a view may still show
+    // it Running, its node already down); the pool tends it once it is stopped.
     if (group.creating.count(name) || group.booting.count(name) || draining->count(name) ||
-        group.reconciled.count(name)) {
+        group.reconciled.count(name) || group.parked.count(name)) {
       continue;
     }
     auto cls = vm->spec.labels.find(vm_labels::kNodeClass);
