@@ -48,51 +48,40 @@ int run_sweep_merge(const std::vector<std::string>& args, std::ostream& out, std
   if (!vm.count("dir")) throw UsageError{"sweep merge: no directory given"};
   const std::regex manifest_name(R"(shard-(\d+)-of-(\d+)\.json)");
   std::optional<nlohmann::ordered_json> first;  // scenario and grid all slices must share
-  std::map<std::size_t, std::filesystem::path> slices;
   std::size_t shards = 0;
   std::map<std::size_t, SweepVariant> variants;
-  for (const std::string& d : vm["dir"].as<std::vector<std::string>>()) {
-    std::error_code ec;
-    std::filesystem::directory_iterator it(d, ec);
-    if (ec) throw InputError{d + ": cannot list: " + ec.message()};
-    for (const auto& entry : it) {
-      std::smatch m;
-      std::string file = entry.path().filename().string();
-      if (!std::regex_match(file, m, manifest_name)) continue;
-      auto manifest = read_json(entry.path());
-      std::string where = entry.path().string();
-      if (!manifest.contains("variants") || !manifest.contains("shards") ||
-          !manifest.contains("grid") || !manifest.contains("scenario")) {
-        throw InputError{where + ": not a sweep slice's manifest"};
+  auto slices = find_slice_manifests(vm["dir"].as<std::vector<std::string>>(), manifest_name,
+                                     "sweep merge", "shard-I-of-N.json");
+  for (const auto& [shard, path] : slices) {
+    auto manifest = read_json(path);
+    std::string where = path.string();
+    if (!manifest.contains("variants") || !manifest.contains("shards") ||
+        !manifest.contains("grid") || !manifest.contains("scenario")) {
+      throw InputError{where + ": not a sweep slice's manifest"};
+    }
+    if (manifest["shard"] != shard) {
+      throw InputError{where + ": its name and its \"shard\" disagree"};
+    }
+    std::size_t n = manifest["shards"].get<std::size_t>();
+    if (!first) {
+      first = manifest;
+      shards = n;
+    } else if (manifest["scenario"] != (*first)["scenario"] ||
+               manifest["grid"] != (*first)["grid"] || n != shards) {
+      throw InputError{where + ": another sweep (scenario, grid or slice count differs from " +
+                       slices.begin()->second.string() + ")"};
+    }
+    for (const auto& v : manifest["variants"]) {
+      SweepVariant sv;
+      sv.index = v["index"].get<std::size_t>();
+      for (const auto& [key, value] : v["overrides"].items()) {
+        sv.overrides.push_back({key, value.get<std::string>(), true});
       }
-      std::size_t shard = manifest["shard"].get<std::size_t>();
-      std::size_t n = manifest["shards"].get<std::size_t>();
-      if (!first) {
-        first = manifest;
-        shards = n;
-      } else if (manifest["scenario"] != (*first)["scenario"] ||
-                 manifest["grid"] != (*first)["grid"] || n != shards) {
-        throw InputError{where + ": another sweep (scenario, grid or slice count differs from " +
-                         slices.begin()->second.string() + ")"};
-      }
-      if (auto [at, fresh] = slices.emplace(shard, entry.path()); !fresh) {
-        throw InputError{where + ": slice " + std::to_string(shard) + " given twice (also " +
-                         at->second.string() + ")"};
-      }
-      for (const auto& v : manifest["variants"]) {
-        SweepVariant sv;
-        sv.index = v["index"].get<std::size_t>();
-        for (const auto& [key, value] : v["overrides"].items()) {
-          sv.overrides.push_back({key, value.get<std::string>(), true});
-        }
-        auto report =
-            entry.path().parent_path() / ("variant-" + std::to_string(sv.index) + ".json");
-        sv.report = read_json(report);
-        variants[sv.index] = std::move(sv);
-      }
+      auto report = path.parent_path() / ("variant-" + std::to_string(sv.index) + ".json");
+      sv.report = read_json(report);
+      variants[sv.index] = std::move(sv);
     }
   }
-  if (!first) throw InputError{"sweep merge: no shard-I-of-N.json in the directories given"};
   for (std::size_t i = 0; i < shards; ++i) {
     if (!slices.count(i)) {
       throw InputError{"sweep merge: slice " + std::to_string(i) + " of " + std::to_string(shards) +

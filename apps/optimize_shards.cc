@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "apps/cli.h"
+#include "apps/sweep_output.h"
 
 namespace ha::cli {
 namespace {
@@ -73,25 +74,9 @@ nlohmann::ordered_json optimize_slice_manifest(const nlohmann::ordered_json& sea
 
 void read_optimize_slices(const std::vector<std::string>& dirs, MergedSearch& merged) {
   const std::regex manifest_name(R"(optimize-shard-(\d+)-of-(\d+)\.json)");
-  std::map<std::size_t, std::filesystem::path> slices;  // read in slice order
-  for (const std::string& d : dirs) {
-    std::error_code ec;
-    std::filesystem::directory_iterator it(d, ec);
-    if (ec) throw InputError{d + ": cannot list: " + ec.message()};
-    for (const auto& entry : it) {
-      std::smatch m;
-      std::string file = entry.path().filename().string();
-      if (!std::regex_match(file, m, manifest_name)) continue;
-      std::size_t shard = std::stoul(m[1].str());
-      if (auto [at, fresh] = slices.emplace(shard, entry.path()); !fresh) {
-        throw InputError{entry.path().string() + ": slice " + std::to_string(shard) +
-                         " given twice (also " + at->second.string() + ")"};
-      }
-    }
-  }
-  if (slices.empty()) {
-    throw InputError{"optimize merge: no optimize-shard-I-of-N.json in the directories given"};
-  }
+  // In slice order.
+  auto slices =
+      find_slice_manifests(dirs, manifest_name, "optimize merge", "optimize-shard-I-of-N.json");
   for (const auto& [shard, path] : slices) {
     std::ifstream in(path);
     if (!in) throw InputError{path.string() + ": cannot read"};

@@ -80,4 +80,29 @@ Result<std::pair<std::size_t, std::size_t>> parse_shard(const std::string& text)
   }
 }
 
+std::map<std::size_t, std::filesystem::path> find_slice_manifests(
+    const std::vector<std::string>& dirs, const std::regex& name, const std::string& command,
+    const std::string& file_pattern) {
+  std::map<std::size_t, std::filesystem::path> slices;
+  for (const std::string& d : dirs) {
+    std::error_code ec;
+    std::filesystem::directory_iterator it(d, ec);
+    if (ec) throw InputError{d + ": cannot list: " + ec.message()};
+    for (const auto& entry : it) {
+      std::smatch m;
+      std::string file = entry.path().filename().string();
+      if (!std::regex_match(file, m, name)) continue;
+      std::size_t shard = std::stoul(m[1].str());
+      if (auto [at, fresh] = slices.emplace(shard, entry.path()); !fresh) {
+        throw InputError{entry.path().string() + ": slice " + std::to_string(shard) +
+                         " given twice (also " + at->second.string() + ")"};
+      }
+    }
+  }
+  if (slices.empty()) {
+    throw InputError{command + ": no " + file_pattern + " in the directories given"};
+  }
+  return slices;
+}
+
 }  // namespace ha::cli

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -41,5 +43,12 @@ nlohmann::ordered_json shard_manifest(const std::string& name, const std::vector
 
 // "I/N" with 0 <= I < N.
 Result<std::pair<std::size_t, std::size_t>> parse_shard(const std::string& text);
+
+// The slices' manifests in `dirs` (of sweep or optimize), by slice number: the files whose
+// names match `name`, the number being its first group. Throws InputError for a directory
+// that cannot be listed, a slice found twice, or none at all ("COMMAND: no FILE_PATTERN").
+std::map<std::size_t, std::filesystem::path> find_slice_manifests(
+    const std::vector<std::string>& dirs, const std::regex& name, const std::string& command,
+    const std::string& file_pattern);
 
 }  // namespace ha::cli
