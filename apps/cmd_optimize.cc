@@ -10,6 +10,7 @@
 
 #include "apps/cli.h"
 #include "apps/optimize_output.h"
+#include "apps/optimize_refine.h"
 #include "apps/optimize_shards.h"
 #include "apps/options.h"
 #include "apps/sweep_output.h"
@@ -23,19 +24,24 @@ namespace ha::cli {
 namespace {
 
 constexpr const char* kOptimizeHelp =
-    "Usage: harvester-autoscaler optimize SCENARIO --slo pending_p95=DURATION\n"
-    "           [--space KEY=V1,V2,...|KEY=LO..HI]... [--budget N] [--jobs N]\n"
+    "Usage: harvester-autoscaler optimize SCENARIO --slo GOAL\n"
+    "           [--space KEY=V1,V2,...|KEY=LO..HI]... [--budget N] [--refine N] [--jobs N]\n"
     "           [--seed S] [--out DIR] [--set KEY=VALUE]... [--shard I/N]\n"
     "       harvester-autoscaler optimize merge DIR... [--out DIR]\n\n"
     "Searches the policy space for the cheapest policy (least cost: node-hours, plus stopped\n"
-    "VM-hours at their price) whose p95 pending time meets the goal. Each --space is a key\n"
-    "as simulate's --set takes it, with a list of values or a range (numbers, or Go\n"
-    "durations such as 30s..5m); without --space, each cluster policy's cooldown,\n"
+    "VM-hours at their price) that meets the goal: pending_p95=DURATION (p95 pending time),\n"
+    "unserved_load=FRACTION (the worst rate-driven service's load left unserved, 0.03 or 3%),\n"
+    "or both, comma-separated. Each --space is a key as simulate's --set takes it, with a\n"
+    "list of values or a range (numbers, or Go durations such as 30s..5m, drawn by ratio);\n"
+    "without --space, each cluster policy's cooldown,\n"
     "evaluation_interval, allocated-percentage targets, nodes_needed headroom and\n"
-    "warm_pool_size are searched (printed first). Up to --budget candidates\n"
+    "warm_pool_size are searched, and under an unserved_load bound each service's\n"
+    "load_per_alloc target and cooldown (printed first). Up to --budget candidates\n"
     "(default 24: every combination when a list-only space has no more, else random draws\n"
     "from --seed) run on a shortened scenario; the better half goes on to runs twice as long,\n"
     "until the last rung runs the full duration (successive halving; docs/scenarios.md).\n"
+    "Then up to --refine more full-length runs (default: --budget; 0: none) step from the\n"
+    "best along one axis at a time (coordinate search).\n"
     "Writes DIR/best-policy.hcl and best-policy.json (the scenario's policies with the\n"
     "winner's values, ready for the agent), best-report.json (the winner's full-length\n"
     "report), optimize.csv and optimize.html (every run); DIR defaults to\n"
@@ -55,15 +61,16 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
     return run_optimize_merge(std::vector<std::string>(args.begin() + 1, args.end()), out, err);
   }
   po::options_description options("Options");
-  options.add_options()("help,h", "this text")                                                //
-      ("slo", po::value<std::string>(), "the goal: pending_p95=DURATION")                     //
-      ("space", po::value<std::vector<std::string>>(), "KEY=V1,V2,... or KEY=LO..HI")         //
-      ("budget", po::value<std::size_t>(), "candidates (default 24)")                         //
-      ("jobs", po::value<unsigned>(), "parallel runs (default: all cores)")                   //
-      ("out", po::value<std::string>(), "output directory (default out/<name>-optimize)")     //
-      ("seed", po::value<std::uint64_t>(), "seed of the draws and of every run")              //
-      ("set", po::value<std::vector<std::string>>(), "an override applied to every run")      //
-      ("shard", po::value<std::string>(), "I/N: search one slice of the candidates (merge)")  //
+  options.add_options()("help,h", "this text")                                                    //
+      ("slo", po::value<std::string>(), "the goal: pending_p95=D[,unserved_load=F]")              //
+      ("space", po::value<std::vector<std::string>>(), "KEY=V1,V2,... or KEY=LO..HI")             //
+      ("budget", po::value<std::size_t>(), "candidates (default 24)")                             //
+      ("jobs", po::value<unsigned>(), "parallel runs (default: all cores)")                       //
+      ("out", po::value<std::string>(), "output directory (default out/<name>-optimize)")         //
+      ("refine", po::value<std::size_t>(), "full-length runs stepping from the best (= budget)")  //
+      ("seed", po::value<std::uint64_t>(), "seed of the draws and of every run")                  //
+      ("set", po::value<std::vector<std::string>>(), "an override applied to every run")          //
+      ("shard", po::value<std::string>(), "I/N: search one slice of the candidates (merge)")      //
       ("scenario", po::value<std::string>(), "scenario file");
   po::positional_options_description positional;
   positional.add("scenario", 1);
@@ -89,6 +96,7 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
   unsigned jobs =
       vm.count("jobs") ? vm["jobs"].as<unsigned>() : std::thread::hardware_concurrency();
   std::size_t budget = vm.count("budget") ? vm["budget"].as<std::size_t>() : 24;
+  std::size_t refine = vm.count("refine") ? vm["refine"].as<std::size_t>() : budget;
 
   // The scenario as given: its name, seed and length; a bad file fails before any run.
   LoadedScenario base;
@@ -105,7 +113,7 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
     base = std::move(*loaded);
   }
   if (axes.empty()) {
-    axes = default_search_space(base.policies);
+    axes = default_search_space(base.policies, base.workload.services, *goal);
     if (axes.empty()) {
       throw UsageError{"no --space given, and the scenario has no cluster policy to search"};
     }
@@ -126,7 +134,8 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
   }
   // Every candidate (rows point into `all`); this slice searches those whose index is
   // `shard` modulo `shards` (all of them without --shard).
-  std::vector<OptimizeCandidate> all, alive;
+  std::deque<OptimizeCandidate> all;  // rows point into it: it only grows at its end
+  std::vector<OptimizeCandidate> alive;
   for (std::size_t i = 0; i < drawn->size(); ++i) {
     all.push_back({i, (*drawn)[i]});
     if (i % shards == shard) alive.push_back(all.back());
@@ -179,6 +188,13 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
               [](const OptimizeCandidate& a, const OptimizeCandidate& b) { return a.id < b.id; });
     alive = std::move(next);
   }
+  std::size_t refined = 0;
+  if (refine > 0) {
+    RefineSearch search{
+        file,  fixed, seed, jobs, axes, *goal, rungs.size(), rungs.back(), drawn->size() + shard,
+        shards};
+    refined = refine_best(search, refine, all, rows, last_rung, bar);
+  }
   bar.finish();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -193,15 +209,16 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
                       : std::filesystem::path("out") / (base.scenario.name + "-optimize");
   if (!make_output_dir(dir.string(), err)) return kExitInvalid;
 
-  OptimizeSummary summary{base.scenario.name, *goal,    all.size(), rungs.size(),
-                          last_rung,          best_row, met};
+  OptimizeSummary summary{base.scenario.name, *goal,    drawn->size(), rungs.size(),
+                          last_rung,          best_row, met,           refined};
   if (vm.count("shard")) {
     nlohmann::ordered_json search = {{"scenario_file", file},
                                      {"scenario", base.scenario.name},
                                      {"slo", vm["slo"].as<std::string>()},
                                      {"seed", seed},
                                      {"budget", budget},
-                                     {"candidates", all.size()},
+                                     {"refine", refine},
+                                     {"candidates", drawn->size()},
                                      {"space", nlohmann::ordered_json::array()},
                                      {"set", nlohmann::ordered_json::array()},
                                      {"shards", shards}};
@@ -214,9 +231,9 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
       return kExitInvalid;
     }
     out << "optimize of " << base.scenario.name << ", slice " << shard << "/" << shards << ": "
-        << slice_size << " of " << all.size() << " candidates, " << rows.size() << " runs; wrote "
-        << (dir / manifest).string() << "; `optimize merge` the " << shards
-        << " slices' directories for the answer\n";
+        << slice_size << " of " << drawn->size() << " candidates, " << rows.size() << " runs ("
+        << refined << " refining); wrote " << (dir / manifest).string() << "; `optimize merge` the "
+        << shards << " slices' directories for the answer\n";
     return kExitOk;
   }
   if (!write_output_file((dir / "optimize.csv").string(), optimize_csv(axes, rows, summary), err) ||
@@ -226,22 +243,21 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
 
   char timing[96];
   std::snprintf(timing, sizeof timing, "%.2f s wall", wall);
-  out << "optimize of " << base.scenario.name << ": " << all.size() << " candidates, "
+  out << "optimize of " << base.scenario.name << ": " << drawn->size() << " candidates, "
       << rows.size() << " runs over " << rungs.size()
       << (rungs.size() == 1 ? " rung (" : " rungs (");
   for (std::size_t r = 0; r < rungs.size(); ++r)
     out << (r ? ", " : "") << format_duration(rungs[r]);
-  out << ") in " << timing << "\n";
+  out << ") and " << refined << " refining at full length, in " << timing << "\n";
   if (!best.run.report) {
     err << "no run completed; the first error: " << best.run.error << "\n";
     return kExitInvalid;
   }
   std::string figures = winner_figures(*best.run.report);
   if (!met) {
-    out << "  no candidate meets p95 pending <= " << format_number(goal->pending_p95_seconds)
-        << " s; the closest: #" << best.candidate->id << " " << describe(best.candidate->overrides)
-        << ": " << figures << "\n  wrote " << (dir / "optimize.csv").string()
-        << " and optimize.html\n";
+    out << "  no candidate meets " << describe_goal(*goal) << "; the closest: #"
+        << best.candidate->id << " " << describe(best.candidate->overrides) << ": " << figures
+        << "\n  wrote " << (dir / "optimize.csv").string() << " and optimize.html\n";
     return kExitInvalid;
   }
   if (!write_winner(file, fixed, base.scenario.name, vm["slo"].as<std::string>(), best, dir, err)) {

@@ -75,15 +75,15 @@ int run_optimize_merge(const std::vector<std::string>& args, std::ostream& out, 
 
   std::filesystem::path dir = vm.count("out") ? vm["out"].as<std::string>() : dirs.front();
   if (!make_output_dir(dir.string(), err)) return kExitInvalid;
-  OptimizeSummary summary{name,     **goal, merged.all.size(), merged.rungs, merged.last_rung,
-                          best_row, met};
+  OptimizeSummary summary{name,     **goal, merged.candidates, merged.rungs, merged.last_rung,
+                          best_row, met,    merged.refined};
   if (!write_output_file((dir / "optimize.csv").string(), optimize_csv(axes, merged.rows, summary),
                          err) ||
       !write_output_file((dir / "optimize.html").string(), optimize_html(merged.rows, summary),
                          err)) {
     return kExitInvalid;
   }
-  out << "optimize of " << name << ": " << merged.all.size() << " candidates, "
+  out << "optimize of " << name << ": " << merged.candidates << " candidates, "
       << merged.rows.size() << " runs from " << merged.search.at("shards") << " slices\n";
   if (!best.run.report) {
     err << "no run completed; the first error: " << best.run.error << "\n";
@@ -91,8 +91,7 @@ int run_optimize_merge(const std::vector<std::string>& args, std::ostream& out, 
   }
   std::string figures = winner_figures(*best.run.report);
   if (!met) {
-    out << "  no candidate meets p95 pending <= "
-        << format_number(goal->value().pending_p95_seconds) << " s; the closest: #"
+    out << "  no candidate meets " << describe_goal(goal->value()) << "; the closest: #"
         << best.candidate->id << " " << describe(best.candidate->overrides) << ": " << figures
         << "\n  wrote " << (dir / "optimize.csv").string() << " and optimize.html\n";
     return kExitInvalid;

@@ -12,11 +12,25 @@
 #include "sim/sweep_html.h"
 
 namespace ha::cli {
+namespace {
+
+// The largest unserved_load_fraction of the report's rate-driven services; none without one.
+std::optional<double> worst_unserved_load(const nlohmann::ordered_json& report) {
+  std::optional<double> worst;
+  if (auto it = report.find("services"); it != report.end()) {
+    for (const auto& s : *it) {
+      worst = std::max(worst.value_or(0), s.value("unserved_load_fraction", 0.0));
+    }
+  }
+  return worst;
+}
+
+}  // namespace
 
 RunFigures run_figures(const VariantRun& run) {
-  if (!run.report) return {0, 0, true};
+  if (!run.report) return {0, 0, true, 0};
   VariantFigures f = report_figures(*run.report);
-  return {f.cost, f.pending, false};
+  return {f.cost, f.pending, false, worst_unserved_load(*run.report).value_or(0)};
 }
 
 std::string optimize_csv(const std::vector<SearchAxis>& axes, const std::vector<OptimizeRun>& rows,
@@ -25,7 +39,7 @@ std::string optimize_csv(const std::vector<SearchAxis>& axes, const std::vector<
   for (const SearchAxis& a : axes) csv += "," + a.key;
   csv +=
       ",node_hours,node_hours_vs_oracle,stopped_vm_hours,cost,cost_vs_oracle,pending_p95_s,"
-      "meets_slo,promoted,winner,error\n";
+      "unserved_load,meets_slo,promoted,winner,error\n";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const OptimizeRun& row = rows[i];
     std::ostringstream line;
@@ -39,9 +53,10 @@ std::string optimize_csv(const std::vector<SearchAxis>& axes, const std::vector<
       const auto& r = *row.run.report;
       line << r["node_hours"].dump() << ',';
       if (r["node_hours_vs_oracle"].is_number()) line << r["node_hours_vs_oracle"].dump();
-      line << ',' << priced_columns(r) << ',' << r["pending_seconds"]["p95"].dump();
+      line << ',' << priced_columns(r) << ',' << r["pending_seconds"]["p95"].dump() << ','
+           << (worst_unserved_load(r) ? nlohmann::json(f.unserved).dump() : "");
     } else {
-      line << ",,,,,";  // no node-hours, ratio, prices or p95
+      line << ",,,,,,";  // no node-hours, ratio, prices, p95 or unserved load
     }
     line << ',' << (meets(f, s.goal) ? "yes" : "no") << ',' << (row.promoted ? "yes" : "no") << ','
          << (i == s.best ? "yes" : "no") << ',' << csv_field(row.run.error) << '\n';
@@ -67,15 +82,15 @@ std::string optimize_html(const std::vector<OptimizeRun>& rows, const OptimizeSu
   page.heading = "Optimize";
   page.winner = winner_point;
   page.goal_pending = s.goal.pending_p95_seconds;
-  page.intro_html = "<p>Goal: p95 pending at most " + format_number(s.goal.pending_p95_seconds) +
-                    " s. " + std::to_string(s.candidates) + " candidates over " +
-                    std::to_string(s.rungs) + " rungs; the chart and first table hold the " +
-                    "full-length runs. " +
-                    (s.met ? "Chosen: " : "No candidate met the goal; closest: ") +
-                    html_escape(describe(rows[s.best].candidate->overrides)) + ".</p>\n";
+  page.intro_html =
+      "<p>Goal: " + html_escape(describe_goal(s.goal)) + ". " + std::to_string(s.candidates) +
+      " candidates over " + std::to_string(s.rungs) + " rungs, then " + std::to_string(s.refined) +
+      " refining runs at full length; the chart and first table hold the " + "full-length runs. " +
+      (s.met ? "Chosen: " : "No candidate met the goal; closest: ") +
+      html_escape(describe(rows[s.best].candidate->overrides)) + ".</p>\n";
   page.extra_html =
       "<h2>Every run</h2>\n<table>\n<tr><th>run</th><th>rung</th><th>length</th>"
-      "<th>candidate</th><th>cost</th><th>p95 pending (s)</th>"
+      "<th>candidate</th><th>cost</th><th>p95 pending (s)</th><th>unserved load (%)</th>"
       "<th>meets goal</th><th>promoted</th></tr>\n";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const OptimizeRun& row = rows[i];
@@ -87,6 +102,7 @@ std::string optimize_html(const std::vector<OptimizeRun>& rows, const OptimizeSu
                        html_escape(describe(row.candidate->overrides)) + "</td><td>" +
                        (f.failed ? html_escape(row.run.error) : format_number(f.cost)) +
                        "</td><td>" + (f.failed ? "-" : format_number(f.pending)) + "</td><td>" +
+                       (f.failed ? "-" : format_number(100 * f.unserved)) + "</td><td>" +
                        (meets(f, s.goal) ? "yes" : "no") + "</td><td>" +
                        (row.promoted ? "yes" : "") + "</td></tr>\n";
   }
@@ -105,6 +121,9 @@ std::string winner_figures(const nlohmann::ordered_json& r) {
   out += " (" + (ratio.is_number() ? format_number(ratio.get<double>()) + "x" : std::string("-")) +
          " perfect foresight), p95 pending " +
          format_number(r["pending_seconds"]["p95"].get<double>()) + " s";
+  if (auto unserved = worst_unserved_load(r)) {
+    out += ", unserved load " + format_number(100 * *unserved) + " %";
+  }
   return out;
 }
 

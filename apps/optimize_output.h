@@ -24,6 +24,7 @@ struct OptimizeRun {
   const OptimizeCandidate* candidate = nullptr;
   VariantRun run;
   bool promoted = false;  // went on to the next rung
+  bool refining = false;  // a run of the refinement (its rung is one past the halving's)
 };
 
 struct OptimizeSummary {
@@ -33,6 +34,7 @@ struct OptimizeSummary {
   std::vector<std::size_t> last_rung;  // positions of the full-length runs
   std::size_t best = 0;                // position of the winner (or the closest)
   bool met = false;
+  std::size_t refined = 0;  // runs of the refinement (the rung after the halving's last)
 };
 
 // A run's figures; a run without a report counts as failed.

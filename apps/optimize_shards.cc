@@ -21,13 +21,16 @@ nlohmann::ordered_json overrides_json(const std::vector<Override>& overrides) {
 // propagate to the caller, which names the file.
 void read_slice(const nlohmann::ordered_json& manifest, MergedSearch& merged) {
   std::size_t candidates = manifest.at("search").at("candidates").get<std::size_t>();
-  if (merged.all.empty()) {
-    merged.all.resize(candidates);
-    for (std::size_t i = 0; i < candidates; ++i) merged.all[i].id = i;
-  }
+  merged.candidates = candidates;
+  // Refinement points are numbered after the drawn candidates, slice by slice.
+  std::size_t refine = manifest.at("search").at("refine").get<std::size_t>();
+  std::size_t shards = manifest.at("search").at("shards").get<std::size_t>();
+  std::size_t ids = candidates + refine * shards;
+  while (merged.all.size() < ids) merged.all.push_back({merged.all.size(), {}});
   for (const auto& run : manifest.at("runs")) {
     std::size_t id = run.at("candidate").get<std::size_t>();
     if (id >= merged.all.size()) throw std::out_of_range("candidate " + std::to_string(id));
+    bool refining = run.at("refining").get<bool>();
     OptimizeCandidate& c = merged.all[id];
     if (c.overrides.empty()) {
       for (const auto& o : run.at("overrides")) {
@@ -38,10 +41,14 @@ void read_slice(const nlohmann::ordered_json& manifest, MergedSearch& merged) {
     VariantRun vr{id, c.overrides, std::nullopt, run.at("error").get<std::string>()};
     if (!run.at("report").is_null()) vr.report = run.at("report");
     auto rung = run.at("rung").get<std::size_t>();
-    merged.rungs = std::max(merged.rungs, rung + 1);
+    if (refining) {
+      ++merged.refined;
+    } else {
+      merged.rungs = std::max(merged.rungs, rung + 1);
+    }
     merged.rows.push_back({rung,
                            Duration(std::chrono::seconds(run.at("duration_s").get<std::int64_t>())),
-                           &c, std::move(vr), run.at("promoted").get<bool>()});
+                           &c, std::move(vr), run.at("promoted").get<bool>(), refining});
     if (run.at("full_length").get<bool>()) merged.last_rung.push_back(merged.rows.size() - 1);
   }
 }
@@ -65,6 +72,7 @@ nlohmann::ordered_json optimize_slice_manifest(const nlohmann::ordered_json& sea
          {"candidate", r.candidate->id},
          {"overrides", overrides_json(r.candidate->overrides)},
          {"promoted", r.promoted},
+         {"refining", r.refining},
          {"full_length", std::find(last_rung.begin(), last_rung.end(), i) != last_rung.end()},
          {"error", r.run.error},
          {"report", r.run.report ? *r.run.report : nlohmann::ordered_json(nullptr)}});

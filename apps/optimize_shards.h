@@ -4,6 +4,7 @@
 // full-length runs, as one run would pick among its own.
 #pragma once
 
+#include <deque>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -28,10 +29,12 @@ nlohmann::ordered_json optimize_slice_manifest(const nlohmann::ordered_json& sea
 // and what is wrong.
 struct MergedSearch {
   nlohmann::ordered_json search;
-  std::vector<OptimizeCandidate> all;
+  std::deque<OptimizeCandidate> all;  // rows point into it
   std::vector<OptimizeRun> rows;
   std::vector<std::size_t> last_rung;
-  std::size_t rungs = 0;
+  std::size_t candidates = 0;  // drawn; the refinements' ids follow
+  std::size_t rungs = 0;       // of the halving
+  std::size_t refined = 0;     // refinement runs, of every slice
 };
 void read_optimize_slices(const std::vector<std::string>& dirs, MergedSearch& merged);
 

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <set>
 #include <sstream>
 
 #include "base/duration.h"
 #include "engine/config_values.h"
+#include "sim/html_text.h"
 
 namespace ha {
 namespace {
@@ -31,11 +33,7 @@ std::string format_real(double v) {
   return buf;
 }
 
-std::string draw(const SearchAxis& a, SplitMix& rng) {
-  if (a.kind == SearchAxis::Kind::kList) {
-    return a.values[static_cast<std::size_t>(rng.unit() * static_cast<double>(a.values.size()))];
-  }
-  double v = a.low + rng.unit() * (a.high - a.low);
+std::string range_value(const SearchAxis& a, double v) {
   switch (a.kind) {
     case SearchAxis::Kind::kWhole:
       return std::to_string(static_cast<std::int64_t>(std::floor(v + 0.5)));
@@ -44,6 +42,31 @@ std::string draw(const SearchAxis& a, SplitMix& rng) {
     default:
       return format_real(v);
   }
+}
+
+// Whether a range of durations is searched by ratio (see draw()).
+bool by_ratio(const SearchAxis& a) {
+  return a.kind == SearchAxis::Kind::kDuration && a.low > 0;
+}
+
+std::string draw(const SearchAxis& a, SplitMix& rng) {
+  if (a.kind == SearchAxis::Kind::kList) {
+    return a.values[static_cast<std::size_t>(rng.unit() * static_cast<double>(a.values.size()))];
+  }
+  double u = rng.unit();
+  double v = a.low + u * (a.high - a.low);
+  // A span of durations (30s..10m) is searched by ratio: as many draws between 30s and 2m
+  // as between 2m and 8m. Uniform draws would put three in four above 2m40s.
+  if (by_ratio(a)) v = a.low * std::pow(a.high / a.low, u);
+  return range_value(a, v);
+}
+
+// A range axis's value as text, and back (nullopt: not a value of the axis's kind).
+std::optional<double> range_number(const SearchAxis& a, const std::string& text) {
+  if (a.kind != SearchAxis::Kind::kDuration) return parse_finite_double(text);
+  auto d = parse_duration(text);
+  if (!d) return std::nullopt;
+  return std::chrono::duration<double>(*d).count();
 }
 
 Result<SearchAxis> read_search_axis(const std::string& text) {
@@ -100,11 +123,48 @@ Result<SearchAxis> parse_search_axis(const std::string& text) {
   return axis;
 }
 
-std::vector<SearchAxis> default_search_space(const std::vector<Policy>& policies) {
+namespace {
+
+// A task-group policy's axes: only under a bound on unserved load, which says how loaded
+// its allocations may run. The target of a load_per_alloc check goes from the policy's own
+// (never lower: the policy as given is the careful end) to the service's capacity.
+void add_task_group_axes(const Policy& p, const std::vector<RateDrivenService>& services,
+                         const std::function<void(const std::string&)>& add) {
+  auto config = [&p](const char* key) {
+    auto it = p.target.config.find(key);
+    return it == p.target.config.end() ? std::string() : it->second;
+  };
+  const RateDrivenService* service = nullptr;
+  for (const RateDrivenService& s : services) {
+    if (s.job == config("Job") && s.group == config("Group")) service = &s;
+  }
+  if (!service) return;
+  std::string at = "policy." + p.id + ".";
+  bool searched = false;
+  for (const CheckSpec& c : p.checks) {
+    if (c.strategy.name != "target-value" || c.query != "load_per_alloc") continue;
+    auto it = c.strategy.config.find("target");
+    auto target = it == c.strategy.config.end() ? std::nullopt : parse_finite_double(it->second);
+    if (!target || *target >= service->per_alloc_capacity) continue;
+    add(at + "check." + c.name + ".strategy.target=" + format_real(*target) + ".." +
+        format_real(service->per_alloc_capacity));
+    searched = true;
+  }
+  if (searched) add(at + "cooldown=30s..5m");
+}
+
+}  // namespace
+
+std::vector<SearchAxis> default_search_space(const std::vector<Policy>& policies,
+                                             const std::vector<RateDrivenService>& services,
+                                             const ServiceGoal& goal) {
   std::vector<SearchAxis> axes;
   auto add = [&axes](const std::string& text) { axes.push_back(*parse_search_axis(text)); };
   for (const Policy& p : policies) {
-    if (p.type != "cluster") continue;
+    if (p.type != "cluster") {
+      if (goal.unserved_load) add_task_group_axes(p, services, add);
+      continue;
+    }
     std::string at = "policy." + p.id + ".";
     add(at + "cooldown=30s..10m");
     add(at + "evaluation_interval=10s,30s,1m");
@@ -139,16 +199,56 @@ std::vector<SearchAxis> default_search_space(const std::vector<Policy>& policies
 }
 
 Result<ServiceGoal> parse_service_goal(const std::string& text) {
-  const std::string prefix = "pending_p95=";
-  if (text.rfind(prefix, 0) != 0) {
-    return make_error("--slo \"" + text + "\": expected pending_p95=DURATION (e.g. 120s)");
+  auto bad = [&text](const std::string& why) {
+    return make_error("--slo \"" + text + "\": " + why);
+  };
+  const std::string expected =
+      "expected pending_p95=DURATION (e.g. 120s) and/or unserved_load=FRACTION (e.g. 3% or "
+      "0.03), separated by a comma";
+  ServiceGoal goal;
+  for (std::size_t start = 0; start <= text.size();) {
+    std::size_t end = std::min(text.find(',', start), text.size());
+    std::string term = text.substr(start, end - start);
+    start = end + 1;
+    auto eq = term.find('=');
+    std::string key = term.substr(0, eq),
+                value = eq == std::string::npos ? "" : term.substr(eq + 1);
+    if (key == "pending_p95" && eq != std::string::npos) {
+      if (goal.pending_p95_seconds) return bad("pending_p95 given twice");
+      auto d = parse_duration(value);
+      if (!d || d->count() < 0) {
+        return bad("pending_p95: " +
+                   (d ? std::string("a duration of at least 0s") : d.error().message));
+      }
+      goal.pending_p95_seconds = std::chrono::duration<double>(*d).count();
+    } else if (key == "unserved_load" && eq != std::string::npos) {
+      if (goal.unserved_load) return bad("unserved_load given twice");
+      bool percent = !value.empty() && value.back() == '%';
+      auto v = parse_finite_double(percent ? value.substr(0, value.size() - 1) : value);
+      if (v && percent) *v /= 100;
+      if (!v || *v < 0 || *v > 1) {
+        return bad("unserved_load: a fraction from 0 to 1, or a percentage (e.g. 3%), not \"" +
+                   value + "\"");
+      }
+      goal.unserved_load = *v;
+    } else {
+      return bad(expected);
+    }
   }
-  auto d = parse_duration(text.substr(prefix.size()));
-  if (!d || d->count() < 0) {
-    return make_error("--slo \"" + text +
-                      "\": " + (d ? std::string("a duration of at least 0s") : d.error().message));
+  if (!goal.pending_p95_seconds && !goal.unserved_load) return bad(expected);
+  return goal;
+}
+
+std::string describe_goal(const ServiceGoal& goal) {
+  std::string out;
+  if (goal.pending_p95_seconds) {
+    out = "p95 pending at most " + format_number(*goal.pending_p95_seconds) + " s";
   }
-  return ServiceGoal{std::chrono::duration<double>(*d).count()};
+  if (goal.unserved_load) {
+    out += (out.empty() ? "" : " and ") + std::string("unserved load at most ") +
+           format_number(100 * *goal.unserved_load) + " %";
+  }
+  return out;
 }
 
 Result<std::vector<std::vector<Override>>> optimize_candidates(const std::vector<SearchAxis>& axes,
@@ -185,6 +285,35 @@ Result<std::vector<std::vector<Override>>> optimize_candidates(const std::vector
   return out;
 }
 
+std::vector<std::vector<Override>> neighbours(const std::vector<SearchAxis>& axes,
+                                              const std::vector<Override>& at, double step) {
+  std::vector<std::vector<Override>> out;
+  auto add = [&](std::size_t i, const std::string& value) {
+    if (value == at[i].value) return;
+    std::vector<Override> point = at;
+    point[i].value = value;
+    out.push_back(std::move(point));
+  };
+  for (std::size_t i = 0; i < axes.size() && i < at.size(); ++i) {
+    const SearchAxis& a = axes[i];
+    if (a.kind == SearchAxis::Kind::kList) {
+      auto it = std::find(a.values.begin(), a.values.end(), at[i].value);
+      if (it == a.values.end()) continue;
+      if (it != a.values.begin()) add(i, *std::prev(it));
+      if (std::next(it) != a.values.end()) add(i, *std::next(it));
+      continue;
+    }
+    auto v = range_number(a, at[i].value);
+    if (!v) continue;
+    for (double sign : {-1.0, 1.0}) {
+      double next = by_ratio(a) ? *v * std::pow(a.high / a.low, sign * step)
+                                : *v + sign * step * (a.high - a.low);
+      add(i, range_value(a, std::clamp(next, a.low, a.high)));
+    }
+  }
+  return out;
+}
+
 std::vector<Duration> rung_durations(Duration full, std::size_t candidates) {
   std::size_t rungs = 1;
   while (rungs < 4 && (std::size_t{1} << rungs) < candidates) ++rungs;
@@ -195,15 +324,33 @@ std::vector<Duration> rung_durations(Duration full, std::size_t candidates) {
   return out;
 }
 
+namespace {
+
+// How far a run falls short of the goal: each bound's excess as a share of the bound (of
+// 1 s and of 0.1 % at least, so that a bound of zero still weighs its excess), summed.
+double miss(const RunFigures& r, const ServiceGoal& goal) {
+  double m = 0;
+  if (goal.pending_p95_seconds) {
+    m += std::max(0.0, r.pending - *goal.pending_p95_seconds) /
+         std::max(1.0, *goal.pending_p95_seconds);
+  }
+  if (goal.unserved_load) {
+    m += std::max(0.0, r.unserved - *goal.unserved_load) / std::max(0.001, *goal.unserved_load);
+  }
+  return m;
+}
+
+}  // namespace
+
 bool meets(const RunFigures& r, const ServiceGoal& goal) {
-  return !r.failed && r.pending <= goal.pending_p95_seconds;
+  return !r.failed && miss(r, goal) == 0;
 }
 
 bool better_run(const RunFigures& a, const RunFigures& b, const ServiceGoal& goal) {
   if (a.failed != b.failed) return !a.failed;
-  bool a_meets = meets(a, goal), b_meets = meets(b, goal);
-  if (a_meets != b_meets) return a_meets;
-  if (!a_meets && a.pending != b.pending) return a.pending < b.pending;
+  double a_miss = miss(a, goal), b_miss = miss(b, goal);
+  if ((a_miss == 0) != (b_miss == 0)) return a_miss == 0;
+  if (a_miss != b_miss) return a_miss < b_miss;
   return a.cost < b.cost;
 }
 

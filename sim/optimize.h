@@ -3,15 +3,17 @@
 // The space is one axis per --space: a list (KEY=V1,V2,..., or KEY=V1;V2;... when values
 // hold commas) or a range (KEY=LO..HI of numbers, whole or not, or of Go durations). The candidates
 // are every combination when the axes are all lists and there are at most `budget` of them;
-// otherwise `budget` draws, each axis sampled on its own (a list uniformly, a range uniformly
-// between its ends, whole numbers and whole seconds kept whole), repeated draws dropped. The draws
+// otherwise `budget` draws, each axis sampled on its own (a list uniformly, a range of numbers
+// uniformly between its ends, a range of durations uniformly in their logarithm when it starts
+// above 0s; whole numbers and whole seconds kept whole), repeated draws dropped. The draws
 // come from a SplitMix64 stream of the seed, so the same seed gives the same candidates on every
 // machine.
 //
 // Rungs: every candidate runs on a shortened scenario (its duration halved once per rung
 // still to come); the better half goes on to a run twice as long, until the last rung runs
 // the full duration. Better means: meets the goal before misses it; among those that meet
-// it, fewer node-hours; among those that miss, the smaller miss, then fewer node-hours.
+// it, lower cost; among those that miss, the smaller miss (each bound's excess over the
+// bound, summed), then lower cost.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,7 @@
 #include "engine/policy/policy.h"
 #include "sim/overrides.h"
 #include "sim/sweep.h"
+#include "sim/workload.h"
 
 namespace ha {
 
@@ -40,31 +43,53 @@ struct SearchAxis {
 // "KEY=V1,V2" or "KEY=LO..HI"; an error names the argument.
 Result<SearchAxis> parse_search_axis(const std::string& text);
 
+// --slo TERM[,TERM]: at least one of
+//   pending_p95=DURATION   p95 of the pending time of allocations (the report's)
+//   unserved_load=FRACTION the share of a rate-driven service's load its running allocations
+//                          could not serve (the worst service's), as 0.03 or 3%
+struct ServiceGoal {
+  std::optional<double> pending_p95_seconds;
+  std::optional<double> unserved_load;
+};
+Result<ServiceGoal> parse_service_goal(const std::string& text);
+// "p95 pending at most 120 s and unserved load at most 3 %".
+std::string describe_goal(const ServiceGoal& goal);
+
 // The space searched when none is given, from the scenario's cluster policies: each
 // policy's cooldown (30s..10m) and evaluation_interval (10s, 30s, 1m); a target-value
 // check on an allocated percentage, its target (50..95); a nodes_needed check, its headroom
-// (0, 4, ..., 20); a harvester target, its warm_pool_size (0, 4, 8, 16). Task-group policies are
-// left as they are: the pending-time goal says nothing of how loaded their allocations may run.
-std::vector<SearchAxis> default_search_space(const std::vector<Policy>& policies);
-
-// --slo pending_p95=120s: the only goal so far.
-struct ServiceGoal {
-  double pending_p95_seconds = 0;
-};
-Result<ServiceGoal> parse_service_goal(const std::string& text);
+// (0, 4, ..., 20); a harvester target, its warm_pool_size (0, 4, 8, 16). Task-group policies
+// are searched only under a goal that bounds unserved load (without one, nothing says how
+// loaded their allocations may run): a target-value check on a service's load_per_alloc, its
+// target (from the policy's own up to the service's per_alloc_capacity), and the policy's
+// cooldown (30s..5m). `services` maps a task group's policy to its service by Job and Group.
+std::vector<SearchAxis> default_search_space(const std::vector<Policy>& policies,
+                                             const std::vector<RateDrivenService>& services,
+                                             const ServiceGoal& goal);
 
 Result<std::vector<std::vector<Override>>> optimize_candidates(const std::vector<SearchAxis>& axes,
                                                                std::size_t budget,
                                                                std::uint64_t seed);
+
+// Refinement, after the last rung: a coordinate search from the best full-length run. A
+// round runs the points one step from it along each axis, both ways; the best of them,
+// when better, is where the next round starts; a round that finds nothing better halves the
+// step. A list axis steps to the next value either side; a range steps by `step` of its span
+// (of its ratio, for durations drawn by ratio), clamped to its ends. These are the points of
+// one round: `at` holds a value for every axis, in order; points equal to `at` (a step
+// below the axis's resolution, or an end) are left out.
+std::vector<std::vector<Override>> neighbours(const std::vector<SearchAxis>& axes,
+                                              const std::vector<Override>& at, double step);
 
 // The rungs' durations, shortest first, the last `full`; one rung for one or two
 // candidates, at most four, and none shorter than an hour unless `full` is.
 std::vector<Duration> rung_durations(Duration full, std::size_t candidates);
 
 struct RunFigures {
-  double cost = 0;      // node-hours
+  double cost = 0;      // node-hours, plus stopped VM-hours at their price
   double pending = 0;   // p95 pending seconds
   bool failed = false;  // the run did not complete (worse than any that did)
+  double unserved = 0;  // the worst rate-driven service's unserved load fraction (0: none)
 };
 
 // Whether `a` is better than `b` under `goal` (see above).

@@ -213,10 +213,23 @@ else
   diff "$tmp/opt/optimize.csv" "$tmp/opt2/optimize.csv" | head
   diff "$tmp/opt-hcl.json" "$tmp/opt-json.json" | head
 fi
-expect optimize-unmet 1 'no candidate meets p95 pending <= 1 s; the closest: #' -- optimize "$src/scenarios/default.json" "${demand[@]}" --slo pending_p95=1s --space policy.hashistack-cluster.cooldown=5m,10m --out "$tmp/opt-unmet"
+expect optimize-unmet 1 'no candidate meets p95 pending at most 1 s; the closest: #' -- optimize "$src/scenarios/default.json" "${demand[@]}" --slo pending_p95=1s --space policy.hashistack-cluster.cooldown=5m,10m --out "$tmp/opt-unmet"
 expect optimize-default-space 0 '--space policy.hashistack-cluster.cooldown=30s\.\.10m' -- optimize "$src/scenarios/default.json" --set duration=6h --slo pending_p95=10m --budget 4 --out "$tmp/opt-default"
 expect optimize-no-slo 2 'no --slo given' -- optimize "$src/scenarios/default.json" --space policy.hashistack-cluster.min=1,2
 expect optimize-bad-slo 2 '--slo "p99=1s": expected pending_p95=DURATION' -- optimize "$src/scenarios/default.json" --slo p99=1s --space policy.hashistack-cluster.min=1,2
+expect optimize-bad-unserved 2 '--slo "pending_p95=1m,unserved_load=150%": unserved_load: a fraction from 0 to 1' -- optimize "$src/scenarios/default.json" --slo pending_p95=1m,unserved_load=150% --space policy.hashistack-cluster.min=1,2
+# A bound on unserved load opens the service's task-group policy to the search; the CSV
+# carries each run's unserved load; the refinement runs follow the halving's, one rung on.
+expect optimize-unserved 0 '--space policy.twitter-ingest.check.rps_per_alloc.strategy.target=3.2\.\.4' -- optimize "$src/scenarios/twitter-stream.json" --set duration=12h --slo pending_p95=10m,unserved_load=10% --budget 4 --refine 3 --jobs 2 --out "$tmp/opt-unserved"
+if [[ $(grep -c '^[0-9]*,3,' "$tmp/opt-unserved/optimize.csv") -eq 3 ]] &&
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "unserved_load") c = i; next }
+    !($c > 0 && $c < 1) { bad = 1 } END { exit bad || !c }' "$tmp/opt-unserved/optimize.csv"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAIL optimize-unserved-files:"
+  cat "$tmp/opt-unserved/optimize.csv"
+fi
 expect optimize-bad-range 2 '--space "policy.x.min=5..1": the range' -- optimize "$src/scenarios/default.json" --slo pending_p95=1m --space policy.x.min=5..1
 expect optimize-bad-key 1 'candidate 0 .*policy.nope.min' -- optimize "$src/scenarios/default.json" --set duration=1h --slo pending_p95=1m --space policy.nope.min=1,2 --out "$tmp/opt-bad"
 
@@ -224,10 +237,10 @@ expect optimize-bad-key 1 'candidate 0 .*policy.nope.min' -- optimize "$src/scen
 # every slice's runs in one optimize.csv, the best full-length run the winner, its policy
 # readable by validate; a missing slice and a bad --shard are named.
 for i in 0 1; do
-  expect optimize-shard-$i 0 "slice $i/2: 3 of 6 candidates, 5 runs" -- optimize "$src/scenarios/default.json" "${demand[@]}" --slo pending_p95=300s "${space[@]}" --budget 6 --seed 3 --jobs 2 --shard $i/2 --out "$tmp/optshard$i"
+  expect optimize-shard-$i 0 "slice $i/2: 3 of 6 candidates, 7 runs \(2 refining\)" -- optimize "$src/scenarios/default.json" "${demand[@]}" --slo pending_p95=300s "${space[@]}" --budget 6 --refine 2 --seed 3 --jobs 2 --shard $i/2 --out "$tmp/optshard$i"
 done
 expect optimize-merge 0 'from 2 slices' -- optimize merge "$tmp/optshard0" "$tmp/optshard1" --out "$tmp/optmerged"
-if [[ $(wc -l <"$tmp/optmerged/optimize.csv") -eq 11 && $(grep -c ',yes,[a-z]*,yes,' "$tmp/optmerged/optimize.csv") -eq 1 ]] &&
+if [[ $(wc -l <"$tmp/optmerged/optimize.csv") -eq 15 && $(grep -c ',yes,[a-z]*,yes,' "$tmp/optmerged/optimize.csv") -eq 1 ]] &&
   "$bin" validate "$tmp/optmerged/best-policy.hcl" >/dev/null && [[ -s "$tmp/optmerged/best-report.json" ]]; then
   passed=$((passed + 1))
 else

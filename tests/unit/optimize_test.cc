@@ -31,9 +31,29 @@ TEST(Optimize, ParsesListsRangesAndNamesMistakes) {
     EXPECT_NE(r.error().message.find(std::string("--space \"") + bad + "\""), std::string::npos)
         << r.error().message;
   }
-  EXPECT_DOUBLE_EQ(parse_service_goal("pending_p95=2m")->pending_p95_seconds, 120);
-  EXPECT_FALSE(parse_service_goal("p99=1s").ok());
-  EXPECT_FALSE(parse_service_goal("pending_p95=soon").ok());
+}
+
+TEST(Optimize, TheGoalBoundsPendingTimeUnservedLoadOrBoth) {
+  auto pending = parse_service_goal("pending_p95=2m");
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->pending_p95_seconds, 120);
+  EXPECT_FALSE(pending->unserved_load);
+  EXPECT_EQ(describe_goal(*pending), "p95 pending at most 120 s");
+  auto both = parse_service_goal("pending_p95=90s,unserved_load=3%");
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->pending_p95_seconds, 90);
+  EXPECT_DOUBLE_EQ(*both->unserved_load, 0.03);
+  EXPECT_EQ(describe_goal(*both), "p95 pending at most 90 s and unserved load at most 3 %");
+  EXPECT_DOUBLE_EQ(*parse_service_goal("unserved_load=0.05")->unserved_load, 0.05);
+  EXPECT_FALSE(parse_service_goal("unserved_load=0.05")->pending_p95_seconds);
+  for (const char* bad : {"p99=1s", "pending_p95=soon", "pending_p95=-1s", "unserved_load=120%",
+                          "unserved_load=-0.1", "unserved_load=lots", "pending_p95=1s,",
+                          "pending_p95=1s,pending_p95=2s", "", "pending_p95"}) {
+    auto r = parse_service_goal(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find(std::string("--slo \"") + bad + "\""), std::string::npos)
+        << r.error().message;
+  }
 }
 
 TEST(Optimize, CandidatesAreTheGridOrSeededDraws) {
@@ -91,17 +111,76 @@ TEST(Optimize, TheDefaultSpaceComesFromTheClusterPolicies) {
   service.id = "s";
   service.type = "horizontal";
   std::vector<std::string> texts;
-  for (const SearchAxis& a : default_search_space({cluster, service})) texts.push_back(a.text);
-  EXPECT_EQ(texts, (std::vector<std::string>{
-                       "policy.c.cooldown=30s..10m", "policy.c.evaluation_interval=10s,30s,1m",
-                       "policy.c.check.cpu.strategy.target=50..95",
-                       "policy.c.check.need.query=nodes_needed/node_class=x,node_cpu=4000,"
-                       "headroom=0;nodes_needed/node_class=x,node_cpu=4000,headroom=4;"
-                       "nodes_needed/node_class=x,node_cpu=4000,headroom=8;"
-                       "nodes_needed/node_class=x,node_cpu=4000,headroom=12;"
-                       "nodes_needed/node_class=x,node_cpu=4000,headroom=16;"
-                       "nodes_needed/node_class=x,node_cpu=4000,headroom=20",
-                       "policy.c.target.warm_pool_size=0,4,8,16"}));
+  service.checks = {check("rps", "load_per_alloc", "target-value")};
+  service.checks[0].source = "sim";
+  service.checks[0].strategy.config.emplace("target", "3.2");
+  service.target.config.emplace("Job", "web");
+  service.target.config.emplace("Group", "api");
+  RateDrivenService web;
+  web.job = "web";
+  web.group = "api";
+  web.per_alloc_capacity = 4;
+  const std::vector<std::string> cluster_axes{
+      "policy.c.cooldown=30s..10m", "policy.c.evaluation_interval=10s,30s,1m",
+      "policy.c.check.cpu.strategy.target=50..95",
+      "policy.c.check.need.query=nodes_needed/node_class=x,node_cpu=4000,"
+      "headroom=0;nodes_needed/node_class=x,node_cpu=4000,headroom=4;"
+      "nodes_needed/node_class=x,node_cpu=4000,headroom=8;"
+      "nodes_needed/node_class=x,node_cpu=4000,headroom=12;"
+      "nodes_needed/node_class=x,node_cpu=4000,headroom=16;"
+      "nodes_needed/node_class=x,node_cpu=4000,headroom=20",
+      "policy.c.target.warm_pool_size=0,4,8,16"};
+  auto space = [&](const std::vector<RateDrivenService>& services, const ServiceGoal& goal) {
+    std::vector<std::string> texts;
+    for (const SearchAxis& a : default_search_space({cluster, service}, services, goal)) {
+      texts.push_back(a.text);
+    }
+    return texts;
+  };
+  // Pending time alone says nothing of how loaded the service may run: it is left alone.
+  EXPECT_EQ(space({web}, *parse_service_goal("pending_p95=2m")), cluster_axes);
+  // A bound on unserved load lets its target go from the policy's own to the capacity.
+  std::vector<std::string> with_service = cluster_axes;
+  with_service.push_back("policy.s.check.rps.strategy.target=3.2..4");
+  with_service.push_back("policy.s.cooldown=30s..5m");
+  auto bounded = *parse_service_goal("pending_p95=2m,unserved_load=3%");
+  EXPECT_EQ(space({web}, bounded), with_service);
+  // Not without the service it scales, nor when its target is already the capacity.
+  web.group = "other";
+  EXPECT_EQ(space({web}, bounded), cluster_axes);
+  web.group = "api";
+  web.per_alloc_capacity = 3.2;
+  EXPECT_EQ(space({web}, bounded), cluster_axes);
+}
+
+TEST(Optimize, APolicyWithoutChecksToTuneKeepsItsTimingAndPoolAxes) {
+  Policy cluster;
+  cluster.id = "c";
+  cluster.target.name = "harvester";
+  std::vector<std::string> texts;
+  for (const SearchAxis& a : default_search_space({cluster}, {}, {})) texts.push_back(a.text);
+  EXPECT_EQ(texts, (std::vector<std::string>{"policy.c.cooldown=30s..10m",
+                                             "policy.c.evaluation_interval=10s,30s,1m",
+                                             "policy.c.target.warm_pool_size=0,4,8,16"}));
+}
+
+TEST(Optimize, NeighboursStepAlongOneAxisAtATime) {
+  std::vector<SearchAxis> axes{*parse_search_axis("list=a,b,c"), *parse_search_axis("n=0..80"),
+                               *parse_search_axis("d=30s..8m"), *parse_search_axis("w=1..9")};
+  std::vector<Override> at{
+      {"list", "a", false}, {"n", "40", false}, {"d", "2m", false}, {"w", "9", false}};
+  std::vector<std::string> points;
+  for (const auto& p : neighbours(axes, at, 1.0 / 8)) {
+    std::string text;
+    for (const Override& o : p) text += o.value + " ";
+    points.push_back(text);
+  }
+  // The list's next value (none before the first); the number by 1/8 of its span; the
+  // duration by 1/8 of its ratio (16^(1/8) = 1.41); the whole number stays whole and at its end.
+  EXPECT_EQ(points, (std::vector<std::string>{"b 40 2m 9 ", "a 30 2m 9 ", "a 50 2m 9 ",
+                                              "a 40 1m25s 9 ", "a 40 2m50s 9 ", "a 40 2m 8 "}));
+  // A step below an axis's resolution leaves it where it is.
+  EXPECT_EQ(neighbours({*parse_search_axis("w=1..9")}, {{"w", "5", false}}, 1.0 / 64).size(), 0u);
 }
 
 TEST(Optimize, RungsHalveTheDurationDownToAnHour) {
@@ -112,15 +191,31 @@ TEST(Optimize, RungsHalveTheDurationDownToAnHour) {
 }
 
 TEST(Optimize, MeetingTheGoalComesBeforeCost) {
-  ServiceGoal goal{120};
-  RunFigures cheap_slow{100, 300, false}, dear_quick{200, 60, false}, dearer_quick{250, 10, false},
-      slower{90, 400, false}, failed{0, 0, true};
+  ServiceGoal goal{120, std::nullopt};
+  RunFigures cheap_slow{100, 300, false, 0}, dear_quick{200, 60, false, 0},
+      dearer_quick{250, 10, false, 0}, slower{90, 400, false, 0}, failed{0, 0, true, 0};
   EXPECT_TRUE(better_run(dear_quick, cheap_slow, goal));
   EXPECT_TRUE(better_run(dear_quick, dearer_quick, goal));
   EXPECT_TRUE(better_run(cheap_slow, slower, goal));  // both miss: the smaller miss
   EXPECT_TRUE(better_run(slower, failed, goal));
   std::vector<RunFigures> runs{cheap_slow, dearer_quick, failed, dear_quick, slower};
   EXPECT_EQ(best_runs(runs, 3, goal), (std::vector<std::size_t>{3, 1, 0}));
+}
+
+TEST(Optimize, UnservedLoadIsABoundLikePendingTime) {
+  ServiceGoal goal{120, 0.03};
+  RunFigures careful{200, 60, false, 0.02}, loaded{150, 60, false, 0.05},
+      overloaded{100, 60, false, 0.30}, slow_and_loaded{120, 240, false, 0.04};
+  EXPECT_TRUE(meets(careful, goal));
+  EXPECT_FALSE(meets(loaded, goal));
+  EXPECT_TRUE(better_run(careful, loaded, goal));  // meets first, though dearer
+  // Misses compare by their excess as a share of each bound: 0.67 against 9 ...
+  EXPECT_TRUE(better_run(loaded, overloaded, goal));
+  // ... and 1 + 0.33 against 0.67.
+  EXPECT_TRUE(better_run(loaded, slow_and_loaded, goal));
+  ServiceGoal unserved_only{std::nullopt, 0.03};
+  EXPECT_TRUE(meets(RunFigures{100, 9999, false, 0.01}, unserved_only));
+  EXPECT_FALSE(meets(RunFigures{100, 0, true, 0}, unserved_only));
 }
 
 }  // namespace

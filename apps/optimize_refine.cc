@@ -1,0 +1,86 @@
+#include "apps/optimize_refine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "apps/variant_runs.h"
+
+namespace ha::cli {
+namespace {
+
+std::vector<std::string> values_of(const std::vector<Override>& point) {
+  std::vector<std::string> v;
+  for (const Override& o : point) v.push_back(o.value);
+  return v;
+}
+
+// How far inside the goal a run is: each bound's margin as a share of the bound, summed.
+double slack(const RunFigures& r, const ServiceGoal& goal) {
+  double s = 0;
+  if (goal.pending_p95_seconds) {
+    s += (*goal.pending_p95_seconds - r.pending) / std::max(1.0, *goal.pending_p95_seconds);
+  }
+  if (goal.unserved_load) {
+    s += (*goal.unserved_load - r.unserved) / std::max(0.001, *goal.unserved_load);
+  }
+  return s;
+}
+
+// Where the next round starts: a better run, or, across a plateau, one within half a per
+// cent of the cost with more slack (a move along one axis that keeps the cost but gains
+// slack lets a move along another axis lower the cost: cost and goal trade jointly).
+bool move_to(const RunFigures& a, const RunFigures& from, const ServiceGoal& goal) {
+  if (meets(a, goal) && meets(from, goal) && std::abs(a.cost - from.cost) <= 0.005 * from.cost) {
+    return slack(a, goal) > slack(from, goal);
+  }
+  return better_run(a, from, goal);
+}
+
+}  // namespace
+
+std::size_t refine_best(const RefineSearch& search, std::size_t budget,
+                        std::deque<OptimizeCandidate>& all, std::vector<OptimizeRun>& rows,
+                        std::vector<std::size_t>& last_rung, ProgressBar& bar) {
+  std::set<std::vector<std::string>> run;  // the points already run at full length
+  for (std::size_t row : last_rung) run.insert(values_of(rows[row].candidate->overrides));
+  std::vector<RunFigures> figs;
+  for (std::size_t row : last_rung) figs.push_back(run_figures(rows[row].run));
+  std::size_t from = last_rung[best_runs(figs, 1, search.goal).front()];
+  std::set<std::size_t> visited{from};  // rows that have been a round's start
+  std::size_t made = 0, next_id = search.first_id;
+  for (double step = 1.0 / 8; made < budget && step >= 1.0 / 64;) {
+    std::vector<VariantRun> runs;
+    for (auto& point : neighbours(search.axes, rows[from].candidate->overrides, step)) {
+      if (runs.size() + made == budget) break;
+      if (!run.insert(values_of(point)).second) continue;
+      all.push_back({next_id, point});
+      runs.push_back({next_id, std::move(point), std::nullopt, ""});
+      next_id += search.id_stride;
+    }
+    if (runs.empty()) {
+      step /= 2;
+      continue;
+    }
+    run_variants(search.file, search.fixed, search.seed, search.jobs, runs, bar, "refinement runs");
+    made += runs.size();
+    std::size_t first = all.size() - runs.size(), start = from;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      rows.push_back({search.rung, search.full, &all[first + i], std::move(runs[i]), false, true});
+      last_rung.push_back(rows.size() - 1);
+      std::size_t row = rows.size() - 1;
+      if (!visited.count(row) &&
+          move_to(run_figures(rows[row].run), run_figures(rows[from].run), search.goal)) {
+        from = row;
+      }
+    }
+    if (from == start) {
+      step /= 2;
+    } else {
+      visited.insert(from);
+    }
+  }
+  return made;
+}
+
+}  // namespace ha::cli
