@@ -134,6 +134,9 @@ class NomadModel {
   // The same figures recounted by scanning every node and allocation (O(N)); tests use it
   // to check the running counts.
   Totals totals_by_scan(const std::string& node_class = "") const;
+  // When each allocation still waiting to be placed was first queued (for the simulation's
+  // report, which counts them as waiting until its end).
+  std::vector<Time> queued_times() const;
   std::uint64_t index() const { return index_; }
   // The node table's index, as Nomad's X-Nomad-Index on /v1/nodes: the index of the last
   // change to any node (registered, status, drain, eligibility, purged).

@@ -6,6 +6,13 @@
 
 namespace ha {
 
+std::vector<Time> NomadModel::queued_times() const {
+  std::vector<Time> out;
+  out.reserve(pending_.size());
+  for (std::uint32_t a : pending_) out.push_back(allocs_[a].queued_at);
+  return out;
+}
+
 std::uint32_t NomadModel::new_alloc(std::uint32_t job, std::uint32_t group, Time queued_at) {
   std::uint32_t index;
   if (!free_allocs_.empty()) {
