@@ -85,7 +85,7 @@ std::string optimize_html(const std::vector<OptimizeRun>& rows, const OptimizeSu
   page.intro_html =
       "<p>Goal: " + html_escape(describe_goal(s.goal)) + ". " + std::to_string(s.candidates) +
       " candidates over " + std::to_string(s.rungs) + " rungs, then " + std::to_string(s.refined) +
-      " refining runs at full length; the chart and first table hold the " + "full-length runs. " +
+      " refining runs at full length; the chart and first table hold the full-length runs. " +
       (s.met ? "Chosen: " : "No candidate met the goal; closest: ") +
       html_escape(describe(rows[s.best].candidate->overrides)) + ".</p>\n";
   page.extra_html =

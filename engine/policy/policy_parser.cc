@@ -102,6 +102,22 @@ class PolicyReader {
     return true;
   }
 
+  // nodes_needed takes a new node's size from the pool's nodes unless the query gives it:
+  // with min 0 the pool can empty, and the policy could then never scale out again.
+  void check_scales_from_zero(const Policy& p, const CheckSpec& c, const std::string& at) {
+    if (p.min > 0 || c.source != "nomad-apm" || c.query.rfind("nodes_needed", 0) != 0) return;
+    auto slash = c.query.find('/');
+    std::string params = slash == std::string::npos ? "" : "," + c.query.substr(slash + 1) + ",";
+    if (params.find(",node_cpu=") != std::string::npos &&
+        params.find(",node_memory=") != std::string::npos) {
+      return;
+    }
+    r_.error(child(at, "query"),
+             "with min 0 the pool can empty, and nodes_needed then has no node to take a new "
+             "node's size from: the policy could never scale out again; add "
+             "node_cpu=MHZ,node_memory=MB to the query, or set min to 1 or more");
+  }
+
   void read_doc(const json& doc, const std::string& at, Policy& p) {
     r_.reject_unknown_keys(doc, at,
                            {"cooldown", "cooldown_on_scale_up", "evaluation_interval",
@@ -125,6 +141,7 @@ class PolicyReader {
           r_.error(block.pointer, "duplicate check name \"" + block.label + "\"");
         }
         p.checks.push_back(read_check(block, p.on_check_error));
+        check_scales_from_zero(p, p.checks.back(), block.pointer);
       }
     }
     if (!doc.contains("target")) {

@@ -146,6 +146,29 @@ TEST(PolicyParser, LimitErrors) {
   expect_one(doc, "/scaling/p/type", "expected \"cluster\" or \"horizontal\"");
 }
 
+TEST(PolicyParser, NodesNeededWithMinZeroMustKnowANewNodesSize) {
+  auto with = [](std::int64_t min, const char* query) {
+    json doc = base_policy();
+    doc["scaling"]["p"]["min"] = min;
+    auto& check = doc["scaling"]["p"]["policy"]["check"]["cpu"];
+    check["source"] = "nomad-apm";
+    check["query"] = query;
+    check["strategy"] = {{"pass-through", json::object()}};
+    return doc;
+  };
+  // An empty pool has no node to measure: the policy could never leave zero.
+  expect_one(with(0, "nodes_needed/node_class=x,headroom=8"), "/scaling/p/policy/check/cpu/query",
+             "could never scale out again");
+  expect_one(with(0, "nodes_needed/node_cpu=8000"), "/scaling/p/policy/check/cpu/query",
+             "add node_cpu=MHZ,node_memory=MB");
+  EXPECT_TRUE(diagnose(with(0, "nodes_needed/node_cpu=8000,node_memory=16384")).empty());
+  EXPECT_TRUE(diagnose(with(1, "nodes_needed/node_class=x")).empty());
+  // Another source's query of the same name is not nomad-apm's.
+  json other = with(0, "nodes_needed");
+  other["scaling"]["p"]["policy"]["check"]["cpu"]["source"] = "prometheus";
+  EXPECT_TRUE(diagnose(other).empty());
+}
+
 TEST(PolicyParser, DurationErrors) {
   json doc = base_policy();
   doc["scaling"]["p"]["policy"]["cooldown"] = "5 minutes";
