@@ -15,15 +15,10 @@ std::vector<std::string> values_of(const std::vector<Override>& point) {
   return v;
 }
 
-// How far inside the goal a run is: each bound's margin as a share of the bound, summed.
+// How far inside the goal a run is: the bounds' margins, summed.
 double slack(const RunFigures& r, const ServiceGoal& goal) {
   double s = 0;
-  if (goal.pending_p95_seconds) {
-    s += (*goal.pending_p95_seconds - r.pending) / std::max(1.0, *goal.pending_p95_seconds);
-  }
-  if (goal.unserved_load) {
-    s += (*goal.unserved_load - r.unserved) / std::max(0.001, *goal.unserved_load);
-  }
+  for (double e : relative_excess(r, goal)) s -= e;
   return s;
 }
 

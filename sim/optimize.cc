@@ -326,21 +326,26 @@ std::vector<Duration> rung_durations(Duration full, std::size_t candidates) {
 
 namespace {
 
-// How far a run falls short of the goal: each bound's excess as a share of the bound (of
-// 1 s and of 0.1 % at least, so that a bound of zero still weighs its excess), summed.
+// How far a run falls short of the goal: the bounds' excesses, summed.
 double miss(const RunFigures& r, const ServiceGoal& goal) {
   double m = 0;
-  if (goal.pending_p95_seconds) {
-    m += std::max(0.0, r.pending - *goal.pending_p95_seconds) /
-         std::max(1.0, *goal.pending_p95_seconds);
-  }
-  if (goal.unserved_load) {
-    m += std::max(0.0, r.unserved - *goal.unserved_load) / std::max(0.001, *goal.unserved_load);
-  }
+  for (double e : relative_excess(r, goal)) m += std::max(0.0, e);
   return m;
 }
 
 }  // namespace
+
+std::vector<double> relative_excess(const RunFigures& r, const ServiceGoal& goal) {
+  std::vector<double> out;
+  if (goal.pending_p95_seconds) {
+    out.push_back((r.pending - *goal.pending_p95_seconds) /
+                  std::max(1.0, *goal.pending_p95_seconds));
+  }
+  if (goal.unserved_load) {
+    out.push_back((r.unserved - *goal.unserved_load) / std::max(0.001, *goal.unserved_load));
+  }
+  return out;
+}
 
 bool meets(const RunFigures& r, const ServiceGoal& goal) {
   return !r.failed && miss(r, goal) == 0;

@@ -92,6 +92,11 @@ struct RunFigures {
   double unserved = 0;  // the worst rate-driven service's unserved load fraction (0: none)
 };
 
+// Each bound of `goal` in turn (pending, then unserved load): the run's excess over it as a
+// share of the bound (of 1 s and of 0.1 % at least, so that a bound of zero still weighs
+// it); negative inside the bound. What ranks a miss and, in refinement, a run's slack.
+std::vector<double> relative_excess(const RunFigures& r, const ServiceGoal& goal);
+
 // Whether `a` is better than `b` under `goal` (see above).
 bool better_run(const RunFigures& a, const RunFigures& b, const ServiceGoal& goal);
 bool meets(const RunFigures& r, const ServiceGoal& goal);
