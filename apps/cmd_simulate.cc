@@ -136,7 +136,8 @@ int run_scenario(bool emulate, const std::vector<std::string>& args, std::ostrea
       << "  node-hours " << num(r["node_hours"]) << " ("
       << (r["node_hours_vs_oracle"].is_number()
               ? num(r["node_hours_vs_oracle"]) + "x perfect foresight's " +
-                    num(r["oracle_node_hours"])
+                    num(r["oracle_node_hours"]) + ", " + num(r["node_hours_vs_unmoved"]) +
+                    "x the " + num(r["unmoved_node_hours"]) + " it needs when work never moves"
               : std::string("no perfect-foresight reference"))
       << "), final nodes " << r["final_nodes"] << "\n";
   if (r["stopped_vm_hours"].get<double>() > 0) {

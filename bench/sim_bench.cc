@@ -1,14 +1,17 @@
 // Simulator throughput: raw SimulatedLoop events per second (goal for issue #5: >= 5M/s on
 // one core) and whole-simulation replay throughput on a generated trace, at growing trace
-// lengths and cluster sizes (counters: simulated events per wall second).
+// lengths and cluster sizes (counters: simulated events per wall second); and the report's
+// perfect-foresight references over a million allocations.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <random>
 
 #include "engine/policy/policy_parser.h"
+#include "sim/oracle.h"
 #include "sim/simulated_loop.h"
 #include "sim/simulation.h"
+#include "sim/unmoved_packing.h"
 
 namespace ha {
 namespace {
@@ -100,6 +103,32 @@ BENCHMARK(BM_Replay)
     ->Args({3, 2000})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
+
+// The report's two references over N allocations of mixed sizes and lengths submitted over
+// 30 days (scale-30d holds a million): the oracle sums, the unmoved packing places each one.
+void BM_References(benchmark::State& state) {
+  const auto allocs = state.range(0);
+  ClusterSpec cluster;
+  cluster.cpu_mhz = 8000;
+  cluster.memory_mb = 16384;
+  std::mt19937_64 rng(7);
+  std::vector<ForesightDemand> demand;
+  for (std::int64_t i = 0; i < allocs; ++i) {
+    Time from(std::chrono::seconds(rng() % (30 * 86400)));
+    demand.push_back({from, from + std::chrono::seconds(60 + rng() % 7200), 1,
+                      static_cast<std::int64_t>(250 + rng() % 4000),
+                      static_cast<std::int64_t>(256 + rng() % 8192)});
+  }
+  const Duration run = std::chrono::hours(24 * 31);
+  for (auto _ : state) {
+    double oracle = oracle_curve(demand, cluster, run).node_hours;
+    double unmoved = unmoved_node_hours(demand, cluster, run);
+    benchmark::DoNotOptimize(oracle);
+    state.counters["unmoved_vs_oracle"] = unmoved / oracle;
+  }
+  state.SetItemsProcessed(state.iterations() * allocs);
+}
+BENCHMARK(BM_References)->Arg(10'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace ha

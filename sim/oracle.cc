@@ -6,21 +6,8 @@
 namespace ha {
 namespace {
 
-struct Change {
-  Time at;
-  std::int64_t cpu = 0, memory = 0;
-};
-
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
   return a <= 0 ? 0 : (a + b - 1) / b;
-}
-
-// Adds `count` allocations of (cpu, memory) over [from, to), clipped to the run.
-void add(std::vector<Change>& changes, Time from, std::optional<Time> to, std::int64_t count,
-         std::int64_t cpu, std::int64_t memory, Duration run) {
-  if (count <= 0 || from >= run || (to && *to <= from)) return;
-  changes.push_back({std::max(from, Time{0}), count * cpu, count * memory});
-  if (to && *to < run) changes.push_back({*to, -count * cpu, -count * memory});
 }
 
 }  // namespace
@@ -31,12 +18,19 @@ std::int64_t OracleCurve::nodes_at(Time t) const {
   return after == steps.begin() ? 0 : std::prev(after)->second;
 }
 
-OracleCurve oracle_curve(const Workload& workload, const ClusterSpec& cluster, Duration run) {
-  std::vector<Change> changes;
+std::vector<ForesightDemand> foresight_demand(const Workload& workload, Duration run) {
+  std::vector<ForesightDemand> out;
+  // `count` allocations of (cpu, memory) over [from, to), clipped to the run.
+  auto add = [&out, run](Time from, std::optional<Time> to, std::int64_t count, std::int64_t cpu,
+                         std::int64_t memory) {
+    if (count <= 0 || from >= run || (to && *to <= from)) return;
+    if (to && *to >= run) to.reset();
+    out.push_back({std::max(from, Time{0}), to, count, cpu, memory});
+  };
   for (const TraceTask& t : workload.tasks) {
     std::optional<Time> end;
     if (t.duration) end = t.submit + *t.duration;
-    add(changes, t.submit, end, t.count, t.cpu_mhz, t.memory_mb, run);
+    add(t.submit, end, t.count, t.cpu_mhz, t.memory_mb);
   }
   for (const DagJob& job : workload.dag_jobs) {
     std::vector<Time> start(job.tasks.size());
@@ -46,20 +40,39 @@ OracleCurve oracle_curve(const Workload& workload, const ClusterSpec& cluster, D
       for (std::size_t p : task.preds) {
         start[i] = std::max(start[i], start[p] + job.tasks[p].duration);
       }
-      add(changes, start[i], start[i] + task.duration, task.instances, task.cpu_mhz, task.memory_mb,
-          run);
+      add(start[i], start[i] + task.duration, task.instances, task.cpu_mhz, task.memory_mb);
     }
   }
   for (const RateDrivenService& s : workload.services) {
-    std::int64_t running = 0;
+    // Allocation k runs while the load needs at least k: the last one started stops first.
+    std::vector<Time> started;
     for (const LoadPoint& p : s.load) {
-      auto wanted = static_cast<std::int64_t>(std::ceil(p.value / s.per_alloc_capacity));
-      if (wanted != running && p.time < run) {
-        changes.push_back({std::max(p.time, Time{0}), (wanted - running) * s.cpu_mhz,
-                           (wanted - running) * s.memory_mb});
+      if (p.time >= run) break;
+      auto wanted = static_cast<std::size_t>(std::ceil(p.value / s.per_alloc_capacity));
+      while (started.size() < wanted) started.push_back(std::max(p.time, Time{0}));
+      for (; started.size() > wanted; started.pop_back()) {
+        add(started.back(), std::max(p.time, Time{0}), 1, s.cpu_mhz, s.memory_mb);
       }
-      running = wanted;
     }
+    for (Time from : started) add(from, std::nullopt, 1, s.cpu_mhz, s.memory_mb);
+  }
+  return out;
+}
+
+OracleCurve oracle_curve(const Workload& workload, const ClusterSpec& cluster, Duration run) {
+  return oracle_curve(foresight_demand(workload, run), cluster, run);
+}
+
+OracleCurve oracle_curve(const std::vector<ForesightDemand>& demand, const ClusterSpec& cluster,
+                         Duration run) {
+  struct Change {
+    Time at;
+    std::int64_t cpu = 0, memory = 0;
+  };
+  std::vector<Change> changes;
+  for (const ForesightDemand& d : demand) {
+    changes.push_back({d.from, d.count * d.cpu_mhz, d.count * d.memory_mb});
+    if (d.to) changes.push_back({*d.to, -d.count * d.cpu_mhz, -d.count * d.memory_mb});
   }
   std::stable_sort(changes.begin(), changes.end(),
                    [](const Change& a, const Change& b) { return a.at < b.at; });

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -27,6 +28,19 @@ struct OracleCurve {
   std::int64_t nodes_at(Time t) const;
 };
 
+// The allocations that run with perfect foresight, as above: `count` allocations of one
+// size over [from, to) (no `to`: to the run's end), clipped to the run. A rate-csv service's
+// allocation k runs while its load needs at least k of them.
+struct ForesightDemand {
+  Time from;
+  std::optional<Time> to;
+  std::int64_t count = 0, cpu_mhz = 0, memory_mb = 0;
+};
+std::vector<ForesightDemand> foresight_demand(const Workload& workload, Duration run);
+
 OracleCurve oracle_curve(const Workload& workload, const ClusterSpec& cluster, Duration run);
+// The same from foresight_demand's answer.
+OracleCurve oracle_curve(const std::vector<ForesightDemand>& demand, const ClusterSpec& cluster,
+                         Duration run);
 
 }  // namespace ha

@@ -140,6 +140,11 @@ std::string render_report_html(const nlohmann::ordered_json& r,
         num(r["oracle_node_hours"]) + "; " +
             (r["node_hours_vs_oracle"].is_null() ? "-" : num(r["node_hours_vs_oracle"]) + "x"));
   }
+  if (r.contains("unmoved_node_hours")) {
+    row(html, "the same when work never moves (best fit); this run over it",
+        num(r["unmoved_node_hours"]) + "; " +
+            (r["node_hours_vs_unmoved"].is_null() ? "-" : num(r["node_hours_vs_unmoved"]) + "x"));
+  }
   const auto& p = r["pending_seconds"];
   row(html, "pending seconds p50 / p95 / max",
       num(p["p50"]) + " / " + num(p["p95"]) + " / " + num(p["max"]));

@@ -1,6 +1,7 @@
 #include "sim/scenario_run.h"
 
 #include "sim/oracle.h"
+#include "sim/unmoved_packing.h"
 
 #include <algorithm>
 #include <cmath>
@@ -225,7 +226,9 @@ void ScenarioRun::sample_cost() {
 
 SimulationOutput ScenarioRun::report(std::uint64_t events, double wall) const {
   SimulationOutput out;
-  OracleCurve oracle = oracle_curve(workload_, scenario_.cluster, scenario_.duration);
+  std::vector<ForesightDemand> foresight = foresight_demand(workload_, scenario_.duration);
+  OracleCurve oracle = oracle_curve(foresight, scenario_.cluster, scenario_.duration);
+  double unmoved = unmoved_node_hours(foresight, scenario_.cluster, scenario_.duration);
   Elasticity e = sampled_series(metrics_.samples(), vm_counts_, stopped_counts_, scenario_.cluster,
                                 oracle, out);
   std::vector<double> out_latency, in_latency;
@@ -274,6 +277,9 @@ SimulationOutput ScenarioRun::report(std::uint64_t events, double wall) const {
       {"node_hours_vs_oracle", oracle.node_hours > 0
                                    ? ordered_json(vm_seconds_ / 3600.0 / oracle.node_hours)
                                    : ordered_json(nullptr)},
+      {"unmoved_node_hours", unmoved},
+      {"node_hours_vs_unmoved",
+       unmoved > 0 ? ordered_json(vm_seconds_ / 3600.0 / unmoved) : ordered_json(nullptr)},
       {"stopped_vm_hours", stopped_vm_seconds_ / 3600.0},
       {"cost", cost},
       {"cost_vs_oracle",

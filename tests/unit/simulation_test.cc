@@ -48,6 +48,11 @@ TEST(Simulation, DefaultScenarioRunsAndKeepsItsPromises) {
   EXPECT_GT(oracle, 0);
   EXPECT_LT(oracle, node_hours);
   EXPECT_DOUBLE_EQ(r["node_hours_vs_oracle"].get<double>(), node_hours / oracle);
+  // Work that never moves packs no better than the oracle's, and no policy beat it here.
+  double unmoved = r["unmoved_node_hours"].get<double>();
+  EXPECT_GE(unmoved, oracle);
+  EXPECT_LT(unmoved, node_hours);
+  EXPECT_DOUBLE_EQ(r["node_hours_vs_unmoved"].get<double>(), node_hours / unmoved);
   ASSERT_FALSE(out->series.empty());
   double peak = 0;
   for (const auto& p : out->series) peak = std::max(peak, p.oracle_nodes);
