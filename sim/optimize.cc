@@ -153,47 +153,71 @@ void add_task_group_axes(const Policy& p, const std::vector<RateDrivenService>& 
   if (searched) add(at + "cooldown=30s..5m");
 }
 
+// The axes of one cluster policy (see default_search_space).
+void add_cluster_axes(const Policy& p, const ClusterSpec& cluster,
+                      const std::function<void(const std::string&)>& add) {
+  std::string at = "policy." + p.id + ".";
+  add(at + "cooldown=30s..10m");
+  add(at + "evaluation_interval=10s,30s,1m");
+  bool only_nodes_needed = !p.checks.empty();
+  for (const CheckSpec& c : p.checks) {
+    std::string check = at + "check." + c.name + ".";
+    bool nodes_needed = c.query.rfind("nodes_needed", 0) == 0;
+    only_nodes_needed = only_nodes_needed && nodes_needed;
+    if (c.strategy.name == "target-value" &&
+        c.query.find("percentage-allocated") != std::string::npos) {
+      add(check + "strategy.target=50..95");
+    }
+    if (!nodes_needed) continue;
+    // The query with each headroom in turn, its other parameters kept. A new node's size,
+    // when the query leaves it to the pool's nodes, is the scenario's: with it an empty
+    // group can still grow, so `min` may go down to 0.
+    std::string base = c.query.substr(0, c.query.find('/'));
+    std::string params;
+    bool cpu = false, memory = false;
+    if (c.query.find('/') != std::string::npos) {
+      std::stringstream in(c.query.substr(c.query.find('/') + 1));
+      for (std::string kv; std::getline(in, kv, ',');) {
+        cpu = cpu || kv.rfind("node_cpu=", 0) == 0;
+        memory = memory || kv.rfind("node_memory=", 0) == 0;
+        if (kv.rfind("headroom=", 0) != 0) params += kv + ",";
+      }
+    }
+    if (!cpu) params += "node_cpu=" + std::to_string(cluster.cpu_mhz) + ",";
+    if (!memory) params += "node_memory=" + std::to_string(cluster.memory_mb) + ",";
+    std::string values;
+    for (int h = 0; h <= 20; h += 4) {
+      values += (values.empty() ? "" : ";") + base + "/" + params + "headroom=" + std::to_string(h);
+    }
+    add(check + "query=" + values);
+  }
+  // Nodes kept for no work cost the most where work stops for hours: nights, weekends.
+  if (only_nodes_needed && p.min > 0) {
+    std::string values = "0";
+    for (std::int64_t m = 1; m < p.min; m *= 2) values += "," + std::to_string(m);
+    add(at + "min=" + values + "," + std::to_string(p.min));
+  }
+  if (p.target.name == "harvester") {
+    // Stopped VMs that start in a boot's time trade a little storage for pending time; how
+    // long they are kept trades the same way.
+    add(at + "target.warm_pool_size=0,4,8,16");
+    add(at + "target.warm_pool_max_age=1h,4h,12h,24h");
+  }
+}
+
 }  // namespace
 
 std::vector<SearchAxis> default_search_space(const std::vector<Policy>& policies,
                                              const std::vector<RateDrivenService>& services,
-                                             const ServiceGoal& goal) {
+                                             const ServiceGoal& goal, const ClusterSpec& cluster) {
   std::vector<SearchAxis> axes;
   auto add = [&axes](const std::string& text) { axes.push_back(*parse_search_axis(text)); };
   for (const Policy& p : policies) {
-    if (p.type != "cluster") {
-      if (goal.unserved_load) add_task_group_axes(p, services, add);
-      continue;
+    if (p.type == "cluster") {
+      add_cluster_axes(p, cluster, add);
+    } else if (goal.unserved_load) {
+      add_task_group_axes(p, services, add);
     }
-    std::string at = "policy." + p.id + ".";
-    add(at + "cooldown=30s..10m");
-    add(at + "evaluation_interval=10s,30s,1m");
-    for (const CheckSpec& c : p.checks) {
-      std::string check = at + "check." + c.name + ".";
-      if (c.strategy.name == "target-value" &&
-          c.query.find("percentage-allocated") != std::string::npos) {
-        add(check + "strategy.target=50..95");
-      }
-      if (c.query.rfind("nodes_needed", 0) == 0) {
-        // The query with each headroom in turn, its other parameters kept.
-        std::string base = c.query.substr(0, c.query.find('/'));
-        std::string params;
-        if (c.query.find('/') != std::string::npos) {
-          std::stringstream in(c.query.substr(c.query.find('/') + 1));
-          for (std::string kv; std::getline(in, kv, ',');) {
-            if (kv.rfind("headroom=", 0) != 0) params += kv + ",";
-          }
-        }
-        std::string values;
-        for (int h = 0; h <= 20; h += 4) {
-          values +=
-              (values.empty() ? "" : ";") + base + "/" + params + "headroom=" + std::to_string(h);
-        }
-        add(check + "query=" + values);
-      }
-    }
-    // Stopped VMs that start in a boot's time trade a little storage for pending time.
-    if (p.target.name == "harvester") add(at + "target.warm_pool_size=0,4,8,16");
   }
   return axes;
 }

@@ -25,6 +25,7 @@
 #include "base/time.h"
 #include "engine/policy/policy.h"
 #include "sim/overrides.h"
+#include "sim/scenario.h"
 #include "sim/sweep.h"
 #include "sim/workload.h"
 
@@ -58,14 +59,17 @@ std::string describe_goal(const ServiceGoal& goal);
 // The space searched when none is given, from the scenario's cluster policies: each
 // policy's cooldown (30s..10m) and evaluation_interval (10s, 30s, 1m); a target-value
 // check on an allocated percentage, its target (50..95); a nodes_needed check, its headroom
-// (0, 4, ..., 20); a harvester target, its warm_pool_size (0, 4, 8, 16). Task-group policies
-// are searched only under a goal that bounds unserved load (without one, nothing says how
-// loaded their allocations may run): a target-value check on a service's load_per_alloc, its
-// target (from the policy's own up to the service's per_alloc_capacity), and the policy's
-// cooldown (30s..5m). `services` maps a task group's policy to its service by Job and Group.
+// (0, 4, ..., 20), with a new node's size from `cluster` when the query does not give it;
+// a policy whose checks are all nodes_needed, its min (0, 1, 2, 4, ... up to its own); a
+// harvester target, its warm_pool_size (0, 4, 8, 16) and warm_pool_max_age (1h..24h).
+// Task-group policies are searched only under a goal that bounds unserved load (without
+// one, nothing says how loaded their allocations may run): a target-value check on a
+// service's load_per_alloc, its target (from the policy's own up to the service's
+// per_alloc_capacity), and the policy's cooldown (30s..5m). `services` maps a task group's
+// policy to its service by Job and Group.
 std::vector<SearchAxis> default_search_space(const std::vector<Policy>& policies,
                                              const std::vector<RateDrivenService>& services,
-                                             const ServiceGoal& goal);
+                                             const ServiceGoal& goal, const ClusterSpec& cluster);
 
 Result<std::vector<std::vector<Override>>> optimize_candidates(const std::vector<SearchAxis>& axes,
                                                                std::size_t budget,

@@ -140,6 +140,8 @@ cp "$policy" "$tmp/swf/p.json"
 printf '{"name":"s","duration":"1h","cluster":{"initial_nodes":1,"node":{"cpu_mhz":8000,"memory_mb":16384},"node_class":"hashistack","max_vms":5},"workload":[{"format":"swf","path":"t.swf"}],"policies":["p.json"]}' >"$tmp/swf/s.json"
 expect simulate-swf-keys 1 's.json: /workload/0: missing required key "cpu_mhz_per_proc"' -- simulate "$tmp/swf/s.json"
 expect simulate-nasa 0 'invariant violations 0' -- simulate "$src/scenarios/nasa-ipsc.json" --out "$tmp/nasa" --set duration=1d
+expect simulate-unmoved 0 'x perfect foresight.s [0-9.]+, [0-9.]+x the [0-9.]+ it needs when work never moves' -- simulate "$src/scenarios/alibaba-sample.json" --out "$tmp/alibaba" --set duration=6h
+expect optimize-min-axis 0 '--space policy.hashistack-cluster.min=0,1,2' -- optimize "$src/scenarios/nasa-ipsc.json" --set 'policies=["policies/demand-warm.hcl"]' --set duration=1d --slo pending_p95=10m --budget 2 --refine 0 --out "$tmp/opt-min"
 expect simulate-no-file 2 'no scenario file given' -- simulate
 expect simulate-set 0 '24 simulated hours' -- simulate "$src/scenarios/default.json" --out "$tmp/set" --set duration=1d --set policy.hashistack-cluster.min=4
 expect simulate-set-unmatched 2 '--set policy.nope.min: no policy or scenario key matches it' -- simulate "$src/scenarios/default.json" --out "$tmp/set" --set policy.nope.min=1

@@ -93,6 +93,9 @@ TEST(Optimize, CandidatesAreTheGridOrSeededDraws) {
 TEST(Optimize, TheDefaultSpaceComesFromTheClusterPolicies) {
   Policy cluster;
   cluster.id = "c";
+  ClusterSpec shape;
+  shape.cpu_mhz = 4000;
+  shape.memory_mb = 8192;
   auto check = [](const char* name, const char* query, const char* strategy) {
     CheckSpec c;
     c.name = name;
@@ -123,16 +126,17 @@ TEST(Optimize, TheDefaultSpaceComesFromTheClusterPolicies) {
   const std::vector<std::string> cluster_axes{
       "policy.c.cooldown=30s..10m", "policy.c.evaluation_interval=10s,30s,1m",
       "policy.c.check.cpu.strategy.target=50..95",
-      "policy.c.check.need.query=nodes_needed/node_class=x,node_cpu=4000,"
-      "headroom=0;nodes_needed/node_class=x,node_cpu=4000,headroom=4;"
-      "nodes_needed/node_class=x,node_cpu=4000,headroom=8;"
-      "nodes_needed/node_class=x,node_cpu=4000,headroom=12;"
-      "nodes_needed/node_class=x,node_cpu=4000,headroom=16;"
-      "nodes_needed/node_class=x,node_cpu=4000,headroom=20",
-      "policy.c.target.warm_pool_size=0,4,8,16"};
+      // The node's memory, which the query leaves to the pool, comes from the scenario.
+      "policy.c.check.need.query=nodes_needed/node_class=x,node_cpu=4000,node_memory=8192,"
+      "headroom=0;nodes_needed/node_class=x,node_cpu=4000,node_memory=8192,headroom=4;"
+      "nodes_needed/node_class=x,node_cpu=4000,node_memory=8192,headroom=8;"
+      "nodes_needed/node_class=x,node_cpu=4000,node_memory=8192,headroom=12;"
+      "nodes_needed/node_class=x,node_cpu=4000,node_memory=8192,headroom=16;"
+      "nodes_needed/node_class=x,node_cpu=4000,node_memory=8192,headroom=20",
+      "policy.c.target.warm_pool_size=0,4,8,16", "policy.c.target.warm_pool_max_age=1h,4h,12h,24h"};
   auto space = [&](const std::vector<RateDrivenService>& services, const ServiceGoal& goal) {
     std::vector<std::string> texts;
-    for (const SearchAxis& a : default_search_space({cluster, service}, services, goal)) {
+    for (const SearchAxis& a : default_search_space({cluster, service}, services, goal, shape)) {
       texts.push_back(a.text);
     }
     return texts;
@@ -158,10 +162,48 @@ TEST(Optimize, APolicyWithoutChecksToTuneKeepsItsTimingAndPoolAxes) {
   cluster.id = "c";
   cluster.target.name = "harvester";
   std::vector<std::string> texts;
-  for (const SearchAxis& a : default_search_space({cluster}, {}, {})) texts.push_back(a.text);
+  for (const SearchAxis& a : default_search_space({cluster}, {}, {}, {})) texts.push_back(a.text);
   EXPECT_EQ(texts, (std::vector<std::string>{"policy.c.cooldown=30s..10m",
                                              "policy.c.evaluation_interval=10s,30s,1m",
-                                             "policy.c.target.warm_pool_size=0,4,8,16"}));
+                                             "policy.c.target.warm_pool_size=0,4,8,16",
+                                             "policy.c.target.warm_pool_max_age=1h,4h,12h,24h"}));
+}
+
+TEST(Optimize, APolicyThatOnlyCountsNodesNeededMaySearchMinDownToZero) {
+  // Idle hours cost the most at min: a policy sized by nodes_needed alone can grow an empty
+  // group (the query is given the scenario's node size), so min goes down to 0.
+  Policy p;
+  p.id = "c";
+  p.min = 10;
+  CheckSpec need;
+  need.name = "need";
+  need.query = "nodes_needed/node_class=x";
+  p.checks = {need};
+  ClusterSpec shape;
+  shape.cpu_mhz = 8000;
+  shape.memory_mb = 16384;
+  auto texts = [&] {
+    std::vector<std::string> out;
+    for (const SearchAxis& a : default_search_space({p}, {}, {}, shape)) out.push_back(a.text);
+    return out;
+  };
+  auto axes = texts();
+  ASSERT_EQ(axes.size(), 4u);
+  EXPECT_EQ(axes[2].rfind("policy.c.check.need.query=nodes_needed/node_class=x,node_cpu=8000,"
+                          "node_memory=16384,headroom=0;",
+                          0),
+            0u);
+  EXPECT_EQ(axes[3], "policy.c.min=0,1,2,4,8,10");
+  // Not beside a check that reads the nodes' allocated share, which an empty group lacks.
+  CheckSpec cpu;
+  cpu.name = "cpu";
+  cpu.query = "percentage-allocated_cpu";
+  p.checks.push_back(cpu);
+  for (const std::string& a : texts()) EXPECT_EQ(a.find("min="), std::string::npos) << a;
+  // Nor when min is 0 already.
+  p.checks.pop_back();
+  p.min = 0;
+  for (const std::string& a : texts()) EXPECT_EQ(a.find("min="), std::string::npos) << a;
 }
 
 TEST(Optimize, NeighboursStepAlongOneAxisAtATime) {
