@@ -29,7 +29,9 @@ struct RefineSearch {
 // Up to `budget` more full-length runs, in rounds of the neighbours of a start: first the
 // best full-length run, then the round's best when it is better, or when it costs within
 // 0.5 % and is further inside the goal (a plateau move; no run starts two rounds). A round
-// that moves nowhere halves the step, from 1/8 of each range down to 1/64. New
+// that moves nowhere runs its joint moves (joint_moves: a saving step paired with a step
+// that buys slack) and, when none of them moves either, halves the step, from 1/8 of each
+// range down to 1/64. New
 // points go to `all`, their runs to `rows` and the runs' positions to `last_rung`. Returns
 // the number of runs made: fewer than `budget` when every neighbour has been run.
 std::size_t refine_best(const RefineSearch& search, std::size_t budget,

@@ -383,6 +383,80 @@ bool better_run(const RunFigures& a, const RunFigures& b, const ServiceGoal& goa
   return a.cost < b.cost;
 }
 
+double goal_slack(const RunFigures& r, const ServiceGoal& goal) {
+  double s = 0;
+  for (double e : relative_excess(r, goal)) s -= e;
+  return s;
+}
+
+std::vector<std::vector<Override>> joint_moves(
+    const std::vector<Override>& at, const RunFigures& at_figures,
+    const std::vector<std::pair<std::vector<Override>, RunFigures>>& round,
+    const ServiceGoal& goal) {
+  struct Move {
+    std::size_t axis;
+    const std::string* value;
+    const RunFigures* figures;
+  };
+  std::vector<Move> moves;
+  for (const auto& [point, figures] : round) {
+    std::size_t axis = 0, differ = 0;
+    for (std::size_t i = 0; i < point.size() && i < at.size(); ++i) {
+      if (point[i].value != at[i].value) axis = i, ++differ;
+    }
+    if (differ == 1 && !figures.failed) moves.push_back({axis, &point[axis].value, &figures});
+  }
+  std::vector<const Move*> savers;
+  for (const Move& m : moves) {
+    if (!meets(*m.figures, goal) && m.figures->cost < at_figures.cost) savers.push_back(&m);
+  }
+  std::stable_sort(savers.begin(), savers.end(), [](const Move* a, const Move* b) {
+    return a->figures->cost < b->figures->cost;
+  });
+  const std::vector<double> at_excess = relative_excess(at_figures, goal);
+  std::vector<std::vector<Override>> out;
+  for (std::size_t s = 0; s < savers.size() && s < 2; ++s) {
+    // Effects taken as adding up: the saver's excesses and cost, plus each giver's change.
+    std::vector<double> excess = relative_excess(*savers[s]->figures, goal);
+    double cost = savers[s]->figures->cost;
+    std::vector<Override> point = at;
+    point[savers[s]->axis].value = *savers[s]->value;
+    std::set<std::size_t> axes{savers[s]->axis};
+    auto over = [&excess] {
+      return std::any_of(excess.begin(), excess.end(), [](double e) { return e > 1e-9; });
+    };
+    while (over()) {
+      const Move* pick = nullptr;
+      double best = 0;
+      for (const Move& m : moves) {
+        if (axes.count(m.axis)) continue;
+        std::vector<double> e = relative_excess(*m.figures, goal);
+        double gain = 0;  // on the bounds still exceeded
+        for (std::size_t b = 0; b < e.size(); ++b) {
+          if (excess[b] > 0) gain += at_excess[b] - e[b];
+        }
+        double added = m.figures->cost - at_figures.cost;
+        if (gain <= 0 || cost + added >= at_figures.cost) continue;
+        double worth = gain / std::max(added, 1e-9 * at_figures.cost);
+        if (!pick || worth > best) pick = &m, best = worth;
+      }
+      if (!pick) break;
+      std::vector<double> e = relative_excess(*pick->figures, goal);
+      for (std::size_t b = 0; b < e.size(); ++b) excess[b] += e[b] - at_excess[b];
+      cost += pick->figures->cost - at_figures.cost;
+      point[pick->axis].value = *pick->value;
+      axes.insert(pick->axis);
+    }
+    if (over() || axes.size() < 2) continue;
+    auto same = [&point](const std::vector<Override>& o) {
+      return std::equal(o.begin(), o.end(), point.begin(), point.end(),
+                        [](const Override& a, const Override& b) { return a.value == b.value; });
+    };
+    if (std::none_of(out.begin(), out.end(), same)) out.push_back(std::move(point));
+  }
+  return out;
+}
+
 std::vector<std::size_t> best_runs(const std::vector<RunFigures>& runs, std::size_t keep,
                                    const ServiceGoal& goal) {
   std::vector<std::size_t> order(runs.size());

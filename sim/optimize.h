@@ -105,6 +105,23 @@ std::vector<double> relative_excess(const RunFigures& r, const ServiceGoal& goal
 bool better_run(const RunFigures& a, const RunFigures& b, const ServiceGoal& goal);
 bool meets(const RunFigures& r, const ServiceGoal& goal);
 
+// How far inside the goal a run is: minus the bounds' relative excesses, summed.
+double goal_slack(const RunFigures& r, const ServiceGoal& goal);
+
+// Refinement's joint moves, for a round that found nothing better. A step that saves cost
+// but misses the goal (a lower headroom) may meet it beside steps along other axes that buy
+// back what it lost for less than it saved (a larger min, a lower target): no single-axis
+// round finds that. `round` holds the points one step from `at` along one axis each, with
+// their figures. For each of the two cheapest points that miss and cost less than `at` (the
+// savers), givers are added one axis at a time, the best gain per added cost on the bounds
+// still exceeded first, taking each bound's excess and the cost as the sums of the single
+// steps' changes, until that estimate meets the goal below `at`'s cost. The points whose
+// estimate gets there are returned, at most two, none twice.
+std::vector<std::vector<Override>> joint_moves(
+    const std::vector<Override>& at, const RunFigures& at_figures,
+    const std::vector<std::pair<std::vector<Override>, RunFigures>>& round,
+    const ServiceGoal& goal);
+
 // Positions of the `keep` best of `runs`, best first; ties keep the earlier.
 std::vector<std::size_t> best_runs(const std::vector<RunFigures>& runs, std::size_t keep,
                                    const ServiceGoal& goal);
