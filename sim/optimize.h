@@ -26,6 +26,7 @@
 #include "engine/policy/policy.h"
 #include "sim/overrides.h"
 #include "sim/scenario.h"
+#include "sim/service_goal.h"
 #include "sim/sweep.h"
 #include "sim/workload.h"
 
@@ -44,24 +45,12 @@ struct SearchAxis {
 // "KEY=V1,V2" or "KEY=LO..HI"; an error names the argument.
 Result<SearchAxis> parse_search_axis(const std::string& text);
 
-// --slo TERM[,TERM]: at least one of
-//   pending_p95=DURATION   p95 of the pending time of allocations (the report's)
-//   unserved_load=FRACTION the share of a rate-driven service's load its running allocations
-//                          could not serve (the worst service's), as 0.03 or 3%
-struct ServiceGoal {
-  std::optional<double> pending_p95_seconds;
-  std::optional<double> unserved_load;
-};
-Result<ServiceGoal> parse_service_goal(const std::string& text);
-// "p95 pending at most 120 s and unserved load at most 3 %".
-std::string describe_goal(const ServiceGoal& goal);
-
 // The space searched when none is given, from the scenario's cluster policies: each
 // policy's cooldown (30s..10m) and evaluation_interval (10s, 30s, 1m); a target-value
 // check on an allocated percentage, its target (50..95); a nodes_needed check, its headroom
 // (0, 4, ..., 20), with a new node's size from `cluster` when the query does not give it;
 // a policy whose checks are all nodes_needed, its min (0, 1, 2, 4, ... up to its own); a
-// harvester target, its warm_pool_size (0, 4, 8, 16) and warm_pool_max_age (1h..24h).
+// harvester target, its warm_pool_size (0, 4, 8, 16) and warm_pool_max_age (1h, 4h, 12h, 24h).
 // Task-group policies are searched only under a goal that bounds unserved load (without
 // one, nothing says how loaded their allocations may run): a target-value check on a
 // service's load_per_alloc, its target (from the policy's own up to the service's
@@ -89,25 +78,6 @@ std::vector<std::vector<Override>> neighbours(const std::vector<SearchAxis>& axe
 // candidates, at most four, and none shorter than an hour unless `full` is.
 std::vector<Duration> rung_durations(Duration full, std::size_t candidates);
 
-struct RunFigures {
-  double cost = 0;      // node-hours, plus stopped VM-hours at their price
-  double pending = 0;   // p95 pending seconds
-  bool failed = false;  // the run did not complete (worse than any that did)
-  double unserved = 0;  // the worst rate-driven service's unserved load fraction (0: none)
-};
-
-// Each bound of `goal` in turn (pending, then unserved load): the run's excess over it as a
-// share of the bound (of 1 s and of 0.1 % at least, so that a bound of zero still weighs
-// it); negative inside the bound. What ranks a miss and, in refinement, a run's slack.
-std::vector<double> relative_excess(const RunFigures& r, const ServiceGoal& goal);
-
-// Whether `a` is better than `b` under `goal` (see above).
-bool better_run(const RunFigures& a, const RunFigures& b, const ServiceGoal& goal);
-bool meets(const RunFigures& r, const ServiceGoal& goal);
-
-// How far inside the goal a run is: minus the bounds' relative excesses, summed.
-double goal_slack(const RunFigures& r, const ServiceGoal& goal);
-
 // Refinement's joint moves, for a round that found nothing better. A step that saves cost
 // but misses the goal (a lower headroom) may meet it beside steps along other axes that buy
 // back what it lost for less than it saved (a larger min, a lower target): no single-axis
@@ -121,9 +91,5 @@ std::vector<std::vector<Override>> joint_moves(
     const std::vector<Override>& at, const RunFigures& at_figures,
     const std::vector<std::pair<std::vector<Override>, RunFigures>>& round,
     const ServiceGoal& goal);
-
-// Positions of the `keep` best of `runs`, best first; ties keep the earlier.
-std::vector<std::size_t> best_runs(const std::vector<RunFigures>& runs, std::size_t keep,
-                                   const ServiceGoal& goal);
 
 }  // namespace ha
