@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,10 @@ struct VirtualMachine {
   // status.printableStatus: Provisioning, Starting, Running, Stopping, Stopped,
   // Terminating, ErrorUnschedulable, ...
   std::string printable_status;
+  // The lastTransitionTime of status.conditions' Ready: when the VM last became ready or
+  // stopped being. A Stopped VM's is when it stopped (KubeVirt keeps it across restarts of
+  // whoever stopped it). None when the server gives no such condition.
+  std::optional<Time> ready_changed;
 };
 
 // A list's items are shared and immutable: a VM in a list is a snapshot that no one

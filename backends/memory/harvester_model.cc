@@ -66,6 +66,9 @@ void HarvesterModel::set_phase(Vm& vm, const std::string& phase) {
     consuming_.memory_bytes += sign * v.spec.memory_bytes;
   }
   stopped_ += (phase == "Stopped" ? 1 : 0) - (v.printable_status == "Stopped" ? 1 : 0);
+  if (!v.ready_changed || (v.printable_status == "Running") != (phase == "Running")) {
+    v.ready_changed = loop_.now();
+  }
   v.printable_status = phase;
   v.resource_version = std::to_string(++resource_version_);
   publish(vm);

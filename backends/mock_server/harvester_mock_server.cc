@@ -266,7 +266,10 @@ void HarvesterMockServer::routes() {
 }
 
 VirtualMachine HarvesterMockServer::as_served(VirtualMachine vm) const {
-  if (options_.wall_time) vm.creation_time = options_.wall_time(vm.creation_time);
+  if (options_.wall_time) {
+    vm.creation_time = options_.wall_time(vm.creation_time);
+    if (vm.ready_changed) vm.ready_changed = options_.wall_time(*vm.ready_changed);
+  }
   return vm;
 }
 

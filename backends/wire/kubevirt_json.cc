@@ -57,6 +57,14 @@ const json* at(const json& j, std::initializer_list<const char*> path) {
   return cur;
 }
 
+// The phase of the VMI a VM in `status` has; empty when it has none.
+std::string instance_phase(const std::string& s) {
+  return s == "Starting"                                             ? "Scheduled"
+         : s == "ErrorUnschedulable"                                 ? "Pending"
+         : (s == "Running" || s == "Stopping" || s == "Terminating") ? "Running"
+                                                                     : "";
+}
+
 }  // namespace
 
 json virtual_machine_spec(const VirtualMachineSpec& s) {
@@ -115,9 +123,17 @@ json virtual_machine(const VirtualMachine& vm) {
   j["metadata"]["resourceVersion"] = vm.resource_version;
   j["metadata"]["creationTimestamp"] = timestamp(vm.creation_time);
   j["metadata"]["generation"] = 1;
+  bool ready = vm.printable_status == "Running";
   j["status"] = {{"printableStatus", vm.printable_status},
                  {"created", vm.printable_status != "Stopped"},
-                 {"ready", vm.printable_status == "Running"}};
+                 {"ready", ready}};
+  if (vm.ready_changed) {
+    json ready_condition = {{"type", "Ready"},
+                            {"status", ready ? "True" : "False"},
+                            {"lastTransitionTime", timestamp(*vm.ready_changed)}};
+    if (instance_phase(vm.printable_status).empty()) ready_condition["reason"] = "VMINotExists";
+    j["status"]["conditions"] = json::array({ready_condition});
+  }
   return j;
 }
 
@@ -131,11 +147,7 @@ json virtual_machine_list(const VmList& vms, const std::string& resource_version
 }
 
 json virtual_machine_instance(const VirtualMachine& vm) {
-  const std::string& s = vm.printable_status;
-  std::string phase = s == "Starting"                                             ? "Scheduled"
-                      : s == "ErrorUnschedulable"                                 ? "Pending"
-                      : (s == "Running" || s == "Stopping" || s == "Terminating") ? "Running"
-                                                                                  : "";
+  std::string phase = instance_phase(vm.printable_status);
   if (phase.empty()) return nullptr;
   json vmj = virtual_machine_spec(vm.spec);
   json metadata = vmj["spec"]["template"]["metadata"];
@@ -255,6 +267,22 @@ Result<VirtualMachine> read_virtual_machine(const json& j) {
     if (!t)
       return make_error("metadata.creationTimestamp: not an RFC 3339 time", ErrorKind::kInvalid);
     vm.creation_time = *t;
+  }
+  if (const json* conditions = at(j, {"status", "conditions"});
+      conditions && conditions->is_array()) {
+    for (std::size_t i = 0; i < conditions->size(); ++i) {
+      const json& c = (*conditions)[i];
+      if (!c.is_object() || c.value("type", json()) != "Ready") continue;
+      const json* ts = at(c, {"lastTransitionTime"});
+      if (!ts || ts->is_null()) continue;
+      auto t = ts->is_string() ? parse_timestamp(ts->get<std::string>()) : std::nullopt;
+      if (!t) {
+        return make_error(
+            "status.conditions[" + std::to_string(i) + "].lastTransitionTime: not an RFC 3339 time",
+            ErrorKind::kInvalid);
+      }
+      vm.ready_changed = *t;
+    }
   }
   return vm;
 }

@@ -20,10 +20,14 @@ void HarvesterTarget::tend_pool(const HarvesterGroupConfig& c,
                                 const std::vector<const VirtualMachine*>& parked) {
   Group& group = groups_[c.node_group];
   // Stopped VMs this run did not stop (an earlier run's pool, an operator's stop) join the
-  // pool as found now: their age is counted from here.
+  // pool dated from when they stopped, as their Ready condition says; without one, from now.
   for (const VirtualMachine* vm : parked) {
     if (!group.started.count(vm->spec.name)) {
-      group.parked.try_emplace(vm->spec.name, Group::Parked{loop_.now(), true});
+      Time since = loop_.now();
+      if (vm->printable_status == "Stopped" && vm->ready_changed) {
+        since = std::min(since, *vm->ready_changed);
+      }
+      group.parked.try_emplace(vm->spec.name, Group::Parked{since, true});
     }
   }
   if (c.dry_run) return;

@@ -124,6 +124,21 @@ TEST_F(MockHarvesterTest, PatchesStartsStopsAndDeletes) {
                                "application/merge-patch+json");
   ASSERT_EQ(stopped->status, 200);
   EXPECT_EQ(wait_for("web-1", "Stopped"), "Stopped");
+  // As KubeVirt says when a VM stopped: its Ready condition's last transition, which is what
+  // a restarted agent dates its warm pool by.
+  json halted = json::parse(client->Get(std::string(kVms) + "/web-1")->body);
+  const json& ready = halted["status"]["conditions"].at(0);
+  EXPECT_EQ(ready["type"], "Ready");
+  EXPECT_EQ(ready["status"], "False");
+  EXPECT_EQ(ready["reason"], "VMINotExists");
+  auto read = kv::read_virtual_machine(halted);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  ASSERT_TRUE(read->ready_changed.has_value());
+  EXPECT_GE(*read->ready_changed, read->creation_time);
+  halted["status"]["conditions"][0]["lastTransitionTime"] = "yesterday";
+  auto bad = kv::read_virtual_machine(halted);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "status.conditions[0].lastTransitionTime: not an RFC 3339 time");
   auto started =
       client->Put("/apis/subresources.kubevirt.io/v1/namespaces/nomad/virtualmachines/web-1/start",
                   "", "application/json");

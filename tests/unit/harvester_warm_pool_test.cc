@@ -100,6 +100,22 @@ TEST_F(WarmPoolTest, StatusTrimsAPoolLeftByAnEarlierRunAndTouchesNoOtherVm) {
   EXPECT_EQ(vm_names(), std::vector<std::string>{"hand-made"});
 }
 
+TEST_F(WarmPoolTest, APoolLeftByAnEarlierRunIsDatedFromWhenItsVmsStopped) {
+  // A restarted agent has no memory of its stops: the VMs' Ready conditions say when.
+  config["warm_pool_max_age"] = "1h";
+  stopped_vm("web-old");
+  loop.run_until(loop.now() + 50min);
+  stopped_vm("web-mid");
+  loop.run_until(loop.now() + 40min);
+  ASSERT_TRUE(status().ok());  // found: stopped 90 and 40 minutes ago
+  loop.run_until(loop.now() + 2min);
+  EXPECT_EQ(vm_names(), std::vector<std::string>{"web-mid"});
+  loop.run_until(loop.now() + 23min);
+  ASSERT_TRUE(status().ok());  // 65 minutes after it stopped, 25 after it was found
+  loop.run_until(loop.now() + 2min);
+  EXPECT_TRUE(vm_names().empty());
+}
+
 TEST_F(WarmPoolTest, AStoppedVmPastItsMaxAgeIsDeleted) {
   config["warm_pool_max_age"] = "1h";
   grow_to(2);
