@@ -113,7 +113,8 @@ int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::o
     base = std::move(*loaded);
   }
   if (axes.empty()) {
-    axes = default_search_space(base.policies, base.workload.services, *goal, base.scenario.cluster);
+    axes =
+        default_search_space(base.policies, base.workload.services, *goal, base.scenario.cluster);
     if (axes.empty()) {
       throw UsageError{"no --space given, and the scenario has no cluster policy to search"};
     }
