@@ -39,8 +39,7 @@ std::size_t refine_best(const RefineSearch& search, std::size_t budget,
   std::size_t from = last_rung[best_runs(figs, 1, search.goal).front()];
   std::set<std::size_t> visited{from};  // rows that have been a round's start
   std::size_t made = 0, next_id = search.first_id;
-  // Runs the points not run yet, within the budget; moves `from` to a better one. Returns
-  // the rows of the runs made.
+  // Runs the points not run yet, within the budget; moves `from` to a better one.
   auto run_round = [&](std::vector<std::vector<Override>> points) {
     std::vector<VariantRun> runs;
     for (auto& point : points) {
@@ -50,8 +49,7 @@ std::size_t refine_best(const RefineSearch& search, std::size_t budget,
       runs.push_back({next_id, std::move(point), std::nullopt, ""});
       next_id += search.id_stride;
     }
-    std::vector<std::size_t> made_rows;
-    if (runs.empty()) return made_rows;
+    if (runs.empty()) return;
     run_variants(search.file, search.fixed, search.seed, search.jobs, runs, bar, "refinement runs");
     made += runs.size();
     std::size_t first = all.size() - runs.size();
@@ -60,13 +58,11 @@ std::size_t refine_best(const RefineSearch& search, std::size_t budget,
       last_rung.push_back(rows.size() - 1);
       std::size_t row = rows.size() - 1;
       run.emplace(values_of(rows[row].candidate->overrides), row);
-      made_rows.push_back(row);
       if (!visited.count(row) &&
           move_to(run_figures(rows[row].run), run_figures(rows[from].run), search.goal)) {
         from = row;
       }
     }
-    return made_rows;
   };
   for (double step = 1.0 / 8; made < budget && step >= 1.0 / 64;) {
     std::size_t start = from;
