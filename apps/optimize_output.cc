@@ -97,8 +97,8 @@ std::string optimize_html(const std::vector<OptimizeRun>& rows, const OptimizeSu
     RunFigures f = run_figures(row.run);
     page.extra_html += "<tr" + std::string(i == s.best ? " class=\"winner\"" : "") + "><td>" +
                        std::to_string(i) + "</td><td>" + std::to_string(row.rung + 1) +
-                       "</td><td>" + html_escape(format_duration(row.duration)) + "</td><td>#" +
-                       std::to_string(row.candidate->id) + " " +
+                       "</td><td>" + html_escape(format_duration(row.duration)) +
+                       "</td><td class=\"variant\">#" + std::to_string(row.candidate->id) + " " +
                        html_escape(describe(row.candidate->overrides)) + "</td><td>" +
                        (f.failed ? html_escape(row.run.error) : format_number(f.cost)) +
                        "</td><td>" + (f.failed ? "-" : format_number(f.pending)) + "</td><td>" +

@@ -1,5 +1,6 @@
 #include "sim/html_text.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -32,6 +33,15 @@ std::string format_number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, std::abs(v) >= 100 || v == std::floor(v) ? "%.0f" : "%.2f", v);
   return buf;
+}
+
+double round_step(double span, int most) {
+  double raw = std::max(span, 1e-9) / most;
+  double power = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (m * power >= raw) return m * power;
+  }
+  return 10 * power;
 }
 
 }  // namespace ha

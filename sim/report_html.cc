@@ -21,16 +21,6 @@ struct Line {
   bool dashed = false;
 };
 
-// A round step (1, 2 or 5 times a power of ten) that cuts `span` into at most `most` parts.
-double round_step(double span, int most) {
-  double raw = std::max(span, 1e-9) / most;
-  double power = std::pow(10.0, std::floor(std::log10(raw)));
-  for (double m : {1.0, 2.0, 5.0, 10.0}) {
-    if (m * power >= raw) return m * power;
-  }
-  return 10 * power;
-}
-
 // A round time step in seconds (minutes or hours a clock reader would pick).
 double round_time_step(double span_s, int most) {
   for (double s : {60.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10800.0, 21600.0, 43200.0,

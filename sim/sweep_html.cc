@@ -1,6 +1,7 @@
 #include "sim/sweep_html.h"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "sim/html_text.h"
@@ -20,8 +21,11 @@ std::string render_sweep_html(const std::string& scenario, const std::vector<Swe
     max_pending = std::max(max_pending, p.figures.pending);
   }
   if (page.goal_pending) max_pending = std::max(max_pending, *page.goal_pending);
-  max_cost *= 1.05;
-  max_pending *= 1.05;
+  // Both axes start at 0 and end on the round tick at or above the largest value plus 5 %.
+  double cost_step = round_step(max_cost * 1.05, 5);
+  double pending_step = round_step(max_pending * 1.05, 5);
+  max_cost = std::ceil(max_cost * 1.05 / cost_step) * cost_step;
+  max_pending = std::ceil(max_pending * 1.05 / pending_step) * pending_step;
   auto x = [&](double v) { return kLeft + v / max_cost * (kWidth - kLeft - kRight); };
   auto y = [&](double v) {
     return kHeight - kBottom - v / max_pending * (kHeight - kTop - kBottom);
@@ -32,11 +36,12 @@ std::string render_sweep_html(const std::string& scenario, const std::vector<Swe
       << "\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"11\">\n"
       << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << kWidth - kLeft - kRight
       << "\" height=\"" << kHeight - kTop - kBottom << "\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n";
-  for (int i = 0; i <= 4; ++i) {
-    double cost = max_cost * i / 4, pending = max_pending * i / 4;
+  for (double cost = 0; cost <= max_cost + cost_step / 2; cost += cost_step) {
     svg << "<text x=\"" << x(cost) << "\" y=\"" << kHeight - kBottom + 16
-        << "\" text-anchor=\"middle\">" << format_number(cost) << "</text>\n"
-        << "<text x=\"" << kLeft - 6 << "\" y=\"" << y(pending) + 4 << "\" text-anchor=\"end\">"
+        << "\" text-anchor=\"middle\">" << format_number(cost) << "</text>\n";
+  }
+  for (double pending = 0; pending <= max_pending + pending_step / 2; pending += pending_step) {
+    svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << y(pending) + 4 << "\" text-anchor=\"end\">"
         << format_number(pending) << "</text>\n";
   }
   svg << "<text x=\"" << (kWidth + kLeft) / 2 << "\" y=\"" << kHeight - 8
@@ -85,7 +90,7 @@ std::string render_sweep_html(const std::string& scenario, const std::vector<Swe
        << "body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse}"
        << "th,td{padding:3px 12px;border-bottom:1px solid #eee;text-align:left}"
        << "th{font-weight:600;color:#555}tr.pareto td{color:#d62728;font-weight:600}"
-       << "tr.winner td{background:#e8f5e9}"
+       << "tr.winner td{background:#e8f5e9}td.variant{overflow-wrap:anywhere;max-width:60em}"
        << "</style></head><body>\n<h1>" << html_escape(page.heading) << " " << html_escape(scenario)
        << "</h1>\n<p>" << points.size() << " variants; " << front.size()
        << " on the Pareto front (red: no other variant is both cheaper and quicker"
@@ -97,8 +102,8 @@ std::string render_sweep_html(const std::string& scenario, const std::vector<Swe
     const char* row_class = page.winner == i ? " class=\"winner\""
                             : p.pareto       ? " class=\"pareto\""
                                              : "";
-    html << "<tr" << row_class << "><td>" << i << "</td><td>" << html_escape(p.label) << "</td><td>"
-         << format_number(p.figures.cost) << "</td><td>"
+    html << "<tr" << row_class << "><td>" << i << "</td><td class=\"variant\">"
+         << html_escape(p.label) << "</td><td>" << format_number(p.figures.cost) << "</td><td>"
          << (p.figures.vs_oracle > 0 ? format_number(p.figures.vs_oracle) : "-") << "</td><td>"
          << format_number(p.figures.pending) << "</td><td>" << (p.pareto ? "yes" : "")
          << "</td></tr>\n";

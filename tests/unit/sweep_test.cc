@@ -1,5 +1,9 @@
 #include "sim/sweep.h"
 
+#include <regex>
+
+#include "sim/sweep_html.h"
+
 #include <gtest/gtest.h>
 
 namespace ha {
@@ -60,6 +64,24 @@ TEST(Sweep, CsvRowQuotesValuesThatNeedIt) {
   EXPECT_EQ(report_figures(r).vs_oracle, 1.27);
   EXPECT_EQ(sweep_csv_header({{"k", {}}, {"m", {}}}).substr(0, 44),
             "variant,k,m,node_hours,node_hours_vs_oracle,");
+}
+
+TEST(Sweep, PageAxesTickAtRoundValues) {
+  // The largest cost 529 and p95 126 s: the axes end on round values past them (600 and
+  // 150), every tick a multiple of a round step, not quarters of the largest.
+  std::vector<SweepPoint> points{{"a=1", {529, 45}, true}, {"a=2", {450, 126}, true}};
+  SweepPage page;
+  page.goal_pending = 120.0;
+  std::string html = render_sweep_html("s", points, page);
+  std::regex tick(R"re(text-anchor="(middle|end)">([0-9.]+)</text>)re");
+  std::vector<std::string> x, y;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), tick); it != std::sregex_iterator();
+       ++it) {
+    ((*it)[1] == "middle" ? x : y).push_back((*it)[2]);
+  }
+  EXPECT_EQ(x, (std::vector<std::string>{"0", "200", "400", "600"}));
+  EXPECT_EQ(y, (std::vector<std::string>{"0", "50", "100", "150"}));
+  EXPECT_NE(html.find("class=\"variant\">a=1</td>"), std::string::npos);
 }
 
 }  // namespace
