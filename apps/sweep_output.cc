@@ -8,9 +8,10 @@ namespace ha::cli {
 
 std::string describe(const std::vector<Override>& overrides) {
   std::string s;
-  for (const Override& o : overrides) {
+  for (std::size_t i = 0; i < overrides.size(); ++i) {
+    if (superseded(overrides, i)) continue;  // replaced by a later one: says nothing
     if (!s.empty()) s += ' ';
-    s += o.key + "=" + o.value;
+    s += overrides[i].key + "=" + overrides[i].value;
   }
   return s;
 }

@@ -19,8 +19,9 @@ json value_of(const std::string& text) {
   if (text == "true" || text == "false") return text == "true";
   try {
     json v = json::parse(text);
-    if (v.is_number() || v.is_array()) return v;
-  } catch (const json::exception&) {  // not a JSON number or array: kept as text
+    // An object replaces a whole block: `policy.P.check={...}` swaps a policy's checks.
+    if (v.is_number() || v.is_array() || v.is_object()) return v;
+  } catch (const json::exception&) {  // not a JSON number, array or object: kept as text
   }
   return text;
 }
@@ -59,9 +60,21 @@ Result<Override> parse_override(const std::string& text) {
   return Override{text.substr(0, eq), text.substr(eq + 1), false};
 }
 
+bool superseded(const std::vector<Override>& overrides, std::size_t i) {
+  for (std::size_t j = i + 1; j < overrides.size(); ++j) {
+    const Override& later = overrides[j];
+    if (later.value != kAsGiven && overrides[i].key.rfind(later.key + ".", 0) == 0) return true;
+  }
+  return false;
+}
+
 Result<void> apply_scenario_overrides(json& scenario, std::vector<Override>& overrides) {
   for (Override& o : overrides) {
     if (o.key.rfind("policy.", 0) == 0) continue;
+    if (o.value == kAsGiven) {
+      o.used = true;
+      continue;
+    }
     auto path = split(o.key);
     // `agent` is optional in a scenario and all its keys have defaults: --set may start it.
     if (path.size() > 1 && path[0] == "agent" && scenario.is_object() &&
@@ -85,6 +98,10 @@ Result<void> apply_policy_overrides(json& file, std::vector<Override>& overrides
     }
     json& block = file["scaling"][path[1]];
     Result<void> r;
+    if (o.value == kAsGiven) {
+      o.used = true;
+      continue;
+    }
     if (kOuter.count(path[2])) {
       r = set_path(block, path, 2, value_of(o.value), o.key);
     } else if (!block.contains("policy") || !block["policy"].is_object()) {

@@ -3,7 +3,10 @@
 //   duration=3d  seed=4  cluster.max_vms=20  cluster.node.cpu_mhz=4000
 //   policy.NAME.min=3  policy.NAME.cooldown=1m  policy.NAME.check.CHECK.strategy.target=60
 //   policy.NAME.target.node_selector_strategy=empty
-// VALUE is read as JSON when it parses as a number or boolean, else as a string.
+// VALUE is read as JSON when it parses as a number, boolean, array or object (an object
+// replaces a whole block: policy.NAME.check={"need":{...}} swaps a policy's checks), else as
+// a string. The value `as-given` leaves the key as the file has it: a search axis's way to
+// offer "unchanged" beside replacements.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -21,6 +24,12 @@ struct Override {
 };
 
 Result<Override> parse_override(const std::string& text);
+
+inline constexpr const char* kAsGiven = "as-given";
+
+// Whether overrides[i] has no effect: a later override (not `as-given`) replaces the block it
+// sets a value in, as `policy.P.check={...}` replaces `policy.P.check.cpu.strategy.target`.
+bool superseded(const std::vector<Override>& overrides, std::size_t i);
 
 // Applies the overrides whose key does not start with "policy." to a scenario document.
 Result<void> apply_scenario_overrides(nlohmann::json& scenario, std::vector<Override>& overrides);

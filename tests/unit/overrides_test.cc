@@ -46,6 +46,39 @@ TEST(Overrides, EditScenarioAndPolicyDocuments) {
   EXPECT_EQ(scenario["agent"]["cluster_state"], "list");
 }
 
+TEST(Overrides, AnObjectReplacesABlockAndAsGivenLeavesIt) {
+  json policy = json::parse(R"({"scaling": {"web": {"min": 1, "max": 5, "policy": {
+      "check": {"cpu": {"strategy": {"target-value": {"target": 70}}}}}}}})");
+  // The target is set, then the whole check block replaced: the first says nothing.
+  auto o = overrides(
+      {"policy.web.check.cpu.strategy.target=50",
+       R"(policy.web.check={"need":{"query":"nodes_needed","strategy":{"pass-through":{}}}})",
+       "policy.web.min=as-given"});
+  EXPECT_TRUE(superseded(o, 0));
+  EXPECT_FALSE(superseded(o, 1));
+  EXPECT_FALSE(superseded(o, 2));
+  ASSERT_TRUE(apply_policy_overrides(policy, o).ok());
+  ASSERT_TRUE(check_all_used(o).ok());
+  const json& web = policy["scaling"]["web"];
+  EXPECT_EQ(web["policy"]["check"],
+            json::parse(R"({"need":{"query":"nodes_needed","strategy":{"pass-through":{}}}})"));
+  EXPECT_EQ(web["min"], 1);  // as given
+  // `as-given` in the later place keeps the earlier override alive.
+  json again = json::parse(R"({"scaling": {"web": {"max": 5, "policy": {
+      "check": {"cpu": {"strategy": {"target-value": {"target": 70}}}}}}}})");
+  auto kept = overrides({"policy.web.check.cpu.strategy.target=50", "policy.web.check=as-given"});
+  EXPECT_FALSE(superseded(kept, 0));
+  ASSERT_TRUE(apply_policy_overrides(again, kept).ok());
+  EXPECT_EQ(again["scaling"]["web"]["policy"]["check"]["cpu"]["strategy"]["target-value"]["target"],
+            50);
+  // A key that only starts like another is not inside its block.
+  EXPECT_FALSE(superseded(overrides({"policy.web.check_x=1", "policy.web.check={}"}), 0));
+  // as-given still has to name a policy that exists.
+  auto nowhere = overrides({"policy.api.min=as-given"});
+  ASSERT_TRUE(apply_policy_overrides(again, nowhere).ok());
+  EXPECT_FALSE(check_all_used(nowhere).ok());
+}
+
 TEST(Overrides, MistakesAreNamed) {
   EXPECT_FALSE(parse_override("novalue").ok());
   EXPECT_FALSE(parse_override("=3").ok());
