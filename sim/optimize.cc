@@ -152,11 +152,33 @@ void add_task_group_axes(const Policy& p, const std::vector<RateDrivenService>& 
   if (searched) add(at + "cooldown=30s..5m");
 }
 
+// The check axis of a metric-driven cluster policy: its checks as given, or one nodes_needed
+// check (pass-through, the node size of the scenario, each headroom) in their place. Empty
+// when the target names no node class to count nodes of.
+std::string check_family_values(const Policy& p, const ClusterSpec& cluster) {
+  auto node_class = p.target.config.find("node_class");
+  if (p.target.name != "harvester" || node_class == p.target.config.end()) return "";
+  std::string values = kAsGiven;
+  for (int h = 0; h <= 20; h += 4) {
+    nlohmann::json check = {{"source", "nomad-apm"},
+                            {"query", "nodes_needed/node_class=" + node_class->second +
+                                          ",node_cpu=" + std::to_string(cluster.cpu_mhz) +
+                                          ",node_memory=" + std::to_string(cluster.memory_mb) +
+                                          ",headroom=" + std::to_string(h)},
+                            {"strategy", {{"pass-through", nlohmann::json::object()}}}};
+    values += ";" + nlohmann::json{{"nodes_needed", check}}.dump();
+  }
+  return values;
+}
+
 // The axes of one cluster policy (see default_search_space).
 void add_cluster_axes(const Policy& p, const ClusterSpec& cluster,
                       const std::function<void(const std::string&)>& add) {
   std::string at = "policy." + p.id + ".";
   add(at + "cooldown=30s..10m");
+  // A quiet time of its own after a scale-up (it follows `cooldown` unless the file sets it):
+  // how soon the next burst may add nodes.
+  if (p.cooldown_on_scale_up != p.cooldown) add(at + "cooldown_on_scale_up=10s..5m");
   add(at + "evaluation_interval=10s,30s,1m");
   bool only_nodes_needed = !p.checks.empty();
   for (const CheckSpec& c : p.checks) {
@@ -190,8 +212,13 @@ void add_cluster_axes(const Policy& p, const ClusterSpec& cluster,
     }
     add(check + "query=" + values);
   }
+  // A metric-driven policy may also count the nodes the work needs instead. This axis comes
+  // after the checks' own, so that a candidate's target overrides apply before it replaces
+  // the checks.
+  std::string family = only_nodes_needed ? "" : check_family_values(p, cluster);
+  if (!family.empty()) add(at + "check=" + family);
   // Nodes kept for no work cost the most where work stops for hours: nights, weekends.
-  if (only_nodes_needed && p.min > 0) {
+  if ((only_nodes_needed || !family.empty()) && p.min > 0) {
     std::string values = "0";
     for (std::int64_t m = 1; m < p.min; m *= 2) values += "," + std::to_string(m);
     add(at + "min=" + values + "," + std::to_string(p.min));
@@ -266,6 +293,7 @@ std::vector<std::vector<Override>> neighbours(const std::vector<SearchAxis>& axe
   };
   for (std::size_t i = 0; i < axes.size() && i < at.size(); ++i) {
     const SearchAxis& a = axes[i];
+    if (superseded(at, i)) continue;  // a step that changes nothing
     if (a.kind == SearchAxis::Kind::kList) {
       auto it = std::find(a.values.begin(), a.values.end(), at[i].value);
       if (it == a.values.end()) continue;

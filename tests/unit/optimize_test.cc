@@ -206,6 +206,56 @@ TEST(Optimize, APolicyThatOnlyCountsNodesNeededMaySearchMinDownToZero) {
   for (const std::string& a : texts()) EXPECT_EQ(a.find("min="), std::string::npos) << a;
 }
 
+TEST(Optimize, AMetricDrivenPolicyMayCountTheNodesNeededInstead) {
+  // The upstream-style policy: a target on the allocated cpu share, on a harvester target.
+  Policy p;
+  p.id = "c";
+  p.min = 4;
+  CheckSpec cpu;
+  cpu.name = "cpu";
+  cpu.query = "percentage-allocated_cpu";
+  cpu.strategy.name = "target-value";
+  p.checks = {cpu};
+  p.target.name = "harvester";
+  p.target.config.emplace("node_class", "x");
+  ClusterSpec shape;
+  shape.cpu_mhz = 8000;
+  shape.memory_mb = 16384;
+  std::vector<SearchAxis> axes = default_search_space({p}, {}, {}, shape);
+  std::vector<std::string> keys;
+  for (const SearchAxis& a : axes) keys.push_back(a.key);
+  // The check block comes after the target it may replace, then min (the demand-exact
+  // checks can grow an empty group), then the pool.
+  EXPECT_EQ(keys, (std::vector<std::string>{"policy.c.cooldown", "policy.c.evaluation_interval",
+                                            "policy.c.check.cpu.strategy.target", "policy.c.check",
+                                            "policy.c.min", "policy.c.target.warm_pool_size",
+                                            "policy.c.target.warm_pool_max_age"}));
+  const SearchAxis& family = axes[3];
+  ASSERT_EQ(family.values.size(), 7u);
+  EXPECT_EQ(family.values[0], "as-given");
+  EXPECT_EQ(nlohmann::json::parse(family.values[2]),
+            nlohmann::json::parse(R"({"nodes_needed":{"source":"nomad-apm",
+                "query":"nodes_needed/node_class=x,node_cpu=8000,node_memory=16384,headroom=4",
+                "strategy":{"pass-through":{}}}})"));
+  EXPECT_EQ(axes[4].text, "policy.c.min=0,1,2,4");
+  // Stepping from a point whose checks are replaced never moves the replaced target.
+  std::vector<Override> at;
+  for (const SearchAxis& a : axes)
+    at.push_back({a.key, a.values.empty() ? "1m" : a.values[1], false});
+  at[2].value = "70";
+  for (const auto& point : neighbours(axes, at, 1.0 / 8)) EXPECT_EQ(point[2].value, "70");
+  at[3].value = "as-given";  // with the checks as given, it moves
+  bool moved = false;
+  for (const auto& point : neighbours(axes, at, 1.0 / 8)) moved = moved || point[2].value != "70";
+  EXPECT_TRUE(moved);
+  // Without a node class to count there is no such axis, nor a min axis beside the share.
+  p.target.config.clear();
+  for (const SearchAxis& a : default_search_space({p}, {}, {}, shape)) {
+    EXPECT_NE(a.key, "policy.c.check");
+    EXPECT_NE(a.key, "policy.c.min");
+  }
+}
+
 TEST(Optimize, NeighboursStepAlongOneAxisAtATime) {
   std::vector<SearchAxis> axes{*parse_search_axis("list=a,b,c"), *parse_search_axis("n=0..80"),
                                *parse_search_axis("d=30s..8m"), *parse_search_axis("w=1..9")};
