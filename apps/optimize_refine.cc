@@ -77,11 +77,26 @@ std::size_t refine_best(const RefineSearch& search, std::size_t budget,
       run_round(joint_moves(rows[from].candidate->overrides, run_figures(rows[from].run), tried,
                             search.goal));
     }
-    if (from == start) {
-      step /= 2;
-    } else {
+    if (from != start) {
       visited.insert(from);
+      continue;
     }
+    step /= 2;
+    if (step >= 1.0 / 64 || made == budget) continue;
+    // The finest steps found nothing better: the budget left goes to the best full-length
+    // run that has not been a start, from the widest step again (another basin, often).
+    std::vector<std::size_t> fresh;
+    std::vector<RunFigures> fresh_figs;
+    for (std::size_t row : last_rung) {
+      if (!visited.count(row) && !run_figures(rows[row].run).failed) {
+        fresh.push_back(row);
+        fresh_figs.push_back(run_figures(rows[row].run));
+      }
+    }
+    if (fresh.empty()) break;
+    from = fresh[best_runs(fresh_figs, 1, search.goal).front()];
+    visited.insert(from);
+    step = 1.0 / 8;
   }
   return made;
 }

@@ -31,9 +31,10 @@ struct RefineSearch {
 // 0.5 % and is further inside the goal (a plateau move; no run starts two rounds). A round
 // that moves nowhere runs its joint moves (joint_moves: a saving step paired with a step
 // that buys slack) and, when none of them moves either, halves the step, from 1/8 of each
-// range down to 1/64. New
-// points go to `all`, their runs to `rows` and the runs' positions to `last_rung`. Returns
-// the number of runs made: fewer than `budget` when every neighbour has been run.
+// range down to 1/64; then the budget left restarts from the best full-length run that has
+// not been a start. New points go to `all`, their runs to `rows` and the runs' positions to
+// `last_rung`. Returns the number of runs made: fewer than `budget` when every start's neighbours
+// have been run.
 std::size_t refine_best(const RefineSearch& search, std::size_t budget,
                         std::deque<OptimizeCandidate>& all, std::vector<OptimizeRun>& rows,
                         std::vector<std::size_t>& last_rung, ProgressBar& bar);
