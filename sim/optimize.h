@@ -45,21 +45,22 @@ struct SearchAxis {
 // "KEY=V1,V2" or "KEY=LO..HI"; an error names the argument.
 Result<SearchAxis> parse_search_axis(const std::string& text);
 
-// The space searched when none is given, from the scenario's cluster policies: each
-// policy's cooldown (30s..10m), cooldown_on_scale_up (10s..5m) when it differs from the
-// cooldown, and evaluation_interval (10s, 30s, 1m); a target-value
-// check on an allocated percentage, its target (50..95); a nodes_needed check, its headroom
-// (0, 4, ..., 20), with a new node's size from `cluster` when the query does not give it;
-// a policy with other checks and a harvester target naming its node_class, its `check` block:
-// as given, or one nodes_needed check (pass-through, headroom 0, 4, ..., 20) in their place;
-// a policy whose checks are or may be all nodes_needed, its min (0, 1, 2, 4, ... up to its
-// own); a harvester target, its warm_pool_size (0, 4, 8, 16) and warm_pool_max_age (1h, 4h,
-// 12h, 24h).
-// Task-group policies are searched only under a goal that bounds unserved load (without
-// one, nothing says how loaded their allocations may run): a target-value check on a
-// service's load_per_alloc, its target (from the policy's own up to the service's
-// per_alloc_capacity), and the policy's cooldown (30s..5m). `services` maps a task group's
-// policy to its service by Job and Group.
+// A number as axes write it (%.4g).
+std::string format_real(double v);
+
+// The space searched when none is given (sim/default_space.cc), from the scenario's cluster
+// policies: each policy's cooldown (30s..10m), cooldown_on_scale_up (10s..5m) when it differs from
+// the cooldown, and evaluation_interval (10s, 30s, 1m); a target-value check on an allocated
+// percentage, its target (50..95); a nodes_needed check, its headroom (0, 4, ..., 20), with a new
+// node's size from `cluster` when the query does not give it; a policy with other checks and a
+// harvester target naming its node_class, its `check` block: as given, or one nodes_needed check
+// (pass-through, headroom 0, 4, ..., 20) in their place; a policy whose checks are or may be all
+// nodes_needed, its min (0, 1, 2, 4, ... up to its own); a harvester target, its warm_pool_size (0,
+// 4, 8, 16) and warm_pool_max_age (1h, 4h, 12h, 24h). Task-group policies are searched only under a
+// goal that bounds unserved load (without one, nothing says how loaded their allocations may run):
+// a target-value check on a service's load_per_alloc, its target (from the policy's own up to the
+// service's per_alloc_capacity), and the policy's cooldown (30s..5m). `services` maps a task
+// group's policy to its service by Job and Group.
 std::vector<SearchAxis> default_search_space(const std::vector<Policy>& policies,
                                              const std::vector<RateDrivenService>& services,
                                              const ServiceGoal& goal, const ClusterSpec& cluster);
