@@ -88,10 +88,11 @@ std::size_t refine_best(const RefineSearch& search, std::size_t budget,
     std::vector<std::size_t> fresh;
     std::vector<RunFigures> fresh_figs;
     for (std::size_t row : last_rung) {
-      if (!visited.count(row) && !run_figures(rows[row].run).failed) {
-        fresh.push_back(row);
-        fresh_figs.push_back(run_figures(rows[row].run));
-      }
+      if (visited.count(row)) continue;
+      RunFigures f = run_figures(rows[row].run);
+      if (f.failed) continue;
+      fresh.push_back(row);
+      fresh_figs.push_back(f);
     }
     if (fresh.empty()) break;
     from = fresh[best_runs(fresh_figs, 1, search.goal).front()];
