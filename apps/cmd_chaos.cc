@@ -70,14 +70,20 @@ int run_chaos(const std::vector<std::string>& args, std::ostream& out, std::ostr
                              {"errors", s.errors},
                              {"faults", s.faults},
                              {"agent_crashes", s.agent_crashes},
+                             {"host_maintenances", s.host_maintenances},
+                             {"guest_restarts", s.guest_restarts},
+                             {"deleted_while_migrating", s.deleted_while_migrating},
+                             {"volumes_left", s.volumes_left},
                              {"wall_seconds", s.wall_seconds},
                              {"first_violations", s.first_violations}};
     out << j.dump(2) << "\n";
   } else {
     out << "chaos " << loaded->scenario.name << ": " << s.runs << " runs with " << s.faults
-        << " faults (" << s.agent_crashes << " agent crashes) in " << s.wall_seconds
+        << " faults (" << s.agent_crashes << " agent crashes, " << s.host_maintenances
+        << " host maintenances, " << s.guest_restarts << " guests restarted) in " << s.wall_seconds
         << " s wall\n  invariant violations " << s.violations << " in " << s.runs_with_violations
-        << " runs";
+        << " runs; VMs deleted while migrating " << s.deleted_while_migrating
+        << "; volumes left behind " << s.volumes_left;
     if (s.errors > 0) out << "; " << s.errors << " runs failed to run";
     out << "\n";
     for (const auto& f : s.first_violations) out << "  " << f.dump() << "\n";

@@ -24,7 +24,12 @@ constexpr auto kDelay = 50ms;
 
 // Both mocks over one model on a server loop; the clients on their own loop.
 struct Wire {
-  MockServers servers{{"", std::chrono::minutes(5), kDelay}, {"", "", "", kDelay}};
+  MockServers servers{{"", std::chrono::minutes(5), kDelay}, harvester_options()};
+  static HarvesterMockServer::Options harvester_options() {
+    HarvesterMockServer::Options o;
+    o.delay = kDelay;
+    return o;
+  }
   RealtimeLoop client_loop;
   HttpTransport transport{client_loop, {}};
   std::unique_ptr<NomadHttpApi> nomad_api;
@@ -44,7 +49,9 @@ struct Wire {
     s.namespace_ = "bench";
     s.labels = {{vm_labels::kNodeGroup, "bench"}, {vm_labels::kNodeClass, "c"}};
     s.cpu_cores = 1;
+    s.cpu_limit_millis = 1000;
     s.memory_bytes = 1LL << 30;
+    s.run_strategy = "RerunOnFailure";
     return s;
   }
   // n VMs Running and joined, made directly in the model; returns (VM name, node ID).

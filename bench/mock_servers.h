@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "backends/memory/harvester_seed.h"
 #include "backends/mock_server/harvester_mock_server.h"
 #include "backends/mock_server/nomad_mock_server.h"
 
@@ -29,6 +30,8 @@ struct MockServers {
               HarvesterMockServer::Options harvester_options)
       : nomad_server(server_loop, nomad, std::move(nomad_options)),
         harvester_server(server_loop, harvester, std::move(harvester_options)) {
+    seed_group_objects(harvester, "nomad", "default/image-bench", "");
+    seed_group_objects(harvester, "bench", "", "");
     nomad_url = url_of(nomad_server.start("127.0.0.1", 0));
     harvester_url = url_of(harvester_server.start("127.0.0.1", 0));
   }

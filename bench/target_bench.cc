@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "backends/memory/harvester_memory_api.h"
+#include "backends/memory/harvester_seed.h"
 #include "backends/memory/nomad_memory_api.h"
 #include "engine/harvester/harvester_target.h"
 #include "engine/harvester/node_selection.h"
@@ -31,14 +32,18 @@ struct Cluster {
                              c.max_vms = 100000;
                              return c;
                            }()};
+  bool seeded = (seed_group_objects(harvester, "default", "default/image-bench", ""), true);
   NomadMemoryApi nomad_api{loop, nomad, Latency::constant(10ms)};
   HarvesterMemoryApi harvester_api{loop, harvester, Latency::constant(kCreate)};
   NullLogger log;
   HarvesterTarget target{loop, nomad_api, harvester_api, log, {1s, 15min, 1min}};
-  PluginConfig config{
-      {"node_group_name", "bench"},  {"node_class", "c"},
-      {"cpu_request", "4"},          {"memory_request", "8Gi"},
-      {"node_drain_deadline", "1h"}, {"node_selector_strategy", "newest_create_index"}};
+  PluginConfig config{{"node_group_name", "bench"},
+                      {"node_class", "c"},
+                      {"cpu_request", "4"},
+                      {"memory_request", "8Gi"},
+                      {"image", "default/image-bench"},
+                      {"node_drain_deadline", "1h"},
+                      {"node_selector_strategy", "newest_create_index"}};
 
   void scale(std::int64_t count) {
     ScaleRequest r;

@@ -95,7 +95,8 @@ struct Cluster {
                           {"node_class", "class-" + std::to_string(g)},
                           {"namespace", "nomad"},
                           {"cpu_request", "4"},
-                          {"memory_request", "8Gi"}});
+                          {"memory_request", "8Gi"},
+                          {"image", "default/image-bench"}});
     }
   }
   ~Cluster() {

@@ -35,8 +35,9 @@ Duration between(std::mt19937_64& rng, Duration lo, Duration hi) {
 
 std::vector<FaultSpec> random_faults(std::mt19937_64& rng, Duration duration) {
   static const std::vector<std::string> kKinds = {
-      "api_errors",       "api_errors",       "outage",      "latency_spike", "vm_stuck_starting",
-      "vm_unschedulable", "node_never_joins", "drain_stuck", "agent_crash"};
+      "api_errors",        "api_errors",       "outage",           "latency_spike",
+      "vm_stuck_starting", "vm_unschedulable", "node_never_joins", "drain_stuck",
+      "agent_crash",       "host_maintenance", "vm_restarts"};
   static const std::vector<std::string> kHarvesterOps = {"*",      "create_vm", "delete_vm",
                                                          "get_vm", "list_vms",  "watch_vms"};
   static const std::vector<std::string> kNomadOps = {
@@ -52,6 +53,16 @@ std::vector<FaultSpec> random_faults(std::mt19937_64& rng, Duration duration) {
     if (f.kind == "agent_crash") {
       f.when = pick(rng, std::vector<std::string>{"any", "scale_in", "scale_out"});
       f.restart_after = between(rng, Sec(5), Min(10));
+      out.push_back(f);
+      continue;
+    }
+    if (f.kind == "host_maintenance") {  // one host, or an upgrade of every host in turn
+      f.host = uniform(rng, 0, 1) < 0.5 ? static_cast<int>(rng() % 8) : -1;
+      out.push_back(f);
+      continue;
+    }
+    if (f.kind == "vm_restarts") {
+      f.rate = uniform(rng, 0, 0.3);
       out.push_back(f);
       continue;
     }
@@ -120,6 +131,11 @@ ChaosSummary run_chaos(const Scenario& scenario, const std::vector<Policy>& poli
       } else {
         const auto& r = result->report;
         summary.agent_crashes += r["faults"]["agent_crashes"].get<std::int64_t>();
+        summary.host_maintenances += r["faults"]["host_maintenances"].get<std::int64_t>();
+        summary.guest_restarts += r["faults"]["guest_restarts"].get<std::int64_t>();
+        const auto& iv = r["invariant_violations"];
+        summary.deleted_while_migrating += iv["deleted_while_migrating"].get<std::int64_t>();
+        summary.volumes_left += iv["volumes_left"].get<std::int64_t>();
         std::int64_t v = r["invariant_violations"]["count"].get<std::int64_t>();
         if (v > 0) {
           summary.violations += v;

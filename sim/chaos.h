@@ -32,7 +32,8 @@ struct ChaosSummary {
   std::int64_t violations = 0;  // over all runs
   std::int64_t runs_with_violations = 0;
   std::int64_t errors = 0;  // runs that could not be run
-  std::int64_t faults = 0, agent_crashes = 0;
+  std::int64_t faults = 0, agent_crashes = 0, host_maintenances = 0, guest_restarts = 0;
+  std::int64_t deleted_while_migrating = 0, volumes_left = 0;
   // {"run", "seed", "unowned_nodes", "faults": [...], "violations": [...]} of the first
   // failing runs.
   nlohmann::ordered_json first_violations = nlohmann::ordered_json::array();

@@ -20,6 +20,10 @@ void FaultPlan::start(Time end, bool begin_due_now) {
       timers_.push_back(loop_.at(f.from, [this, i, end] { try_crash(i, end); }));
       continue;
     }
+    if (f.is_event()) {
+      timers_.push_back(loop_.at(f.from, [this, i] { happen(i); }));
+      continue;
+    }
     if (begin_due_now && f.from <= loop_.now()) {
       begin(i);
     } else {
@@ -44,6 +48,21 @@ void FaultPlan::try_crash(std::size_t i, Time end) {
   }
   if (loop_.now() + kCrashPoll <= end)
     timers_.push_back(loop_.after(kCrashPoll, [this, i, end] { try_crash(i, end); }));
+}
+
+void FaultPlan::happen(std::size_t i) {
+  const FaultSpec& f = faults_[i];
+  if (targets_.harvester == nullptr) return;
+  if (f.kind == "host_maintenance") {
+    ++maintenances_;
+    if (f.host < 0) {
+      targets_.harvester->upgrade_hosts();
+    } else {
+      static_cast<void>(targets_.harvester->maintain_host(f.host % targets_.harvester->hosts()));
+    }
+  } else if (f.kind == "vm_restarts") {
+    restarts_ += targets_.harvester->fail_guests(f.rate);
+  }
 }
 
 void FaultPlan::begin(std::size_t i) {

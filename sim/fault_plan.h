@@ -2,7 +2,9 @@
 // the fault injectors the engine's APIs consult, switched on and off at their window's edges;
 // model faults (stuck VMs, nodes that never join, stuck drains) set the models' fault rates
 // from the faults active at each edge; an agent crash is handed to `crash` at its time (and,
-// with `when`, at the first poll after it that finds such a scale action under way).
+// with `when`, at the first poll after it that finds such a scale action under way); a host
+// maintenance (one host, or every host in turn) and guests failing happen to the Harvester
+// model at theirs.
 #pragma once
 
 #include <functional>
@@ -36,12 +38,15 @@ class FaultPlan {
   // the model faults (a standalone mock replacing its faults).
   void stop();
   std::int64_t crashes() const { return crashes_; }
+  std::int64_t maintenances() const { return maintenances_; }  // host_maintenance faults
+  std::int64_t guest_restarts() const { return restarts_; }    // guests vm_restarts failed
 
  private:
   void begin(std::size_t i);
   void finish(std::size_t i);
   void update_models();
   void try_crash(std::size_t i, Time end);
+  void happen(std::size_t i);  // a host maintenance, or guests failing
 
   EventLoop& loop_;
   const std::vector<FaultSpec>& faults_;
@@ -49,7 +54,7 @@ class FaultPlan {
   std::vector<bool> active_;
   std::map<std::size_t, FaultInjector::RuleId> rules_;
   std::vector<EventLoop::TimerId> timers_;
-  std::int64_t crashes_ = 0;
+  std::int64_t crashes_ = 0, maintenances_ = 0, restarts_ = 0;
 };
 
 }  // namespace ha

@@ -22,6 +22,8 @@ const std::map<std::string, std::vector<std::string>>& kinds() {
       {"node_never_joins", {"kind", "rate", "from", "until"}},
       {"drain_stuck", {"kind", "rate", "from", "until"}},
       {"agent_crash", {"kind", "at", "when", "restart_after"}},
+      {"host_maintenance", {"kind", "at", "host"}},
+      {"vm_restarts", {"kind", "at", "rate"}},
   };
   return k;
 }
@@ -78,10 +80,26 @@ class FaultReader {
     }
     f.kind = o["kind"].get<std::string>();
     r_.reject_unknown_keys(o, at, kinds().at(f.kind));
-    if (f.kind == "agent_crash") {
+    if (f.is_event()) {
       if (auto t = duration(o, at, "at", true)) f.from = Time(*t);
+    }
+    if (f.kind == "agent_crash") {
       f.when = one_of(o, at, "when", false, {"any", "scale_in", "scale_out"}, "any");
       if (auto d = duration(o, at, "restart_after", false)) f.restart_after = *d;
+      return f;
+    }
+    if (f.kind == "host_maintenance") {
+      if (o.contains("host")) {
+        if (o["host"].is_number_integer() && o["host"].get<int>() >= 0) {
+          f.host = o["host"].get<int>();
+        } else {
+          r_.error(child(at, "host"), "expected a host number from 0 (absent: every host in turn)");
+        }
+      }
+      return f;
+    }
+    if (f.kind == "vm_restarts") {
+      f.rate = rate(o, at, "rate", true);
       return f;
     }
     if (auto t = duration(o, at, "from", f.kind == "outage")) f.from = Time(*t);
@@ -139,6 +157,16 @@ nlohmann::ordered_json FaultSpec::to_json() const {
     j["at"] = format_duration(from);
     j["when"] = when;
     j["restart_after"] = format_duration(restart_after);
+    return j;
+  }
+  if (kind == "host_maintenance") {
+    j["at"] = format_duration(from);
+    if (host >= 0) j["host"] = host;
+    return j;
+  }
+  if (kind == "vm_restarts") {
+    j["at"] = format_duration(from);
+    j["rate"] = rate;
     return j;
   }
   if (is_api_fault()) {

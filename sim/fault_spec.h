@@ -16,7 +16,7 @@ namespace ha {
 
 struct FaultSpec {
   // api_errors | outage | latency_spike | vm_stuck_starting | vm_unschedulable |
-  // node_never_joins | drain_stuck | agent_crash
+  // node_never_joins | drain_stuck | agent_crash | host_maintenance | vm_restarts
   std::string kind;
   std::string api;       // nomad | harvester (API faults)
   std::string op = "*";  // the operation (create_vm, drain_node, ...; * for all)
@@ -30,8 +30,13 @@ struct FaultSpec {
   std::optional<Time> until;
   std::string when = "any";  // agent_crash: any | scale_in | scale_out (first one after `from`)
   Duration restart_after = std::chrono::seconds(60);  // agent_crash
-  std::string pointer;                                // where it is in the file, for messages
+  int host = -1;        // host_maintenance: the host; -1 every host in turn (an upgrade)
+  std::string pointer;  // where it is in the file, for messages
 
+  // Faults that happen once, at `from` (an agent crash, a host maintenance, guests failing).
+  bool is_event() const {
+    return kind == "agent_crash" || kind == "host_maintenance" || kind == "vm_restarts";
+  }
   bool is_api_fault() const {
     return kind == "api_errors" || kind == "outage" || kind == "latency_spike";
   }

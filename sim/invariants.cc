@@ -80,6 +80,44 @@ bool InvariantChecker::owned(const std::map<std::string, std::string>& labels) c
 void InvariantChecker::on_vm_change(const VmChangeEvent& e) {
   if (!owned(e.labels)) {
     violate("VM " + e.name + " without the group's ownership label changed (" + e.change + ")");
+    return;
+  }
+  if (e.change != "delete") return;
+  if (e.phase == "Migrating") {
+    ++deleted_migrating_;
+    violate("VM " + e.name + " deleted while live-migrating");
+  }
+  auto id = nomad_.node_id_by_name(e.name);
+  if (!id) return;  // never joined
+  auto node = nomad_.node(*id);
+  if (!node || node->last_drain_status == "complete") return;
+  auto last = last_ready_.find(e.name);
+  bool recently =
+      node->status == "ready" ||
+      (last != last_ready_.end() && loop_.now() - last->second <= limits_.provision_timeout);
+  if (recently) {
+    violate("VM " + e.name + " deleted, its node " +
+            (node->status == "ready"
+                 ? std::string("ready")
+                 : "ready " + format_duration(loop_.now() - last->second) + " ago") +
+            ", without a completed drain");
+  }
+}
+
+void InvariantChecker::on_node_status(const std::string& node_name, const std::string& status) {
+  if (status == "down") {
+    last_ready_[node_name] = loop_.now();  // ready until now
+  } else {
+    last_ready_.erase(node_name);
+  }
+}
+
+void InvariantChecker::check_volumes() {
+  auto left = harvester_.orphaned_claims(vm_labels::kNodeGroup, limits_.node_group);
+  volumes_left_ = static_cast<std::int64_t>(left.size());
+  if (!left.empty()) {
+    violate(std::to_string(left.size()) + " volumes left behind by deleted VMs, first " +
+            left[0].meta.name);
   }
 }
 
@@ -115,7 +153,7 @@ void InvariantChecker::sample_leaks(Duration settle, Duration step, Time end) {
         continue;
       }
       std::string why = seen.phase;
-      if (seen.phase == "Running") {
+      if (seen.phase == "Running" || seen.phase == "Migrating") {
         auto node = nomad_.node_state_by_name(seen.name);
         if (node && node->status == "ready" && node->eligible && !node->draining) continue;
         why = !node ? "Running, no Nomad node"

@@ -4,6 +4,9 @@
 //  - deleting or stopping a Running VM never takes the group below the policies' min;
 //  - no VM is deleted or stopped while its Nomad node still runs non-system allocations (the
 //    drain must have moved them first, or its deadline stopped them);
+//  - no VM whose Nomad node was ready within the last provision timeout is deleted without a
+//    completed drain of that node, and none is deleted while live-migrating (a Harvester
+//    upgrade moves every VM: a VM moving, or rebooted by KubeVirt, is not stuck);
 //  - the group never has more Stopped VMs than its warm pool's size (0 without one);
 //  - no VM without the group's ownership label is ever changed (deleted, stopped, started,
 //    relabelled), nor its Nomad node drained or made (in)eligible;
@@ -34,6 +37,7 @@ class InvariantChecker {
     std::int64_t min = 0;
     std::int64_t max = INT64_MAX;
     std::int64_t warm_pool_size = 0;
+    Duration provision_timeout = std::chrono::minutes(15);
   };
   InvariantChecker(EventLoop& loop, const HarvesterModel& harvester, const NomadModel& nomad,
                    Limits limits);
@@ -43,12 +47,18 @@ class InvariantChecker {
   // Feed every change asked of a VM, and of a Nomad node.
   void on_vm_change(const VmChangeEvent& e);
   void on_node_change(const std::string& node_name, const char* change);
+  // Feed every change of a Nomad node's status.
+  void on_node_status(const std::string& node_name, const std::string& status);
 
   // Samples the owned VMs every `step` until `end`; one out of service for longer than
   // `settle` is a violation (once per VM and spell).
   void watch_leaks(Duration settle, Duration step, Time end);
   // At the end: `expected` allocations per batch job (by job ID) against the model's counts.
   void check_allocations(const std::map<std::string, std::int64_t>& expected);
+  // At the end: the group's volumes must have gone with their VMs.
+  void check_volumes();
+  std::int64_t deleted_while_migrating() const { return deleted_migrating_; }
+  std::int64_t volumes_left() const { return volumes_left_; }
 
   std::int64_t active() const { return active_; }  // owned VMs not terminating nor stopped
   std::int64_t violations() const { return violations_; }
@@ -84,6 +94,9 @@ class InvariantChecker {
   std::int64_t active_ = 0;
   std::int64_t stopped_ = 0;  // owned VMs Stopped
   std::int64_t violations_ = 0;
+  std::int64_t deleted_migrating_ = 0, volumes_left_ = 0;
+  // When each node (by name) was last ready, for the ones down now.
+  std::unordered_map<std::string, Time> last_ready_;
   nlohmann::ordered_json examples_ = nlohmann::ordered_json::array();
 };
 

@@ -133,6 +133,7 @@ void ScenarioRun::final_checks() {
   std::map<std::string, std::int64_t> expected;
   for (const auto& [id, job] : jobs_) expected[id] = job.expected;
   invariants_->check_allocations(expected);
+  invariants_->check_volumes();
 }
 
 }  // namespace ha

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "backends/api/vm_labels.h"
+#include "backends/memory/harvester_seed.h"
 #include "sim/elasticity.h"
 
 namespace ha {
@@ -113,6 +114,8 @@ Result<void> ScenarioRun::sort_policies(const std::vector<Policy>& policies) {
       copy.target.config["cpu_request"] = "1";
       copy.target.config["memory_request"] = std::to_string(cluster.memory_mb) + "Mi";
       copy.target.config["node_class"] = cluster.node_class;
+      // The simulated cluster has an image for a policy that names none.
+      copy.target.config.try_emplace("image", kScenarioImage);
       auto c = CompiledPolicy::compile(std::move(copy));
       if (!c) return c.error();
       cluster_policies_.push_back(*c);
@@ -157,7 +160,16 @@ Result<void> ScenarioRun::create_initial_nodes() {
   nomad_.on_node_change = [this](const std::string& node, const char* change) {
     invariants_->on_node_change(node, change);
   };
+  nomad_.on_node_status = [this](const std::string& node, const std::string& status) {
+    invariants_->on_node_status(node, status);
+  };
 
+  // The cluster has what the policies name: their namespaces, images and networks.
+  for (const auto& c : cluster_policies_) {
+    if (auto g = parse_group_config(c->policy().target.config)) {
+      seed_group_objects(harvester_, g->namespace_, g->image, g->network);
+    }
+  }
   const ClusterSpec& cluster = scenario_.cluster;
   for (std::int64_t i = 0; i < cluster.initial_nodes; ++i) {
     VirtualMachineSpec spec;
@@ -311,7 +323,10 @@ SimulationOutput ScenarioRun::report(std::uint64_t events, double wall) const {
         {"instability", e.instability}}},
       {"services", service_reports},
       {"invariant_violations",
-       {{"count", invariants_->violations()}, {"first", invariants_->examples()}}},
+       {{"count", invariants_->violations()},
+        {"first", invariants_->examples()},
+        {"deleted_while_migrating", invariants_->deleted_while_migrating()},
+        {"volumes_left", invariants_->volumes_left()}}},
       {"final_nodes", final_totals.nodes_ready},
       {"events", events},
       {"events_per_second", wall > 0 ? static_cast<double>(events) / wall : 0.0},
@@ -326,6 +341,8 @@ SimulationOutput ScenarioRun::report(std::uint64_t events, double wall) const {
     }
     out.report["faults"] = {{"count", scenario_.faults.size()},
                             {"agent_crashes", fault_plan_ ? fault_plan_->crashes() : 0},
+                            {"host_maintenances", fault_plan_ ? fault_plan_->maintenances() : 0},
+                            {"guest_restarts", fault_plan_ ? fault_plan_->guest_restarts() : 0},
                             {"api_calls_failed", calls.failed},
                             {"api_calls_delayed", calls.delayed}};
   }

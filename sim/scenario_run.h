@@ -35,6 +35,9 @@
 
 namespace ha {
 
+// The image a simulated cluster's VMs boot when a policy names none.
+inline constexpr const char* kScenarioImage = "default/nomad-client";
+
 // Demand, supply and cost are sampled this often, in simulated time.
 inline constexpr Duration kSampleStep = std::chrono::seconds(10);
 

@@ -79,8 +79,7 @@ void HarvesterHttpApi::create_vm(const VirtualMachineSpec& spec, Done<VirtualMac
 }
 
 void HarvesterHttpApi::delete_vm(const std::string& ns, const std::string& name, Done<Unit> done) {
-  // Its volumes go with it (Harvester's removedDisks convention is for the UI; the claims
-  // are owned by the VM and garbage-collected).
+  // Harvester deletes the claims named in its removedPersistentVolumeClaims annotation.
   call<Unit>("DELETE", vms_path(ns) + "/" + url_escape(name), "", "", std::move(done), ignore_body);
 }
 
@@ -96,6 +95,48 @@ void HarvesterHttpApi::stop_vm(const std::string& ns, const std::string& name, D
              "/apis/subresources.kubevirt.io/v1/namespaces/" + url_escape(ns) +
                  "/virtualmachines/" + url_escape(name) + "/stop",
              "", "", std::move(done), ignore_body);
+}
+
+void HarvesterHttpApi::annotate_vm(const std::string& ns, const std::string& name,
+                                   const std::string& uid,
+                                   const std::map<std::string, std::string>& annotations,
+                                   Done<VirtualMachine> done) {
+  // A uid in the patch is a precondition: the API server refuses it (409) if the VM of that
+  // name is another one now.
+  json patch = {{"metadata", {{"annotations", annotations}}}};
+  if (!uid.empty()) patch["metadata"]["uid"] = uid;
+  call<VirtualMachine>("PATCH", vms_path(ns) + "/" + url_escape(name), "", patch.dump(),
+                       std::move(done),
+                       [](const json& j) { return kubevirt_json::read_virtual_machine(j); });
+}
+
+void HarvesterHttpApi::get_image(const std::string& id, Done<VmImage> done) {
+  auto slash = id.find('/');
+  if (slash == std::string::npos) {
+    transport_.loop().post([done = std::move(done), id] {
+      done(make_error("image \"" + id + "\": expected namespace/name", ErrorKind::kInvalid));
+    });
+    return;
+  }
+  call<VmImage>("GET",
+                "/apis/harvesterhci.io/v1beta1/namespaces/" + url_escape(id.substr(0, slash)) +
+                    "/virtualmachineimages/" + url_escape(id.substr(slash + 1)),
+                "", "", std::move(done), [](const json& j) { return kube_json::read_image(j); });
+}
+
+void HarvesterHttpApi::create_secret(const Secret& secret, Done<Unit> done) {
+  call<Unit>("POST", "/api/v1/namespaces/" + url_escape(secret.meta.namespace_) + "/secrets", "",
+             kube_json::secret(secret).dump(), std::move(done), ignore_body);
+}
+
+void HarvesterHttpApi::get_json(const std::string& path, Done<json> done) {
+  call<json>("GET", path, "", "", std::move(done), [](const json& j) -> Result<json> { return j; });
+}
+
+void HarvesterHttpApi::access_review(const kube_json::AccessCheck& check, Done<bool> done) {
+  call<bool>("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", "",
+             kube_json::access_review(check).dump(), std::move(done),
+             [](const json& j) { return kube_json::read_access_review_allowed(j); });
 }
 
 }  // namespace ha

@@ -9,6 +9,7 @@
 
 #include "backends/api/harvester_api.h"
 #include "backends/http/http_transport.h"
+#include "backends/wire/kube_objects_json.h"
 
 namespace ha {
 
@@ -34,6 +35,16 @@ class HarvesterHttpApi final : public HarvesterApi {
   void delete_vm(const std::string& ns, const std::string& name, Done<Unit> done) override;
   void start_vm(const std::string& ns, const std::string& name, Done<Unit> done) override;
   void stop_vm(const std::string& ns, const std::string& name, Done<Unit> done) override;
+  void annotate_vm(const std::string& ns, const std::string& name, const std::string& uid,
+                   const std::map<std::string, std::string>& annotations,
+                   Done<VirtualMachine> done) override;
+  void get_image(const std::string& id, Done<VmImage> done) override;
+  void create_secret(const Secret& secret, Done<Unit> done) override;
+
+  // For preflight: any object's JSON by its API path, and a SelfSubjectAccessReview (whether
+  // this token may do `check`).
+  void get_json(const std::string& path, Done<nlohmann::json> done);
+  void access_review(const kube_json::AccessCheck& check, Done<bool> done);
 
  private:
   // Builds the request (URL, bearer token, content type) and sends it with send_json_call.

@@ -74,6 +74,8 @@ class HttpTransport {
                                             std::function<void(std::string)> on_data,
                                             std::function<void(Result<HttpResponse>)> done);
 
+  EventLoop& loop() { return loop_; }
+
   // Requests sent so far, attempts included (for tests and metrics).
   std::uint64_t attempts() const { return attempts_; }
   // Bytes of every answer so far (headers and body; a stream's body as it arrives, its

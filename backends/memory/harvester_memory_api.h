@@ -63,6 +63,47 @@ class HarvesterMemoryApi final : public HarvesterApi {
     caller_.call<Unit>(
         "stop_vm", [this, ns, name] { return model_.stop(ns, name); }, std::move(done));
   }
+  void annotate_vm(const std::string& ns, const std::string& name, const std::string& uid,
+                   const std::map<std::string, std::string>& annotations,
+                   Done<VirtualMachine> done) override {
+    caller_.call<VirtualMachine>(
+        "patch_vm",
+        [this, ns, name, uid, annotations]() -> Result<VirtualMachine> {
+          auto vm = model_.get(ns, name);
+          if (!vm) return vm;
+          if (!uid.empty() && vm->uid != uid) {
+            return make_error("Precondition failed: UID in precondition: " + uid +
+                                  ", UID in object meta: " + vm->uid,
+                              ErrorKind::kConflict);
+          }
+          auto merged = vm->spec.annotations;
+          for (const auto& [k, v] : annotations) merged[k] = v;
+          return model_.set_metadata(ns, name, vm->spec.labels, std::move(merged));
+        },
+        std::move(done));
+  }
+  void get_image(const std::string& id, Done<VmImage> done) override {
+    caller_.call<VmImage>(
+        "get_image",
+        [this, id]() -> Result<VmImage> {
+          auto slash = id.find('/');
+          if (slash == std::string::npos) {
+            return make_error("image \"" + id + "\": expected namespace/name", ErrorKind::kInvalid);
+          }
+          return model_.get_image(id.substr(0, slash), id.substr(slash + 1));
+        },
+        std::move(done));
+  }
+  void create_secret(const Secret& secret, Done<Unit> done) override {
+    caller_.call<Unit>(
+        "create_secret",
+        [this, secret]() -> Result<Unit> {
+          auto created = model_.create_secret(secret);
+          if (!created) return created.error();
+          return Unit{};
+        },
+        std::move(done));
+  }
 
  private:
   EventLoop& loop_;

@@ -1,7 +1,5 @@
 #include "backends/memory/harvester_model.h"
 
-#include <cctype>
-
 #include "backends/api/vm_labels.h"
 #include "backends/memory/ids.h"
 #include "backends/memory/label_selector.h"
@@ -9,24 +7,17 @@
 namespace ha {
 namespace {
 
-// RFC 1123 label, as Kubernetes requires of VirtualMachine names.
-bool valid_name(const std::string& name) {
-  if (name.empty() || name.size() > 63) return false;
-  for (char c : name) {
-    if (!(std::islower(static_cast<unsigned char>(c)) ||
-          std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
-      return false;
-    }
-  }
-  return name.front() != '-' && name.back() != '-';
-}
-
 std::string not_found(const std::string& name) {
   return "virtualmachines.kubevirt.io \"" + name + "\" not found";
 }
 
 bool consumes_capacity(const std::string& phase) {
   return phase != "ErrorUnschedulable" && phase != "Stopped";
+}
+
+// KubeVirt's VM Ready condition: true while its VMI is ready, which a live migration keeps.
+bool ready(const std::string& phase) {
+  return phase == "Running" || phase == "Migrating";
 }
 
 }  // namespace
@@ -38,9 +29,30 @@ HarvesterModel::HarvesterModel(EventLoop& loop, NomadModel* nomad, HarvesterMode
       config_(std::move(config)),
       rng_(seed),
       fault_rng_(seed ^ 0xfa175eedULL),
-      changes_(config_.watch_window) {}
+      changes_(config_.watch_window),
+      hosts_(static_cast<std::size_t>(std::max(1, config_.hosts))) {
+  config_.hosts = static_cast<int>(hosts_.size());
+  // What every Harvester has: the default namespace and the default storage class (the
+  // harvester chart's harvester-longhorn).
+  add_namespace("default");
+  if (!config_.default_storage_class.empty()) {
+    StorageClass sc;
+    sc.meta.name = config_.default_storage_class;
+    sc.meta.annotations["harvesterhci.io/is-reserved-storageclass"] = "true";
+    sc.parameters = {
+        {"migratable", "true"}, {"numberOfReplicas", "3"}, {"staleReplicaTimeout", "30"}};
+    sc.is_default = true;
+    add_storage_class(sc);
+  }
+}
 
 HarvesterModel::Vm* HarvesterModel::find(const std::string& ns, const std::string& name) {
+  auto it = vms_.find({ns, name});
+  return it == vms_.end() ? nullptr : &it->second;
+}
+
+const HarvesterModel::Vm* HarvesterModel::find(const std::string& ns,
+                                               const std::string& name) const {
   auto it = vms_.find({ns, name});
   return it == vms_.end() ? nullptr : &it->second;
 }
@@ -64,15 +76,25 @@ void HarvesterModel::set_phase(Vm& vm, const std::string& phase) {
     consuming_.count += sign;
     consuming_.cpu_cores += sign * v.spec.cpu_cores;
     consuming_.memory_bytes += sign * v.spec.memory_bytes;
+    if (!is && phase != "ErrorUnschedulable") retry_unschedulable();
   }
+  unschedulable_ += (phase == "ErrorUnschedulable" ? 1 : 0) -
+                    (v.printable_status == "ErrorUnschedulable" ? 1 : 0);
   stopped_ += (phase == "Stopped" ? 1 : 0) - (v.printable_status == "Stopped" ? 1 : 0);
-  if (!v.ready_changed || (v.printable_status == "Running") != (phase == "Running")) {
-    v.ready_changed = loop_.now();
-  }
+  if (!v.ready_changed || ready(v.printable_status) != ready(phase)) v.ready_changed = loop_.now();
   v.printable_status = phase;
+  v.host = vm.host ? "harvester-node-" + std::to_string(*vm.host) : "";
   v.resource_version = std::to_string(++resource_version_);
   publish(vm);
   if (on_phase) on_phase({v.spec.namespace_, v.spec.name, phase, loop_.now()});
+}
+
+void HarvesterModel::set_running_phase(Vm& vm) {
+  std::string phase = vm.migrating ? "Migrating" : vm.paused ? "Paused" : "Running";
+  if (vm.vm->printable_status != phase ||
+      vm.vm->host != "harvester-node-" + std::to_string(*vm.host)) {
+    set_phase(vm, phase);
+  }
 }
 
 bool HarvesterModel::fits(const VirtualMachineSpec& spec) const {
@@ -85,12 +107,10 @@ bool HarvesterModel::fits(const VirtualMachineSpec& spec) const {
          consuming_.memory_bytes + spec.memory_bytes <= config_.memory_bytes_capacity;
 }
 
-Result<VirtualMachine> HarvesterModel::create(const VirtualMachineSpec& spec) {
-  if (!valid_name(spec.name)) {
-    return make_error("VirtualMachine.kubevirt.io \"" + spec.name +
-                          "\" is invalid: metadata.name: must be a lowercase RFC 1123 label",
-                      ErrorKind::kInvalid);
-  }
+Result<VirtualMachine> HarvesterModel::create(const VirtualMachineSpec& requested) {
+  if (auto admitted = admit(requested); !admitted) return admitted.error();
+  VirtualMachineSpec spec = requested;
+  mutate(spec);
   if (find(spec.namespace_, spec.name) != nullptr) {
     return make_error("virtualmachines.kubevirt.io \"" + spec.name + "\" already exists",
                       ErrorKind::kConflict);
@@ -98,19 +118,21 @@ Result<VirtualMachine> HarvesterModel::create(const VirtualMachineSpec& spec) {
   Vm vm;
   vm.vm = std::make_shared<VirtualMachine>();
   vm.vm->spec = spec;
-  vm.vm->uid = IdGenerator(++uid_counter_ ^ 0x5eedULL).next();
+  vm.vm->uid = new_uid();
   vm.vm->creation_time = loop_.now();
   bool schedulable = fits(spec);
   Key key{spec.namespace_, spec.name};
   Vm& stored = vms_.emplace(key, std::move(vm)).first->second;
-  if (!spec.running) {
+  // Harvester's VM controller makes the claims as soon as it sees the VM.
+  create_claims(*stored.vm);
+  std::string strategy = spec.effective_run_strategy();
+  if (strategy == "Halted" || strategy == "Manual") {
     set_phase(stored, "Stopped");
   } else if (!schedulable || fault(boot_faults_.unschedulable)) {
+    stored.never_schedules = schedulable;  // the fault: no capacity would help
     set_phase(stored, "ErrorUnschedulable");
   } else {
-    set_phase(stored, "Provisioning");
-    stored.timer =
-        loop_.after(config_.provision.sample(rng_), [this, key] { boot(key, config_.boot); });
+    provision(key);
   }
   return *stored.vm;
 }
@@ -120,32 +142,86 @@ bool HarvesterModel::fault(double rate) {
   return std::uniform_real_distribution<double>(0.0, 1.0)(fault_rng_) < rate;
 }
 
+void HarvesterModel::provision(const Key& key) {
+  Vm* vm = find(key.first, key.second);
+  if (!vm->vm->spec.root_disk) {  // nothing to bind (a guest set up outside the model)
+    boot(key, config_.boot);
+    return;
+  }
+  set_phase(*vm, "WaitingForVolumeBinding");
+  vm->timer = loop_.after(config_.provision.sample(rng_), [this, key] {
+    Vm* waiting = find(key.first, key.second);
+    if (waiting == nullptr) return;
+    waiting->timer.reset();
+    bool missing = false;
+    if (claims_bound(*waiting->vm, missing)) {
+      boot(key, config_.boot);
+    } else if (missing) {
+      // KubeVirt makes the VMI, whose claim does not exist (Harvester made none: its image
+      // was not found).
+      set_phase(*waiting, "ErrorPvcNotFound");
+    }  // else its claim stays unbound: it waits for ever
+  });
+}
+
 void HarvesterModel::boot(const Key& key, const Latency& latency) {
   Vm* vm = find(key.first, key.second);
   if (vm == nullptr) return;
+  vm->host = place(vm->vm->spec);
   set_phase(*vm, "Starting");
   if (fault(boot_faults_.stuck_starting)) return;  // never boots
-  vm->timer = loop_.after(latency.sample(rng_), [this, key] {
-    Vm* running = find(key.first, key.second);
-    if (running == nullptr) return;
-    set_phase(*running, "Running");
-    if (fault(boot_faults_.never_join)) {
-      running->timer.reset();
-      return;
+  vm->timer = loop_.after(latency.sample(rng_), [this, key] { run(key); });
+}
+
+void HarvesterModel::run(const Key& key) {
+  Vm* vm = find(key.first, key.second);
+  if (vm == nullptr) return;
+  vm->timer.reset();
+  const VirtualMachineSpec& spec = vm->vm->spec;
+  // The virt-launcher pod mounts the cloud-init Secret: without it the VMI does not start.
+  vm->waiting_secret =
+      !spec.user_data_secret.empty() && !secrets_.count({spec.namespace_, spec.user_data_secret});
+  if (vm->waiting_secret) return;
+  set_running_phase(*vm);
+  if (!guest_joins(*vm) || fault(boot_faults_.never_join)) return;
+  vm->timer = loop_.after(config_.nomad_join.sample(rng_), [this, key] { join(key); });
+}
+
+bool HarvesterModel::guest_joins(const Vm& vm) const {
+  const VirtualMachineSpec& spec = vm.vm->spec;
+  if (spec.root_disk) {
+    auto claim = claims_.find({spec.namespace_, spec.root_disk->claim_name});
+    auto image = std::find_if(images_.begin(), images_.end(), [&](const auto& i) {
+      return i.second.id() == spec.root_disk->image_id;
+    });
+    // A disk of any class but its image's is created empty: nothing boots from it.
+    if (claim == claims_.end() || image == images_.end() || !image->second.imported ||
+        claim->second.meta.annotations.count("harvesterhci.io/imageId") == 0 ||
+        claim->second.storage_class != image->second.storage_class) {
+      return false;
     }
-    running->timer = loop_.after(config_.nomad_join.sample(rng_), [this, key] { join(key); });
-  });
+  }
+  if (!spec.user_data_secret.empty()) {
+    // KubeVirt reads the key userdata, else userData; a Secret without either gives the guest
+    // no user data, and cloud-init never starts the Nomad client.
+    auto secret = secrets_.find({spec.namespace_, spec.user_data_secret});
+    return secret != secrets_.end() &&
+           (secret->second.data.count("userdata") || secret->second.data.count("userData"));
+  }
+  return !spec.user_data.empty() || !spec.root_disk;
 }
 
 void HarvesterModel::join(const Key& key) {
   Vm* joining = find(key.first, key.second);
   if (joining == nullptr) return;
   joining->timer.reset();
-  if (nomad_ != nullptr) {
+  if (nomad_ != nullptr && !joining->nomad_node_id.empty()) {
+    node_up(*joining);  // the same client back (its node ID is kept on its disk)
+  } else if (nomad_ != nullptr) {
     const VirtualMachineSpec& s = joining->vm->spec;
     auto cls = s.labels.find(vm_labels::kNodeClass);
     NomadNodeSpec node;
-    node.name = s.name;
+    node.name = s.hostname.empty() ? s.name : s.hostname;
     node.node_class = cls == s.labels.end() ? "" : cls->second;
     node.datacenter = config_.datacenter;
     node.cpu_mhz =
@@ -157,13 +233,18 @@ void HarvesterModel::join(const Key& key) {
   if (on_phase) on_phase({key.first, key.second, "Joined", loop_.now()});
 }
 
-Result<VirtualMachine> HarvesterModel::create_running(const VirtualMachineSpec& spec) {
+Result<VirtualMachine> HarvesterModel::create_running(const VirtualMachineSpec& requested) {
+  VirtualMachineSpec spec = requested;
+  if (spec.run_strategy.empty() && !spec.running) spec.run_strategy = "Always";
+  add_namespace(spec.namespace_);
   auto created = create(spec);
   if (!created) return created;
   Vm& vm = *find(spec.namespace_, spec.name);
-  if (vm.vm->printable_status != "Provisioning") return *vm.vm;  // unschedulable or stopped
+  const std::string& phase = vm.vm->printable_status;
+  if (phase != "WaitingForVolumeBinding" && phase != "Starting") return *vm.vm;
   if (vm.timer) loop_.cancel(*vm.timer);
   vm.timer.reset();
+  if (!vm.host) vm.host = place(spec);
   edit(vm).creation_time = loop_.now() - kRunningSince;
   set_phase(vm, "Running");
   join({spec.namespace_, spec.name});
@@ -173,6 +254,12 @@ Result<VirtualMachine> HarvesterModel::create_running(const VirtualMachineSpec& 
 void HarvesterModel::node_down(Vm& vm) {
   if (nomad_ != nullptr && !vm.nomad_node_id.empty()) {
     static_cast<void>(nomad_->set_node_down(vm.nomad_node_id));
+  }
+}
+
+void HarvesterModel::node_up(Vm& vm) {
+  if (nomad_ != nullptr && !vm.nomad_node_id.empty()) {
+    static_cast<void>(nomad_->set_node_up(vm.nomad_node_id));
   }
 }
 
@@ -188,8 +275,37 @@ void HarvesterModel::publish(Vm& vm) {
 
 void HarvesterModel::changing(const Vm& vm, const char* change) {
   if (on_change) {
-    on_change({vm.vm->spec.namespace_, vm.vm->spec.name, change, vm.vm->spec.labels});
+    on_change({vm.vm->spec.namespace_, vm.vm->spec.name, change, vm.vm->spec.labels,
+               vm.vm->printable_status});
   }
+}
+
+void HarvesterModel::release_capacity(const VirtualMachine& v) {
+  --consuming_.count;
+  consuming_.cpu_cores -= v.spec.cpu_cores;
+  consuming_.memory_bytes -= v.spec.memory_bytes;
+  retry_unschedulable();
+}
+
+void HarvesterModel::retry_unschedulable() {
+  if (unschedulable_ <= 0 || retry_posted_) return;
+  retry_posted_ = true;
+  loop_.post([this] {
+    retry_posted_ = false;
+    std::vector<std::pair<Time, Key>> waiting;
+    for (const auto& [key, vm] : vms_) {
+      if (vm.vm->printable_status == "ErrorUnschedulable" && !vm.never_schedules) {
+        waiting.emplace_back(vm.vm->creation_time, key);
+      }
+    }
+    std::sort(waiting.begin(), waiting.end());
+    for (const auto& [created, key] : waiting) {
+      Vm* vm = find(key.first, key.second);
+      if (vm == nullptr || !fits(vm->vm->spec)) continue;
+      // Counted again as it leaves ErrorUnschedulable, so the next one sees it.
+      provision(key);
+    }
+  });
 }
 
 Result<Unit> HarvesterModel::remove(const std::string& ns, const std::string& name) {
@@ -198,18 +314,27 @@ Result<Unit> HarvesterModel::remove(const std::string& ns, const std::string& na
   if (vm->vm->printable_status == "Terminating") return Unit{};
   changing(*vm, "delete");
   if (vm->timer) loop_.cancel(*vm->timer);
+  if (vm->heartbeat_timer) loop_.cancel(*vm->heartbeat_timer);
+  vm->timer = vm->heartbeat_timer = std::nullopt;
+  std::optional<int> host = vm->host;
+  bool was_migrating = vm->migrating;
+  vm->migrating = vm->paused = false;
   // Terminating first, then the node stops heartbeating: observers of the phase change see
   // the node as it was when the VM was deleted.
   set_phase(*vm, "Terminating");
   node_down(*vm);
+  if (was_migrating && host) {
+    --hosts_[static_cast<std::size_t>(*host)].migrating;
+    next_migrations(*host);
+  }
   Key key{ns, name};
   vm->timer = loop_.after(config_.terminate.sample(rng_), [this, key] {
-    // The VM and its volumes are gone, and the capacity it held until now is free.
+    // The VM is gone, and the capacity it held until now is free. Harvester's finalizer
+    // deletes the claims it names; the garbage collector what it owns.
     if (auto gone = vms_.find(key); gone != vms_.end()) {
       const VirtualMachine& v = *gone->second.vm;
-      --consuming_.count;
-      consuming_.cpu_cores -= v.spec.cpu_cores;
-      consuming_.memory_bytes -= v.spec.memory_bytes;
+      release_capacity(v);
+      removed(v);
       auto last = std::make_shared<VirtualMachine>(v);
       last->resource_version = std::to_string(++resource_version_);
       VmWatchEvent event{VmWatchEvent::Type::kDeleted, resource_version_, last, last};
@@ -219,54 +344,6 @@ Result<Unit> HarvesterModel::remove(const std::string& ns, const std::string& na
     }
     if (on_phase) on_phase({key.first, key.second, "Deleted", loop_.now()});
   });
-  return Unit{};
-}
-
-Result<Unit> HarvesterModel::stop(const std::string& ns, const std::string& name) {
-  Vm* vm = find(ns, name);
-  if (vm == nullptr) return make_error(not_found(name), ErrorKind::kNotFound);
-  const std::string phase = vm->vm->printable_status;
-  if (phase == "Terminating") {
-    return make_error("VM " + name + " is terminating", ErrorKind::kConflict);
-  }
-  if (phase == "Stopped" || phase == "Stopping") return Unit{};
-  changing(*vm, "stop");
-  if (vm->timer) loop_.cancel(*vm->timer);
-  edit(*vm).spec.running = false;
-  // As for a deletion: observers of the phase change see the node as it was.
-  set_phase(*vm, "Stopping");
-  node_down(*vm);
-  Key key{ns, name};
-  vm->timer = loop_.after(config_.stop.sample(rng_), [this, key] {
-    if (Vm* stopped = find(key.first, key.second)) {
-      stopped->timer.reset();
-      set_phase(*stopped, "Stopped");
-    }
-  });
-  return Unit{};
-}
-
-Result<Unit> HarvesterModel::start(const std::string& ns, const std::string& name) {
-  Vm* vm = find(ns, name);
-  if (vm == nullptr) return make_error(not_found(name), ErrorKind::kNotFound);
-  const std::string phase = vm->vm->printable_status;
-  if (phase != "Stopped" && phase != "ErrorUnschedulable") {
-    return phase == "Terminating"
-               ? Result<Unit>(make_error("VM " + name + " is terminating", ErrorKind::kConflict))
-               : Result<Unit>(Unit{});
-  }
-  changing(*vm, "start");
-  edit(*vm).spec.running = true;
-  // The restarted client joins again; its old, down registration is purged first.
-  if (nomad_ != nullptr && !vm->nomad_node_id.empty()) {
-    static_cast<void>(nomad_->purge_node(vm->nomad_node_id));
-    vm->nomad_node_id.clear();
-  }
-  if (!fits(vm->vm->spec)) {
-    set_phase(*vm, "ErrorUnschedulable");
-    return Unit{};
-  }
-  boot({ns, name}, config_.start);
   return Unit{};
 }
 
@@ -317,6 +394,10 @@ Result<VmList> HarvesterModel::list(const std::string& ns,
   if (list_cache_.size() >= kListCacheSize) list_cache_.clear();
   list_cache_[{ns, label_selector}] = {generation_, out};
   return out;
+}
+
+std::string HarvesterModel::new_uid() {
+  return IdGenerator(++uid_counter_ ^ 0x5eedULL).next();
 }
 
 }  // namespace ha

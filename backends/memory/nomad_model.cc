@@ -71,6 +71,7 @@ std::string NomadModel::register_node(const NomadNodeSpec& spec) {
   auto index = static_cast<std::uint32_t>(nodes_.size());
   nodes_.push_back(std::move(n));
   record_node_event(nodes_.back(), "NodeRegistration");
+  if (on_node_status) on_node_status(spec.name, "ready");
   node_by_id_[nodes_.back().info.id] = index;
   listed_.insert(index);
   listed_by_name_[spec.name].insert(index);
@@ -93,6 +94,7 @@ Result<Unit> NomadModel::set_node_down(const std::string& node_id) {
   std::uint32_t index = node_index(*n);
   n->info.status = "down";
   touch(*n, "NodeStreamEvent");
+  if (on_node_status) on_node_status(n->info.name, "down");
   refresh_schedulable(index);
   std::vector<std::uint32_t> allocs(n->allocs.begin(), n->allocs.end());
   for (std::uint32_t a : allocs) {
@@ -111,6 +113,20 @@ Result<Unit> NomadModel::set_node_down(const std::string& node_id) {
       }
     });
   }
+  return Unit{};
+}
+
+Result<Unit> NomadModel::set_node_up(const std::string& node_id) {
+  Node* n = find(node_id);
+  if (n == nullptr || n->purged) return make_error("node not found", ErrorKind::kNotFound);
+  if (n->info.status == "ready") return Unit{};
+  std::uint32_t index = node_index(*n);
+  n->info.status = "ready";
+  touch(*n, "NodeStreamEvent");
+  if (on_node_status) on_node_status(n->info.name, "ready");
+  refresh_schedulable(index);
+  place_system_allocs(index);
+  schedule_pending();
   return Unit{};
 }
 

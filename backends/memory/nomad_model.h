@@ -82,6 +82,9 @@ class NomadModel {
   std::string register_node(const NomadNodeSpec& spec);
   // The node stops heartbeating: status down, its allocations lost and replaced.
   Result<Unit> set_node_down(const std::string& node_id);
+  // A down node whose client heartbeats again (a guest resumed or rebooted, its node ID kept
+  // in the client's data dir) is ready again, with its eligibility and drain as they were.
+  Result<Unit> set_node_up(const std::string& node_id);
   Result<Unit> purge_node(const std::string& node_id);
   Result<Unit> set_eligibility(const std::string& node_id, bool eligible);
   // `spec` empty cancels a drain (and marks the node eligible when `mark_eligible`).
@@ -164,6 +167,8 @@ class NomadModel {
   // Called before a drain, a drain cancellation or an eligibility change asked of a node,
   // with its name and the change ("drain", "cancel drain", "eligible", "ineligible").
   std::function<void(const std::string& node_name, const char* change)> on_node_change;
+  // Every change of a node's status ("ready", "down"), whatever made it, with its name.
+  std::function<void(const std::string& node_name, const std::string& status)> on_node_status;
 
  private:
   enum class AllocState { kPending, kRunning };

@@ -7,6 +7,7 @@
 #include <future>
 
 #include "backends/mock_server/kubernetes_discovery.h"
+#include "backends/mock_server/kubernetes_replies.h"
 #include "backends/mock_server/mock_faults.h"
 #include "backends/mock_server/server_setup.h"
 #include "backends/wire/kubevirt_json.h"
@@ -23,32 +24,6 @@ constexpr const char* kVmis = R"(/apis/kubevirt.io/v1/namespaces/([^/]+)/virtual
 void status_error(httplib::Response& res, int code, const std::string& reason,
                   const std::string& message, const std::string& name = "") {
   send_json(res, code, kv::status_error(code, reason, message, name));
-}
-
-// A model error as the Kubernetes API server reports it.
-void model_error(httplib::Response& res, const Error& e, const std::string& name) {
-  switch (e.kind) {
-    case ErrorKind::kNotFound:
-      return status_error(res, 404, "NotFound", e.message, name);
-    case ErrorKind::kConflict:
-      return status_error(
-          res, 409,
-          e.message.find("already exists") != std::string::npos ? "AlreadyExists" : "Conflict",
-          e.message, name);
-    case ErrorKind::kInvalid:
-      return status_error(res, 422, "Invalid", e.message, name);
-    default:
-      return status_error(res, 500, "InternalError", e.message, name);
-  }
-}
-
-bool parse_body(const httplib::Request& req, httplib::Response& res, json& out) {
-  out = json::parse(req.body, nullptr, false);
-  if (out.is_discarded() || !out.is_object()) {
-    status_error(res, 400, "BadRequest", "the request body is not a JSON object");
-    return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -104,6 +79,9 @@ std::string HarvesterMockServer::operation(const httplib::Request& req) {
       R"(/apis/kubevirt.io/v1/namespaces/[^/]+/virtualmachineinstances(/[^/]+)?)");
   static const std::regex sub(
       R"(/apis/subresources.kubevirt.io/v1/namespaces/[^/]+/virtualmachines/[^/]+/(start|stop))");
+  static const std::regex image(
+      R"(/apis/harvesterhci.io/v1beta1/namespaces/[^/]+/virtualmachineimages/[^/]+)");
+  static const std::regex secrets(R"(/api/v1/namespaces/[^/]+/secrets)");
   const std::string& m = req.method;
   std::smatch match;
   if (std::regex_match(req.path, vms)) {
@@ -116,6 +94,8 @@ std::string HarvesterMockServer::operation(const httplib::Request& req) {
   }
   if (std::regex_match(req.path, vmis)) return "list_vms";
   if (std::regex_match(req.path, match, sub)) return match[1].str() + "_vm";
+  if (m == "GET" && std::regex_match(req.path, image)) return "get_image";
+  if (m == "POST" && std::regex_match(req.path, secrets)) return "create_secret";
   return "";
 }
 
@@ -125,7 +105,14 @@ void HarvesterMockServer::routes() {
       s,
       {"/version", "/api", "/api/v1", "/apis", "/apis/kubevirt.io/v1", "/openapi/v2",
        "/openapi/v3(/.*)?", std::string(kVms) + "(/[^/]+)?", std::string(kVmis) + "(/[^/]+)?",
-       R"(/apis/subresources.kubevirt.io/v1/namespaces/[^/]+/virtualmachines/[^/]+/(start|stop))"},
+       R"(/apis/subresources.kubevirt.io/v1/namespaces/[^/]+/virtualmachines/[^/]+/(start|stop|migrate))",
+       R"(/apis/subresources.kubevirt.io/v1/namespaces/[^/]+/virtualmachineinstances/[^/]+/(pause|unpause))",
+       "/api/v1/namespaces(/[^/]+)?",
+       R"(/api/v1/namespaces/[^/]+/(secrets|persistentvolumeclaims)(/[^/]+)?)",
+       R"(/apis/storage.k8s.io/v1/storageclasses(/[^/]+)?)",
+       R"(/apis/harvesterhci.io/v1beta1/(namespaces/[^/]+/)?virtualmachineimages(/[^/]+)?)",
+       R"(/apis/k8s.cni.cncf.io/v1/(namespaces/[^/]+/)?network-attachment-definitions(/[^/]+)?)",
+       "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"},
       [](httplib::Response& res, int status) {
         if (status == 404) {
           status_error(res, 404, "NotFound", "the server could not find the requested resource");
@@ -145,6 +132,17 @@ void HarvesterMockServer::routes() {
       status_error(res, 401, "Unauthorized", "Unauthorized");
       return httplib::Server::HandlerResponse::Handled;
     }
+    if (options_.rbac) {
+      std::string watch = req.get_param_value("watch");
+      RequestAttributes a =
+          request_attributes(req.method, req.path, watch == "true" || watch == "1");
+      if (!options_.rbac->allows(a)) {
+        send_json(res, 403,
+                  kv::status_error(403, "Forbidden", options_.rbac->forbidden_message(a), a.name,
+                                   a.resource, a.group));
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
     auto fault = decide_mock_fault(options_.faults, operation(req), res, loop().speed());
     if (!fault) return httplib::Server::HandlerResponse::Unhandled;
     status_error(res, fault->first, fault_reason(fault->first), fault->second);
@@ -162,6 +160,7 @@ void HarvesterMockServer::routes() {
   if (options_.fault_admin) add_fault_admin(s, options_.fault_admin);
 
   add_kubernetes_discovery(s);
+  object_routes();
 
   s.Get(kVms, [this](const httplib::Request& req, httplib::Response& res) {
     std::string ns = req.matches[1];
@@ -213,6 +212,9 @@ void HarvesterMockServer::routes() {
     }
     spec->namespace_ = ns;
     auto created = on_loop([&] { return model_.create(*spec); });
+    if (!created && created.error().message.rfind("namespaces ", 0) == 0) {
+      return model_error(res, created.error(), ns, "namespaces", "");
+    }
     if (!created) return model_error(res, created.error(), spec->name);
     send_json(res, 201, kv::virtual_machine(as_served(*created)));
   });
@@ -241,11 +243,24 @@ void HarvesterMockServer::routes() {
             auto patched = on_loop([&]() -> Result<VirtualMachine> {
               auto vm = model_.get(ns, name);
               if (!vm) return vm;
+              if (const auto* uid = patch.contains("metadata") && patch["metadata"].is_object() &&
+                                            patch["metadata"].contains("uid")
+                                        ? &patch["metadata"]["uid"]
+                                        : nullptr;
+                  uid && *uid != vm->uid) {
+                return make_error("Precondition failed: UID in precondition: " + uid->dump() +
+                                      ", UID in object meta: " + vm->uid,
+                                  ErrorKind::kConflict);
+              }
               auto spec = kv::read_virtual_machine_spec(
                   kv::merge_patch(kv::virtual_machine(as_served(*vm)), patch));
               if (!spec) return make_error(spec.error().message, ErrorKind::kInvalid);
-              if (spec->running != vm->spec.running) {
-                auto r = spec->running ? model_.start(ns, name) : model_.stop(ns, name);
+              if (auto admitted = model_.admit(*spec); !admitted) return admitted.error();
+              // A change of the run strategy (or of spec.running) starts or stops the VM, as
+              // KubeVirt's controller acts on it.
+              bool halted = spec->effective_run_strategy() == "Halted";
+              if (halted != (vm->spec.effective_run_strategy() == "Halted")) {
+                auto r = halted ? model_.stop(ns, name) : model_.start(ns, name);
                 if (!r) return r.error();
               }
               return model_.set_metadata(ns, name, spec->labels, spec->annotations);
@@ -255,13 +270,21 @@ void HarvesterMockServer::routes() {
           });
   auto subresource = [this](const httplib::Request& req, httplib::Response& res) {
     std::string ns = req.matches[1], name = req.matches[2], action = req.matches[3];
-    auto r =
-        on_loop([&] { return action == "start" ? model_.start(ns, name) : model_.stop(ns, name); });
-    if (!r) return model_error(res, r.error(), name);
+    auto r = on_loop([&] {
+      if (action == "start") return model_.start(ns, name);
+      if (action == "stop") return model_.stop(ns, name);
+      if (action == "migrate") return model_.migrate(ns, name);
+      if (action == "pause") return model_.pause(ns, name);
+      return model_.unpause(ns, name);
+    });
+    if (!r) return model_error(res, r.error(), name, "virtualmachine", "kubevirt.io");
     res.status = 202;
   };
   s.Put(
-      R"(/apis/subresources.kubevirt.io/v1/namespaces/([^/]+)/virtualmachines/([^/]+)/(start|stop))",
+      R"(/apis/subresources.kubevirt.io/v1/namespaces/([^/]+)/virtualmachines/([^/]+)/(start|stop|migrate))",
+      subresource);
+  s.Put(
+      R"(/apis/subresources.kubevirt.io/v1/namespaces/([^/]+)/virtualmachineinstances/([^/]+)/(pause|unpause))",
       subresource);
 }
 

@@ -1,20 +1,26 @@
-// HarvesterMockServer: the Kubernetes/KubeVirt API for VirtualMachines, served with
-// cpp-httplib over a HarvesterModel, in the wire format of Harvester's API server:
+// HarvesterMockServer: a Harvester cluster's Kubernetes API, served with cpp-httplib over a
+// HarvesterModel, in the wire format of Harvester's API server:
 //   GET    /apis/kubevirt.io/v1/namespaces/NS/virtualmachines[?labelSelector=...]
 //   GET    /apis/kubevirt.io/v1/namespaces/NS/virtualmachines/NAME
-//   POST   /apis/kubevirt.io/v1/namespaces/NS/virtualmachines          (201)
+//   POST   /apis/kubevirt.io/v1/namespaces/NS/virtualmachines          (201; the model's
+//          admission answers 422/404/500 as the API server and its webhooks do)
 //   PATCH  /apis/kubevirt.io/v1/namespaces/NS/virtualmachines/NAME     (merge patch: labels,
-//          annotations, spec.running)
+//          annotations, spec.running, spec.runStrategy; metadata.uid a precondition)
 //   DELETE /apis/kubevirt.io/v1/namespaces/NS/virtualmachines/NAME
-//   PUT    /apis/subresources.kubevirt.io/v1/namespaces/NS/virtualmachines/NAME/start|stop
+//   PUT    /apis/subresources.kubevirt.io/v1/namespaces/NS/virtualmachines/NAME/start|stop|migrate
+//   PUT /apis/subresources.kubevirt.io/v1/namespaces/NS/virtualmachineinstances/NAME/pause|unpause
 //   GET    .../virtualmachines?watch=true (resourceVersion, labelSelector, bookmarks, 410 Gone,
 //          timeoutSeconds: see harvester_list_watch.cc); lists carry metadata.resourceVersion
 //   GET    /apis/kubevirt.io/v1/namespaces/NS/virtualmachineinstances[/NAME] (read-only,
 //          derived from the VMs: see kubevirt_json::virtual_machine_instance)
+//   namespaces, storageclasses, virtualmachineimages, network-attachment-definitions
+//   (get, list); secrets (get, list, create, delete); persistentvolumeclaims (get, list,
+//   delete); selfsubjectaccessreviews (create): harvester_object_routes.cc
 //   GET    /version, /api, /apis, /openapi/v2 and v3, ... (for kubectl: kubernetes_discovery.h)
 // Errors are Kubernetes `Status` objects (NotFound 404, AlreadyExists 409, Invalid 422,
-// BadRequest 400, Unauthorized 401). With a token set, every request needs
-// `Authorization: Bearer TOKEN`. HTTPS when given a certificate and key.
+// BadRequest 400, Unauthorized 401, Forbidden 403). With a token set, every request needs
+// `Authorization: Bearer TOKEN`; with an RBAC policy too, it must be allowed by the token's
+// Role (kubernetes_rbac.h). HTTPS when given a certificate and key.
 // Model access is posted to the loop, as in NomadMockServer.
 #pragma once
 
@@ -26,6 +32,7 @@
 
 #include "backends/memory/faults.h"
 #include "backends/memory/harvester_model.h"
+#include "backends/mock_server/kubernetes_rbac.h"
 #include "backends/mock_server/mock_admin.h"
 #include "backends/mock_server/mock_http_server.h"
 #include "backends/mock_server/write_log.h"
@@ -60,6 +67,8 @@ class HarvesterMockServer final : public MockHttpServer {
     WriteLog* writes = nullptr;
     // How often a watch that allows bookmarks gets one (the API server: about a minute).
     std::chrono::milliseconds watch_bookmark_interval = std::chrono::seconds(60);
+    // Set: the token is bound to this Role; what it does not allow is refused (403).
+    std::shared_ptr<const RbacPolicy> rbac;
   };
   HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& model, Options options);
   ~HarvesterMockServer();
@@ -69,6 +78,7 @@ class HarvesterMockServer final : public MockHttpServer {
 
  private:
   void routes();
+  void object_routes();  // harvester_object_routes.cc
   static std::string operation(const httplib::Request& req);
   VirtualMachine as_served(VirtualMachine vm) const;
   VmList as_served(const VmList& vms) const;

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "backends/mock_server/server_setup.h"
@@ -11,24 +12,106 @@ namespace {
 
 using nlohmann::json;
 
-json resource_list() {
-  json verbs = {"delete", "get", "list", "patch", "create", "update", "watch"};
+struct Resource {
+  const char* group_version;
+  const char* name;
+  const char* singular;
+  bool namespaced;
+  const char* kind;
+  std::vector<const char*> verbs, short_names;
+};
+
+// What the mock serves, as the real API server's discovery documents list it.
+const std::vector<Resource>& resources() {
+  static const std::vector<Resource> kResources = {
+      {"v1", "namespaces", "namespace", false, "Namespace", {"create", "get", "list"}, {"ns"}},
+      {"v1", "secrets", "secret", true, "Secret", {"create", "delete", "get", "list"}, {}},
+      {"v1",
+       "persistentvolumeclaims",
+       "persistentvolumeclaim",
+       true,
+       "PersistentVolumeClaim",
+       {"delete", "get", "list"},
+       {"pvc"}},
+      {"kubevirt.io/v1",
+       "virtualmachines",
+       "virtualmachine",
+       true,
+       "VirtualMachine",
+       {"delete", "get", "list", "patch", "create", "update", "watch"},
+       {"vm", "vms"}},
+      {"kubevirt.io/v1",
+       "virtualmachineinstances",
+       "virtualmachineinstance",
+       true,
+       "VirtualMachineInstance",
+       {"get", "list"},
+       {"vmi", "vmis"}},
+      {"subresources.kubevirt.io/v1", "virtualmachines/start", "", true, "", {"update"}, {}},
+      {"subresources.kubevirt.io/v1", "virtualmachines/stop", "", true, "", {"update"}, {}},
+      {"subresources.kubevirt.io/v1", "virtualmachines/migrate", "", true, "", {"update"}, {}},
+      {"subresources.kubevirt.io/v1",
+       "virtualmachineinstances/pause",
+       "",
+       true,
+       "",
+       {"update"},
+       {}},
+      {"subresources.kubevirt.io/v1",
+       "virtualmachineinstances/unpause",
+       "",
+       true,
+       "",
+       {"update"},
+       {}},
+      {"harvesterhci.io/v1beta1",
+       "virtualmachineimages",
+       "virtualmachineimage",
+       true,
+       "VirtualMachineImage",
+       {"get", "list"},
+       {"vmimage", "vmimages"}},
+      {"k8s.cni.cncf.io/v1",
+       "network-attachment-definitions",
+       "network-attachment-definition",
+       true,
+       "NetworkAttachmentDefinition",
+       {"get", "list"},
+       {"net-attach-def"}},
+      {"storage.k8s.io/v1",
+       "storageclasses",
+       "storageclass",
+       false,
+       "StorageClass",
+       {"get", "list"},
+       {"sc"}},
+      {"authorization.k8s.io/v1",
+       "selfsubjectaccessreviews",
+       "selfsubjectaccessreview",
+       false,
+       "SelfSubjectAccessReview",
+       {"create"},
+       {}},
+  };
+  return kResources;
+}
+
+json resource_list(const std::string& group_version) {
+  json items = json::array();
+  for (const Resource& r : resources()) {
+    if (group_version != r.group_version) continue;
+    json item = {{"name", r.name},
+                 {"singularName", r.singular},
+                 {"namespaced", r.namespaced},
+                 {"kind", r.kind},
+                 {"verbs", r.verbs}};
+    if (!r.short_names.empty()) item["shortNames"] = r.short_names;
+    items.push_back(item);
+  }
   return {{"kind", "APIResourceList"},
           {"apiVersion", "v1"},
-          {"groupVersion", "kubevirt.io/v1"},
-          {"resources",
-           {{{"name", "virtualmachines"},
-             {"singularName", "virtualmachine"},
-             {"namespaced", true},
-             {"kind", "VirtualMachine"},
-             {"verbs", verbs},
-             {"shortNames", {"vm", "vms"}}},
-            {{"name", "virtualmachineinstances"},
-             {"singularName", "virtualmachineinstance"},
-             {"namespaced", true},
-             {"kind", "VirtualMachineInstance"},
-             {"verbs", {"get", "list"}},
-             {"shortNames", {"vmi", "vmis"}}}}}};
+          {"groupVersion", group_version},
+          {"resources", items}};
 }
 
 }  // namespace
@@ -45,21 +128,33 @@ void add_kubernetes_discovery(httplib::Server& server) {
                {"serverAddressByClientCIDRs", json::array()}});
   });
   s.Get("/api/v1", [](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200,
-              {{"kind", "APIResourceList"}, {"groupVersion", "v1"}, {"resources", json::array()}});
+    send_json(res, 200, resource_list("v1"));
   });
-  s.Get("/apis", [](const httplib::Request&, httplib::Response& res) {
-    json version = {{"groupVersion", "kubevirt.io/v1"}, {"version", "v1"}};
-    send_json(
-        res, 200,
-        {{"kind", "APIGroupList"},
-         {"apiVersion", "v1"},
-         {"groups",
-          {{{"name", "kubevirt.io"}, {"versions", {version}}, {"preferredVersion", version}}}}});
+  // Every group version with resources, in the order first listed.
+  std::vector<std::string> group_versions;
+  for (const Resource& r : resources()) {
+    std::string gv = r.group_version;
+    if (gv != "v1" &&
+        std::find(group_versions.begin(), group_versions.end(), gv) == group_versions.end()) {
+      group_versions.push_back(gv);
+    }
+  }
+  s.Get("/apis", [group_versions](const httplib::Request&, httplib::Response& res) {
+    json groups = json::array();
+    for (const std::string& gv : group_versions) {
+      auto slash = gv.find('/');
+      json version = {{"groupVersion", gv}, {"version", gv.substr(slash + 1)}};
+      groups.push_back({{"name", gv.substr(0, slash)},
+                        {"versions", json::array({version})},
+                        {"preferredVersion", version}});
+    }
+    send_json(res, 200, {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}});
   });
-  s.Get("/apis/kubevirt.io/v1", [](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200, resource_list());
-  });
+  for (const std::string& gv : group_versions) {
+    s.Get("/apis/" + gv, [gv](const httplib::Request&, httplib::Response& res) {
+      send_json(res, 200, resource_list(gv));
+    });
+  }
   // OpenAPI v3 for kubevirt.io/v1 with an open VirtualMachine schema (as a CRD without a
   // structural schema): kubectl's client-side validation accepts the object and the server
   // validates it.

@@ -5,21 +5,83 @@
 #include <optional>
 #include <string_view>
 
-#include "base/quantity.h"
-
 namespace ha::kubevirt_json {
 namespace {
 
-constexpr const char* kImageAnnotation = "harvesterhci.io/volumeClaimTemplates";
+constexpr const char* kRootDisk = "disk-0";
+constexpr const char* kCloudInit = "cloudinitdisk";
+constexpr const char* kNic = "nic-0";
 
-std::string memory_quantity(std::int64_t bytes) {
+// The phase of the VMI a VM in `status` has; empty when it has none.
+std::string instance_phase(const std::string& s) {
+  if (s == "Starting") return "Scheduled";
+  if (s == "ErrorUnschedulable") return "Pending";
+  if (s == "Running" || s == "Migrating" || s == "Paused" || s == "Stopping" ||
+      s == "Terminating") {
+    return "Running";
+  }
+  return "";
+}
+
+bool is_ready(const std::string& phase) {
+  return phase == "Running" || phase == "Migrating";
+}
+
+json claim_template(const VolumeClaimTemplate& d) {
+  json metadata = {{"name", d.claim_name}};
+  if (!d.labels.empty()) metadata["labels"] = d.labels;
+  if (!d.image_id.empty()) metadata["annotations"] = {{kImageId, d.image_id}};
+  json spec = {{"accessModes", {"ReadWriteMany"}},
+               {"resources", {{"requests", {{"storage", bytes_quantity(d.storage_bytes)}}}}},
+               {"volumeMode", "Block"}};
+  if (!d.storage_class.empty()) spec["storageClassName"] = d.storage_class;
+  return {{"metadata", metadata}, {"spec", spec}};
+}
+
+json domain(const VirtualMachineSpec& s) {
+  json limits = json::object(), requests = json::object();
+  if (s.cpu_limit_millis > 0) limits["cpu"] = millis_quantity(s.cpu_limit_millis);
+  if (s.memory_bytes > 0) limits["memory"] = bytes_quantity(s.memory_bytes);
+  if (s.cpu_request_millis > 0) requests["cpu"] = millis_quantity(s.cpu_request_millis);
+  if (s.memory_request_bytes > 0) requests["memory"] = bytes_quantity(s.memory_request_bytes);
+  json resources = json::object();
+  if (!limits.empty()) resources["limits"] = limits;
+  if (!requests.empty()) resources["requests"] = requests;
+  json disks = json::array(), interfaces = json::array();
+  if (s.root_disk) {
+    disks.push_back({{"name", kRootDisk}, {"bootOrder", 1}, {"disk", {{"bus", "virtio"}}}});
+  }
+  disks.push_back({{"name", kCloudInit}, {"disk", {{"bus", "virtio"}}}});
+  if (!s.network.empty()) {
+    interfaces.push_back({{"name", kNic}, {"model", "virtio"}, {"bridge", json::object()}});
+  }
+  json cpu = {{"cores", s.cpu_cores}, {"sockets", 1}, {"threads", 1}};
+  // A whole number is written as an integer (the API's schema type); a fraction as it is,
+  // which the API refuses.
+  if (s.cpu_cores == static_cast<double>(static_cast<std::int64_t>(s.cpu_cores))) {
+    cpu["cores"] = static_cast<std::int64_t>(s.cpu_cores);
+  }
+  json d = {{"cpu", cpu},
+            {"resources", resources},
+            {"devices", {{"disks", disks}, {"interfaces", interfaces}}}};
+  if (s.guest_memory_bytes > 0) d["memory"] = {{"guest", bytes_quantity(s.guest_memory_bytes)}};
+  return d;
+}
+
+}  // namespace
+
+std::string bytes_quantity(std::int64_t bytes) {
   constexpr std::int64_t kGi = 1LL << 30, kMi = 1LL << 20;
   if (bytes > 0 && bytes % kGi == 0) return std::to_string(bytes / kGi) + "Gi";
   if (bytes > 0 && bytes % kMi == 0) return std::to_string(bytes / kMi) + "Mi";
   return std::to_string(bytes);
 }
 
-// Loop time as an RFC 3339 timestamp (loop time counts from the Unix epoch in the agent).
+std::string millis_quantity(std::int64_t millis) {
+  if (millis % 1000 == 0) return std::to_string(millis / 1000);
+  return std::to_string(millis) + "m";
+}
+
 std::string timestamp(Time t) {
   std::time_t secs = std::chrono::duration_cast<std::chrono::seconds>(t).count();
   std::tm tm{};
@@ -29,7 +91,6 @@ std::string timestamp(Time t) {
   return buf;
 }
 
-// An RFC 3339 UTC timestamp ("2026-12-01T10:00:00Z", fractions allowed) as loop time.
 std::optional<Time> parse_timestamp(const std::string& text) {
   std::tm tm{};
   const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -46,55 +107,66 @@ std::optional<Time> parse_timestamp(const std::string& text) {
   return std::chrono::seconds(timegm(&tm));
 }
 
-const json* at(const json& j, std::initializer_list<const char*> path) {
-  const json* cur = &j;
-  for (const char* key : path) {
-    if (!cur->is_object()) return nullptr;
-    auto it = cur->find(key);
-    if (it == cur->end()) return nullptr;
-    cur = &*it;
-  }
-  return cur;
+std::string claim_templates(const VolumeClaimTemplate& disk) {
+  return json::array({claim_template(disk)}).dump();
 }
-
-// The phase of the VMI a VM in `status` has; empty when it has none.
-std::string instance_phase(const std::string& s) {
-  return s == "Starting"                                             ? "Scheduled"
-         : s == "ErrorUnschedulable"                                 ? "Pending"
-         : (s == "Running" || s == "Stopping" || s == "Terminating") ? "Running"
-                                                                     : "";
-}
-
-}  // namespace
 
 json virtual_machine_spec(const VirtualMachineSpec& s) {
-  json claims = json::array();
-  if (!s.image.empty()) {
-    claims.push_back(
-        {{"metadata",
-          {{"name", s.name + "-disk-0"}, {"annotations", {{"harvesterhci.io/imageId", s.image}}}}},
-         {"spec",
-          {{"accessModes", {"ReadWriteMany"}},
-           {"resources", {{"requests", {{"storage", "10Gi"}}}}},
-           {"volumeMode", "Block"}}}});
+  json annotations = s.annotations;
+  if (s.root_disk && !s.annotations.count(kClaimTemplates)) {
+    annotations[kClaimTemplates] = claim_templates(*s.root_disk);
   }
   json template_labels = s.labels;
   template_labels["harvesterhci.io/vmName"] = s.name;
-  json annotations = s.annotations;
-  if (!s.image.empty()) annotations[kImageAnnotation] = claims.dump();
-  json networks = json::array(), interfaces = json::array();
+  json networks = json::array(), volumes = json::array();
   if (!s.network.empty()) {
-    networks.push_back({{"name", "nic-1"}, {"multus", {{"networkName", s.network}}}});
-    interfaces.push_back({{"name", "nic-1"}, {"model", "virtio"}, {"bridge", json::object()}});
+    networks.push_back({{"name", kNic}, {"multus", {{"networkName", s.network}}}});
   }
-  json volumes = json::array(), disks = json::array();
-  if (!s.image.empty()) {
+  if (s.root_disk) {
     volumes.push_back(
-        {{"name", "disk-0"}, {"persistentVolumeClaim", {{"claimName", s.name + "-disk-0"}}}});
-    disks.push_back({{"name", "disk-0"}, {"disk", {{"bus", "virtio"}}}, {"bootOrder", 1}});
+        {{"name", kRootDisk}, {"persistentVolumeClaim", {{"claimName", s.root_disk->claim_name}}}});
   }
-  volumes.push_back({{"name", "cloudinitdisk"}, {"cloudInitNoCloud", {{"userData", s.user_data}}}});
-  disks.push_back({{"name", "cloudinitdisk"}, {"disk", {{"bus", "virtio"}}}});
+  json cloud_init = json::object();
+  if (!s.user_data_secret.empty()) {
+    cloud_init["secretRef"] = {{"name", s.user_data_secret}};
+  } else {
+    cloud_init["userData"] = s.user_data;
+  }
+  volumes.push_back({{"name", kCloudInit}, {"cloudInitNoCloud", cloud_init}});
+  json pod = {{"domain", domain(s)}, {"networks", networks}, {"volumes", volumes}};
+  if (!s.eviction_strategy.empty()) pod["evictionStrategy"] = s.eviction_strategy;
+  if (!s.hostname.empty()) pod["hostname"] = s.hostname;
+  if (s.termination_grace_seconds) {
+    pod["terminationGracePeriodSeconds"] = *s.termination_grace_seconds;
+  }
+  if (!s.anti_affinity_label.empty()) {
+    auto value = s.labels.find(s.anti_affinity_label);
+    json expression = {{"key", s.anti_affinity_label}, {"operator", "Exists"}};
+    if (value != s.labels.end()) {
+      expression = {{"key", s.anti_affinity_label},
+                    {"operator", "In"},
+                    {"values", json::array({value->second})}};
+    }
+    pod["affinity"] = {
+        {"podAntiAffinity",
+         {{"preferredDuringSchedulingIgnoredDuringExecution",
+           json::array({{{"weight", 100},
+                         {"podAffinityTerm",
+                          {{"labelSelector", {{"matchExpressions", json::array({expression})}}},
+                           {"topologyKey", "kubernetes.io/hostname"}}}}})}}}};
+  }
+  json spec = {{"template",
+                // Harvester's schema requires a name in the template's ObjectMeta; Harvester itself
+                // labels the VMI with the VM's name (harvesterhci.io/vmName).
+                {{"metadata",
+                  {{"name", s.name},
+                   {"labels", template_labels},
+                   {"annotations",
+                    {{"harvesterhci.io/sshNames", "[]"},
+                     {"harvesterhci.io/waitForLeaseInterfaceNames", "[]"}}}}},
+                 {"spec", pod}}}};
+  if (!s.run_strategy.empty()) spec["runStrategy"] = s.run_strategy;
+  if (s.running) spec["running"] = *s.running;
   return {{"apiVersion", "kubevirt.io/v1"},
           {"kind", "VirtualMachine"},
           {"metadata",
@@ -102,19 +174,7 @@ json virtual_machine_spec(const VirtualMachineSpec& s) {
             {"namespace", s.namespace_},
             {"labels", s.labels},
             {"annotations", annotations}}},
-          {"spec",
-           {{"running", s.running},
-            {"template",
-             // Harvester's schema requires a name in the template's ObjectMeta; Harvester
-             // itself labels the VMI with the VM's name (harvesterhci.io/vmName).
-             {{"metadata", {{"name", s.name}, {"labels", template_labels}}},
-              {"spec",
-               {{"domain",
-                 {{"cpu", {{"cores", s.cpu_cores}}},
-                  {"resources", {{"requests", {{"memory", memory_quantity(s.memory_bytes)}}}}},
-                  {"devices", {{"disks", disks}, {"interfaces", interfaces}}}}},
-                {"networks", networks},
-                {"volumes", volumes}}}}}}}};
+          {"spec", spec}};
 }
 
 json virtual_machine(const VirtualMachine& vm) {
@@ -123,16 +183,32 @@ json virtual_machine(const VirtualMachine& vm) {
   j["metadata"]["resourceVersion"] = vm.resource_version;
   j["metadata"]["creationTimestamp"] = timestamp(vm.creation_time);
   j["metadata"]["generation"] = 1;
-  bool ready = vm.printable_status == "Running";
+  bool ready = is_ready(vm.printable_status);
   j["status"] = {{"printableStatus", vm.printable_status},
-                 {"created", vm.printable_status != "Stopped"},
+                 {"created", !instance_phase(vm.printable_status).empty()},
                  {"ready", ready}};
   if (vm.ready_changed) {
     json ready_condition = {{"type", "Ready"},
                             {"status", ready ? "True" : "False"},
+                            {"lastProbeTime", nullptr},
                             {"lastTransitionTime", timestamp(*vm.ready_changed)}};
-    if (instance_phase(vm.printable_status).empty()) ready_condition["reason"] = "VMINotExists";
-    j["status"]["conditions"] = json::array({ready_condition});
+    if (instance_phase(vm.printable_status).empty()) {
+      ready_condition["reason"] = "VMINotExists";
+      ready_condition["message"] = "VMI does not exist";
+    }
+    json conditions = json::array({ready_condition});
+    if (vm.printable_status == "Paused") {
+      conditions.push_back({{"type", "Paused"},
+                            {"status", "True"},
+                            {"reason", "PausedByUser"},
+                            {"message", "VMI was paused by user"},
+                            {"lastProbeTime", nullptr},
+                            {"lastTransitionTime", timestamp(*vm.ready_changed)}});
+    }
+    j["status"]["conditions"] = conditions;
+  }
+  if (!vm.spec.run_strategy.empty() && !instance_phase(vm.printable_status).empty()) {
+    j["status"]["runStrategy"] = vm.spec.run_strategy;
   }
   return j;
 }
@@ -162,7 +238,27 @@ json virtual_machine_instance(const VirtualMachine& vm) {
                                   {"controller", true},
                                   {"blockOwnerDeletion", true}}};
   json status = {{"phase", phase}};
-  if (phase == "Running") status["nodeName"] = "harvester-node-0";
+  if (!vm.host.empty()) {
+    status["nodeName"] = vm.host;
+    metadata["labels"]["kubevirt.io/nodeName"] = vm.host;
+  }
+  json conditions = json::array();
+  std::string since = vm.ready_changed ? timestamp(*vm.ready_changed) : timestamp(vm.creation_time);
+  conditions.push_back({{"type", "Ready"},
+                        {"status", is_ready(vm.printable_status) ? "True" : "False"},
+                        {"lastProbeTime", nullptr},
+                        {"lastTransitionTime", since}});
+  if (vm.printable_status == "Paused") {
+    conditions.push_back({{"type", "Paused"},
+                          {"status", "True"},
+                          {"reason", "PausedByUser"},
+                          {"lastProbeTime", nullptr},
+                          {"lastTransitionTime", since}});
+  }
+  status["conditions"] = conditions;
+  if (vm.printable_status == "Migrating") {
+    status["migrationState"] = {{"startTimestamp", since}, {"sourceNode", vm.host}};
+  }
   return {{"apiVersion", "kubevirt.io/v1"},
           {"kind", "VirtualMachineInstance"},
           {"metadata", metadata},
@@ -182,136 +278,14 @@ json virtual_machine_instance_list(const VmList& vms, const std::string& resourc
           {"items", items}};
 }
 
-Result<VirtualMachineSpec> read_virtual_machine_spec(const json& j) {
-  VirtualMachineSpec s;
-  const json* name = at(j, {"metadata", "name"});
-  if (!name || !name->is_string()) {
-    return make_error("metadata.name: missing or not a string", ErrorKind::kInvalid);
-  }
-  s.name = name->get<std::string>();
-  if (const json* ns = at(j, {"metadata", "namespace"}); ns && ns->is_string()) {
-    s.namespace_ = ns->get<std::string>();
-  }
-  try {
-    if (const json* l = at(j, {"metadata", "labels"}); l && !l->is_null()) {
-      s.labels = l->get<std::map<std::string, std::string>>();
-    }
-    if (const json* a = at(j, {"metadata", "annotations"}); a && !a->is_null()) {
-      s.annotations = a->get<std::map<std::string, std::string>>();
-    }
-  } catch (const json::exception&) {
-    return make_error("metadata.labels/annotations: expected string values", ErrorKind::kInvalid);
-  }
-  if (auto claims = s.annotations.find(kImageAnnotation); claims != s.annotations.end()) {
-    json parsed = json::parse(claims->second, nullptr, false);
-    if (parsed.is_array() && !parsed.empty()) {
-      if (const json* image = at(parsed[0], {"metadata", "annotations", "harvesterhci.io/imageId"});
-          image && image->is_string()) {
-        s.image = image->get<std::string>();
-      }
-    }
-    s.annotations.erase(claims);
-  }
-  const json* running = at(j, {"spec", "running"});
-  if (running && !running->is_null() && !running->is_boolean()) {
-    // (a string here used to throw out of the reader: found by fuzzing)
-    return make_error("spec.running: expected true or false", ErrorKind::kInvalid);
-  }
-  s.running = running == nullptr || running->is_null() || running->get<bool>();
-  const json* cores = at(j, {"spec", "template", "spec", "domain", "cpu", "cores"});
-  if (cores && cores->is_number()) s.cpu_cores = cores->get<double>();
-  const json* memory =
-      at(j, {"spec", "template", "spec", "domain", "resources", "requests", "memory"});
-  if (memory && memory->is_string()) {
-    auto bytes = parse_quantity(memory->get<std::string>());
-    if (!bytes) {
-      return make_error(
-          "spec.template.spec.domain.resources.requests.memory: " + bytes.error().message,
-          ErrorKind::kInvalid);
-    }
-    s.memory_bytes = static_cast<std::int64_t>(*bytes);
-  }
-  if (const json* nets = at(j, {"spec", "template", "spec", "networks"});
-      nets && nets->is_array() && !nets->empty()) {
-    if (const json* n = at((*nets)[0], {"multus", "networkName"}); n && n->is_string()) {
-      s.network = n->get<std::string>();
-    }
-  }
-  if (const json* vols = at(j, {"spec", "template", "spec", "volumes"}); vols && vols->is_array()) {
-    for (const json& v : *vols) {
-      if (const json* u = at(v, {"cloudInitNoCloud", "userData"}); u && u->is_string()) {
-        s.user_data = u->get<std::string>();
-      }
-    }
-  }
-  return s;
-}
-
-Result<VirtualMachine> read_virtual_machine(const json& j) {
-  auto spec = read_virtual_machine_spec(j);
-  if (!spec) return spec.error();
-  VirtualMachine vm;
-  vm.spec = std::move(*spec);
-  if (const json* uid = at(j, {"metadata", "uid"}); uid && uid->is_string()) {
-    vm.uid = uid->get<std::string>();
-  }
-  if (const json* rv = at(j, {"metadata", "resourceVersion"}); rv && rv->is_string()) {
-    vm.resource_version = rv->get<std::string>();
-  }
-  if (const json* st = at(j, {"status", "printableStatus"}); st && st->is_string()) {
-    vm.printable_status = st->get<std::string>();
-  }
-  vm.creation_time = Time::max();  // unknown: never judged stuck by its age
-  if (const json* ts = at(j, {"metadata", "creationTimestamp"}); ts && !ts->is_null()) {
-    auto t = ts->is_string() ? parse_timestamp(ts->get<std::string>()) : std::nullopt;
-    if (!t)
-      return make_error("metadata.creationTimestamp: not an RFC 3339 time", ErrorKind::kInvalid);
-    vm.creation_time = *t;
-  }
-  if (const json* conditions = at(j, {"status", "conditions"});
-      conditions && conditions->is_array()) {
-    for (std::size_t i = 0; i < conditions->size(); ++i) {
-      const json& c = (*conditions)[i];
-      if (!c.is_object() || c.value("type", json()) != "Ready") continue;
-      const json* ts = at(c, {"lastTransitionTime"});
-      if (!ts || ts->is_null()) continue;
-      auto t = ts->is_string() ? parse_timestamp(ts->get<std::string>()) : std::nullopt;
-      if (!t) {
-        return make_error(
-            "status.conditions[" + std::to_string(i) + "].lastTransitionTime: not an RFC 3339 time",
-            ErrorKind::kInvalid);
-      }
-      vm.ready_changed = *t;
-    }
-  }
-  return vm;
-}
-
-Result<VmList> read_virtual_machine_list(const json& j) {
-  const json* items = at(j, {"items"});
-  if (!items || !(items->is_array() || items->is_null())) {
-    return make_error("items: missing or not an array", ErrorKind::kInvalid);
-  }
-  VmList out;
-  if (items->is_null()) return out;
-  for (std::size_t i = 0; i < items->size(); ++i) {
-    auto vm = read_virtual_machine((*items)[i]);
-    if (!vm) {
-      return make_error("items[" + std::to_string(i) + "]." + vm.error().message,
-                        ErrorKind::kInvalid);
-    }
-    out.push_back(std::make_shared<const VirtualMachine>(std::move(*vm)));
-  }
-  return out;
-}
-
 json status_error(int code, const std::string& reason, const std::string& message,
-                  const std::string& name) {
+                  const std::string& name, const std::string& kind, const std::string& group) {
   json j = {{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", json::object()},
             {"status", "Failure"}, {"message", message}, {"reason", reason},
             {"code", code}};
   if (!name.empty()) {
-    j["details"] = {{"name", name}, {"group", "kubevirt.io"}, {"kind", "virtualmachines"}};
+    j["details"] = {{"name", name}, {"kind", kind}};
+    if (!group.empty()) j["details"]["group"] = group;
   }
   return j;
 }

@@ -48,6 +48,8 @@ Result<HarvesterGroupConfig> parse_group_config(const PluginConfig& raw) {
     c.memory_bytes = static_cast<std::int64_t>(*parse_quantity(config.at("memory_request")));
   }
   if (r.has("image")) c.image = config.at("image");
+  if (r.has("disk_size"))
+    c.disk_bytes = static_cast<std::int64_t>(*parse_quantity(config.at("disk_size")));
   if (r.has("network")) c.network = config.at("network");
   if (r.has("user_data")) c.user_data = config.at("user_data");
   c.drain_deadline = *r.duration("node_drain_deadline");

@@ -17,7 +17,10 @@ struct HarvesterGroupConfig {
   std::string namespace_ = "default";
   double cpu_cores = 2;
   std::int64_t memory_bytes = 4LL << 30;
-  std::string image;
+  std::string image;  // the VirtualMachineImage, "namespace/name"
+  // The root disk's size (disk_size); 0: the image's virtual size rounded up to a GiB, and
+  // at least 10Gi, as Harvester's UI sizes one.
+  std::int64_t disk_bytes = 0;
   std::string network;
   std::string user_data;  // cloud-init template; empty: the built-in one
   Duration drain_deadline = std::chrono::minutes(15);

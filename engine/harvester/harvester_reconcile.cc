@@ -25,9 +25,16 @@ void HarvesterTarget::reconcile(const HarvesterGroupConfig& c, const Snapshot& s
     return loop_.now() - e.second > options_.provision_timeout + kSettle;
   });
   std::optional<std::set<std::string_view>> draining;  // built only when needed
-  // Past this age a VM that does not serve is stuck: the provision timeout plus two polls,
-  // so that a scale-out of this run that watches it settles it first.
+  // Past this a VM that does not serve is stuck: the provision timeout plus two polls, so
+  // that a scale-out of this run that watches it settles it first.
   Duration stuck_after = options_.provision_timeout + 2 * options_.poll_interval;
+  // When this run first saw each VM out of service (kept while it stays out).
+  std::map<std::string, Time> out_since;
+  for (const VirtualMachine* vm : not_serving) {
+    auto before = group.out_of_service.find(vm->spec.name);
+    out_since[vm->spec.name] = before == group.out_of_service.end() ? loop_.now() : before->second;
+  }
+  group.out_of_service = out_since;
   for (const VirtualMachine* vm : not_serving) {
     const std::string& name = vm->spec.name;
     const NomadNodeStub* node = s.node_named(name);
@@ -44,19 +51,28 @@ void HarvesterTarget::reconcile(const HarvesterGroupConfig& c, const Snapshot& s
     }
     auto cls = vm->spec.labels.find(vm_labels::kNodeClass);
     if (cls == vm->spec.labels.end() || cls->second != c.node_class) continue;  // not ours to judge
+    // A VM live-migrating (every Harvester upgrade moves them all) or paused is not stuck: it
+    // keeps its guest, and its node comes back with it.
+    if (vm->printable_status == "Migrating" || vm->printable_status == "Paused") continue;
     if (!(vm->printable_status == "Running" && joined)) {
-      // A VM started out of the warm pool boots again: its clock runs from that start.
+      if (joined) continue;  // its Nomad node is ready: it serves, whatever KubeVirt says
+      // Stuck is timed from the VM's last change of readiness (its Ready condition: a VM
+      // KubeVirt restarts boots again from then), from its last start out of the warm pool,
+      // and from when this run first saw it out of service (a restarted agent waits too).
+      Time since = vm->ready_changed ? *vm->ready_changed : vm->creation_time;
       auto started = group.last_started.find(name);
-      Time since = started == group.last_started.end()
-                       ? vm->creation_time
-                       : std::max(vm->creation_time, started->second);
-      if (vm->creation_time != Time::max() && loop_.now() - since > stuck_after) {
+      if (started != group.last_started.end()) since = std::max(since, started->second);
+      bool known = vm->ready_changed || vm->creation_time != Time::max();
+      Time seen = std::max(since, out_since[name]);
+      if (known && loop_.now() - seen > stuck_after) {
         std::string state = vm->printable_status;
         if (vm->printable_status == "Running") state += ", its Nomad node not ready";
-        reconcile_delete(
-            c, *vm,
-            "stuck: " + state + " " + format_duration(loop_.now() - since) +
-                (since == vm->creation_time ? " after its creation" : " after its start"));
+        std::string from = started != group.last_started.end() && since == started->second
+                               ? " since its start"
+                           : vm->ready_changed ? " since its readiness last changed"
+                                               : " since its creation";
+        reconcile_delete(c, *vm,
+                         "stuck: " + state + " " + format_duration(loop_.now() - since) + from);
       }
       continue;
     }
@@ -157,15 +173,15 @@ void HarvesterTarget::reconcile_delete_now(const HarvesterGroupConfig& c, const 
                                            const std::string& reason) {
   log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deleting VM",
            {{"node_group", c.node_group}, {"vm", name}, {"reason", reason}});
-  harvester_.delete_vm(c.namespace_, name, guarded([this, c, name](Result<Unit> r) {
-                         Group& g = groups_[c.node_group];
-                         g.removing.erase(name);
-                         if (r) g.deleted[name] = loop_.now();
-                         if (r || r.error().kind == ErrorKind::kNotFound) return;
-                         g.reconciled.erase(name);  // tried again at the next status
-                         log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deletion failed",
-                                  {{"vm", name}, {"error", r.error().message}});
-                       }));
+  remove_vm(c, name, std::nullopt, guarded([this, c, name](Result<Unit> r) {
+              Group& g = groups_[c.node_group];
+              g.removing.erase(name);
+              if (r) g.deleted[name] = loop_.now();
+              if (r || r.error().kind == ErrorKind::kNotFound) return;
+              g.reconciled.erase(name);  // tried again at the next status
+              log_.log(LogLevel::kWarn, loop_.now(), "reconcile: deletion failed",
+                       {{"vm", name}, {"error", r.error().message}});
+            }));
 }
 
 }  // namespace ha

@@ -375,8 +375,8 @@ void HarvesterTarget::delete_vm(const HarvesterGroupConfig& c, std::size_t actio
         }
         log_.log(LogLevel::kInfo, loop_.now(), "deleting VM",
                  {{"node_group", c.node_group}, {"node_id", node_id}, {"vm", vm}});
-        harvester_.delete_vm(
-            c.namespace_, vm, guarded([this, c, action, node_id, vm, finished](Result<Unit> d) {
+        remove_vm(
+            c, vm, std::move(*r), guarded([this, c, action, node_id, vm, finished](Result<Unit> d) {
               if (!d && d.error().kind != ErrorKind::kNotFound) {
                 actions_[action].failures.push_back("delete " + vm + ": " + d.error().message);
                 log_.log(LogLevel::kWarn, loop_.now(), "VM deletion failed; retrying",

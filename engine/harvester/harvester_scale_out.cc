@@ -5,8 +5,23 @@
 #include "backends/api/vm_labels.h"
 #include "base/duration.h"
 #include "engine/harvester/harvester_target.h"
+#include "engine/harvester/vm_builder.h"
 
 namespace ha {
+namespace {
+
+// Five characters [a-z0-9] for a claim's name, from the VM's name and the time: unique, and
+// the same in every run of a simulation.
+std::string claim_suffix(const std::string& vm, Time now) {
+  std::uint64_t z = std::hash<std::string>{}(vm) ^ static_cast<std::uint64_t>(now.count());
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  std::string out;
+  for (int i = 0; i < 5; ++i, z /= 36) out += "abcdefghijklmnopqrstuvwxyz0123456789"[z % 36];
+  return out;
+}
+
+}  // namespace
 
 std::string HarvesterTarget::new_vm_name(const HarvesterGroupConfig& c, const Snapshot& s) {
   const Group& group = groups_[c.node_group];
@@ -120,61 +135,143 @@ void HarvesterTarget::create_vms(const HarvesterGroupConfig& c, std::size_t acti
         false, "reused " + std::to_string(actions_[action].reused_nodes) + " draining nodes"});
     return;
   }
-  auto outstanding = std::make_shared<std::size_t>(n);
-  Group& group = groups_[c.node_group];
+  // The names are taken (and counted as creations in flight) now, before the image is read:
+  // a scale-out decided meanwhile must not create them a second time.
+  std::vector<std::string> names;
   for (std::size_t i = 0; i < n; ++i) {
-    VirtualMachineSpec spec;
-    spec.name = new_vm_name(c, s);
-    spec.namespace_ = c.namespace_;
-    spec.labels = {{vm_labels::kNodeGroup, c.node_group}, {vm_labels::kNodeClass, c.node_class}};
-    spec.annotations = {{vm_labels::kAction, std::to_string(actions_[action].id)}};
-    spec.cpu_cores = c.cpu_cores;
-    spec.memory_bytes = c.memory_bytes;
-    spec.image = c.image;
-    spec.network = c.network;
-    spec.user_data = render_user_data(c, spec.name);
-    group.creating.insert(spec.name);
-    std::string name = spec.name;
-    // Each answer ends in `settled`: the VM is booting (0) or failed (-1).
-    auto settled = [this, c, action, vms, outstanding, name, done](std::optional<Error> failure,
-                                                                   const char* how) {
-      if (!failure) {
-        (*vms)[name] = 0;
-        groups_[c.node_group].booting.insert(name);
-        groups_[c.node_group].created[name] = loop_.now();
-        log_.log(LogLevel::kInfo, loop_.now(), how, {{"node_group", c.node_group}, {"vm", name}});
-      } else {
-        actions_[action].failures.push_back("create " + name + ": " + failure->message);
-        log_.log(LogLevel::kWarn, loop_.now(), "VM creation failed",
-                 {{"node_group", c.node_group}, {"vm", name}, {"error", failure->message}});
-      }
-      if (--*outstanding > 0) return;
-      watch_boot(c, action, vms, loop_.now() + options_.provision_timeout, done);
-    };
-    std::string action_id = spec.annotations.at(vm_labels::kAction);
-    harvester_.create_vm(
-        spec, guarded([this, c, name, action_id, settled](Result<VirtualMachine> r) {
-          groups_[c.node_group].creating.erase(name);
-          if (r) {
-            settled(std::nullopt, "created VM");
-            return;
-          }
-          // The name is this action's alone: a VM of that name with the group's label and
-          // this action's annotation is the one asked for, made though its answer was lost
-          // (a timeout, a 409 to a retried request). It is watched as created, not counted
-          // as a failure that would back the group off.
-          harvester_.get_vm(
-              c.namespace_, name,
-              guarded([c, action_id, settled, e = r.error()](Result<VirtualMachine> vm) {
-                if (vm && vm_labels::has(vm->spec.labels, vm_labels::kNodeGroup, c.node_group) &&
-                    vm_labels::has(vm->spec.annotations, vm_labels::kAction, action_id)) {
-                  settled(std::nullopt, "created VM (its answer was lost)");
-                } else {
-                  settled(e, nullptr);
-                }
-              }));
-        }));
+    names.push_back(new_vm_name(c, s));
+    groups_[c.node_group].creating.insert(names.back());
   }
+  with_image(
+      c, guarded([this, c, action, n, names, vms, done](Result<VmImage> image) {
+        Result<std::int64_t> disk =
+            image ? root_disk_bytes(c, *image) : Result<std::int64_t>(image.error());
+        if (!disk) {
+          // Nothing can boot: every VM of the scale-out fails, and the group backs off.
+          for (const std::string& name : names) {
+            groups_[c.node_group].creating.erase(name);
+            actions_[action].failures.push_back(disk.error().message);
+          }
+          log_.log(LogLevel::kWarn, loop_.now(), "VM creation failed",
+                   {{"node_group", c.node_group}, {"error", disk.error().message}});
+          watch_boot(c, action, vms, loop_.now() + options_.provision_timeout, done);
+          return;
+        }
+        auto outstanding = std::make_shared<std::size_t>(n);
+        for (const std::string& name : names) {
+          NewVm built = build_vm(c, name, std::to_string(actions_[action].id), *image, *disk,
+                                 claim_suffix(name, loop_.now()));
+          // Each answer ends in `settled`: the VM is booting (0) or failed (-1).
+          auto settled = [this, c, action, vms, outstanding, name, done](
+                             std::optional<Error> failure, const char* how) {
+            if (!failure) {
+              (*vms)[name] = 0;
+              groups_[c.node_group].booting.insert(name);
+              groups_[c.node_group].created[name] = loop_.now();
+              log_.log(LogLevel::kInfo, loop_.now(), how,
+                       {{"node_group", c.node_group}, {"vm", name}});
+            } else {
+              actions_[action].failures.push_back("create " + name + ": " + failure->message);
+              log_.log(LogLevel::kWarn, loop_.now(), "VM creation failed",
+                       {{"node_group", c.node_group}, {"vm", name}, {"error", failure->message}});
+            }
+            if (--*outstanding > 0) return;
+            watch_boot(c, action, vms, loop_.now() + options_.provision_timeout, done);
+          };
+          std::string action_id = built.spec.annotations.at(vm_labels::kAction);
+          auto cloud_init = built.cloud_init;
+          harvester_.create_vm(
+              built.spec,
+              guarded([this, c, name, action_id, settled, cloud_init](Result<VirtualMachine> r) {
+                groups_[c.node_group].creating.erase(name);
+                if (r) {
+                  if (cloud_init) {
+                    create_cloud_init(c, *cloud_init, name, r->uid,
+                                      loop_.now() + options_.provision_timeout);
+                  }
+                  settled(std::nullopt, "created VM");
+                  return;
+                }
+                // The name is this action's alone: a VM of that name with the group's label and
+                // this action's annotation is the one asked for, made though its answer was lost
+                // (a timeout, a 409 to a retried request). It is watched as created, not counted
+                // as a failure that would back the group off.
+                harvester_.get_vm(
+                    c.namespace_, name,
+                    guarded([this, c, name, action_id, settled, cloud_init,
+                             e = r.error()](Result<VirtualMachine> vm) {
+                      if (vm &&
+                          vm_labels::has(vm->spec.labels, vm_labels::kNodeGroup, c.node_group) &&
+                          vm_labels::has(vm->spec.annotations, vm_labels::kAction, action_id)) {
+                        if (cloud_init) {
+                          create_cloud_init(c, *cloud_init, name, vm->uid,
+                                            loop_.now() + options_.provision_timeout);
+                        }
+                        settled(std::nullopt, "created VM (its answer was lost)");
+                      } else {
+                        settled(e, nullptr);
+                      }
+                    }));
+              }));
+        }
+      }));
+}
+
+void HarvesterTarget::with_image(const HarvesterGroupConfig& c,
+                                 std::function<void(Result<VmImage>)> then) {
+  if (c.image.empty()) {
+    then(
+        make_error("target harvester: image: missing: a VM needs the VirtualMachineImage it "
+                   "boots from (namespace/name of its object, e.g. default/image-8zr4m)",
+                   ErrorKind::kInvalid));
+    return;
+  }
+  Group& group = groups_[c.node_group];
+  if (group.image && group.image->id() == c.image) {
+    then(*group.image);
+    return;
+  }
+  harvester_.get_image(
+      c.image, guarded([this, c, then](Result<VmImage> image) {
+        if (!image) {
+          then(make_error("image " + c.image + ": " + image.error().message, image.error().kind));
+          return;
+        }
+        std::string why;
+        if (!image->imported) {
+          why = "not imported (progress " + std::to_string(image->progress) + "%" +
+                (image->message.empty() ? "" : ": " + image->message) + ")";
+        } else if (image->storage_class.empty()) {
+          why =
+              "has no storage class (status.storageClassName): a disk of any "
+              "other class would be blank";
+        }
+        if (!why.empty()) {
+          then(make_error("image " + c.image + " " + why, ErrorKind::kUnavailable));
+          return;
+        }
+        groups_[c.node_group].image = *image;
+        then(std::move(*image));
+      }));
+}
+
+void HarvesterTarget::create_cloud_init(const HarvesterGroupConfig& c, Secret secret,
+                                        const std::string& vm, const std::string& vm_uid,
+                                        Time until) {
+  // Owned by the VM, as the node driver's: Kubernetes deletes it with the VM.
+  secret.meta.owner_references = {{"kubevirt.io/v1", "VirtualMachine", vm, vm_uid, false, false}};
+  harvester_.create_secret(
+      secret, guarded([this, c, secret, vm, vm_uid, until](Result<Unit> r) {
+        if (r || r.error().kind == ErrorKind::kConflict) return;
+        log_.log(LogLevel::kWarn, loop_.now(), "creating the cloud-init Secret failed",
+                 {{"node_group", c.node_group},
+                  {"secret", secret.meta.name},
+                  {"error", r.error().message}});
+        if (loop_.now() >= until) return;  // the VM will miss its deadline
+        loop_.after(options_.poll_interval, guarded([this, c, secret, vm, vm_uid, until] {
+                      create_cloud_init(c, secret, vm, vm_uid, until);
+                    }));
+      }));
 }
 
 void HarvesterTarget::watch_boot(const HarvesterGroupConfig& c, std::size_t action,
@@ -260,7 +357,7 @@ void HarvesterTarget::check_booting_vm(const HarvesterGroupConfig& c, std::size_
           state = -1;
           groups_[c.node_group].created.erase(name);
           actions_[action].failures.push_back(failure);
-          if (vm) harvester_.delete_vm(c.namespace_, name, [](Result<Unit>) {});
+          if (vm) remove_vm(c, name, std::move(*vm), [](Result<Unit>) {});
           then();
           return;
         }
@@ -331,7 +428,7 @@ void HarvesterTarget::settle_overdue_vm(const HarvesterGroupConfig& c, std::size
                         groups_[c.node_group].created.erase(name);
                         actions_[action].failures.push_back(
                             "VM " + name + " not running and joined within the provision timeout");
-                        harvester_.delete_vm(c.namespace_, name, [](Result<Unit>) {});
+                        remove_vm(c, name, std::nullopt, [](Result<Unit>) {});
                       }
                       then();
                     }));
@@ -344,6 +441,7 @@ void HarvesterTarget::scale_out_finished(const HarvesterGroupConfig& c, bool fai
     group.backoff_until.reset();
     return;
   }
+  group.image.reset();  // read again: it may have changed (or been the cause)
   Duration backoff = options_.backoff_initial;
   for (int i = 1; i < group.failed_scale_outs + 1 && backoff < options_.backoff_max; ++i) {
     backoff *= 2;

@@ -147,8 +147,9 @@ void HarvesterTarget::forget_settled(const std::string& node_group, const Snapsh
 }
 
 bool HarvesterTarget::is_parked(const VirtualMachine& vm) {
-  return vm.printable_status != "Terminating" &&
-         (!vm.spec.running || vm.printable_status == "Stopped");
+  const std::string& phase = vm.printable_status;
+  return phase != "Terminating" && (vm.spec.effective_run_strategy() == "Halted" ||
+                                    phase == "Stopped" || phase == "Stopping");
 }
 
 std::unordered_set<std::string_view> HarvesterTarget::leaving_vms(const Group& group) {
@@ -217,7 +218,11 @@ void HarvesterTarget::status(const PluginConfig& policy_config, StatusCallback d
                                       return leaving.count(vm->spec.name) > 0;
                                     });
     // Only a group with a VM out of service can hold something to settle.
-    if (!status.ready) reconcile(c, *s, facts.not_serving);
+    if (!status.ready) {
+      reconcile(c, *s, facts.not_serving);
+    } else {
+      group.out_of_service.clear();
+    }
     if (!facts.parked.empty()) tend_pool(c, facts.parked);
     // The last scaling event lives in the cluster too: the newest VM's creation. A restarted
     // agent's first status carries it, and the evaluator honours its cooldown (no burst).
@@ -254,7 +259,9 @@ const HarvesterTarget::Group::ViewFacts& HarvesterTarget::view_facts(const Harve
       f.newest_creation = vm->creation_time;
     }
     const NomadNodeStub* node = s.node_named(vm->spec.name);
-    bool running = vm->printable_status == "Running" && node != nullptr && node->status == "ready";
+    // A VM live-migrating serves all along (its guest and its node keep running).
+    bool running = (vm->printable_status == "Running" || vm->printable_status == "Migrating") &&
+                   node != nullptr && node->status == "ready";
     if (running && !node->drain && node->scheduling_eligibility == "eligible") continue;
     f.not_serving.push_back(vm.get());
     if (!(running && cordoned_by_others(*node, c.node_group))) f.out_of_service.push_back(vm.get());

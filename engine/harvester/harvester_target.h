@@ -180,6 +180,11 @@ class HarvesterTarget final : public Target {
       std::optional<Time> newest_creation;        // of the live VMs
     };
     std::optional<ViewFacts> facts;
+    // When this run first saw each VM that is out of service now (reconcile's clock).
+    std::map<std::string, Time> out_of_service;
+    // The group's image, read once (its storage class and size make the root disk) and read
+    // again after a scale-out that failed.
+    std::optional<VmImage> image;
   };
   struct Counted {
     std::vector<const VirtualMachine*> active;
@@ -206,7 +211,7 @@ class HarvesterTarget final : public Target {
                              const std::string& reason);
   void reconcile_delete_now(const HarvesterGroupConfig& c, const std::string& name,
                             const std::string& reason);
-  // A VM of the warm pool: not Terminating, and stopped or asked to stop (spec.running false).
+  // A VM of the warm pool: not Terminating, and stopped, stopping or Halted.
   static bool is_parked(const VirtualMachine& vm);
   // Learns the pool `parked` (s's stopped VMs) shows and deletes what is past its age or
   // beyond its size (harvester_warm_pool.cc).
@@ -227,6 +232,18 @@ class HarvesterTarget final : public Target {
   void park_vm(const HarvesterGroupConfig& c, std::size_t action, std::string node_id,
                std::string vm, std::function<void()> finished);
   void scale_out_finished(const HarvesterGroupConfig& c, bool failed);
+  // The group's image (cached), or why it cannot be booted: missing, not imported, or without
+  // a storage class.
+  void with_image(const HarvesterGroupConfig& c, std::function<void(Result<VmImage>)> then);
+  // Creates the Secret holding a new VM's cloud-init, owned by the VM (uid); a failed call is
+  // tried again each poll until `until` (the VM waits Starting meanwhile).
+  void create_cloud_init(const HarvesterGroupConfig& c, Secret secret, const std::string& vm,
+                         const std::string& vm_uid, Time until);
+  // Deletes one of the group's VMs so that Harvester deletes its volumes too: a VM lacking
+  // removedPersistentVolumeClaims (made by an older version) gets it first. `fresh` is the VM
+  // as just read, if at hand (else it is read). `done` gets the deletion's result.
+  void remove_vm(const HarvesterGroupConfig& c, const std::string& name,
+                 std::optional<VirtualMachine> fresh, Done<Unit> done);
   std::string new_vm_name(const HarvesterGroupConfig& c, const Snapshot& s);
   std::size_t record(ScaleActionRecord r);
   void finish_record(std::size_t index);

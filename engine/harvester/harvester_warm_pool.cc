@@ -158,7 +158,7 @@ void HarvesterTarget::confirm_start(const HarvesterGroupConfig& c, const std::st
   // as started, or it would boot and take work unseen while another VM is made in its place.
   harvester_.get_vm(c.namespace_, name, guarded([c, error, answered](Result<VirtualMachine> vm) {
                       bool landed =
-                          vm && vm->spec.running &&
+                          vm && !is_parked(*vm) &&
                           vm_labels::has(vm->spec.labels, vm_labels::kNodeGroup, c.node_group);
                       answered(landed ? "" : "start failed: " + error);
                     }));
@@ -184,7 +184,11 @@ void HarvesterTarget::park_vm(const HarvesterGroupConfig& c, std::size_t action,
            {{"node_group", c.node_group}, {"node_id", node_id}, {"vm", vm}});
   harvester_.stop_vm(
       c.namespace_, vm, guarded([this, c, action, node_id, vm, finished](Result<Unit> r) {
-        if (!r && r.error().kind != ErrorKind::kNotFound) {
+        // KubeVirt refuses to stop a VM that is not running (409): stopped already (a stop
+        // whose answer was lost landed), which the next views confirm.
+        bool stopped_already = !r && r.error().kind == ErrorKind::kConflict &&
+                               r.error().message.find("VM is not running") != std::string::npos;
+        if (!r && r.error().kind != ErrorKind::kNotFound && !stopped_already) {
           actions_[action].failures.push_back("stop " + vm + ": " + r.error().message);
           log_.log(LogLevel::kWarn, loop_.now(), "VM stop failed; retrying",
                    {{"node_group", c.node_group}, {"vm", vm}, {"error", r.error().message}});

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <set>
 
+#include "base/dns_names.h"
 #include "base/quantity.h"
 #include "engine/config_values.h"
 
@@ -46,6 +48,7 @@ void validate_harvester(PluginConfig& config, ConfigIssues& issues) {
                                                     "cpu_request",
                                                     "memory_request",
                                                     "image",
+                                                    "disk_size",
                                                     "network",
                                                     "user_data",
                                                     "node_drain_deadline",
@@ -61,9 +64,35 @@ void validate_harvester(PluginConfig& config, ConfigIssues& issues) {
   ConfigReader r{config, issues};
   if (!r.has("node_group_name")) {
     r.fail("node_group_name", "missing required field (names the VMs this policy owns)");
+  } else if (const std::string& g = config.at("node_group_name");
+             !is_dns1123_label(g) || g.size() > kMaxNodeGroupName) {
+    // VMs are named <node_group_name>-<5 characters>, and a VM's name is its guest's host
+    // name (a DNS label) and a label value: both at most 63 characters.
+    r.fail("node_group_name",
+           "\"" + g + "\" is not a DNS-1123 label of at most " + std::to_string(kMaxNodeGroupName) +
+               " characters (lower case letters, digits and '-', starting and ending with a "
+               "letter or digit): it names the VMs, which become host names");
+  }
+  // image may be left out (the original plugin's policies have none) until a scale-out must
+  // create a VM: the target refuses that, naming the key, rather than boot a blank disk.
+  if (const std::string image = r.has("image") ? config.at("image") : "/";
+      r.has("image") &&
+      (image.find('/') == std::string::npos || image.front() == '/' || image.back() == '/')) {
+    r.fail("image", "\"" + image +
+                        "\" is not namespace/name: give the VirtualMachineImage's object name "
+                        "with its namespace (kubectl get virtualmachineimages -A)");
   }
   positive_quantity(config, "cpu_request", issues);
+  if (auto cpu = config.find("cpu_request"); cpu != config.end()) {
+    auto cores = parse_quantity(cpu->second);
+    if (cores && *cores > 0 && *cores != std::floor(*cores)) {
+      r.fail("cpu_request", "\"" + cpu->second +
+                                "\" is not a whole number of cores (a VM's cpu.cores is an "
+                                "integer; Kubernetes refuses a fraction)");
+    }
+  }
   positive_quantity(config, "memory_request", issues);
+  positive_quantity(config, "disk_size", issues);
   if (auto d = r.duration("node_drain_deadline"); d && d->count() < 0) {
     r.fail("node_drain_deadline", "must not be negative");
   }

@@ -17,6 +17,9 @@ struct TargetKind {
   void (*validate)(PluginConfig& config, ConfigIssues& issues);
 };
 
+// The Harvester target names VMs <node_group_name>-<5 characters>: a DNS label of 63 at most.
+inline constexpr std::size_t kMaxNodeGroupName = 57;
+
 const TargetKind* find_target_kind(std::string_view name);
 std::vector<std::string> target_names();
 

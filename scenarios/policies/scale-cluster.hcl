@@ -39,6 +39,7 @@ scaling "scale-cluster" {
     target "harvester" {
       node_group_name = "scale"
       node_class      = "hashistack"
+      image           = "default/ubuntu-22.04-nomad"
       node_purge      = "true"
     }
   }

@@ -76,12 +76,14 @@ spec:
     spec:
       domain:
         cpu: {cores: 2}
-        resources: {requests: {memory: 4Gi}}
+        resources: {limits: {memory: 4Gi}}
 YAML
 }
 vm a >"$work/vm-a.yaml"
 vm b >"$work/vm-b.yaml"
 
+check "a namespace that is not there" "namespaces \"nomad-clients\" not found" k get namespace nomad-clients
+check "create the namespace" "namespace/nomad-clients created" k create namespace nomad-clients
 check "get on an empty namespace" "No resources found" k get vm
 check "apply creates" "kubectl-vm created" k apply -f "$work/vm-a.yaml"
 check "get lists it" "kubectl-vm" k get vms

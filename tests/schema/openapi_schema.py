@@ -12,7 +12,8 @@ def load_components(path):
 
 def resolve(schema, components, depth=0):
     """Inlines $refs (cut at a depth: recursive types accept anything beyond it) and lets
-    object and array types be null."""
+    object and array types be null, and times (metav1.Time: a zero time marshals as null, as
+    in a condition's lastProbeTime)."""
     if isinstance(schema, list):
         return [resolve(s, components, depth) for s in schema]
     if not isinstance(schema, dict):
@@ -21,6 +22,8 @@ def resolve(schema, components, depth=0):
         if depth > 12:
             return {}
         name = schema["$ref"].rsplit("/", 1)[-1]
+        if name.endswith(".v1.Time"):
+            return {"type": ["string", "null"]}
         return resolve(components[name], components, depth + 1)
     out = {}
     for key, value in schema.items():

@@ -74,10 +74,7 @@ TEST(FaultInjector, AppliedFaultsMakeTheChangeAndLatencySpikesOnlyDelay) {
 TEST_F(HarvesterTargetTest, ReconcileDeletesAVmStuckStartingPastTheProvisionTimeout) {
   grow_to(1);
   harvester.set_boot_faults({1.0, 0, 0});  // every new VM stays Starting
-  VirtualMachineSpec spec;
-  spec.name = "web-left-behind";
-  spec.namespace_ = "nomad";
-  spec.labels = {{vm_labels::kNodeGroup, "web"}, {vm_labels::kNodeClass, "hashistack"}};
+  VirtualMachineSpec spec = test_vm("web-left-behind");
   ASSERT_TRUE(harvester.create(spec).ok());  // as if an earlier run created it and died
   loop.run_until(loop.now() + 5min);
   ASSERT_TRUE(status().ok());
@@ -229,12 +226,11 @@ TEST(InvariantChecker, CatchesAVmLeftOutOfServiceAndLostAllocations) {
   SimulatedLoop loop;
   NomadModel nomad(loop);
   HarvesterModel harvester(loop, &nomad, HarvesterModelConfig{});
+  testing::seed_test_cluster(harvester);
   InvariantChecker checker(loop, harvester, nomad, {"nomad", "web", 0, 10});
   harvester.on_phase = [&](const VmPhaseEvent& e) { checker.on_phase(e); };
   harvester.set_boot_faults({0, 0, 1.0});  // runs, never joins Nomad
-  VirtualMachineSpec spec;
-  spec.name = "web-1";
-  spec.namespace_ = "nomad";
+  VirtualMachineSpec spec = testing::test_vm("web-1");
   spec.labels = {{vm_labels::kNodeGroup, "web"}};
   ASSERT_TRUE(harvester.create(spec).ok());
   checker.watch_leaks(std::chrono::minutes(30), std::chrono::minutes(1), std::chrono::hours(2));

@@ -38,6 +38,16 @@ class ForwardingHarvesterApi : public HarvesterApi {
   void stop_vm(const std::string& ns, const std::string& n, Done<Unit> d) override {
     inner_.stop_vm(ns, n, std::move(d));
   }
+  void annotate_vm(const std::string& ns, const std::string& n, const std::string& uid,
+                   const std::map<std::string, std::string>& a, Done<VirtualMachine> d) override {
+    inner_.annotate_vm(ns, n, uid, a, std::move(d));
+  }
+  void get_image(const std::string& id, Done<VmImage> d) override {
+    inner_.get_image(id, std::move(d));
+  }
+  void create_secret(const Secret& s, Done<Unit> d) override {
+    inner_.create_secret(s, std::move(d));
+  }
 
  protected:
   HarvesterApi& inner_;

@@ -9,6 +9,7 @@
 #include "backends/memory/harvester_memory_api.h"
 #include "backends/mock_server/harvester_mock_server.h"
 #include "contract_fixture.h"
+#include "harvester_test_cluster.h"
 
 namespace ha {
 namespace {
@@ -24,16 +25,7 @@ HarvesterModelConfig fast() {
 }
 
 VirtualMachineSpec spec(const std::string& name, const std::string& group = "web") {
-  VirtualMachineSpec s;
-  s.name = name;
-  s.namespace_ = "nomad";
-  s.labels = {{vm_labels::kNodeGroup, group}, {vm_labels::kNodeClass, "hashistack"}};
-  s.cpu_cores = 2;
-  s.memory_bytes = 4LL << 30;
-  s.image = "default/image-ubuntu";
-  s.network = "default/vlan1";
-  s.user_data = "#cloud-config\n";
-  return s;
+  return testing::test_vm(name, group);
 }
 
 class HarvesterContract : public testing::ContractTest<HarvesterApi> {
@@ -42,14 +34,14 @@ class HarvesterContract : public testing::ContractTest<HarvesterApi> {
     if (GetParam() == "memory") {
       backend = std::make_unique<
           testing::MemoryContractBackend<HarvesterApi, HarvesterModel, HarvesterMemoryApi>>(
-          nullptr, nullptr, fast());
+          [](HarvesterModel& m) { testing::seed_test_cluster(m); }, nullptr, fast());
     } else {
       HarvesterMockServer::Options server;
       server.token = "kube-token";
       backend =
           std::make_unique<testing::HttpContractBackend<HarvesterApi, HarvesterModel,
                                                         HarvesterMockServer, HarvesterHttpApi>>(
-              nullptr, server,
+              [](HarvesterModel& m) { testing::seed_test_cluster(m); }, server,
               [](const std::string& url) {
                 HarvesterHttpApi::Options o;
                 o.url = url;
@@ -88,14 +80,20 @@ class HarvesterContract : public testing::ContractTest<HarvesterApi> {
 TEST_P(HarvesterContract, CreatesAndReadsBackTheSpec) {
   auto created = create(spec("web-1"));
   ASSERT_TRUE(created.ok()) << created.error().message;
-  EXPECT_EQ(created->printable_status, "Provisioning");
+  EXPECT_EQ(created->printable_status, "WaitingForVolumeBinding");
   EXPECT_FALSE(created->uid.empty());
   auto vm = get("web-1");
   ASSERT_TRUE(vm.ok()) << vm.error().message;
   EXPECT_EQ(vm->spec.labels.at(vm_labels::kNodeGroup), "web");
   EXPECT_EQ(vm->spec.cpu_cores, 2);
   EXPECT_EQ(vm->spec.memory_bytes, 4LL << 30);
-  EXPECT_EQ(vm->spec.image, "default/image-ubuntu");
+  EXPECT_EQ(vm->spec.image(), "default/image-ubuntu");
+  EXPECT_EQ(vm->spec.root_disk->storage_class, testing::kTestImageClass);
+  EXPECT_EQ(vm->spec.run_strategy, "RerunOnFailure");
+  // Harvester's mutator: requests from the limits (overcommit 1000% cpu, 150% memory).
+  EXPECT_EQ(vm->spec.cpu_request_millis, 200);
+  EXPECT_EQ(vm->spec.memory_request_bytes, 2730LL << 20);
+  EXPECT_EQ(vm->spec.guest_memory_bytes, 4LL << 30);
   EXPECT_EQ(vm->spec.network, "default/vlan1");
   EXPECT_EQ(vm->spec.user_data, "#cloud-config\n");
   EXPECT_EQ(vm->uid, created->uid);
@@ -128,7 +126,8 @@ TEST_P(HarvesterContract, BootsStopsStartsAndDeletes) {
   ASSERT_TRUE(
       sync<Unit>([](HarvesterApi& api, Done<Unit> d) { api.stop_vm("nomad", "web-1", d); }).ok());
   EXPECT_EQ(phase_after("web-1", "Stopped"), "Stopped");
-  EXPECT_FALSE(get("web-1")->spec.running);
+  // RerunOnFailure takes a stop request: the spec keeps its strategy.
+  EXPECT_EQ(get("web-1")->spec.run_strategy, "RerunOnFailure");
   ASSERT_TRUE(
       sync<Unit>([](HarvesterApi& api, Done<Unit> d) { api.start_vm("nomad", "web-1", d); }).ok());
   EXPECT_EQ(phase_after("web-1", "Running"), "Running");
@@ -204,9 +203,9 @@ TEST_P(HarvesterWatchContract, FollowsTheGroupFromAListsVersion) {
   run_until([&] { return w.changes.size() >= 5 || w.end; });
   EXPECT_FALSE(w.end.has_value());
   EXPECT_EQ(w.changes,
-            (std::vector<std::string>{"ADDED web-2 Provisioning", "MODIFIED web-2 Starting",
-                                      "MODIFIED web-2 Running", "MODIFIED web-1 Terminating",
-                                      "DELETED web-1 Terminating"}));
+            (std::vector<std::string>{"ADDED web-2 WaitingForVolumeBinding",
+                                      "MODIFIED web-2 Starting", "MODIFIED web-2 Running",
+                                      "MODIFIED web-1 Terminating", "DELETED web-1 Terminating"}));
   std::uint64_t last = std::stoull(listed->resource_version);
   for (const std::string& v : w.versions) {
     EXPECT_GT(std::stoull(v), last);

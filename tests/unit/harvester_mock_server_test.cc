@@ -41,12 +41,13 @@ TEST_F(MockHarvesterTest, CreatesGetsAndListsVirtualMachines) {
   EXPECT_FALSE(vm["metadata"]["resourceVersion"].get<std::string>().empty());
   auto back = kv::read_virtual_machine(vm);
   ASSERT_TRUE(back.ok()) << back.error().message;
-  EXPECT_EQ(back->spec.image, "default/image-ubuntu");
+  EXPECT_EQ(back->spec.image(), "default/image-ubuntu");
   EXPECT_EQ(back->spec.network, "default/vlan1");
   EXPECT_EQ(back->spec.memory_bytes, 8LL << 30);
   EXPECT_EQ(back->spec.cpu_cores, 2);
   EXPECT_EQ(back->spec.user_data, "#cloud-config\nruncmd: []\n");
-  EXPECT_EQ(back->spec.annotations, (std::map<std::string, std::string>{{"note", "test"}}));
+  EXPECT_EQ(back->spec.annotations.at("note"), "test");
+  EXPECT_EQ(back->spec.annotations.count(kv::kClaimTemplates), 1u);
 
   ASSERT_EQ(create(vm_spec("db-1", "db"))->status, 201);
   EXPECT_EQ(wait_for("web-1", "Running"), "Running");
@@ -120,9 +121,16 @@ TEST_F(MockHarvesterTest, PatchesStartsStopsAndDeletes) {
             415);
 
   ASSERT_EQ(wait_for("web-1", "Running"), "Running");
-  auto stopped = client->Patch(std::string(kVms) + "/web-1", R"({"spec":{"running":false}})",
+  // KubeVirt refuses spec.running beside a runStrategy.
+  auto both = client->Patch(std::string(kVms) + "/web-1", R"({"spec":{"running":false}})",
+                            "application/merge-patch+json");
+  ASSERT_EQ(both->status, 422) << both->body;
+  EXPECT_NE(json::parse(both->body)["message"].get<std::string>().find(
+                "Running and RunStrategy are mutually exclusive"),
+            std::string::npos);
+  auto stopped = client->Patch(std::string(kVms) + "/web-1", R"({"spec":{"runStrategy":"Halted"}})",
                                "application/merge-patch+json");
-  ASSERT_EQ(stopped->status, 200);
+  ASSERT_EQ(stopped->status, 200) << stopped->body;
   EXPECT_EQ(wait_for("web-1", "Stopped"), "Stopped");
   // As KubeVirt says when a VM stopped: its Ready condition's last transition, which is what
   // a restarted agent dates its warm pool by.

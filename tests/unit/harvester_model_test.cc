@@ -6,6 +6,7 @@
 #include "backends/memory/harvester_memory_api.h"
 #include "backends/memory/label_selector.h"
 #include "backends/memory/nomad_memory_api.h"
+#include "harvester_test_cluster.h"
 #include "sim/simulated_loop.h"
 
 namespace ha {
@@ -25,11 +26,9 @@ HarvesterModelConfig fixed_config() {
 }
 
 VirtualMachineSpec vm(const std::string& name, const std::string& group = "web") {
-  VirtualMachineSpec s;
-  s.name = name;
-  s.namespace_ = "nomad";
-  s.labels = {{vm_labels::kNodeGroup, group}, {vm_labels::kNodeClass, "hashistack"}};
+  VirtualMachineSpec s = testing::test_vm(name, group);
   s.cpu_cores = 4;
+  s.cpu_limit_millis = 4000;
   s.memory_bytes = 8LL << 30;
   return s;
 }
@@ -40,6 +39,7 @@ struct HarvesterModelTest : ::testing::Test {
   HarvesterModel harvester{loop, &nomad, fixed_config()};
   std::vector<VmPhaseEvent> phases;
   void SetUp() override {
+    testing::seed_test_cluster(harvester);
     harvester.on_phase = [this](const VmPhaseEvent& e) { phases.push_back(e); };
   }
   std::string phase(const std::string& name) {
@@ -51,7 +51,7 @@ struct HarvesterModelTest : ::testing::Test {
 TEST_F(HarvesterModelTest, VmBootsAndJoinsNomad) {
   auto created = harvester.create(vm("web-1"));
   ASSERT_TRUE(created.ok());
-  EXPECT_EQ(created->printable_status, "Provisioning");
+  EXPECT_EQ(created->printable_status, "WaitingForVolumeBinding");
   EXPECT_EQ(created->uid.size(), 36u);
   loop.run_until(Time(10s));
   EXPECT_EQ(phase("web-1"), "Starting");
@@ -137,6 +137,7 @@ TEST_F(HarvesterModelTest, AStartTakesItsOwnLatencyAndStoppedVmsAreCounted) {
   HarvesterModelConfig c = fixed_config();
   c.start = Latency::constant(20s);  // against 10 s + 60 s for a new VM
   HarvesterModel model(loop, &nomad, c);
+  testing::seed_test_cluster(model);
   ASSERT_TRUE(model.create(vm("web-1")).ok());
   loop.run_until(Time(100s));
   ASSERT_TRUE(model.stop("nomad", "web-1").ok());
@@ -163,6 +164,7 @@ TEST_F(HarvesterModelTest, ListFiltersByNamespaceAndLabels) {
   ASSERT_TRUE(harvester.create(vm("batch-1", "batch")).ok());
   auto other = vm("web-2");
   other.namespace_ = "elsewhere";
+  harvester.add_namespace("elsewhere");
   ASSERT_TRUE(harvester.create(other).ok());
   auto web = harvester.list("nomad", std::string(vm_labels::kNodeGroup) + "=web");
   ASSERT_TRUE(web.ok());
@@ -175,9 +177,9 @@ TEST_F(HarvesterModelTest, ListFiltersByNamespaceAndLabels) {
 TEST_F(HarvesterModelTest, ListedVmsAreSnapshotsTheModelDoesNotChange) {
   ASSERT_TRUE(harvester.create(vm("web-1", "web")).ok());
   auto before = harvester.list("nomad", "");
-  ASSERT_EQ(before->at(0)->printable_status, "Provisioning");
+  ASSERT_EQ(before->at(0)->printable_status, "WaitingForVolumeBinding");
   loop.run_until(loop.now() + std::chrono::minutes(10));
-  EXPECT_EQ(before->at(0)->printable_status, "Provisioning");  // copied on write
+  EXPECT_EQ(before->at(0)->printable_status, "WaitingForVolumeBinding");  // copied on write
   EXPECT_EQ(harvester.list("nomad", "")->at(0)->printable_status, "Running");
   ASSERT_TRUE(harvester.remove("nomad", "web-1").ok());
   loop.run();
@@ -198,8 +200,9 @@ TEST_F(HarvesterModelTest, RepeatedListsSeeEveryChange) {
     return out;
   };
   ASSERT_TRUE(harvester.create(vm("web-1")).ok());
-  EXPECT_EQ(names(), std::vector<std::string>{"web-1:Provisioning"});
-  EXPECT_EQ(names(), std::vector<std::string>{"web-1:Provisioning"});  // the cached answer
+  EXPECT_EQ(names(), std::vector<std::string>{"web-1:WaitingForVolumeBinding"});
+  EXPECT_EQ(names(),
+            std::vector<std::string>{"web-1:WaitingForVolumeBinding"});  // the cached answer
   ASSERT_TRUE(harvester.create(vm("web-2")).ok());
   loop.run_until(Time(10s));  // both Starting
   EXPECT_EQ(names(), (std::vector<std::string>{"web-1:Starting", "web-2:Starting"}));
@@ -216,15 +219,19 @@ TEST_F(HarvesterModelTest, CapacityIsFreedWhenATerminatingVmIsGone) {
   HarvesterModelConfig config;
   config.max_vms = 1;
   HarvesterModel small(loop, &nomad, config, 3);
+  testing::seed_test_cluster(small);
   ASSERT_TRUE(small.create(vm("a-1", "a")).ok());
   EXPECT_EQ(small.consuming(), 1);
   EXPECT_EQ(small.create(vm("a-2", "a"))->printable_status, "ErrorUnschedulable");
   ASSERT_TRUE(small.remove("nomad", "a-1").ok());
   EXPECT_EQ(small.create(vm("a-3", "a"))->printable_status, "ErrorUnschedulable");  // terminating
   loop.run();
-  EXPECT_EQ(small.consuming(), 0);
-  ASSERT_TRUE(small.start("nomad", "a-3").ok());
+  // The scheduler retries pending VMs once capacity frees: the older one runs, the other
+  // waits; and KubeVirt's start refuses a VM whose VMI exists.
+  EXPECT_EQ(small.get("nomad", "a-2")->printable_status, "Running");
+  EXPECT_EQ(small.get("nomad", "a-3")->printable_status, "ErrorUnschedulable");
   EXPECT_EQ(small.consuming(), 1);
+  EXPECT_EQ(small.start("nomad", "a-3").error().kind, ErrorKind::kConflict);
 }
 
 TEST(LabelSelector, Operators) {
@@ -248,6 +255,7 @@ TEST(MemoryApis, CompleteAfterLatencyAndInjectFaults) {
   SimulatedLoop loop;
   NomadModel nomad(loop);
   HarvesterModel harvester(loop, &nomad, fixed_config());
+  testing::seed_test_cluster(harvester);
   FaultInjector faults;
   HarvesterMemoryApi api(loop, harvester, Latency::constant(1s), &faults);
   NomadMemoryApi nomad_api(loop, nomad, Latency::constant(200ms), &faults);

@@ -8,6 +8,7 @@
 #include "backends/memory/harvester_memory_api.h"
 #include "backends/memory/nomad_memory_api.h"
 #include "engine/harvester/harvester_target.h"
+#include "harvester_test_cluster.h"
 #include "sim/simulated_loop.h"
 
 namespace ha::testing {
@@ -27,19 +28,17 @@ struct HarvesterTargetTest : ::testing::Test {
     return c;
   }();
   HarvesterModel harvester{loop, &nomad, harvester_config};
+  bool seeded = (seed_test_cluster(harvester), true);
   FaultInjector faults;
   NomadMemoryApi nomad_api{loop, nomad, Latency::constant(100ms), &faults};
   HarvesterMemoryApi harvester_api{loop, harvester, Latency::constant(1s), &faults};
   NullLogger log;
   HarvesterTarget target{loop, nomad_api, harvester_api, log};
   HarvesterTarget* subject = &target;  // what status() and scale() drive
-  PluginConfig config{{"node_group_name", "web"},
-                      {"node_class", "hashistack"},
-                      {"namespace", "nomad"},
-                      {"cpu_request", "4"},
-                      {"memory_request", "8Gi"},
-                      {"node_drain_deadline", "5m"},
-                      {"node_selector_strategy", "least_busy"}};
+  PluginConfig config{{"node_group_name", "web"},    {"node_class", "hashistack"},
+                      {"namespace", "nomad"},        {"cpu_request", "4"},
+                      {"memory_request", "8Gi"},     {"image", kTestImage},
+                      {"node_drain_deadline", "5m"}, {"node_selector_strategy", "least_busy"}};
 
   Result<TargetStatus> status() {
     std::optional<Result<TargetStatus>> out;

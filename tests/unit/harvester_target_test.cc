@@ -71,9 +71,7 @@ TEST_F(HarvesterTargetTest, OverlappingScaleOutsCountCreationsInFlight) {
 }
 
 TEST_F(HarvesterTargetTest, VmsWithoutOwnershipAreNeverTouched) {
-  VirtualMachineSpec foreign;
-  foreign.name = "hand-made";
-  foreign.namespace_ = "nomad";
+  VirtualMachineSpec foreign = testing::test_vm("hand-made");
   foreign.labels = {{vm_labels::kNodeClass, "hashistack"}};
   foreign.cpu_cores = 4;
   foreign.memory_bytes = 8LL << 30;
@@ -105,6 +103,7 @@ TEST_F(HarvesterTargetTest, DryRunChangesNothing) {
 TEST_F(HarvesterTargetTest, CapacityExhaustedIsReportedAndCleanedUp) {
   harvester_config.max_vms = 2;
   HarvesterModel small(loop, &nomad, harvester_config);
+  testing::seed_test_cluster(small);
   HarvesterMemoryApi small_api(loop, small, Latency::constant(1s));
   HarvesterTarget t(loop, nomad_api, small_api, log);
   std::optional<Result<ScaleResult>> out;

@@ -13,14 +13,12 @@ struct WarmPoolTest : HarvesterTargetTest {
   std::int64_t stopped() { return harvester.stopped(); }
   // A VM of the group left Stopped, as an earlier run's pool would be.
   void stopped_vm(const std::string& name, const std::string& group = "web") {
-    VirtualMachineSpec s;
-    s.name = name;
-    s.namespace_ = "nomad";
+    VirtualMachineSpec s = test_vm(name);
     s.labels = {{vm_labels::kNodeClass, "hashistack"}};
     if (!group.empty()) s.labels[vm_labels::kNodeGroup] = group;
     s.cpu_cores = 4;
     s.memory_bytes = 8LL << 30;
-    s.running = false;
+    s.run_strategy = "Halted";
     ASSERT_TRUE(harvester.create(s).ok());
   }
   Duration latency(const ScaleActionRecord& a) { return *a.all_ready - a.decided; }
@@ -137,6 +135,7 @@ TEST_F(WarmPoolTest, AStoppedVmPastItsMaxAgeIsDeleted) {
 TEST_F(WarmPoolTest, AStartThatFailsIsCleanedUpAndCountsAsAFailure) {
   harvester_config.max_vms = 2;
   HarvesterModel small(loop, &nomad, harvester_config);
+  seed_test_cluster(small);
   HarvesterMemoryApi small_api(loop, small, Latency::constant(1s));
   HarvesterTarget t(loop, nomad_api, small_api, log);
   subject = &t;
@@ -149,9 +148,8 @@ TEST_F(WarmPoolTest, AStartThatFailsIsCleanedUpAndCountsAsAFailure) {
   loop.run_until(loop.now() + 10min);
   ASSERT_EQ(small.stopped(), 1);
   // A VM made by hand takes the last place: the pool VM cannot start.
-  VirtualMachineSpec other;
-  other.name = "hand-made";
-  other.namespace_ = "nomad";
+  VirtualMachineSpec other = test_vm("hand-made");
+  other.labels.clear();
   ASSERT_TRUE(small.create(other).ok());
   auto r = scale(2);
   ASSERT_FALSE(r.ok());

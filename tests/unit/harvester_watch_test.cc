@@ -143,14 +143,14 @@ TEST_F(MockHarvesterWatchTest, WatchFromAVersionReplaysWhatCameAfterThenFollows)
                     std::string(kVms) + "?watch=true&resourceVersion=" + v + "&timeoutSeconds=2");
   auto replayed = watch.wait_for(3);
   ASSERT_GE(replayed.size(), 3u);
-  EXPECT_EQ(describe(replayed[0]), "ADDED web-2 Provisioning");
+  EXPECT_EQ(describe(replayed[0]), "ADDED web-2 WaitingForVolumeBinding");
   EXPECT_EQ(describe(replayed[2]), "MODIFIED web-2 Running");
   ASSERT_EQ(client->Delete(std::string(kVms) + "/web-1")->status, 200);  // followed
   watch.join();
   EXPECT_EQ(watch.status(), 200);
   EXPECT_EQ(watch.content_type(), "application/json;stream=watch");
   auto all = describe(watch.events());
-  std::vector<std::string> want = {"ADDED web-2 Provisioning", "MODIFIED web-2 Starting",
+  std::vector<std::string> want = {"ADDED web-2 WaitingForVolumeBinding", "MODIFIED web-2 Starting",
                                    "MODIFIED web-2 Running", "MODIFIED web-1 Terminating",
                                    "DELETED web-1 Terminating"};
   EXPECT_EQ(all, want);

@@ -50,8 +50,43 @@ TEST_F(InvariantsTest, DeletingAVmThatStillRunsWorkFires) {
   std::string busy =
       nomad.node_allocations(*nomad.node_id_by_name("web-1")).empty() ? "web-2" : "web-1";
   ASSERT_TRUE(harvester.remove("nomad", busy).ok());  // no drain first
-  EXPECT_EQ(checker.violations(), 1);
-  EXPECT_NE(first().find("VM " + busy + " deleted with running allocation"), std::string::npos);
+  ASSERT_EQ(checker.violations(), 2);
+  EXPECT_EQ(first(), "VM " + busy + " deleted, its node ready, without a completed drain");
+  EXPECT_NE(checker.examples().at(1)["what"].get<std::string>().find(
+                "VM " + busy + " deleted with running allocation"),
+            std::string::npos);
+}
+
+// A VM whose node was ready a moment ago (a guest KubeVirt restarts, a paused one) is not
+// stuck: deleting it without a completed drain breaks a promise; so does deleting a VM that
+// is live-migrating.
+TEST_F(InvariantsTest, DeletingAVmWhoseNodeWasReadyLatelyOrThatMovesFires) {
+  InvariantChecker fresh{loop, harvester, nomad, {"nomad", "web", 0, 10, 0}};
+  harvester.on_change = [&](const VmChangeEvent& e) { fresh.on_vm_change(e); };
+  nomad.on_node_status = [&](const std::string& n, const std::string& s) {
+    fresh.on_node_status(n, s);
+  };
+  vm("web-1");
+  vm("web-2");
+  vm("web-3");
+  ASSERT_TRUE(harvester.pause("nomad", "web-1").ok());
+  loop.run_until(loop.now() + 5min);  // its node went down after a few seconds
+  ASSERT_EQ(nomad.node(*nomad.node_id_by_name("web-1"))->status, "down");
+  ASSERT_TRUE(harvester.remove("nomad", "web-1").ok());
+  ASSERT_EQ(fresh.violations(), 1);
+  EXPECT_NE(
+      fresh.examples().at(0)["what"].get<std::string>().find("VM web-1 deleted, its node ready 4m"),
+      std::string::npos);
+  ASSERT_TRUE(harvester.migrate("nomad", "web-2").ok());
+  ASSERT_TRUE(harvester.remove("nomad", "web-2").ok());
+  EXPECT_EQ(fresh.deleted_while_migrating(), 1);
+  // Drained first: no promise broken.
+  std::string id = *nomad.node_id_by_name("web-3");
+  ASSERT_TRUE(nomad.drain_node(id, NomadDrainSpec{1min, false, {}}, false).ok());
+  loop.run_until(loop.now() + 2min);
+  std::int64_t before = fresh.violations();
+  ASSERT_TRUE(harvester.remove("nomad", "web-3").ok());
+  EXPECT_EQ(fresh.violations(), before);
 }
 
 TEST_F(InvariantsTest, DrainingFirstKeepsItQuiet) {
@@ -165,9 +200,9 @@ TEST_F(InvariantsTest, AStoppedVmIsALeakOnlyWithoutAWarmPool) {
 TEST_F(InvariantsTest, DeletingTheLastRunningVmBelowMinFires) {
   vm("web-1");
   ASSERT_TRUE(harvester.remove("nomad", "web-1").ok());
-  EXPECT_EQ(checker.violations(), 1);
-  EXPECT_EQ(first(), "deleting running VM web-1 left 0 VMs, below min 1");
-  EXPECT_EQ(checker.examples().at(0)["time_s"].get<double>(), 0.0);
+  ASSERT_EQ(checker.violations(), 2);  // and its node was ready, not drained
+  EXPECT_EQ(checker.examples().at(1)["what"], "deleting running VM web-1 left 0 VMs, below min 1");
+  EXPECT_EQ(checker.examples().at(1)["time_s"].get<double>(), 0.0);
 }
 
 }  // namespace

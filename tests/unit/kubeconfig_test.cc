@@ -106,9 +106,11 @@ TEST_F(KubeconfigTest, ConnectsOverTlsWithTheKubeconfigsCaAndToken) {
   RealtimeLoop server_loop;
   HarvesterModel model{server_loop, nullptr, HarvesterModelConfig{}};
   std::thread server_thread([&] { server_loop.run(); });
-  HarvesterMockServer server(
-      server_loop, model,
-      {"admin-token", crt, std::string(HA_SOURCE_DIR) + "/tests/data/test-server.key"});
+  HarvesterMockServer::Options options;
+  options.token = "admin-token";
+  options.tls_cert = crt;
+  options.tls_key = std::string(HA_SOURCE_DIR) + "/tests/data/test-server.key";
+  HarvesterMockServer server(server_loop, model, options);
   int port = *server.start("127.0.0.1", 0);
   auto path = write("config",
                     "apiVersion: v1\ncurrent-context: c\nclusters:\n- name: h\n"

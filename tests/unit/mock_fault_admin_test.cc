@@ -14,6 +14,7 @@
 #include "backends/mock_server/harvester_mock_server.h"
 #include "backends/mock_server/nomad_mock_server.h"
 #include "backends/wire/kubevirt_json.h"
+#include "harvester_test_cluster.h"
 #include "sim/simulated_loop.h"
 
 namespace ha {
@@ -173,14 +174,13 @@ TEST(FaultAdmin, MockHarvesterLeavesVmsStartingUntilTheFaultIsCleared) {
   AdminServer<HarvesterModel, HarvesterMockServer> s("harvester", options, [](RealtimeLoop& loop) {
     HarvesterModelConfig c;
     c.provision = c.boot = c.nomad_join = c.stop = c.terminate = Latency::constant(1ms);
-    return std::make_unique<HarvesterModel>(loop, nullptr, c);
+    auto model = std::make_unique<HarvesterModel>(loop, nullptr, c);
+    testing::seed_test_cluster(*model);
+    return model;
   });
   const std::string vms = "/apis/kubevirt.io/v1/namespaces/nomad/virtualmachines";
   auto create = [&](const std::string& name) {
-    VirtualMachineSpec spec;
-    spec.name = name;
-    spec.namespace_ = "nomad";
-    spec.labels = {{vm_labels::kNodeGroup, "web"}};
+    VirtualMachineSpec spec = testing::test_vm(name);
     return s.client->Post(vms, kubevirt_json::virtual_machine_spec(spec).dump(),
                           "application/json");
   };

@@ -13,6 +13,7 @@
 #include "backends/api/vm_labels.h"
 #include "backends/mock_server/harvester_mock_server.h"
 #include "backends/wire/kubevirt_json.h"
+#include "harvester_test_cluster.h"
 
 namespace ha {
 
@@ -21,15 +22,10 @@ struct MockHarvesterTest : ::testing::Test {
   static constexpr const char* kVms = "/apis/kubevirt.io/v1/namespaces/nomad/virtualmachines";
 
   static VirtualMachineSpec vm_spec(const std::string& name, const std::string& group = "web") {
-    VirtualMachineSpec s;
-    s.name = name;
-    s.namespace_ = "nomad";
+    VirtualMachineSpec s = testing::test_vm(name, group);
     s.labels = {{vm_labels::kNodeGroup, group}};
-    s.annotations = {{"note", "test"}};
-    s.cpu_cores = 2;
+    s.annotations["note"] = "test";
     s.memory_bytes = 8LL << 30;
-    s.image = "default/image-ubuntu";
-    s.network = "default/vlan1";
     s.user_data = "#cloud-config\nruncmd: []\n";
     return s;
   }
@@ -48,9 +44,12 @@ struct MockHarvesterTest : ::testing::Test {
     c.watch_window = 50;  // small: a watch from an old version is soon gone
     return c;
   }
-  void start(const std::string& token = "") {
+  void start(const std::string& token = "", std::shared_ptr<const RbacPolicy> rbac = nullptr) {
+    testing::seed_test_cluster(model);  // before the loop's thread owns the model
     loop_thread = std::thread([this] { loop.run(); });
-    HarvesterMockServer::Options options{token, "", ""};
+    HarvesterMockServer::Options options;
+    options.token = token;
+    options.rbac = std::move(rbac);
     options.faults = &faults;
     server = std::make_unique<HarvesterMockServer>(loop, model, options);
     auto bound = server->start("127.0.0.1", 0);

@@ -15,6 +15,7 @@
 #include "backends/api/vm_labels.h"
 #include "backends/memory/harvester_memory_api.h"
 #include "backends/memory/nomad_memory_api.h"
+#include "harvester_test_cluster.h"
 #include "sim/simulated_loop.h"
 
 namespace ha {
@@ -144,15 +145,12 @@ TEST(VmLatencyRecorderTest, BootAndJoinOfTheVmsCreatedWhileRecording) {
   config.boot = Latency::constant(60s);
   config.nomad_join = Latency::constant(15s);
   HarvesterModel harvester{loop, &nomad, config};
+  testing::seed_test_cluster(harvester);
   NomadMemoryApi nomad_api{loop, nomad, Latency::constant(20ms)};
   HarvesterMemoryApi harvester_api{loop, harvester, Latency::constant(20ms)};
   auto spec = [](const std::string& name) {
-    VirtualMachineSpec s;
-    s.name = name;
-    s.namespace_ = "nomad";
+    VirtualMachineSpec s = testing::test_vm(name);
     s.labels = {{vm_labels::kNodeGroup, "web"}, {vm_labels::kNodeClass, "web"}};
-    s.cpu_cores = 2;
-    s.memory_bytes = 4LL << 30;
     return s;
   };
   ASSERT_TRUE(harvester.create(spec("before")).ok());

@@ -11,6 +11,7 @@
 #include "backends/memory/harvester_memory_api.h"
 #include "backends/memory/nomad_memory_api.h"
 #include "forwarding_harvester_api.h"
+#include "harvester_test_cluster.h"
 #include "sim/simulated_loop.h"
 
 namespace ha {
@@ -84,6 +85,7 @@ class FlakyWatchApi final : public testing::ForwardingHarvesterApi {
 struct VmCacheTest : ::testing::Test {
   SimulatedLoop loop;
   HarvesterModel model{loop, nullptr, config()};
+  bool seeded = (testing::seed_test_cluster(model, "ns"), true);
   HarvesterMemoryApi memory{loop, model, Latency::constant(50ms)};
   FlakyWatchApi api{loop, memory};
 
@@ -93,9 +95,7 @@ struct VmCacheTest : ::testing::Test {
     return c;
   }
   static VirtualMachineSpec vm(const std::string& name, const std::string& group) {
-    VirtualMachineSpec s;
-    s.name = name;
-    s.namespace_ = "ns";
+    VirtualMachineSpec s = testing::test_vm(name, group, "ns");
     s.labels = {{"group", group}};
     return s;
   }
@@ -177,6 +177,7 @@ TEST_F(VmCacheTest, ConvergesToAFreshListWhateverHappens) {
     HarvesterModelConfig c = config();
     c.watch_window = 6;  // a watch down for a few changes must list again
     HarvesterModel m(l, nullptr, c, seed);
+    testing::seed_test_cluster(m, "ns");
     HarvesterMemoryApi mem(l, m, Latency::lognormal(50ms, 200ms), nullptr, seed);
     FlakyWatchApi flaky(l, mem);
     VmCache::Options o = options();

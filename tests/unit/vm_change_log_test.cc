@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "backends/memory/harvester_model.h"
+#include "harvester_test_cluster.h"
 #include "sim/simulated_loop.h"
 
 namespace ha {
@@ -68,6 +69,7 @@ TEST(VmChangeLog, TheModelLogsEveryChangeWithANewerVersion) {
   HarvesterModelConfig config;
   config.boot = Latency::constant(std::chrono::seconds(30));
   HarvesterModel model(loop, nullptr, config);
+  testing::seed_test_cluster(model, "ns");
   std::vector<std::string> seen;
   std::uint64_t last = model.resource_version();
   model.changes().subscribe([&](const VmWatchEvent& e) {
@@ -76,15 +78,12 @@ TEST(VmChangeLog, TheModelLogsEveryChangeWithANewerVersion) {
     last = e.resource_version;
     seen.push_back(std::string(watch_event_type(e.type)) + " " + e.object->printable_status);
   });
-  VirtualMachineSpec spec;
-  spec.name = "vm-1";
-  spec.namespace_ = "ns";
-  ASSERT_TRUE(model.create(spec).ok());
+  ASSERT_TRUE(model.create(testing::test_vm("vm-1", "web", "ns")).ok());
   loop.run();
   ASSERT_TRUE(model.set_metadata("ns", "vm-1", {{"a", "b"}}, {}).ok());
   ASSERT_TRUE(model.remove("ns", "vm-1").ok());
   loop.run();
-  EXPECT_EQ(seen, (std::vector<std::string>{"ADDED Provisioning", "MODIFIED Starting",
+  EXPECT_EQ(seen, (std::vector<std::string>{"ADDED WaitingForVolumeBinding", "MODIFIED Starting",
                                             "MODIFIED Running", "MODIFIED Running",
                                             "MODIFIED Terminating", "DELETED Terminating"}));
   EXPECT_EQ(last, model.resource_version());

@@ -205,6 +205,7 @@ struct MockGarbage : ::testing::Test {
   RealtimeLoop loop;
   NomadModel nomad{loop};
   HarvesterModel harvester{loop, &nomad, HarvesterModelConfig{}};
+  bool seeded = (harvester.add_namespace("ns"), true);
   NomadMockServer nomad_server{loop, nomad, {}};
   HarvesterMockServer harvester_server{loop, harvester, {}};
   std::thread loop_thread{[this] { loop.run(); }};
@@ -283,8 +284,16 @@ TEST_F(MockGarbage, MalformedRequestsGetTheUpstreamStatusAndShape) {
   EXPECT_EQ(
       status_of(h.Post(vms, R"({"kind":"VirtualMachine","metadata":{}})", "application/json")),
       std::pair(422, std::string("Invalid")));
-  std::string vm =
+  // Harvester's validator wants the memory limit (or the guest's memory): requests alone,
+  // what this product once sent, are refused.
+  std::string requests_only =
       R"({"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","metadata":{"name":"a","namespace":"ns"},"spec":{"running":true,"template":{"spec":{"domain":{"cpu":{"cores":1},"resources":{"requests":{"memory":"1Gi"}}}}}}})";
+  auto refused = h.Post(vms, requests_only, "application/json");
+  EXPECT_EQ(status_of(refused), std::pair(422, std::string("Invalid")));
+  EXPECT_NE(refused->body.find("either memory.guest or resources.limits.memory must be set"),
+            std::string::npos);
+  std::string vm =
+      R"({"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","metadata":{"name":"a","namespace":"ns"},"spec":{"running":true,"template":{"spec":{"domain":{"cpu":{"cores":1},"resources":{"limits":{"memory":"1Gi"}}}}}}})";
   EXPECT_EQ(h.Post(vms, vm, "application/json")->status, 201);
   EXPECT_EQ(status_of(h.Post(vms, vm, "application/json")),
             std::pair(409, std::string("AlreadyExists")));

@@ -37,6 +37,7 @@ scaling "full-cluster-policy" {
     target "harvester" {
       node_group_name     = "high-memory"
       node_class          = "high-memory"
+      image               = "default/image-8zr4m"
       node_drain_deadline = "15m"
     }
   }
