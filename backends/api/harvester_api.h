@@ -128,6 +128,11 @@ class HarvesterApi {
   // Deletes the VM. Harvester then deletes the claims its annotation
   // harvesterhci.io/removedPersistentVolumeClaims names, and no others.
   virtual void delete_vm(const std::string& ns, const std::string& name, Done<Unit> done) = 0;
+  // The same, only if the VM is still the object `uid` at `resource_version` (DeleteOptions
+  // preconditions): a VM changed since it was read (started migrating, restarted) is not
+  // deleted, kConflict.
+  virtual void delete_vm_if(const std::string& ns, const std::string& name, const std::string& uid,
+                            const std::string& resource_version, Done<Unit> done) = 0;
   // KubeVirt's start and stop subresources (what they do depends on the run strategy).
   virtual void start_vm(const std::string& ns, const std::string& name, Done<Unit> done) = 0;
   virtual void stop_vm(const std::string& ns, const std::string& name, Done<Unit> done) = 0;

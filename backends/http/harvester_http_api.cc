@@ -83,6 +83,16 @@ void HarvesterHttpApi::delete_vm(const std::string& ns, const std::string& name,
   call<Unit>("DELETE", vms_path(ns) + "/" + url_escape(name), "", "", std::move(done), ignore_body);
 }
 
+void HarvesterHttpApi::delete_vm_if(const std::string& ns, const std::string& name,
+                                    const std::string& uid, const std::string& resource_version,
+                                    Done<Unit> done) {
+  json options = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};
+  if (!uid.empty()) options["preconditions"]["uid"] = uid;
+  if (!resource_version.empty()) options["preconditions"]["resourceVersion"] = resource_version;
+  call<Unit>("DELETE", vms_path(ns) + "/" + url_escape(name), "", options.dump(), std::move(done),
+             ignore_body);
+}
+
 void HarvesterHttpApi::start_vm(const std::string& ns, const std::string& name, Done<Unit> done) {
   call<Unit>("PUT",
              "/apis/subresources.kubevirt.io/v1/namespaces/" + url_escape(ns) +

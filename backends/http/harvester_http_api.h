@@ -33,6 +33,8 @@ class HarvesterHttpApi final : public HarvesterApi {
   void get_vm(const std::string& ns, const std::string& name, Done<VirtualMachine> done) override;
   void create_vm(const VirtualMachineSpec& spec, Done<VirtualMachine> done) override;
   void delete_vm(const std::string& ns, const std::string& name, Done<Unit> done) override;
+  void delete_vm_if(const std::string& ns, const std::string& name, const std::string& uid,
+                    const std::string& resource_version, Done<Unit> done) override;
   void start_vm(const std::string& ns, const std::string& name, Done<Unit> done) override;
   void stop_vm(const std::string& ns, const std::string& name, Done<Unit> done) override;
   void annotate_vm(const std::string& ns, const std::string& name, const std::string& uid,

@@ -55,6 +55,18 @@ class HarvesterMemoryApi final : public HarvesterApi {
     caller_.call<Unit>(
         "delete_vm", [this, ns, name] { return model_.remove(ns, name); }, std::move(done));
   }
+  void delete_vm_if(const std::string& ns, const std::string& name, const std::string& uid,
+                    const std::string& resource_version, Done<Unit> done) override {
+    caller_.call<Unit>(
+        "delete_vm",
+        [this, ns, name, uid, resource_version]() -> Result<Unit> {
+          auto vm = model_.get(ns, name);
+          if (!vm) return vm.error();
+          if (auto e = failed_precondition(*vm, uid, resource_version)) return *e;
+          return model_.remove(ns, name);
+        },
+        std::move(done));
+  }
   void start_vm(const std::string& ns, const std::string& name, Done<Unit> done) override {
     caller_.call<Unit>(
         "start_vm", [this, ns, name] { return model_.start(ns, name); }, std::move(done));

@@ -396,6 +396,21 @@ Result<VmList> HarvesterModel::list(const std::string& ns,
   return out;
 }
 
+std::optional<Error> failed_precondition(const VirtualMachine& vm, const std::string& uid,
+                                         const std::string& resource_version) {
+  if (!uid.empty() && uid != vm.uid) {
+    return make_error(
+        "Precondition failed: UID in precondition: " + uid + ", UID in object meta: " + vm.uid,
+        ErrorKind::kConflict);
+  }
+  if (!resource_version.empty() && resource_version != vm.resource_version) {
+    return make_error("Precondition failed: ResourceVersion in precondition: " + resource_version +
+                          ", ResourceVersion in object meta: " + vm.resource_version,
+                      ErrorKind::kConflict);
+  }
+  return std::nullopt;
+}
+
 std::string HarvesterModel::new_uid() {
   return IdGenerator(++uid_counter_ ^ 0x5eedULL).next();
 }

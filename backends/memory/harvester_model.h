@@ -85,6 +85,11 @@ struct VmChangeEvent {
   std::string phase;
 };
 
+// The API server's answer to a write whose preconditions (DeleteOptions.preconditions) no
+// longer hold: kConflict "Precondition failed: ..."; none when they hold (empty ones do).
+std::optional<Error> failed_precondition(const VirtualMachine& vm, const std::string& uid,
+                                         const std::string& resource_version);
+
 class HarvesterModel {
  public:
   HarvesterModel(EventLoop& loop, NomadModel* nomad, HarvesterModelConfig config,

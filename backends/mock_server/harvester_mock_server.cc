@@ -221,9 +221,18 @@ void HarvesterMockServer::routes() {
   s.Delete(std::string(kVms) + "/([^/]+)",
            [this](const httplib::Request& req, httplib::Response& res) {
              std::string ns = req.matches[1], name = req.matches[2];
+             // DeleteOptions in the body: its preconditions must hold.
+             json options = json::parse(req.body, nullptr, false);
+             std::string uid, version;
+             if (options.is_object() && options.contains("preconditions") &&
+                 options["preconditions"].is_object()) {
+               uid = options["preconditions"].value("uid", "");
+               version = options["preconditions"].value("resourceVersion", "");
+             }
              auto deleted = on_loop([&]() -> Result<VirtualMachine> {
                auto vm = model_.get(ns, name);
                if (!vm) return vm;
+               if (auto e = failed_precondition(*vm, uid, version)) return *e;
                if (auto r = model_.remove(ns, name); !r) return r.error();
                return model_.get(ns, name);
              });

@@ -240,8 +240,9 @@ class HarvesterTarget final : public Target {
   void create_cloud_init(const HarvesterGroupConfig& c, Secret secret, const std::string& vm,
                          const std::string& vm_uid, Time until);
   // Deletes one of the group's VMs so that Harvester deletes its volumes too: a VM lacking
-  // removedPersistentVolumeClaims (made by an older version) gets it first. `fresh` is the VM
-  // as just read, if at hand (else it is read). `done` gets the deletion's result.
+  // removedPersistentVolumeClaims (made by an older version) gets it first; one live-migrating
+  // is refused (kConflict: asked again later). `fresh` is the VM as just read, if at hand
+  // (else it is read). `done` gets the deletion's result.
   void remove_vm(const HarvesterGroupConfig& c, const std::string& name,
                  std::optional<VirtualMachine> fresh, Done<Unit> done);
   std::string new_vm_name(const HarvesterGroupConfig& c, const Snapshot& s);

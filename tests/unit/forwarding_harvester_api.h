@@ -32,6 +32,10 @@ class ForwardingHarvesterApi : public HarvesterApi {
   void delete_vm(const std::string& ns, const std::string& n, Done<Unit> d) override {
     inner_.delete_vm(ns, n, std::move(d));
   }
+  void delete_vm_if(const std::string& ns, const std::string& n, const std::string& uid,
+                    const std::string& rv, Done<Unit> d) override {
+    inner_.delete_vm_if(ns, n, uid, rv, std::move(d));
+  }
   void start_vm(const std::string& ns, const std::string& n, Done<Unit> d) override {
     inner_.start_vm(ns, n, std::move(d));
   }

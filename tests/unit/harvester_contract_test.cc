@@ -139,6 +139,56 @@ TEST_P(HarvesterContract, BootsStopsStartsAndDeletes) {
   EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
 }
 
+// DeleteOptions preconditions: a VM changed since it was read is not deleted.
+TEST_P(HarvesterContract, ADeleteWithPreconditionsRefusesAChangedVm) {
+  auto created = create(spec("web-1"));
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(phase_after("web-1", "Running"), "Running");
+  auto read = get("web-1");
+  ASSERT_TRUE(read.ok());
+  auto changed = sync<VirtualMachine>([](HarvesterApi& api, Done<VirtualMachine> d) {
+    api.annotate_vm("nomad", "web-1", "", {{"note", "changed"}}, d);
+  });
+  ASSERT_TRUE(changed.ok()) << changed.error().message;
+  EXPECT_EQ(changed->spec.annotations.at("note"), "changed");
+  auto stale = sync<Unit>([&](HarvesterApi& api, Done<Unit> d) {
+    api.delete_vm_if("nomad", "web-1", read->uid, read->resource_version, d);
+  });
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().kind, ErrorKind::kConflict);
+  EXPECT_NE(stale.error().message.find("Precondition failed: ResourceVersion in precondition"),
+            std::string::npos);
+  auto other = sync<VirtualMachine>([](HarvesterApi& api, Done<VirtualMachine> d) {
+    api.annotate_vm("nomad", "web-1", "another-uid", {{"note", "x"}}, d);
+  });
+  EXPECT_EQ(other.error().kind, ErrorKind::kConflict);
+  auto fresh = sync<Unit>([&](HarvesterApi& api, Done<Unit> d) {
+    api.delete_vm_if("nomad", "web-1", changed->uid, changed->resource_version, d);
+  });
+  ASSERT_TRUE(fresh.ok()) << fresh.error().message;
+  EXPECT_EQ(phase_after("web-1", "absent"), "absent");
+}
+
+TEST_P(HarvesterContract, ReadsImagesAndCreatesSecrets) {
+  auto image = sync<VmImage>(
+      [](HarvesterApi& api, Done<VmImage> d) { api.get_image("default/image-ubuntu", d); });
+  ASSERT_TRUE(image.ok()) << image.error().message;
+  EXPECT_EQ(image->storage_class, testing::kTestImageClass);
+  EXPECT_TRUE(image->imported);
+  EXPECT_EQ(image->virtual_size_bytes, 4LL << 30);
+  auto missing = sync<VmImage>(
+      [](HarvesterApi& api, Done<VmImage> d) { api.get_image("default/image-gone", d); });
+  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
+  Secret secret;
+  secret.meta.namespace_ = "nomad";
+  secret.meta.name = "web-1-cloudinit";
+  secret.data["userdata"] = "#cloud-config\nhostname: web-1\n";
+  auto made = sync<Unit>([&](HarvesterApi& api, Done<Unit> d) { api.create_secret(secret, d); });
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  auto again = sync<Unit>([&](HarvesterApi& api, Done<Unit> d) { api.create_secret(secret, d); });
+  EXPECT_EQ(again.error().kind, ErrorKind::kConflict);
+}
+
 TEST_P(HarvesterContract, NoCapacityEndsUnschedulable) {
   for (const char* name : {"web-1", "web-2", "web-3"}) ASSERT_TRUE(create(spec(name)).ok());
   auto fourth = create(spec("web-4"));  // max_vms is 3
