@@ -46,6 +46,7 @@ int run_simulate(const std::vector<std::string>& args, std::ostream& out, std::o
 int run_chaos(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_agent(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int run_preflight(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_record(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_emulate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_evaluate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

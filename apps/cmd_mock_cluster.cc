@@ -22,7 +22,8 @@ namespace {
 constexpr const char* kMockClusterHelp =
     "Usage: harvester-autoscaler mock-cluster --scenario FILE [--speed 60]\n"
     "         [--nomad-listen 127.0.0.1:4646] [--harvester-listen 127.0.0.1:6443]\n"
-    "         [--nomad-token-file F] [--harvester-token-file F] [--tls-cert F --tls-key F]\n"
+    "         [--nomad-token-file F] [--harvester-token-file F] [--harvester-role-file F]\n"
+    "         [--tls-cert F --tls-key F]\n"
     "         [--scale-services] [--prometheus-listen 127.0.0.1:9090] [--write-log FILE]\n\n"
     "Serves the mock Nomad and Harvester APIs over one cluster model: the scenario's initial\n"
     "nodes, its workload replayed in wall-clock time sped up by --speed (VM boot times too),\n"
@@ -70,9 +71,11 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
       ("speed", po::value<double>()->default_value(60), "simulated seconds per wall second")  //
       ("nomad-listen", po::value<std::string>()->default_value("127.0.0.1:4646"), "HOST:PORT")(
           "harvester-listen", po::value<std::string>()->default_value("127.0.0.1:6443"),
-          "HOST:PORT")                                                                      //
-      ("nomad-token-file", po::value<std::string>(), "require this Nomad ACL token")        //
-      ("harvester-token-file", po::value<std::string>(), "require this bearer token")       //
+          "HOST:PORT")                                                                 //
+      ("nomad-token-file", po::value<std::string>(), "require this Nomad ACL token")   //
+      ("harvester-token-file", po::value<std::string>(), "require this bearer token")  //
+      ("harvester-role-file", po::value<std::string>(),
+       "bind the bearer token to the Role(s) in this manifest (RBAC)")                      //
       ("tls-cert", po::value<std::string>(), "serve Harvester over HTTPS with this (PEM)")  //
       ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)")          //
       ("event-heartbeat", po::value<std::string>()->default_value("30s"),
@@ -111,6 +114,14 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
   nomad_options.token = token_from(vm, "nomad-token-file");
   HarvesterMockServer::Options harvester_options;
   harvester_options.token = token_from(vm, "harvester-token-file");
+  if (vm.count("harvester-role-file")) {
+    if (harvester_options.token.empty()) {
+      throw UsageError{"--harvester-role-file needs --harvester-token-file"};
+    }
+    auto policy = RbacPolicy::load(vm["harvester-role-file"].as<std::string>());
+    if (!policy) throw InputError{"--harvester-role-file: " + policy.error().message};
+    harvester_options.rbac = std::make_shared<const RbacPolicy>(std::move(*policy));
+  }
   if (vm.count("tls-cert")) {
     harvester_options.tls_cert = vm["tls-cert"].as<std::string>();
     harvester_options.tls_key = vm["tls-key"].as<std::string>();

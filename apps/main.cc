@@ -29,6 +29,8 @@ constexpr Command kCommands[] = {
     {"mock-harvester", "serve a mock Harvester (KubeVirt) API over the in-memory model",
      &ha::cli::run_mock_harvester},
     {"agent", "run the autoscaler against Nomad and Harvester (production)", &ha::cli::run_agent},
+    {"preflight", "check, read-only, that a real cluster is ready for the agent's policies",
+     &ha::cli::run_preflight},
     {"record", "follow a Nomad cluster and write a scenario of its workload", &ha::cli::run_record},
     {"mock-cluster", "serve mock Nomad and Harvester APIs over one model, replaying a scenario",
      &ha::cli::run_mock_cluster},

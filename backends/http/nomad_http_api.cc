@@ -287,4 +287,9 @@ void NomadHttpApi::scale_job(const std::string& job_id, const std::string& group
       std::move(done), [](const json&) -> Result<Unit> { return Unit{}; });
 }
 
+void NomadHttpApi::get_json(const std::string& path, Done<nlohmann::json> done) {
+  call<nlohmann::json>("GET", path, "", "", std::move(done),
+                       [](const nlohmann::json& j) -> Result<nlohmann::json> { return j; });
+}
+
 }  // namespace ha

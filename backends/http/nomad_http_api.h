@@ -5,6 +5,7 @@
 // Nomad's plain-text error body.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "backends/api/nomad_api.h"
@@ -49,6 +50,8 @@ class NomadHttpApi final : public NomadApi {
                         Done<NomadJobScaleStatus> done) override;
   void scale_job(const std::string& job_id, const std::string& group, std::int64_t count,
                  const std::string& reason, const std::string& ns, Done<Unit> done) override;
+  // For preflight: any GET's JSON (/v1/status/leader, /v1/acl/token/self, ...).
+  void get_json(const std::string& path, Done<nlohmann::json> done);
 
  private:
   // The request (address, region, token) of a call.

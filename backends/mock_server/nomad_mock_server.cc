@@ -295,6 +295,21 @@ void NomadMockServer::routes() {
   s.Get("/v1/status/leader", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("\"127.0.0.1:4647\"", "application/json");
   });
+  // The token is the mock's one token, a management token; without one ACLs are off (Nomad
+  // answers 400 "ACL support disabled").
+  s.Get("/v1/acl/token/self", [this](const httplib::Request&, httplib::Response& res) {
+    if (options_.token.empty()) return text_error(res, 400, "ACL support disabled");
+    res.set_content(nlohmann::json{{"AccessorID", "00000000-0000-0000-0000-00000000a11c"},
+                                   {"SecretID", options_.token},
+                                   {"Name", "mock management token"},
+                                   {"Type", "management"},
+                                   {"Policies", nullptr},
+                                   {"Global", true},
+                                   {"CreateIndex", 1},
+                                   {"ModifyIndex", 1}}
+                        .dump(),
+                    "application/json");
+  });
 }
 
 }  // namespace ha
