@@ -52,6 +52,17 @@ ClusterCaches::Options cache_options(const AgentConfig& config) {
 
 }  // namespace
 
+HttpTransport::Options Agent::harvester_transport_options() {
+  HttpTransport::Options o = transport_options(
+      config_.product, instance_, config_.harvester_ca_file, config_.harvester_skip_verify,
+      config_.harvester_ca_pem, [this] { return may_write(); });
+  o.client_cert_pem = config_.harvester_client_cert_pem;
+  o.client_key_pem = config_.harvester_client_key_pem;
+  o.client_cert_file = config_.harvester_client_cert_file;
+  o.client_key_file = config_.harvester_client_key_file;
+  return o;
+}
+
 Agent::Agent(AgentConfig config, Logger& log)
     : config_(std::move(config)),
       log_(log),
@@ -60,12 +71,7 @@ Agent::Agent(AgentConfig config, Logger& log)
       nomad_transport_(
           loop_, transport_options(config_.product, instance_, config_.nomad_ca_cert,
                                    config_.nomad_skip_verify, "", [this] { return may_write(); })),
-      harvester_transport_(
-          loop_,
-          transport_options(config_.product, instance_, config_.harvester_ca_file,
-                            config_.harvester_skip_verify, config_.harvester_ca_pem,
-                            [this] { return may_write(); }),
-          2),
+      harvester_transport_(loop_, harvester_transport_options(), 2),
       nomad_(nomad_transport_, {config_.nomad_address, config_.nomad_token, config_.nomad_region,
                                 config_.nomad_namespace}),
       harvester_(harvester_transport_, {config_.harvester_url, config_.harvester_token}),

@@ -70,6 +70,8 @@ class Agent {
   // How often Nomad's scaling policies are read again (also on SIGHUP).
   static constexpr Duration kNomadPolicyRefresh = std::chrono::seconds(30);
   AgentCapabilities capabilities() const;
+  // The Harvester transport's TLS (CA, client certificate) and fence, from the config.
+  HttpTransport::Options harvester_transport_options();
   // On the loop: evaluators for file_policies_ + nomad_policies_, replacing the running ones.
   void install();
   // On the loop: reads Nomad's policies; installs when they changed (or `force`).

@@ -53,6 +53,10 @@ Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
     if (c.harvester_ca_file.empty()) c.harvester_ca_file = k->ca_file;
     c.harvester_ca_pem = k->ca_pem;
     c.harvester_skip_verify = c.harvester_skip_verify || k->insecure;
+    c.harvester_client_cert_pem = k->client_cert_pem;
+    c.harvester_client_key_pem = k->client_key_pem;
+    c.harvester_client_cert_file = k->client_cert_file;
+    c.harvester_client_key_file = k->client_key_file;
   }
   // Environment over the file.
   if (auto v = env("NOMAD_ADDR"); v && !v->empty()) c.nomad_address = *v;
@@ -169,14 +173,17 @@ nlohmann::ordered_json effective_agent_config(const AgentConfig& c) {
         {"driver", "prometheus"},
         {"config", {{"address", c.prometheus_address}, {"token", secret(c.prometheus_token)}}}};
   }
-  nlohmann::ordered_json harvester = {{"harvester_url", c.harvester_url},
-                                      {"auth_token", secret(c.harvester_token)},
-                                      {"ca_file", c.harvester_ca_file},
-                                      {"ca_from_kubeconfig", !c.harvester_ca_pem.empty()},
-                                      {"insecure_skip_verify", c.harvester_skip_verify},
-                                      {"poll_interval", seconds(c.poll_interval)},
-                                      {"cluster_state", c.watch_cluster_state ? "watch" : "list"},
-                                      {"cache_stale_after", seconds(c.cache_stale_after)}};
+  nlohmann::ordered_json harvester = {
+      {"harvester_url", c.harvester_url},
+      {"auth_token", secret(c.harvester_token)},
+      {"ca_file", c.harvester_ca_file},
+      {"ca_from_kubeconfig", !c.harvester_ca_pem.empty()},
+      {"client_certificate_from_kubeconfig",
+       !c.harvester_client_cert_pem.empty() || !c.harvester_client_cert_file.empty()},
+      {"insecure_skip_verify", c.harvester_skip_verify},
+      {"poll_interval", seconds(c.poll_interval)},
+      {"cluster_state", c.watch_cluster_state ? "watch" : "list"},
+      {"cache_stale_after", seconds(c.cache_stale_after)}};
   if (!c.target_nomad_address.empty()) {
     harvester["nomad_address"] = c.target_nomad_address;
     harvester["nomad_region"] = c.target_nomad_region;

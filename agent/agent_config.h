@@ -72,6 +72,9 @@ struct AgentConfig {
   std::string harvester_token;  // never logged
   std::string harvester_ca_file;
   std::string harvester_ca_pem;  // from a kubeconfig's certificate-authority-data
+  // A client certificate from a kubeconfig (RKE2's rke2.yaml): PEM data or files.
+  std::string harvester_client_cert_pem, harvester_client_key_pem;  // never logged
+  std::string harvester_client_cert_file, harvester_client_key_file;
   bool harvester_skip_verify = false;
   // How often the target polls VMs it creates and nodes it drains.
   Duration poll_interval = std::chrono::seconds(5);

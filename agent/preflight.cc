@@ -16,14 +16,23 @@ HttpTransport::Options transport(const std::string& ca_file, const std::string& 
   return o;
 }
 
+HttpTransport::Options harvester_transport(const AgentConfig& c) {
+  HttpTransport::Options o =
+      transport(c.harvester_ca_file, c.harvester_ca_pem, c.harvester_skip_verify);
+  o.client_cert_pem = c.harvester_client_cert_pem;
+  o.client_key_pem = c.harvester_client_key_pem;
+  o.client_cert_file = c.harvester_client_cert_file;
+  o.client_key_file = c.harvester_client_key_file;
+  return o;
+}
+
 }  // namespace
 
 PreflightContext::PreflightContext(const AgentConfig& c)
     : config(c),
       loop_(1.0, std::chrono::duration_cast<Duration>(
                      std::chrono::system_clock::now().time_since_epoch())),
-      harvester_transport_(
-          loop_, transport(c.harvester_ca_file, c.harvester_ca_pem, c.harvester_skip_verify)),
+      harvester_transport_(loop_, harvester_transport(c)),
       nomad_transport_(loop_, transport(c.nomad_ca_cert, "", c.nomad_skip_verify)),
       harvester_(harvester_transport_, {c.harvester_url, c.harvester_token}),
       nomad_(nomad_transport_, {c.nomad_address, c.nomad_token, c.nomad_region, c.nomad_namespace}),

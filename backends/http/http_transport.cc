@@ -224,6 +224,22 @@ void HttpTransport::io_main() {
                        CURL_BLOB_COPY};
         curl_easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob);
       }
+      // A client certificate (mutual TLS): files, or PEM held in memory (a kubeconfig's
+      // client-certificate-data), the data winning as client-go has it.
+      if (!options_.client_cert_file.empty()) {
+        curl_easy_setopt(easy, CURLOPT_SSLCERT, options_.client_cert_file.c_str());
+        curl_easy_setopt(easy, CURLOPT_SSLKEY, options_.client_key_file.c_str());
+      }
+      if (!options_.client_cert_pem.empty()) {
+        curl_blob cert{const_cast<char*>(options_.client_cert_pem.data()),
+                       options_.client_cert_pem.size(), CURL_BLOB_COPY};
+        curl_blob key{const_cast<char*>(options_.client_key_pem.data()),
+                      options_.client_key_pem.size(), CURL_BLOB_COPY};
+        curl_easy_setopt(easy, CURLOPT_SSLCERTTYPE, "PEM");
+        curl_easy_setopt(easy, CURLOPT_SSLCERT_BLOB, &cert);
+        curl_easy_setopt(easy, CURLOPT_SSLKEYTYPE, "PEM");
+        curl_easy_setopt(easy, CURLOPT_SSLKEY_BLOB, &key);
+      }
       curl_multi_add_handle(multi, easy);
       running.emplace(easy, std::move(p));
     }

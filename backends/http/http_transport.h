@@ -45,9 +45,13 @@ class HttpTransport {
     int max_attempts = 4;
     Duration backoff_base = std::chrono::milliseconds(200);
     Duration backoff_cap = std::chrono::seconds(5);
-    std::string ca_file;     // extra CA bundle for TLS verification
-    std::string ca_pem;      // or the CA certificates themselves (PEM), e.g. from a kubeconfig
-    bool insecure = false;   // skip TLS verification: only when asked for explicitly
+    std::string ca_file;    // extra CA bundle for TLS verification
+    std::string ca_pem;     // or the CA certificates themselves (PEM), e.g. from a kubeconfig
+    bool insecure = false;  // skip TLS verification: only when asked for explicitly
+    // A client certificate and its key, for servers that want one (mutual TLS): as files, or
+    // as PEM text (which wins). Never logged.
+    std::string client_cert_file, client_key_file;
+    std::string client_cert_pem, client_key_pem;
     std::string user_agent;  // the User-Agent header; empty: libcurl sends none
     // A fence for writes: when set, every attempt of a request other than GET or HEAD asks it
     // on the I/O thread just before the request goes out, and fails (kUnavailable, "not

@@ -1,11 +1,11 @@
 #include "backends/http/kubeconfig.h"
 
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 
 #include "backends/runtime/text_file.h"
+#include "base/base64.h"
 
 namespace ha {
 namespace {
@@ -21,22 +21,6 @@ YAML::Node named(const YAML::Node& list, const std::string& name) {
 
 std::string text(const YAML::Node& n) {
   return n && n.IsScalar() ? n.as<std::string>() : std::string();
-}
-
-Result<std::string> base64_decode(const std::string& in) {
-  std::string compact;
-  for (char c : in) {
-    if (!std::isspace(static_cast<unsigned char>(c))) compact += c;
-  }
-  std::string out(compact.size() / 4 * 3 + 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(compact.data()),
-                          static_cast<int>(compact.size()));
-  if (n < 0 || compact.size() % 4 != 0) return make_error("not valid base64");
-  std::size_t padding = 0;
-  for (auto it = compact.rbegin(); it != compact.rend() && *it == '='; ++it) ++padding;
-  out.resize(static_cast<std::size_t>(n) - padding);
-  return out;
 }
 
 }  // namespace
@@ -72,7 +56,7 @@ Result<KubeconfigConnection> read_kubeconfig(const std::string& path, const std:
       c.ca_file = std::filesystem::path(ca).is_relative() ? (base / ca).string() : ca;
     }
     if (std::string data = text(cluster["certificate-authority-data"]); !data.empty()) {
-      auto pem = base64_decode(data);
+      auto pem = ha::base64_decode(data);
       if (!pem) {
         return bad("clusters." + cluster_name +
                    ".certificate-authority-data: " + pem.error().message);
@@ -81,18 +65,43 @@ Result<KubeconfigConnection> read_kubeconfig(const std::string& path, const std:
     }
     YAML::Node user = named(doc["users"], user_name)["user"];
     if (!user) return bad("users: no user named \"" + user_name + "\"");
-    if (user["client-certificate"] || user["client-certificate-data"] || user["exec"]) {
+    if (user["exec"] || user["auth-provider"]) {
       return bad("users." + user_name +
-                 ": client certificates and exec plugins are not supported; use a token");
+                 ": exec and auth-provider plugins are not supported; use a token or a client "
+                 "certificate");
+    }
+    auto path_of = [&base](const std::string& p) {
+      return std::filesystem::path(p).is_relative() ? (base / p).string() : p;
+    };
+    for (auto [key, pem, file] :
+         {std::tuple{"client-certificate", &c.client_cert_pem, &c.client_cert_file},
+          std::tuple{"client-key", &c.client_key_pem, &c.client_key_file}}) {
+      if (std::string data = text(user[std::string(key) + "-data"]); !data.empty()) {
+        auto decoded = base64_decode(data);
+        if (!decoded) {
+          return bad("users." + user_name + "." + key + "-data: " + decoded.error().message);
+        }
+        *pem = *decoded;
+      } else if (std::string f = text(user[key]); !f.empty()) {
+        *file = path_of(f);
+      }
+    }
+    bool has_cert = !c.client_cert_pem.empty() || !c.client_cert_file.empty();
+    bool has_key = !c.client_key_pem.empty() || !c.client_key_file.empty();
+    if (has_cert != has_key) {
+      return bad("users." + user_name +
+                 ": a client certificate needs its key (client-key or "
+                 "client-key-data), and a key its certificate");
     }
     c.token = text(user["token"]);
     if (std::string file = text(user["tokenFile"]); c.token.empty() && !file.empty()) {
-      auto t = read_token_file(std::filesystem::path(file).is_relative() ? (base / file).string()
-                                                                         : file);
+      auto t = read_token_file(path_of(file));
       if (!t) return bad("users." + user_name + ".tokenFile: " + t.error().message);
       c.token = *t;
     }
-    if (c.token.empty()) return bad("users." + user_name + ": no token or tokenFile");
+    if (c.token.empty() && !has_cert) {
+      return bad("users." + user_name + ": no token, tokenFile or client certificate");
+    }
     return c;
   } catch (const YAML::Exception& e) {
     return bad("unexpected value: " + e.msg + " (line " + std::to_string(e.mark.line + 1) + ")");

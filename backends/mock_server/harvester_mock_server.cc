@@ -32,7 +32,30 @@ namespace {
 
 std::unique_ptr<httplib::Server> make_server(const HarvesterMockServer::Options& o) {
   if (o.tls_cert.empty() && o.tls_key.empty()) return std::make_unique<httplib::Server>();
-  return std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
+  if (o.client_ca.empty()) {
+    return std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
+  }
+  // As kube-apiserver: a client certificate is asked for and verified when given
+  // (VerifyClientCertIfGiven), not required: a bearer token still does.
+  return std::make_unique<httplib::SSLServer>([o](SSL_CTX& ctx) {
+    if (SSL_CTX_use_certificate_chain_file(&ctx, o.tls_cert.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(&ctx, o.tls_key.c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_load_verify_locations(&ctx, o.client_ca.c_str(), nullptr) != 1) {
+      return false;
+    }
+    SSL_CTX_set_client_CA_list(&ctx, SSL_load_client_CA_file(o.client_ca.c_str()));
+    SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, nullptr);
+    return true;
+  });
+}
+
+// Whether the request came with a client certificate the client CA signed.
+bool verified_client(const httplib::Request& req) {
+  if (req.ssl == nullptr) return false;
+  X509* peer = SSL_get1_peer_certificate(req.ssl);
+  if (peer == nullptr) return false;
+  X509_free(peer);
+  return SSL_get_verify_result(req.ssl) == X509_V_OK;
 }
 
 }  // namespace
@@ -128,7 +151,8 @@ void HarvesterMockServer::routes() {
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     inject_delay(options_.delay);
     if (!options_.token.empty() &&
-        req.get_header_value("Authorization") != "Bearer " + options_.token) {
+        req.get_header_value("Authorization") != "Bearer " + options_.token &&
+        !(!options_.client_ca.empty() && verified_client(req))) {
       status_error(res, 401, "Unauthorized", "Unauthorized");
       return httplib::Server::HandlerResponse::Handled;
     }

@@ -69,6 +69,9 @@ class HarvesterMockServer final : public MockHttpServer {
     std::chrono::milliseconds watch_bookmark_interval = std::chrono::seconds(60);
     // Set: the token is bound to this Role; what it does not allow is refused (403).
     std::shared_ptr<const RbacPolicy> rbac;
+    // Set (with TLS): a client certificate this CA signed authenticates a request as a
+    // bearer token does (RKE2's rke2.yaml admin); without one the token is still needed.
+    std::string client_ca;
   };
   HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& model, Options options);
   ~HarvesterMockServer();

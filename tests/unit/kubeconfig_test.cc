@@ -86,8 +86,13 @@ TEST_F(KubeconfigTest, ErrorsNameTheFileAndEntryButNotTheToken) {
            {"clusters: [", "", "not valid YAML"},
            {"- a\n- b\n", "", "expected a Config mapping"},
            {config("", "    token: s3cr3t\n"), "missing", "no context named \"missing\""},
-           {config("", "    client-certificate-data: AAAA\n"), "", "client certificates"},
-           {config("", "    username: x\n"), "", "users.admin: no token or tokenFile"},
+           {config("", "    client-certificate-data: AAAA\n"), "",
+            "a client certificate needs its key"},
+           {config("", "    exec: {command: x}\n"), "", "exec and auth-provider plugins"},
+           {config("", "    client-key-data: '%%%'\n    client-certificate: c.crt\n"), "",
+            "client-key-data: not valid base64"},
+           {config("", "    username: x\n"), "",
+            "users.admin: no token, tokenFile or client certificate"},
            {config("    certificate-authority-data: '%%%'\n", "    token: s3cr3t\n"), "",
             "certificate-authority-data: not valid base64"},
        }) {
@@ -141,6 +146,66 @@ TEST_F(KubeconfigTest, ConnectsOverTlsWithTheKubeconfigsCaAndToken) {
   server_thread.join();
   ASSERT_TRUE(out->ok()) << out->error().message;
   EXPECT_TRUE(out->value().empty());
+}
+
+// RKE2's rke2.yaml: the admin's client certificate and key as data, no token. The mock
+// Harvester asks for client certificates of its client CA, as kube-apiserver does.
+TEST_F(KubeconfigTest, ConnectsWithAnRke2ClientCertificate) {
+  const std::string data = std::string(HA_SOURCE_DIR) + "/tests/data/";
+  RealtimeLoop server_loop;
+  HarvesterModel model{server_loop, nullptr, HarvesterModelConfig{}};
+  std::thread server_thread([&] { server_loop.run(); });
+  HarvesterMockServer::Options options;
+  options.token = "admin-token";
+  options.tls_cert = crt;
+  options.tls_key = data + "test-server.key";
+  options.client_ca = data + "test-client-ca.crt";
+  HarvesterMockServer server(server_loop, model, options);
+  auto port = server.start("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok()) << port.error().message;
+  auto path = write(
+      "rke2.yaml",
+      "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: " +
+          base64(*read_text_file(crt)) +
+          "\n    server: https://127.0.0.1:" + std::to_string(*port) +
+          "\n  name: default\ncontexts:\n- context:\n    cluster: default\n"
+          "    user: default\n  name: default\ncurrent-context: default\n"
+          "kind: Config\nusers:\n- name: default\n  user:\n"
+          "    client-certificate-data: " +
+          base64(*read_text_file(data + "test-client.crt")) +
+          "\n    client-key-data: " + base64(*read_text_file(data + "test-client.key")) + "\n");
+  auto k = read_kubeconfig(path);
+  ASSERT_TRUE(k.ok()) << k.error().message;
+  EXPECT_TRUE(k->token.empty());
+  auto list = [&](bool with_cert) {
+    RealtimeLoop loop;
+    HttpTransport::Options o;
+    o.ca_pem = k->ca_pem;
+    o.max_attempts = 1;
+    if (with_cert) {
+      o.client_cert_pem = k->client_cert_pem;
+      o.client_key_pem = k->client_key_pem;
+    }
+    std::optional<Result<VmList>> out;
+    HttpTransport transport(loop, o);
+    HarvesterHttpApi api(transport, {k->server, k->token});
+    loop.post([&] {
+      api.list_vms("default", "", [&](Result<VmList> r) {
+        out = std::move(r);
+        loop.stop();
+      });
+    });
+    loop.run();
+    return std::move(*out);
+  };
+  auto with = list(true);
+  auto without = list(false);
+  server.stop();
+  server_loop.stop();
+  server_thread.join();
+  ASSERT_TRUE(with.ok()) << with.error().message;
+  ASSERT_FALSE(without.ok());
+  EXPECT_NE(without.error().message.find("401"), std::string::npos) << without.error().message;
 }
 
 }  // namespace
