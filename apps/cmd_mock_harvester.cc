@@ -20,6 +20,8 @@ int run_mock_harvester(const std::vector<std::string>& args, std::ostream& out, 
       ("token-file", po::value<std::string>(), "require this bearer token")               //
       ("tls-cert", po::value<std::string>(), "serve HTTPS with this certificate (PEM)")   //
       ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)")        //
+      ("client-ca", po::value<std::string>(),
+       "with TLS: accept client certificates this CA signed (PEM), as a token")  //
       ("role-file", po::value<std::string>(),
        "bind the token to the Role(s) in this Kubernetes manifest (RBAC: 403 outside it)")  //
       ("namespace", po::value<std::vector<std::string>>()->composing(),
@@ -34,6 +36,7 @@ int run_mock_harvester(const std::vector<std::string>& args, std::ostream& out, 
   if (vm.count("help")) {
     out << "Usage: harvester-autoscaler mock-harvester [--listen 127.0.0.1:6443] [--token-file F]\n"
            "                                           [--role-file F] [--tls-cert F --tls-key F]\n"
+           "                                           [--client-ca F]\n"
            "                                           [--namespace NS] [--image NS/NAME]\n"
            "                                           [--network NS/NAME]\n"
            "                                           [--faults FILE] [--fault-admin]\n\n"
@@ -67,6 +70,10 @@ int run_mock_harvester(const std::vector<std::string>& args, std::ostream& out, 
   if (vm.count("tls-cert")) {
     server_options.tls_cert = vm["tls-cert"].as<std::string>();
     server_options.tls_key = vm["tls-key"].as<std::string>();
+  }
+  if (vm.count("client-ca")) {
+    if (!vm.count("tls-cert")) throw UsageError{"--client-ca needs --tls-cert and --tls-key"};
+    server_options.client_ca = vm["client-ca"].as<std::string>();
   }
   if (vm.count("role-file")) {
     if (server_options.token.empty()) throw UsageError{"--role-file needs --token-file"};
