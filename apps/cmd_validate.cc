@@ -6,6 +6,7 @@
 #include "agent/agent_config.h"
 #include "apps/cli.h"
 #include "apps/options.h"
+#include "apps/render_vm.h"
 #include "backends/runtime/text_file.h"
 #include "engine/policy/job_scaling.h"
 #include "engine/policy/policy_parser.h"
@@ -17,6 +18,9 @@ int run_validate(const std::vector<std::string>& args, std::ostream& out, std::o
   options.add_options()("help,h", "this text")(
       "agent-config", po::value<std::string>(),
       "an agent config (HCL or JSON): print the effective configuration, secrets redacted")(
+      "render-vm", "print the objects each harvester policy's scale-out creates")(
+      "image-class", po::value<std::string>(),
+      "with --render-vm: the image's storage class (its status.storageClassName)")(
       "files", po::value<std::vector<std::string>>()->composing(), "policy or job files");
   po::positional_options_description positional;
   positional.add("files", -1);
@@ -36,6 +40,12 @@ int run_validate(const std::vector<std::string>& args, std::ostream& out, std::o
            "HARVESTER_TOKEN) and prints the effective configuration as JSON, every secret\n"
            "replaced by \"<redacted>\"; keys accepted but not acted on are listed on stderr.\n"
            "Problems are printed as for policies (exit 1).\n\n"
+           "With --render-vm, prints instead, for each harvester policy, the VirtualMachine its\n"
+           "scale-out creates (named <node_group_name>-00000), the PersistentVolumeClaim\n"
+           "Harvester makes of it and, for user data over 2,048 bytes, the Secret holding it:\n"
+           "{\"POLICY\": {\"virtualmachine\", \"persistentvolumeclaim\", \"secret\"}}. The\n"
+           "image's storage class is --image-class (`preflight` shows a cluster's), else a\n"
+           "placeholder; its size is taken as 10Gi.\n\n"
         << options;
     return kExitOk;
   }
@@ -74,6 +84,12 @@ int run_validate(const std::vector<std::string>& args, std::ostream& out, std::o
   }
   check_unique_ids(all, diags);
   if (!diags.empty()) return report(diags, err);
+  if (vm.count("render-vm")) {
+    out << render_vms(all, vm.count("image-class") ? vm["image-class"].as<std::string>() : "")
+               .dump(2)
+        << "\n";
+    return kExitOk;
+  }
   out << normalized.dump(2) << "\n";
   return kExitOk;
 }

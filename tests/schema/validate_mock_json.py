@@ -53,6 +53,7 @@ def request(base, path, method="GET", body=None):
 
 nomad = load_components(ref + "/nomad/openapi.yaml")
 kube = load_components(ref + "/harvester/swagger.json")
+kube.update(load_components(ref + "/kubernetes/secret.schema.json"))
 
 proc = subprocess.Popen(
     [binary, "mock-cluster", "--scenario", src + "/tests/data/emulate/short.json", "--speed", "60",
@@ -143,6 +144,35 @@ try:
     new["metadata"]["name"] = "schema-check"
     created = request(kube_url, vms_path, "POST", new)
     validate("POST virtualmachines (201)", created, "kubevirt.io.api.core.v1.VirtualMachine", kube)
+    # A VM as the target writes one (validate --render-vm), booting the mock's image: the
+    # claim Harvester makes of it, a Secret, the image and the network, as the mock serves them.
+    image = request(kube_url, "/apis/harvesterhci.io/v1beta1/namespaces/default/"
+                              "virtualmachineimages/ubuntu-22.04-nomad")
+    validate("GET virtualmachineimages/NAME", image,
+             "harvesterhci.io.v1beta1.VirtualMachineImage", kube)
+    rendered = json.loads(subprocess.run(
+        [binary, "validate", "--render-vm", "--image-class", image["status"]["storageClassName"],
+         src + "/tests/data/agent/policies/cluster.json"],
+        check=True, capture_output=True, text=True).stdout)["cluster"]
+    validate("POST virtualmachines (as the target writes it)",
+             request(kube_url, vms_path, "POST", rendered["virtualmachine"]),
+             "kubevirt.io.api.core.v1.VirtualMachine", kube)
+    pvcs = "/api/v1/namespaces/nomad-clients/persistentvolumeclaims"
+    claim = rendered["persistentvolumeclaim"]["metadata"]["name"]
+    validate("GET persistentvolumeclaims/NAME", request(kube_url, pvcs + "/" + claim),
+             "k8s.io.v1.PersistentVolumeClaim", kube)
+    validate("GET persistentvolumeclaims", request(kube_url, pvcs),
+             "k8s.io.v1.PersistentVolumeClaimList", kube)
+    secret = {"apiVersion": "v1", "kind": "Secret",
+              "metadata": {"name": "schema-check-cloudinit", "namespace": "nomad-clients"},
+              "data": {"userdata": "I2Nsb3VkLWNvbmZpZwo="}}
+    validate("POST secrets (201)",
+             request(kube_url, "/api/v1/namespaces/nomad-clients/secrets", "POST", secret),
+             "io.k8s.api.core.v1.Secret", kube)
+    validate("GET network-attachment-definitions",
+             request(kube_url, "/apis/k8s.cni.cncf.io/v1/namespaces/default/"
+                               "network-attachment-definitions"),
+             "k8s.cni.cncf.io.v1.NetworkAttachmentDefinitionList", kube)
 finally:
     proc.terminate()
     proc.wait(timeout=10)
