@@ -13,6 +13,7 @@
 #include <memory>
 #include <thread>
 
+#include "backends/memory/harvester_seed.h"
 #include "backends/mock_server/harvester_mock_server.h"
 #include "backends/mock_server/nomad_mock_server.h"
 #include "fuzz_input.h"
@@ -31,6 +32,7 @@ struct Servers {
   Servers() {
     nomad.register_node({"web-1", "hashistack", "dc1", "default", 4000, 8192, {}});
     static_cast<void>(nomad.register_job({"api", "service", {{"g", 1, 500, 256, std::nullopt}}}));
+    ha::seed_group_objects(harvester, "nomad", "default/image-ubuntu", "default/vlan1");
     loop_thread = std::thread([this] { loop.run(); });
     nomad_server =
         std::make_unique<ha::NomadMockServer>(loop, nomad, ha::NomadMockServer::Options{});
