@@ -84,7 +84,9 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
       ("prometheus-listen", po::value<std::string>(),
        "HOST:PORT: serve the services' series over Prometheus' query API")  //
       ("write-log", po::value<std::string>(),
-       "FILE: one JSON line per request that may change the cluster (who, what, when)");
+       "FILE: one JSON line per request that may change the cluster (who, what, when)")  //
+      ("request-log", po::value<std::string>(),
+       "FILE: as --write-log, for every request (reads too)");
   auto vm = parse_options(args, options, nullptr);
   if (vm.count("help")) {
     out << kMockClusterHelp << options;
@@ -128,8 +130,12 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
   }
 
   std::unique_ptr<WriteLog> writes;
-  if (vm.count("write-log")) {
-    auto opened = WriteLog::open(vm["write-log"].as<std::string>());
+  if (vm.count("write-log") && vm.count("request-log")) {
+    throw UsageError{"--write-log and --request-log: give one"};
+  }
+  if (vm.count("write-log") || vm.count("request-log")) {
+    bool reads = vm.count("request-log") > 0;
+    auto opened = WriteLog::open(vm[reads ? "request-log" : "write-log"].as<std::string>(), reads);
     if (!opened) throw InputError{"--write-log: " + opened.error().message};
     writes = std::move(*opened);
     nomad_options.writes = harvester_options.writes = writes.get();

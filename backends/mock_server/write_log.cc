@@ -6,15 +6,15 @@
 
 namespace ha {
 
-Result<std::unique_ptr<WriteLog>> WriteLog::open(const std::string& path) {
+Result<std::unique_ptr<WriteLog>> WriteLog::open(const std::string& path, bool reads) {
   std::ofstream out(path, std::ios::trunc);
   if (!out) return make_error(path + ": cannot write: " + std::strerror(errno));
-  return std::unique_ptr<WriteLog>(new WriteLog(std::move(out)));
+  return std::unique_ptr<WriteLog>(new WriteLog(std::move(out), reads));
 }
 
 void WriteLog::record(const std::string& api, const std::string& method, const std::string& target,
                       int status, const std::string& client) {
-  if (method == "GET" || method == "HEAD") return;
+  if (!reads_ && (method == "GET" || method == "HEAD")) return;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::system_clock::now().time_since_epoch())
                 .count();

@@ -85,6 +85,24 @@ for _ in $(seq 600); do
 done
 [ "$low" -le 3 ] && pass "scale-in: down to $low VMs" || fail "scale-in: lowest $low VMs"
 
+# The volumes went with their VMs: every claim of the group is a claim of a VM that is
+# still there (Harvester deleted the ones removedPersistentVolumeClaims named).
+sleep 3  # (the last deletions' 20 s of Terminating at 60x)
+kube() { curl -sf -H "Authorization: Bearer $harvester_token" "$harvester_url$1"; }
+kube /apis/kubevirt.io/v1/namespaces/nomad-clients/virtualmachines >"$work/vms.json"
+kube /api/v1/namespaces/nomad-clients/persistentvolumeclaims >"$work/pvcs.json"
+python3 - "$work/vms.json" "$work/pvcs.json" <<'PY' &&
+import json, sys
+vms, pvcs = (json.load(open(p)) for p in sys.argv[1:3])
+used = {v["persistentVolumeClaim"]["claimName"] for vm in vms["items"]
+        for v in vm["spec"]["template"]["spec"]["volumes"] if "persistentVolumeClaim" in v}
+claims = [c["metadata"]["name"] for c in pvcs["items"]]
+left = [c for c in claims if c not in used]
+print(f"claims: {len(claims)} for {len(vms['items'])} VMs; left behind: {left}")
+sys.exit(1 if left or not claims else 0)
+PY
+  pass "no volume left behind by the scale-in" || fail "volumes left behind"
+
 kill -TERM "$record_pid"
 wait "$record_pid"
 python3 - "$work/recorded/record.json" "$work/recorded/scenario.json" <<'PY' &&
