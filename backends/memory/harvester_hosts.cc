@@ -108,7 +108,7 @@ Result<Unit> HarvesterModel::stop(const std::string& ns, const std::string& name
   }
   vm->paused = false;
   if (!instance) {  // nothing runs: stopped at once
-    vm->host.reset();
+    move_to(*vm, std::nullopt);
     set_phase(*vm, "Stopped");
     return Unit{};
   }
@@ -120,7 +120,7 @@ Result<Unit> HarvesterModel::stop(const std::string& ns, const std::string& name
     if (Vm* stopped = find(key.first, key.second)) {
       stopped->timer.reset();
       std::optional<int> host = stopped->host;
-      stopped->host.reset();
+      move_to(*stopped, std::nullopt);
       set_phase(*stopped, "Stopped");
       if (host) next_migrations(*host);  // a host in maintenance may be empty now
     }
@@ -151,7 +151,7 @@ void HarvesterModel::migration_done(const Key& key) {
   --source.migrating;
   bool cordoned = source.cordoned;
   source.cordoned = true;  // the target is another host that takes VMs
-  vm->host = place(vm->vm->spec);
+  move_to(*vm, place(vm->vm->spec));
   source.cordoned = cordoned;
   set_running_phase(*vm);
   next_migrations(from);
@@ -209,7 +209,7 @@ Result<Unit> HarvesterModel::fail_guest(const std::string& ns, const std::string
   }
   vm->paused = false;
   node_down(*vm);
-  vm->host.reset();
+  move_to(*vm, std::nullopt);
   std::string strategy = vm->vm->spec.effective_run_strategy();
   if (strategy == "Always" || strategy == "RerunOnFailure") {
     // A VMI that ran is replaced at once (no start backoff): it boots from its disk again,
@@ -239,26 +239,37 @@ int HarvesterModel::place(const VirtualMachineSpec& spec) const {
   // The scheduler's choice among hosts that take VMs: with the preferred anti-affinity, the
   // host with the fewest VMIs of the same label value; then the least loaded (Kubernetes'
   // LeastAllocated score); then the first.
-  std::vector<std::pair<int, int>> load(hosts_.size(), {0, 0});  // same group, all
   std::string group;
   if (!spec.anti_affinity_label.empty()) {
     auto it = spec.labels.find(spec.anti_affinity_label);
     if (it != spec.labels.end()) group = it->second;
   }
-  for (const auto& [key, vm] : vms_) {
-    if (!vm.host) continue;
-    auto& l = load[static_cast<std::size_t>(*vm.host)];
-    ++l.second;
-    if (group.empty()) continue;
-    auto it = vm.vm->spec.labels.find(spec.anti_affinity_label);
-    if (it != vm.vm->spec.labels.end() && it->second == group) ++l.first;
-  }
+  auto load = [&](const Host& h) {
+    auto same = group.empty() ? h.spread.end() : h.spread.find(group);
+    return std::pair{same == h.spread.end() ? 0 : same->second, h.vmis};
+  };
   int best = -1;
   for (std::size_t h = 0; h < hosts_.size(); ++h) {
     if (hosts_[h].cordoned) continue;
-    if (best < 0 || load[h] < load[static_cast<std::size_t>(best)]) best = static_cast<int>(h);
+    if (best < 0 || load(hosts_[h]) < load(hosts_[static_cast<std::size_t>(best)])) {
+      best = static_cast<int>(h);
+    }
   }
   return best < 0 ? 0 : best;
+}
+
+void HarvesterModel::move_to(Vm& vm, std::optional<int> host) {
+  if (vm.host) {
+    Host& from = hosts_[static_cast<std::size_t>(*vm.host)];
+    --from.vmis;
+    if (!vm.spread.empty() && --from.spread[vm.spread] == 0) from.spread.erase(vm.spread);
+  }
+  vm.host = host;
+  if (vm.host) {
+    Host& to = hosts_[static_cast<std::size_t>(*vm.host)];
+    ++to.vmis;
+    if (!vm.spread.empty()) ++to.spread[vm.spread];
+  }
 }
 
 Result<Unit> HarvesterModel::maintain_host(int host, std::function<void()> done) {

@@ -118,6 +118,10 @@ Result<VirtualMachine> HarvesterModel::create(const VirtualMachineSpec& requeste
   Vm vm;
   vm.vm = std::make_shared<VirtualMachine>();
   vm.vm->spec = spec;
+  if (auto value = spec.labels.find(spec.anti_affinity_label);
+      !spec.anti_affinity_label.empty() && value != spec.labels.end()) {
+    vm.spread = value->second;
+  }
   vm.vm->uid = new_uid();
   vm.vm->creation_time = loop_.now();
   bool schedulable = fits(spec);
@@ -167,7 +171,7 @@ void HarvesterModel::provision(const Key& key) {
 void HarvesterModel::boot(const Key& key, const Latency& latency) {
   Vm* vm = find(key.first, key.second);
   if (vm == nullptr) return;
-  vm->host = place(vm->vm->spec);
+  move_to(*vm, place(vm->vm->spec));
   set_phase(*vm, "Starting");
   if (fault(boot_faults_.stuck_starting)) return;  // never boots
   vm->timer = loop_.after(latency.sample(rng_), [this, key] { run(key); });
@@ -244,7 +248,7 @@ Result<VirtualMachine> HarvesterModel::create_running(const VirtualMachineSpec& 
   if (phase != "WaitingForVolumeBinding" && phase != "Starting") return *vm.vm;
   if (vm.timer) loop_.cancel(*vm.timer);
   vm.timer.reset();
-  if (!vm.host) vm.host = place(spec);
+  if (!vm.host) move_to(vm, place(spec));
   edit(vm).creation_time = loop_.now() - kRunningSince;
   set_phase(vm, "Running");
   join({spec.namespace_, spec.name});
@@ -333,6 +337,7 @@ Result<Unit> HarvesterModel::remove(const std::string& ns, const std::string& na
     // deletes the claims it names; the garbage collector what it owns.
     if (auto gone = vms_.find(key); gone != vms_.end()) {
       const VirtualMachine& v = *gone->second.vm;
+      move_to(gone->second, std::nullopt);
       release_capacity(v);
       removed(v);
       auto last = std::make_shared<VirtualMachine>(v);

@@ -25,6 +25,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "backends/api/harvester_api.h"
 #include "backends/memory/latency.h"
@@ -205,7 +206,8 @@ class HarvesterModel {
     std::string nomad_node_id;
     // The VM as the change log last showed it (null: not yet).
     std::shared_ptr<const VirtualMachine> published;
-    std::optional<int> host;       // where its VMI runs
+    std::optional<int> host;       // where its VMI runs (changed by move_to only)
+    std::string spread;            // its anti-affinity label's value ("" none)
     bool paused = false;           // the VMI's Paused condition
     bool migrating = false;        // a migration under way (status.migrationState)
     bool waiting_secret = false;   // booting, held until its cloud-init Secret exists
@@ -245,6 +247,8 @@ class HarvesterModel {
   bool retry_posted_ = false;
   // harvester_hosts.cc
   int place(const VirtualMachineSpec& spec) const;  // the host a new VMI goes to
+  // Puts the VM's VMI on `host` (none: it has none), keeping the hosts' counts.
+  void move_to(Vm& vm, std::optional<int> host);
   void migration_done(const Key& key);
   void next_migrations(int host);
   void evacuated(int host);
@@ -296,6 +300,8 @@ class HarvesterModel {
     int migrating = 0;
     std::function<void()> maintained;  // maintain_host's `done`
     bool rebooting = false;
+    int vmis = 0;                                 // VMIs on it
+    std::unordered_map<std::string, int> spread;  // of them, by anti-affinity value
   };
   std::vector<Host> hosts_;
 };
