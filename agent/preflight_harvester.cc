@@ -154,11 +154,10 @@ PreflightSection policy_checks(PreflightContext& ctx, const Policy& policy) {
   }
   if (!c.network.empty()) {
     auto [net_ns, net_name] = split_id(c.network, c.namespace_);
-    auto nad = ctx.wait<json>([&](Done<json> done) {
-      ctx.harvester().get_json("/apis/k8s.cni.cncf.io/v1/namespaces/" + net_ns +
-                                   "/network-attachment-definitions/" + net_name,
-                               std::move(done));
-    });
+    std::string path = "/apis/k8s.cni.cncf.io/v1/namespaces/" + net_ns +
+                       "/network-attachment-definitions/" + net_name;
+    auto nad =
+        ctx.wait<json>([&](Done<json> done) { ctx.harvester().get_json(path, std::move(done)); });
     if (nad) {
       s.checks.push_back(pass("network " + c.network + " exists"));
     } else {

@@ -198,9 +198,10 @@ std::vector<PersistentVolumeClaim> HarvesterModel::orphaned_claims(const std::st
   for (const auto& [key, claim] : claims_) {
     auto l = claim.meta.labels.find(label);
     if (l == claim.meta.labels.end() || l->second != value) continue;
+    const Key& id = key;  // clang 14 cannot capture a structured binding
     bool used = std::any_of(vms_.begin(), vms_.end(), [&](const auto& vm) {
       const auto& disk = vm.second.vm->spec.root_disk;
-      return vm.first.first == key.first && disk && disk->claim_name == key.second;
+      return vm.first.first == id.first && disk && disk->claim_name == id.second;
     });
     if (!used) out.push_back(claim);
   }
