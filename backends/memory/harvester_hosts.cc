@@ -39,10 +39,7 @@ bool may_live_migrate(const VirtualMachineSpec& spec) {
 
 Result<Unit> HarvesterModel::start(const std::string& ns, const std::string& name) {
   Vm* vm = find(ns, name);
-  if (vm == nullptr) {
-    return make_error("virtualmachines.kubevirt.io \"" + name + "\" not found",
-                      ErrorKind::kNotFound);
-  }
+  if (vm == nullptr) return vm_not_found(name);
   const std::string phase = vm->vm->printable_status;
   if (phase == "Terminating") return conflict(name, "VM is terminating");
   if (has_instance(phase)) return conflict(name, "VM is already running");
@@ -74,10 +71,7 @@ Result<Unit> HarvesterModel::start(const std::string& ns, const std::string& nam
 
 Result<Unit> HarvesterModel::stop(const std::string& ns, const std::string& name) {
   Vm* vm = find(ns, name);
-  if (vm == nullptr) {
-    return make_error("virtualmachines.kubevirt.io \"" + name + "\" not found",
-                      ErrorKind::kNotFound);
-  }
+  if (vm == nullptr) return vm_not_found(name);
   const std::string phase = vm->vm->printable_status;
   if (phase == "Terminating") return conflict(name, "VM is terminating");
   std::string strategy = vm->vm->spec.effective_run_strategy();
@@ -193,10 +187,7 @@ Result<Unit> HarvesterModel::unpause(const std::string& ns, const std::string& n
 
 Result<Unit> HarvesterModel::fail_guest(const std::string& ns, const std::string& name) {
   Vm* vm = find(ns, name);
-  if (vm == nullptr) {
-    return make_error("virtualmachines.kubevirt.io \"" + name + "\" not found",
-                      ErrorKind::kNotFound);
-  }
+  if (vm == nullptr) return vm_not_found(name);
   const std::string phase = vm->vm->printable_status;
   if (!has_instance(phase) || phase == "Stopping") return conflict(name, "VM is not running");
   if (vm->timer) loop_.cancel(*vm->timer);

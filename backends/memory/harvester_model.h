@@ -86,6 +86,9 @@ struct VmChangeEvent {
   std::string phase;
 };
 
+// The API server's 404 for a VM: kNotFound `virtualmachines.kubevirt.io "<name>" not found`.
+Error vm_not_found(const std::string& name);
+
 // The API server's answer to a write whose preconditions (DeleteOptions.preconditions) no
 // longer hold: kConflict "Precondition failed: ..."; none when they hold (empty ones do).
 std::optional<Error> failed_precondition(const VirtualMachine& vm, const std::string& uid,

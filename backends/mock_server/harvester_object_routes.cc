@@ -153,7 +153,7 @@ void HarvesterMockServer::object_routes() {
   };
   for (const Kind& k : kinds) {
     s.Get(k.prefix + "(namespaces/([^/]+)/)?" + k.resource,
-          [=, this](const httplib::Request& req, httplib::Response& res) {
+          [=](const httplib::Request& req, httplib::Response& res) {
             std::string ns = path_namespace(req, 2);
             list(res, k.api_version, k.list_kind, [&] { return k.items(ns); });
           });

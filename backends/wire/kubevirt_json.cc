@@ -1,6 +1,7 @@
 #include "backends/wire/kubevirt_json.h"
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <optional>
 #include <string_view>
@@ -56,9 +57,9 @@ json domain(const VirtualMachineSpec& s) {
     interfaces.push_back({{"name", kNic}, {"model", "virtio"}, {"bridge", json::object()}});
   }
   json cpu = {{"cores", s.cpu_cores}, {"sockets", 1}, {"threads", 1}};
-  // A whole number is written as an integer (the API's schema type); a fraction as it is,
-  // which the API refuses.
-  if (s.cpu_cores == static_cast<double>(static_cast<std::int64_t>(s.cpu_cores))) {
+  // A whole number is written as an integer (the API's schema type); a fraction, or one no
+  // integer holds, as it is, which the API refuses.
+  if (std::fabs(s.cpu_cores) < 1e15 && s.cpu_cores == std::trunc(s.cpu_cores)) {
     cpu["cores"] = static_cast<std::int64_t>(s.cpu_cores);
   }
   json d = {{"cpu", cpu},

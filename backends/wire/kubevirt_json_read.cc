@@ -2,6 +2,8 @@
 // shapes real clients write (either of spec.running and spec.runStrategy; the root disk as
 // the volume of the bootOrder 1 disk, or the first disk, and its claim template). A value of
 // the wrong type is an error naming its JSON path; what is absent is left empty.
+#include <cmath>
+
 #include "backends/wire/json_path.h"
 #include "backends/wire/kubevirt_json.h"
 #include "base/quantity.h"
@@ -13,16 +15,27 @@ Error bad(const std::string& path, const std::string& what) {
   return make_error(path + ": " + what, ErrorKind::kInvalid);
 }
 
+// The largest quantity read, in base units (8 PiB of memory): past it the cast to int64 of a
+// cpu in millicores would be undefined (found by fuzzing).
+constexpr double kMaxQuantity = 9e15;
+
 // A quantity at `path` under the template's domain, in base units; 0 when absent.
 Result<double> quantity(const json& j, std::initializer_list<const char*> path,
                         const std::string& name) {
   const json* q = json_at(j, path);
   if (q == nullptr || q->is_null()) return 0.0;
-  if (q->is_number()) return q->get<double>();
-  if (!q->is_string()) return bad(name, "expected a quantity");
-  auto value = parse_quantity(q->get<std::string>());
-  if (!value) return bad(name, value.error().message);
-  return *value;
+  double value = 0;
+  if (q->is_number()) {
+    value = q->get<double>();
+  } else if (q->is_string()) {
+    auto parsed = parse_quantity(q->get<std::string>());
+    if (!parsed) return bad(name, parsed.error().message);
+    value = *parsed;
+  } else {
+    return bad(name, "expected a quantity");
+  }
+  if (!(std::fabs(value) <= kMaxQuantity)) return bad(name, "out of range");
+  return value;
 }
 
 // The claim templates of the annotation, by claim name.
@@ -123,7 +136,12 @@ Result<VirtualMachineSpec> read_virtual_machine_spec(const json& j) {
     if (!cores->is_number()) {
       return bad("spec.template.spec.domain.cpu.cores", "expected a number");
     }
-    s.cpu_cores = cores->get<double>();
+    // The API server decodes cores into a uint32: a number outside it is refused there.
+    double n = cores->get<double>();
+    if (!(n >= 0 && n <= 4294967295.0)) {
+      return bad("spec.template.spec.domain.cpu.cores", "out of range of uint32");
+    }
+    s.cpu_cores = n;
   }
   const std::string domain = "spec.template.spec.domain.";
   auto read = [&](std::initializer_list<const char*> path, const char* name, double scale,

@@ -367,6 +367,20 @@ TEST(FuzzFindings, WrongTypesAndHugeNumbersAreHandled) {
   auto r = kubevirt_json::read_virtual_machine(vm);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("spec.running"), std::string::npos);
+  // Cores outside the uint32 the API server decodes them into, and quantities no int64 holds
+  // in millicores (1.7e70 cores used to be cast to int64 when written).
+  for (auto [path, value] :
+       {std::pair{"/spec/template/spec/domain/cpu/cores", nlohmann::json(1.7e70)},
+        std::pair{"/spec/template/spec/domain/cpu/cores", nlohmann::json(-2)},
+        std::pair{"/spec/template/spec/domain/resources/limits/cpu", nlohmann::json("1e70")},
+        std::pair{"/spec/template/spec/domain/memory/guest", nlohmann::json(1e300)}}) {
+    nlohmann::json huge = vm;
+    huge["spec"] = {{"running", true}};
+    huge[nlohmann::json::json_pointer(path)] = value;
+    auto h = kubevirt_json::read_virtual_machine(huge);
+    ASSERT_FALSE(h.ok()) << path << " " << value;
+    EXPECT_NE(h.error().message.find("out of range"), std::string::npos) << h.error().message;
+  }
 
   auto p = PrometheusSource::read_response(
       "up", R"({"status":"success","data":{"resultType":"matrix","result":[)"

@@ -1,0 +1,127 @@
+// NomadModel: jobs (register, read, scale, list; their events) and the scaling policies it
+// serves. Their allocations' placement: nomad_scheduling.cc.
+#include "backends/memory/nomad_model.h"
+
+namespace ha {
+
+Result<Unit> NomadModel::register_job(const NomadJobSpec& spec) {
+  if (job_by_id_.count(spec.id)) return make_error("job \"" + spec.id + "\" already registered");
+  if (spec.type != "service" && spec.type != "batch" && spec.type != "system") {
+    return make_error("job \"" + spec.id + "\": unknown type \"" + spec.type + "\"");
+  }
+  auto job = static_cast<std::uint32_t>(jobs_.size());
+  jobs_.push_back(Job{spec.id, spec.type, {}, loop_.now(), 0, ++index_});
+  job_by_id_[spec.id] = job;
+  for (const NomadTaskGroupSpec& g : spec.groups) jobs_[job].groups.push_back(Group{g, {}});
+  record_job_event(jobs_[job]);
+  if (spec.type == "system") {
+    system_jobs_.push_back(job);
+    for (std::uint32_t n = 0; n < nodes_.size(); ++n) place_system_allocs(n);
+    return Unit{};
+  }
+  for (std::uint32_t g = 0; g < jobs_[job].groups.size(); ++g) {
+    for (std::int64_t i = 0; i < jobs_[job].groups[g].spec.count; ++i) {
+      enqueue(new_alloc(job, g, loop_.now()));
+    }
+  }
+  return Unit{};
+}
+
+Result<NomadJobScaleStatus> NomadModel::job_scale_status(const std::string& job_id) const {
+  auto it = job_by_id_.find(job_id);
+  if (it == job_by_id_.end()) return make_error("job not found", ErrorKind::kNotFound);
+  NomadJobScaleStatus out;
+  out.job_id = job_id;
+  out.namespace_ = "default";
+  for (const Group& g : jobs_[it->second].groups) {
+    NomadTaskGroupScaleStatus& s = out.task_groups[g.spec.name];
+    s.desired = g.spec.count;
+    for (std::uint32_t a : g.allocs) s.running += allocs_[a].state == AllocState::kRunning ? 1 : 0;
+    s.placed = s.healthy = s.running;  // the model has no health checks: running is healthy
+  }
+  return out;
+}
+
+Result<NomadJob> NomadModel::job(const std::string& job_id) const {
+  auto it = job_by_id_.find(job_id);
+  if (it == job_by_id_.end()) return make_error("job not found", ErrorKind::kNotFound);
+  const Job& j = jobs_[it->second];
+  NomadJob out{j.id, "default", j.type, "running", {}, j.submitted, j.version, j.modify_index};
+  bool live = false;
+  for (const Group& g : j.groups) {
+    out.task_groups.push_back({g.spec.name, g.spec.count, g.spec.cpu_mhz, g.spec.memory_mb});
+    live = live || !g.allocs.empty();
+  }
+  // A batch job whose allocations have all ended is dead, as Nomad says of it.
+  if (!live && j.type == "batch") out.status = "dead";
+  return out;
+}
+
+void NomadModel::record_job_event(const Job& j) {
+  if (!events_wanted_) return;
+  auto job = this->job(j.id);
+  if (!job) return;
+  NomadEvent e{"Job",  "JobRegistered", j.id,    "default",
+               index_, nullptr,         nullptr, std::make_shared<const NomadJob>(std::move(*job))};
+  events_.record({index_, {std::move(e)}});
+}
+
+std::string NomadModel::add_scaling_policy(NomadScalingPolicy policy) {
+  policy.id = ids_.next();
+  policy.modify_index = ++index_;
+  scaling_policies_.push_back(std::move(policy));
+  return scaling_policies_.back().id;
+}
+
+std::vector<NomadJobSummary> NomadModel::list_jobs() const {
+  std::vector<NomadJobSummary> out;
+  out.reserve(jobs_.size());
+  for (const Job& job : jobs_) {
+    NomadJobSummary j{job.id, "default", job.type, "dead", {}, job.submitted};
+    bool any_running = false, any_queued = false;
+    for (const Group& g : job.groups) {
+      NomadTaskGroupSummary& s = j.task_groups[g.spec.name];
+      for (std::uint32_t a : g.allocs) {
+        ++(allocs_[a].state == AllocState::kRunning ? s.running : s.queued);
+      }
+      s.complete = g.complete;
+      s.lost = g.lost;
+      any_running = any_running || s.running > 0;
+      any_queued = any_queued || s.queued > 0;
+    }
+    j.status = any_running ? "running" : any_queued ? "pending" : "dead";
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Result<Unit> NomadModel::scale_job(const std::string& job_id, const std::string& group,
+                                   std::int64_t count) {
+  auto it = job_by_id_.find(job_id);
+  if (it == job_by_id_.end()) return make_error("job not found", ErrorKind::kNotFound);
+  if (count < 0) return make_error("scaling action count can't be negative");
+  Job& job = jobs_[it->second];
+  if (job.type == "system") return make_error("cannot scale a system job");
+  for (std::uint32_t g = 0; g < job.groups.size(); ++g) {
+    Group& grp = job.groups[g];
+    if (grp.spec.name != group) continue;
+    grp.spec.count = count;
+    job.submitted = loop_.now();
+    ++job.version;
+    job.modify_index = ++index_;
+    record_job_event(job);
+    while (static_cast<std::int64_t>(grp.allocs.size()) < count) {
+      enqueue(new_alloc(it->second, g, loop_.now()));
+    }
+    // Scale-in stops the newest allocations first, queued ones before placed ones.
+    while (static_cast<std::int64_t>(grp.allocs.size()) > count) {
+      std::int32_t node = end_alloc(grp.allocs.back(), NomadAllocEvent::Kind::kStopped, false);
+      if (node >= 0) check_drain_done(static_cast<std::uint32_t>(node));
+    }
+    schedule_pending();
+    return Unit{};
+  }
+  return make_error("task group \"" + group + "\" not found in job \"" + job_id + "\"");
+}
+
+}  // namespace ha
