@@ -10,6 +10,7 @@
 #include "backends/api/vm_labels.h"
 #include "backends/memory/harvester_seed.h"
 #include "sim/elasticity.h"
+#include "sim/initial_vm.h"
 
 namespace ha {
 namespace {
@@ -172,14 +173,8 @@ Result<void> ScenarioRun::create_initial_nodes() {
   }
   const ClusterSpec& cluster = scenario_.cluster;
   for (std::int64_t i = 0; i < cluster.initial_nodes; ++i) {
-    VirtualMachineSpec spec;
-    spec.name = group_.node_group + "-init-" + std::to_string(i);
-    spec.namespace_ = group_.namespace_;
-    spec.labels = {{vm_labels::kNodeGroup, group_.node_group},
-                   {vm_labels::kNodeClass, cluster.node_class}};
-    spec.cpu_cores = 1;
-    spec.memory_bytes = cluster.memory_mb * 1024 * 1024;
-    if (auto r = harvester_.create_running(spec); !r) return r.error();
+    std::string name = group_.node_group + "-init-" + std::to_string(i);
+    if (auto r = create_initial_vm(harvester_, group_, cluster, name); !r) return r.error();
   }
   for (std::int64_t i = 0; i < cluster.unowned_nodes; ++i) {
     VirtualMachineSpec spec;

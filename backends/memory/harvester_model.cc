@@ -241,10 +241,17 @@ Result<VirtualMachine> HarvesterModel::create_running(const VirtualMachineSpec& 
   Vm& vm = *find(spec.namespace_, spec.name);
   const std::string& phase = vm.vm->printable_status;
   if (phase != "WaitingForVolumeBinding" && phase != "Starting") return *vm.vm;
+  // It has run for a while: its claim is bound, unless it never could be (then it waits, as
+  // any VM whose claim does not bind).
+  if (bool missing = false; !claims_bound(*vm.vm, missing)) return *vm.vm;
   if (vm.timer) loop_.cancel(*vm.timer);
   vm.timer.reset();
   if (!vm.host) move_to(vm, place(spec));
   edit(vm).creation_time = loop_.now() - kRunningSince;
+  if (spec.root_disk) {  // its disk is as old as it is
+    auto claim = claims_.find({spec.namespace_, spec.root_disk->claim_name});
+    if (claim != claims_.end()) claim->second.meta.creation_time = vm.vm->creation_time;
+  }
   set_phase(vm, "Running");
   join({spec.namespace_, spec.name});
   return *vm.vm;

@@ -105,8 +105,9 @@ class HarvesterModel {
   Result<VirtualMachine> create(const VirtualMachineSpec& spec);
   // The checks of a create or an update, in their order (harvester_admission.cc).
   Result<Unit> admit(const VirtualMachineSpec& spec) const;
-  // A VM that is already Running with its Nomad node joined (a simulation's starting point),
-  // created kRunningSince ago; its namespace is made if missing.
+  // A VM that is already Running with its Nomad node joined and its claim bound (a
+  // simulation's starting point), created kRunningSince ago; its namespace is made if
+  // missing. One whose claim cannot bind is left waiting for it, as create leaves it.
   static constexpr Duration kRunningSince = std::chrono::hours(24);
   Result<VirtualMachine> create_running(const VirtualMachineSpec& spec);
   Result<Unit> remove(const std::string& ns, const std::string& name);

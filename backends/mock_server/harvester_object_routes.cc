@@ -45,20 +45,28 @@ void HarvesterMockServer::object_routes() {
     if (!object) return model_error(res, object.error(), name, resource, group);
     send_json(res, 200, *object);
   };
-  auto as_json = [](auto result, auto write) -> Result<json> {
+  // An object as served: its times on the wall clock, as the VMs' (mock-cluster's time runs
+  // from zero at its start).
+  auto served = [this](auto object) {
+    if (options_.wall_time)
+      object.meta.creation_time = options_.wall_time(object.meta.creation_time);
+    return object;
+  };
+  auto as_json = [served](auto result, auto write) -> Result<json> {
     if (!result) return result.error();
-    return write(*result);
+    return write(served(*result));
   };
 
   s.Get("/api/v1/namespaces", [=, this](const httplib::Request&, httplib::Response& res) {
-    list(res, "v1", "NamespaceList", [this] {
+    list(res, "v1", "NamespaceList", [this, served] {
       std::vector<json> out;
-      for (const Namespace& ns : model_.namespaces()) out.push_back(kj::namespace_object(ns));
+      for (const Namespace& ns : model_.namespaces())
+        out.push_back(kj::namespace_object(served(ns)));
       return out;
     });
   });
   // kubectl create namespace: a namespace the model did not have.
-  s.Post("/api/v1/namespaces", [this](const httplib::Request& req, httplib::Response& res) {
+  s.Post("/api/v1/namespaces", [this, served](const httplib::Request& req, httplib::Response& res) {
     json body;
     if (!parse_body(req, res, body)) return;
     auto ns = kj::read_namespace(body);
@@ -79,7 +87,7 @@ void HarvesterMockServer::object_routes() {
       return model_.get_namespace(ns->meta.name);
     });
     if (!created) return model_error(res, created.error(), ns->meta.name, "namespaces", "");
-    send_json(res, 201, kj::namespace_object(*created));
+    send_json(res, 201, kj::namespace_object(served(*created)));
   });
   s.Get(
       "/api/v1/namespaces/([^/]+)", [=, this](const httplib::Request& req, httplib::Response& res) {
@@ -90,10 +98,10 @@ void HarvesterMockServer::object_routes() {
 
   s.Get("/apis/storage.k8s.io/v1/storageclasses",
         [=, this](const httplib::Request&, httplib::Response& res) {
-          list(res, "storage.k8s.io/v1", "StorageClassList", [this] {
+          list(res, "storage.k8s.io/v1", "StorageClassList", [this, served] {
             std::vector<json> out;
             for (const StorageClass& sc : model_.storage_classes()) {
-              out.push_back(kj::storage_class(sc));
+              out.push_back(kj::storage_class(served(sc)));
             }
             return out;
           });
@@ -114,9 +122,9 @@ void HarvesterMockServer::object_routes() {
   std::vector<Kind> kinds = {
       {"/apis/harvesterhci.io/v1beta1/", "virtualmachineimages", "harvesterhci.io",
        "harvesterhci.io/v1beta1", "VirtualMachineImageList",
-       [this](const std::string& ns) {
+       [this, served](const std::string& ns) {
          std::vector<json> out;
-         for (const VmImage& i : model_.images(ns)) out.push_back(kj::image(i));
+         for (const VmImage& i : model_.images(ns)) out.push_back(kj::image(served(i)));
          return out;
        },
        [=, this](const std::string& ns, const std::string& name) {
@@ -124,27 +132,29 @@ void HarvesterMockServer::object_routes() {
        }},
       {"/apis/k8s.cni.cncf.io/v1/", "network-attachment-definitions", "k8s.cni.cncf.io",
        "k8s.cni.cncf.io/v1", "NetworkAttachmentDefinitionList",
-       [this](const std::string& ns) {
+       [this, served](const std::string& ns) {
          std::vector<json> out;
-         for (const NetworkAttachment& n : model_.networks(ns)) out.push_back(kj::network(n));
+         for (const NetworkAttachment& n : model_.networks(ns))
+           out.push_back(kj::network(served(n)));
          return out;
        },
        [=, this](const std::string& ns, const std::string& name) {
          return as_json(model_.get_network(ns, name), kj::network);
        }},
       {"/api/v1/", "secrets", "", "v1", "SecretList",
-       [this](const std::string& ns) {
+       [this, served](const std::string& ns) {
          std::vector<json> out;
-         for (const Secret& x : model_.secrets(ns)) out.push_back(kj::secret(x));
+         for (const Secret& x : model_.secrets(ns)) out.push_back(kj::secret(served(x)));
          return out;
        },
        [=, this](const std::string& ns, const std::string& name) {
          return as_json(model_.get_secret(ns, name), kj::secret);
        }},
       {"/api/v1/", "persistentvolumeclaims", "", "v1", "PersistentVolumeClaimList",
-       [this](const std::string& ns) {
+       [this, served](const std::string& ns) {
          std::vector<json> out;
-         for (const PersistentVolumeClaim& c : model_.claims(ns)) out.push_back(kj::claim(c));
+         for (const PersistentVolumeClaim& c : model_.claims(ns))
+           out.push_back(kj::claim(served(c)));
          return out;
        },
        [=, this](const std::string& ns, const std::string& name) {
@@ -165,7 +175,7 @@ void HarvesterMockServer::object_routes() {
   }
 
   s.Post("/api/v1/namespaces/([^/]+)/secrets",
-         [this](const httplib::Request& req, httplib::Response& res) {
+         [this, served](const httplib::Request& req, httplib::Response& res) {
            json body;
            if (!parse_body(req, res, body)) return;
            auto secret = kj::read_secret(body);
@@ -181,7 +191,7 @@ void HarvesterMockServer::object_routes() {
            secret->meta.namespace_ = ns;
            auto created = on_loop([&] { return model_.create_secret(*secret); });
            if (!created) return model_error(res, created.error(), secret->meta.name, "secrets", "");
-           send_json(res, 201, kj::secret(*created));
+           send_json(res, 201, kj::secret(served(*created)));
          });
   s.Delete("/api/v1/namespaces/([^/]+)/(secrets|persistentvolumeclaims)/([^/]+)",
            [this](const httplib::Request& req, httplib::Response& res) {

@@ -8,20 +8,6 @@
 #include "engine/harvester/vm_builder.h"
 
 namespace ha {
-namespace {
-
-// Five characters [a-z0-9] for a claim's name, from the VM's name and the time: unique, and
-// the same in every run of a simulation.
-std::string claim_suffix(const std::string& vm, Time now) {
-  std::uint64_t z = std::hash<std::string>{}(vm) ^ static_cast<std::uint64_t>(now.count());
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  std::string out;
-  for (int i = 0; i < 5; ++i, z /= 36) out += "abcdefghijklmnopqrstuvwxyz0123456789"[z % 36];
-  return out;
-}
-
-}  // namespace
 
 std::string HarvesterTarget::new_vm_name(const HarvesterGroupConfig& c, const Snapshot& s) {
   const Group& group = groups_[c.node_group];

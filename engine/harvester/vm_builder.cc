@@ -10,6 +10,15 @@ constexpr const char* kRemovedClaims = "harvesterhci.io/removedPersistentVolumeC
 
 }  // namespace
 
+std::string claim_suffix(const std::string& vm, Time now) {
+  std::uint64_t z = std::hash<std::string>{}(vm) ^ static_cast<std::uint64_t>(now.count());
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  std::string out;
+  for (int i = 0; i < 5; ++i, z /= 36) out += "abcdefghijklmnopqrstuvwxyz0123456789"[z % 36];
+  return out;
+}
+
 Result<std::int64_t> root_disk_bytes(const HarvesterGroupConfig& c, const VmImage& image) {
   if (c.disk_bytes > 0) {
     if (c.disk_bytes < image.virtual_size_bytes) {
@@ -26,7 +35,7 @@ Result<std::int64_t> root_disk_bytes(const HarvesterGroupConfig& c, const VmImag
 }
 
 NewVm build_vm(const HarvesterGroupConfig& c, const std::string& name, const std::string& action_id,
-               const VmImage& image, std::int64_t disk_bytes, const std::string& claim_suffix) {
+               const VmImage& image, std::int64_t disk_bytes, const std::string& suffix) {
   NewVm out;
   VirtualMachineSpec& s = out.spec;
   s.name = name;
@@ -35,7 +44,7 @@ NewVm build_vm(const HarvesterGroupConfig& c, const std::string& name, const std
               {vm_labels::kNodeClass, c.node_class},
               {"harvesterhci.io/creator", "harvester-autoscaler"}};
   VolumeClaimTemplate disk;
-  disk.claim_name = name + "-disk-0-" + claim_suffix;
+  disk.claim_name = name + "-disk-0-" + suffix;
   disk.image_id = image.id();
   disk.storage_class = image.storage_class;
   disk.storage_bytes = disk_bytes;

@@ -30,10 +30,15 @@ struct NewVm {
 // least 10Gi. An error (naming disk_size) when disk_size is smaller than the image.
 Result<std::int64_t> root_disk_bytes(const HarvesterGroupConfig& c, const VmImage& image);
 
-// `claim_suffix`: five characters [a-z0-9] making the claim's name unique (as Harvester's
-// <vm>-<disk>-<random>), so that a claim left by an older VM of the same name is never reused.
+// Five characters [a-z0-9] for a claim's name, from the VM's name and the time: unique, and
+// the same in every run of a simulation.
+std::string claim_suffix(const std::string& vm, Time now);
+
+// `suffix` (claim_suffix's): five characters [a-z0-9] making the claim's name unique (as
+// Harvester's <vm>-<disk>-<random>), so that a claim left by an older VM of the same name is never
+// reused.
 NewVm build_vm(const HarvesterGroupConfig& c, const std::string& name, const std::string& action_id,
-               const VmImage& image, std::int64_t disk_bytes, const std::string& claim_suffix);
+               const VmImage& image, std::int64_t disk_bytes, const std::string& suffix);
 
 // The claims a VM of ours boots from, for removedPersistentVolumeClaims ("" for none).
 std::string claims_to_remove(const VirtualMachineSpec& vm);

@@ -7,6 +7,7 @@
 
 #include "backends/memory/harvester_model.h"
 #include "harvester_test_cluster.h"
+#include "sim/initial_vm.h"
 #include "sim/simulated_loop.h"
 
 namespace ha {
@@ -110,6 +111,46 @@ TEST_F(HarvesterStorageTest, RemovalDeletesExactlyTheClaimsTheAnnotationNames) {
   EXPECT_FALSE(harvester.get_claim("nomad", "web-2-disk-0").ok());
   auto left = harvester.orphaned_claims("harvester-autoscaler/node-group", "web");
   EXPECT_TRUE(left.empty());  // the test's claims carry no group label
+}
+
+// A scenario's initial nodes are VMs as the target creates them: their disk is a clone of the
+// image, named for removal, and a long cloud-init is in a Secret they own; their removal
+// (a scale-in) leaves no volume and no Secret behind.
+TEST_F(HarvesterStorageTest, InitialNodesHaveTheTargetsDiskAndLeaveNothingWhenRemoved) {
+  HarvesterGroupConfig group;
+  group.node_group = "web";
+  group.namespace_ = "nomad";
+  group.image = testing::kTestImage;
+  group.network = testing::kTestNetwork;
+  group.user_data = std::string(3000, '#');
+  ClusterSpec cluster;
+  cluster.node_class = "hashistack";
+  cluster.memory_mb = 8192;
+  ASSERT_TRUE(create_initial_vm(harvester, group, cluster, "web-init-0").ok());
+  EXPECT_EQ(phase("web-init-0"), "Running");
+  EXPECT_TRUE(joined("web-init-0"));
+  auto vm = harvester.get("nomad", "web-init-0");
+  ASSERT_TRUE(vm.ok() && vm->spec.root_disk);
+  auto claim = harvester.get_claim("nomad", vm->spec.root_disk->claim_name);
+  ASSERT_TRUE(claim.ok());
+  EXPECT_EQ(claim->storage_class, testing::kTestImageClass);
+  EXPECT_EQ(claim->phase, "Bound");
+  EXPECT_EQ(vm->spec.annotations.at(kRemoved), claim->meta.name);
+  EXPECT_EQ(vm->spec.memory_bytes, 8192LL << 20);
+  auto secret = harvester.get_secret("nomad", "web-init-0-cloudinit");
+  ASSERT_TRUE(secret.ok());
+  ASSERT_EQ(secret->meta.owner_references.size(), 1u);
+  EXPECT_EQ(secret->meta.owner_references[0].uid, vm->uid);
+
+  ASSERT_TRUE(harvester.remove("nomad", "web-init-0").ok());
+  loop.run_until(Time(5min));
+  EXPECT_EQ(phase("web-init-0"), "absent");
+  EXPECT_FALSE(harvester.get_claim("nomad", claim->meta.name).ok());
+  EXPECT_FALSE(harvester.get_secret("nomad", "web-init-0-cloudinit").ok());
+  group.image = "default/missing";
+  auto missing = create_initial_vm(harvester, group, cluster, "web-init-1");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("default/missing"), std::string::npos);
 }
 
 TEST_F(HarvesterStorageTest, OrphanedClaimsAreFoundByTheirLabel) {
