@@ -92,15 +92,7 @@ Result<Unit> HarvesterModel::stop(const std::string& ns, const std::string& name
     }
   }  // RerunOnFailure, Manual: a stop request
   if (phase == "Stopping") return Unit{};
-  if (vm->timer) loop_.cancel(*vm->timer);
-  if (vm->heartbeat_timer) loop_.cancel(*vm->heartbeat_timer);
-  vm->timer = vm->heartbeat_timer = std::nullopt;
-  if (vm->migrating) {
-    vm->migrating = false;
-    --hosts_[static_cast<std::size_t>(*vm->host)].migrating;
-    next_migrations(*vm->host);
-  }
-  vm->paused = false;
+  if (auto host = interrupt(*vm)) next_migrations(*host);
   if (!instance) {  // nothing runs: stopped at once
     move_to(*vm, std::nullopt);
     set_phase(*vm, "Stopped");
@@ -190,15 +182,7 @@ Result<Unit> HarvesterModel::fail_guest(const std::string& ns, const std::string
   if (vm == nullptr) return vm_not_found(name);
   const std::string phase = vm->vm->printable_status;
   if (!has_instance(phase) || phase == "Stopping") return conflict(name, "VM is not running");
-  if (vm->timer) loop_.cancel(*vm->timer);
-  if (vm->heartbeat_timer) loop_.cancel(*vm->heartbeat_timer);
-  vm->timer = vm->heartbeat_timer = std::nullopt;
-  if (vm->migrating) {
-    vm->migrating = false;
-    --hosts_[static_cast<std::size_t>(*vm->host)].migrating;
-    next_migrations(*vm->host);
-  }
-  vm->paused = false;
+  if (auto host = interrupt(*vm)) next_migrations(*host);
   node_down(*vm);
   move_to(*vm, std::nullopt);
   std::string strategy = vm->vm->spec.effective_run_strategy();
@@ -224,6 +208,17 @@ std::int64_t HarvesterModel::fail_guests(double share) {
 std::optional<int> HarvesterModel::host_of(const std::string& ns, const std::string& name) const {
   const Vm* vm = find(ns, name);
   return vm == nullptr ? std::nullopt : vm->host;
+}
+
+std::optional<int> HarvesterModel::interrupt(Vm& vm) {
+  if (vm.timer) loop_.cancel(*vm.timer);
+  if (vm.heartbeat_timer) loop_.cancel(*vm.heartbeat_timer);
+  vm.timer = vm.heartbeat_timer = std::nullopt;
+  vm.paused = false;
+  if (!vm.migrating || !vm.host) return std::nullopt;
+  vm.migrating = false;
+  --hosts_[static_cast<std::size_t>(*vm.host)].migrating;
+  return vm.host;
 }
 
 int HarvesterModel::place(const VirtualMachineSpec& spec) const {

@@ -319,20 +319,12 @@ Result<Unit> HarvesterModel::remove(const std::string& ns, const std::string& na
   if (vm == nullptr) return vm_not_found(name);
   if (vm->vm->printable_status == "Terminating") return Unit{};
   changing(*vm, "delete");
-  if (vm->timer) loop_.cancel(*vm->timer);
-  if (vm->heartbeat_timer) loop_.cancel(*vm->heartbeat_timer);
-  vm->timer = vm->heartbeat_timer = std::nullopt;
-  std::optional<int> host = vm->host;
-  bool was_migrating = vm->migrating;
-  vm->migrating = vm->paused = false;
+  std::optional<int> migrated_from = interrupt(*vm);
   // Terminating first, then the node stops heartbeating: observers of the phase change see
   // the node as it was when the VM was deleted.
   set_phase(*vm, "Terminating");
   node_down(*vm);
-  if (was_migrating && host) {
-    --hosts_[static_cast<std::size_t>(*host)].migrating;
-    next_migrations(*host);
-  }
+  if (migrated_from) next_migrations(*migrated_from);
   Key key{ns, name};
   vm->timer = loop_.after(config_.terminate.sample(rng_), [this, key] {
     // The VM is gone, and the capacity it held until now is free. Harvester's finalizer

@@ -251,6 +251,9 @@ class HarvesterModel {
   bool retry_posted_ = false;
   // harvester_hosts.cc
   int place(const VirtualMachineSpec& spec) const;  // the host a new VMI goes to
+  // Ends what the VM's VMI had under way (its timers, the pause, a migration, whose slot on
+  // its host is freed); returns that host when a migration ended (its next ones may start).
+  std::optional<int> interrupt(Vm& vm);
   // Puts the VM's VMI on `host` (none: it has none), keeping the hosts' counts.
   void move_to(Vm& vm, std::optional<int> host);
   void migration_done(const Key& key);
