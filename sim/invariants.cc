@@ -59,12 +59,20 @@ void InvariantChecker::on_phase(const VmPhaseEvent& e) {
             std::to_string(active_) + " VMs, below min " + std::to_string(limits_.min));
   }
   if (auto node = nomad_.node_id_by_name(e.name)) {
+    // Work its client still runs (a stopped allocation runs until its kill_timeout); system
+    // work too unless the drain leaves it running.
+    std::int64_t killed = 0;
+    std::string first;
     for (const auto& a : nomad_.node_allocations(*node)) {
-      if (a.job_type != "system") {
-        violate("VM " + e.name + (deleted ? " deleted" : " stopped") + " with running allocation " +
-                a.id + " of " + a.job_id);
-        break;
+      if (a.job_type == "system" && limits_.drain_ignores_system_jobs) continue;
+      if (killed++ == 0) {
+        first = a.id + " of " + a.job_id + (a.desired_status == "stop" ? " (stopping)" : "");
       }
+    }
+    if (killed > 0) {
+      allocations_killed_ += killed;
+      violate("VM " + e.name + (deleted ? " deleted" : " stopped") + " with " +
+              std::to_string(killed) + " allocations running on it, first " + first);
     }
   }
 }
@@ -109,6 +117,13 @@ void InvariantChecker::on_node_status(const std::string& node_name, const std::s
     last_ready_[node_name] = loop_.now();  // ready until now
   } else {
     last_ready_.erase(node_name);
+  }
+}
+
+void InvariantChecker::check_purges() {
+  if (std::int64_t back = nomad_.reregistered_after_purge(); back > 0) {
+    violate(std::to_string(back) +
+            " purged nodes registered again: purged while their client still ran");
   }
 }
 

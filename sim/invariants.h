@@ -2,8 +2,9 @@
 // a simulation (not sampled, so nothing slips between samples):
 //  - the node group never has more VMs (not terminating, not stopped) than the policies' max;
 //  - deleting or stopping a Running VM never takes the group below the policies' min;
-//  - no VM is deleted or stopped while its Nomad node still runs non-system allocations (the
-//    drain must have moved them first, or its deadline stopped them);
+//  - no VM is deleted or stopped while its Nomad client still runs allocations: non-system
+//    ones (the drain must have moved them first, or its deadline stopped them, and their
+//    kill_timeout passed), and system ones unless the drain leaves them running;
 //  - no VM whose Nomad node was ready within the last provision timeout is deleted without a
 //    completed drain of that node, and none is deleted while live-migrating (a Harvester
 //    upgrade moves every VM: a VM moving, or rebooted by KubeVirt, is not stuck);
@@ -14,7 +15,8 @@
 //    the autoscaler needs to bring it in or take it away (a leaked or stuck VM; sampled),
 //    except the warm pool's stopped VMs;
 //  - no allocation is lost: at the end every batch allocation of the trace is complete,
-//    running or queued (and so reported as pending).
+//    running or queued (and so reported as pending);
+//  - no purged node registers again (purged while its guest's client still heartbeated).
 // Violations are counted, and the first few kept with their time, for report.json.
 #pragma once
 
@@ -38,6 +40,7 @@ class InvariantChecker {
     std::int64_t max = INT64_MAX;
     std::int64_t warm_pool_size = 0;
     Duration provision_timeout = std::chrono::minutes(15);
+    bool drain_ignores_system_jobs = true;  // every policy's node_drain_ignore_system_jobs
   };
   InvariantChecker(EventLoop& loop, const HarvesterModel& harvester, const NomadModel& nomad,
                    Limits limits);
@@ -57,8 +60,12 @@ class InvariantChecker {
   void check_allocations(const std::map<std::string, std::int64_t>& expected);
   // At the end: the group's volumes must have gone with their VMs.
   void check_volumes();
+  // At the end: no node purged while its client still ran (it registers again).
+  void check_purges();
   std::int64_t deleted_while_migrating() const { return deleted_migrating_; }
   std::int64_t volumes_left() const { return volumes_left_; }
+  // Allocations still running on their client when their VM was deleted or stopped.
+  std::int64_t allocations_killed() const { return allocations_killed_; }
 
   std::int64_t active() const { return active_; }  // owned VMs not terminating nor stopped
   std::int64_t violations() const { return violations_; }
@@ -94,7 +101,7 @@ class InvariantChecker {
   std::int64_t active_ = 0;
   std::int64_t stopped_ = 0;  // owned VMs Stopped
   std::int64_t violations_ = 0;
-  std::int64_t deleted_migrating_ = 0, volumes_left_ = 0;
+  std::int64_t deleted_migrating_ = 0, volumes_left_ = 0, allocations_killed_ = 0;
   // When each node (by name) was last ready, for the ones down now.
   std::unordered_map<std::string, Time> last_ready_;
   nlohmann::ordered_json examples_ = nlohmann::ordered_json::array();

@@ -134,6 +134,7 @@ void ScenarioRun::final_checks() {
   for (const auto& [id, job] : jobs_) expected[id] = job.expected;
   invariants_->check_allocations(expected);
   invariants_->check_volumes();
+  invariants_->check_purges();
 }
 
 }  // namespace ha

@@ -153,6 +153,8 @@ Result<void> ScenarioRun::create_initial_nodes() {
     limits.max = std::max(limits.max, c->policy().max);
     if (auto g = parse_group_config(c->policy().target.config)) {
       limits.warm_pool_size = std::max(limits.warm_pool_size, g->warm_pool_size);
+      limits.drain_ignores_system_jobs =
+          limits.drain_ignores_system_jobs && g->drain_ignore_system_jobs;
     }
   }
   invariants_ = std::make_unique<InvariantChecker>(loop_, harvester_, nomad_, limits);
@@ -321,7 +323,9 @@ SimulationOutput ScenarioRun::report(std::uint64_t events, double wall) const {
        {{"count", invariants_->violations()},
         {"first", invariants_->examples()},
         {"deleted_while_migrating", invariants_->deleted_while_migrating()},
-        {"volumes_left", invariants_->volumes_left()}}},
+        {"volumes_left", invariants_->volumes_left()},
+        {"allocations_killed", invariants_->allocations_killed()},
+        {"reregistered_after_purge", nomad_.reregistered_after_purge()}}},
       {"final_nodes", final_totals.nodes_ready},
       {"events", events},
       {"events_per_second", wall > 0 ? static_cast<double>(events) / wall : 0.0},

@@ -84,8 +84,11 @@ void WorkloadRecorder::observe(const NomadAllocationStub& a) {
     if (std::find(ids.begin(), ids.end(), a.node_id) == ids.end()) ids.push_back(a.node_id);
   }
   // A predecessor's late news (its client reporting the stop after the replacement was
-  // placed) does not end the chain.
-  if (is_terminal(a) && chains_[c].current == a.id) {
+  // placed) does not end the chain; nor does the client's report of a stop the server made
+  // (its kill_timeout later): the work ended when the server stopped it, the earliest end
+  // heard of (a relist's guess included).
+  if (is_terminal(a) && chains_[c].current == a.id &&
+      (!chains_[c].ended || a.modify_time < *chains_[c].ended)) {
     chains_[c].ended = a.modify_time;
     chains_[c].completed = a.client_status == "complete" && a.desired_status == "run";
   }

@@ -247,6 +247,9 @@ class NomadApi {
                           bool mark_eligible, Done<Unit> done) = 0;
   virtual void set_eligibility(const std::string& node_id, bool eligible, Done<Unit> done) = 0;
   virtual void purge_node(const std::string& node_id, Done<Unit> done) = 0;
+  // GET /v1/node/:id/allocations: the allocations its client has not ended (ClientStatus
+  // pending or running), those the server stopped and its client still stops included
+  // (DesiredStatus stop); is_terminal() tells them apart.
   virtual void node_allocations(const std::string& node_id,
                                 Done<std::vector<NomadAllocationStub>> done) = 0;
   // GET /v1/jobs (every namespace the token may read).

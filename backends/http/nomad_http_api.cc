@@ -84,17 +84,18 @@ Result<NodeList> read_node_list(const json& j, const NomadNodeFilter& filter) {
 }
 
 // Allocations (full or list stubs) without the terminal ones: those are history, not work
-// on a node.
-Result<std::vector<NomadAllocationStub>> read_live_allocations(const json& j) {
+// on a node. `on_client`: terminal on their client only, so that one the server stopped and
+// its client still stops (DesiredStatus stop, ClientStatus running) is kept, as a node's
+// list must show it to whoever waits for the node to be empty.
+Result<std::vector<NomadAllocationStub>> read_live_allocations(const json& j, bool on_client) {
   if (!j.is_array()) return make_error("expected an array of allocations");
   std::vector<NomadAllocationStub> out;
   for (const json& item : j) {
     auto a = nomad_json::read_allocation(item);
     if (!a) return a.error();
-    bool terminal = a->desired_status == "stop" || a->desired_status == "evict" ||
-                    a->client_status == "complete" || a->client_status == "failed" ||
-                    a->client_status == "lost";
-    if (!terminal) out.push_back(std::move(*a));
+    bool ended = a->client_status == "complete" || a->client_status == "failed" ||
+                 a->client_status == "lost";
+    if (on_client ? !ended : !is_terminal(*a)) out.push_back(std::move(*a));
   }
   return out;
 }
@@ -170,7 +171,7 @@ void NomadHttpApi::watch_allocations(std::uint64_t index, Duration wait,
         if (!r) return done(r.error());
         done(AllocationListAt{std::move(r->first), r->second});
       },
-      [](const json& j) { return read_live_allocations(j); });
+      [](const json& j) { return read_live_allocations(j, false); });
 }
 
 void NomadHttpApi::get_node(const std::string& node_id, Done<NomadNode> done) {
@@ -200,7 +201,7 @@ void NomadHttpApi::node_allocations(const std::string& node_id,
                                     Done<std::vector<NomadAllocationStub>> done) {
   call<std::vector<NomadAllocationStub>>("GET", "/v1/node/" + url_escape(node_id) + "/allocations",
                                          "", "", std::move(done),
-                                         [](const json& j) { return read_live_allocations(j); });
+                                         [](const json& j) { return read_live_allocations(j, true); });
 }
 
 void NomadHttpApi::list_jobs(Done<std::vector<NomadJobSummary>> done) {

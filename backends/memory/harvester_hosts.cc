@@ -10,9 +10,6 @@
 namespace ha {
 namespace {
 
-// A paused guest's Nomad client misses its heartbeats: Nomad marks the node down after its
-// heartbeat TTL (at least 10 s) and the grace (10 s).
-constexpr Duration kHeartbeatMiss = std::chrono::seconds(20);
 
 Error conflict(const std::string& name, const std::string& why) {
   return make_error(
@@ -98,13 +95,13 @@ Result<Unit> HarvesterModel::stop(const std::string& ns, const std::string& name
     set_phase(*vm, "Stopped");
     return Unit{};
   }
-  // As for a deletion: observers of the phase change see the node as it was.
+  // The guest shuts down; its Nomad client heartbeats until it is off.
   set_phase(*vm, "Stopping");
-  node_down(*vm);
   Key key{ns, name};
   vm->timer = loop_.after(config_.stop.sample(rng_), [this, key] {
     if (Vm* stopped = find(key.first, key.second)) {
       stopped->timer.reset();
+      client_stops(*stopped);
       std::optional<int> host = stopped->host;
       move_to(*stopped, std::nullopt);
       set_phase(*stopped, "Stopped");
@@ -151,13 +148,7 @@ Result<Unit> HarvesterModel::pause(const std::string& ns, const std::string& nam
   if (vm->paused) return conflict(name, "VMI is already paused");
   vm->paused = true;
   set_running_phase(*vm);
-  Key key{ns, name};
-  vm->heartbeat_timer = loop_.after(kHeartbeatMiss, [this, key] {
-    if (Vm* paused = find(key.first, key.second)) {
-      paused->heartbeat_timer.reset();
-      node_down(*paused);
-    }
-  });
+  client_stops(*vm);  // its client misses its heartbeats: the node goes down
   return Unit{};
 }
 
@@ -168,10 +159,6 @@ Result<Unit> HarvesterModel::unpause(const std::string& ns, const std::string& n
   }
   if (!vm->paused) return conflict(name, "VMI is not paused");
   vm->paused = false;
-  if (vm->heartbeat_timer) {
-    loop_.cancel(*vm->heartbeat_timer);
-    vm->heartbeat_timer.reset();
-  }
   set_running_phase(*vm);
   node_up(*vm);  // its client heartbeats again
   return Unit{};
@@ -183,7 +170,7 @@ Result<Unit> HarvesterModel::fail_guest(const std::string& ns, const std::string
   const std::string phase = vm->vm->printable_status;
   if (!has_instance(phase) || phase == "Stopping") return conflict(name, "VM is not running");
   if (auto host = interrupt(*vm)) next_migrations(*host);
-  node_down(*vm);
+  client_stops(*vm);
   move_to(*vm, std::nullopt);
   std::string strategy = vm->vm->spec.effective_run_strategy();
   if (strategy == "Always" || strategy == "RerunOnFailure") {
@@ -212,8 +199,7 @@ std::optional<int> HarvesterModel::host_of(const std::string& ns, const std::str
 
 std::optional<int> HarvesterModel::interrupt(Vm& vm) {
   if (vm.timer) loop_.cancel(*vm.timer);
-  if (vm.heartbeat_timer) loop_.cancel(*vm.heartbeat_timer);
-  vm.timer = vm.heartbeat_timer = std::nullopt;
+  vm.timer = std::nullopt;
   vm.paused = false;
   if (!vm.migrating || !vm.host) return std::nullopt;
   vm.migrating = false;

@@ -257,9 +257,9 @@ Result<VirtualMachine> HarvesterModel::create_running(const VirtualMachineSpec& 
   return *vm.vm;
 }
 
-void HarvesterModel::node_down(Vm& vm) {
+void HarvesterModel::client_stops(Vm& vm) {
   if (nomad_ != nullptr && !vm.nomad_node_id.empty()) {
-    static_cast<void>(nomad_->set_node_down(vm.nomad_node_id));
+    static_cast<void>(nomad_->client_stopped(vm.nomad_node_id));
   }
 }
 
@@ -320,16 +320,15 @@ Result<Unit> HarvesterModel::remove(const std::string& ns, const std::string& na
   if (vm->vm->printable_status == "Terminating") return Unit{};
   changing(*vm, "delete");
   std::optional<int> migrated_from = interrupt(*vm);
-  // Terminating first, then the node stops heartbeating: observers of the phase change see
-  // the node as it was when the VM was deleted.
+  // The guest shuts down; its Nomad client heartbeats until the VM is gone.
   set_phase(*vm, "Terminating");
-  node_down(*vm);
   if (migrated_from) next_migrations(*migrated_from);
   Key key{ns, name};
   vm->timer = loop_.after(config_.terminate.sample(rng_), [this, key] {
     // The VM is gone, and the capacity it held until now is free. Harvester's finalizer
     // deletes the claims it names; the garbage collector what it owns.
     if (auto gone = vms_.find(key); gone != vms_.end()) {
+      client_stops(gone->second);
       const VirtualMachine& v = *gone->second.vm;
       move_to(gone->second, std::nullopt);
       release_capacity(v);

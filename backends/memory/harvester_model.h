@@ -216,7 +216,6 @@ class HarvesterModel {
     bool migrating = false;        // a migration under way (status.migrationState)
     bool waiting_secret = false;   // booting, held until its cloud-init Secret exists
     bool never_schedules = false;  // the fault vm_unschedulable: no capacity frees it
-    std::optional<EventLoop::TimerId> heartbeat_timer;  // paused: the node goes down
   };
   using Key = std::pair<std::string, std::string>;  // namespace, name
 
@@ -241,7 +240,9 @@ class HarvesterModel {
   bool guest_joins(const Vm& vm) const;
   bool fits(const VirtualMachineSpec& spec) const;
   bool fault(double rate);
-  void node_down(Vm& vm);
+  // Its guest's Nomad client stops heartbeating (shut down, crashed, paused): Nomad marks
+  // the node down a heartbeat TTL and grace later (NomadModel::client_stopped).
+  void client_stops(Vm& vm);
   void node_up(Vm& vm);
   void release_capacity(const VirtualMachine& vm);
   // The scheduler retries pending pods: once capacity frees, VMs ErrorUnschedulable (the

@@ -97,11 +97,16 @@ Result<Unit> NomadModel::set_node_down(const std::string& node_id) {
   touch(*n, "NodeStreamEvent");
   if (on_node_status) on_node_status(n->info.name, "down");
   refresh_schedulable(index);
+  n->client_alive = false;  // a down node's client does not heartbeat
+  if (n->heartbeat_miss) loop_.cancel(*n->heartbeat_miss);
+  n->heartbeat_miss.reset();
   std::vector<std::uint32_t> allocs(n->allocs.begin(), n->allocs.end());
   for (std::uint32_t a : allocs) {
     bool system = jobs_[allocs_[a].job].type == "system";
     end_alloc(a, NomadAllocEvent::Kind::kLost, !system);
   }
+  std::vector<std::uint32_t> stopping(n->stopping.begin(), n->stopping.end());
+  for (std::uint32_t a : stopping) client_stopped_alloc(a, true);
   schedule_pending();
   if (n->drain) check_drain_done(index);
   if (node_gc_threshold_ > Duration(0)) {
@@ -117,9 +122,27 @@ Result<Unit> NomadModel::set_node_down(const std::string& node_id) {
   return Unit{};
 }
 
+Result<Unit> NomadModel::client_stopped(const std::string& node_id) {
+  auto it = node_by_id_.find(node_id);
+  if (it == node_by_id_.end()) return make_error("node not found", ErrorKind::kNotFound);
+  std::uint32_t index = it->second;
+  Node& n = nodes_[index];
+  n.client_alive = false;
+  if (n.purged || n.info.status == "down" || n.heartbeat_miss) return Unit{};
+  n.heartbeat_miss = loop_.after(kHeartbeatMiss, [this, index] {
+    Node& missed = nodes_[index];
+    missed.heartbeat_miss.reset();
+    if (!missed.purged && !missed.client_alive) static_cast<void>(set_node_down(missed.info.id));
+  });
+  return Unit{};
+}
+
 Result<Unit> NomadModel::set_node_up(const std::string& node_id) {
   Node* n = find(node_id);
   if (n == nullptr || n->purged) return make_error("node not found", ErrorKind::kNotFound);
+  n->client_alive = true;
+  if (n->heartbeat_miss) loop_.cancel(*n->heartbeat_miss);
+  n->heartbeat_miss.reset();
   if (n->info.status == "ready") return Unit{};
   std::uint32_t index = node_index(*n);
   n->info.status = "ready";
@@ -134,7 +157,10 @@ Result<Unit> NomadModel::set_node_up(const std::string& node_id) {
 Result<Unit> NomadModel::purge_node(const std::string& node_id) {
   Node* n = find(node_id);
   if (n == nullptr) return make_error("node not found", ErrorKind::kNotFound);
+  bool client_alive = n->client_alive;
+  // Deregistered: its allocations are lost to the scheduler, whatever its client still runs.
   if (n->info.status != "down") static_cast<void>(set_node_down(node_id));
+  n->client_alive = client_alive;
   if (n->drain && n->drain->deadline_timer) loop_.cancel(*n->drain->deadline_timer);
   n->purged = true;
   listed_.erase(node_index(*n));
@@ -145,7 +171,32 @@ Result<Unit> NomadModel::purge_node(const std::string& node_id) {
   ++index_;
   nodes_changed();
   record_node_event(*n, "NodeDeregistration");
+  if (n->client_alive) {
+    // Its next heartbeat is answered "node not found", and the client registers again with
+    // the node ID its data dir keeps (nomad/node_endpoint.go UpdateStatus, client/client.go
+    // retryRegisterNode): the purge did not stick.
+    std::uint32_t index = node_index(*n);
+    loop_.after(kHeartbeatInterval, [this, index] { reregister(index); });
+  }
   return Unit{};
+}
+
+void NomadModel::reregister(std::uint32_t index) {
+  Node& n = nodes_[index];
+  if (!n.purged || !n.client_alive) return;  // stopped meanwhile: it stays purged
+  ++reregistered_after_purge_;
+  n.purged = false;
+  n.drain.reset();
+  n.info.status = "ready";  // eligibility as its client last knew it
+  n.info.modify_index = ++index_;
+  listed_.insert(index);
+  listed_by_name_[n.info.name].insert(index);
+  nodes_changed();
+  record_node_event(n, "NodeRegistration");
+  if (on_node_status) on_node_status(n.info.name, "ready");
+  refresh_schedulable(index);
+  place_system_allocs(index);
+  schedule_pending();
 }
 
 Result<Unit> NomadModel::set_eligibility(const std::string& node_id, bool eligible) {
@@ -213,6 +264,7 @@ std::vector<NomadAllocationStub> NomadModel::node_allocations(const std::string&
   const Node* n = find(node_id);
   if (n == nullptr) return out;  // as Nomad: [] for an unknown node
   for (std::uint32_t index : n->allocs) out.push_back(stub(allocs_[index]));
+  for (std::uint32_t index : n->stopping) out.push_back(stub(allocs_[index]));
   return out;
 }
 
@@ -220,8 +272,7 @@ std::vector<std::pair<NomadAllocationStub, std::string>> NomadModel::all_allocat
   std::vector<std::pair<NomadAllocationStub, std::string>> out;
   for (std::uint32_t i : listed_) {
     const Node& n = nodes_[i];
-    for (NomadAllocationStub& a : node_allocations(n.info.id))
-      out.emplace_back(std::move(a), n.info.name);
+    for (std::uint32_t index : n.allocs) out.emplace_back(stub(allocs_[index]), n.info.name);
   }
   return out;
 }

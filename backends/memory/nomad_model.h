@@ -4,9 +4,16 @@
 // and node drains with upstream's semantics (hashicorp/nomad's node drainer and `api/nodes.go`).
 //
 // Changes happen synchronously when a method is called; NomadMemoryApi adds API latency
-// and faults on top. Simplifications, documented in docs/models.md: service allocations of
-// a draining node are migrated all at once (Nomad's migrate.max_parallel is ignored), and a
-// stopped or lost allocation is replaced by a new allocation queued behind the others.
+// and faults on top. As in Nomad, a stopped allocation frees its resources and its slot in
+// the job at once (the scheduler counts DesiredStatus stop as terminal) but its client takes
+// the group's kill_timeout to stop it (ClientStatus running until then); a drain completes
+// once the node's non-system allocations are client-terminal, and only then are its system
+// allocations stopped; a client keeps heartbeating until it stops (a guest shut down), its
+// node is down a heartbeat TTL and grace later, and a node purged while its client lives
+// comes back at the client's next heartbeat. Simplifications, documented in docs/models.md:
+// service allocations of a draining node are migrated all at once (Nomad's
+// migrate.max_parallel is ignored), and a stopped or lost allocation is replaced by a new
+// allocation queued behind the others.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +51,9 @@ struct NomadTaskGroupSpec {
   std::int64_t cpu_mhz = 0;
   std::int64_t memory_mb = 0;
   std::optional<Duration> run_time;  // batch: how long one allocation runs
+  // The tasks' kill_timeout: how long the client takes to stop an allocation once the server
+  // asked (Nomad's default 5 s; a client caps it at its max_kill_timeout, 30 s by default).
+  Duration kill_timeout = std::chrono::seconds(5);
 };
 
 struct NomadJobSpec {
@@ -76,12 +86,25 @@ class NomadModel {
   // allocations do not move (as when nothing can take them); such a drain ends only at its
   // deadline, or never without one. Drawn from its own random stream.
   void set_stuck_drain_rate(double rate) { stuck_drain_rate_ = rate; }
+  // A client's max_kill_timeout (Nomad's default 30 s): no allocation takes longer to stop.
+  static constexpr Duration kMaxKillTimeout = std::chrono::seconds(30);
+  // A node whose client stopped heartbeating is down this long after (Nomad: a heartbeat TTL
+  // of at least 10 s, plus heartbeat_grace 10 s).
+  static constexpr Duration kHeartbeatMiss = std::chrono::seconds(20);
+  // A live client whose node was purged re-registers at its next heartbeat, this long after.
+  static constexpr Duration kHeartbeatInterval = std::chrono::seconds(10);
 
   // --- nodes -----------------------------------------------------------------------------
   // Registers a ready, eligible node (or re-registers a purged one by name); returns its ID.
   std::string register_node(const NomadNodeSpec& spec);
-  // The node stops heartbeating: status down, its allocations lost and replaced.
+  // The node is down now: status down, its allocations lost and replaced.
   Result<Unit> set_node_down(const std::string& node_id);
+  // Its client stopped (the guest shut down, crashed or was paused): the node is down after
+  // kHeartbeatMiss unless the client comes back first (set_node_up). A purged node whose
+  // client stops is not re-registered.
+  Result<Unit> client_stopped(const std::string& node_id);
+  // How many purged nodes came back because their client still ran (a purge too early).
+  std::int64_t reregistered_after_purge() const { return reregistered_after_purge_; }
   // A down node whose client heartbeats again (a guest resumed or rebooted, its node ID kept
   // in the client's data dir) is ready again, with its eligibility and drain as they were.
   Result<Unit> set_node_up(const std::string& node_id);
@@ -93,10 +116,12 @@ class NomadModel {
 
   NodeList list_nodes(const NomadNodeFilter& filter) const;
   Result<NomadNode> node(const std::string& node_id) const;
-  // Allocations placed on the node and not yet terminal.
+  // Allocations placed on the node and not yet terminal on its client: running ones, and
+  // those the server stopped (DesiredStatus stop) that the client is still stopping.
   std::vector<NomadAllocationStub> node_allocations(const std::string& node_id) const;
   // Every allocation placed and not yet terminal, node by node (GET /v1/allocations), with
-  // the name of its node.
+  // the name of its node; not those the server stopped (DesiredStatus stop): readers of this
+  // list (usage, caches) drop them as nomad-apm does.
   std::vector<std::pair<NomadAllocationStub, std::string>> all_allocations() const;
   // The newest registration of that name (a VM re-created under a name leaves older ones).
   std::optional<std::string> node_id_by_name(const std::string& name) const;
@@ -181,8 +206,9 @@ class NomadModel {
     Time placed_at{0}, changed_at{0};  // Nomad's CreateTime (the plan placed it), ModifyTime
     std::uint64_t job_version = 0;     // of the job version that asked for it
     std::string previous;              // the allocation it replaces, if any
-    std::optional<EventLoop::TimerId> finish_timer;
+    std::optional<EventLoop::TimerId> finish_timer;  // batch: its end; stopping: its kill
     bool live = false;
+    bool stopping = false;  // stopped by the server, its client still stopping it
     bool queued = false;  // waiting in pending_ (counted in work_)
   };
   // The allocation as lists and events show it (ClientStatus running: placed, not ended).
@@ -207,8 +233,11 @@ class NomadModel {
     NomadNode info;
     std::int64_t cpu_used = 0, memory_used = 0;
     std::set<std::uint32_t> allocs;
+    std::set<std::uint32_t> stopping;  // stopped by the server, still running on the client
     std::optional<DrainState> drain;
     bool purged = false;
+    bool client_alive = true;  // its client heartbeats
+    std::optional<EventLoop::TimerId> heartbeat_miss;
     // The stub lists hand out; rebuilt when the node changed since (its ModifyIndex).
     mutable std::shared_ptr<const NomadNodeStub> stub;
     std::optional<std::int64_t> indexed_free_cpu;  // its key in by_free_cpu_, if schedulable
@@ -241,6 +270,9 @@ class NomadModel {
   // Ends a queued or placed allocation; a replacement is queued when `replace`. Returns the
   // node it ran on (-1 if queued) so that the caller can check a drain for completion.
   std::int32_t end_alloc(std::uint32_t alloc, NomadAllocEvent::Kind why, bool replace);
+  // The client has stopped an allocation the server stopped (`lost`: the client is gone).
+  void client_stopped_alloc(std::uint32_t alloc, bool lost);
+  void reregister(std::uint32_t node);
   void schedule_pending();
   void run_pending_pass();
   void emit(NomadAllocEvent::Kind kind, const Alloc& a);
@@ -249,6 +281,9 @@ class NomadModel {
   void migrate_for_drain(std::uint32_t node);
   void drain_deadline(std::uint32_t node);
   void check_drain_done(std::uint32_t node);
+  // Marks the drain complete (the node stays ineligible), then stops the system allocations
+  // unless the drain ignores them, as Nomad's drainer and system scheduler do.
+  void complete_drain(std::uint32_t node);
 
   EventLoop& loop_;
   IdGenerator ids_;
@@ -269,6 +304,7 @@ class NomadModel {
       listed_by_filter_;
   Duration node_gc_threshold_ = std::chrono::hours(24);
   double stuck_drain_rate_ = 0;
+  std::int64_t reregistered_after_purge_ = 0;
   std::mt19937_64 fault_rng_{0xd7a1};
   std::unordered_map<std::string, std::uint32_t> node_by_id_;
   std::vector<Job> jobs_;

@@ -61,6 +61,7 @@ NomadAllocationStub NomadModel::stub(const Alloc& a) const {
                           group.spec.cpu_mhz,
                           group.spec.memory_mb,
                           node.name};
+  if (a.stopping) out.desired_status = "stop";  // its client still stopping it
   out.create_time = a.placed_at;
   out.modify_time = a.changed_at;
   out.job_version = a.job_version;
@@ -77,8 +78,7 @@ void NomadModel::record_event(NomadAllocEvent::Kind kind, const Alloc& a) {
     type = "AllocationUpdated";
     stub->client_status = "complete";
   } else if (kind == NomadAllocEvent::Kind::kStopped) {
-    stub->client_status = "complete";
-    stub->desired_status = "stop";
+    stub->desired_status = "stop";  // still running: its client stops it afterwards
   } else if (kind == NomadAllocEvent::Kind::kLost) {
     stub->client_status = "lost";
     stub->desired_status = "stop";
@@ -214,13 +214,24 @@ std::int32_t NomadModel::end_alloc(std::uint32_t alloc, NomadAllocEvent::Kind wh
   std::int32_t on = a.node;
   if (a.finish_timer) loop_.cancel(*a.finish_timer);
   a.finish_timer.reset();
+  bool stopping = false;
   if (a.state == AllocState::kRunning) {
     --work_.allocs_running;
     Node& n = nodes_[static_cast<std::size_t>(on)];
     const NomadTaskGroupSpec& g = jobs_[a.job].groups[a.group].spec;
+    // The scheduler counts an allocation it stopped as gone (its resources and its slot in
+    // the job are free at once); its client keeps running it for up to the kill_timeout.
     n.cpu_used -= g.cpu_mhz;
     n.memory_used -= g.memory_mb;
     n.allocs.erase(alloc);
+    if (why == NomadAllocEvent::Kind::kStopped) {
+      stopping = a.stopping = true;
+      n.stopping.insert(alloc);
+      a.finish_timer = loop_.after(std::min(g.kill_timeout, kMaxKillTimeout), [this, alloc] {
+        allocs_[alloc].finish_timer.reset();
+        client_stopped_alloc(alloc, false);
+      });
+    }
     refresh_schedulable(static_cast<std::uint32_t>(on));
   } else {
     pending_.erase(std::find(pending_.begin(), pending_.end(), alloc));
@@ -236,13 +247,36 @@ std::int32_t NomadModel::end_alloc(std::uint32_t alloc, NomadAllocEvent::Kind wh
   a.live = false;
   std::uint32_t job = a.job, group = a.group;
   std::string previous = a.id;
-  free_allocs_.push_back(alloc);
+  if (!stopping) free_allocs_.push_back(alloc);  // else once its client has stopped it
   if (replace) {
     std::uint32_t next = new_alloc(job, group, loop_.now());
     allocs_[next].previous = std::move(previous);
     enqueue(next);
   }
   return on;
+}
+
+void NomadModel::client_stopped_alloc(std::uint32_t alloc, bool lost) {
+  Alloc& a = allocs_[alloc];
+  if (a.finish_timer) loop_.cancel(*a.finish_timer);
+  a.finish_timer.reset();
+  auto node = static_cast<std::uint32_t>(a.node);
+  nodes_[node].stopping.erase(alloc);
+  a.stopping = false;
+  a.changed_at = loop_.now();
+  allocations_index_ = ++index_;
+  for (auto& f : allocation_waiters_) loop_.post(std::move(f));
+  allocation_waiters_.clear();
+  if (events_wanted_) {  // the client's update: ClientStatus complete (or lost with it)
+    auto stub = std::make_shared<NomadAllocationStub>(this->stub(a));
+    stub->desired_status = "stop";
+    stub->client_status = lost ? "lost" : "complete";
+    NomadEvent e{"Allocation", "AllocationUpdated", a.id, "default", index_, std::move(stub),
+                 nullptr, nullptr};
+    events_.record({index_, {std::move(e)}});
+  }
+  free_allocs_.push_back(alloc);
+  if (!lost) check_drain_done(node);
 }
 
 Result<Unit> NomadModel::drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,
@@ -295,29 +329,42 @@ void NomadModel::migrate_for_drain(std::uint32_t node) {
 
 void NomadModel::drain_deadline(std::uint32_t node) {
   if (!nodes_[node].drain) return;
+  // Nomad's drainer at the deadline: every allocation left is stopped (system ones too,
+  // unless the drain ignores them) and the drain is complete at once, whatever their
+  // clients still take to stop them (nomad/drainer/drainer.go handleDeadlinedNodes).
   std::vector<std::uint32_t> allocs(nodes_[node].allocs.begin(), nodes_[node].allocs.end());
   for (std::uint32_t a : allocs) {
     if (jobs_[allocs_[a].job].type != "system") end_alloc(a, NomadAllocEvent::Kind::kStopped, true);
   }
-  check_drain_done(node);
+  complete_drain(node);
 }
 
 void NomadModel::check_drain_done(std::uint32_t node) {
   Node& n = nodes_[node];
   if (!n.drain) return;
-  bool system_only = std::all_of(n.allocs.begin(), n.allocs.end(), [&](std::uint32_t a) {
-    return jobs_[allocs_[a].job].type == "system";
-  });
-  if (!system_only) return;
-  // System allocations go last, unless the drain leaves them running.
-  if (!n.drain->spec.ignore_system_jobs) {
-    std::vector<std::uint32_t> system(n.allocs.begin(), n.allocs.end());
-    for (std::uint32_t a : system) end_alloc(a, NomadAllocEvent::Kind::kStopped, false);
+  // Done once every allocation but the system ones is terminal on its client
+  // (nomad/drainer/draining_node.go IsDone): placed ones, and ones still stopping.
+  auto system = [&](std::uint32_t a) { return jobs_[allocs_[a].job].type == "system"; };
+  if (!std::all_of(n.allocs.begin(), n.allocs.end(), system) ||
+      !std::all_of(n.stopping.begin(), n.stopping.end(), system)) {
+    return;
   }
+  complete_drain(node);
+}
+
+void NomadModel::complete_drain(std::uint32_t node) {
+  Node& n = nodes_[node];
+  bool ignore_system = n.drain->spec.ignore_system_jobs;
   if (n.drain->deadline_timer) loop_.cancel(*n.drain->deadline_timer);
   n.drain.reset();
   n.info.last_drain_status = "complete";  // the node stays ineligible, as in Nomad
   touch(n, "NodeDrain");
+  // Then the system scheduler stops the system allocations of the drained node ("alloc not
+  // needed as node is tainted"); they take their kill_timeout as any other.
+  if (!ignore_system) {
+    std::vector<std::uint32_t> system(n.allocs.begin(), n.allocs.end());
+    for (std::uint32_t a : system) end_alloc(a, NomadAllocEvent::Kind::kStopped, false);
+  }
   schedule_pending();
 }
 

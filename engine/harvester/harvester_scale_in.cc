@@ -308,7 +308,7 @@ void HarvesterTarget::watch_drain(const HarvesterGroupConfig& c, std::size_t act
               if (drained || (r && loop_.now() >= give_up_at)) {
                 actions_[action].all_drained = loop_.now();
                 groups_[c.node_group].deleting.insert(node_id);
-                delete_vm(c, action, node_id, vm);
+                await_node_empty(c, action, node_id, vm, loop_.now() + options_.stop_grace);
               } else {
                 watch_drain(c, action, node_id, vm, give_up_at);
               }
@@ -389,7 +389,7 @@ void HarvesterTarget::delete_vm(const HarvesterGroupConfig& c, std::size_t actio
               // (Not on a 404: a VM said to be gone that a list still shows is settled by
               // reconcile, which needs to see it counted.)
               if (d) groups_[c.node_group].deleted[vm] = loop_.now();
-              if (c.purge) nomad_.purge_node(node_id, [](Result<Unit>) {});
+              if (c.purge) purge_when_off(c, node_id, vm, loop_.now() + options_.purge_wait);
               finished();
             }));
       }));

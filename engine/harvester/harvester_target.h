@@ -85,6 +85,12 @@ class HarvesterTarget final : public Target {
     Duration provision_timeout = std::chrono::minutes(15);
     // After a drain deadline, how long to wait for Nomad to report the drain done.
     Duration drain_grace = std::chrono::minutes(1);
+    // After a drain completed, how long its node's allocations may take to stop (a client's
+    // max_kill_timeout is 30 s by default) before the VM is deleted with them.
+    Duration stop_grace = std::chrono::minutes(2);
+    // After a VM's deletion (or stop) was accepted, how long to wait for it to be gone (off)
+    // before purging its node; past that the node is left to Nomad's garbage collection.
+    Duration purge_wait = std::chrono::minutes(10);
     // Agent and emulate modes reach a real or mock Harvester: then set_config requires
     // harvester_url and auth_token. The simulator talks to the model and needs neither.
     bool require_connection = false;
@@ -287,8 +293,17 @@ class HarvesterTarget final : public Target {
                    std::string vm, Time give_up_at);
   void confirm_node_gone(const HarvesterGroupConfig& c, std::size_t action, std::string node_id,
                          std::string vm, Time give_up_at);
+  // After the drain: waits, as the Nomad Autoscaler's MonitorDrain does, until no allocation
+  // on the node is pending or running on its client (system ones too unless the drain
+  // ignores them), then delete_vm; past `give_up_at` deletes anyway, with a warning.
+  void await_node_empty(const HarvesterGroupConfig& c, std::size_t action, std::string node_id,
+                        std::string vm, Time give_up_at);
   void delete_vm(const HarvesterGroupConfig& c, std::size_t action, std::string node_id,
                  std::string vm);
+  // Purges the node (node_purge) once its VM is gone or stopped: a node purged while its
+  // client still heartbeats registers again (harvester_node_exit.cc).
+  void purge_when_off(const HarvesterGroupConfig& c, std::string node_id, std::string vm,
+                      Time give_up_at);
   // One node of a scale-in action is settled (deleted, or taken back by a scale-out).
   void part_done(std::size_t action);
   // Where a node of a scale-in stands: still its to drain and delete, on hold while a

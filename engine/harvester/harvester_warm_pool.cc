@@ -200,7 +200,7 @@ void HarvesterTarget::park_vm(const HarvesterGroupConfig& c, std::size_t action,
           return;
         }
         if (r) ++actions_[action].stopped_vms;
-        if (c.purge) nomad_.purge_node(node_id, [](Result<Unit>) {});
+        if (c.purge) purge_when_off(c, node_id, vm, loop_.now() + options_.purge_wait);
         finished();
       }));
 }

@@ -15,7 +15,7 @@ double percent(std::int64_t used, std::int64_t total) {
 double busyness(const NodeCandidate& c) {
   std::int64_t cpu = 0, mem = 0;
   for (const auto& a : c.allocations) {
-    if (a.client_status != "running") continue;
+    if (a.client_status != "running" || is_terminal(a)) continue;  // stopping: leaving
     cpu += a.cpu_mhz;
     mem += a.memory_mb;
   }
@@ -66,6 +66,7 @@ bool work_fits_elsewhere(const std::vector<const NodeCandidate*>& leaving,
   for (const NodeCandidate* s : staying) {
     std::int64_t cpu = s->node.cpu_mhz, mem = s->node.memory_mb;
     for (const auto& a : s->allocations) {
+      if (is_terminal(a)) continue;  // stopping: its room is free to the scheduler
       cpu -= a.cpu_mhz;
       mem -= a.memory_mb;
     }
@@ -74,7 +75,7 @@ bool work_fits_elsewhere(const std::vector<const NodeCandidate*>& leaving,
   std::vector<const NomadAllocationStub*> work;
   for (const NodeCandidate* l : leaving) {
     for (const auto& a : l->allocations) {
-      if (a.job_type != "system") work.push_back(&a);
+      if (a.job_type != "system" && !is_terminal(a)) work.push_back(&a);
     }
   }
   std::stable_sort(work.begin(), work.end(),

@@ -226,11 +226,12 @@ TEST(FaultKinds, NotFoundOnDeletesThatLanded) {
 }
 
 TEST(FaultKinds, NotFoundOnDeletesThatDidNot) {
-  // The VM is still there though the answer says it is gone: reconcile deletes it later.
+  // The VM is still there though the answer says it is gone: its node is not purged (the
+  // VM never went), so reconcile finds it drained and ready and returns it to service.
   auto run = run_with({fault(R"({"kind": "api_errors", "api": "harvester", "op": "delete_vm",
       "error_rate": 0.5, "status": "not_found"})")});
   EXPECT_GT(run.report["faults"]["api_calls_failed"], 10);
-  EXPECT_TRUE(run.warned(kFrom, kSettled, "reconcile: deleting VM"));
+  EXPECT_TRUE(run.warned(kFrom, kSettled, "reconcile: rolling back an unfinished scale-in"));
   expect_safe_and_converged(run);
 }
 

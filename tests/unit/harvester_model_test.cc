@@ -70,16 +70,19 @@ TEST_F(HarvesterModelTest, VmBootsAndJoinsNomad) {
   EXPECT_EQ(phases.back().time, Time(85s));
 }
 
-TEST_F(HarvesterModelTest, DeleteTakesTheNodeDownThenRemovesTheVm) {
+TEST_F(HarvesterModelTest, DeleteShutsTheGuestDownThenItsNodeMissesItsHeartbeats) {
   ASSERT_TRUE(harvester.create(vm("web-1")).ok());
   loop.run_until(Time(100s));
   std::string id = *nomad.node_id_by_name("web-1");
   ASSERT_TRUE(harvester.remove("nomad", "web-1").ok());
   EXPECT_EQ(phase("web-1"), "Terminating");
-  EXPECT_EQ(nomad.node(id)->status, "down");
+  EXPECT_EQ(nomad.node(id)->status, "ready");  // its client runs while the guest shuts down
   loop.run_until(Time(121s));
   EXPECT_EQ(phase("web-1"), "absent");
   EXPECT_EQ(phases.back().phase, "Deleted");
+  EXPECT_EQ(nomad.node(id)->status, "ready");  // a heartbeat TTL and grace to go
+  loop.run_until(Time(141s));
+  EXPECT_EQ(nomad.node(id)->status, "down");
   auto again = harvester.remove("nomad", "web-1");
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().kind, ErrorKind::kNotFound);
@@ -123,7 +126,8 @@ TEST_F(HarvesterModelTest, StopAndStartRejoin) {
   ASSERT_TRUE(harvester.stop("nomad", "web-1").ok());
   loop.run_until(Time(110s));
   EXPECT_EQ(phase("web-1"), "Stopped");
-  EXPECT_EQ(nomad.node(first)->status, "down");
+  loop.run_until(Time(131s));
+  EXPECT_EQ(nomad.node(first)->status, "down");  // its heartbeats missed since it stopped
   ASSERT_TRUE(harvester.start("nomad", "web-1").ok());
   loop.run_until(Time(200s));
   EXPECT_EQ(phase("web-1"), "Running");

@@ -53,7 +53,7 @@ TEST_F(InvariantsTest, DeletingAVmThatStillRunsWorkFires) {
   ASSERT_EQ(checker.violations(), 2);
   EXPECT_EQ(first(), "VM " + busy + " deleted, its node ready, without a completed drain");
   EXPECT_NE(checker.examples().at(1)["what"].get<std::string>().find(
-                "VM " + busy + " deleted with running allocation"),
+                "VM " + busy + " deleted with 1 allocations running on it, first "),
             std::string::npos);
 }
 
@@ -177,7 +177,36 @@ TEST_F(InvariantsTest, StoppingAVmThatStillRunsWorkFires) {
       nomad.node_allocations(*nomad.node_id_by_name("web-1")).empty() ? "web-2" : "web-1";
   ASSERT_TRUE(harvester.stop("nomad", busy).ok());  // no drain first
   EXPECT_EQ(checker.violations(), 1);
-  EXPECT_NE(first().find("VM " + busy + " stopped with running allocation"), std::string::npos);
+  EXPECT_NE(first().find("VM " + busy + " stopped with 1 allocations running on it"),
+            std::string::npos);
+  EXPECT_EQ(checker.allocations_killed(), 1);
+}
+
+// Nomad completes a drain before it stops the node's system allocations, and every stop
+// takes its kill_timeout: a VM deleted at "complete" kills them, unless the drain leaves
+// system jobs running.
+TEST_F(InvariantsTest, DeletingAtDrainCompleteKillsSystemWorkStillStopping) {
+  InvariantChecker::Limits stops_system{"nomad", "web", 0, 10, 0};
+  stops_system.drain_ignores_system_jobs = false;
+  InvariantChecker strict{loop, harvester, nomad, stops_system};
+  harvester.on_phase = [&](const VmPhaseEvent& e) {
+    checker.on_phase(e);
+    strict.on_phase(e);
+  };
+  vm("web-1");
+  vm("web-2");
+  NomadTaskGroupSpec agent{"agent", 1, 100, 64, std::nullopt, 20s};
+  ASSERT_TRUE(nomad.register_job({"logs", "system", {agent}}).ok());
+  std::string node = *nomad.node_id_by_name("web-1");
+  ASSERT_TRUE(nomad.drain_node(node, NomadDrainSpec{5min, false}, false).ok());
+  ASSERT_EQ(nomad.node(node)->last_drain_status, "complete");  // nothing but system work
+  ASSERT_EQ(nomad.node_allocations(node).size(), 1u);          // stopping for 20 s
+  ASSERT_TRUE(harvester.remove("nomad", "web-1").ok());
+  EXPECT_EQ(strict.violations(), 1);
+  EXPECT_EQ(strict.allocations_killed(), 1);
+  EXPECT_NE(strict.examples().at(0)["what"].get<std::string>().find("(stopping)"),
+            std::string::npos);
+  EXPECT_EQ(checker.violations(), 0);  // a drain that ignores system jobs leaves them be
 }
 
 TEST_F(InvariantsTest, AStoppedVmIsALeakOnlyWithoutAWarmPool) {

@@ -102,8 +102,16 @@ TEST_F(NomadModelTest, DrainMigratesServiceAllocationsAndCompletes) {
   std::uint64_t before = model.node(a)->modify_index;
   ASSERT_TRUE(model.drain_node(a, NomadDrainSpec{15min, false}, false).ok());
   loop.run_until(Time(1s));
-  EXPECT_EQ(on(a), 0u);
+  // Replaced at once, but their client takes the kill_timeout (5 s) to stop them.
   EXPECT_EQ(on(b), 3u);
+  ASSERT_EQ(on(a), 3u);
+  for (const auto& stopping : model.node_allocations(a)) {
+    EXPECT_EQ(stopping.desired_status, "stop");
+    EXPECT_EQ(stopping.client_status, "running");
+  }
+  EXPECT_TRUE(model.node(a)->drain);
+  loop.run_until(Time(6s));
+  EXPECT_EQ(on(a), 0u);
   auto n = model.node(a);
   EXPECT_FALSE(n->drain_strategy.has_value());
   EXPECT_FALSE(n->drain);
@@ -175,8 +183,12 @@ TEST_F(NomadModelTest, ForcedDrainStopsEverythingAtOnce) {
   ASSERT_TRUE(model.register_job({"etl", "batch", {{"step", 1, 1000, 256, 1h}}}).ok());
   loop.run_until(Time(1s));
   ASSERT_TRUE(model.drain_node(a, NomadDrainSpec{Duration(-1), false}, false).ok());
-  EXPECT_EQ(on(a), 0u);
+  // Complete at once, whatever the client still takes to stop the work (kill_timeout 5 s).
   EXPECT_EQ(model.node(a)->last_drain_status, "complete");
+  ASSERT_EQ(on(a), 1u);
+  EXPECT_EQ(model.node_allocations(a)[0].desired_status, "stop");
+  loop.run_until(Time(6s));
+  EXPECT_EQ(on(a), 0u);
 }
 
 TEST_F(NomadModelTest, CancelledDrainCanMarkEligibleAgain) {
@@ -235,6 +247,10 @@ TEST_F(NomadModelTest, ScaleJobAddsAndRemovesAllocations) {
   EXPECT_EQ(model.job_scale_status("web")->task_groups.at("g").desired, 5);
   EXPECT_EQ(model.job_scale_status("web")->task_groups.at("g").running, 5);
   ASSERT_TRUE(model.scale_job("web", "g", 1).ok());
+  EXPECT_EQ(model.job_scale_status("web")->task_groups.at("g").running, 1);
+  EXPECT_EQ(model.all_allocations().size(), 1u);  // the stopped ones are terminal at once
+  EXPECT_EQ(on(a), 5u);                           // and their client stops them in 5 s
+  loop.run_until(loop.now() + 5s);
   EXPECT_EQ(on(a), 1u);
   EXPECT_FALSE(model.scale_job("web", "nope", 1).ok());
   EXPECT_FALSE(model.scale_job("nope", "g", 1).ok());
