@@ -5,6 +5,9 @@
 // kill_timeout to stop (nomad/drainer/draining_node.go, scheduler/reconcile_node.go). A VM
 // deleted at "complete" kills them mid-stop; a node purged while its guest still shuts down
 // is registered again by its live client at its next heartbeat (client/client.go).
+#include <algorithm>
+
+#include "backends/api/vm_labels.h"
 #include "engine/harvester/harvester_target.h"
 
 namespace ha {
@@ -56,21 +59,41 @@ void HarvesterTarget::purge_when_off(const HarvesterGroupConfig& c, std::string 
                                      std::string vm, Time give_up_at) {
   harvester_.get_vm(
       c.namespace_, vm, guarded([this, c, node_id, vm, give_up_at](Result<VirtualMachine> r) {
-        bool off = (!r && r.error().kind == ErrorKind::kNotFound) ||
-                   (r && r->printable_status == "Stopped");
-        if (off) {
+        if (r && r->printable_status == "Stopped") {
           nomad_.purge_node(node_id, [](Result<Unit>) {});
           return;
         }
-        if (loop_.now() >= give_up_at) {
-          log_.log(LogLevel::kWarn, loop_.now(), "node not purged: its VM is not gone",
-                   {{"node_group", c.node_group}, {"node_id", node_id}, {"vm", vm}});
+        if (!r && r.error().kind == ErrorKind::kNotFound) {
+          // A 404 is checked against the group's list: a wrong one must not purge a node
+          // whose client still runs (it would register again).
+          harvester_.list_vms(
+              c.namespace_, vm_labels::group_selector(c.node_group),
+              guarded([this, c, node_id, vm, give_up_at](Result<VmList> vms) {
+                bool listed = !vms || std::any_of(vms->begin(), vms->end(), [&](const auto& v) {
+                  return v->spec.name == vm;
+                });
+                if (!listed) {
+                  nomad_.purge_node(node_id, [](Result<Unit>) {});
+                  return;
+                }
+                purge_later(c, node_id, vm, give_up_at);
+              }));
           return;
         }
-        loop_.after(options_.poll_interval, guarded([this, c, node_id, vm, give_up_at] {
-                      purge_when_off(c, node_id, vm, give_up_at);
-                    }));
+        purge_later(c, node_id, vm, give_up_at);
       }));
+}
+
+void HarvesterTarget::purge_later(const HarvesterGroupConfig& c, std::string node_id,
+                                  std::string vm, Time give_up_at) {
+  if (loop_.now() >= give_up_at) {
+    log_.log(LogLevel::kWarn, loop_.now(), "node not purged: its VM is not gone",
+             {{"node_group", c.node_group}, {"node_id", node_id}, {"vm", vm}});
+    return;
+  }
+  loop_.after(options_.poll_interval, guarded([this, c, node_id, vm, give_up_at] {
+                purge_when_off(c, node_id, vm, give_up_at);
+              }));
 }
 
 }  // namespace ha

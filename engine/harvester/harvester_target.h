@@ -304,6 +304,8 @@ class HarvesterTarget final : public Target {
   // client still heartbeats registers again (harvester_node_exit.cc).
   void purge_when_off(const HarvesterGroupConfig& c, std::string node_id, std::string vm,
                       Time give_up_at);
+  void purge_later(const HarvesterGroupConfig& c, std::string node_id, std::string vm,
+                   Time give_up_at);
   // One node of a scale-in action is settled (deleted, or taken back by a scale-out).
   void part_done(std::size_t action);
   // Where a node of a scale-in stands: still its to drain and delete, on hold while a
