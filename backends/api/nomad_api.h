@@ -84,6 +84,13 @@ inline bool is_terminal(const NomadAllocationStub& a) {
          a.client_status == "lost";
 }
 
+// Whether an object of namespace `ns` is listed for a request's `namespace` parameter, as
+// Nomad's HTTP API does (command/agent/http.go parseNamespace): none means "default", "*"
+// every namespace the token may read.
+inline bool in_namespace(const std::string& ns, const std::string& requested) {
+  return requested == "*" || ns == (requested.empty() ? "default" : requested);
+}
+
 struct NomadNodeFilter {
   std::string node_class;  // empty: any
   std::string node_pool;   // empty: any

@@ -166,7 +166,7 @@ void NomadHttpApi::watch_allocations(std::uint64_t index, Duration wait,
                                      Done<AllocationListAt> done) {
   using Allocations = std::vector<NomadAllocationStub>;
   blocking_get<Allocations>(
-      "/v1/allocations", "resources=true&task_states=false", index, wait,
+      "/v1/allocations", "namespace=*&resources=true&task_states=false", index, wait,
       [done = std::move(done)](Result<std::pair<Allocations, std::uint64_t>> r) {
         if (!r) return done(r.error());
         done(AllocationListAt{std::move(r->first), r->second});

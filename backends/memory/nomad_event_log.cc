@@ -4,8 +4,10 @@
 
 namespace ha {
 
-Result<NomadTopicFilter> NomadTopicFilter::parse(const std::vector<std::string>& topics) {
+Result<NomadTopicFilter> NomadTopicFilter::parse(const std::vector<std::string>& topics,
+                                                 std::string namespace_) {
   NomadTopicFilter f;
+  f.namespace_ = std::move(namespace_);
   if (topics.empty()) f.keys_["*"].insert("*");
   for (const std::string& t : topics) {
     auto colon = t.find(':');
@@ -22,6 +24,7 @@ Result<NomadTopicFilter> NomadTopicFilter::parse(const std::vector<std::string>&
 }
 
 bool NomadTopicFilter::matches(const NomadEvent& event) const {
+  if (!event.namespace_.empty() && !in_namespace(event.namespace_, namespace_)) return false;
   for (const std::string& topic : {event.topic, std::string("*")}) {
     auto at = keys_.find(topic);
     if (at == keys_.end()) continue;

@@ -25,13 +25,17 @@ class NomadTopicFilter {
  public:
   // No topic: every event, as Nomad streams all topics then. Fails with Nomad's message for
   // a topic that is not TOPIC or TOPIC:KEY.
-  static Result<NomadTopicFilter> parse(const std::vector<std::string>& topics);
+  // `namespace_`: the request's namespace parameter ("": default, "*": all); events of no
+  // namespace (nodes) always pass, as in nomad/stream/subscription.go.
+  static Result<NomadTopicFilter> parse(const std::vector<std::string>& topics,
+                                        std::string namespace_ = "*");
   bool matches(const NomadEvent& event) const;
   // The frame with only the matching events (none: a frame to skip).
   NomadEventFrame filter(const NomadEventFrame& frame) const;
 
  private:
   std::map<std::string, std::set<std::string>> keys_;  // topic -> keys ("*": any)
+  std::string namespace_;
 };
 
 class NomadEventLog {

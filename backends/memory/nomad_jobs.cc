@@ -10,7 +10,8 @@ Result<Unit> NomadModel::register_job(const NomadJobSpec& spec) {
     return make_error("job \"" + spec.id + "\": unknown type \"" + spec.type + "\"");
   }
   auto job = static_cast<std::uint32_t>(jobs_.size());
-  jobs_.push_back(Job{spec.id, spec.type, {}, loop_.now(), 0, ++index_});
+  jobs_.push_back(Job{spec.id, spec.type, spec.namespace_.empty() ? "default" : spec.namespace_,
+                      {}, loop_.now(), 0, ++index_});
   job_by_id_[spec.id] = job;
   for (const NomadTaskGroupSpec& g : spec.groups) jobs_[job].groups.push_back(Group{g, {}});
   record_job_event(jobs_[job]);
@@ -32,7 +33,7 @@ Result<NomadJobScaleStatus> NomadModel::job_scale_status(const std::string& job_
   if (it == job_by_id_.end()) return make_error("job not found", ErrorKind::kNotFound);
   NomadJobScaleStatus out;
   out.job_id = job_id;
-  out.namespace_ = "default";
+  out.namespace_ = jobs_[it->second].namespace_;
   for (const Group& g : jobs_[it->second].groups) {
     NomadTaskGroupScaleStatus& s = out.task_groups[g.spec.name];
     s.desired = g.spec.count;
@@ -46,7 +47,8 @@ Result<NomadJob> NomadModel::job(const std::string& job_id) const {
   auto it = job_by_id_.find(job_id);
   if (it == job_by_id_.end()) return make_error("job not found", ErrorKind::kNotFound);
   const Job& j = jobs_[it->second];
-  NomadJob out{j.id, "default", j.type, "running", {}, j.submitted, j.version, j.modify_index};
+  NomadJob out{j.id,        j.namespace_, j.type,         "running", {},
+               j.submitted, j.version,    j.modify_index};
   bool live = false;
   for (const Group& g : j.groups) {
     out.task_groups.push_back({g.spec.name, g.spec.count, g.spec.cpu_mhz, g.spec.memory_mb});
@@ -61,7 +63,7 @@ void NomadModel::record_job_event(const Job& j) {
   if (!events_wanted_) return;
   auto job = this->job(j.id);
   if (!job) return;
-  NomadEvent e{"Job",  "JobRegistered", j.id,    "default",
+  NomadEvent e{"Job",  "JobRegistered", j.id,    j.namespace_,
                index_, nullptr,         nullptr, std::make_shared<const NomadJob>(std::move(*job))};
   events_.record({index_, {std::move(e)}});
 }
@@ -77,7 +79,7 @@ std::vector<NomadJobSummary> NomadModel::list_jobs() const {
   std::vector<NomadJobSummary> out;
   out.reserve(jobs_.size());
   for (const Job& job : jobs_) {
-    NomadJobSummary j{job.id, "default", job.type, "dead", {}, job.submitted};
+    NomadJobSummary j{job.id, job.namespace_, job.type, "dead", {}, job.submitted};
     bool any_running = false, any_queued = false;
     for (const Group& g : job.groups) {
       NomadTaskGroupSummary& s = j.task_groups[g.spec.name];

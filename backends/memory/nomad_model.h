@@ -60,7 +60,11 @@ struct NomadJobSpec {
   std::string id;
   std::string type = "service";  // service | batch | system
   std::vector<NomadTaskGroupSpec> groups;
+  // Its Nomad namespace. The model keys jobs by ID alone: one ID is one job, whatever its
+  // namespace (Nomad allows the same ID in two namespaces).
+  std::string namespace_ = "default";
 };
+
 
 // What happened to an allocation, for observers (the simulator's metrics, invariants).
 struct NomadAllocEvent {
@@ -221,6 +225,7 @@ class NomadModel {
   struct Job {
     std::string id;
     std::string type;
+    std::string namespace_;
     std::vector<Group> groups;
     Time submitted{0};  // of its current version
     std::uint64_t version = 0, modify_index = 0;

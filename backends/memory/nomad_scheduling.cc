@@ -65,6 +65,7 @@ NomadAllocationStub NomadModel::stub(const Alloc& a) const {
   out.create_time = a.placed_at;
   out.modify_time = a.changed_at;
   out.job_version = a.job_version;
+  out.namespace_ = job.namespace_;
   out.previous_allocation = a.previous;
   return out;
 }
@@ -83,7 +84,7 @@ void NomadModel::record_event(NomadAllocEvent::Kind kind, const Alloc& a) {
     stub->client_status = "lost";
     stub->desired_status = "stop";
   }
-  NomadEvent e{"Allocation", type, a.id, "default", index_, std::move(stub), nullptr, nullptr};
+  NomadEvent e{"Allocation", type, a.id, stub->namespace_, index_, std::move(stub), nullptr, nullptr};
   events_.record({index_, {std::move(e)}});
 }
 
@@ -134,7 +135,7 @@ std::vector<NomadEvaluation> NomadModel::blocked_evaluations() {
     auto [it, fresh] = blocked_evals_.try_emplace(job);
     if (fresh) it->second = {ids_.next(), index_};
     const Job& j = jobs_[job];
-    out.push_back({it->second.id, j.id, "default", j.type, "blocked", "queued-allocs",
+    out.push_back({it->second.id, j.id, j.namespace_, j.type, "blocked", "queued-allocs",
                    std::move(groups), it->second.create_index, it->second.create_index,
                    j.modify_index});
   }
@@ -271,7 +272,8 @@ void NomadModel::client_stopped_alloc(std::uint32_t alloc, bool lost) {
     auto stub = std::make_shared<NomadAllocationStub>(this->stub(a));
     stub->desired_status = "stop";
     stub->client_status = lost ? "lost" : "complete";
-    NomadEvent e{"Allocation", "AllocationUpdated", a.id, "default", index_, std::move(stub),
+    std::string ns = stub->namespace_;
+    NomadEvent e{"Allocation", "AllocationUpdated", a.id, ns, index_, std::move(stub),
                  nullptr, nullptr};
     events_.record({index_, {std::move(e)}});
   }

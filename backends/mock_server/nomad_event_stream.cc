@@ -1,6 +1,7 @@
 // The mock Nomad's GET /v1/event/stream, as Nomad's command/agent/event_endpoint.go serves
 // it: `topic` (repeatable, TOPIC or TOPIC:KEY; none: every topic), `index` (start there, or
-// at the oldest retained frame; 0 and absent: the oldest), `namespace` (the model has one).
+// at the oldest retained frame; 0 and absent: the oldest), `namespace` (absent: default and
+// the events of no namespace; "*": all).
 // A chunked body of newline-delimited JSON: a heartbeat {} at once, the matching retained
 // frames, then each new frame as the model makes it, and a heartbeat after every
 // `event_heartbeat` without a line. It runs until the client goes or the server stops.
@@ -64,7 +65,7 @@ void NomadMockServer::event_stream_route() {
     for (std::size_t i = 0; i < req.get_param_value_count("topic"); ++i) {
       topics.push_back(req.get_param_value("topic", i));
     }
-    auto filter = NomadTopicFilter::parse(topics);
+    auto filter = NomadTopicFilter::parse(topics, req.get_param_value("namespace"));
     if (!filter) return text_error(res, 400, filter.error().message);
     std::uint64_t from = 0;
     if (req.has_param("index")) {

@@ -126,7 +126,7 @@ void NomadMockServer::node_read_routes() {
           reply(res, out, index, true);
         });
 
-  // Every allocation as list stubs (Nomad: of the namespace; the model has one).
+  // Every allocation of the request's namespace (none: default; "*": all) as list stubs.
   s.Get("/v1/allocations",
         [this, on_allocations](const httplib::Request& req, httplib::Response& res) {
           auto resources = flag(req, "resources");
@@ -137,12 +137,13 @@ void NomadMockServer::node_read_routes() {
           }
           if (!blocking_read(req, res, on_allocations)) return;
           std::string prefix = req.get_param_value("prefix");
+          std::string ns = req.get_param_value("namespace");
           auto [allocs, index] = on_loop([&] {
             return std::pair{model_.all_allocations(), model_.allocations_index()};
           });
           json out = json::array();
           for (const auto& [a, node_name] : allocs) {
-            if (a.id.rfind(prefix, 0) == 0) {
+            if (a.id.rfind(prefix, 0) == 0 && in_namespace(a.namespace_, ns)) {
               out.push_back(nomad_json::allocation_stub(a, node_name, *resources));
             }
           }

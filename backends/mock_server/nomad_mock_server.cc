@@ -163,11 +163,13 @@ void NomadMockServer::routes() {
 
   s.Get("/v1/jobs", [this, block](const httplib::Request& req, httplib::Response& res) {
     if (!block(req, res)) return;
-    std::string prefix = req.get_param_value("prefix");
+    std::string prefix = req.get_param_value("prefix"), ns = req.get_param_value("namespace");
     auto [jobs, index] = on_loop([&] { return std::pair{model_.list_jobs(), model_.index()}; });
     json out = json::array();
     for (const auto& j : jobs) {
-      if (j.job_id.rfind(prefix, 0) == 0) out.push_back(nomad_json::job_list_stub(j, index));
+      if (j.job_id.rfind(prefix, 0) == 0 && in_namespace(j.namespace_, ns)) {
+        out.push_back(nomad_json::job_list_stub(j, index));
+      }
     }
     reply(res, out, index, true);
   });
@@ -176,12 +178,14 @@ void NomadMockServer::routes() {
   s.Get("/v1/evaluations", [this, block](const httplib::Request& req, httplib::Response& res) {
     if (!block(req, res)) return;
     std::string status = req.get_param_value("status"), job = req.get_param_value("job");
+    std::string ns = req.get_param_value("namespace");
     auto [evals, index] = on_loop([&] {
       return std::pair{model_.blocked_evaluations(), model_.index()};
     });
     json out = json::array();
     for (const auto& e : evals) {
-      if ((status.empty() || e.status == status) && (job.empty() || e.job_id == job)) {
+      if ((status.empty() || e.status == status) && (job.empty() || e.job_id == job) &&
+          in_namespace(e.namespace_, ns)) {
         out.push_back(nomad_json::evaluation(e));
       }
     }

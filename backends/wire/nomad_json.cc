@@ -111,7 +111,6 @@ json node(const NomadNode& n) {
 json allocation(const NomadAllocationStub& a, const std::string& node_name) {
   // Allocation omits zero values on the wire; these are the ones it always has here.
   return {{"ID", a.id},
-          {"Namespace", "default"},
           {"Name", a.job_id + "." + a.task_group + "[0]"},
           {"NodeID", a.node_id},
           {"NodeName", node_name},

@@ -34,7 +34,9 @@ struct Cluster {
 class NomadContract : public ContractTest<NomadApi> {
  protected:
   void SetUp() override {
-    auto setup = [this](NomadModel& m) { cluster.build(m); };
+    start([this](NomadModel& m) { cluster.build(m); });
+  }
+  void start(const std::function<void(NomadModel&)>& setup) {
     if (GetParam() == "memory") {
       backend =
           std::make_unique<MemoryContractBackend<NomadApi, NomadModel, NomadMemoryApi>>(setup);
