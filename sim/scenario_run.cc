@@ -213,7 +213,9 @@ void ScenarioRun::schedule_tasks() {
     std::string job_id = t.job + "#" + std::to_string(i);
     NomadJobSpec job{job_id,
                      t.duration ? (t.type == "system" ? "system" : "batch") : t.type,
-                     {{t.group, t.count, t.cpu_mhz, t.memory_mb, t.duration}}};
+                     {{t.group, t.count, t.cpu_mhz, t.memory_mb, t.duration}},
+                     t.namespace_};
+    if (t.kill_timeout) job.groups[0].kill_timeout = *t.kill_timeout;
     if (job.type == "batch") jobs_[job_id] = {t.submit, t.count, 0, Time(0)};
     loop_.at(t.submit, [this, job] { static_cast<void>(nomad_.register_job(job)); });
   }

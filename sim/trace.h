@@ -26,9 +26,12 @@ struct TraceTask {
   std::int64_t cpu_mhz = 0;
   std::int64_t memory_mb = 0;
   std::optional<Duration> duration;  // empty: runs until the simulation ends
+  std::optional<Duration> kill_timeout;  // empty: Nomad's default (5 s)
+  std::string namespace_ = "default";
 };
 
-// allocs-csv: header `submit_s,job,group,type,count,cpu_mhz,memory_mb,duration_s`.
+// allocs-csv: header `submit_s,job,group,type,count,cpu_mhz,memory_mb,duration_s`, optionally
+// followed by `,kill_timeout_s` and `,namespace` (empty cells: 5 s, default).
 // duration_s may be empty (or 0) for service and system rows; batch rows need it > 0.
 // Errors name FILE:LINE and the column.
 Result<std::vector<TraceTask>> read_allocs_csv(const std::string& path);

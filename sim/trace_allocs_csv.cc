@@ -8,6 +8,9 @@ namespace ha {
 namespace {
 
 constexpr const char* kHeader = "submit_s,job,group,type,count,cpu_mhz,memory_mb,duration_s";
+// Optional trailing columns: the tasks' kill_timeout and the job's Nomad namespace.
+constexpr const char* kKillTimeout = ",kill_timeout_s";
+constexpr const char* kNamespace = ",kill_timeout_s,namespace";
 
 }  // namespace
 
@@ -17,15 +20,22 @@ Result<std::vector<TraceTask>> read_allocs_csv(const std::string& path) {
   LineReader& in = **reader;
   std::string line;
   if (!in.next(line)) return make_error(path + ": empty file; expected the header " + kHeader);
-  if (line != kHeader) {
-    return make_error(in.where(std::string("expected the header ").append(kHeader)));
+  std::size_t columns = 0;
+  for (auto [extra, n] : {std::pair{"", 8u}, std::pair{kKillTimeout, 9u}, std::pair{kNamespace, 10u}}) {
+    if (line == std::string(kHeader) + extra) columns = n;
+  }
+  if (columns == 0) {
+    return make_error(in.where(std::string("expected the header ")
+                                   .append(kHeader)
+                                   .append(" (and optionally ,kill_timeout_s[,namespace])")));
   }
   std::vector<TraceTask> tasks;
   while (in.next(line)) {
     if (line.empty()) continue;
     auto cols = split_csv(line);
-    if (cols.size() != 8) {
-      return make_error(in.where("expected 8 columns, found " + std::to_string(cols.size())));
+    if (cols.size() != columns) {
+      return make_error(in.where("expected " + std::to_string(columns) + " columns, found " +
+                                 std::to_string(cols.size())));
     }
     auto number = [&](std::size_t i, const char* name, bool allow_empty) -> Result<double> {
       if (cols[i].empty() && allow_empty) return 0.0;
@@ -64,6 +74,12 @@ Result<std::vector<TraceTask>> read_allocs_csv(const std::string& path) {
       return make_error(in.where("duration_s: batch rows need a duration > 0"));
     }
     if (*duration > 0) t.duration = seconds(*duration);
+    if (columns >= 9 && !cols[8].empty()) {
+      auto kill = number(8, "kill_timeout_s", false);
+      if (!kill) return kill.error();
+      t.kill_timeout = seconds(*kill);
+    }
+    if (columns >= 10 && !cols[9].empty()) t.namespace_ = cols[9];
     tasks.push_back(std::move(t));
   }
   if (!in.error().empty()) return make_error(in.error());

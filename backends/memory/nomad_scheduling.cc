@@ -220,12 +220,15 @@ std::int32_t NomadModel::end_alloc(std::uint32_t alloc, NomadAllocEvent::Kind wh
     --work_.allocs_running;
     Node& n = nodes_[static_cast<std::size_t>(on)];
     const NomadTaskGroupSpec& g = jobs_[a.job].groups[a.group].spec;
-    // The scheduler counts an allocation it stopped as gone (its resources and its slot in
-    // the job are free at once); its client keeps running it for up to the kill_timeout.
-    n.cpu_used -= g.cpu_mhz;
-    n.memory_used -= g.memory_mb;
+    // A stopped allocation leaves its job at once (its replacement is queued) but holds its
+    // node's resources until its client has stopped it, up to the kill_timeout later: the
+    // scheduler skips client-terminal allocations only (scheduler/feasible/context.go
+    // ProposedAllocs).
     n.allocs.erase(alloc);
-    if (why == NomadAllocEvent::Kind::kStopped) {
+    if (why != NomadAllocEvent::Kind::kStopped) {
+      n.cpu_used -= g.cpu_mhz;
+      n.memory_used -= g.memory_mb;
+    } else {
       stopping = a.stopping = true;
       n.stopping.insert(alloc);
       a.finish_timer = loop_.after(std::min(g.kill_timeout, kMaxKillTimeout), [this, alloc] {
@@ -262,7 +265,11 @@ void NomadModel::client_stopped_alloc(std::uint32_t alloc, bool lost) {
   if (a.finish_timer) loop_.cancel(*a.finish_timer);
   a.finish_timer.reset();
   auto node = static_cast<std::uint32_t>(a.node);
+  const NomadTaskGroupSpec& g = jobs_[a.job].groups[a.group].spec;
   nodes_[node].stopping.erase(alloc);
+  nodes_[node].cpu_used -= g.cpu_mhz;  // its resources free now
+  nodes_[node].memory_used -= g.memory_mb;
+  refresh_schedulable(node);
   a.stopping = false;
   a.changed_at = loop_.now();
   allocations_index_ = ++index_;
@@ -279,6 +286,7 @@ void NomadModel::client_stopped_alloc(std::uint32_t alloc, bool lost) {
   }
   free_allocs_.push_back(alloc);
   if (!lost) check_drain_done(node);
+  schedule_pending();  // its room may take queued work now
 }
 
 Result<Unit> NomadModel::drain_node(const std::string& node_id, std::optional<NomadDrainSpec> spec,

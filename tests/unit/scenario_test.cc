@@ -189,6 +189,28 @@ TEST_F(ScenarioTest, AllocsCsvErrorsNameFileAndLine) {
   auto missing = read_allocs_csv((dir / "nope.csv").string());
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("cannot open"), std::string::npos);
+  write("jobs4.csv",
+        "submit_s,job,group,type,count,cpu_mhz,memory_mb,duration_s,kill_timeout_s\n"
+        "0,web,g,service,1,100,64,,x\n");
+  auto kill = read_allocs_csv((dir / "jobs4.csv").string());
+  ASSERT_FALSE(kill.ok());
+  EXPECT_NE(kill.error().message.find("jobs4.csv:2: kill_timeout_s: \"x\" is not a number"),
+            std::string::npos)
+      << kill.error().message;
+}
+
+TEST_F(ScenarioTest, AllocsCsvMayGiveKillTimeoutsAndNamespaces) {
+  write("jobs5.csv",
+        "submit_s,job,group,type,count,cpu_mhz,memory_mb,duration_s,kill_timeout_s,namespace\n"
+        "0,web,g,service,1,100,64,,30,shop\n"
+        "5,etl,s,batch,2,100,64,60,,\n");
+  auto tasks = read_allocs_csv((dir / "jobs5.csv").string());
+  ASSERT_TRUE(tasks.ok()) << tasks.error().message;
+  ASSERT_EQ(tasks->size(), 2u);
+  EXPECT_EQ(tasks->at(0).kill_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(tasks->at(0).namespace_, "shop");
+  EXPECT_FALSE(tasks->at(1).kill_timeout);  // Nomad's default
+  EXPECT_EQ(tasks->at(1).namespace_, "default");
 }
 
 }  // namespace
