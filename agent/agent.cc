@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <future>
 
+#include "agent/nomad_tls.h"
 #include "backends/api/vm_labels.h"
 #include "backends/runtime/text_file.h"
 #include "base/duration.h"
@@ -68,9 +69,9 @@ Agent::Agent(AgentConfig config, Logger& log)
       log_(log),
       instance_(instance_name()),
       loop_(1.0, unix_now()),
-      nomad_transport_(
-          loop_, transport_options(config_.product, instance_, config_.nomad_ca_cert,
-                                   config_.nomad_skip_verify, "", [this] { return may_write(); })),
+      nomad_transport_(loop_, with_nomad_tls(transport_options(config_.product, instance_, "", false,
+                                                               "", [this] { return may_write(); }),
+                                             config_)),
       harvester_transport_(loop_, harvester_transport_options(), 2),
       nomad_(nomad_transport_, {config_.nomad_address, config_.nomad_token, config_.nomad_region,
                                 config_.nomad_namespace}),
@@ -94,8 +95,8 @@ Agent::Agent(AgentConfig config, Logger& log)
   }
   if (config_.high_availability.enabled) {
     const auto& ha = config_.high_availability;
-    HttpTransport::Options o = transport_options(config_.product, instance_, config_.nomad_ca_cert,
-                                                 config_.nomad_skip_verify);
+    HttpTransport::Options o =
+        with_nomad_tls(transport_options(config_.product, instance_, "", false), config_);
     o.max_attempts = 1;
     o.timeout = std::min<Duration>(ha.lock_ttl / 4, std::chrono::seconds(10));
     lock_transport_ = std::make_unique<HttpTransport>(loop_, o, 4);

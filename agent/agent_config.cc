@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "agent/agent_config_file.h"
@@ -61,6 +62,29 @@ Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
   // Environment over the file.
   if (auto v = env("NOMAD_ADDR"); v && !v->empty()) c.nomad_address = *v;
   if (auto v = env("NOMAD_TOKEN"); v && !v->empty()) c.nomad_token = *v;
+  for (auto [name, field] : {std::pair{"NOMAD_REGION", &c.nomad_region},
+                             std::pair{"NOMAD_NAMESPACE", &c.nomad_namespace},
+                             std::pair{"NOMAD_CACERT", &c.nomad_ca_cert},
+                             std::pair{"NOMAD_CLIENT_CERT", &c.nomad_client_cert},
+                             std::pair{"NOMAD_CLIENT_KEY", &c.nomad_client_key},
+                             std::pair{"NOMAD_TLS_SERVER_NAME", &c.nomad_tls_server_name}}) {
+    if (auto v = env(name); v && !v->empty()) *field = *v;
+  }
+  if (auto v = env("NOMAD_SKIP_VERIFY"); v && !v->empty()) {
+    // Go's strconv.ParseBool, as Nomad's api package reads it; anything else is an error.
+    static const std::set<std::string> kTrue{"1", "t", "T", "TRUE", "true", "True"};
+    static const std::set<std::string> kFalse{"0", "f", "F", "FALSE", "false", "False"};
+    if (!kTrue.count(*v) && !kFalse.count(*v)) {
+      return make_error("NOMAD_SKIP_VERIFY: \"" + *v + "\" is not a boolean (true or false)",
+                        ErrorKind::kInvalid);
+    }
+    c.nomad_skip_verify = kTrue.count(*v) > 0;
+  }
+  if (c.nomad_client_cert.empty() != c.nomad_client_key.empty()) {
+    return make_error("nomad: client_cert and client_key (NOMAD_CLIENT_CERT, NOMAD_CLIENT_KEY) "
+                      "go together",
+                      ErrorKind::kInvalid);
+  }
   if (auto v = env("HARVESTER_URL"); v && !v->empty()) c.harvester_url = *v;
   if (auto v = env("HARVESTER_TOKEN"); v && !v->empty()) c.harvester_token = *v;
   // Flags over both.
@@ -162,7 +186,10 @@ nlohmann::ordered_json effective_agent_config(const AgentConfig& c) {
   out["http"] = {{"bind_address", c.http_bind_address}, {"bind_port", c.http_bind_port}};
   out["nomad"] = {{"address", c.nomad_address},     {"region", c.nomad_region},
                   {"namespace", c.nomad_namespace}, {"token", secret(c.nomad_token)},
-                  {"ca_cert", c.nomad_ca_cert},     {"skip_verify", c.nomad_skip_verify}};
+                  {"ca_cert", c.nomad_ca_cert},     {"client_cert", c.nomad_client_cert},
+                  {"client_key", c.nomad_client_key.empty() ? "" : "(set)"},
+                  {"tls_server_name", c.nomad_tls_server_name},
+                  {"skip_verify", c.nomad_skip_verify}};
   out["policy"] = {{"dir", c.policy_dir},
                    {"default_cooldown", seconds(c.policy_defaults.cooldown)},
                    {"default_evaluation_interval", seconds(c.policy_defaults.evaluation_interval)},

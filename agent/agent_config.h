@@ -4,8 +4,8 @@
 //   log_level = "info"                      log_json, log_include_location, enable_debug,
 //   http { bind_address = "127.0.0.1"  bind_port = 8080 }          plugin_dir
 //   nomad { address = "https://nomad:4646"  region  namespace  token  token_file
-//           ca_cert  skip_verify  (http_auth ca_path client_cert client_key
-//           tls_server_name block_query_wait_time: accepted, not acted on) }
+//           ca_cert  client_cert  client_key  tls_server_name  skip_verify
+//           (http_auth ca_path block_query_wait_time: accepted, not acted on) }
 //   policy { dir = "policies"  default_cooldown = "5m"  default_evaluation_interval = "10s"
 //            source "file" { enabled = true }  source "nomad" { enabled = true } }
 //   apm "nomad-apm"  { driver = "nomad-apm" }
@@ -25,8 +25,10 @@
 // named by its driver. Keys upstream has that this product does not act on are accepted,
 // each with one warning; keys upstream does not have are errors. Tokens come from *_file
 // keys, NOMAD_TOKEN and HARVESTER_TOKEN, or from the file itself only when group and others
-// cannot read it (as ssh treats private keys). HARVESTER_URL and NOMAD_ADDR override the
-// file, flags override both. Relative paths in the file are relative to its directory.
+// cannot read it (as ssh treats private keys). HARVESTER_URL and Nomad's own environment
+// (NOMAD_ADDR, NOMAD_TOKEN, NOMAD_REGION, NOMAD_NAMESPACE, NOMAD_CACERT, NOMAD_CLIENT_CERT,
+// NOMAD_CLIENT_KEY, NOMAD_TLS_SERVER_NAME, NOMAD_SKIP_VERIFY) override the file, flags
+// override both. Relative paths in the file are relative to its directory.
 #pragma once
 
 #include <functional>
@@ -58,6 +60,9 @@ struct AgentConfig {
   std::string nomad_region, nomad_namespace;
   std::string nomad_token;  // never logged
   std::string nomad_ca_cert;
+  // Mutual TLS (a Nomad with tls { verify_https_client = true }): PEM files, never logged.
+  std::string nomad_client_cert, nomad_client_key;
+  std::string nomad_tls_server_name;  // e.g. server.global.nomad; empty: the address's host
   bool nomad_skip_verify = false;
 
   std::string prometheus_address;  // empty: no `prometheus` source

@@ -187,12 +187,12 @@ class AgentFileReader {
     secret(n, at, "token", c_.nomad_token, "nomad.token_file or NOMAD_TOKEN");
     path(n, at, "token_file", paths_.nomad_token);
     path(n, at, "ca_cert", c_.nomad_ca_cert);
+    path(n, at, "client_cert", c_.nomad_client_cert);
+    path(n, at, "client_key", c_.nomad_client_key);
+    text(n, at, "tls_server_name", c_.nomad_tls_server_name);
     flag(n, at, "skip_verify", c_.nomad_skip_verify);
     unused(n, at, "http_auth", "HTTP basic auth to Nomad is not supported");
     unused(n, at, "ca_path", "use ca_cert (one PEM file)");
-    unused(n, at, "client_cert", "no client certificates (mTLS) to Nomad yet");
-    unused(n, at, "client_key", "no client certificates (mTLS) to Nomad yet");
-    unused(n, at, "tls_server_name", "the address's host name is verified");
     if (r_.duration(n, at, "block_query_wait_time", false, {})) {
       warn(child(at, "block_query_wait_time"), "accepted, not acted on: Nomad is polled");
     }

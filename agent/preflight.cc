@@ -1,5 +1,6 @@
 #include "agent/preflight.h"
 
+#include "agent/nomad_tls.h"
 #include "agent/preflight_context.h"
 
 namespace ha {
@@ -33,7 +34,7 @@ PreflightContext::PreflightContext(const AgentConfig& c)
       loop_(1.0, std::chrono::duration_cast<Duration>(
                      std::chrono::system_clock::now().time_since_epoch())),
       harvester_transport_(loop_, harvester_transport(c)),
-      nomad_transport_(loop_, transport(c.nomad_ca_cert, "", c.nomad_skip_verify)),
+      nomad_transport_(loop_, with_nomad_tls(transport("", "", false), c)),
       harvester_(harvester_transport_, {c.harvester_url, c.harvester_token}),
       nomad_(nomad_transport_, {c.nomad_address, c.nomad_token, c.nomad_region, c.nomad_namespace}),
       thread_([this] { loop_.run(); }) {}

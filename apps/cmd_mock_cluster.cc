@@ -23,7 +23,8 @@ constexpr const char* kMockClusterHelp =
     "Usage: harvester-autoscaler mock-cluster --scenario FILE [--speed 60]\n"
     "         [--nomad-listen 127.0.0.1:4646] [--harvester-listen 127.0.0.1:6443]\n"
     "         [--nomad-token-file F] [--harvester-token-file F] [--harvester-role-file F]\n"
-    "         [--tls-cert F --tls-key F]\n"
+    "         [--tls-cert F --tls-key F] [--nomad-tls-cert F --nomad-tls-key F\n"
+    "         [--nomad-client-ca F]]\n"
     "         [--scale-services] [--prometheus-listen 127.0.0.1:9090] [--write-log FILE]\n\n"
     "Serves the mock Nomad and Harvester APIs over one cluster model: the scenario's initial\n"
     "nodes, its workload replayed in wall-clock time sped up by --speed (VM boot times too),\n"
@@ -78,6 +79,10 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
        "bind the bearer token to the Role(s) in this manifest (RBAC)")                      //
       ("tls-cert", po::value<std::string>(), "serve Harvester over HTTPS with this (PEM)")  //
       ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)")          //
+      ("nomad-tls-cert", po::value<std::string>(), "serve Nomad over HTTPS with this (PEM)")  //
+      ("nomad-tls-key", po::value<std::string>(), "that certificate's private key (PEM)")    //
+      ("nomad-client-ca", po::value<std::string>(),
+       "require Nomad clients' certificates signed by this CA (verify_https_client)")      //
       ("event-heartbeat", po::value<std::string>()->default_value("30s"),
        "a quiet event stream's heartbeat (Nomad's is 30s)")                                 //
       ("scale-services", "the scenario's task-group policies scale its rate-csv services")  //
@@ -110,6 +115,17 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
     throw UsageError{"--tls-cert and --tls-key go together"};
   }
   NomadMockServer::Options nomad_options;
+  if (vm.count("nomad-tls-cert") != vm.count("nomad-tls-key")) {
+    throw UsageError{"--nomad-tls-cert and --nomad-tls-key go together"};
+  }
+  if (vm.count("nomad-client-ca") && !vm.count("nomad-tls-cert")) {
+    throw UsageError{"--nomad-client-ca needs --nomad-tls-cert and --nomad-tls-key"};
+  }
+  if (vm.count("nomad-tls-cert")) {
+    nomad_options.tls_cert = vm["nomad-tls-cert"].as<std::string>();
+    nomad_options.tls_key = vm["nomad-tls-key"].as<std::string>();
+  }
+  if (vm.count("nomad-client-ca")) nomad_options.client_ca = vm["nomad-client-ca"].as<std::string>();
   auto heartbeat = parse_event_heartbeat(vm["event-heartbeat"].as<std::string>());
   if (!heartbeat) throw UsageError{heartbeat.error().message};
   nomad_options.event_heartbeat = *heartbeat;
@@ -196,8 +212,10 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
       throw InputError{port->error().message};
     }
   }
-  out << "mock Nomad listening on http://" << nomad_listen->host << ":" << *nomad_port
-      << (nomad_options.token.empty() ? " (no token required)" : " (token required)") << "\n"
+  out << "mock Nomad listening on " << (nomad_options.tls_cert.empty() ? "http" : "https")
+      << "://" << nomad_listen->host << ":" << *nomad_port
+      << (nomad_options.token.empty() ? " (no token required)" : " (token required)")
+      << (nomad_options.client_ca.empty() ? "" : " (client certificate required)") << "\n"
       << "mock Harvester listening on " << (harvester_options.tls_cert.empty() ? "http" : "https")
       << "://" << harvester_listen->host << ":" << *harvester_port
       << (harvester_options.token.empty() ? " (no token required)" : " (bearer token required)")

@@ -20,13 +20,18 @@ int run_mock_nomad(const std::vector<std::string>& args, std::ostream& out, std:
       ("scenario", po::value<std::string>(), "start with the scenario's initial client nodes")  //
       ("faults", po::value<std::string>(), "inject these faults (JSON, times from start)")      //
       ("fault-admin", "serve GET/PUT/DELETE /_mock/faults to loopback peers")                   //
+      ("tls-cert", po::value<std::string>(), "serve HTTPS with this certificate (PEM)")         //
+      ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)")              //
+      ("client-ca", po::value<std::string>(),
+       "require client certificates signed by this CA (Nomad's verify_https_client)")         //
       ("event-heartbeat", po::value<std::string>()->default_value("30s"),
        "a quiet event stream's heartbeat (Nomad's is 30s)");
   auto vm = parse_options(args, options, nullptr);
   if (vm.count("help")) {
     out << "Usage: harvester-autoscaler mock-nomad [--listen 127.0.0.1:4646] [--token-file F]\n"
            "                                       [--scenario FILE] [--faults FILE] "
-           "[--fault-admin]\n\n"
+           "[--fault-admin]\n"
+           "                                       [--tls-cert F --tls-key F [--client-ca F]]\n\n"
            "Serves the part of Nomad's HTTP API the autoscaler uses (nodes, drain, eligibility,\n"
            "purge, node allocations, job scale, status/leader) over the in-memory Nomad model,\n"
            "in Nomad's wire format, until SIGINT or SIGTERM. Binds loopback unless told.\n"
@@ -39,6 +44,17 @@ int run_mock_nomad(const std::vector<std::string>& args, std::ostream& out, std:
   auto listen = parse_listen(vm["listen"].as<std::string>());
   if (!listen) throw UsageError{listen.error().message};
   NomadMockServer::Options server_options;
+  if (vm.count("tls-cert") != vm.count("tls-key")) {
+    throw UsageError{"--tls-cert and --tls-key go together"};
+  }
+  if (vm.count("client-ca") && !vm.count("tls-cert")) {
+    throw UsageError{"--client-ca needs --tls-cert and --tls-key"};
+  }
+  if (vm.count("tls-cert")) {
+    server_options.tls_cert = vm["tls-cert"].as<std::string>();
+    server_options.tls_key = vm["tls-key"].as<std::string>();
+  }
+  if (vm.count("client-ca")) server_options.client_ca = vm["client-ca"].as<std::string>();
   auto heartbeat = parse_event_heartbeat(vm["event-heartbeat"].as<std::string>());
   if (!heartbeat) throw UsageError{heartbeat.error().message};
   server_options.event_heartbeat = *heartbeat;
@@ -79,7 +95,8 @@ int run_mock_nomad(const std::vector<std::string>& args, std::ostream& out, std:
     loop_thread.join();
     throw InputError{port.error().message};
   }
-  out << "mock Nomad listening on http://" << listen->host << ":" << *port
+  out << "mock Nomad listening on " << (server_options.tls_cert.empty() ? "http" : "https")
+      << "://" << listen->host << ":" << *port
       << (server_options.token.empty() ? " (no token required)" : " (token required)") << "\n"
       << std::flush;
   wait_for_shutdown_signal();

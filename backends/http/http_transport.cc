@@ -8,6 +8,9 @@
 
 #include "base/backoff.h"
 
+#include <optional>
+#include <string_view>
+
 namespace ha {
 
 struct HttpTransport::Pending {
@@ -17,6 +20,7 @@ struct HttpTransport::Pending {
   // Filled on the I/O thread for the current attempt.
   HttpResponse response;
   curl_slist* headers = nullptr;
+  curl_slist* connect_to = nullptr;  // tls_server_name: where its name really connects
   char error[CURL_ERROR_SIZE] = {};
   // Streams only (stream()): pieces of a 2xx body go to `deliver` as they come, and
   // `cancelled` stops the transfer.
@@ -75,6 +79,25 @@ int on_stream_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_
 struct CurlGlobal {
   CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
+
+// A URL whose certificate must carry `name` (not its host): the URL with `name` for its
+// host, and where libcurl must connect instead (CURLOPT_CONNECT_TO "name:port:host:port").
+struct NamedUrl {
+  std::string url, connect_to;
+};
+std::optional<NamedUrl> with_server_name(const std::string& url, const std::string& name) {
+  constexpr std::string_view kHttps = "https://";
+  if (name.empty() || url.rfind(kHttps, 0) != 0) return std::nullopt;
+  std::size_t end = url.find_first_of("/?", kHttps.size());
+  std::string authority = url.substr(kHttps.size(), end == std::string::npos ? end : end - kHttps.size());
+  std::string rest = end == std::string::npos ? "" : url.substr(end);
+  std::size_t colon = authority.rfind(':');
+  bool has_port = colon != std::string::npos && authority.find(']', colon) == std::string::npos;
+  std::string host = has_port ? authority.substr(0, colon) : authority;
+  std::string port = has_port ? authority.substr(colon + 1) : "443";
+  return NamedUrl{std::string(kHttps) + name + ":" + port + rest,
+                  name + ":" + port + ":" + host + ":" + port};
+}
 
 }  // namespace
 
@@ -181,7 +204,15 @@ void HttpTransport::io_main() {
         continue;
       }
       CURL* easy = curl_easy_init();
-      curl_easy_setopt(easy, CURLOPT_URL, q.url.c_str());
+      if (p->connect_to) curl_slist_free_all(p->connect_to);
+      p->connect_to = nullptr;
+      std::string url = q.url;
+      if (auto named = with_server_name(q.url, options_.tls_server_name)) {
+        url = named->url;
+        p->connect_to = curl_slist_append(nullptr, named->connect_to.c_str());
+        curl_easy_setopt(easy, CURLOPT_CONNECT_TO, p->connect_to);
+      }
+      curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
       curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, q.method.c_str());
       if (!q.body.empty() || q.method == "PUT" || q.method == "POST") {
         curl_easy_setopt(easy, CURLOPT_POSTFIELDS, q.body.c_str());
@@ -266,7 +297,8 @@ void HttpTransport::io_main() {
       curl_multi_remove_handle(multi, easy);
       curl_easy_cleanup(easy);
       curl_slist_free_all(p->headers);
-      p->headers = nullptr;
+      curl_slist_free_all(p->connect_to);
+      p->headers = p->connect_to = nullptr;
       std::string where = p->request.method + " " + p->request.path;
       Result<HttpResponse> result = HttpResponse{};
       bool retryable = false;
@@ -293,6 +325,7 @@ void HttpTransport::io_main() {
     curl_multi_remove_handle(multi, easy);
     curl_easy_cleanup(easy);
     curl_slist_free_all(p->headers);
+    curl_slist_free_all(p->connect_to);
   }
 }
 

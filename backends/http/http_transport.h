@@ -52,6 +52,10 @@ class HttpTransport {
     // as PEM text (which wins). Never logged.
     std::string client_cert_file, client_key_file;
     std::string client_cert_pem, client_key_pem;
+    // The name the server's certificate must carry when it is not the URL's host (a Nomad
+    // server's `server.<region>.nomad` reached by address): sent as SNI and verified, while
+    // the connection goes to the URL's host and port. Empty: the URL's host.
+    std::string tls_server_name;
     std::string user_agent;  // the User-Agent header; empty: libcurl sends none
     // A fence for writes: when set, every attempt of a request other than GET or HEAD asks it
     // on the I/O thread just before the request goes out, and fails (kUnavailable, "not

@@ -1,4 +1,5 @@
 #include "backends/mock_server/harvester_mock_server.h"
+#include "backends/mock_server/tls_server.h"
 
 #include <httplib.h>
 
@@ -28,40 +29,11 @@ void status_error(httplib::Response& res, int code, const std::string& reason,
 
 }  // namespace
 
-namespace {
-
-std::unique_ptr<httplib::Server> make_server(const HarvesterMockServer::Options& o) {
-  if (o.tls_cert.empty() && o.tls_key.empty()) return std::make_unique<httplib::Server>();
-  if (o.client_ca.empty()) {
-    return std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
-  }
-  // As kube-apiserver: a client certificate is asked for and verified when given
-  // (VerifyClientCertIfGiven), not required: a bearer token still does.
-  return std::make_unique<httplib::SSLServer>([o](SSL_CTX& ctx) {
-    if (SSL_CTX_use_certificate_chain_file(&ctx, o.tls_cert.c_str()) != 1 ||
-        SSL_CTX_use_PrivateKey_file(&ctx, o.tls_key.c_str(), SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_load_verify_locations(&ctx, o.client_ca.c_str(), nullptr) != 1) {
-      return false;
-    }
-    SSL_CTX_set_client_CA_list(&ctx, SSL_load_client_CA_file(o.client_ca.c_str()));
-    SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, nullptr);
-    return true;
-  });
-}
-
-// Whether the request came with a client certificate the client CA signed.
-bool verified_client(const httplib::Request& req) {
-  if (req.ssl == nullptr) return false;
-  X509* peer = SSL_get1_peer_certificate(req.ssl);
-  if (peer == nullptr) return false;
-  X509_free(peer);
-  return SSL_get_verify_result(req.ssl) == X509_V_OK;
-}
-
-}  // namespace
-
 HarvesterMockServer::HarvesterMockServer(RealtimeLoop& loop, HarvesterModel& model, Options options)
-    : MockHttpServer(loop, make_server(options)), model_(model), options_(std::move(options)) {
+    : MockHttpServer(loop, make_mock_server({options.tls_cert, options.tls_key, options.client_ca},
+                                            ClientCertificates::kIfGiven)),
+      model_(model),
+      options_(std::move(options)) {
   routes();
 }
 

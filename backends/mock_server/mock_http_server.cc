@@ -18,6 +18,11 @@ MockHttpServer::~MockHttpServer() {
 }
 
 Result<int> MockHttpServer::start(const std::string& host, int port) {
+  if (!server_->is_valid()) {
+    return make_error(
+        "cannot use the TLS certificate, key or client CA (missing, unreadable or not PEM)",
+        ErrorKind::kInvalid);
+  }
   int bound = bind_mock_server(*server_, host, port);
   if (bound < 0) {
     return make_error("cannot listen on " + host + ":" + std::to_string(port),

@@ -1,4 +1,5 @@
 #include "backends/mock_server/nomad_mock_server.h"
+#include "backends/mock_server/tls_server.h"
 
 #include <httplib.h>
 
@@ -25,7 +26,8 @@ using nomad_mock::text_error;
 }  // namespace
 
 NomadMockServer::NomadMockServer(RealtimeLoop& loop, NomadModel& model, Options options)
-    : MockHttpServer(loop, std::make_unique<httplib::Server>()),
+    : MockHttpServer(loop, make_mock_server({options.tls_cert, options.tls_key, options.client_ca},
+                                            ClientCertificates::kRequired)),
       model_(model),
       options_(std::move(options)) {
   routes();

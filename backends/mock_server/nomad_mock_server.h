@@ -55,6 +55,9 @@ class NomadMockServer final : public MockHttpServer {
     WriteLog* writes = nullptr;
     // A quiet event stream's heartbeat (Nomad: 30 s); shorter in tests of staleness.
     std::chrono::milliseconds event_heartbeat = std::chrono::seconds(30);
+    // HTTPS with this certificate and key (PEM files); with `client_ca`, as a Nomad agent's
+    // tls { verify_https_client = true }: no request without a client certificate it signed.
+    std::string tls_cert, tls_key, client_ca;
   };
 
   NomadMockServer(RealtimeLoop& loop, NomadModel& model, Options options);

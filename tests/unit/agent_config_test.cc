@@ -94,6 +94,39 @@ TEST_F(AgentConfigTest, EnvironmentOverridesTheFileAndFlagsOverrideBoth) {
   EXPECT_TRUE(c->dry_run);
 }
 
+// Nomad's own environment, as its CLI and api package read it.
+TEST_F(AgentConfigTest, NomadsTlsEnvironmentIsRead) {
+  auto file = write("agent.json", R"({"nomad": {"address": "https://file:4646"}})");
+  env = {{"HARVESTER_URL", "https://harvester:6443"},
+         {"NOMAD_CACERT", "/etc/nomad/ca.pem"},
+         {"NOMAD_CLIENT_CERT", "/etc/nomad/cli.pem"},
+         {"NOMAD_CLIENT_KEY", "/etc/nomad/cli-key.pem"},
+         {"NOMAD_TLS_SERVER_NAME", "server.global.nomad"},
+         {"NOMAD_SKIP_VERIFY", "false"},
+         {"NOMAD_REGION", "eu"},
+         {"NOMAD_NAMESPACE", "platform"}};
+  auto c = load(file);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->nomad_ca_cert, "/etc/nomad/ca.pem");
+  EXPECT_EQ(c->nomad_client_cert, "/etc/nomad/cli.pem");
+  EXPECT_EQ(c->nomad_client_key, "/etc/nomad/cli-key.pem");
+  EXPECT_EQ(c->nomad_tls_server_name, "server.global.nomad");
+  EXPECT_FALSE(c->nomad_skip_verify);
+  EXPECT_EQ(c->nomad_region, "eu");
+  EXPECT_EQ(c->nomad_namespace, "platform");
+  env["NOMAD_SKIP_VERIFY"] = "yes";
+  auto bad = load(file);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("NOMAD_SKIP_VERIFY: \"yes\" is not a boolean"),
+            std::string::npos)
+      << bad.error().message;
+  env.erase("NOMAD_SKIP_VERIFY");
+  env.erase("NOMAD_CLIENT_KEY");
+  auto half = load(file);
+  ASSERT_FALSE(half.ok());
+  EXPECT_NE(half.error().message.find("client_cert and client_key"), std::string::npos);
+}
+
 TEST_F(AgentConfigTest, AKubeconfigGivesTheHarvesterConnectionAndSettingsOverrideIt) {
   write("kubeconfig", R"(apiVersion: v1
 current-context: c
@@ -264,14 +297,17 @@ target "harvester" {
   for (const auto& w : c->warnings) warnings += w + "\n";
   for (const char* key :
        {"agent.hcl:4:1: log_include_location", "agent.hcl:5:1: enable_debug",
-        "agent.hcl:6:1: plugin_dir", "nomad.http_auth", "nomad.ca_path", "nomad.client_cert",
-        "nomad.client_key", "nomad.tls_server_name", "nomad.block_query_wait_time",
+        "agent.hcl:6:1: plugin_dir", "nomad.http_auth", "nomad.ca_path",
+        "nomad.block_query_wait_time",
         "policy_eval.delivery_limit", "policy_eval.ack_timeout", "policy_eval.workers",
         "strategy.target-value"}) {
     EXPECT_NE(warnings.find(key), std::string::npos) << key << " in\n" << warnings;
   }
   EXPECT_EQ(warnings.find("high_availability"), std::string::npos) << warnings;
-  EXPECT_EQ(c->warnings.size(), 13u) << warnings;
+  EXPECT_EQ(c->warnings.size(), 10u) << warnings;
+  EXPECT_EQ(c->nomad_client_cert, (dir / "./client.pem").string());
+  EXPECT_EQ(c->nomad_client_key, (dir / "./client-key.pem").string());
+  EXPECT_EQ(c->nomad_tls_server_name, "nomad.example.com");
   EXPECT_TRUE(c->high_availability.enabled);
   EXPECT_EQ(c->high_availability.lock_namespace, "my-namespace");
   EXPECT_EQ(c->high_availability.lock_path, "my/custom/path");
