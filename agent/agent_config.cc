@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "agent/agent_config_file.h"
 #include "backends/http/kubeconfig.h"
@@ -81,9 +81,10 @@ Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
     c.nomad_skip_verify = kTrue.count(*v) > 0;
   }
   if (c.nomad_client_cert.empty() != c.nomad_client_key.empty()) {
-    return make_error("nomad: client_cert and client_key (NOMAD_CLIENT_CERT, NOMAD_CLIENT_KEY) "
-                      "go together",
-                      ErrorKind::kInvalid);
+    return make_error(
+        "nomad: client_cert and client_key (NOMAD_CLIENT_CERT, NOMAD_CLIENT_KEY) "
+        "go together",
+        ErrorKind::kInvalid);
   }
   if (auto v = env("HARVESTER_URL"); v && !v->empty()) c.harvester_url = *v;
   if (auto v = env("HARVESTER_TOKEN"); v && !v->empty()) c.harvester_token = *v;
@@ -184,9 +185,12 @@ nlohmann::ordered_json effective_agent_config(const AgentConfig& c) {
   out["dry_run"] = c.dry_run;
   out["shutdown_timeout"] = seconds(c.shutdown_timeout);
   out["http"] = {{"bind_address", c.http_bind_address}, {"bind_port", c.http_bind_port}};
-  out["nomad"] = {{"address", c.nomad_address},     {"region", c.nomad_region},
-                  {"namespace", c.nomad_namespace}, {"token", secret(c.nomad_token)},
-                  {"ca_cert", c.nomad_ca_cert},     {"client_cert", c.nomad_client_cert},
+  out["nomad"] = {{"address", c.nomad_address},
+                  {"region", c.nomad_region},
+                  {"namespace", c.nomad_namespace},
+                  {"token", secret(c.nomad_token)},
+                  {"ca_cert", c.nomad_ca_cert},
+                  {"client_cert", c.nomad_client_cert},
                   {"client_key", c.nomad_client_key.empty() ? "" : "(set)"},
                   {"tls_server_name", c.nomad_tls_server_name},
                   {"skip_verify", c.nomad_skip_verify}};

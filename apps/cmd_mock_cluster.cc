@@ -76,13 +76,13 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
       ("nomad-token-file", po::value<std::string>(), "require this Nomad ACL token")   //
       ("harvester-token-file", po::value<std::string>(), "require this bearer token")  //
       ("harvester-role-file", po::value<std::string>(),
-       "bind the bearer token to the Role(s) in this manifest (RBAC)")                      //
-      ("tls-cert", po::value<std::string>(), "serve Harvester over HTTPS with this (PEM)")  //
-      ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)")          //
+       "bind the bearer token to the Role(s) in this manifest (RBAC)")                        //
+      ("tls-cert", po::value<std::string>(), "serve Harvester over HTTPS with this (PEM)")    //
+      ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)")            //
       ("nomad-tls-cert", po::value<std::string>(), "serve Nomad over HTTPS with this (PEM)")  //
-      ("nomad-tls-key", po::value<std::string>(), "that certificate's private key (PEM)")    //
+      ("nomad-tls-key", po::value<std::string>(), "that certificate's private key (PEM)")     //
       ("nomad-client-ca", po::value<std::string>(),
-       "require Nomad clients' certificates signed by this CA (verify_https_client)")      //
+       "require Nomad clients' certificates signed by this CA (verify_https_client)")  //
       ("event-heartbeat", po::value<std::string>()->default_value("30s"),
        "a quiet event stream's heartbeat (Nomad's is 30s)")                                 //
       ("scale-services", "the scenario's task-group policies scale its rate-csv services")  //
@@ -125,7 +125,8 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
     nomad_options.tls_cert = vm["nomad-tls-cert"].as<std::string>();
     nomad_options.tls_key = vm["nomad-tls-key"].as<std::string>();
   }
-  if (vm.count("nomad-client-ca")) nomad_options.client_ca = vm["nomad-client-ca"].as<std::string>();
+  if (vm.count("nomad-client-ca"))
+    nomad_options.client_ca = vm["nomad-client-ca"].as<std::string>();
   auto heartbeat = parse_event_heartbeat(vm["event-heartbeat"].as<std::string>());
   if (!heartbeat) throw UsageError{heartbeat.error().message};
   nomad_options.event_heartbeat = *heartbeat;
@@ -212,8 +213,8 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
       throw InputError{port->error().message};
     }
   }
-  out << "mock Nomad listening on " << (nomad_options.tls_cert.empty() ? "http" : "https")
-      << "://" << nomad_listen->host << ":" << *nomad_port
+  out << "mock Nomad listening on " << (nomad_options.tls_cert.empty() ? "http" : "https") << "://"
+      << nomad_listen->host << ":" << *nomad_port
       << (nomad_options.token.empty() ? " (no token required)" : " (token required)")
       << (nomad_options.client_ca.empty() ? "" : " (client certificate required)") << "\n"
       << "mock Harvester listening on " << (harvester_options.tls_cert.empty() ? "http" : "https")

@@ -23,7 +23,7 @@ int run_mock_nomad(const std::vector<std::string>& args, std::ostream& out, std:
       ("tls-cert", po::value<std::string>(), "serve HTTPS with this certificate (PEM)")         //
       ("tls-key", po::value<std::string>(), "the certificate's private key (PEM)")              //
       ("client-ca", po::value<std::string>(),
-       "require client certificates signed by this CA (Nomad's verify_https_client)")         //
+       "require client certificates signed by this CA (Nomad's verify_https_client)")  //
       ("event-heartbeat", po::value<std::string>()->default_value("30s"),
        "a quiet event stream's heartbeat (Nomad's is 30s)");
   auto vm = parse_options(args, options, nullptr);
@@ -95,8 +95,8 @@ int run_mock_nomad(const std::vector<std::string>& args, std::ostream& out, std:
     loop_thread.join();
     throw InputError{port.error().message};
   }
-  out << "mock Nomad listening on " << (server_options.tls_cert.empty() ? "http" : "https")
-      << "://" << listen->host << ":" << *port
+  out << "mock Nomad listening on " << (server_options.tls_cert.empty() ? "http" : "https") << "://"
+      << listen->host << ":" << *port
       << (server_options.token.empty() ? " (no token required)" : " (token required)") << "\n"
       << std::flush;
   wait_for_shutdown_signal();

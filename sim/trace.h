@@ -25,8 +25,8 @@ struct TraceTask {
   std::int64_t count = 1;
   std::int64_t cpu_mhz = 0;
   std::int64_t memory_mb = 0;
-  std::optional<Duration> duration;  // empty: runs until the simulation ends
-  std::optional<Duration> kill_timeout;  // empty: Nomad's default (5 s)
+  std::optional<Duration> duration;           // empty: runs until the simulation ends
+  std::optional<Duration> kill_timeout = {};  // empty: Nomad's default (5 s)
   std::string namespace_ = "default";
 };
 

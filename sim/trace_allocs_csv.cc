@@ -21,7 +21,8 @@ Result<std::vector<TraceTask>> read_allocs_csv(const std::string& path) {
   std::string line;
   if (!in.next(line)) return make_error(path + ": empty file; expected the header " + kHeader);
   std::size_t columns = 0;
-  for (auto [extra, n] : {std::pair{"", 8u}, std::pair{kKillTimeout, 9u}, std::pair{kNamespace, 10u}}) {
+  for (auto [extra, n] :
+       {std::pair{"", 8u}, std::pair{kKillTimeout, 9u}, std::pair{kNamespace, 10u}}) {
     if (line == std::string(kHeader) + extra) columns = n;
   }
   if (columns == 0) {

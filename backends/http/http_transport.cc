@@ -89,7 +89,8 @@ std::optional<NamedUrl> with_server_name(const std::string& url, const std::stri
   constexpr std::string_view kHttps = "https://";
   if (name.empty() || url.rfind(kHttps, 0) != 0) return std::nullopt;
   std::size_t end = url.find_first_of("/?", kHttps.size());
-  std::string authority = url.substr(kHttps.size(), end == std::string::npos ? end : end - kHttps.size());
+  std::string authority =
+      url.substr(kHttps.size(), end == std::string::npos ? end : end - kHttps.size());
   std::string rest = end == std::string::npos ? "" : url.substr(end);
   std::size_t colon = authority.rfind(':');
   bool has_port = colon != std::string::npos && authority.find(']', colon) == std::string::npos;

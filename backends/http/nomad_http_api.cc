@@ -199,9 +199,9 @@ void NomadHttpApi::purge_node(const std::string& node_id, Done<Unit> done) {
 
 void NomadHttpApi::node_allocations(const std::string& node_id,
                                     Done<std::vector<NomadAllocationStub>> done) {
-  call<std::vector<NomadAllocationStub>>("GET", "/v1/node/" + url_escape(node_id) + "/allocations",
-                                         "", "", std::move(done),
-                                         [](const json& j) { return read_live_allocations(j, true); });
+  call<std::vector<NomadAllocationStub>>(
+      "GET", "/v1/node/" + url_escape(node_id) + "/allocations", "", "", std::move(done),
+      [](const json& j) { return read_live_allocations(j, true); });
 }
 
 void NomadHttpApi::list_jobs(Done<std::vector<NomadJobSummary>> done) {

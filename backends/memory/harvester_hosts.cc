@@ -10,7 +10,6 @@
 namespace ha {
 namespace {
 
-
 Error conflict(const std::string& name, const std::string& why) {
   return make_error(
       "Operation cannot be fulfilled on virtualmachine.kubevirt.io \"" + name + "\": " + why,

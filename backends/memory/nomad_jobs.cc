@@ -10,8 +10,13 @@ Result<Unit> NomadModel::register_job(const NomadJobSpec& spec) {
     return make_error("job \"" + spec.id + "\": unknown type \"" + spec.type + "\"");
   }
   auto job = static_cast<std::uint32_t>(jobs_.size());
-  jobs_.push_back(Job{spec.id, spec.type, spec.namespace_.empty() ? "default" : spec.namespace_,
-                      {}, loop_.now(), 0, ++index_});
+  jobs_.push_back(Job{spec.id,
+                      spec.type,
+                      spec.namespace_.empty() ? "default" : spec.namespace_,
+                      {},
+                      loop_.now(),
+                      0,
+                      ++index_});
   job_by_id_[spec.id] = job;
   for (const NomadTaskGroupSpec& g : spec.groups) jobs_[job].groups.push_back(Group{g, {}});
   record_job_event(jobs_[job]);
@@ -47,8 +52,7 @@ Result<NomadJob> NomadModel::job(const std::string& job_id) const {
   auto it = job_by_id_.find(job_id);
   if (it == job_by_id_.end()) return make_error("job not found", ErrorKind::kNotFound);
   const Job& j = jobs_[it->second];
-  NomadJob out{j.id,        j.namespace_, j.type,         "running", {},
-               j.submitted, j.version,    j.modify_index};
+  NomadJob out{j.id, j.namespace_, j.type, "running", {}, j.submitted, j.version, j.modify_index};
   bool live = false;
   for (const Group& g : j.groups) {
     out.task_groups.push_back({g.spec.name, g.spec.count, g.spec.cpu_mhz, g.spec.memory_mb});

@@ -65,7 +65,6 @@ struct NomadJobSpec {
   std::string namespace_ = "default";
 };
 
-
 // What happened to an allocation, for observers (the simulator's metrics, invariants).
 struct NomadAllocEvent {
   enum class Kind { kQueued, kPlaced, kCompleted, kStopped, kLost };
@@ -213,7 +212,7 @@ class NomadModel {
     std::optional<EventLoop::TimerId> finish_timer;  // batch: its end; stopping: its kill
     bool live = false;
     bool stopping = false;  // stopped by the server, its client still stopping it
-    bool queued = false;  // waiting in pending_ (counted in work_)
+    bool queued = false;    // waiting in pending_ (counted in work_)
   };
   // The allocation as lists and events show it (ClientStatus running: placed, not ended).
   NomadAllocationStub stub(const Alloc& a) const;

@@ -84,7 +84,8 @@ void NomadModel::record_event(NomadAllocEvent::Kind kind, const Alloc& a) {
     stub->client_status = "lost";
     stub->desired_status = "stop";
   }
-  NomadEvent e{"Allocation", type, a.id, stub->namespace_, index_, std::move(stub), nullptr, nullptr};
+  NomadEvent e{"Allocation",    type,    a.id,   stub->namespace_, index_,
+               std::move(stub), nullptr, nullptr};
   events_.record({index_, {std::move(e)}});
 }
 
@@ -280,8 +281,8 @@ void NomadModel::client_stopped_alloc(std::uint32_t alloc, bool lost) {
     stub->desired_status = "stop";
     stub->client_status = lost ? "lost" : "complete";
     std::string ns = stub->namespace_;
-    NomadEvent e{"Allocation", "AllocationUpdated", a.id, ns, index_, std::move(stub),
-                 nullptr, nullptr};
+    NomadEvent e{"Allocation", "AllocationUpdated", a.id,    ns,
+                 index_,       std::move(stub),     nullptr, nullptr};
     events_.record({index_, {std::move(e)}});
   }
   free_allocs_.push_back(alloc);

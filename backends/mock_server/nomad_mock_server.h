@@ -57,7 +57,7 @@ class NomadMockServer final : public MockHttpServer {
     std::chrono::milliseconds event_heartbeat = std::chrono::seconds(30);
     // HTTPS with this certificate and key (PEM files); with `client_ca`, as a Nomad agent's
     // tls { verify_https_client = true }: no request without a client certificate it signed.
-    std::string tls_cert, tls_key, client_ca;
+    std::string tls_cert = {}, tls_key = {}, client_ca = {};
   };
 
   NomadMockServer(RealtimeLoop& loop, NomadModel& model, Options options);

@@ -44,8 +44,9 @@ void HarvesterTarget::await_node_empty(const HarvesterGroupConfig& c, std::size_
           // never reports its allocations stopped must not keep the VM forever.
           std::string why = r ? std::to_string(left) + " allocations still running"
                               : "its allocations could not be read: " + r.error().message;
-          log_.log(LogLevel::kWarn, loop_.now(), "deleting VM of a drained node not yet empty",
-                   {{"node_group", c.node_group}, {"node_id", node_id}, {"vm", vm}, {"reason", why}});
+          log_.log(
+              LogLevel::kWarn, loop_.now(), "deleting VM of a drained node not yet empty",
+              {{"node_group", c.node_group}, {"node_id", node_id}, {"vm", vm}, {"reason", why}});
           delete_vm(c, action, node_id, vm);
           return;
         }
@@ -66,18 +67,18 @@ void HarvesterTarget::purge_when_off(const HarvesterGroupConfig& c, std::string 
         if (!r && r.error().kind == ErrorKind::kNotFound) {
           // A 404 is checked against the group's list: a wrong one must not purge a node
           // whose client still runs (it would register again).
-          harvester_.list_vms(
-              c.namespace_, vm_labels::group_selector(c.node_group),
-              guarded([this, c, node_id, vm, give_up_at](Result<VmList> vms) {
-                bool listed = !vms || std::any_of(vms->begin(), vms->end(), [&](const auto& v) {
-                  return v->spec.name == vm;
-                });
-                if (!listed) {
-                  nomad_.purge_node(node_id, [](Result<Unit>) {});
-                  return;
-                }
-                purge_later(c, node_id, vm, give_up_at);
-              }));
+          harvester_.list_vms(c.namespace_, vm_labels::group_selector(c.node_group),
+                              guarded([this, c, node_id, vm, give_up_at](Result<VmList> vms) {
+                                bool listed = !vms || std::any_of(vms->begin(), vms->end(),
+                                                                  [&](const auto& v) {
+                                                                    return v->spec.name == vm;
+                                                                  });
+                                if (!listed) {
+                                  nomad_.purge_node(node_id, [](Result<Unit>) {});
+                                  return;
+                                }
+                                purge_later(c, node_id, vm, give_up_at);
+                              }));
           return;
         }
         purge_later(c, node_id, vm, give_up_at);

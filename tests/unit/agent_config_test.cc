@@ -298,9 +298,8 @@ target "harvester" {
   for (const char* key :
        {"agent.hcl:4:1: log_include_location", "agent.hcl:5:1: enable_debug",
         "agent.hcl:6:1: plugin_dir", "nomad.http_auth", "nomad.ca_path",
-        "nomad.block_query_wait_time",
-        "policy_eval.delivery_limit", "policy_eval.ack_timeout", "policy_eval.workers",
-        "strategy.target-value"}) {
+        "nomad.block_query_wait_time", "policy_eval.delivery_limit", "policy_eval.ack_timeout",
+        "policy_eval.workers", "strategy.target-value"}) {
     EXPECT_NE(warnings.find(key), std::string::npos) << key << " in\n" << warnings;
   }
   EXPECT_EQ(warnings.find("high_availability"), std::string::npos) << warnings;

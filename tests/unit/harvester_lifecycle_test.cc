@@ -162,7 +162,7 @@ TEST_F(HarvesterLifecycleTest, WithoutAnEvictionStrategyMaintenanceRebootsTheGue
   std::string id = *nomad.node_id_by_name("pinned");
   ASSERT_TRUE(harvester.maintain_host(host).ok());
   EXPECT_EQ(phase("pinned"), "Starting");  // evicted, started elsewhere
-  loop.run_until(loop.now() + 21s);          // its client's heartbeats missed meanwhile
+  loop.run_until(loop.now() + 21s);        // its client's heartbeats missed meanwhile
   EXPECT_EQ(nomad.node(id)->status, "down");
   EXPECT_NE(harvester.host_of("nomad", "pinned"), host);
 }

@@ -16,7 +16,7 @@ struct NodeExitTest : HarvesterTargetTest {
     Time at{0};
     std::vector<NomadAllocationStub> allocations;  // on its node when it was deleted
   };
-  std::map<std::string, Deletion> deletions;  // by VM
+  std::map<std::string, Deletion> deletions;   // by VM
   std::map<std::string, std::string> node_of;  // VM -> node ID
 
   // A group of two nodes: the older one runs a service that takes 30 s to stop, both run a

@@ -22,7 +22,8 @@ struct NomadMutualTlsTest : ::testing::Test {
   int port = 0;
 
   void SetUp() override {
-    static_cast<void>(model.register_node({"web-1", "hashistack", "dc1", "default", 4000, 8192, {}}));
+    static_cast<void>(
+        model.register_node({"web-1", "hashistack", "dc1", "default", 4000, 8192, {}}));
     server_thread = std::thread([this] { server_loop.run(); });
     NomadMockServer::Options o;
     o.tls_cert = kData + "test-nomad-server.crt";

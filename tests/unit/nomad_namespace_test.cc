@@ -3,14 +3,14 @@
 // nomad/alloc_endpoint.go, job_endpoint.go, eval_endpoint.go); the event stream without it
 // shows the default namespace and the events of no namespace (nomad/stream/subscription.go).
 // The clients must read every namespace: work outside "default" is work on the pool.
-#include <httplib.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <nlohmann/json.hpp>
 
+#include <thread>
 #include "backends/mock_server/nomad_mock_server.h"
 #include "nomad_contract_fixture.h"
-#include <thread>
 
 namespace ha::testing {
 namespace {
@@ -54,8 +54,8 @@ TEST_P(NomadNamespaces, JobsAndBlockedEvaluationsOfEveryNamespaceAreRead) {
   for (const auto& j : *jobs) ns_of[j.job_id] = j.namespace_;
   EXPECT_EQ(ns_of, (std::map<std::string, std::string>{
                        {"api", "default"}, {"etl", "analytics"}, {"train", "ml"}}));
-  auto evals = sync<std::vector<NomadEvaluation>>(
-      [](NomadApi& api, Done<std::vector<NomadEvaluation>> d) {
+  auto evals =
+      sync<std::vector<NomadEvaluation>>([](NomadApi& api, Done<std::vector<NomadEvaluation>> d) {
         api.list_evaluations("blocked", d);
       });
   ASSERT_TRUE(evals.ok()) << evals.error().message;
@@ -70,14 +70,15 @@ TEST_P(NomadNamespaces, TheEventStreamCarriesEveryNamespace) {
   backend->loop().post([&] {
     handle = backend->api().stream_events(
         {"Allocation"}, 0,
-        [&](const NomadEventFrame& f) { events.insert(events.end(), f.events.begin(), f.events.end()); },
+        [&](const NomadEventFrame& f) {
+          events.insert(events.end(), f.events.begin(), f.events.end());
+        },
         [](Result<Unit>) {});
   });
   run_until([&] { return handle != nullptr; });
   // More work in "analytics": its placement is an event of that namespace.
-  auto scaled = sync<Unit>([](NomadApi& api, Done<Unit> d) {
-    api.scale_job("etl", "step", 2, "test", "analytics", d);
-  });
+  auto scaled = sync<Unit>(
+      [](NomadApi& api, Done<Unit> d) { api.scale_job("etl", "step", 2, "test", "analytics", d); });
   ASSERT_TRUE(scaled.ok()) << scaled.error().message;
   run_until([&] {
     return std::any_of(events.begin(), events.end(),
