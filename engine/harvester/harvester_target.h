@@ -11,10 +11,11 @@
 //   in its place; only VMs that fail count as a failed scale-out.
 // scale in: picks nodes with the policy's node selector among owned, ready nodes, shrinks
 //   the choice until their work fits on the remaining nodes, drains them in parallel and
-//   completes once the drains are under way; each VM is deleted (and its node optionally
-//   purged) when its drain finished or its deadline (counted from the drain Nomad accepted)
-//   passed. A refused drain call is retried for the length of the deadline; a drain never
-//   accepted leaves the node in service, its VM not deleted.
+//   completes once the drains are under way; once a drain finished or its deadline (counted
+//   from the drain Nomad accepted) passed, the VM is deleted when no allocation still runs
+//   on its node's client (harvester_node_exit.cc), and the node optionally purged once the
+//   VM is gone. A refused drain call is retried for the length of the deadline; a drain
+//   never accepted leaves the node in service, its VM not deleted.
 // reconcile (every status that finds a VM out of service): state lives in the clusters,
 //   so whatever an earlier run (or a lost answer) left half done is found and settled,
 //   with the reason logged: an owned VM
