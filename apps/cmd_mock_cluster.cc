@@ -115,18 +115,15 @@ int run_mock_cluster(const std::vector<std::string>& args, std::ostream& out, st
     throw UsageError{"--tls-cert and --tls-key go together"};
   }
   NomadMockServer::Options nomad_options;
-  if (vm.count("nomad-tls-cert") != vm.count("nomad-tls-key")) {
-    throw UsageError{"--nomad-tls-cert and --nomad-tls-key go together"};
-  }
-  if (vm.count("nomad-client-ca") && !vm.count("nomad-tls-cert")) {
-    throw UsageError{"--nomad-client-ca needs --nomad-tls-cert and --nomad-tls-key"};
-  }
-  if (vm.count("nomad-tls-cert")) {
-    nomad_options.tls_cert = vm["nomad-tls-cert"].as<std::string>();
-    nomad_options.tls_key = vm["nomad-tls-key"].as<std::string>();
-  }
-  if (vm.count("nomad-client-ca"))
-    nomad_options.client_ca = vm["nomad-client-ca"].as<std::string>();
+  auto nomad_tls =
+      check_tls_flags({vm.count("nomad-tls-cert") ? vm["nomad-tls-cert"].as<std::string>() : "",
+                       vm.count("nomad-tls-key") ? vm["nomad-tls-key"].as<std::string>() : "",
+                       vm.count("nomad-client-ca") ? vm["nomad-client-ca"].as<std::string>() : ""},
+                      "nomad-");
+  if (!nomad_tls) throw UsageError{nomad_tls.error().message};
+  nomad_options.tls_cert = nomad_tls->cert;
+  nomad_options.tls_key = nomad_tls->key;
+  nomad_options.client_ca = nomad_tls->client_ca;
   auto heartbeat = parse_event_heartbeat(vm["event-heartbeat"].as<std::string>());
   if (!heartbeat) throw UsageError{heartbeat.error().message};
   nomad_options.event_heartbeat = *heartbeat;

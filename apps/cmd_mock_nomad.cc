@@ -44,17 +44,13 @@ int run_mock_nomad(const std::vector<std::string>& args, std::ostream& out, std:
   auto listen = parse_listen(vm["listen"].as<std::string>());
   if (!listen) throw UsageError{listen.error().message};
   NomadMockServer::Options server_options;
-  if (vm.count("tls-cert") != vm.count("tls-key")) {
-    throw UsageError{"--tls-cert and --tls-key go together"};
-  }
-  if (vm.count("client-ca") && !vm.count("tls-cert")) {
-    throw UsageError{"--client-ca needs --tls-cert and --tls-key"};
-  }
-  if (vm.count("tls-cert")) {
-    server_options.tls_cert = vm["tls-cert"].as<std::string>();
-    server_options.tls_key = vm["tls-key"].as<std::string>();
-  }
-  if (vm.count("client-ca")) server_options.client_ca = vm["client-ca"].as<std::string>();
+  auto tls = check_tls_flags({vm.count("tls-cert") ? vm["tls-cert"].as<std::string>() : "",
+                              vm.count("tls-key") ? vm["tls-key"].as<std::string>() : "",
+                              vm.count("client-ca") ? vm["client-ca"].as<std::string>() : ""});
+  if (!tls) throw UsageError{tls.error().message};
+  server_options.tls_cert = tls->cert;
+  server_options.tls_key = tls->key;
+  server_options.client_ca = tls->client_ca;
   auto heartbeat = parse_event_heartbeat(vm["event-heartbeat"].as<std::string>());
   if (!heartbeat) throw UsageError{heartbeat.error().message};
   server_options.event_heartbeat = *heartbeat;

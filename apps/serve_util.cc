@@ -46,6 +46,16 @@ Result<ListenAddress> parse_listen(const std::string& text, const std::string& o
   return a;
 }
 
+Result<TlsFlags> check_tls_flags(TlsFlags given, const std::string& prefix) {
+  const std::string cert = "--" + prefix + "tls-cert", key = "--" + prefix + "tls-key";
+  if (given.cert.empty() != given.key.empty())
+    return make_error(cert + " and " + key + " go together");
+  if (!given.client_ca.empty() && given.cert.empty()) {
+    return make_error("--" + prefix + "client-ca needs " + cert + " and " + key);
+  }
+  return given;
+}
+
 Result<std::chrono::milliseconds> parse_event_heartbeat(const std::string& text) {
   auto d = parse_duration(text);
   if (!d || *d <= Duration(0)) {

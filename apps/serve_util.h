@@ -28,6 +28,13 @@ bool load_faults_file(const std::string& path, FaultControl& control, Diagnostic
 // {}; an error names the option.
 Result<std::chrono::milliseconds> parse_event_heartbeat(const std::string& text);
 
+// A mock server's TLS flags, `--PREFIXtls-cert F --PREFIXtls-key F [--PREFIXclient-ca F]`
+// (each empty when not given): the certificate and key go together, the CA needs them.
+struct TlsFlags {
+  std::string cert, key, client_ca;
+};
+Result<TlsFlags> check_tls_flags(TlsFlags given, const std::string& prefix = "");
+
 // Blocks until SIGINT or SIGTERM arrives.
 void wait_for_shutdown_signal();
 

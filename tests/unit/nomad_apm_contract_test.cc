@@ -10,6 +10,8 @@
 namespace ha {
 namespace {
 
+using namespace std::chrono_literals;
+
 // Its own suite on the shared fixture.
 class NomadApmContract : public testing::NomadContract {};
 
