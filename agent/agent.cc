@@ -74,7 +74,7 @@ Agent::Agent(AgentConfig config, Logger& log)
                                                         [this] { return may_write(); }),
                                       config_)),
       harvester_transport_(loop_, harvester_transport_options(), 2),
-      nomad_(nomad_transport_, {config_.nomad_address, config_.nomad_token, config_.nomad_region,
+      nomad_(nomad_transport_, {config_.nomad_url(), config_.nomad_token, config_.nomad_region,
                                 config_.nomad_namespace}),
       harvester_(harvester_transport_, {config_.harvester_url, config_.harvester_token}),
       target_nomad_(config_.target_nomad_address.empty()
@@ -102,8 +102,8 @@ Agent::Agent(AgentConfig config, Logger& log)
     o.timeout = std::min<Duration>(ha.lock_ttl / 4, std::chrono::seconds(10));
     lock_transport_ = std::make_unique<HttpTransport>(loop_, o, 4);
     lock_api_ = std::make_unique<NomadLockHttpApi>(
-        *lock_transport_, NomadLockHttpApi::Options{config_.nomad_address, config_.nomad_token,
-                                                    config_.nomad_region});
+        *lock_transport_,
+        NomadLockHttpApi::Options{config_.nomad_url(), config_.nomad_token, config_.nomad_region});
     election_ = std::make_unique<LeaderElection>(
         loop_, *lock_api_,
         LeaderElection::Options{ha.lock_namespace, ha.lock_path, ha.lock_ttl, ha.lock_delay}, log_,

@@ -59,7 +59,12 @@ Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
     c.harvester_client_cert_file = k->client_cert_file;
     c.harvester_client_key_file = k->client_key_file;
   }
-  // Environment over the file.
+  // Environment over the file. A task with a workload identity has its client's API socket
+  // (NOMAD_UNIX_ADDR, client/taskenv/env.go) where the file and NOMAD_ADDR name no address.
+  if (auto v = env("NOMAD_UNIX_ADDR");
+      v && !v->empty() && c.nomad_address == AgentConfig{}.nomad_address) {
+    c.nomad_address = *v;
+  }
   if (auto v = env("NOMAD_ADDR"); v && !v->empty()) c.nomad_address = *v;
   if (auto v = env("NOMAD_TOKEN"); v && !v->empty()) c.nomad_token = *v;
   for (auto [name, field] : {std::pair{"NOMAD_REGION", &c.nomad_region},
@@ -139,6 +144,14 @@ Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
     if (!t) return t.error();
     c.target_nomad_token = *t;
   }
+  if (!c.target_nomad_address.empty() && !c.nomad_socket().empty()) {
+    // Both Nomad clients share the agent's Nomad connection, which a socket would carry.
+    return make_error(
+        "target.harvester.config.nomad_address: not supported while the agent "
+        "reaches Nomad through a socket (" +
+            c.nomad_address + ")",
+        ErrorKind::kInvalid);
+  }
   if (!c.target_nomad_address.empty() && !is_http_url(c.target_nomad_address)) {
     return make_error("target.harvester.config.nomad_address \"" + c.target_nomad_address +
                           "\" is not an http(s) URL",
@@ -149,8 +162,10 @@ Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
         "apm.prometheus.config.address \"" + c.prometheus_address + "\" is not an http(s) URL",
         ErrorKind::kInvalid);
   }
-  if (!is_http_url(c.nomad_address)) {
-    return make_error("nomad address \"" + c.nomad_address + "\" is not an http(s) URL",
+  if (!is_http_url(c.nomad_address) &&
+      (c.nomad_address.rfind("unix:///", 0) != 0 || c.nomad_address.size() <= 8)) {
+    return make_error("nomad address \"" + c.nomad_address +
+                          "\" is neither an http(s) URL nor unix:///path/to/socket",
                       ErrorKind::kInvalid);
   }
   if (c.harvester_url.empty()) {

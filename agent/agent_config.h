@@ -56,7 +56,17 @@ struct AgentConfig {
   std::string http_bind_address = "127.0.0.1";
   int http_bind_port = 8080;
 
+  // http(s)://host:port, or unix:///path/api.sock: a socket, as Nomad's api package takes
+  // one (a task's API socket, NOMAD_UNIX_ADDR, when no address is configured).
   std::string nomad_address = "http://127.0.0.1:4646";
+  // The socket of a unix:// address ("" for an http(s) one), and the URL requests are
+  // written with (a unix:// address: http://localhost, the socket carrying them).
+  std::string nomad_socket() const {
+    return nomad_address.rfind("unix://", 0) == 0 ? nomad_address.substr(7) : "";
+  }
+  std::string nomad_url() const {
+    return nomad_socket().empty() ? nomad_address : "http://localhost";
+  }
   std::string nomad_region, nomad_namespace;
   std::string nomad_token;  // never logged
   std::string nomad_ca_cert;

@@ -36,7 +36,7 @@ PreflightContext::PreflightContext(const AgentConfig& c)
       harvester_transport_(loop_, harvester_transport(c)),
       nomad_transport_(loop_, with_nomad_tls(transport("", "", false), c)),
       harvester_(harvester_transport_, {c.harvester_url, c.harvester_token}),
-      nomad_(nomad_transport_, {c.nomad_address, c.nomad_token, c.nomad_region, c.nomad_namespace}),
+      nomad_(nomad_transport_, {c.nomad_url(), c.nomad_token, c.nomad_region, c.nomad_namespace}),
       thread_([this] { loop_.run(); }) {}
 
 PreflightContext::~PreflightContext() {

@@ -4,12 +4,14 @@
 // the HTTP client that talks to a real Nomad or to the mock server.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -179,10 +181,60 @@ struct NomadJob {
   Time submit_time{0};                         // SubmitTime (ns since the Unix epoch on the wire)
   std::uint64_t version = 0;                   // Version: each change registers a new one
   std::uint64_t modify_index = 0;              // ModifyIndex
+  std::string node_pool = "default";           // NodePool ("all": every pool)
+  // Datacenters: globs (Nomad 1.5: "*" the default, "dc*", ...), one of which a node's
+  // datacenter must match.
+  std::vector<std::string> datacenters = {"*"};
+};
+
+// Whether a job of `node_pool` and `datacenters` may be placed on a node of `pool` and
+// `datacenter`, as Nomad's scheduler chooses its candidate nodes (scheduler/util.go
+// readyNodesInDCsAndPool; datacenters match as globs, the pool "all" takes every pool).
+// An empty pool or datacenter on the node's side is not known and matches.
+inline bool job_may_run_in(const std::vector<std::string>& datacenters,
+                           const std::string& node_pool, const std::string& datacenter,
+                           const std::string& pool) {
+  // ryanuber/go-glob: '*' matches any run of characters, nothing else is special.
+  auto glob = [](std::string_view pattern, std::string_view s) {
+    std::size_t star = pattern.find('*');
+    if (star == std::string_view::npos) return pattern == s;
+    std::string_view head = pattern.substr(0, star);
+    if (s.substr(0, head.size()) != head) return false;
+    s.remove_prefix(head.size());
+    pattern.remove_prefix(star + 1);
+    std::size_t next;
+    while ((next = pattern.find('*')) != std::string_view::npos) {
+      std::size_t at = s.find(pattern.substr(0, next));
+      if (at == std::string_view::npos) return false;
+      s.remove_prefix(at + next);
+      pattern.remove_prefix(next + 1);
+    }
+    return s.size() >= pattern.size() && s.substr(s.size() - pattern.size()) == pattern;
+  };
+  bool pool_ok = pool.empty() || node_pool.empty() || node_pool == "all" || node_pool == pool;
+  bool dc_ok = datacenter.empty() ||
+               std::any_of(datacenters.begin(), datacenters.end(),
+                           [&](const std::string& dc) { return glob(dc, datacenter); });
+  return pool_ok && dc_ok;
+}
+
+// Evaluation.FailedTGAllocs[group], an AllocMetric: why the scheduler could not place the
+// group's allocations, as it saw it when the evaluation was made (nomad/structs/structs.go).
+struct NomadAllocMetric {
+  std::int64_t nodes_evaluated = 0;     // NodesEvaluated: ready nodes of its pool and datacenters
+  std::int64_t nodes_filtered = 0;      // NodesFiltered: of those, left out by constraints
+  std::int64_t nodes_in_pool = 0;       // NodesInPool
+  std::int64_t nodes_exhausted = 0;     // NodesExhausted: feasible, but without room
+  std::int64_t coalesced_failures = 0;  // CoalescedFailures: failed placements after the first
+  std::vector<std::string> quota_exhausted = {};  // QuotaExhausted (Enterprise quotas)
 };
 
 // GET /v1/evaluations?status=blocked: an Evaluation. Nomad keeps at most one blocked
-// evaluation per job, for the allocations its scheduler could not place for want of room.
+// evaluation per job (per job and node for system jobs), for the allocations its scheduler
+// could not place. A blocked evaluation's FailedTGAllocs are those of the scheduling that
+// made it: when capacity appears, Nomad re-runs it and, if some still fail, reblocks a copy
+// that keeps them (scheduler/generic_sched.go l.161-171), so after a partial placement they
+// over-count. The live count is the job summary's Queued.
 struct NomadEvaluation {
   std::string id;            // ID
   std::string job_id;        // JobID
@@ -190,12 +242,15 @@ struct NomadEvaluation {
   std::string type;          // Type: the job's type
   std::string status;        // Status: blocked | pending | complete | failed | canceled
   std::string triggered_by;  // TriggeredBy
-  // Per task group, the allocations waiting: QueuedAllocations where the server fills it,
-  // else FailedTGAllocs[group].CoalescedFailures + 1 (one metric for the coalesced failures).
+  // QueuedAllocations: set by the scheduler on the evaluation it completes, never on a
+  // blocked one (scheduler/util.go setStatus); groups with none are left out.
   std::map<std::string, std::int64_t> queued_allocations;
   std::uint64_t create_index = 0;      // CreateIndex
   std::uint64_t modify_index = 0;      // ModifyIndex
   std::uint64_t job_modify_index = 0;  // JobModifyIndex: the job's ModifyIndex it was made for
+  std::map<std::string, NomadAllocMetric> failed_tg_allocs = {};  // FailedTGAllocs
+  std::string quota_limit_reached = {};  // QuotaLimitReached: the quota that blocked it
+  std::string node_id = {};              // NodeID: a system job's blocked node
 };
 
 // One event of Nomad's event stream (GET /v1/event/stream). Of the payloads, the ones this
@@ -261,6 +316,10 @@ class NomadApi {
                                 Done<std::vector<NomadAllocationStub>> done) = 0;
   // GET /v1/jobs (every namespace the token may read).
   virtual void list_jobs(Done<std::vector<NomadJobSummary>> done) = 0;
+  // GET /v1/job/:id/summary: the job's counts per group (Queued: the allocations no node
+  // has taken yet); `type`, `status` and `submit_time` are not in this answer.
+  virtual void job_summary(const std::string& job_id, const std::string& ns,
+                           Done<NomadJobSummary> done) = 0;
   // GET /v1/evaluations?status=STATUS (every namespace the token may read); "" lists all.
   virtual void list_evaluations(const std::string& status,
                                 Done<std::vector<NomadEvaluation>> done) = 0;

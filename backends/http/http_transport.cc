@@ -214,6 +214,9 @@ void HttpTransport::io_main() {
         curl_easy_setopt(easy, CURLOPT_CONNECT_TO, p->connect_to);
       }
       curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+      if (!options_.unix_socket.empty()) {
+        curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, options_.unix_socket.c_str());
+      }
       curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, q.method.c_str());
       if (!q.body.empty() || q.method == "PUT" || q.method == "POST") {
         curl_easy_setopt(easy, CURLOPT_POSTFIELDS, q.body.c_str());

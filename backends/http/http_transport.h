@@ -57,6 +57,9 @@ class HttpTransport {
     // the connection goes to the URL's host and port. Empty: the URL's host.
     std::string tls_server_name;
     std::string user_agent;  // the User-Agent header; empty: libcurl sends none
+    // A Unix domain socket every request goes through (a Nomad task's API socket,
+    // NOMAD_UNIX_ADDR): the URLs' host names the server only in the Host header.
+    std::string unix_socket;
     // A fence for writes: when set, every attempt of a request other than GET or HEAD asks it
     // on the I/O thread just before the request goes out, and fails (kUnavailable, "not
     // sent: ...", not retried) when it says no. Must be thread-safe and quick.

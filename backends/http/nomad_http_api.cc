@@ -55,8 +55,8 @@ HttpRequest NomadHttpApi::request(const std::string& method, const std::string& 
 
 namespace {
 
-// The query of a node list: Nomad's filter expression for the one field the mock also
-// understands; the rest is filtered on the answer, which any server agrees with.
+// The query of a node list: Nomad's filter expression (go-bexpr over NodeListStub); the
+// answer is filtered again, which any server agrees with.
 std::string node_list_query(const NomadNodeFilter& filter) {
   std::string expr;
   auto add = [&expr](const char* field, const std::string& value) {
@@ -65,8 +65,8 @@ std::string node_list_query(const NomadNodeFilter& filter) {
     expr += std::string(field) + " == \"" + value + "\"";
   };
   add("Name", filter.name);
-  add("NodeClass", filter.name.empty() ? filter.node_class : "");
-  add("NodePool", filter.name.empty() && filter.node_class.empty() ? filter.node_pool : "");
+  add("NodeClass", filter.node_class);
+  add("NodePool", filter.node_pool);
   return expr.empty() ? "" : "filter=" + url_escape(expr);
 }
 
@@ -208,6 +208,14 @@ void NomadHttpApi::list_jobs(Done<std::vector<NomadJobSummary>> done) {
   call<std::vector<NomadJobSummary>>(
       "GET", "/v1/jobs", "namespace=*", "", std::move(done),
       [](const json& j) { return read_array(j, "jobs", nomad_json::read_job_list_stub); });
+}
+
+void NomadHttpApi::job_summary(const std::string& job_id, const std::string& ns,
+                               Done<NomadJobSummary> done) {
+  std::string n = ns.empty() ? options_.namespace_ : ns;
+  call<NomadJobSummary>("GET", "/v1/job/" + url_escape(job_id) + "/summary",
+                        n.empty() ? "" : "namespace=" + url_escape(n), "", std::move(done),
+                        [](const json& j) { return nomad_json::read_job_summary(j); });
 }
 
 void NomadHttpApi::list_evaluations(const std::string& status,

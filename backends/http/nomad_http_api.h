@@ -42,6 +42,8 @@ class NomadHttpApi final : public NomadApi {
   void node_allocations(const std::string& node_id,
                         Done<std::vector<NomadAllocationStub>> done) override;
   void list_jobs(Done<std::vector<NomadJobSummary>> done) override;
+  void job_summary(const std::string& job_id, const std::string& ns,
+                   Done<NomadJobSummary> done) override;
   void list_evaluations(const std::string& status,
                         Done<std::vector<NomadEvaluation>> done) override;
   void list_scaling_policies(Done<std::vector<NomadScalingPolicy>> done) override;

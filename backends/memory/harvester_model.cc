@@ -1,5 +1,7 @@
 #include "backends/memory/harvester_model.h"
 
+#include "backends/memory/guest_nomad_config.h"
+
 #include "backends/api/vm_labels.h"
 #include "backends/memory/ids.h"
 
@@ -217,16 +219,28 @@ void HarvesterModel::join(const Key& key) {
   if (nomad_ != nullptr && !joining->nomad_node_id.empty()) {
     node_up(*joining);  // the same client back (its node ID is kept on its disk)
   } else if (nomad_ != nullptr) {
+    // The guest's Nomad client registers with what its config says: the config the user
+    // data wrote (class, datacenter, pool, meta), Nomad's defaults for the rest.
     const VirtualMachineSpec& s = joining->vm->spec;
-    auto cls = s.labels.find(vm_labels::kNodeClass);
+    std::string user_data = s.user_data;
+    if (!s.user_data_secret.empty()) {
+      auto secret = secrets_.find({s.namespace_, s.user_data_secret});
+      if (secret != secrets_.end()) {
+        auto key = secret->second.data.find("userdata");
+        if (key == secret->second.data.end()) key = secret->second.data.find("userData");
+        if (key != secret->second.data.end()) user_data = key->second;
+      }
+    }
+    GuestNomadConfig guest = read_guest_nomad_config(user_data);
     NomadNodeSpec node;
     node.name = s.hostname.empty() ? s.name : s.hostname;
-    node.node_class = cls == s.labels.end() ? "" : cls->second;
-    node.datacenter = config_.datacenter;
+    node.node_class = guest.node_class.value_or("");
+    node.datacenter = guest.datacenter.value_or(config_.datacenter);
+    node.node_pool = guest.node_pool.value_or("default");
+    node.meta = std::move(guest.meta);
     node.cpu_mhz =
         static_cast<std::int64_t>(s.cpu_cores * static_cast<double>(config_.cpu_mhz_per_core));
     node.memory_mb = s.memory_bytes / (1024 * 1024);
-    node.meta["harvester.vm"] = s.namespace_ + "/" + s.name;
     joining->nomad_node_id = nomad_->register_node(node);
   }
   if (on_phase) on_phase({key.first, key.second, "Joined", loop_.now()});

@@ -17,6 +17,9 @@ Result<Unit> NomadModel::register_job(const NomadJobSpec& spec) {
                       loop_.now(),
                       0,
                       ++index_});
+  jobs_[job].node_pool = spec.node_pool.empty() ? "default" : spec.node_pool;
+  if (!spec.datacenters.empty()) jobs_[job].datacenters = spec.datacenters;
+  jobs_[job].node_class_constraint = spec.node_class_constraint;
   job_by_id_[spec.id] = job;
   for (const NomadTaskGroupSpec& g : spec.groups) jobs_[job].groups.push_back(Group{g, {}});
   record_job_event(jobs_[job]);
@@ -52,7 +55,8 @@ Result<NomadJob> NomadModel::job(const std::string& job_id) const {
   auto it = job_by_id_.find(job_id);
   if (it == job_by_id_.end()) return make_error("job not found", ErrorKind::kNotFound);
   const Job& j = jobs_[it->second];
-  NomadJob out{j.id, j.namespace_, j.type, "running", {}, j.submitted, j.version, j.modify_index};
+  NomadJob out{j.id,        j.namespace_, j.type,         "running",   {},
+               j.submitted, j.version,    j.modify_index, j.node_pool, j.datacenters};
   bool live = false;
   for (const Group& g : j.groups) {
     out.task_groups.push_back({g.spec.name, g.spec.count, g.spec.cpu_mhz, g.spec.memory_mb});
@@ -82,23 +86,33 @@ std::string NomadModel::add_scaling_policy(NomadScalingPolicy policy) {
 std::vector<NomadJobSummary> NomadModel::list_jobs() const {
   std::vector<NomadJobSummary> out;
   out.reserve(jobs_.size());
-  for (const Job& job : jobs_) {
-    NomadJobSummary j{job.id, job.namespace_, job.type, "dead", {}, job.submitted};
-    bool any_running = false, any_queued = false;
-    for (const Group& g : job.groups) {
-      NomadTaskGroupSummary& s = j.task_groups[g.spec.name];
-      for (std::uint32_t a : g.allocs) {
-        ++(allocs_[a].state == AllocState::kRunning ? s.running : s.queued);
-      }
-      s.complete = g.complete;
-      s.lost = g.lost;
-      any_running = any_running || s.running > 0;
-      any_queued = any_queued || s.queued > 0;
-    }
-    j.status = any_running ? "running" : any_queued ? "pending" : "dead";
-    out.push_back(std::move(j));
-  }
+  for (const Job& job : jobs_) out.push_back(summary_of(job));
   return out;
+}
+
+Result<NomadJobSummary> NomadModel::job_summary(const std::string& job_id) const {
+  auto it = job_by_id_.find(job_id);
+  if (it == job_by_id_.end()) return make_error("job not found", ErrorKind::kNotFound);
+  return summary_of(jobs_[it->second]);
+}
+
+NomadJobSummary NomadModel::summary_of(const Job& job) const {
+  // Queued: allocations no node has taken yet (Nomad's state store lowers it as the
+  // scheduler places them, nomad/state/state_store.go updateSummaryWithAlloc).
+  NomadJobSummary j{job.id, job.namespace_, job.type, "dead", {}, job.submitted};
+  bool any_running = false, any_queued = false;
+  for (const Group& g : job.groups) {
+    NomadTaskGroupSummary& s = j.task_groups[g.spec.name];
+    for (std::uint32_t a : g.allocs) {
+      ++(allocs_[a].state == AllocState::kRunning ? s.running : s.queued);
+    }
+    s.complete = g.complete;
+    s.lost = g.lost;
+    any_running = any_running || s.running > 0;
+    any_queued = any_queued || s.queued > 0;
+  }
+  j.status = any_running ? "running" : any_queued ? "pending" : "dead";
+  return j;
 }
 
 Result<Unit> NomadModel::scale_job(const std::string& job_id, const std::string& group,
@@ -112,6 +126,7 @@ Result<Unit> NomadModel::scale_job(const std::string& job_id, const std::string&
     Group& grp = job.groups[g];
     if (grp.spec.name != group) continue;
     grp.spec.count = count;
+    blocked_evals_.erase({it->second, -1});  // the job's new evaluation replaces it
     job.submitted = loop_.now();
     ++job.version;
     job.modify_index = ++index_;

@@ -109,6 +109,12 @@ void NomadMemoryApi::list_jobs(Done<std::vector<NomadJobSummary>> done) {
       std::move(done));
 }
 
+void NomadMemoryApi::job_summary(const std::string& job_id, const std::string&,
+                                 Done<NomadJobSummary> done) {
+  caller_.call<NomadJobSummary>(
+      "job_summary", [this, job_id] { return model_.job_summary(job_id); }, std::move(done));
+}
+
 void NomadMemoryApi::list_evaluations(const std::string& status,
                                       Done<std::vector<NomadEvaluation>> done) {
   // The model keeps no evaluation history: blocked ones are all it has.

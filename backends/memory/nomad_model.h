@@ -63,6 +63,13 @@ struct NomadJobSpec {
   // Its Nomad namespace. The model keys jobs by ID alone: one ID is one job, whatever its
   // namespace (Nomad allows the same ID in two namespaces).
   std::string namespace_ = "default";
+  // Where it may run, as the scheduler chooses candidates (scheduler/util.go
+  // readyNodesInDCsAndPool): nodes of its node_pool ("all": any) in one of its datacenters
+  // (globs); of those, a constraint `${node.class} = node_class_constraint` (if set) filters
+  // the others out.
+  std::string node_pool = "default";
+  std::vector<std::string> datacenters = {"*"};
+  std::string node_class_constraint = {};
 };
 
 // What happened to an allocation, for observers (the simulator's metrics, invariants).
@@ -142,9 +149,13 @@ class NomadModel {
   Result<NomadJobScaleStatus> job_scale_status(const std::string& job_id) const;
   Result<NomadJob> job(const std::string& job_id) const;
   std::vector<NomadJobSummary> list_jobs() const;
-  // The blocked evaluations: one per job with queued allocations, counted per task group.
-  // A job's evaluation keeps its ID while the job stays blocked (IDs are assigned here).
-  std::vector<NomadEvaluation> blocked_evaluations();
+  Result<NomadJobSummary> job_summary(const std::string& job_id) const;
+  // The blocked evaluations, as Nomad's schedulers leave them (nomad_blocked_evals.cc): one
+  // per job with queued allocations, made by the scheduling pass after new work was queued,
+  // its FailedTGAllocs as that pass saw them and kept while the job stays blocked, even
+  // after some of the work was placed; one per system job and node where a system
+  // allocation does not fit.
+  std::vector<NomadEvaluation> blocked_evaluations() const;
   // Scaling policies, as jobs' `scaling` blocks register them; the ID is assigned here.
   std::string add_scaling_policy(NomadScalingPolicy policy);
   const std::vector<NomadScalingPolicy>& scaling_policies() const { return scaling_policies_; }
@@ -216,10 +227,13 @@ class NomadModel {
   };
   // The allocation as lists and events show it (ClientStatus running: placed, not ended).
   NomadAllocationStub stub(const Alloc& a) const;
+  struct Job;
+  NomadJobSummary summary_of(const Job& job) const;
   struct Group {
     NomadTaskGroupSpec spec;
     std::vector<std::uint32_t> allocs;    // live allocations, oldest first
     std::int64_t complete = 0, lost = 0;  // ended allocations (stopped ones count as complete)
+    std::int64_t queued = 0;              // of its allocations, those in pending_
   };
   struct Job {
     std::string id;
@@ -228,6 +242,10 @@ class NomadModel {
     std::vector<Group> groups;
     Time submitted{0};  // of its current version
     std::uint64_t version = 0, modify_index = 0;
+    std::string node_pool = "default";
+    std::vector<std::string> datacenters = {"*"};
+    std::string node_class_constraint = {};
+    std::int64_t queued = 0;  // over its groups
   };
   struct DrainState {
     NomadDrainSpec spec;
@@ -279,6 +297,17 @@ class NomadModel {
   void reregister(std::uint32_t node);
   void schedule_pending();
   void run_pending_pass();
+  // Whether the job's scheduler considers the node at all (pool, datacenters) and whether
+  // its constraint then keeps it.
+  bool considers(const Job& job, const Node& n) const;
+  bool feasible(const Job& job, const Node& n) const;
+  // After a scheduling pass: a blocked evaluation for each job left with queued work that
+  // has none (new work dropped its old one, see enqueue), none for jobs with nothing queued.
+  void block_evaluations();
+  // A system allocation of `job` found no room on `node` (or found it since: `blocked`
+  // false drops the evaluation).
+  void block_system_evaluation(std::uint32_t job, std::uint32_t node, bool blocked);
+  NomadAllocMetric failure_metric(const Job& job, std::int64_t failed) const;
   void emit(NomadAllocEvent::Kind kind, const Alloc& a);
   void record_event(NomadAllocEvent::Kind kind, const Alloc& a);
 
@@ -318,11 +347,14 @@ class NomadModel {
   std::vector<Alloc> allocs_;
   std::vector<std::uint32_t> free_allocs_;
   std::deque<std::uint32_t> pending_;
+  std::set<std::uint32_t> jobs_queued_;  // jobs with allocations in pending_
   struct BlockedEval {
     std::string id;
-    std::uint64_t create_index = 0;
+    std::uint64_t create_index = 0, job_modify_index = 0;
+    std::map<std::string, NomadAllocMetric> failed;  // by group, as first scheduled
   };
-  std::map<std::uint32_t, BlockedEval> blocked_evals_;  // by job, as last listed
+  // By job and node (-1: not a system job's); made and dropped in nomad_blocked_evals.cc.
+  std::map<std::pair<std::uint32_t, std::int32_t>, BlockedEval> blocked_evals_;
   bool pending_pass_scheduled_ = false;
   // Schedulable nodes ordered by free cpu: best fit is the first with enough room.
   std::set<std::pair<std::int64_t, std::uint32_t>> by_free_cpu_;

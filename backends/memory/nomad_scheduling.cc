@@ -90,13 +90,25 @@ void NomadModel::record_event(NomadAllocEvent::Kind kind, const Alloc& a) {
 }
 
 void NomadModel::count_pending(const Alloc& a, int sign) {
-  const NomadTaskGroupSpec& g = jobs_[a.job].groups[a.group].spec;
+  Job& job = jobs_[a.job];
+  job.groups[a.group].queued += sign;
+  job.queued += sign;
+  if (job.queued > 0) {
+    jobs_queued_.insert(a.job);
+  } else {
+    jobs_queued_.erase(a.job);
+  }
+  const NomadTaskGroupSpec& g = job.groups[a.group].spec;
   work_.allocs_pending += sign;
   work_.cpu_pending += sign * g.cpu_mhz;
   work_.memory_pending += sign * g.memory_mb;
 }
 
 void NomadModel::enqueue(std::uint32_t alloc) {
+  // New work is a new evaluation in Nomad (a job registered or scaled, a node down or
+  // drained, an allocation stopped): it replaces the job's blocked one, and the pass that
+  // runs it blocks a fresh one for whatever it cannot place.
+  blocked_evals_.erase({allocs_[alloc].job, -1});
   pending_.push_back(alloc);
   allocs_[alloc].queued = true;
   count_pending(allocs_[alloc], +1);
@@ -119,34 +131,15 @@ void NomadModel::run_pending_pass() {
     if (by_free_cpu_.empty() || !try_place(a)) still_blocked.push_back(a);
   }
   pending_.swap(still_blocked);
-}
-
-std::vector<NomadEvaluation> NomadModel::blocked_evaluations() {
-  std::map<std::uint32_t, std::map<std::string, std::int64_t>> queued;  // by job, then group
-  for (std::uint32_t a : pending_) {
-    const Alloc& alloc = allocs_[a];
-    if (alloc.live && alloc.queued) {
-      ++queued[alloc.job][jobs_[alloc.job].groups[alloc.group].spec.name];
-    }
-  }
-  std::erase_if(blocked_evals_, [&queued](const auto& e) { return !queued.contains(e.first); });
-  std::vector<NomadEvaluation> out;
-  out.reserve(queued.size());
-  for (auto& [job, groups] : queued) {
-    auto [it, fresh] = blocked_evals_.try_emplace(job);
-    if (fresh) it->second = {ids_.next(), index_};
-    const Job& j = jobs_[job];
-    out.push_back({it->second.id, j.id, j.namespace_, j.type, "blocked", "queued-allocs",
-                   std::move(groups), it->second.create_index, it->second.create_index,
-                   j.modify_index});
-  }
-  return out;
+  block_evaluations();
 }
 
 bool NomadModel::try_place(std::uint32_t alloc) {
-  const NomadTaskGroupSpec& g = jobs_[allocs_[alloc].job].groups[allocs_[alloc].group].spec;
+  const Job& job = jobs_[allocs_[alloc].job];
+  const NomadTaskGroupSpec& g = job.groups[allocs_[alloc].group].spec;
   auto fits_memory = [&](std::uint32_t n) {
-    return nodes_[n].info.memory_mb - nodes_[n].memory_used >= g.memory_mb;
+    return nodes_[n].info.memory_mb - nodes_[n].memory_used >= g.memory_mb &&
+           feasible(job, nodes_[n]);
   };
   if (placement_ == Placement::kBinpack) {
     // Best fit on cpu: the fullest node that still has room, as binpack scoring prefers.
@@ -201,8 +194,10 @@ void NomadModel::place_system_allocs(std::uint32_t node) {
           [&](std::uint32_t a) { return allocs_[a].job == j && allocs_[a].group == g; });
       const NomadTaskGroupSpec& spec = jobs_[j].groups[g].spec;
       const Node& n = nodes_[node];
+      if (!feasible(jobs_[j], n)) continue;
       bool fits = n.info.cpu_mhz - n.cpu_used >= spec.cpu_mhz &&
                   n.info.memory_mb - n.memory_used >= spec.memory_mb;
+      block_system_evaluation(j, node, !present && !fits);
       if (present || !fits) continue;
       std::uint32_t a = new_alloc(j, g, loop_.now());
       emit(NomadAllocEvent::Kind::kQueued, allocs_[a]);

@@ -20,12 +20,19 @@ using nomad_mock::reply;
 using nomad_mock::text_error;
 
 // `Field == "value"`, the one filter form the mock understands.
-bool parse_filter(const std::string& filter, std::string& field, std::string& value) {
-  static const std::regex kForm(R"re(^\s*(Name|NodeClass)\s*==\s*"([^"]*)"\s*$)re");
-  std::smatch m;
-  if (!std::regex_match(filter, m, kForm)) return false;
-  field = m[1];
-  value = m[2];
+// The filter expressions (go-bexpr) the mock understands: `Field == "x"` for Name,
+// NodeClass and NodePool, joined by `and`.
+bool parse_filter(const std::string& filter, NomadNodeFilter& out) {
+  static const std::regex kAnd(R"re(\s+and\s+)re");
+  static const std::regex kTerm(R"re(^\s*(Name|NodeClass|NodePool)\s*==\s*"([^"]*)"\s*$)re");
+  for (std::sregex_token_iterator it(filter.begin(), filter.end(), kAnd, -1), end; it != end;
+       ++it) {
+    std::smatch m;
+    std::string term = *it;
+    if (!std::regex_match(term, m, kTerm)) return false;
+    std::string field = m[1];
+    (field == "Name" ? out.name : field == "NodeClass" ? out.node_class : out.node_pool) = m[2];
+  }
   return true;
 }
 
@@ -84,13 +91,12 @@ void NomadMockServer::node_read_routes() {
     }
     NomadNodeFilter filter;
     if (req.has_param("filter")) {
-      std::string field, value;
-      if (!parse_filter(req.get_param_value("filter"), field, value)) {
+      if (!parse_filter(req.get_param_value("filter"), filter)) {
         text_error(res, 400,
-                   "mock server: unsupported filter (use Name == \"x\" or NodeClass == \"x\")");
+                   "mock server: unsupported filter (use Name, NodeClass or NodePool == \"x\", "
+                   "joined by and)");
         return;
       }
-      (field == "Name" ? filter.name : filter.node_class) = value;
     }
     if (!blocking_read(req, res, [this] { return model_.nodes_index(); })) return;
     std::string prefix = req.get_param_value("prefix");

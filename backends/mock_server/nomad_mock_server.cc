@@ -57,6 +57,7 @@ std::string NomadMockServer::operation(const httplib::Request& req) {
     if (ends("/allocations")) return "node_allocations";
     return "get_node";
   }
+  if (p.rfind("/v1/job/", 0) == 0 && ends("/summary")) return "job_summary";
   if (p.rfind("/v1/job/", 0) == 0 && ends("/scale")) {
     return req.method == "GET" ? "job_scale_status" : "scale_job";
   }
@@ -78,8 +79,8 @@ void NomadMockServer::routes() {
       s,
       {"/v1/nodes", "/v1/allocations", "/v1/node/[^/]+",
        "/v1/node/[^/]+/(drain|eligibility|purge|allocations)", "/v1/jobs", "/v1/job/[^/]+/scale",
-       "/v1/scaling/policies", "/v1/scaling/policy/[^/]+", "/v1/metrics", "/v1/status/leader",
-       "/v1/event/stream", "/v1/vars", "/v1/var/.+"},
+       "/v1/job/[^/]+/summary", "/v1/scaling/policies", "/v1/scaling/policy/[^/]+", "/v1/metrics",
+       "/v1/status/leader", "/v1/event/stream", "/v1/vars", "/v1/var/.+"},
       [](httplib::Response& res, int status) {
         if (status == 404) return;
         text_error(
@@ -201,6 +202,16 @@ void NomadMockServer::routes() {
     if (!job) return text_error(res, 404, "job not found");
     reply(res, nomad_json::job(*job), index, true);
   });
+  s.Get(R"(/v1/job/([^/]+)/summary)",
+        [this, block](const httplib::Request& req, httplib::Response& res) {
+          if (!block(req, res)) return;
+          std::string id = req.matches[1];
+          auto [summary, index] = on_loop([&] {
+            return std::pair{model_.job_summary(id), model_.index()};
+          });
+          if (!summary) return text_error(res, 404, "job not found");
+          reply(res, nomad_json::job_summary(*summary, index), index, true);
+        });
   s.Get(R"(/v1/job/([^/]+)/scale)",
         [this, block](const httplib::Request& req, httplib::Response& res) {
           if (!block(req, res)) return;

@@ -30,6 +30,7 @@ json job_scale_status(const NomadJobScaleStatus& s);
 json job(const NomadJob& j);  // Job, as GET /v1/job/:id and the Job topic's payload
 json job_list_stub(const NomadJobSummary& j, std::uint64_t index);  // JobListStub
 json evaluation(const NomadEvaluation& e);                          // Evaluation
+json job_summary(const NomadJobSummary& s, std::uint64_t index);    // JobSummary
 json scaling_policy_stub(const NomadScalingPolicy& p);              // ScalingPolicyListStub
 json scaling_policy(const NomadScalingPolicy& p);                   // ScalingPolicy
 json drain_request(const std::string& node_id, const std::optional<NomadDrainSpec>& spec,
@@ -55,9 +56,9 @@ NomadEventFrame read_event_line(const std::string& line, std::uint64_t last_inde
 Result<NomadJobScaleStatus> read_job_scale_status(const json& j);
 Result<NomadJob> read_job(const json& j);
 Result<NomadJobSummary> read_job_list_stub(const json& j);
-// The waiting allocations of a group come from QueuedAllocations, or where a server leaves
-// it out, from FailedTGAllocs (CoalescedFailures + 1).
+// QueuedAllocations as written (none on a blocked evaluation) and FailedTGAllocs' metrics.
 Result<NomadEvaluation> read_evaluation(const json& j);
+Result<NomadJobSummary> read_job_summary(const json& j);
 Result<std::string> read_scaling_policy_stub_id(const json& j);
 Result<NomadScalingPolicy> read_scaling_policy(const json& j);
 

@@ -19,12 +19,6 @@ json job_scale_status(const NomadJobScaleStatus& s) {
 }
 
 json job_list_stub(const NomadJobSummary& j, std::uint64_t index) {
-  json summary = json::object();
-  for (const auto& [name, g] : j.task_groups) {
-    summary[name] = {{"Queued", g.queued},   {"Complete", g.complete}, {"Failed", g.failed},
-                     {"Running", g.running}, {"Starting", g.starting}, {"Lost", g.lost},
-                     {"Unknown", 0}};
-  }
   return {{"ID", j.job_id},
           {"ParentID", ""},
           {"Name", j.job_id},
@@ -37,109 +31,11 @@ json job_list_stub(const NomadJobSummary& j, std::uint64_t index) {
           {"Stop", false},
           {"Status", j.status},
           {"StatusDescription", ""},
-          {"JobSummary",
-           {{"JobID", j.job_id},
-            {"Namespace", j.namespace_},
-            {"Summary", summary},
-            {"Children", {{"Pending", 0}, {"Running", 0}, {"Dead", 0}}},
-            {"CreateIndex", index},
-            {"ModifyIndex", index}}},
+          {"JobSummary", job_summary(j, index)},
           {"CreateIndex", index},
           {"ModifyIndex", index},
           {"JobModifyIndex", index},
           {"SubmitTime", j.submit_time.count()}};
-}
-
-json evaluation(const NomadEvaluation& e) {
-  // A blocked evaluation as Nomad's scheduler writes it: the placements that failed, by
-  // group, with the failures after the first coalesced into one metric.
-  json failed = json::object(), queued = json::object();
-  for (const auto& [group, n] : e.queued_allocations) {
-    queued[group] = n;
-    failed[group] = {{"NodesEvaluated", 0},
-                     {"NodesFiltered", 0},
-                     {"NodesInPool", 0},
-                     {"NodesAvailable", json::object()},
-                     {"ClassFiltered", nullptr},
-                     {"ConstraintFiltered", nullptr},
-                     {"NodesExhausted", 0},
-                     {"ClassExhausted", nullptr},
-                     {"DimensionExhausted", nullptr},
-                     {"QuotaExhausted", nullptr},
-                     {"ResourcesExhausted", nullptr},
-                     {"Scores", nullptr},
-                     {"AllocationTime", 0},
-                     {"CoalescedFailures", std::max<std::int64_t>(n - 1, 0)}};
-  }
-  return {{"ID", e.id},
-          {"Namespace", e.namespace_},
-          {"Priority", 50},
-          {"Type", e.type},
-          {"TriggeredBy", e.triggered_by},
-          {"JobID", e.job_id},
-          {"JobModifyIndex", e.job_modify_index},
-          {"NodeID", ""},
-          {"NodeModifyIndex", 0},
-          {"DeploymentID", ""},
-          {"Status", e.status},
-          {"StatusDescription", e.status == "blocked" ? "created due to placement conflicts" : ""},
-          {"Wait", 0},
-          {"NextEval", ""},
-          {"PreviousEval", ""},
-          {"BlockedEval", ""},
-          {"RelatedEvals", nullptr},
-          {"FailedTGAllocs", failed},
-          {"ClassEligibility", json::object()},
-          {"EscapedComputedClass", false},
-          {"QuotaLimitReached", ""},
-          {"AnnotatePlan", false},
-          {"QueuedAllocations", queued},
-          {"SnapshotIndex", e.create_index},
-          {"CreateIndex", e.create_index},
-          {"ModifyIndex", e.modify_index},
-          {"CreateTime", 0},
-          {"ModifyTime", 0}};
-}
-
-Result<NomadEvaluation> read_evaluation(const json& j) {
-  NomadEvaluation e;
-  HA_READ(id, field<std::string>(j, "ID", "evaluation"));
-  std::string at = "evaluation " + id;
-  HA_READ(job, optional_field<std::string>(j, "JobID", at, ""));
-  HA_READ(ns, optional_field<std::string>(j, "Namespace", at, "default"));
-  HA_READ(type, optional_field<std::string>(j, "Type", at, ""));
-  HA_READ(status, optional_field<std::string>(j, "Status", at, ""));
-  HA_READ(trigger, optional_field<std::string>(j, "TriggeredBy", at, ""));
-  HA_READ(create, optional_field<std::uint64_t>(j, "CreateIndex", at, 0));
-  HA_READ(modify, optional_field<std::uint64_t>(j, "ModifyIndex", at, 0));
-  HA_READ(job_index, optional_field<std::uint64_t>(j, "JobModifyIndex", at, 0));
-  HA_READ(queued, optional_field<json>(j, "QueuedAllocations", at, json()));
-  HA_READ(failed, optional_field<json>(j, "FailedTGAllocs", at, json()));
-  e = {id, job, ns, type, status, trigger, {}, create, modify, job_index};
-  for (const auto& [name, value] :
-       {std::pair{"QueuedAllocations", &queued}, std::pair{"FailedTGAllocs", &failed}}) {
-    if (!value->is_null() && !value->is_object()) {
-      return make_error(at + "." + name + ": expected an object", ErrorKind::kInvalid);
-    }
-  }
-  if (queued.is_object()) {
-    for (const auto& [group, n] : queued.items()) {
-      if (!n.is_number_integer() || n.get<std::int64_t>() < 0) {
-        return make_error(at + ".QueuedAllocations." + group + ": expected a count",
-                          ErrorKind::kInvalid);
-      }
-      if (n.get<std::int64_t>() > 0) e.queued_allocations[group] = n.get<std::int64_t>();
-    }
-  }
-  if (failed.is_object()) {
-    for (const auto& [group, metric] : failed.items()) {
-      if (e.queued_allocations.contains(group)) continue;
-      HA_READ(coalesced, optional_field<std::int64_t>(metric, "CoalescedFailures",
-                                                      at + ".FailedTGAllocs." + group, 0));
-      e.queued_allocations[group] = coalesced + 1;
-    }
-  }
-  return e;
 }
 
 json scaling_policy_stub(const NomadScalingPolicy& p) {
@@ -197,34 +93,19 @@ Result<NomadJobScaleStatus> read_job_scale_status(const json& j) {
 }
 
 Result<NomadJobSummary> read_job_list_stub(const json& j) {
-  NomadJobSummary s;
   HA_READ(id, field<std::string>(j, "ID", "job"));
   std::string at = "job " + id;
-  HA_READ(ns, optional_field<std::string>(j, "Namespace", at, "default"));
   HA_READ(type, optional_field<std::string>(j, "Type", at, ""));
   HA_READ(status, optional_field<std::string>(j, "Status", at, ""));
   HA_READ(submit, optional_field<std::int64_t>(j, "SubmitTime", at, 0));
-  HA_READ(job_summary, field<json>(j, "JobSummary", at));
-  HA_READ(groups, field<json>(job_summary, "Summary", at + ".JobSummary"));
-  if (!groups.is_object()) {
-    return make_error(at + ".JobSummary.Summary: expected an object", ErrorKind::kInvalid);
+  HA_READ(summary, field<json>(j, "JobSummary", at));
+  if (!summary.is_object() || !summary.contains("Summary")) {
+    return make_error(at + ".JobSummary: expected an object with Summary", ErrorKind::kInvalid);
   }
-  s.job_id = id;
-  s.namespace_ = ns;
+  HA_READ(s, read_job_summary(summary));
   s.type = type;
   s.status = status;
   s.submit_time = Time(submit);
-  for (const auto& [name, g] : groups.items()) {
-    std::string group_at = at + ".JobSummary.Summary." + name;
-    NomadTaskGroupSummary t;
-    for (auto [key, into] : {std::pair{"Queued", &t.queued}, std::pair{"Starting", &t.starting},
-                             std::pair{"Running", &t.running}, std::pair{"Complete", &t.complete},
-                             std::pair{"Failed", &t.failed}, std::pair{"Lost", &t.lost}}) {
-      HA_READ(v, optional_field<std::int64_t>(g, key, group_at, 0));
-      *into = v;
-    }
-    s.task_groups[name] = t;
-  }
   return s;
 }
 
@@ -297,7 +178,8 @@ json job(const NomadJob& j) {
           {"Name", j.id},
           {"Namespace", j.namespace_},
           {"Region", "global"},
-          {"Datacenters", {"dc1"}},
+          {"Datacenters", j.datacenters},
+          {"NodePool", j.node_pool},
           {"Type", j.type},
           {"Priority", 50},
           {"Stop", false},
@@ -319,6 +201,19 @@ Result<NomadJob> read_job(const json& j) {
   HA_READ(submit, optional_field<std::int64_t>(j, "SubmitTime", "job", 0));
   HA_READ(version, optional_field<std::uint64_t>(j, "Version", "job", 0));
   HA_READ(modify, optional_field<std::uint64_t>(j, "ModifyIndex", "job", 0));
+  HA_READ(pool, optional_field<std::string>(j, "NodePool", "job", "default"));
+  HA_READ(dcs, optional_field<json>(j, "Datacenters", "job", json()));
+  if (dcs.is_array() && !dcs.empty()) {  // none: Nomad's default, every datacenter
+    out.datacenters.clear();
+    for (const json& dc : dcs) {
+      if (!dc.is_string())
+        return make_error("job.Datacenters: expected strings", ErrorKind::kInvalid);
+      out.datacenters.push_back(dc.get<std::string>());
+    }
+  } else if (!dcs.is_null() && !dcs.is_array()) {
+    return make_error("job.Datacenters: expected an array", ErrorKind::kInvalid);
+  }
+  out.node_pool = pool.empty() ? "default" : pool;
   HA_READ(groups, optional_field<json>(j, "TaskGroups", "job", json::array()));
   if (!groups.is_array())
     return make_error("job.TaskGroups: expected an array", ErrorKind::kInvalid);

@@ -64,7 +64,8 @@ job "harvester-autoscaler" {
         args    = ["agent", "--config", "local/agent.hcl"]
       }
 
-      # NOMAD_TOKEN and NOMAD_ADDR (a local socket) for the agent's own Nomad client.
+      # NOMAD_TOKEN (the workload identity) and NOMAD_UNIX_ADDR (the client's task API socket,
+      # secrets/api.sock): the agent's config below names no Nomad address, so it uses them.
       identity {
         env = true
       }

@@ -13,10 +13,15 @@ constexpr const char* kDefaultUserData =
     "write_files:\n"
     "  - path: /etc/nomad.d/client.hcl\n"
     "    content: |\n"
+    "      datacenter = \"{{datacenter}}\"\n"
     "      client {\n"
     "        enabled    = true\n"
     "        node_class = \"{{node_class}}\"\n"
-    "        meta { \"harvester.node_group\" = \"{{node_group}}\" }\n"
+    "        node_pool  = \"{{node_pool}}\"\n"
+    "        meta {\n"
+    "          \"harvester.node_group\" = \"{{node_group}}\"\n"
+    "          \"harvester.vm\"         = \"{{namespace}}/{{name}}\"\n"
+    "        }\n"
     "      }\n"
     "runcmd:\n"
     "  - systemctl enable --now nomad\n";
@@ -42,6 +47,8 @@ Result<HarvesterGroupConfig> parse_group_config(const PluginConfig& raw) {
   ConfigReader r{config, issues};
   c.node_group = config.at("node_group_name");
   if (r.has("node_class")) c.node_class = config.at("node_class");
+  if (r.has("datacenter")) c.datacenter = config.at("datacenter");
+  if (r.has("node_pool")) c.node_pool = config.at("node_pool");
   c.namespace_ = config.at("namespace");
   if (r.has("cpu_request")) c.cpu_cores = *parse_quantity(config.at("cpu_request"));
   if (r.has("memory_request")) {
@@ -65,8 +72,11 @@ Result<HarvesterGroupConfig> parse_group_config(const PluginConfig& raw) {
 std::string render_user_data(const HarvesterGroupConfig& config, const std::string& vm_name) {
   std::string text = config.user_data.empty() ? kDefaultUserData : config.user_data;
   replace_all(text, "{{name}}", vm_name);
-  replace_all(text, "{{node_class}}", config.node_class);
+  replace_all(text, "{{node_class}}", config.nomad_node_class());
   replace_all(text, "{{node_group}}", config.node_group);
+  replace_all(text, "{{namespace}}", config.namespace_);
+  replace_all(text, "{{datacenter}}", config.datacenter.empty() ? "dc1" : config.datacenter);
+  replace_all(text, "{{node_pool}}", config.node_pool.empty() ? "default" : config.node_pool);
   return text;
 }
 

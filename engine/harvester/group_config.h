@@ -13,7 +13,16 @@ namespace ha {
 
 struct HarvesterGroupConfig {
   std::string node_group;  // node_group_name: the ownership label value
+  // The Nomad pool its VMs join, as upstream identifies a pool (nodepool.go): node_class
+  // ("autoscaler-default-pool": nodes without a class), datacenter, node_pool; each left
+  // out ("") matches any, and at least one is given.
   std::string node_class;
+  std::string datacenter;
+  std::string node_pool;
+  // The class its VMs' Nomad clients register with.
+  std::string nomad_node_class() const {
+    return node_class == "autoscaler-default-pool" ? "" : node_class;
+  }
   std::string namespace_ = "default";
   double cpu_cores = 2;
   std::int64_t memory_bytes = 4LL << 30;
@@ -38,7 +47,10 @@ struct HarvesterGroupConfig {
 Result<HarvesterGroupConfig> parse_group_config(const PluginConfig& config);
 
 // The cloud-init user data for a new VM: the policy's template (or the built-in one) with
-// {{name}}, {{node_class}} and {{node_group}} replaced.
+// {{name}}, {{namespace}}, {{node_class}}, {{datacenter}} (Nomad's default dc1 if not
+// given), {{node_pool}} (default) and {{node_group}} replaced. The built-in one writes the
+// Nomad client config: the pool's class, datacenter and node pool, and meta naming the VM
+// ("harvester.vm" = "namespace/name") and its group ("harvester.node_group").
 std::string render_user_data(const HarvesterGroupConfig& config, const std::string& vm_name);
 
 }  // namespace ha

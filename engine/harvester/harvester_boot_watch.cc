@@ -101,7 +101,7 @@ void HarvesterTarget::check_booting_vm(const HarvesterGroupConfig& c, std::size_
           then();
           return;
         }
-        nomad_.list_nodes({c.node_class, "", name},
+        nomad_.list_nodes({c.nomad_node_class(), c.node_pool, name},
                           guarded([vms, name, then](Result<NodeList> nodes) {
                             if (nodes) {
                               // A VM restarted under the same name may leave an older registration.
@@ -123,7 +123,7 @@ bool HarvesterTarget::cached_boot_progress(const HarvesterGroupConfig& c, const 
   ClusterCaches* caches = options_.caches;
   if (caches == nullptr || loop_.now() >= deadline) return false;
   VmCache& vm_cache = caches->vms(c.namespace_, vm_labels::group_selector(c.node_group));
-  NodeCache& node_cache = caches->nodes(c.node_class);
+  NodeCache& node_cache = caches->nodes(c.nomad_node_class());
   if (!caches->usable(vm_cache) || !caches->usable(node_cache)) return false;
   auto vm = vm_cache.find(name);
   // Not there yet (the creation's event on its way) or on its way to a deletion: read fresh.
@@ -143,7 +143,7 @@ void HarvesterTarget::settle_overdue_vm(const HarvesterGroupConfig& c, std::size
                                         std::function<void()> then) {
   // A Running VM past the provision timeout is deleted only when Nomad confirms that no
   // ready node runs on it: a node that joined unseen (Nomad unreachable) may hold work.
-  nomad_.list_nodes({c.node_class, "", name},
+  nomad_.list_nodes({c.nomad_node_class(), c.node_pool, name},
                     guarded([this, c, action, name, vms, then](Result<NodeList> nodes) {
                       int& state = (*vms)[name];
                       if (!nodes) {

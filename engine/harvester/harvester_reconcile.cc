@@ -150,7 +150,8 @@ void HarvesterTarget::reconcile_delete(const HarvesterGroupConfig& c, const Virt
 void HarvesterTarget::confirm_no_ready_node(const HarvesterGroupConfig& c, const std::string& name,
                                             const std::string& reason) {
   nomad_.list_nodes(
-      {c.node_class, "", name}, guarded([this, c, name, reason](Result<NodeList> nodes) {
+      {c.nomad_node_class(), c.node_pool, name},
+      guarded([this, c, name, reason](Result<NodeList> nodes) {
         bool ready = !nodes || std::any_of(nodes->begin(), nodes->end(),
                                            [](const auto& n) { return n->status == "ready"; });
         if (!ready) {

@@ -320,7 +320,7 @@ void HarvesterTarget::confirm_node_gone(const HarvesterGroupConfig& c, std::size
                                         std::string node_id, std::string vm, Time give_up_at) {
   // A 404 for a node this target drains is checked against the node list before the VM is
   // deleted on its word: a wrong answer must not delete a VM whose work is still running.
-  nomad_.list_nodes({c.node_class, "", vm},
+  nomad_.list_nodes({c.nomad_node_class(), c.node_pool, vm},
                     guarded([this, c, action, node_id, vm, give_up_at](Result<NodeList> nodes) {
                       bool listed =
                           !nodes || std::any_of(nodes->begin(), nodes->end(), [&](const auto& n) {

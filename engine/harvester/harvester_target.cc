@@ -72,7 +72,7 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
       snap->vms = vms.view();
       list_vms = false;
     }
-    if (const NodeCache& nodes = caches->nodes(c.node_class); caches->usable(nodes)) {
+    if (const NodeCache& nodes = caches->nodes(c.nomad_node_class()); caches->usable(nodes)) {
       snap->nodes = nodes.view();
       snap->node_resources = true;
     }
@@ -105,15 +105,16 @@ void HarvesterTarget::snapshot(const HarvesterGroupConfig& c,
         }));
   }
   if (list_nodes) {
-    nomad_.list_nodes(
-        {c.node_class, "", ""}, guarded([snap, error, finish](Result<NodeList> r) mutable {
-          if (!r) {
-            *error = make_error("listing Nomad nodes: " + r.error().message, r.error().kind);
-          } else {
-            snap->nodes = std::make_shared<const NodeView>(std::move(*r));
-          }
-          finish();
-        }));
+    nomad_.list_nodes({c.nomad_node_class(), c.node_pool, ""},
+                      guarded([snap, error, finish](Result<NodeList> r) mutable {
+                        if (!r) {
+                          *error = make_error("listing Nomad nodes: " + r.error().message,
+                                              r.error().kind);
+                        } else {
+                          snap->nodes = std::make_shared<const NodeView>(std::move(*r));
+                        }
+                        finish();
+                      }));
   }
 }
 

@@ -1,7 +1,9 @@
 #include "engine/nomad/nomad_apm.h"
 
+#include <cctype>
 #include <charconv>
 #include <memory>
+#include <optional>
 
 namespace ha {
 namespace {
@@ -11,11 +13,50 @@ bool usable(const NomadNodeStub& n) {
   return n.status == "ready" && n.scheduling_eligibility == "eligible" && !n.drain;
 }
 
+// Go's url.QueryUnescape: %XX and '+' (a space); nullopt on a bad escape.
+std::optional<std::string> query_unescape(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] != '%') {
+      out += s[i];
+    } else {
+      if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        return std::nullopt;
+      }
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    }
+  }
+  return out;
+}
+
+// Go's url.QueryEscape.
+std::string query_escape(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 bool in_pool(const NomadNodeStub& n, const ApmQuery& q) {
-  return (q.node_class.empty() || n.node_class == q.node_class) &&
-         (q.node_pool.empty() || n.node_pool == q.node_pool) &&
+  bool cls = q.node_class == "autoscaler-default-pool" ? n.node_class.empty()
+                                                       : n.node_class == q.node_class;
+  return (q.node_class.empty() || cls) && (q.node_pool.empty() || n.node_pool == q.node_pool) &&
          (q.datacenter.empty() || n.datacenter == q.datacenter);
 }
 
@@ -41,7 +82,14 @@ Result<ApmQuery> parse_apm_query(const std::string& query) {
         "unknown metric; known: percentage-allocated_cpu, percentage-allocated_memory, "
         "pending_allocations, node_count, nodes_needed");
   }
-  if (query.find('/') == std::string::npos) return q;
+  const std::string kNamePool =
+      "expected <query>/<key>=<value>[,<key>=<value>...]: a cluster query names its pool "
+      "(node_class, datacenter or node_pool), or is written short (\"percentage-allocated_cpu\") "
+      "in a policy whose target names it";
+  if (query.find('/') == std::string::npos) {
+    if (q.metric == ApmQuery::Metric::kPendingAllocations) return q;
+    return bad(kNamePool);
+  }
   std::string pool = query.substr(query.find('/') + 1);
   if (pool.empty()) return bad("expected key=value after '/'");
   std::size_t start = 0;
@@ -53,7 +101,10 @@ Result<ApmQuery> parse_apm_query(const std::string& query) {
     if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size()) {
       return bad("invalid pool identifier \"" + pair + "\": expected key=value");
     }
-    std::string key = pair.substr(0, eq), value = pair.substr(eq + 1);
+    std::string key = pair.substr(0, eq);
+    auto value_or = query_unescape(pair.substr(eq + 1));
+    if (!value_or) return bad("failed to decode value in \"" + pair + "\"");
+    const std::string& value = *value_or;
     if (key == "node_class") {
       q.node_class = value;
     } else if (key == "node_pool") {
@@ -84,7 +135,32 @@ Result<ApmQuery> parse_apm_query(const std::string& query) {
     }
     start = end + 1;
   }
+  if (q.metric != ApmQuery::Metric::kPendingAllocations && q.node_class.empty() &&
+      q.datacenter.empty() && q.node_pool.empty()) {
+    return bad(kNamePool);
+  }
   return q;
+}
+
+std::string expand_short_query(const std::string& query, const std::string& target,
+                               const std::map<std::string, std::string>& config) {
+  if (target != "harvester") return query;
+  std::size_t slash = query.find('/');
+  if (slash != std::string::npos) {
+    // nodes_needed/headroom=8: parameters without a pool take the target's too.
+    std::string params = "," + query.substr(slash + 1);
+    for (const char* key : {",node_class=", ",datacenter=", ",node_pool="}) {
+      if (params.find(key) != std::string::npos) return query;
+    }
+  }
+  std::string pool;
+  for (const char* key : {"node_class", "datacenter", "node_pool"}) {
+    auto it = config.find(key);
+    if (it == config.end() || it->second.empty()) continue;
+    pool += (pool.empty() ? "" : ",") + std::string(key) + "=" + query_escape(it->second);
+  }
+  if (pool.empty()) return query;
+  return slash == std::string::npos ? query + "/" + pool : query + "," + pool;
 }
 
 NomadApmSource::NomadApmSource(EventLoop& loop, NomadApi& nomad, ClusterCaches* caches)
@@ -95,7 +171,7 @@ std::optional<Result<TimeSeries>> NomadApmSource::from_caches(const std::string&
   if (caches_ == nullptr) return std::nullopt;
   // Both caches are asked for first: the first query starts them.
   bool count_only = q.metric == ApmQuery::Metric::kNodeCount;
-  NodeCache& nodes = caches_->nodes(q.node_class);
+  NodeCache& nodes = caches_->nodes(q.class_filter());
   AllocationCache* allocations = count_only ? nullptr : &caches_->allocations();
   if (!caches_->usable(nodes) || (allocations && !caches_->usable(*allocations))) {
     return std::nullopt;
@@ -150,7 +226,7 @@ void NomadApmSource::query(const std::string& query, TimeRange, Callback done) {
       return;
     case ApmQuery::Metric::kNodeCount:
       nomad_.list_nodes(
-          {q->node_class, q->node_pool, ""},
+          {q->class_filter(), q->node_pool, ""},
           [query, q = *q, point, done = std::move(done)](Result<NodeList> nodes) {
             if (!nodes) {
               return done(make_error(query + ": listing nodes: " + nodes.error().message));
@@ -188,8 +264,8 @@ void NomadApmSource::allocated_percent(const std::string& query, const ApmQuery&
     double v = 100.0 * static_cast<double>(state->allocated) / static_cast<double>(state->capacity);
     state->done(TimeSeries{{loop.now(), v}});
   };
-  nomad.list_nodes({q.node_class, q.node_pool, ""}, [state, q, query, cpu, finish,
-                                                     &nomad](Result<NodeList> nodes) {
+  nomad.list_nodes({q.class_filter(), q.node_pool, ""}, [state, q, query, cpu, finish,
+                                                         &nomad](Result<NodeList> nodes) {
     if (!nodes) return state->done(make_error(query + ": listing nodes: " + nodes.error().message));
     std::vector<std::string> ids;
     for (const auto& n : *nodes) {

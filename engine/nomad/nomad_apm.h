@@ -9,8 +9,9 @@
 //   node_count[/...]       the pool's ready, eligible, not draining nodes
 //   nodes_needed[/...,headroom=PCT,node_cpu=MHZ,node_memory=MB]
 //                          the nodes the pool needs for its running and queued work, counted
-//                          by placing it (nodes_needed.h): queued allocations come from the
-//                          blocked evaluations, their sizes from their jobs; a new node has
+//                          by placing it (nodes_needed.h): queued allocations are those of
+//                          jobs with blocked evaluations that more nodes would place, counted
+//                          by their job summaries' Queued, sized by their jobs; a new node has
 //                          node_cpu/node_memory, else the largest pool node's allocatable.
 //                          Not a point-in-time utilisation: use it with pass-through.
 // Like upstream's plugin it answers the current value only: a range query gets one point at
@@ -37,7 +38,13 @@ namespace ha {
 struct ApmQuery {
   enum class Metric { kCpuPercent, kMemoryPercent, kPendingAllocations, kNodeCount, kNodesNeeded };
   Metric metric = Metric::kCpuPercent;
-  std::string node_class, node_pool, datacenter;  // empty: any
+  // The pool, as upstream identifies one (scaleutils/nodepool): all that are given must
+  // match; node_class "autoscaler-default-pool" matches nodes without a class. Empty: any.
+  std::string node_class, node_pool, datacenter;
+  // The class to list nodes by ("" for any: the default pool's nodes have none).
+  std::string class_filter() const {
+    return node_class == "autoscaler-default-pool" ? "" : node_class;
+  }
   // nodes_needed only: headroom as a fraction, and a new node's allocatable (0: unknown).
   double headroom = 0;
   std::int64_t node_cpu = 0, node_memory = 0;
@@ -46,8 +53,18 @@ struct ApmQuery {
 // Whether the node belongs to the query's pool (its class, node pool and datacenter).
 bool in_pool(const NomadNodeStub& n, const ApmQuery& q);
 
-// Parses the query forms above; the error names the query and what is wrong.
+// Parses the query forms above (pool values URL-escaped, as upstream writes them); the error
+// names the query and what is wrong. A cluster query (all but pending_allocations) names
+// its pool: at least one of node_class, datacenter, node_pool.
 Result<ApmQuery> parse_apm_query(const std::string& query);
+
+// A policy's nomad-apm query in upstream's short form (no '/': "percentage-allocated_cpu")
+// made whole for the policy's cluster target, as upstream's CanonicalizeAPMQuery does
+// (policy/policy.go): "<query>/node_class=..,datacenter=..,node_pool=.." with the keys the
+// target config has; a query with parameters but no pool key (nodes_needed/headroom=8)
+// gets them after its own. Any other query is returned as it is.
+std::string expand_short_query(const std::string& query, const std::string& target,
+                               const std::map<std::string, std::string>& target_config);
 
 class NomadApmSource final : public MetricsSource {
  public:
@@ -60,6 +77,8 @@ class NomadApmSource final : public MetricsSource {
   void nodes_needed(const std::string& query, const ApmQuery& q, Callback done);
   struct JobSizes {
     std::uint64_t modify_index = 0;
+    std::string node_pool;
+    std::vector<std::string> datacenters;
     std::map<std::string, std::pair<std::int64_t, std::int64_t>> groups;  // cpu, memory
   };
   // The answer from the caches, or nullopt when they are not current.

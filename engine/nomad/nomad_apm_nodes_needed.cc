@@ -1,7 +1,9 @@
-// nomad-apm's nodes_needed (see nomad_apm.h): the blocked evaluations, the sizes of their
-// jobs' task groups, then the pool's nodes with what runs on each, then the count.
-// Requests per evaluation: 1 for the evaluations, 1 per job whose version changed, and,
-// without current caches, 2N+1 for the pool as percentage-allocated_* reads it.
+// nomad-apm's nodes_needed (see nomad_apm.h): the blocked evaluations, the live count of
+// their jobs' queued allocations (job summaries) and the sizes of their task groups, then
+// the pool's nodes with what runs on each, then the count.
+// Requests per evaluation: 1 for the evaluations, 1 per blocked job (its summary), 1 per job
+// whose version changed, and, without current caches, 2N+1 for the pool as
+// percentage-allocated_* reads it.
 #include <algorithm>
 #include <memory>
 #include <set>
@@ -19,9 +21,32 @@ bool takes_work(const NomadNodeStub& n) {
          n.scheduling_eligibility == "eligible" && !n.drain;
 }
 
+// Blocked work by (namespace, job): the groups whose placements failed for want of room.
+using Demand = std::map<std::pair<std::string, std::string>, std::set<std::string>>;
+
+// Of the blocked evaluations, the groups new nodes of this kind could take: not a system
+// job's (it runs on every node; a new node gets its own allocation, the blocked one waits for
+// room on its node), not those a quota blocks, not those every considered node refused by
+// a constraint (no room was missing: NodesExhausted 0 of NodesEvaluated > 0). With no node
+// considered at all (NodesEvaluated 0), nodes are what is missing.
+Demand placeable_demand(const std::vector<NomadEvaluation>& evals) {
+  Demand out;
+  for (const NomadEvaluation& e : evals) {
+    if (e.status != "blocked" || e.type == "system" || e.type == "sysbatch") continue;
+    if (!e.quota_limit_reached.empty()) continue;
+    for (const auto& [group, m] : e.failed_tg_allocs) {
+      if (!m.quota_exhausted.empty()) continue;
+      if (m.nodes_evaluated > 0 && m.nodes_exhausted == 0) continue;
+      out[{e.namespace_.empty() ? "default" : e.namespace_, e.job_id}].insert(group);
+    }
+  }
+  return out;
+}
+
 struct NeededState {
   std::string query;
   ApmQuery q;
+  std::map<std::pair<std::string, std::string>, NomadJobSummary> summaries;
   std::vector<QueuedGroup> queued;
   std::vector<PoolNode> pool;
   // What runs on each pool node, one by one: read from the allocation cache's view when
@@ -80,7 +105,7 @@ void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, C
   auto read_pool = [this, alive = std::weak_ptr<bool>(alive_), state, count] {
     if (alive.expired()) return;
     if (caches_ != nullptr) {
-      NodeCache& nodes = caches_->nodes(state->q.node_class);
+      NodeCache& nodes = caches_->nodes(state->q.class_filter());
       AllocationCache& allocations = caches_->allocations();
       if (caches_->usable(nodes) && caches_->usable(allocations)) {
         state->view = allocations.view();
@@ -99,71 +124,82 @@ void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, C
       }
     }
     NomadApi& nomad = nomad_;
-    nomad.list_nodes({state->q.node_class, state->q.node_pool, ""}, [state, count, &nomad](
-                                                                        Result<NodeList> nodes) {
-      if (!nodes) {
-        return state->done(make_error(state->query + ": listing nodes: " + nodes.error().message));
-      }
-      std::vector<std::string> ids;
-      for (const auto& n : *nodes) {
-        if (in_pool(*n, state->q) && takes_work(*n)) ids.push_back(n->id);
-      }
-      state->pool.resize(ids.size());
-      state->listed.resize(ids.size());
-      if (ids.empty()) return count();
-      state->outstanding = 2 * ids.size();
-      auto finish = [state, count] {
-        if (--state->outstanding > 0) return;
-        if (state->failed) return state->done(*state->failed);
-        count();
-      };
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        nomad.get_node(ids[i], [state, i, id = ids[i], finish](Result<NomadNode> node) {
-          if (node) {
-            state->pool[i].capacity = {node->cpu_mhz, node->memory_mb};
-          } else {
-            state->failed =
-                make_error(state->query + ": reading node " + id + ": " + node.error().message);
+    nomad.list_nodes(
+        {state->q.class_filter(), state->q.node_pool, ""},
+        [state, count, &nomad](Result<NodeList> nodes) {
+          if (!nodes) {
+            return state->done(
+                make_error(state->query + ": listing nodes: " + nodes.error().message));
           }
-          finish();
-        });
-        nomad.node_allocations(ids[i], [state, i, id = ids[i],
-                                        finish](Result<std::vector<NomadAllocationStub>> allocs) {
-          if (allocs) {
-            for (const auto& a : *allocs) {
-              if (is_terminal(a)) continue;
-              state->listed[i].push_back({a.cpu_mhz, a.memory_mb});
-              state->pool[i].used.cpu_mhz += a.cpu_mhz;
-              state->pool[i].used.memory_mb += a.memory_mb;
-            }
-          } else {
-            state->failed = make_error(state->query + ": reading allocations of node " + id + ": " +
-                                       allocs.error().message);
+          std::vector<std::string> ids;
+          for (const auto& n : *nodes) {
+            if (in_pool(*n, state->q) && takes_work(*n)) ids.push_back(n->id);
           }
-          finish();
+          state->pool.resize(ids.size());
+          state->listed.resize(ids.size());
+          if (ids.empty()) return count();
+          state->outstanding = 2 * ids.size();
+          auto finish = [state, count] {
+            if (--state->outstanding > 0) return;
+            if (state->failed) return state->done(*state->failed);
+            count();
+          };
+          for (std::size_t i = 0; i < ids.size(); ++i) {
+            nomad.get_node(ids[i], [state, i, id = ids[i], finish](Result<NomadNode> node) {
+              if (node) {
+                state->pool[i].capacity = {node->cpu_mhz, node->memory_mb};
+              } else {
+                state->failed =
+                    make_error(state->query + ": reading node " + id + ": " + node.error().message);
+              }
+              finish();
+            });
+            nomad.node_allocations(ids[i], [state, i, id = ids[i], finish](
+                                               Result<std::vector<NomadAllocationStub>> allocs) {
+              if (allocs) {
+                for (const auto& a : *allocs) {
+                  if (is_terminal(a)) continue;
+                  state->listed[i].push_back({a.cpu_mhz, a.memory_mb});
+                  state->pool[i].used.cpu_mhz += a.cpu_mhz;
+                  state->pool[i].used.memory_mb += a.memory_mb;
+                }
+              } else {
+                state->failed = make_error(state->query + ": reading allocations of node " + id +
+                                           ": " + allocs.error().message);
+              }
+              finish();
+            });
+          }
         });
-      }
-    });
   };
 
-  // Second: the sizes of the queued allocations, from their jobs.
-  auto size_queue = [state, sizes, read_pool](std::vector<NomadEvaluation> evals) {
-    for (const NomadEvaluation& e : evals) {
-      const JobSizes& job = (*sizes)[{e.namespace_.empty() ? "default" : e.namespace_, e.job_id}];
-      for (const auto& [group, n] : e.queued_allocations) {
+  // Second: the queued allocations of the blocked jobs that may run in this pool, counted by
+  // their job summaries and sized by their jobs.
+  auto size_queue = [state, sizes, read_pool](const Demand& demand) {
+    for (const auto& [key, groups] : demand) {
+      const JobSizes& job = (*sizes)[key];
+      if (!job_may_run_in(job.datacenters, job.node_pool, state->q.datacenter,
+                          state->q.node_pool)) {
+        continue;  // its node pool or datacenters leave this pool out
+      }
+      const NomadJobSummary& summary = state->summaries[key];
+      for (const std::string& group : groups) {
+        auto queued = summary.task_groups.find(group);
+        if (queued == summary.task_groups.end() || queued->second.queued <= 0) continue;
         auto it = job.groups.find(group);
         if (it == job.groups.end()) {
-          return state->done(make_error(state->query + ": blocked evaluation " + e.id +
-                                        " queues group \"" + group + "\", which job \"" + e.job_id +
-                                        "\" does not have"));
+          return state->done(make_error(state->query + ": job \"" + key.second +
+                                        "\" is blocked on group \"" + group +
+                                        "\", which it does not have"));
         }
-        state->queued.push_back({{it->second.first, it->second.second}, n});
+        state->queued.push_back({{it->second.first, it->second.second}, queued->second.queued});
       }
     }
     read_pool();
   };
 
-  // First: the blocked evaluations, and any job not read at its current version.
+  // First: the blocked evaluations; then, of the jobs whose work more nodes would place, the
+  // summary (always) and the job (when not read at its current version).
   NomadApi& nomad = nomad_;
   nomad.list_evaluations("blocked", [state, sizes, size_queue,
                                      &nomad](Result<std::vector<NomadEvaluation>> evals) {
@@ -171,44 +207,53 @@ void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, C
       return state->done(
           make_error(state->query + ": listing blocked evaluations: " + evals.error().message));
     }
-    std::vector<std::pair<std::string, std::string>> stale;
+    auto demand = std::make_shared<Demand>(placeable_demand(*evals));
     // Sizes are kept for the jobs blocked now: a job blocked again later is read again.
-    std::set<std::pair<std::string, std::string>> blocked;
+    std::erase_if(*sizes, [&demand](const auto& entry) { return !demand->contains(entry.first); });
+    std::vector<std::pair<std::string, std::string>> stale;
     for (const NomadEvaluation& e : *evals) {
-      blocked.insert({e.namespace_.empty() ? "default" : e.namespace_, e.job_id});
-    }
-    std::erase_if(*sizes, [&blocked](const auto& entry) { return !blocked.contains(entry.first); });
-    for (const NomadEvaluation& e : *evals) {
-      if (e.status != "blocked") continue;
       std::pair key{e.namespace_.empty() ? "default" : e.namespace_, e.job_id};
+      if (!demand->contains(key)) continue;
       auto it = sizes->find(key);
       if (it == sizes->end() || it->second.modify_index < e.job_modify_index ||
           e.job_modify_index == 0) {
         if (std::find(stale.begin(), stale.end(), key) == stale.end()) stale.push_back(key);
       }
     }
-    std::erase_if(evals.value(), [](const NomadEvaluation& e) { return e.status != "blocked"; });
-    if (stale.empty()) return size_queue(std::move(*evals));
-    auto pending = std::make_shared<std::vector<NomadEvaluation>>(std::move(*evals));
-    state->outstanding = stale.size();
+    if (demand->empty()) return size_queue(*demand);
+    state->outstanding = stale.size() + demand->size();
+    auto finish = [state, demand, size_queue] {
+      if (--state->outstanding > 0) return;
+      if (state->failed) return state->done(*state->failed);
+      size_queue(*demand);
+    };
     for (const auto& key : stale) {
-      nomad.get_job(key.second, key.first,
-                    [state, sizes, key, pending, size_queue](Result<NomadJob> job) {
-                      if (job) {
-                        JobSizes& s = (*sizes)[key];
-                        s.modify_index = job->modify_index;
-                        s.groups.clear();
-                        for (const auto& g : job->task_groups) {
-                          s.groups[g.name] = {g.cpu_mhz, g.memory_mb};
-                        }
-                      } else if (!state->failed) {
-                        state->failed = make_error(state->query + ": reading job " + key.second +
-                                                   ": " + job.error().message);
-                      }
-                      if (--state->outstanding > 0) return;
-                      if (state->failed) return state->done(*state->failed);
-                      size_queue(std::move(*pending));
-                    });
+      nomad.get_job(key.second, key.first, [state, sizes, key, finish](Result<NomadJob> job) {
+        if (job) {
+          JobSizes& s = (*sizes)[key];
+          s.modify_index = job->modify_index;
+          s.node_pool = job->node_pool;
+          s.datacenters = job->datacenters;
+          s.groups.clear();
+          for (const auto& g : job->task_groups) s.groups[g.name] = {g.cpu_mhz, g.memory_mb};
+        } else if (!state->failed) {
+          state->failed =
+              make_error(state->query + ": reading job " + key.second + ": " + job.error().message);
+        }
+        finish();
+      });
+    }
+    for (const auto& [key, groups] : *demand) {
+      nomad.job_summary(
+          key.second, key.first, [state, key, finish](Result<NomadJobSummary> summary) {
+            if (summary) {
+              state->summaries[key] = std::move(*summary);
+            } else if (!state->failed) {
+              state->failed = make_error(state->query + ": reading the summary of job " +
+                                         key.second + ": " + summary.error().message);
+            }
+            finish();
+          });
     }
   });
 }

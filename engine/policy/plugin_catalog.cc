@@ -62,6 +62,12 @@ void validate_harvester(PluginConfig& config, ConfigIssues& issues) {
                                                     "warm_pool_max_age"};
   reject_unknown_keys(config, kKnown, issues);
   ConfigReader r{config, issues};
+  // As upstream's cluster targets (scaleutils/nodepool NewClusterNodePoolIdentifierList).
+  if (!r.has("node_class") && !r.has("datacenter") && !r.has("node_pool")) {
+    r.fail("node_class",
+           "node pool identification method required: give node_class, datacenter or "
+           "node_pool (\"autoscaler-default-pool\" names nodes without a class)");
+  }
   if (!r.has("node_group_name")) {
     r.fail("node_group_name", "missing required field (names the VMs this policy owns)");
   } else if (const std::string& g = config.at("node_group_name");

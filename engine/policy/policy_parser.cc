@@ -4,6 +4,7 @@
 #include <set>
 
 #include "base/duration.h"
+#include "engine/nomad/nomad_apm.h"
 #include "engine/policy/hcl_json.h"
 #include "engine/policy/plugin_catalog.h"
 #include "engine/strategy.h"
@@ -132,6 +133,7 @@ class PolicyReader {
       r_.error(at, "missing required block \"check\": a policy needs at least one check");
     } else {
       std::set<std::string> names;
+      checks_at.clear();
       auto checks = r_.labelled_blocks(doc["check"], child(at, "check"));
       if (checks.empty() && doc["check"].is_object()) {
         r_.error(child(at, "check"), "a policy needs at least one check");
@@ -141,7 +143,7 @@ class PolicyReader {
           r_.error(block.pointer, "duplicate check name \"" + block.label + "\"");
         }
         p.checks.push_back(read_check(block, p.on_check_error));
-        check_scales_from_zero(p, p.checks.back(), block.pointer);
+        checks_at.push_back(block.pointer);
       }
     }
     if (!doc.contains("target")) {
@@ -156,7 +158,21 @@ class PolicyReader {
         p.target = read_target(targets[0]);
       }
     }
+    for (std::size_t i = 0; i < p.checks.size() && i < checks_at.size(); ++i) {
+      complete_query(p, p.checks[i], checks_at[i]);
+      check_scales_from_zero(p, p.checks[i], checks_at[i]);
+    }
   }
+
+  // A nomad-apm query in upstream's short form is made whole for the target's pool (as
+  // upstream's CanonicalizeAPMQuery), then read: a query it cannot run is an error now,
+  // naming the check's query, rather than at every evaluation.
+  void complete_query(const Policy& p, CheckSpec& c, const std::string& at) {
+    if (c.source != "nomad-apm" || c.query.empty() || p.target.name != "harvester") return;
+    c.query = expand_short_query(c.query, p.target.name, p.target.config);
+    if (auto q = parse_apm_query(c.query); !q) r_.error(child(at, "query"), q.error().message);
+  }
+  std::vector<std::string> checks_at;  // each check's place in the document
 
   CheckSpec read_check(const hcl_json::Block& block, OnError policy_on_error) {
     CheckSpec c;

@@ -120,9 +120,19 @@ try:
     request(nomad_url, f"/v1/job/{job}/scale", "PUT", scale)
     blocked = request(nomad_url, "/v1/evaluations?status=blocked")
     validate("GET /v1/evaluations?status=blocked", blocked, "Evaluation", nomad, array=True)
-    if not blocked or not blocked[0].get("QueuedAllocations", {}).get(group):
+    # As Nomad's scheduler writes one: the failed placements in FailedTGAllocs, no
+    # QueuedAllocations (set only on the evaluation it completes); the live count is the
+    # job summary's Queued.
+    if not blocked or not (blocked[0].get("FailedTGAllocs") or {}).get(group) \
+            or blocked[0].get("QueuedAllocations"):
         failures.append("GET /v1/evaluations?status=blocked: no blocked evaluation with the "
-                        "group's queued allocations after scaling past the cluster")
+                        "group's failed placements (and no QueuedAllocations) after scaling "
+                        "past the cluster")
+    summary = request(nomad_url, f"/v1/job/{job}/summary")
+    validate("GET /v1/job/:id/summary", summary, "JobSummary", nomad)
+    if not summary["Summary"].get(group, {}).get("Queued"):
+        failures.append("GET /v1/job/:id/summary: no Queued allocations after scaling past "
+                        "the cluster")
 
     vms_path = "/apis/kubevirt.io/v1/namespaces/nomad-clients/virtualmachines"
     vm_list = request(kube_url, vms_path)

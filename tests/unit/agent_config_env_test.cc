@@ -66,5 +66,33 @@ TEST_F(AgentConfigTest, NomadsTlsEnvironmentIsRead) {
   EXPECT_NE(half.error().message.find("client_cert and client_key"), std::string::npos);
 }
 
+// In a Nomad task with a workload identity: the client's API socket, unless an address is
+// configured.
+TEST_F(AgentConfigTest, ATasksApiSocketIsUsedWhereNoAddressIsGiven) {
+  auto bare = write("agent.json", R"({})");
+  env = {{"HARVESTER_URL", "https://harvester:6443"},
+         {"NOMAD_UNIX_ADDR", "unix:///secrets/api.sock"},
+         {"NOMAD_TOKEN", "workload-identity"}};
+  auto c = load(bare);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->nomad_address, "unix:///secrets/api.sock");
+  EXPECT_EQ(c->nomad_socket(), "/secrets/api.sock");
+  EXPECT_EQ(c->nomad_url(), "http://localhost");
+  auto file = write("agent2.json", R"({"nomad": {"address": "http://file:4646"}})");
+  c = load(file);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->nomad_address, "http://file:4646");
+  EXPECT_EQ(c->nomad_socket(), "");
+  env["NOMAD_ADDR"] = "http://env:4646";
+  c = load(bare);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->nomad_address, "http://env:4646");
+  env["NOMAD_ADDR"] = "unix://relative.sock";
+  auto bad = load(bare);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("neither an http(s) URL nor unix:///path"), std::string::npos)
+      << bad.error().message;
+}
+
 }  // namespace
 }  // namespace ha

@@ -43,6 +43,9 @@ class ForwardingNomadApi : public NomadApi {
     inner_.node_allocations(id, std::move(d));
   }
   void list_jobs(Done<std::vector<NomadJobSummary>> d) override { inner_.list_jobs(std::move(d)); }
+  void job_summary(const std::string& id, const std::string& ns, Done<NomadJobSummary> d) override {
+    inner_.job_summary(id, ns, std::move(d));
+  }
   void list_evaluations(const std::string& status, Done<std::vector<NomadEvaluation>> d) override {
     inner_.list_evaluations(status, std::move(d));
   }

@@ -95,7 +95,7 @@ TEST_P(HarvesterContract, CreatesAndReadsBackTheSpec) {
   EXPECT_EQ(vm->spec.memory_request_bytes, 2730LL << 20);
   EXPECT_EQ(vm->spec.guest_memory_bytes, 4LL << 30);
   EXPECT_EQ(vm->spec.network, "default/vlan1");
-  EXPECT_EQ(vm->spec.user_data, "#cloud-config\n");
+  EXPECT_EQ(vm->spec.user_data, testing::test_vm("x").user_data);
   EXPECT_EQ(vm->uid, created->uid);
 
   auto again = create(spec("web-1"));

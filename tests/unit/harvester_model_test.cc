@@ -6,6 +6,7 @@
 #include "backends/memory/harvester_memory_api.h"
 #include "backends/memory/label_selector.h"
 #include "backends/memory/nomad_memory_api.h"
+#include "engine/harvester/group_config.h"
 #include "harvester_test_cluster.h"
 #include "sim/simulated_loop.h"
 
@@ -62,12 +63,43 @@ TEST_F(HarvesterModelTest, VmBootsAndJoinsNomad) {
   auto id = nomad.node_id_by_name("web-1");
   ASSERT_TRUE(id);
   auto node = nomad.node(*id);
-  EXPECT_EQ(node->node_class, "hashistack");
+  EXPECT_EQ(node->node_class, "hashistack");  // from the client config its user data wrote
+  EXPECT_EQ(node->node_pool, "default");      // Nomad's default: the user data sets none
   EXPECT_EQ(node->cpu_mhz, 8000);
   EXPECT_EQ(node->memory_mb, 8192);
   EXPECT_EQ(node->status, "ready");
   EXPECT_EQ(phases.back().phase, "Joined");
   EXPECT_EQ(phases.back().time, Time(85s));
+}
+
+TEST_F(HarvesterModelTest, TheGuestsNomadClientRegistersWithTheConfigItsUserDataWrote) {
+  VirtualMachineSpec spec = vm("web-2");
+  // What the target's built-in template writes (group_config.cc), for pool "batch" in dc2.
+  HarvesterGroupConfig c;
+  c.node_group = "web";
+  c.node_class = "autoscaler-default-pool";
+  c.datacenter = "dc2";
+  c.node_pool = "batch";
+  c.namespace_ = "nomad";
+  spec.user_data = render_user_data(c, "web-2");
+  ASSERT_TRUE(harvester.create(spec).ok());
+  loop.run_until(Time(85s));
+  auto id = nomad.node_id_by_name("web-2");
+  ASSERT_TRUE(id);
+  auto node = nomad.node(*id);
+  EXPECT_EQ(node->node_class, "");  // the default pool's nodes have no class
+  EXPECT_EQ(node->datacenter, "dc2");
+  EXPECT_EQ(node->node_pool, "batch");
+  EXPECT_EQ(node->meta.at("harvester.vm"), "nomad/web-2");
+  EXPECT_EQ(node->meta.at("harvester.node_group"), "web");
+  // A VM label is not what the guest reads: without a client config it has no class.
+  VirtualMachineSpec bare = vm("web-3");
+  bare.user_data = "#cloud-config\nruncmd: []\n";
+  ASSERT_TRUE(harvester.create(bare).ok());
+  loop.run_until(Time(170s));
+  auto bare_id = nomad.node_id_by_name("web-3");
+  ASSERT_TRUE(bare_id);
+  EXPECT_EQ(nomad.node(*bare_id)->node_class, "");
 }
 
 TEST_F(HarvesterModelTest, DeleteShutsTheGuestDownThenItsNodeMissesItsHeartbeats) {

@@ -56,7 +56,15 @@ inline VirtualMachineSpec test_vm(const std::string& name, const std::string& gr
   s.root_disk = disk;
   s.annotations = {{"harvesterhci.io/removedPersistentVolumeClaims", disk.claim_name}};
   s.network = kTestNetwork;
-  s.user_data = "#cloud-config\n";
+  // The guest's Nomad client registers with the config its user data writes.
+  s.user_data =
+      "#cloud-config\n"
+      "write_files:\n"
+      "  - path: /etc/nomad.d/client.hcl\n"
+      "    content: |\n"
+      "      client {\n"
+      "        node_class = \"hashistack\"\n"
+      "      }\n";
   s.run_strategy = "RerunOnFailure";
   s.eviction_strategy = "LiveMigrateIfPossible";
   return s;

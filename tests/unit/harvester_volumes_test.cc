@@ -89,7 +89,9 @@ TEST_F(HarvesterTargetTest, AnImageThatCannotBootFailsTheScaleOutClearly) {
 }
 
 TEST_F(HarvesterTargetTest, LongCloudInitGoesIntoASecretTheVmOwns) {
-  config["user_data"] = "#cloud-config\n# " + std::string(3000, 'x') + "\nhostname: {{name}}\n";
+  config["user_data"] = "#cloud-config\n# " + std::string(3000, 'x') +
+                        "\nhostname: {{name}}\nwrite_files:\n  - path: /etc/nomad.d/client.hcl\n" +
+                        "    content: 'client { node_class = \"{{node_class}}\" }'\n";
   grow_to(1);
   auto vm = harvester.list("nomad", "")->at(0);
   EXPECT_TRUE(vm->spec.user_data.empty());
@@ -108,6 +110,7 @@ TEST_F(HarvesterTargetTest, LongCloudInitGoesIntoASecretTheVmOwns) {
 TEST(HarvesterGroupConfig, RefusesWhatHarvesterWouldRefuseNamingTheKey) {
   auto error_of = [](PluginConfig c) {
     c.emplace("node_group_name", "web");
+    c.emplace("node_class", "web");
     auto r = parse_group_config(c);
     return r ? std::string("ok") : r.error().message;
   };

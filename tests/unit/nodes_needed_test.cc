@@ -1,10 +1,9 @@
 // nodes_needed: the count by placement (pure), the blocked evaluations it reads (both
-// backends, the wire), and nomad-apm's answer over the API.
+// backends), and nomad-apm's answer over the API. What it leaves out: blocked_demand_test.cc.
 #include "engine/nomad/nodes_needed.h"
 
 #include <gtest/gtest.h>
 
-#include "backends/wire/nomad_json.h"
 #include "engine/nomad/nomad_apm.h"
 #include "nomad_contract_fixture.h"
 
@@ -109,31 +108,6 @@ TEST(NodesNeeded, QueryFormsAndErrors) {
   }
 }
 
-TEST(NodesNeeded, ReadsFailedGroupsWhereQueuedAllocationsAreMissing) {
-  // A blocked evaluation as a Nomad server may write it: no QueuedAllocations, the failures
-  // coalesced.
-  auto e =
-      nomad_json::read_evaluation({{"ID", "e1"},
-                                   {"JobID", "batch"},
-                                   {"Status", "blocked"},
-                                   {"JobModifyIndex", 7u},
-                                   {"FailedTGAllocs", {{"work", {{"CoalescedFailures", 4}}}}}});
-  ASSERT_TRUE(e.ok()) << e.error().message;
-  EXPECT_EQ(e->queued_allocations.at("work"), 5);
-  EXPECT_EQ(e->job_modify_index, 7u);
-  EXPECT_EQ(e->namespace_, "default");
-  auto bad = nomad_json::read_evaluation({{"ID", "e2"}, {"QueuedAllocations", {{"g", "x"}}}});
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().message.find("evaluation e2.QueuedAllocations.g"), std::string::npos);
-  // What the mock writes reads back the same.
-  NomadEvaluation written{"e3",       "api", "default", "service", "blocked", "queued-allocs",
-                          {{"g", 3}}, 5,     6,         4};
-  auto back = nomad_json::read_evaluation(nomad_json::evaluation(written));
-  ASSERT_TRUE(back.ok());
-  EXPECT_EQ(back->queued_allocations, written.queued_allocations);
-  EXPECT_EQ(back->job_modify_index, 4u);
-}
-
 class NodesNeededContract : public testing::NomadContract {
  protected:
   Result<std::vector<NomadEvaluation>> evaluations(const std::string& status) {
@@ -165,7 +139,14 @@ TEST_P(NodesNeededContract, BlockedEvaluationsListTheQueuedAllocations) {
   const NomadEvaluation& e = blocked->front();
   EXPECT_EQ(e.job_id, "api");
   EXPECT_EQ(e.status, "blocked");
-  EXPECT_EQ(e.queued_allocations.at("g"), 8);
+  // As Nomad's scheduler writes it: the 8 failed placements coalesced, each of the three
+  // ready nodes evaluated and without room; no QueuedAllocations on a blocked evaluation.
+  const NomadAllocMetric& m = e.failed_tg_allocs.at("g");
+  EXPECT_EQ(m.coalesced_failures, 7);
+  EXPECT_EQ(m.nodes_evaluated, 3);
+  EXPECT_EQ(m.nodes_exhausted, 3);
+  EXPECT_EQ(m.nodes_filtered, 0);
+  EXPECT_TRUE(e.queued_allocations.empty());
   EXPECT_FALSE(e.id.empty());
   EXPECT_GT(e.job_modify_index, 0u);
   EXPECT_EQ(evaluations("blocked")->front().id, e.id);  // the same evaluation while blocked

@@ -27,9 +27,9 @@ TEST_P(NomadApmContract, NomadApmOverTheApi) {
     return r->back().value;
   };
   // 2 x 500 MHz of 16000 MHz; 2 x 256 MB of 32768 MB.
-  EXPECT_DOUBLE_EQ(*value("percentage-allocated_cpu"), 6.25);
-  EXPECT_DOUBLE_EQ(*value("node_percentage-allocated_memory"), 100.0 * 512 / 32768);
-  EXPECT_DOUBLE_EQ(*value("node_count"), 3);
+  EXPECT_DOUBLE_EQ(*value("percentage-allocated_cpu/datacenter=dc1"), 6.25);
+  EXPECT_DOUBLE_EQ(*value("node_percentage-allocated_memory/datacenter=dc1"), 100.0 * 512 / 32768);
+  EXPECT_DOUBLE_EQ(*value("node_count/datacenter=dc1"), 3);
   EXPECT_DOUBLE_EQ(*value("node_count/node_class=gpu"), 1);
   EXPECT_DOUBLE_EQ(*value("pending_allocations"), 0);
   auto none = value("percentage-allocated_cpu/node_class=nope");
@@ -39,7 +39,7 @@ TEST_P(NomadApmContract, NomadApmOverTheApi) {
   ASSERT_TRUE(sync<Unit>([this](NomadApi& api, Done<Unit> d) {
                 api.drain_node(c->gpu, NomadDrainSpec{std::chrono::minutes(1), false}, false, d);
               }).ok());
-  EXPECT_DOUBLE_EQ(*value("node_count"), 2);
+  EXPECT_DOUBLE_EQ(*value("node_count/datacenter=dc1"), 2);
   // A job no node can hold is counted as pending.
   ASSERT_TRUE(sync<Unit>([](NomadApi& api, Done<Unit> d) {
                 api.scale_job("api", "g", 100, "contract test", "default", d);
@@ -91,13 +91,14 @@ TEST_P(NomadApmContract, NomadApmFromCachesMatchesAndSendsNoRequest) {
     return r->back().value;
   };
   // Not yet synced: the first queries read by requests, and start the caches.
-  EXPECT_DOUBLE_EQ(*value(from_caches, "percentage-allocated_cpu"), 6.25);
+  EXPECT_DOUBLE_EQ(*value(from_caches, "percentage-allocated_cpu/datacenter=dc1"), 6.25);
   EXPECT_DOUBLE_EQ(*value(from_caches, "node_count/node_class=gpu"), 1);
   EXPECT_TRUE(value(from_caches, "node_count/node_class=hashistack").ok());
   EXPECT_GT(counted.calls, 0);
   run_for(500ms);
-  const char* queries[] = {"percentage-allocated_cpu", "node_percentage-allocated_memory",
-                           "node_count", "node_count/node_class=gpu",
+  const char* queries[] = {"percentage-allocated_cpu/datacenter=dc1",
+                           "node_percentage-allocated_memory/node_pool=default",
+                           "node_count/datacenter=dc1", "node_count/node_class=gpu",
                            "percentage-allocated_memory/node_class=gpu"};
   for (const char* q : queries) {
     int before = counted.calls;
@@ -119,7 +120,7 @@ TEST_P(NomadApmContract, NomadApmFromCachesMatchesAndSendsNoRequest) {
               }).ok());
   run_for(1s);
   int before = counted.calls;
-  EXPECT_DOUBLE_EQ(*value(from_caches, "node_count"), 2);
+  EXPECT_DOUBLE_EQ(*value(from_caches, "node_count/datacenter=dc1"), 2);
   EXPECT_DOUBLE_EQ(*value(from_caches, "percentage-allocated_cpu/node_class=hashistack"),
                    *value(by_requests, "percentage-allocated_cpu/node_class=hashistack"));
   EXPECT_DOUBLE_EQ(*value(from_caches, "percentage-allocated_cpu/node_class=hashistack"), 25.0);
@@ -159,11 +160,11 @@ TEST_P(NomadApmContract, CachedListsWithoutCapacitiesFallBackToRequests) {
       apm.query(q, {}, [d](Result<TimeSeries> r) { d(std::move(r)); });
     });
   };
-  ASSERT_TRUE(value("percentage-allocated_cpu").ok());  // starts the caches
+  ASSERT_TRUE(value("percentage-allocated_cpu/datacenter=dc1").ok());  // starts the caches
   loop.after(500ms, [&loop] { loop.stop(); });
   loop.run();
   int before = bare.calls;
-  auto cpu = value("percentage-allocated_cpu");
+  auto cpu = value("percentage-allocated_cpu/datacenter=dc1");
   ASSERT_TRUE(cpu.ok()) << cpu.error().message;
   EXPECT_DOUBLE_EQ(cpu->back().value, 6.25);
   EXPECT_EQ(bare.calls, before + 7);  // the list, then 3 details and 3 allocation lists
@@ -182,6 +183,40 @@ TEST(NomadApmQuery, ParsesUpstreamFormsAndNamesErrors) {
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.error().message.find(bad), std::string::npos) << r.error().message;
   }
+}
+
+TEST(NomadApmQuery, ACLusterQueryNamesItsPoolAsUpstream) {
+  // No pool: upstream's parseNodePoolQuery refuses it; every node would be measured.
+  for (const char* bad : {"percentage-allocated_cpu", "node_count", "nodes_needed/headroom=8"}) {
+    auto r = parse_apm_query(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("names its pool"), std::string::npos) << r.error().message;
+  }
+  EXPECT_TRUE(parse_apm_query("pending_allocations").ok());  // the whole cluster's queue
+  // Values are URL-escaped, as upstream's formatNodePoolQuery writes them.
+  auto q = parse_apm_query("percentage-allocated_cpu/node_class=gpu+a%2Fb,node_pool=batch");
+  ASSERT_TRUE(q.ok()) << q.error().message;
+  EXPECT_EQ(q->node_class, "gpu a/b");
+  EXPECT_FALSE(parse_apm_query("percentage-allocated_cpu/node_class=%zz").ok());
+  // autoscaler-default-pool: the nodes without a class, and only those.
+  auto d = parse_apm_query("node_count/node_class=autoscaler-default-pool");
+  ASSERT_TRUE(d.ok());
+  NomadNodeStub classless, classed;
+  classed.node_class = "gpu";
+  EXPECT_TRUE(in_pool(classless, *d));
+  EXPECT_FALSE(in_pool(classed, *d));
+  EXPECT_EQ(d->class_filter(), "");
+  // The short form takes the cluster target's pool (upstream CanonicalizeAPMQuery).
+  std::map<std::string, std::string> target{
+      {"node_class", "web"}, {"node_pool", "a b"}, {"node_group_name", "g"}};
+  EXPECT_EQ(expand_short_query("percentage-allocated_cpu", "harvester", target),
+            "percentage-allocated_cpu/node_class=web,node_pool=a+b");
+  EXPECT_EQ(expand_short_query("nodes_needed/headroom=8", "harvester", target),
+            "nodes_needed/headroom=8,node_class=web,node_pool=a+b");
+  EXPECT_EQ(expand_short_query("node_count/datacenter=dc2", "harvester", target),
+            "node_count/datacenter=dc2");
+  EXPECT_EQ(expand_short_query("percentage-allocated_cpu", "nomad", target),
+            "percentage-allocated_cpu");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, NomadApmContract, ::testing::Values("memory", "http"),

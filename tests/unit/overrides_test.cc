@@ -19,7 +19,7 @@ TEST(Overrides, EditScenarioAndPolicyDocuments) {
   json policy = json::parse(R"({"scaling": {"web": {"min": 1, "max": 5, "policy": {
       "cooldown": "5m",
       "check": {"cpu": {"strategy": {"target-value": {"target": 70}}}},
-      "target": {"harvester": {"node_group_name": "web"}}}}}})");
+      "target": {"harvester": {"node_group_name": "web", "node_class": "web"}}}}}})");
   auto o =
       overrides({"duration=1d", "cluster.max_vms=20", "cluster.node.cpu_mhz=4000",
                  "policy.web.min=3", "policy.web.cooldown=1m",

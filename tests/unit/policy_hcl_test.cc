@@ -113,7 +113,10 @@ TEST(PolicyHcl, ArrayFormsAndRepeatedBlocksMapToTheSamePolicy) {
       query  = "percentage-allocated_memory"
       strategy "target-value" { target = 60 }
     }
-    target "harvester" { node_group_name = "c" }
+    target "harvester" {
+      node_group_name = "c"
+      node_class      = "c"
+    }
   }
 }
 scaling "b" {
@@ -122,7 +125,10 @@ scaling "b" {
     check "z" {
       strategy "fixed-value" { value = 2 }
     }
-    target "harvester" { node_group_name = "d" }
+    target "harvester" {
+      node_group_name = "d"
+      node_class      = "d"
+    }
   }
 }
 )";
@@ -133,10 +139,10 @@ scaling "b" {
                 "strategy": [{"target-value": [{"target": 60}]}]}]},
         {"y": [{"source": "nomad-apm", "query": "percentage-allocated_memory",
                 "strategy": [{"target-value": [{"target": 60}]}]}]}],
-      "target": [{"harvester": [{"node_group_name": "c"}]}]}]}]},
+      "target": [{"harvester": [{"node_group_name": "c", "node_class": "c"}]}]}]}]},
     {"b": [{"max": 3, "policy": [{
       "check": [{"z": [{"strategy": [{"fixed-value": [{"value": 2}]}]}]}],
-      "target": [{"harvester": [{"node_group_name": "d"}]}]}]}]}]})");
+      "target": [{"harvester": [{"node_group_name": "d", "node_class": "d"}]}]}]}]}]})");
   std::string from_hcl = normalized(hcl, "two.hcl");
   EXPECT_EQ(from_hcl.rfind("{", 0), 0u) << from_hcl;
   EXPECT_EQ(from_hcl, normalized(arrays.dump(), "two.json"));
@@ -155,6 +161,7 @@ TEST(PolicyHcl, MeaningErrorsNameLineColumnAndPath) {
     target "harvester" {
       node_group_name = "linux"
       nod_purge       = true
+      node_class      = "linux"
     }
   }
 }
@@ -203,7 +210,10 @@ TEST(PolicyHcl, DefaultsApplyToPoliciesThatSetNone) {
     check "c" {
       strategy "fixed-value" { value = 1 }
     }
-    target "harvester" { node_group_name = "c" }
+    target "harvester" {
+      node_group_name = "c"
+      node_class      = "c"
+    }
   }
 }
 scaling "own" {
@@ -214,7 +224,10 @@ scaling "own" {
     check "c" {
       strategy "fixed-value" { value = 1 }
     }
-    target "harvester" { node_group_name = "d" }
+    target "harvester" {
+      node_group_name = "d"
+      node_class      = "d"
+    }
   }
 }
 )";

@@ -19,7 +19,7 @@ json base_policy() {
         "check": { "cpu": {
           "query": "percentage-allocated_cpu",
           "strategy": { "target-value": { "target": 70 } } } },
-        "target": { "harvester": { "node_group_name": "g" } } } } } })");
+        "target": { "harvester": { "node_group_name": "g", "node_class": "g" } } } } } })");
 }
 
 Diagnostics diagnose(const json& doc) {
@@ -228,6 +228,14 @@ TEST(PolicyParser, StrategyAndTargetConfigErrorsPointAtTheKey) {
   doc = base_policy();
   doc["scaling"]["p"]["policy"]["target"]["harvester"].erase("node_group_name");
   expect_one(doc, "/scaling/p/policy/target/harvester/node_group_name", "missing required");
+  // As upstream's cluster targets: a pool is named by node_class, datacenter or node_pool.
+  doc = base_policy();
+  doc["scaling"]["p"]["policy"]["target"]["harvester"].erase("node_class");
+  doc["scaling"]["p"]["policy"]["check"]["cpu"]["query"] = "percentage-allocated_cpu/datacenter=x";
+  expect_one(doc, "/scaling/p/policy/target/harvester/node_class",
+             "node pool identification method required");
+  doc["scaling"]["p"]["policy"]["target"]["harvester"]["node_pool"] = "batch";
+  EXPECT_TRUE(diagnose(doc).empty());
   doc = base_policy();
   doc["scaling"]["p"]["policy"]["target"]["harvester"]["node_drain_deadline"] = "soon";
   expect_one(doc, "/scaling/p/policy/target/harvester/node_drain_deadline", "invalid duration");

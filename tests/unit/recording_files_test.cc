@@ -151,6 +151,9 @@ TEST(VmLatencyRecorderTest, BootAndJoinOfTheVmsCreatedWhileRecording) {
   auto spec = [](const std::string& name) {
     VirtualMachineSpec s = testing::test_vm(name);
     s.labels = {{vm_labels::kNodeGroup, "web"}, {vm_labels::kNodeClass, "web"}};
+    s.user_data =
+        "#cloud-config\nwrite_files:\n  - path: /etc/nomad.d/client.hcl\n"
+        "    content: 'client { node_class = \"web\" }'\n";
     return s;
   };
   ASSERT_TRUE(harvester.create(spec("before")).ok());

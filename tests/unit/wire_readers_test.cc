@@ -103,7 +103,7 @@ TEST(FuzzFindings, WrongTypesAndHugeNumbersAreHandled) {
   auto policies = parse_policies(
       R"({"scaling": {"p": {"min": 1, "max": 2, "policy": {
            "check": {"c": {"query": "q", "strategy": {"target-value": {"target": 1e25}}}},
-           "target": {"harvester": {"node_group_name": "g"}}}}}})",
+           "target": {"harvester": {"node_group_name": "g", "node_class": "g"}}}}}})",
       "p.json", diags);
   ASSERT_EQ(policies.size(), 1u) << (diags.empty() ? "" : diags[0].to_string());
   EXPECT_EQ(policies[0].checks[0].strategy.config.at("target"), "1e+25");

@@ -190,7 +190,7 @@ TEST(ServiceReplayTest, TwoLevelScalingFollowsTheLoad) {
                     "strategy": {"threshold": {"lower_bound": 1, "delta": 2, "within_bounds_trigger": 1}}},
         "idle": {"query": "percentage-allocated_cpu", "group": "p",
                  "strategy": {"threshold": {"upper_bound": 30, "delta": -1, "within_bounds_trigger": 1}}}},
-      "target": {"harvester": {"node_group_name": "g", "node_purge": "true"}}}}}})");
+      "target": {"harvester": {"node_group_name": "g", "node_class": "g", "node_purge": "true"}}}}}})");
   Policy tg = parse(R"({"scaling": {"t": {"enabled": true, "min": 1, "max": 40, "policy": {
       "cooldown": "30s", "evaluation_interval": "15s",
       "check": {"lpa": {"source": "sim", "query": "load_per_alloc",
