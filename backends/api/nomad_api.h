@@ -76,6 +76,15 @@ struct NomadAllocationStub {
                                          // carry this one, events PreviousAllocation)
 };
 
+// GET /v1/client/allocation/:id/stats (AllocResourceUsage): what an allocation's tasks use
+// now, summed over them (its ResourceUsage), as nomad-apm's task-group queries read it.
+struct NomadAllocUsage {
+  double cpu_percent = 0;          // CpuStats.Percent: of one core, as Nomad measures it
+  double cpu_total_ticks = 0;      // CpuStats.TotalTicks: MHz in use
+  std::uint64_t memory_usage = 0;  // MemoryStats.Usage: bytes
+  std::string task = {};           // Tasks: the task using it (the model: one per allocation)
+};
+
 // As upstream's nomad-apm judges an allocation: terminal when the server no longer wants
 // it to run (DesiredStatus stop or evict) or its client has ended it (ClientStatus
 // complete, failed or lost). Nomad's lists keep terminal allocations until they are
@@ -106,6 +115,9 @@ struct NomadTaskGroupScaleStatus {
   std::int64_t running = 0;    // Running
   std::int64_t healthy = 0;    // Healthy
   std::int64_t unhealthy = 0;  // Unhealthy
+  // Events[0].Time: the newest of its scaling events (Nomad keeps the last 20, newest
+  // first), whoever made it (`nomad job scale`, an autoscaler); ns since the epoch.
+  std::optional<Time> last_event = std::nullopt;
 };
 
 struct NomadJobScaleStatus {
@@ -314,6 +326,12 @@ class NomadApi {
   // (DesiredStatus stop); is_terminal() tells them apart.
   virtual void node_allocations(const std::string& node_id,
                                 Done<std::vector<NomadAllocationStub>> done) = 0;
+  // GET /v1/job/:id/allocations: the job's allocations (placed ones; stubs).
+  virtual void job_allocations(const std::string& job_id, const std::string& ns,
+                               Done<std::vector<NomadAllocationStub>> done) = 0;
+  // GET /v1/client/allocation/:id/stats.
+  virtual void allocation_stats(const std::string& alloc_id, const std::string& ns,
+                                Done<NomadAllocUsage> done) = 0;
   // GET /v1/jobs (every namespace the token may read).
   virtual void list_jobs(Done<std::vector<NomadJobSummary>> done) = 0;
   // GET /v1/job/:id/summary: the job's counts per group (Queued: the allocations no node

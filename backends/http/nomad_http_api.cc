@@ -218,6 +218,23 @@ void NomadHttpApi::job_summary(const std::string& job_id, const std::string& ns,
                         [](const json& j) { return nomad_json::read_job_summary(j); });
 }
 
+void NomadHttpApi::job_allocations(const std::string& job_id, const std::string& ns,
+                                   Done<std::vector<NomadAllocationStub>> done) {
+  std::string n = ns.empty() ? options_.namespace_ : ns;
+  call<std::vector<NomadAllocationStub>>(
+      "GET", "/v1/job/" + url_escape(job_id) + "/allocations",
+      n.empty() ? "" : "namespace=" + url_escape(n), "", std::move(done),
+      [](const json& j) { return read_array(j, "allocations", nomad_json::read_allocation); });
+}
+
+void NomadHttpApi::allocation_stats(const std::string& alloc_id, const std::string& ns,
+                                    Done<NomadAllocUsage> done) {
+  std::string n = ns.empty() ? options_.namespace_ : ns;
+  call<NomadAllocUsage>("GET", "/v1/client/allocation/" + url_escape(alloc_id) + "/stats",
+                        n.empty() ? "" : "namespace=" + url_escape(n), "", std::move(done),
+                        [](const json& j) { return nomad_json::read_alloc_usage(j); });
+}
+
 void NomadHttpApi::list_evaluations(const std::string& status,
                                     Done<std::vector<NomadEvaluation>> done) {
   std::string query = "namespace=*";

@@ -47,6 +47,7 @@ Result<NomadJobScaleStatus> NomadModel::job_scale_status(const std::string& job_
     s.desired = g.spec.count;
     for (std::uint32_t a : g.allocs) s.running += allocs_[a].state == AllocState::kRunning ? 1 : 0;
     s.placed = s.healthy = s.running;  // the model has no health checks: running is healthy
+    s.last_event = g.scaled_at;
   }
   return out;
 }
@@ -126,6 +127,7 @@ Result<Unit> NomadModel::scale_job(const std::string& job_id, const std::string&
     Group& grp = job.groups[g];
     if (grp.spec.name != group) continue;
     grp.spec.count = count;
+    grp.scaled_at = loop_.now();
     blocked_evals_.erase({it->second, -1});  // the job's new evaluation replaces it
     job.submitted = loop_.now();
     ++job.version;
@@ -143,6 +145,38 @@ Result<Unit> NomadModel::scale_job(const std::string& job_id, const std::string&
     return Unit{};
   }
   return make_error("task group \"" + group + "\" not found in job \"" + job_id + "\"");
+}
+
+Result<std::vector<NomadAllocationStub>> NomadModel::job_allocations(
+    const std::string& job_id) const {
+  auto it = job_by_id_.find(job_id);
+  if (it == job_by_id_.end()) return make_error("job not found", ErrorKind::kNotFound);
+  std::vector<NomadAllocationStub> out;
+  for (const Group& g : jobs_[it->second].groups) {
+    for (std::uint32_t a : g.allocs) {
+      if (allocs_[a].state == AllocState::kRunning) out.push_back(stub(allocs_[a]));
+    }
+  }
+  return out;
+}
+
+Result<NomadAllocUsage> NomadModel::allocation_stats(const std::string& alloc_id) const {
+  // As a client answers: only for an allocation it runs (stopping ones included).
+  for (const Alloc& a : allocs_) {
+    if (a.id != alloc_id || a.node < 0 ||
+        !((a.live && a.state == AllocState::kRunning) || a.stopping)) {
+      continue;
+    }
+    const NomadTaskGroupSpec& g = jobs_[a.job].groups[a.group].spec;
+    NomadAllocUsage u;
+    u.task = g.name;
+    u.cpu_total_ticks = static_cast<double>(g.cpu_mhz) * g.cpu_use;
+    u.cpu_percent = 100.0 * u.cpu_total_ticks / kCoreMhz;
+    u.memory_usage = static_cast<std::uint64_t>(static_cast<double>(g.memory_mb) * g.memory_use *
+                                                1024.0 * 1024.0);
+    return u;
+  }
+  return make_error("Unknown allocation \"" + alloc_id + "\"", ErrorKind::kNotFound);
 }
 
 }  // namespace ha

@@ -115,6 +115,20 @@ void NomadMemoryApi::job_summary(const std::string& job_id, const std::string&,
       "job_summary", [this, job_id] { return model_.job_summary(job_id); }, std::move(done));
 }
 
+void NomadMemoryApi::job_allocations(const std::string& job_id, const std::string&,
+                                     Done<std::vector<NomadAllocationStub>> done) {
+  caller_.call<std::vector<NomadAllocationStub>>(
+      "job_allocations", [this, job_id] { return model_.job_allocations(job_id); },
+      std::move(done));
+}
+
+void NomadMemoryApi::allocation_stats(const std::string& alloc_id, const std::string&,
+                                      Done<NomadAllocUsage> done) {
+  caller_.call<NomadAllocUsage>(
+      "allocation_stats", [this, alloc_id] { return model_.allocation_stats(alloc_id); },
+      std::move(done));
+}
+
 void NomadMemoryApi::list_evaluations(const std::string& status,
                                       Done<std::vector<NomadEvaluation>> done) {
   // The model keeps no evaluation history: blocked ones are all it has.

@@ -42,6 +42,10 @@ class NomadMemoryApi final : public NomadApi {
   void list_jobs(Done<std::vector<NomadJobSummary>> done) override;
   void job_summary(const std::string& job_id, const std::string& ns,
                    Done<NomadJobSummary> done) override;
+  void job_allocations(const std::string& job_id, const std::string& ns,
+                       Done<std::vector<NomadAllocationStub>> done) override;
+  void allocation_stats(const std::string& alloc_id, const std::string& ns,
+                        Done<NomadAllocUsage> done) override;
   void list_evaluations(const std::string& status,
                         Done<std::vector<NomadEvaluation>> done) override;
   void list_scaling_policies(Done<std::vector<NomadScalingPolicy>> done) override;

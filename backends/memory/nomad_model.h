@@ -54,6 +54,9 @@ struct NomadTaskGroupSpec {
   // The tasks' kill_timeout: how long the client takes to stop an allocation once the server
   // asked (Nomad's default 5 s; a client caps it at its max_kill_timeout, 30 s by default).
   Duration kill_timeout = std::chrono::seconds(5);
+  // What a running allocation uses of what it asked for (its cpu and memory), as its
+  // client's stats report it (GET /v1/client/allocation/:id/stats).
+  double cpu_use = 0.5, memory_use = 0.5;
 };
 
 struct NomadJobSpec {
@@ -149,6 +152,11 @@ class NomadModel {
   Result<NomadJobScaleStatus> job_scale_status(const std::string& job_id) const;
   Result<NomadJob> job(const std::string& job_id) const;
   std::vector<NomadJobSummary> list_jobs() const;
+  // The job's placed allocations, and what one uses now. Its client reports cpu in MHz
+  // (TotalTicks) and as a percentage of one core of kCoreMhz (Percent).
+  Result<std::vector<NomadAllocationStub>> job_allocations(const std::string& job_id) const;
+  Result<NomadAllocUsage> allocation_stats(const std::string& alloc_id) const;
+  static constexpr double kCoreMhz = 2000;
   Result<NomadJobSummary> job_summary(const std::string& job_id) const;
   // The blocked evaluations, as Nomad's schedulers leave them (nomad_blocked_evals.cc): one
   // per job with queued allocations, made by the scheduling pass after new work was queued,
@@ -234,6 +242,7 @@ class NomadModel {
     std::vector<std::uint32_t> allocs;    // live allocations, oldest first
     std::int64_t complete = 0, lost = 0;  // ended allocations (stopped ones count as complete)
     std::int64_t queued = 0;              // of its allocations, those in pending_
+    std::optional<Time> scaled_at = {};   // its last scaling event (POST /v1/job/:id/scale)
   };
   struct Job {
     std::string id;

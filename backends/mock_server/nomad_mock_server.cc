@@ -58,6 +58,8 @@ std::string NomadMockServer::operation(const httplib::Request& req) {
     return "get_node";
   }
   if (p.rfind("/v1/job/", 0) == 0 && ends("/summary")) return "job_summary";
+  if (p.rfind("/v1/job/", 0) == 0 && ends("/allocations")) return "job_allocations";
+  if (p.rfind("/v1/client/allocation/", 0) == 0) return "allocation_stats";
   if (p.rfind("/v1/job/", 0) == 0 && ends("/scale")) {
     return req.method == "GET" ? "job_scale_status" : "scale_job";
   }
@@ -79,8 +81,9 @@ void NomadMockServer::routes() {
       s,
       {"/v1/nodes", "/v1/allocations", "/v1/node/[^/]+",
        "/v1/node/[^/]+/(drain|eligibility|purge|allocations)", "/v1/jobs", "/v1/job/[^/]+/scale",
-       "/v1/job/[^/]+/summary", "/v1/scaling/policies", "/v1/scaling/policy/[^/]+", "/v1/metrics",
-       "/v1/status/leader", "/v1/event/stream", "/v1/vars", "/v1/var/.+"},
+       "/v1/job/[^/]+/summary", "/v1/job/[^/]+/allocations", "/v1/client/allocation/[^/]+/stats",
+       "/v1/scaling/policies", "/v1/scaling/policy/[^/]+", "/v1/metrics", "/v1/status/leader",
+       "/v1/event/stream", "/v1/vars", "/v1/var/.+"},
       [](httplib::Response& res, int status) {
         if (status == 404) return;
         text_error(
@@ -211,6 +214,31 @@ void NomadMockServer::routes() {
           });
           if (!summary) return text_error(res, 404, "job not found");
           reply(res, nomad_json::job_summary(*summary, index), index, true);
+        });
+  s.Get(R"(/v1/job/([^/]+)/allocations)",
+        [this, block](const httplib::Request& req, httplib::Response& res) {
+          if (!block(req, res)) return;
+          std::string id = req.matches[1];
+          auto [allocs, index] = on_loop([&] {
+            return std::pair{model_.job_allocations(id), model_.index()};
+          });
+          if (!allocs) return text_error(res, 404, "job not found");
+          json out = json::array();
+          for (const auto& a : *allocs) {
+            out.push_back(nomad_json::allocation_stub(a, a.node_name, false));
+          }
+          reply(res, out, index, true);
+        });
+  // A client's endpoint, which a server forwards to the allocation's client.
+  s.Get(R"(/v1/client/allocation/([^/]+)/stats)",
+        [this, block](const httplib::Request& req, httplib::Response& res) {
+          if (!block(req, res)) return;
+          std::string id = req.matches[1];
+          auto [usage, now] = on_loop([&] {
+            return std::pair{model_.allocation_stats(id), loop().now()};
+          });
+          if (!usage) return text_error(res, 404, usage.error().message);
+          res.set_content(nomad_json::alloc_usage(*usage, now.count()).dump(), "application/json");
         });
   s.Get(R"(/v1/job/([^/]+)/scale)",
         [this, block](const httplib::Request& req, httplib::Response& res) {

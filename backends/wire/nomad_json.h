@@ -31,8 +31,10 @@ json job(const NomadJob& j);  // Job, as GET /v1/job/:id and the Job topic's pay
 json job_list_stub(const NomadJobSummary& j, std::uint64_t index);  // JobListStub
 json evaluation(const NomadEvaluation& e);                          // Evaluation
 json job_summary(const NomadJobSummary& s, std::uint64_t index);    // JobSummary
-json scaling_policy_stub(const NomadScalingPolicy& p);              // ScalingPolicyListStub
-json scaling_policy(const NomadScalingPolicy& p);                   // ScalingPolicy
+// AllocResourceUsage: the allocation's one task (u.task) using all of `u`.
+json alloc_usage(const NomadAllocUsage& u, std::int64_t timestamp_ns);
+json scaling_policy_stub(const NomadScalingPolicy& p);  // ScalingPolicyListStub
+json scaling_policy(const NomadScalingPolicy& p);       // ScalingPolicy
 json drain_request(const std::string& node_id, const std::optional<NomadDrainSpec>& spec,
                    bool mark_eligible);
 json scaling_request(const std::string& job_id, const std::string& group, std::int64_t count,
@@ -59,6 +61,7 @@ Result<NomadJobSummary> read_job_list_stub(const json& j);
 // QueuedAllocations as written (none on a blocked evaluation) and FailedTGAllocs' metrics.
 Result<NomadEvaluation> read_evaluation(const json& j);
 Result<NomadJobSummary> read_job_summary(const json& j);
+Result<NomadAllocUsage> read_alloc_usage(const json& j);
 Result<std::string> read_scaling_policy_stub_id(const json& j);
 Result<NomadScalingPolicy> read_scaling_policy(const json& j);
 

@@ -11,8 +11,20 @@ using fields::optional_field;
 json job_scale_status(const NomadJobScaleStatus& s) {
   json groups = json::object();
   for (const auto& [name, g] : s.task_groups) {
+    json events = nullptr;
+    if (g.last_event) {
+      // The newest event only: what a reader of Events[0] needs (the model keeps no more).
+      events = json::array({{{"Time", g.last_event->count()},
+                             {"Count", g.desired},
+                             {"PreviousCount", nullptr},
+                             {"Message", ""},
+                             {"Error", false},
+                             {"Meta", nullptr},
+                             {"EvalID", nullptr},
+                             {"CreateIndex", 0}}});
+    }
     groups[name] = {{"Desired", g.desired}, {"Placed", g.placed},       {"Running", g.running},
-                    {"Healthy", g.healthy}, {"Unhealthy", g.unhealthy}, {"Events", nullptr}};
+                    {"Healthy", g.healthy}, {"Unhealthy", g.unhealthy}, {"Events", events}};
   }
   return {{"JobID", s.job_id},   {"Namespace", s.namespace_},   {"JobCreateIndex", 0},
           {"JobModifyIndex", 0}, {"JobStopped", s.job_stopped}, {"TaskGroups", groups}};
@@ -86,6 +98,14 @@ Result<NomadJobScaleStatus> read_job_scale_status(const json& j) {
                              std::pair{"Unhealthy", &t.unhealthy}}) {
       HA_READ(v, optional_field<std::int64_t>(g, key, at, 0));
       *into = v;
+    }
+    HA_READ(events, optional_field<json>(g, "Events", at, json()));
+    if (!events.is_null() && !events.is_array()) {
+      return make_error(at + ".Events: expected an array", ErrorKind::kInvalid);
+    }
+    if (events.is_array() && !events.empty()) {
+      HA_READ(time, field<std::int64_t>(events[0], "Time", at + ".Events[0]"));
+      t.last_event = Time(time);
     }
     s.task_groups[name] = t;
   }

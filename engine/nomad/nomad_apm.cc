@@ -65,6 +65,7 @@ Result<ApmQuery> parse_apm_query(const std::string& query) {
     return make_error("nomad-apm query \"" + query + "\": " + why, ErrorKind::kInvalid);
   };
   ApmQuery q;
+  if (query.rfind("taskgroup_", 0) == 0) return parse_task_group_query(query);
   std::string name = query.substr(0, query.find('/'));
   if (name.rfind("node_", 0) == 0 && name != "node_count") name = name.substr(5);
   if (name == "percentage-allocated_cpu") {
@@ -144,6 +145,15 @@ Result<ApmQuery> parse_apm_query(const std::string& query) {
 
 std::string expand_short_query(const std::string& query, const std::string& target,
                                const std::map<std::string, std::string>& config) {
+  if (target == "nomad" && query.find('/') == std::string::npos) {
+    // policy.go: "taskgroup_<query>/<group>/<job>@<namespace>".
+    auto get = [&config](const char* key, const char* fallback) {
+      auto it = config.find(key);
+      return it == config.end() || it->second.empty() ? std::string(fallback) : it->second;
+    };
+    return "taskgroup_" + query + "/" + get("Group", "") + "/" + get("Job", "") + "@" +
+           get("Namespace", "default");
+  }
   if (target != "harvester") return query;
   std::size_t slash = query.find('/');
   if (slash != std::string::npos) {
@@ -203,6 +213,7 @@ void NomadApmSource::query(const std::string& query, TimeRange, Callback done) {
     return;
   }
   if (q->metric == ApmQuery::Metric::kNodesNeeded) return nodes_needed(query, *q, std::move(done));
+  if (q->metric == ApmQuery::Metric::kTaskGroup) return task_group(query, *q, std::move(done));
   if (q->metric != ApmQuery::Metric::kPendingAllocations) {
     if (auto cached = from_caches(query, *q)) {
       loop_.post(

@@ -7,6 +7,9 @@
 //   [node_]percentage-allocated_memory[/...]   the same for memory
 //   pending_allocations    allocations waiting for room: the sum of every job's Queued
 //   node_count[/...]       the pool's ready, eligible, not draining nodes
+//   taskgroup_{sum,avg,max,min}_{cpu,cpu-allocated,memory,memory-allocated}/G/JOB@NS
+//                          the group's running allocations' use, from their clients' stats
+//                          (nomad_apm_task_group.cc)
 //   nodes_needed[/...,headroom=PCT,node_cpu=MHZ,node_memory=MB]
 //                          the nodes the pool needs for its running and queued work, counted
 //                          by placing it (nodes_needed.h): queued allocations are those of
@@ -36,7 +39,14 @@
 namespace ha {
 
 struct ApmQuery {
-  enum class Metric { kCpuPercent, kMemoryPercent, kPendingAllocations, kNodeCount, kNodesNeeded };
+  enum class Metric {
+    kCpuPercent,
+    kMemoryPercent,
+    kPendingAllocations,
+    kNodeCount,
+    kNodesNeeded,
+    kTaskGroup
+  };
   Metric metric = Metric::kCpuPercent;
   // The pool, as upstream identifies one (scaleutils/nodepool): all that are given must
   // match; node_class "autoscaler-default-pool" matches nodes without a class. Empty: any.
@@ -48,10 +58,21 @@ struct ApmQuery {
   // nodes_needed only: headroom as a fraction, and a new node's allocatable (0: unknown).
   double headroom = 0;
   std::int64_t node_cpu = 0, node_memory = 0;
+  // taskgroup_<op>_<metric>/<group>/<job>@<namespace> only.
+  std::string op;            // sum | avg | max | min
+  std::string group_metric;  // cpu | cpu-allocated | memory | memory-allocated
+  std::string group, job, namespace_;
 };
+
+// Upstream's calculateTaskGroupResult: the sum, mean, largest or smallest of the values (the
+// largest starts from the smallest positive double, as upstream's does).
+double aggregate_task_group(const std::string& op, const std::vector<double>& values);
 
 // Whether the node belongs to the query's pool (its class, node pool and datacenter).
 bool in_pool(const NomadNodeStub& n, const ApmQuery& q);
+
+// taskgroup_<op>_<metric>/<group>/<job>@<namespace> (nomad_apm_task_group.cc).
+Result<ApmQuery> parse_task_group_query(const std::string& query);
 
 // Parses the query forms above (pool values URL-escaped, as upstream writes them); the error
 // names the query and what is wrong. A cluster query (all but pending_allocations) names
@@ -75,6 +96,8 @@ class NomadApmSource final : public MetricsSource {
   void allocated_percent(const std::string& query, const ApmQuery& q, Callback done);
   // nomad_apm_nodes_needed.cc
   void nodes_needed(const std::string& query, const ApmQuery& q, Callback done);
+  // nomad_apm_task_group.cc
+  void task_group(const std::string& query, const ApmQuery& q, Callback done);
   struct JobSizes {
     std::uint64_t modify_index = 0;
     std::string node_pool;

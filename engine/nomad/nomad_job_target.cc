@@ -45,7 +45,13 @@ void NomadJobTarget::status(const PluginConfig& policy_config, StatusCallback do
                       ErrorKind::kNotFound));
       return;
     }
-    done(TargetStatus{!s->job_stopped, group->second.running, {}});
+    TargetStatus status{!s->job_stopped, group->second.running, {}};
+    // As upstream's nomad-target: the newest scaling event, whoever made it, so that the
+    // cooldown follows an operator's `nomad job scale` too.
+    if (group->second.last_event) {
+      status.meta[kTargetMetaLastEvent] = std::to_string(group->second.last_event->count());
+    }
+    done(std::move(status));
   });
 }
 
@@ -65,8 +71,13 @@ void NomadJobTarget::scale(const ScaleRequest& request, const PluginConfig& poli
   }
   nomad_.scale_job(
       ref->job, ref->group, request.action.count, request.action.reason, ref->ns,
-      [done, summary](Result<Unit> r) {
-        if (!r) {
+      [done, summary, ref = *ref](Result<Unit> r) {
+        if (!r && r.error().message.find("job scaling blocked due to active deployment") !=
+                      std::string::npos) {
+          // Upstream's nomad-target: common, and harmless to the end state; nothing done.
+          done(ScaleResult{true, "skipping scaling group " + ref.job + "/" + ref.group +
+                                     " due to active deployment"});
+        } else if (!r) {
           done(make_error("scaling " + summary + ": " + r.error().message, r.error().kind));
         } else {
           done(ScaleResult{false, "set " + summary});

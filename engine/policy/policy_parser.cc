@@ -168,7 +168,8 @@ class PolicyReader {
   // upstream's CanonicalizeAPMQuery), then read: a query it cannot run is an error now,
   // naming the check's query, rather than at every evaluation.
   void complete_query(const Policy& p, CheckSpec& c, const std::string& at) {
-    if (c.source != "nomad-apm" || c.query.empty() || p.target.name != "harvester") return;
+    if (c.source != "nomad-apm" || c.query.empty()) return;
+    if (p.target.name != "harvester" && p.target.name != "nomad") return;
     c.query = expand_short_query(c.query, p.target.name, p.target.config);
     if (auto q = parse_apm_query(c.query); !q) r_.error(child(at, "query"), q.error().message);
   }

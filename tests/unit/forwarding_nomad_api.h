@@ -46,6 +46,14 @@ class ForwardingNomadApi : public NomadApi {
   void job_summary(const std::string& id, const std::string& ns, Done<NomadJobSummary> d) override {
     inner_.job_summary(id, ns, std::move(d));
   }
+  void job_allocations(const std::string& id, const std::string& ns,
+                       Done<std::vector<NomadAllocationStub>> d) override {
+    inner_.job_allocations(id, ns, std::move(d));
+  }
+  void allocation_stats(const std::string& id, const std::string& ns,
+                        Done<NomadAllocUsage> d) override {
+    inner_.allocation_stats(id, ns, std::move(d));
+  }
   void list_evaluations(const std::string& status, Done<std::vector<NomadEvaluation>> d) override {
     inner_.list_evaluations(status, std::move(d));
   }

@@ -215,8 +215,11 @@ TEST(NomadApmQuery, ACLusterQueryNamesItsPoolAsUpstream) {
             "nodes_needed/headroom=8,node_class=web,node_pool=a+b");
   EXPECT_EQ(expand_short_query("node_count/datacenter=dc2", "harvester", target),
             "node_count/datacenter=dc2");
-  EXPECT_EQ(expand_short_query("percentage-allocated_cpu", "nomad", target),
+  EXPECT_EQ(expand_short_query("percentage-allocated_cpu", "prometheus-target", target),
             "percentage-allocated_cpu");
+  // A task group's: taskgroup_<query>/<group>/<job>@<namespace>.
+  EXPECT_EQ(expand_short_query("avg_cpu", "nomad", {{"Job", "web"}, {"Group", "g"}}),
+            "taskgroup_avg_cpu/g/web@default");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, NomadApmContract, ::testing::Values("memory", "http"),
