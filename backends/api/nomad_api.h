@@ -105,8 +105,23 @@ inline bool in_namespace(const std::string& ns, const std::string& requested) {
 struct NomadNodeFilter {
   std::string node_class;  // empty: any
   std::string node_pool;   // empty: any
-  std::string name;        // exact node Name (filter=Name == "..."); empty: any
+  // The node of this Name, or of a fully qualified one that starts with it and a dot (a
+  // guest whose host name is web-x.example.com: its node, as the VM web-x's); empty: any.
+  std::string name;
 };
+
+// The part of a node's Name before its first dot: the VM name of a guest whose host name is
+// fully qualified.
+inline std::string_view node_short_name(std::string_view name) {
+  return name.substr(0, name.find('.'));
+}
+
+// Whether a node of Name `node_name` answers a filter's `name`.
+inline bool node_name_matches(std::string_view node_name, std::string_view name) {
+  return node_name == name ||
+         (node_name.size() > name.size() && node_name.substr(0, name.size()) == name &&
+          node_name[name.size()] == '.');
+}
 
 // GET /v1/job/:id/scale (JobScaleStatusResponse), per task group.
 struct NomadTaskGroupScaleStatus {

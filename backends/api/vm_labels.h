@@ -15,6 +15,9 @@ inline constexpr const char* kNodeClass = "harvester-autoscaler/node-class";
 // LastDrain.Meta): a node drained or ineligible without it was taken out of service by
 // someone else (an operator's cordon) and is left as it is.
 inline constexpr const char* kDrainMessage = "scale-in by harvester-autoscaler";
+// The Nomad client meta the built-in user data writes: "namespace/name" of the VM the client
+// runs in, checked on a fresh read of a node before it is drained.
+inline constexpr const char* kNodeVmMeta = "harvester.vm";
 // Annotation: the ID of the scale-out action that created the VM.
 inline constexpr const char* kAction = "harvester-autoscaler/action";
 

@@ -1,5 +1,8 @@
 #include "backends/http/nomad_http_api.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "backends/http/http_response.h"
 #include "backends/wire/nomad_json.h"
 
@@ -64,7 +67,17 @@ std::string node_list_query(const NomadNodeFilter& filter) {
     if (!expr.empty()) expr += " and ";
     expr += std::string(field) + " == \"" + value + "\"";
   };
-  add("Name", filter.name);
+  // A VM's name (letters, digits, '-'): that node, or one whose fully qualified name starts
+  // with it (go-bexpr's `matches`); any other name exactly.
+  bool label =
+      !filter.name.empty() && std::all_of(filter.name.begin(), filter.name.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-';
+      });
+  if (label) {
+    expr = "Name matches \"^" + filter.name + "([.].*)?$\"";
+  } else {
+    add("Name", filter.name);
+  }
   add("NodeClass", filter.node_class);
   add("NodePool", filter.node_pool);
   return expr.empty() ? "" : "filter=" + url_escape(expr);
@@ -78,6 +91,7 @@ Result<NodeList> read_node_list(const json& j, const NomadNodeFilter& filter) {
     if (!stub) return stub.error();
     if (!filter.node_class.empty() && stub->node_class != filter.node_class) continue;
     if (!filter.node_pool.empty() && stub->node_pool != filter.node_pool) continue;
+    if (!filter.name.empty() && !node_name_matches(stub->name, filter.name)) continue;
     out.push_back(std::make_shared<const NomadNodeStub>(std::move(*stub)));
   }
   return out;

@@ -6,16 +6,18 @@ namespace ha {
 
 GuestNomadConfig read_guest_nomad_config(const std::string& user_data) {
   static const std::regex kSetting(
-      R"re((^|[\s{])(node_class|datacenter|node_pool)\s*=\s*"([^"]*)")re");
+      R"re((^|[\s{])(node_class|datacenter|node_pool|name)\s*=\s*"([^"]*)")re");
   static const std::regex kMetaBlock(R"re(\bmeta\s*(=\s*)?\{([^}]*)\})re");
   static const std::regex kPair(R"re("?([A-Za-z0-9_.\-/]+)"?\s*=\s*"([^"]*)")re");
   GuestNomadConfig out;
   for (std::sregex_iterator it(user_data.begin(), user_data.end(), kSetting), end; it != end;
        ++it) {
     const std::string key = (*it)[2];
-    (key == "node_class"   ? out.node_class
-     : key == "datacenter" ? out.datacenter
-                           : out.node_pool) = (*it)[3].str();
+    auto& field = key == "node_class"   ? out.node_class
+                  : key == "datacenter" ? out.datacenter
+                  : key == "node_pool"  ? out.node_pool
+                                        : out.name;
+    field = (*it)[3].str();
   }
   for (std::sregex_iterator it(user_data.begin(), user_data.end(), kMetaBlock), end; it != end;
        ++it) {

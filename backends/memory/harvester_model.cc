@@ -233,7 +233,7 @@ void HarvesterModel::join(const Key& key) {
     }
     GuestNomadConfig guest = read_guest_nomad_config(user_data);
     NomadNodeSpec node;
-    node.name = s.hostname.empty() ? s.name : s.hostname;
+    node.name = guest.name.value_or(s.hostname.empty() ? s.name : s.hostname);
     node.node_class = guest.node_class.value_or("");
     node.datacenter = guest.datacenter.value_or(config_.datacenter);
     node.node_pool = guest.node_pool.value_or("default");

@@ -75,7 +75,7 @@ std::string NomadModel::register_node(const NomadNodeSpec& spec) {
   if (on_node_status) on_node_status(spec.name, "ready");
   node_by_id_[nodes_.back().info.id] = index;
   listed_.insert(index);
-  listed_by_name_[spec.name].insert(index);
+  listed_by_name_[std::string(node_short_name(spec.name))].insert(index);
   refresh_schedulable(index);
   place_system_allocs(index);
   schedule_pending();
@@ -164,7 +164,8 @@ Result<Unit> NomadModel::purge_node(const std::string& node_id) {
   if (n->drain && n->drain->deadline_timer) loop_.cancel(*n->drain->deadline_timer);
   n->purged = true;
   listed_.erase(node_index(*n));
-  if (auto named = listed_by_name_.find(n->info.name); named != listed_by_name_.end()) {
+  if (auto named = listed_by_name_.find(std::string(node_short_name(n->info.name)));
+      named != listed_by_name_.end()) {
     named->second.erase(node_index(*n));
     if (named->second.empty()) listed_by_name_.erase(named);
   }
@@ -190,7 +191,7 @@ void NomadModel::reregister(std::uint32_t index) {
   n.info.status = "ready";  // eligibility as its client last knew it
   n.info.modify_index = ++index_;
   listed_.insert(index);
-  listed_by_name_[n.info.name].insert(index);
+  listed_by_name_[std::string(node_short_name(n.info.name))].insert(index);
   nodes_changed();
   record_node_event(n, "NodeRegistration");
   if (on_node_status) on_node_status(n.info.name, "ready");
@@ -231,13 +232,14 @@ NodeList NomadModel::list_nodes(const NomadNodeFilter& filter) const {
   static const std::set<std::uint32_t> kNone;
   const std::set<std::uint32_t>* candidates = &listed_;
   if (!filter.name.empty()) {
-    auto named = listed_by_name_.find(filter.name);
+    auto named = listed_by_name_.find(std::string(node_short_name(filter.name)));
     candidates = named == listed_by_name_.end() ? &kNone : &named->second;
   }
   for (std::uint32_t i : *candidates) {
     const Node& n = nodes_[i];
     if (!filter.node_class.empty() && n.info.node_class != filter.node_class) continue;
     if (!filter.node_pool.empty() && n.info.node_pool != filter.node_pool) continue;
+    if (!filter.name.empty() && !node_name_matches(n.info.name, filter.name)) continue;
     if (!n.stub || n.stub->modify_index != n.info.modify_index ||
         n.stub->drain != n.drain.has_value()) {
       auto stub = std::make_shared<NomadNodeStub>(n.info);

@@ -136,7 +136,8 @@ class NomadModel {
   // the name of its node; not those the server stopped (DesiredStatus stop): readers of this
   // list (usage, caches) drop them as nomad-apm does.
   std::vector<std::pair<NomadAllocationStub, std::string>> all_allocations() const;
-  // The newest registration of that name (a VM re-created under a name leaves older ones).
+  // The newest registration of that name, or of a fully qualified name that starts with it
+  // and a dot (a VM re-created under a name leaves older ones).
   std::optional<std::string> node_id_by_name(const std::string& name) const;
   // The newest registration's state by node name, without copying the node (the invariant
   // checker asks for every VM every few minutes of a month-long simulation).

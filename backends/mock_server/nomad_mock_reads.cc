@@ -19,19 +19,29 @@ using nlohmann::json;
 using nomad_mock::reply;
 using nomad_mock::text_error;
 
-// `Field == "value"`, the one filter form the mock understands.
 // The filter expressions (go-bexpr) the mock understands: `Field == "x"` for Name,
-// NodeClass and NodePool, joined by `and`.
-bool parse_filter(const std::string& filter, NomadNodeFilter& out) {
+// NodeClass and NodePool, and `Name matches "regexp"`, joined by `and`.
+bool parse_filter(const std::string& filter, NomadNodeFilter& out,
+                  std::optional<std::regex>& name_matches) {
   static const std::regex kAnd(R"re(\s+and\s+)re");
-  static const std::regex kTerm(R"re(^\s*(Name|NodeClass|NodePool)\s*==\s*"([^"]*)"\s*$)re");
+  static const std::regex kTerm(
+      R"re(^\s*(Name|NodeClass|NodePool)\s*(==|matches)\s*"([^"]*)"\s*$)re");
   for (std::sregex_token_iterator it(filter.begin(), filter.end(), kAnd, -1), end; it != end;
        ++it) {
     std::smatch m;
     std::string term = *it;
     if (!std::regex_match(term, m, kTerm)) return false;
     std::string field = m[1];
-    (field == "Name" ? out.name : field == "NodeClass" ? out.node_class : out.node_pool) = m[2];
+    if (m[2] == "matches") {
+      if (field != "Name") return false;
+      try {
+        name_matches = std::regex(m[3].str(), std::regex::extended);
+      } catch (const std::regex_error&) {
+        return false;
+      }
+      continue;
+    }
+    (field == "Name" ? out.name : field == "NodeClass" ? out.node_class : out.node_pool) = m[3];
   }
   return true;
 }
@@ -90,11 +100,12 @@ void NomadMockServer::node_read_routes() {
               req.get_param_value("resources") + "): invalid syntax");
     }
     NomadNodeFilter filter;
+    std::optional<std::regex> name_matches;
     if (req.has_param("filter")) {
-      if (!parse_filter(req.get_param_value("filter"), filter)) {
+      if (!parse_filter(req.get_param_value("filter"), filter, name_matches)) {
         text_error(res, 400,
                    "mock server: unsupported filter (use Name, NodeClass or NodePool == \"x\", "
-                   "joined by and)");
+                   "Name matches \"re\", joined by and)");
         return;
       }
     }
@@ -105,7 +116,9 @@ void NomadMockServer::node_read_routes() {
     });
     json out = json::array();
     for (const auto& n : nodes) {
-      if (n->id.rfind(prefix, 0) == 0) out.push_back(nomad_json::node_stub(*n, *resources));
+      if (n->id.rfind(prefix, 0) != 0) continue;
+      if (name_matches && !std::regex_search(n->name, *name_matches)) continue;
+      out.push_back(nomad_json::node_stub(*n, *resources));
     }
     reply(res, out, index, true);
   });

@@ -4,7 +4,7 @@ namespace ha {
 
 NodeView::NodeView(NodeList nodes) : nodes_(std::move(nodes)) {
   by_name_.build(
-      nodes_.size(), [this](std::size_t i) { return std::string_view(nodes_[i]->name); },
+      nodes_.size(), [this](std::size_t i) { return node_short_name(nodes_[i]->name); },
       [this](std::size_t i, std::size_t kept) {
         return nodes_[i]->create_index > nodes_[kept]->create_index;
       });

@@ -18,6 +18,8 @@ class NodeView {
  public:
   explicit NodeView(NodeList nodes);
   const NodeList& nodes() const { return nodes_; }
+  // The node of that name, or of a fully qualified name that starts with it and a dot (the
+  // newest registration of either); `name` has no dot (a VM's name).
   const NomadNodeStub* named(std::string_view name) const;
 
  private:

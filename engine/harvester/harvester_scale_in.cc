@@ -23,6 +23,7 @@ void HarvesterTarget::scale_in(const HarvesterGroupConfig& c, const ScaleRequest
     }
     NodeCandidate candidate;
     static_cast<NomadNodeStub&>(candidate.node) = *node;
+    candidate.vm = vm->spec.name;
     candidates->push_back(std::move(candidate));
   }
   auto remove = static_cast<std::size_t>(from - to);
@@ -73,8 +74,8 @@ void HarvesterTarget::scale_in(const HarvesterGroupConfig& c, const ScaleRequest
     std::vector<std::pair<std::string, std::string>> nodes;  // node id, VM name
     std::string names;
     for (const NodeCandidate* n : chosen) {
-      nodes.emplace_back(n->node.id, n->node.name);
-      names += (names.empty() ? "" : ", ") + n->node.name;
+      nodes.emplace_back(n->node.id, n->vm);
+      names += (names.empty() ? "" : ", ") + n->vm;
     }
     if (c.dry_run) {
       std::string plan = "would drain (deadline " + format_duration(c.drain_deadline) + ") and " +
@@ -183,7 +184,30 @@ void HarvesterTarget::drain_selected(const HarvesterGroupConfig& c, std::size_t 
             why = "its VM is " + fresh->printable_status;
           }
           if (why.empty()) {
-            request_drain(c, action, node, vm, until, answered);
+            // And the node, fresh: the one whose client says (meta harvester.vm, which the
+            // built-in user data writes) it runs in this VM, or one that says nothing.
+            nomad_.get_node(
+                node, guarded([this, c, action, node, vm, until, answered](Result<NomadNode> n) {
+                  std::string expected = c.namespace_ + "/" + vm, why;
+                  if (!n) {
+                    why = "its node could not be read: " + n.error().message;
+                  } else if (auto meta = n->meta.find(vm_labels::kNodeVmMeta);
+                             meta != n->meta.end() && meta->second != expected) {
+                    why = "its node runs in VM " + meta->second + ", not " + expected;
+                  } else {
+                    request_drain(c, action, node, vm, until, answered);
+                    return;
+                  }
+                  actions_[action].failures.push_back("drain " + vm + ": not drained: " + why);
+                  log_.log(LogLevel::kWarn, loop_.now(), "not draining node",
+                           {{"node_group", c.node_group},
+                            {"node_id", node},
+                            {"vm", vm},
+                            {"reason", why}});
+                  groups_[c.node_group].draining.erase(node);
+                  answered();
+                  part_done(action);
+                }));
             return;
           }
           actions_[action].failures.push_back("drain " + vm + ": not drained: " + why);

@@ -14,6 +14,7 @@ namespace ha {
 
 struct NodeCandidate {
   NomadNode node;
+  std::string vm = {};  // its VM's name (the node's may be fully qualified)
   std::vector<NomadAllocationStub> allocations;  // non-terminal, as Nomad lists them
 };
 

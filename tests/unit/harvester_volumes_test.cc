@@ -107,6 +107,49 @@ TEST_F(HarvesterTargetTest, LongCloudInitGoesIntoASecretTheVmOwns) {
   EXPECT_TRUE(harvester.secrets("nomad").empty());
 }
 
+// A guest whose Nomad node is named by its fully qualified name (web-x.nomad.example): the
+// target still finds its VM's node (the name up to the first dot), waits for it to join
+// instead of deleting it at the provision timeout, and drains and deletes it on scale-in.
+TEST_F(HarvesterTargetTest, ANodeNamedByItsFullyQualifiedNameIsItsVms) {
+  config["user_data"] =
+      "#cloud-config\nwrite_files:\n  - path: /etc/nomad.d/client.hcl\n    content: |\n"
+      "      name = \"{{name}}.nomad.example\"\n"
+      "      client {\n        node_class = \"{{node_class}}\"\n"
+      "        meta { \"harvester.vm\" = \"{{namespace}}/{{name}}\" }\n      }\n";
+  grow_to(2);
+  auto nodes = nomad.list_nodes({});
+  ASSERT_EQ(nodes.size(), 2u);
+  for (const auto& n : nodes) {
+    EXPECT_NE(n->name.find(".nomad.example"), std::string::npos) << n->name;
+  }
+  auto s = status();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->count, 2);
+  EXPECT_TRUE(s->ready);
+  loop.run_until(loop.now() + 30min);  // past every provision timeout: nothing reaped
+  EXPECT_EQ(harvester.list("nomad", "")->size(), 2u);
+  ASSERT_TRUE(scale(1).ok());
+  loop.run_until(loop.now() + 20min);
+  EXPECT_EQ(harvester.list("nomad", "")->size(), 1u);
+  EXPECT_EQ(nomad.totals().nodes_ready, 1);
+}
+
+// A node whose client says it runs in another VM is not drained for this one.
+TEST_F(HarvesterTargetTest, ANodeWhoseMetaNamesAnotherVmIsNotDrained) {
+  config["user_data"] =
+      "#cloud-config\nwrite_files:\n  - path: /etc/nomad.d/client.hcl\n    content: |\n"
+      "      client {\n        node_class = \"{{node_class}}\"\n"
+      "        meta { \"harvester.vm\" = \"nomad/someone-else\" }\n      }\n";
+  grow_to(1);
+  auto r = scale(0);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  loop.run_until(loop.now() + 20min);
+  EXPECT_EQ(harvester.list("nomad", "")->size(), 1u);  // kept
+  auto nodes = nomad.list_nodes({});
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_FALSE(nodes[0]->drain);
+}
+
 TEST(HarvesterGroupConfig, RefusesWhatHarvesterWouldRefuseNamingTheKey) {
   auto error_of = [](PluginConfig c) {
     c.emplace("node_group_name", "web");
