@@ -243,7 +243,9 @@ void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, C
         finish();
       });
     }
-    for (const auto& [key, groups] : *demand) {
+    for (const auto& entry : *demand) {
+      const std::pair<std::string, std::string> key = entry.first;  // clang < 16: no captured
+                                                                    // structured bindings
       nomad.job_summary(
           key.second, key.first, [state, key, finish](Result<NomadJobSummary> summary) {
             if (summary) {
