@@ -88,6 +88,7 @@ Agent::Agent(AgentConfig config, Logger& log)
               cache_options(config_)),
       // The caches follow the target's Nomad: nomad-apm reads them only when that is its own.
       apm_(loop_, nomad_, config_.watch_cluster_state && !target_nomad_ ? &caches_ : nullptr) {
+  apm_.set_node_filter(config_.apm_node_filter);
   if (!config_.prometheus_address.empty()) {
     prometheus_transport_ = std::make_unique<HttpTransport>(loop_, HttpTransport::Options{}, 3);
     prometheus_ = std::make_unique<PrometheusSource>(

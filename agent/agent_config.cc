@@ -213,7 +213,12 @@ nlohmann::ordered_json effective_agent_config(const AgentConfig& c) {
                    {"default_cooldown", seconds(c.policy_defaults.cooldown)},
                    {"default_evaluation_interval", seconds(c.policy_defaults.evaluation_interval)},
                    {"source", {{"file", c.policy_source_file}, {"nomad", c.policy_source_nomad}}}};
-  out["apm"] = {{"nomad-apm", {{"driver", "nomad-apm"}}}};
+  out["apm"] = {{"nomad-apm",
+                 {{"driver", "nomad-apm"},
+                  {"config",
+                   {{kIgnoreInitKey, c.apm_node_filter.ignore_init},
+                    {kIgnoreDrainKey, c.apm_node_filter.ignore_drain},
+                    {kIgnoreIneligibleKey, c.apm_node_filter.ignore_ineligible}}}}}};
   if (!c.prometheus_address.empty()) {
     out["apm"]["prometheus"] = {
         {"driver", "prometheus"},

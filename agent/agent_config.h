@@ -40,6 +40,7 @@
 #include "base/log.h"
 #include "base/result.h"
 #include "base/time.h"
+#include "engine/nomad/pool_filter.h"
 #include "engine/policy/policy.h"
 
 namespace ha {
@@ -74,6 +75,10 @@ struct AgentConfig {
   std::string nomad_client_cert, nomad_client_key;
   std::string nomad_tls_server_name;  // e.g. server.global.nomad; empty: the address's host
   bool nomad_skip_verify = false;
+
+  // apm "nomad-apm" { config { node_filter_ignore_* } }: the pool nodes its percentage
+  // queries ignore rather than fail on.
+  NodeFilterOptions apm_node_filter;
 
   std::string prometheus_address;  // empty: no `prometheus` source
   std::string prometheus_token;    // never logged

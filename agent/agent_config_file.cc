@@ -286,7 +286,25 @@ class AgentFileReader {
 
   void read_apm(const Plugin& p) {
     if (p.driver == "nomad-apm") {
-      config_keys(p, {}, {});
+      config_keys(p, {kIgnoreInitKey, kIgnoreDrainKey, kIgnoreIneligibleKey}, {});
+      if (p.config_json == nullptr) return;
+      // Upstream's config is a map of strings: "true" as well as true.
+      PluginConfig filter;
+      std::string at = child(p.at, "config");
+      for (const char* key : {kIgnoreInitKey, kIgnoreDrainKey, kIgnoreIneligibleKey}) {
+        const json& cfg = *p.config_json;
+        if (!cfg.contains(key)) continue;
+        if (cfg[key].is_boolean()) {
+          filter[key] = cfg[key].get<bool>() ? "true" : "false";
+        } else {
+          text(cfg, at, key, filter[key]);
+        }
+      }
+      if (auto o = parse_node_filter_options(filter)) {
+        c_.apm_node_filter = *o;
+      } else {
+        r_.error(at, o.error().message);
+      }
       return;
     }
     if (p.driver != "prometheus") {

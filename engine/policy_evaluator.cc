@@ -104,7 +104,8 @@ void PolicyEvaluator::on_status(std::shared_ptr<Evaluation> eval, Result<TargetS
     }
   }
   if (!status->ready) {
-    finish(eval, EvaluationOutcome::kNotReady, status->count, Direction::kNone, "target not ready");
+    finish(eval, EvaluationOutcome::kNotReady, status->count, Direction::kNone,
+           status->reason.empty() ? "target not ready" : "target not ready: " + status->reason);
     return;
   }
   query_checks(std::move(eval));

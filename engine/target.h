@@ -24,6 +24,7 @@ struct TargetStatus {
   bool ready = false;
   std::int64_t count = 0;
   std::map<std::string, std::string> meta;
+  std::string reason = {};  // why it is not ready, when the target knows ("": not said)
 };
 
 // Meta key (as upstream's sdk.TargetStatusMetaKeyLastEvent): loop time in ns of the last

@@ -7,6 +7,7 @@
 
 #include "base/result.h"
 #include "base/time.h"
+#include "engine/nomad/pool_filter.h"
 #include "engine/plugin_config.h"
 
 namespace ha {
@@ -23,6 +24,9 @@ struct HarvesterGroupConfig {
   std::string nomad_node_class() const {
     return node_class == "autoscaler-default-pool" ? "" : node_class;
   }
+  NomadPool pool() const { return {node_class, datacenter, node_pool}; }
+  // node_filter_ignore_*: which unsettled pool nodes do not hold the target back.
+  NodeFilterOptions node_filter;
   std::string namespace_ = "default";
   double cpu_cores = 2;
   std::int64_t memory_bytes = 4LL << 30;

@@ -213,13 +213,17 @@ void HarvesterTarget::status(const PluginConfig& policy_config, StatusCallback d
     }
     TargetStatus status;
     status.count = facts.live - leaving_live + missing;
-    status.ready =
+    bool vms_ready =
         missing == 0 && std::all_of(facts.out_of_service.begin(), facts.out_of_service.end(),
                                     [&leaving](const VirtualMachine* vm) {
                                       return leaving.count(vm->spec.name) > 0;
                                     });
+    // As upstream's IsPoolReady: a pool node initializing or draining (an operator's drain,
+    // say) holds every action back until it settles.
+    status.ready = vms_ready && facts.unsettled.empty();
+    status.reason = facts.unsettled;
     // Only a group with a VM out of service can hold something to settle.
-    if (!status.ready) {
+    if (!vms_ready) {
       reconcile(c, *s, facts.not_serving);
     } else {
       group.out_of_service.clear();
@@ -248,6 +252,13 @@ const HarvesterTarget::Group::ViewFacts& HarvesterTarget::view_facts(const Harve
   std::optional<Group::ViewFacts>& kept = groups_[c.node_group].facts;
   if (kept && kept->vms == s.vms && kept->nodes == s.nodes) return *kept;
   Group::ViewFacts f{s.vms, s.nodes, 0, {}, {}, {}, std::nullopt};
+  NomadPool pool = c.pool();
+  for (const auto& n : s.nodes->nodes()) {
+    if (!pool.contains(*n) || drained_by_autoscaler(*n)) continue;
+    if (auto why = unsettled_reason(*n, c.node_filter)) {
+      f.unsettled += (f.unsettled.empty() ? "" : "; ") + *why;
+    }
+  }
   for (const auto& vm : s.vms->vms()) {
     if (vm->printable_status == "Terminating") continue;
     if (is_parked(*vm)) {
@@ -293,6 +304,15 @@ void HarvesterTarget::scale(const ScaleRequest& request, const PluginConfig& pol
     }
     std::int64_t from = count(c, *s).count;
     std::int64_t to = std::clamp(request.action.count, request.min, request.max);
+    const std::string& unsettled = view_facts(c, *s).unsettled;
+    if (to < from && !unsettled.empty()) {
+      // As upstream's scale-in node selection (FilterNodesWithOptions): no node is picked
+      // from an unsettled pool; the next evaluation asks again.
+      done(make_error("node group " + c.node_group +
+                          ": failed to identify nodes within pool: " + unsettled,
+                      ErrorKind::kUnavailable));
+      return;
+    }
     if (to == from) {
       done(
           ScaleResult{true, "node group " + c.node_group + " already has " + std::to_string(from)});

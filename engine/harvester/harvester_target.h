@@ -185,6 +185,9 @@ class HarvesterTarget final : public Target {
       std::vector<const VirtualMachine*> not_serving, out_of_service;
       std::vector<const VirtualMachine*> parked;  // stopped (or stopping): the warm pool
       std::optional<Time> newest_creation;        // of the live VMs
+      // Why the pool is unsettled (upstream's node filter: a pool node initializing or
+      // drained by someone else than an autoscaler's scale-in); empty when it is not.
+      std::string unsettled = {};
     };
     std::optional<ViewFacts> facts;
     // When this run first saw each VM that is out of service now (reconcile's clock).

@@ -1,5 +1,7 @@
 #include "engine/nomad/nomad_apm.h"
 
+#include "engine/nomad/pool_filter.h"
+
 #include <cctype>
 #include <charconv>
 #include <memory>
@@ -8,9 +10,33 @@
 namespace ha {
 namespace {
 
-// Nodes that can take work, as upstream's node filter keeps them.
-bool usable(const NomadNodeStub& n) {
-  return n.status == "ready" && n.scheduling_eligibility == "eligible" && !n.drain;
+// The pool's nodes that serve it, and why it is unsettled (upstream's getPoolResources fails
+// the query then: "failed to identify nodes within pool: node ID is draining"). Nodes this
+// product's scale-in drains are leaving it and count as neither.
+struct PoolScan {
+  std::int64_t serving = 0;
+  std::string unsettled;
+  void add_unsettled(const std::string& why) { unsettled += (unsettled.empty() ? "" : "; ") + why; }
+};
+
+template <typename Nodes, typename OnServing>
+PoolScan scan_pool(const Nodes& nodes, const ApmQuery& q, const NodeFilterOptions& o,
+                   OnServing on_serving) {
+  PoolScan scan;
+  for (const auto& n : nodes) {
+    if (!in_pool(*n, q)) continue;
+    if (serves_pool(*n, o)) {
+      ++scan.serving;
+      on_serving(*n);
+    } else if (auto why = unsettled_reason(*n, o); why && !drained_by_autoscaler(*n)) {
+      scan.add_unsettled(*why);
+    }
+  }
+  return scan;
+}
+
+Error unsettled_error(const std::string& query, const PoolScan& scan) {
+  return make_error(query + ": failed to identify nodes within pool: " + scan.unsettled);
 }
 
 // Go's url.QueryUnescape: %XX and '+' (a space); nullopt on a bad escape.
@@ -54,10 +80,7 @@ std::string query_escape(const std::string& s) {
 }  // namespace
 
 bool in_pool(const NomadNodeStub& n, const ApmQuery& q) {
-  bool cls = q.node_class == "autoscaler-default-pool" ? n.node_class.empty()
-                                                       : n.node_class == q.node_class;
-  return (q.node_class.empty() || cls) && (q.node_pool.empty() || n.node_pool == q.node_pool) &&
-         (q.datacenter.empty() || n.datacenter == q.datacenter);
+  return NomadPool{q.node_class, q.datacenter, q.node_pool}.contains(n);
 }
 
 Result<ApmQuery> parse_apm_query(const std::string& query) {
@@ -188,17 +211,17 @@ std::optional<Result<TimeSeries>> NomadApmSource::from_caches(const std::string&
   }
   std::shared_ptr<const AllocationView> allocs = allocations ? allocations->view() : nullptr;
   bool cpu = q.metric == ApmQuery::Metric::kCpuPercent;
-  std::int64_t count = 0, capacity = 0, allocated = 0;
-  for (const auto& n : nodes.view()->nodes()) {
-    if (!in_pool(*n, q) || !usable(*n)) continue;
-    ++count;
-    if (count_only) continue;
-    capacity += cpu ? n->cpu_mhz : n->memory_mb;
-    AllocationView::Usage used = allocs->on_node(n->id);
+  std::int64_t capacity = 0, allocated = 0;
+  PoolScan scan = scan_pool(nodes.view()->nodes(), q, node_filter_, [&](const NomadNodeStub& n) {
+    if (count_only) return;
+    capacity += cpu ? n.cpu_mhz : n.memory_mb;
+    AllocationView::Usage used = allocs->on_node(n.id);
     allocated += cpu ? used.cpu_mhz : used.memory_mb;
-  }
+  });
+  std::int64_t count = scan.serving;
   Time now = loop_.now();
   if (count_only) return TimeSeries{{now, static_cast<double>(count)}};
+  if (!scan.unsettled.empty()) return unsettled_error(query, scan);
   if (count == 0) return make_error(query + ": no nodes identified within pool");
   // A Nomad that ignores resources=true lists no capacities: ask each node,
   // as upstream does, which also gives the "zero allocatable" error where it is true.
@@ -238,13 +261,13 @@ void NomadApmSource::query(const std::string& query, TimeRange, Callback done) {
     case ApmQuery::Metric::kNodeCount:
       nomad_.list_nodes(
           {q->class_filter(), q->node_pool, ""},
-          [query, q = *q, point, done = std::move(done)](Result<NodeList> nodes) {
+          [query, q = *q, filter = node_filter_, point,
+           done = std::move(done)](Result<NodeList> nodes) {
             if (!nodes) {
               return done(make_error(query + ": listing nodes: " + nodes.error().message));
             }
-            std::int64_t n = 0;
-            for (const auto& node : *nodes) n += in_pool(*node, q) && usable(*node);
-            done(point(static_cast<double>(n)));
+            PoolScan scan = scan_pool(*nodes, q, filter, [](const NomadNodeStub&) {});
+            done(point(static_cast<double>(scan.serving)));
           });
       return;
     default:
@@ -275,13 +298,14 @@ void NomadApmSource::allocated_percent(const std::string& query, const ApmQuery&
     double v = 100.0 * static_cast<double>(state->allocated) / static_cast<double>(state->capacity);
     state->done(TimeSeries{{loop.now(), v}});
   };
-  nomad.list_nodes({q.class_filter(), q.node_pool, ""}, [state, q, query, cpu, finish,
-                                                         &nomad](Result<NodeList> nodes) {
+  nomad.list_nodes({q.class_filter(), q.node_pool, ""}, [state, q, query, cpu, finish, &nomad,
+                                                         filter = node_filter_](
+                                                            Result<NodeList> nodes) {
     if (!nodes) return state->done(make_error(query + ": listing nodes: " + nodes.error().message));
     std::vector<std::string> ids;
-    for (const auto& n : *nodes) {
-      if (in_pool(*n, q) && usable(*n)) ids.push_back(n->id);
-    }
+    PoolScan scan =
+        scan_pool(*nodes, q, filter, [&ids](const NomadNodeStub& n) { ids.push_back(n.id); });
+    if (!scan.unsettled.empty()) return state->done(unsettled_error(query, scan));
     if (ids.empty()) return state->done(make_error(query + ": no nodes identified within pool"));
     state->outstanding = 2 * ids.size();
     for (const std::string& id : ids) {

@@ -35,6 +35,7 @@
 #include "backends/api/nomad_api.h"
 #include "base/event_loop.h"
 #include "engine/cache/cluster_caches.h"
+#include "engine/nomad/pool_filter.h"
 
 namespace ha {
 
@@ -91,6 +92,10 @@ class NomadApmSource final : public MetricsSource {
  public:
   NomadApmSource(EventLoop& loop, NomadApi& nomad, ClusterCaches* caches = nullptr);
   void query(const std::string& query, TimeRange range, Callback done) override;
+  // The agent's `apm "nomad-apm" { config }` node_filter_ignore_* keys: which unsettled pool
+  // nodes (initializing, draining) a percentage query ignores rather than fails on, and
+  // whether ineligible nodes count in the pool. Default: none, as upstream.
+  void set_node_filter(NodeFilterOptions options) { node_filter_ = options; }
 
  private:
   void allocated_percent(const std::string& query, const ApmQuery& q, Callback done);
@@ -110,6 +115,7 @@ class NomadApmSource final : public MetricsSource {
   EventLoop& loop_;
   NomadApi& nomad_;
   ClusterCaches* caches_;
+  NodeFilterOptions node_filter_;
   // Task-group sizes of jobs with blocked evaluations, by namespace and job ID, re-read when
   // an evaluation names a newer job version.
   std::shared_ptr<std::map<std::pair<std::string, std::string>, JobSizes>> job_sizes_ =

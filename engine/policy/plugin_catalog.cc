@@ -59,7 +59,10 @@ void validate_harvester(PluginConfig& config, ConfigIssues& issues) {
                                                     "datacenter",
                                                     "node_pool",
                                                     "warm_pool_size",
-                                                    "warm_pool_max_age"};
+                                                    "warm_pool_max_age",
+                                                    "node_filter_ignore_init",
+                                                    "node_filter_ignore_drain",
+                                                    "node_filter_ignore_ineligible"};
   reject_unknown_keys(config, kKnown, issues);
   ConfigReader r{config, issues};
   // As upstream's cluster targets (scaleutils/nodepool NewClusterNodePoolIdentifierList).
@@ -105,6 +108,9 @@ void validate_harvester(PluginConfig& config, ConfigIssues& issues) {
   r.boolean("node_drain_ignore_system_jobs");
   r.boolean("node_purge");
   r.boolean("dry-run");
+  r.boolean("node_filter_ignore_init");
+  r.boolean("node_filter_ignore_drain");
+  r.boolean("node_filter_ignore_ineligible");
   r.integer("warm_pool_size", false);
   if (auto d = r.duration("warm_pool_max_age"); d && d->count() < 0) {
     r.fail("warm_pool_max_age", "must not be negative");

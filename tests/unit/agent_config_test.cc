@@ -286,6 +286,39 @@ target {
   EXPECT_EQ(m.find("s3cr3t"), std::string::npos) << m;
 }
 
+// nomad-apm's node filter options, as upstream's apm config takes them (strings of Go's
+// ParseBool); a bad value names the key.
+TEST_F(AgentConfigTest, NomadApmTakesUpstreamsNodeFilterOptions) {
+  auto c = load(write("agent.hcl", R"(
+apm "nomad-apm" {
+  driver = "nomad-apm"
+  config = {
+    node_filter_ignore_drain      = "true"
+    node_filter_ignore_ineligible = true
+  }
+}
+target "harvester" {
+  driver = "harvester"
+  config = { harvester_url = "https://harvester.example.com" }
+}
+)"));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_FALSE(c->apm_node_filter.ignore_init);
+  EXPECT_TRUE(c->apm_node_filter.ignore_drain);
+  EXPECT_TRUE(c->apm_node_filter.ignore_ineligible);
+  EXPECT_TRUE(c->warnings.empty());
+  auto bad = load(write("bad.hcl", R"(
+apm "nomad-apm" {
+  driver = "nomad-apm"
+  config = { node_filter_ignore_init = "sometimes" }
+}
+)"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("node_filter_ignore_init: \"sometimes\" is not a boolean"),
+            std::string::npos)
+      << bad.error().message;
+}
+
 TEST_F(AgentConfigTest, HclErrorsNameLineColumnAndPath) {
   auto file = write("agent.hcl", "nomad {\n  adress = \"x\"\n}\nhttp {\n  bind_port = \"80\"\n}\n");
   env = {{"HARVESTER_URL", "http://h:6443"}};
