@@ -108,6 +108,10 @@ struct NomadNodeFilter {
   // The node of this Name, or of a fully qualified one that starts with it and a dot (a
   // guest whose host name is web-x.example.com: its node, as the VM web-x's); empty: any.
   std::string name;
+  // With `name`: also the node whose client meta harvester.vm (vm_labels::kNodeVmMeta) is
+  // this "namespace/name", whatever its Name (a VM's node however its user data named it).
+  // Node list stubs carry no Meta: only the server can apply this (go-bexpr over the Node).
+  std::string vm_meta = {};
 };
 
 // The part of a node's Name before its first dot: the VM name of a guest whose host name is

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "backends/api/vm_labels.h"
 #include "backends/http/http_response.h"
 #include "backends/wire/nomad_json.h"
 
@@ -78,6 +79,10 @@ std::string node_list_query(const NomadNodeFilter& filter) {
   } else {
     add("Name", filter.name);
   }
+  if (!expr.empty() && !filter.vm_meta.empty()) {
+    expr = "(Meta[\"" + std::string(vm_labels::kNodeVmMeta) + "\"] == \"" + filter.vm_meta +
+           "\" or " + expr + ")";
+  }
   add("NodeClass", filter.node_class);
   add("NodePool", filter.node_pool);
   return expr.empty() ? "" : "filter=" + url_escape(expr);
@@ -91,7 +96,11 @@ Result<NodeList> read_node_list(const json& j, const NomadNodeFilter& filter) {
     if (!stub) return stub.error();
     if (!filter.node_class.empty() && stub->node_class != filter.node_class) continue;
     if (!filter.node_pool.empty() && stub->node_pool != filter.node_pool) continue;
-    if (!filter.name.empty() && !node_name_matches(stub->name, filter.name)) continue;
+    // A node the server matched by its meta (which a stub does not carry) stays.
+    if (!filter.name.empty() && filter.vm_meta.empty() &&
+        !node_name_matches(stub->name, filter.name)) {
+      continue;
+    }
     out.push_back(std::make_shared<const NomadNodeStub>(std::move(*stub)));
   }
   return out;

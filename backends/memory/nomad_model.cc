@@ -2,6 +2,8 @@
 // nomad_scheduling.cc.
 #include "backends/memory/nomad_model.h"
 
+#include "backends/api/vm_labels.h"
+
 namespace ha {
 
 NomadModel::NomadModel(EventLoop& loop, std::uint64_t seed, Placement placement)
@@ -223,7 +225,7 @@ NodeList NomadModel::list_nodes(const NomadNodeFilter& filter) const {
   // Lists of a class are kept until the node table changes: a blocking query answered after
   // its wait, or a cache's and a status's lists between two changes, cost a copy.
   std::pair<std::uint64_t, NodeList>* kept = nullptr;
-  if (filter.name.empty()) {
+  if (filter.name.empty() && filter.vm_meta.empty()) {
     kept = &listed_by_filter_[{filter.node_class, filter.node_pool}];
     if (kept->first == nodes_index_ && nodes_index_ != 0) return kept->second;
   }
@@ -231,7 +233,7 @@ NodeList NomadModel::list_nodes(const NomadNodeFilter& filter) const {
   out.reserve(filter.name.empty() ? listed_.size() : 1);
   static const std::set<std::uint32_t> kNone;
   const std::set<std::uint32_t>* candidates = &listed_;
-  if (!filter.name.empty()) {
+  if (!filter.name.empty() && filter.vm_meta.empty()) {
     auto named = listed_by_name_.find(std::string(node_short_name(filter.name)));
     candidates = named == listed_by_name_.end() ? &kNone : &named->second;
   }
@@ -239,7 +241,9 @@ NodeList NomadModel::list_nodes(const NomadNodeFilter& filter) const {
     const Node& n = nodes_[i];
     if (!filter.node_class.empty() && n.info.node_class != filter.node_class) continue;
     if (!filter.node_pool.empty() && n.info.node_pool != filter.node_pool) continue;
-    if (!filter.name.empty() && !node_name_matches(n.info.name, filter.name)) continue;
+    bool vm_meta = !filter.vm_meta.empty() &&
+                   vm_labels::has(n.info.meta, vm_labels::kNodeVmMeta, filter.vm_meta);
+    if (!filter.name.empty() && !node_name_matches(n.info.name, filter.name) && !vm_meta) continue;
     if (!n.stub || n.stub->modify_index != n.info.modify_index ||
         n.stub->drain != n.drain.has_value()) {
       auto stub = std::make_shared<NomadNodeStub>(n.info);

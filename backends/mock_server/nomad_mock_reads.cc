@@ -20,12 +20,22 @@ using nomad_mock::reply;
 using nomad_mock::text_error;
 
 // The filter expressions (go-bexpr) the mock understands: `Field == "x"` for Name,
-// NodeClass and NodePool, and `Name matches "regexp"`, joined by `and`.
-bool parse_filter(const std::string& filter, NomadNodeFilter& out,
+// NodeClass and NodePool, and `Name matches "regexp"`, joined by `and`; and one group
+// `(Meta["harvester.vm"] == "ns/vm" or Name matches "regexp")`, which the model answers as
+// NomadNodeFilter's vm_meta with the name.
+bool parse_filter(std::string filter, NomadNodeFilter& out,
                   std::optional<std::regex>& name_matches) {
   static const std::regex kAnd(R"re(\s+and\s+)re");
   static const std::regex kTerm(
       R"re(^\s*(Name|NodeClass|NodePool)\s*(==|matches)\s*"([^"]*)"\s*$)re");
+  static const std::regex kVmGroup(
+      R"re(^\s*\(\s*Meta\["harvester\.vm"\]\s*==\s*"([^"]*)"\s+or\s+Name\s+matches\s+"\^([A-Za-z0-9-]+)\(\[\.\]\.\*\)\?\$"\s*\)(\s+and\s+(.*))?$)re");
+  if (std::smatch g; std::regex_match(filter, g, kVmGroup)) {
+    out.vm_meta = g[1];
+    out.name = g[2];
+    if (!g[3].matched) return true;
+    filter = g[4].str();
+  }
   for (std::sregex_token_iterator it(filter.begin(), filter.end(), kAnd, -1), end; it != end;
        ++it) {
     std::smatch m;
@@ -105,7 +115,8 @@ void NomadMockServer::node_read_routes() {
       if (!parse_filter(req.get_param_value("filter"), filter, name_matches)) {
         text_error(res, 400,
                    "mock server: unsupported filter (use Name, NodeClass or NodePool == \"x\", "
-                   "Name matches \"re\", joined by and)");
+                   "Name matches \"re\", joined by and, after one (Meta[\"harvester.vm\"] == "
+                   "\"ns/vm\" or Name matches \"^vm([.].*)?$\"))");
         return;
       }
     }

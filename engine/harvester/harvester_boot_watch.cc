@@ -101,7 +101,7 @@ void HarvesterTarget::check_booting_vm(const HarvesterGroupConfig& c, std::size_
           then();
           return;
         }
-        nomad_.list_nodes({c.nomad_node_class(), c.node_pool, name},
+        nomad_.list_nodes({c.nomad_node_class(), c.node_pool, name, c.namespace_ + "/" + name},
                           guarded([vms, name, then](Result<NodeList> nodes) {
                             if (nodes) {
                               // A VM restarted under the same name may leave an older registration.
@@ -143,7 +143,7 @@ void HarvesterTarget::settle_overdue_vm(const HarvesterGroupConfig& c, std::size
                                         std::function<void()> then) {
   // A Running VM past the provision timeout is deleted only when Nomad confirms that no
   // ready node runs on it: a node that joined unseen (Nomad unreachable) may hold work.
-  nomad_.list_nodes({c.nomad_node_class(), c.node_pool, name},
+  nomad_.list_nodes({c.nomad_node_class(), c.node_pool, name, c.namespace_ + "/" + name},
                     guarded([this, c, action, name, vms, then](Result<NodeList> nodes) {
                       int& state = (*vms)[name];
                       if (!nodes) {

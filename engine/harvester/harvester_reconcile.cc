@@ -149,8 +149,10 @@ void HarvesterTarget::reconcile_delete(const HarvesterGroupConfig& c, const Virt
 
 void HarvesterTarget::confirm_no_ready_node(const HarvesterGroupConfig& c, const std::string& name,
                                             const std::string& reason) {
+  // Its node by name, or by the meta its client carries (the built-in user data writes
+  // harvester.vm): custom user data may name the node otherwise.
   nomad_.list_nodes(
-      {c.nomad_node_class(), c.node_pool, name},
+      {c.nomad_node_class(), c.node_pool, name, c.namespace_ + "/" + name},
       guarded([this, c, name, reason](Result<NodeList> nodes) {
         bool ready = !nodes || std::any_of(nodes->begin(), nodes->end(),
                                            [](const auto& n) { return n->status == "ready"; });

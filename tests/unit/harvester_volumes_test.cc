@@ -150,6 +150,27 @@ TEST_F(HarvesterTargetTest, ANodeWhoseMetaNamesAnotherVmIsNotDrained) {
   EXPECT_FALSE(nodes[0]->drain);
 }
 
+// A node named otherwise by custom user data is its VM's by the meta its client carries:
+// the fresh reads before a deletion find it (by name it is not there), so the VM is kept.
+TEST_F(HarvesterTargetTest, AVmWhoseNodeIsKnownOnlyByItsMetaIsNeverDeletedAsStuck) {
+  config["user_data"] =
+      "#cloud-config\nwrite_files:\n  - path: /etc/nomad.d/client.hcl\n    content: |\n"
+      "      name = \"worker-of-{{name}}\"\n"
+      "      client {\n        node_class = \"{{node_class}}\"\n"
+      "        meta { \"harvester.vm\" = \"{{namespace}}/{{name}}\" }\n      }\n";
+  auto r = scale(1);
+  ASSERT_TRUE(r.ok()) << r.error().message;  // joined, as the fresh read by meta shows
+  auto nodes = nomad.list_nodes({});
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_EQ(nodes[0]->name.rfind("worker-of-web-", 0), 0u) << nodes[0]->name;
+  for (int i = 0; i < 8; ++i) {  // statuses past every provision timeout: reconcile runs
+    ASSERT_TRUE(status().ok());
+    loop.run_until(loop.now() + 5min);
+  }
+  EXPECT_EQ(harvester.list("nomad", "")->size(), 1u);
+  EXPECT_EQ(nomad.totals().nodes_ready, 1);
+}
+
 TEST(HarvesterGroupConfig, RefusesWhatHarvesterWouldRefuseNamingTheKey) {
   auto error_of = [](PluginConfig c) {
     c.emplace("node_group_name", "web");

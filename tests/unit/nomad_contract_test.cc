@@ -29,6 +29,26 @@ TEST_P(NomadContract, ListsAndFiltersNodes) {
   EXPECT_TRUE(nodes({"", "", "nope"})->empty());
 }
 
+// A VM's node by its name or by the meta harvester.vm its client carries (a filter only
+// the server can apply: list stubs carry no Meta).
+TEST_P(NomadContract, ListsAVmsNodeByItsNameOrItsMeta) {
+  start([this](NomadModel& m) {
+    cluster.build(m);
+    m.register_node({"worker-7", "hashistack", "dc1", "default", 4000, 8192,
+                     {{"harvester.vm", "nomad/web-abc12"}}});
+  });
+  auto by_meta = nodes({"hashistack", "", "web-abc12", "nomad/web-abc12"});
+  ASSERT_TRUE(by_meta.ok()) << by_meta.error().message;
+  ASSERT_EQ(by_meta->size(), 1u);
+  EXPECT_EQ((*by_meta)[0]->name, "worker-7");
+  auto by_name = nodes({"hashistack", "", "web-2", "nomad/web-2"});
+  ASSERT_TRUE(by_name.ok());
+  ASSERT_EQ(by_name->size(), 1u);
+  EXPECT_EQ((*by_name)[0]->id, c->b);
+  EXPECT_TRUE(nodes({"hashistack", "", "web-abc12"})->empty());
+  EXPECT_TRUE(nodes({"gpu", "", "web-abc12", "nomad/web-abc12"})->empty());
+}
+
 // GET /v1/nodes?index=N&wait=W: at once for index 0; held while the node table is at N;
 // answered by a change (with its index), or after the wait unchanged.
 TEST_P(NomadContract, BlockingNodeQueriesAnswerOnAChangeOrAfterTheWait) {
