@@ -27,6 +27,7 @@
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/nomad_http_api.h"
 #include "base/log.h"
+#include "engine/harvester/group_config.h"
 #include "engine/harvester/harvester_target.h"
 #include "engine/nomad/nomad_apm.h"
 #include "mock_servers.h"
@@ -70,6 +71,12 @@ struct Cluster {
                     {vm_labels::kNodeClass, "class-" + std::to_string(g)}};
         s.cpu_cores = 4;
         s.memory_bytes = 8LL << 30;
+        // The guest's Nomad client takes its class from the user data, as the target writes it.
+        HarvesterGroupConfig group;
+        group.node_group = group_name(g);
+        group.node_class = "class-" + std::to_string(g);
+        group.namespace_ = "nomad";
+        s.user_data = render_user_data(group, s.name);
         static_cast<void>(servers.harvester.create_running(s));
       }
       // Two allocations per node.
@@ -115,6 +122,7 @@ struct Cluster {
 
   // Per policy its metric and its status; runs the client loop until all answered. False
   // on an error or a wrong answer.
+  std::string failure;  // the first failed answer's
   bool evaluate_round() {
     int answered = 0;
     bool ok = true;
@@ -123,12 +131,22 @@ struct Cluster {
         apm->query("percentage-allocated_cpu/node_class=" + p.at("node_class"), {},
                    [&](Result<TimeSeries> m) {
                      // About 25 (2 x 1000 of 8000 MHz a node), as binpack placed them.
-                     ok = ok && m.ok() && !m->empty() && m->back().value > 20 &&
-                          m->back().value < 30;
+                     bool good = m.ok() && !m->empty() && m->back().value > 20 &&
+                                 m->back().value < 30;
+                     if (!good && ok) {
+                       failure = m.ok() ? "metric " + std::to_string(m->empty() ? -1.0 : m->back().value)
+                                        : m.error().message;
+                     }
+                     ok = ok && good;
                      if (++answered == 2 * kPolicies) client_loop.stop();
                    });
         target->status(p, [&](Result<TargetStatus> s) {
-          ok = ok && s.ok() && (s->count == kVms / kPolicies || s->count == kVms / kPolicies + 1);
+          bool good =
+              s.ok() && (s->count == kVms / kPolicies || s->count == kVms / kPolicies + 1);
+          if (!good && ok) {
+            failure = s.ok() ? "count " + std::to_string(s->count) : s.error().message;
+          }
+          ok = ok && good;
           if (++answered == 2 * kPolicies) client_loop.stop();
         });
       }
@@ -189,7 +207,7 @@ void BM_StatusWireCost(benchmark::State& state) {
   bool watch = state.range(0) == 1;
   Cluster cluster(watch);
   if (!cluster.evaluate_round()) {
-    state.SkipWithError("a status failed");
+    state.SkipWithError(("an evaluation failed: " + cluster.failure).c_str());
     return;
   }
   for (int i = 0; watch && !cluster.caches_usable() && i < 200; ++i) cluster.run_for(50ms);
@@ -201,7 +219,7 @@ void BM_StatusWireCost(benchmark::State& state) {
   std::int64_t rounds = 0;
   for (auto _ : state) {
     if (!cluster.evaluate_round()) {
-      state.SkipWithError("a status failed");
+      state.SkipWithError(("an evaluation failed: " + cluster.failure).c_str());
       return;
     }
     ++rounds;

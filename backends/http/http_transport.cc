@@ -229,6 +229,10 @@ void HttpTransport::io_main() {
       }
       curl_easy_setopt(easy, CURLOPT_HTTPHEADER, p->headers);
       p->easy = easy;
+      // Answers compressed when the server will (Nomad compresses every answer but its event
+      // stream, the API server large ones): a node or allocation list shrinks about tenfold.
+      // Streams are asked for plain, as both servers send them.
+      curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, p->deliver ? nullptr : "gzip");
       if (p->deliver) {
         curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_stream_body);
         curl_easy_setopt(easy, CURLOPT_WRITEDATA, p.get());

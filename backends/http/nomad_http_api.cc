@@ -134,6 +134,10 @@ template <typename T, typename Parse>
 void NomadHttpApi::blocking_get(const std::string& path, std::string query, std::uint64_t index,
                                 Duration wait, Done<std::pair<T, std::uint64_t>> done,
                                 Parse parse) {
+  // A cache's reads may be answered by any server (Go's QueryOptions.AllowStale): a
+  // follower's copy is at most a heartbeat behind, the next answer catches up, and the
+  // leader is spared thousands of nodes' lists.
+  query += (query.empty() ? "" : "&") + std::string("stale=");
   if (index > 0) {
     auto seconds =
         std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(wait).count());

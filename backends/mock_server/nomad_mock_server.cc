@@ -7,6 +7,7 @@
 
 #include <future>
 #include <optional>
+#include <set>
 
 #include "backends/mock_server/mock_faults.h"
 #include "backends/mock_server/nomad_metrics.h"
@@ -93,6 +94,16 @@ void NomadMockServer::routes() {
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     inject_delay(options_.delay);
     using R = httplib::Server::HandlerResponse;
+    // parseConsistency (command/agent/http.go): `stale` empty or a Go bool; one server here,
+    // so a stale read is the leader's answer.
+    if (req.has_param("stale")) {
+      static const std::set<std::string> kBool = {"",  "1",     "t",     "T",     "true", "TRUE",
+                                                  "True", "0", "f", "F", "false", "FALSE", "False"};
+      if (!kBool.count(req.get_param_value("stale"))) {
+        text_error(res, 400, "Expect `true` or `false` for `stale` query string parameter");
+        return R::Handled;
+      }
+    }
     if (options_.token.empty()) return injected_fault(req, res) ? R::Handled : R::Unhandled;
     std::string token = req.get_header_value("X-Nomad-Token");
     std::string auth = req.get_header_value("Authorization");
