@@ -16,7 +16,10 @@
 //   node_lists_bytes, allocation_list_bytes: those full answers' sizes, once each;
 //   harvester_bytes_amortized: plus the VM cache's resync list (one per group per 30 min);
 //     the watch's bookmarks are a few hundred bytes a minute;
-//   bytes_amortized: both APIs, amortized.
+//   bytes_amortized: both APIs, amortized;
+//   first_round_requests, first_round_bytes: the first round, as an agent starts (watch:
+//     its caches' first lists, which the round waits for, bounded, rather than read each
+//     node).
 // Goal (issue #15): no full list in steady state, at least 100x fewer bytes than listing.
 #include <benchmark/benchmark.h>
 
@@ -206,10 +209,15 @@ struct Cluster {
 void BM_StatusWireCost(benchmark::State& state) {
   bool watch = state.range(0) == 1;
   Cluster cluster(watch);
+  // The first round, as an agent starts: its caches (watch) on their first lists.
   if (!cluster.evaluate_round()) {
     state.SkipWithError(("an evaluation failed: " + cluster.failure).c_str());
     return;
   }
+  state.counters["first_round_requests"] = static_cast<double>(
+      cluster.harvester_transport.attempts() + cluster.nomad_transport.attempts());
+  state.counters["first_round_bytes"] = static_cast<double>(
+      cluster.harvester_transport.bytes_received() + cluster.nomad_transport.bytes_received());
   for (int i = 0; watch && !cluster.caches_usable() && i < 200; ++i) cluster.run_for(50ms);
   cluster.run_for(200ms);
   std::uint64_t h_requests = cluster.harvester_transport.attempts();

@@ -21,6 +21,7 @@ VmCache& ClusterCaches::vms(const std::string& ns, const std::string& label_sele
     o.label_selector = label_selector;
     // Each cache its own jitter: caches that fail together do not retry in step.
     slot = std::make_unique<VmCache>(loop_, harvester_, std::move(o), 7 + vms_.size());
+    started_[slot.get()] = loop_.now();
     slot->start();
   }
   return *slot;
@@ -32,6 +33,7 @@ NodeCache& ClusterCaches::nodes(const std::string& node_class) {
     NodeCache::Options o = options_.node;
     o.filter = NomadNodeFilter{node_class, "", ""};
     slot = std::make_unique<NodeCache>(loop_, nomad_, std::move(o), 1000 + nodes_.size());
+    started_[slot.get()] = loop_.now();
     slot->start();
   }
   return *slot;
@@ -40,9 +42,32 @@ NodeCache& ClusterCaches::nodes(const std::string& node_class) {
 AllocationCache& ClusterCaches::allocations() {
   if (!allocations_) {
     allocations_ = std::make_unique<AllocationCache>(loop_, nomad_, options_.allocations);
+    started_[allocations_.get()] = loop_.now();
     allocations_->start();
   }
   return *allocations_;
+}
+
+void ClusterCaches::when_first_synced(NodeCache& nodes, AllocationCache* allocations,
+                                      std::function<void()> then) {
+  bool ready = usable(nodes) && (allocations == nullptr || usable(*allocations));
+  // A cache past its first list that is not usable (stale, failing) will not become so by
+  // waiting a moment; one still on its first list within the bound will.
+  auto waiting_on = [this](const void* cache, bool synced) {
+    return !synced && loop_.now() < started_[cache] + options_.first_sync_wait;
+  };
+  bool wait = !ready && (waiting_on(&nodes, nodes.synced()) ||
+                         (allocations && waiting_on(allocations, allocations->synced())));
+  if (!wait) {
+    loop_.post(std::move(then));
+    return;
+  }
+  loop_.after(std::chrono::milliseconds(100),
+              [this, alive = std::weak_ptr<bool>(alive_), &nodes, allocations,
+               then = std::move(then)]() mutable {
+                if (alive.expired()) return;
+                when_first_synced(nodes, allocations, std::move(then));
+              });
 }
 
 void ClusterCaches::stop() {

@@ -237,16 +237,26 @@ void NomadApmSource::query(const std::string& query, TimeRange, Callback done) {
   }
   if (q->metric == ApmQuery::Metric::kNodesNeeded) return nodes_needed(query, *q, std::move(done));
   if (q->metric == ApmQuery::Metric::kTaskGroup) return task_group(query, *q, std::move(done));
-  if (q->metric != ApmQuery::Metric::kPendingAllocations) {
-    if (auto cached = from_caches(query, *q)) {
-      loop_.post(
-          [done = std::move(done), r = std::move(*cached)]() mutable { done(std::move(r)); });
-      return;
-    }
+  if (q->metric != ApmQuery::Metric::kPendingAllocations && caches_ != nullptr) {
+    // Caches on their first list are waited for (bounded), not raced by a read per node.
+    bool count_only = q->metric == ApmQuery::Metric::kNodeCount;
+    caches_->when_first_synced(
+        caches_->nodes(q->class_filter()), count_only ? nullptr : &caches_->allocations(),
+        [this, alive = std::weak_ptr<bool>(alive_), query, q = *q,
+         done = std::move(done)]() mutable {
+          if (alive.expired()) return;
+          if (auto cached = from_caches(query, q)) return done(std::move(*cached));
+          read_cluster(query, q, std::move(done));
+        });
+    return;
   }
+  read_cluster(query, *q, std::move(done));
+}
+
+void NomadApmSource::read_cluster(const std::string& query, const ApmQuery& q, Callback done) {
   EventLoop& loop = loop_;
   auto point = [&loop](double v) -> Result<TimeSeries> { return TimeSeries{{loop.now(), v}}; };
-  switch (q->metric) {
+  switch (q.metric) {
     case ApmQuery::Metric::kPendingAllocations:
       nomad_.list_jobs(
           [query, point, done = std::move(done)](Result<std::vector<NomadJobSummary>> jobs) {
@@ -260,8 +270,8 @@ void NomadApmSource::query(const std::string& query, TimeRange, Callback done) {
       return;
     case ApmQuery::Metric::kNodeCount:
       nomad_.list_nodes(
-          {q->class_filter(), q->node_pool, ""},
-          [query, q = *q, filter = node_filter_, point,
+          {q.class_filter(), q.node_pool, ""},
+          [query, q, filter = node_filter_, point,
            done = std::move(done)](Result<NodeList> nodes) {
             if (!nodes) {
               return done(make_error(query + ": listing nodes: " + nodes.error().message));
@@ -271,7 +281,7 @@ void NomadApmSource::query(const std::string& query, TimeRange, Callback done) {
           });
       return;
     default:
-      allocated_percent(query, *q, std::move(done));
+      allocated_percent(query, q, std::move(done));
   }
 }
 

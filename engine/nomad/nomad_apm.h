@@ -98,6 +98,9 @@ class NomadApmSource final : public MetricsSource {
   void set_node_filter(NodeFilterOptions options) { node_filter_ = options; }
 
  private:
+  // A cluster query answered by requests, as upstream's plugin reads (no caches, or caches
+  // not current).
+  void read_cluster(const std::string& query, const ApmQuery& q, Callback done);
   void allocated_percent(const std::string& query, const ApmQuery& q, Callback done);
   // nomad_apm_nodes_needed.cc
   void nodes_needed(const std::string& query, const ApmQuery& q, Callback done);

@@ -102,7 +102,7 @@ void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, C
 
   // Third: the pool, from the caches when they are current, else as upstream reads it.
   // (Runs in a callback: the source may be gone by then, as in a simulated agent crash.)
-  auto read_pool = [this, alive = std::weak_ptr<bool>(alive_), state, count] {
+  auto read_pool_now = [this, alive = std::weak_ptr<bool>(alive_), state, count] {
     if (alive.expired()) return;
     if (caches_ != nullptr) {
       NodeCache& nodes = caches_->nodes(state->q.class_filter());
@@ -171,6 +171,14 @@ void NomadApmSource::nodes_needed(const std::string& query, const ApmQuery& q, C
             });
           }
         });
+  };
+
+  // Caches on their first list are waited for (bounded), not raced by a read per node.
+  auto read_pool = [this, alive = std::weak_ptr<bool>(alive_), state, read_pool_now] {
+    if (alive.expired()) return;
+    if (caches_ == nullptr) return read_pool_now();
+    caches_->when_first_synced(caches_->nodes(state->q.class_filter()), &caches_->allocations(),
+                               read_pool_now);
   };
 
   // Second: the queued allocations of the blocked jobs that may run in this pool, counted by

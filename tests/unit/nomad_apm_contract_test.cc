@@ -90,11 +90,12 @@ TEST_P(NomadApmContract, NomadApmFromCachesMatchesAndSendsNoRequest) {
     if (!r) return r.error();
     return r->back().value;
   };
-  // Not yet synced: the first queries read by requests, and start the caches.
+  // Not yet synced: the first queries start the caches and wait for their first lists rather
+  // than read every node.
   EXPECT_DOUBLE_EQ(*value(from_caches, "percentage-allocated_cpu/datacenter=dc1"), 6.25);
   EXPECT_DOUBLE_EQ(*value(from_caches, "node_count/node_class=gpu"), 1);
   EXPECT_TRUE(value(from_caches, "node_count/node_class=hashistack").ok());
-  EXPECT_GT(counted.calls, 0);
+  EXPECT_EQ(counted.calls, 0);
   run_for(500ms);
   const char* queries[] = {"percentage-allocated_cpu/datacenter=dc1",
                            "node_percentage-allocated_memory/node_pool=default",
@@ -125,6 +126,36 @@ TEST_P(NomadApmContract, NomadApmFromCachesMatchesAndSendsNoRequest) {
                    *value(by_requests, "percentage-allocated_cpu/node_class=hashistack"));
   EXPECT_DOUBLE_EQ(*value(from_caches, "percentage-allocated_cpu/node_class=hashistack"), 25.0);
   EXPECT_EQ(counted.calls, before + 5);  // by_requests' list, 2 details and 2 allocations
+  caches.stop();
+}
+
+// A Nomad whose node list never answers: a first query waits for the caches no longer than
+// first_sync_wait, then reads as upstream does.
+class SilentNodeListNomadApi final : public CountingNomadApi {
+ public:
+  using CountingNomadApi::CountingNomadApi;
+  void watch_nodes(const NomadNodeFilter&, std::uint64_t, Duration, Done<NodeListAt>) override {}
+};
+
+TEST_P(NomadApmContract, AFirstQueryWaitsForTheCachesNoLongerThanItsBound) {
+  RealtimeLoop& loop = backend->loop();
+  SilentNodeListNomadApi silent(backend->api());
+  HarvesterModel vms(loop, nullptr, HarvesterModelConfig{});
+  HarvesterMemoryApi harvester(loop, vms, Latency::constant(0s));
+  ClusterCaches::Options options;
+  options.first_sync_wait = 300ms;
+  ClusterCaches caches(loop, harvester, silent, options);
+  NomadApmSource apm(loop, silent, &caches);
+  auto started = std::chrono::steady_clock::now();
+  auto r = sync<TimeSeries>([&apm](NomadApi&, Done<TimeSeries> d) {
+    apm.query("percentage-allocated_cpu/datacenter=dc1", {},
+              [d](Result<TimeSeries> r) { d(std::move(r)); });
+  });
+  auto waited = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_DOUBLE_EQ(r->back().value, 6.25);
+  EXPECT_GE(waited, 300ms);
+  EXPECT_EQ(silent.calls, 7);  // then by requests: the list, 3 details, 3 allocation lists
   caches.stop();
 }
 
