@@ -4,6 +4,8 @@
 // perfect-foresight references over a million allocations.
 #include <benchmark/benchmark.h>
 
+#include <stdexcept>
+
 #include <algorithm>
 #include <random>
 
@@ -48,8 +50,12 @@ Policy cluster_policy(std::int64_t max) {
                     "strategy": {"threshold": {"lower_bound": 1, "delta": 2, "within_bounds_trigger": 1}}},
         "clear": {"query": "pending_allocations", "group": "p",
                   "strategy": {"threshold": {"upper_bound": 1, "value": 0, "within_bounds_trigger": 1}}}},
-      "target": {"harvester": {"node_group_name": "bench", "node_purge": "true"}}}}}})";
-  return parse_policies(text, "bench.json", diags).at(0);
+      "target": {"harvester": {"node_group_name": "bench", "node_class": "c",
+                               "node_purge": "true"}}}}}})";
+  Policy p = parse_policies(text, "bench.json", diags).at(0);
+  // A policy the agent would refuse measures nothing: stop here, saying why.
+  if (!diags.empty()) throw std::runtime_error("bench policy: " + diags.front().to_string());
+  return p;
 }
 
 // `days` of batch work arriving every minute (half-node allocations of 5-25 minutes),
