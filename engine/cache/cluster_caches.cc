@@ -62,12 +62,11 @@ void ClusterCaches::when_first_synced(NodeCache& nodes, AllocationCache* allocat
     loop_.post(std::move(then));
     return;
   }
-  loop_.after(std::chrono::milliseconds(100),
-              [this, alive = std::weak_ptr<bool>(alive_), &nodes, allocations,
-               then = std::move(then)]() mutable {
-                if (alive.expired()) return;
-                when_first_synced(nodes, allocations, std::move(then));
-              });
+  loop_.after(std::chrono::milliseconds(100), [this, alive = std::weak_ptr<bool>(alive_), &nodes,
+                                               allocations, then = std::move(then)]() mutable {
+    if (alive.expired()) return;
+    when_first_synced(nodes, allocations, std::move(then));
+  });
 }
 
 void ClusterCaches::stop() {

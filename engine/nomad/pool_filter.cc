@@ -25,16 +25,17 @@ bool NomadPool::contains(const NomadNodeStub& n) const {
 
 Result<NodeFilterOptions> parse_node_filter_options(const PluginConfig& config) {
   NodeFilterOptions o;
-  for (auto [key, field] : {std::pair{kIgnoreInitKey, &NodeFilterOptions::ignore_init},
-                            std::pair{kIgnoreDrainKey, &NodeFilterOptions::ignore_drain},
-                            std::pair{kIgnoreIneligibleKey, &NodeFilterOptions::ignore_ineligible}}) {
+  for (auto [key, field] :
+       {std::pair{kIgnoreInitKey, &NodeFilterOptions::ignore_init},
+        std::pair{kIgnoreDrainKey, &NodeFilterOptions::ignore_drain},
+        std::pair{kIgnoreIneligibleKey, &NodeFilterOptions::ignore_ineligible}}) {
     auto it = config.find(key);
     if (it == config.end()) continue;
     std::optional<bool> v = parse_go_bool(it->second);
     if (!v) {
-      return make_error(std::string(key) + ": \"" + it->second +
-                            "\" is not a boolean (true, false, 1, 0, t, f)",
-                        ErrorKind::kInvalid);
+      return make_error(
+          std::string(key) + ": \"" + it->second + "\" is not a boolean (true, false, 1, 0, t, f)",
+          ErrorKind::kInvalid);
     }
     o.*field = *v;
   }

@@ -134,9 +134,8 @@ TEST_F(HarvesterTargetTest, ItsOwnScaleInsDrainsDoNotHoldItBack) {
   const auto& busy = first_busy ? listed[0] : listed[1];
   const auto& idle = first_busy ? listed[1] : listed[0];
   ASSERT_EQ(nomad.node_allocations(busy->id).size(), 2u);
-  config["node_selector_strategy"] = busy->create_index < idle->create_index
-                                         ? "oldest_create_index"
-                                         : "newest_create_index";
+  config["node_selector_strategy"] =
+      busy->create_index < idle->create_index ? "oldest_create_index" : "newest_create_index";
   auto in = scale(1);
   ASSERT_TRUE(in.ok()) << in.error().message;
   auto s = status();
