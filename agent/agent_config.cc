@@ -28,6 +28,18 @@ bool is_http_url(const std::string& url) {
 
 }  // namespace
 
+void apply_kubeconfig(AgentConfig& c, const KubeconfigConnection& k) {
+  if (c.harvester_url.empty()) c.harvester_url = k.server;
+  c.harvester_token = k.token;
+  if (c.harvester_ca_file.empty()) c.harvester_ca_file = k.ca_file;
+  c.harvester_ca_pem = k.ca_pem;
+  c.harvester_skip_verify = c.harvester_skip_verify || k.insecure;
+  c.harvester_client_cert_pem = k.client_cert_pem;
+  c.harvester_client_key_pem = k.client_key_pem;
+  c.harvester_client_cert_file = k.client_cert_file;
+  c.harvester_client_key_file = k.client_key_file;
+}
+
 Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
                                       const AgentFlags& flags, const EnvLookup& env) {
   AgentConfig c;
@@ -49,15 +61,7 @@ Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
     // The kubeconfig first: everything after it overrides what it says.
     auto k = read_kubeconfig(files.kubeconfig, files.kubeconfig_context);
     if (!k) return k.error();
-    if (c.harvester_url.empty()) c.harvester_url = k->server;
-    c.harvester_token = k->token;
-    if (c.harvester_ca_file.empty()) c.harvester_ca_file = k->ca_file;
-    c.harvester_ca_pem = k->ca_pem;
-    c.harvester_skip_verify = c.harvester_skip_verify || k->insecure;
-    c.harvester_client_cert_pem = k->client_cert_pem;
-    c.harvester_client_key_pem = k->client_key_pem;
-    c.harvester_client_cert_file = k->client_cert_file;
-    c.harvester_client_key_file = k->client_key_file;
+    apply_kubeconfig(c, *k);
   }
   // Environment over the file. A task with a workload identity has its client's API socket
   // (NOMAD_UNIX_ADDR, client/taskenv/env.go) where the file and NOMAD_ADDR name no address.

@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/http/kubeconfig.h"
 #include "base/log.h"
 #include "base/result.h"
 #include "base/time.h"
@@ -133,6 +134,10 @@ using EnvLookup = std::function<std::optional<std::string>(const char*)>;
 // Reads the file (if any), applies the environment and the flags, reads the token files and
 // checks the result. Errors name the file and the key (every problem of the file, one per
 // line), or the flag; never a token's value.
+// The Harvester connection a kubeconfig gives (its server unless a URL is set, its
+// credentials and CA), as the agent and the plugin take one.
+void apply_kubeconfig(AgentConfig& c, const KubeconfigConnection& k);
+
 Result<AgentConfig> load_agent_config(const std::optional<std::string>& file,
                                       const AgentFlags& flags, const EnvLookup& env);
 

@@ -52,6 +52,7 @@ int run_emulate(const std::vector<std::string>& args, std::ostream& out, std::os
 int run_evaluate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_mock_harvester(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_mock_nomad(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int run_plugin(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 // `optimize SCENARIO --slo ... --space ...` (apps/cmd_optimize.cc).
 int run_optimize(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

@@ -36,6 +36,8 @@ constexpr Command kCommands[] = {
      &ha::cli::run_mock_cluster},
     {"mock-nomad", "serve a mock Nomad HTTP API over the in-memory model",
      &ha::cli::run_mock_nomad},
+    {"plugin", "serve the Harvester target to HashiCorp's Nomad Autoscaler (go-plugin)",
+     &ha::cli::run_plugin},
 };
 
 void print_usage(std::ostream& out) {
@@ -55,6 +57,12 @@ void print_usage(std::ostream& out) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // Installed in an autoscaler's plugin_dir as `harvester` (the driver's name), the binary
+  // is the plugin, whatever it is given.
+  std::string self = argc > 0 ? argv[0] : "";
+  if (self.substr(self.rfind('/') + 1) == "harvester") {
+    return ha::cli::run_plugin({}, std::cout, std::cerr);
+  }
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_usage(args.empty() ? std::cerr : std::cout);
     return args.empty() ? ha::cli::kExitUsage : ha::cli::kExitOk;

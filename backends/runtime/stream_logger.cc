@@ -9,18 +9,23 @@
 namespace ha {
 namespace {
 
-std::string timestamp(Time when, bool unix_time) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when).count();
+// Unix times as UTC dates with `digits` (3 or 6) of the second.
+std::string timestamp(Time when, bool unix_time, int digits) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(when).count();
   char buf[64];
   if (!unix_time) {
-    std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ms) / 1000.0);
+    std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(us / 1000) / 1000.0);
     return buf;
   }
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::time_t secs = static_cast<std::time_t>(us / 1000000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
+  if (digits == 6) {
+    std::snprintf(buf + n, sizeof buf - n, ".%06dZ", static_cast<int>(us % 1000000));
+  } else {
+    std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(us % 1000000 / 1000));
+  }
   return buf;
 }
 
@@ -40,7 +45,9 @@ void StreamLogger::log(LogLevel level, Time when, std::string_view message,
                        std::initializer_list<LogField> fields) {
   if (!enabled(level)) return;
   std::string line;
-  std::string ts = timestamp(when, options_.unix_time);
+  // JSON: hclog's layout (2006-01-02T15:04:05.000000Z07:00), which go-plugin parses when
+  // it relays a plugin's stderr.
+  std::string ts = timestamp(when, options_.unix_time, options_.json ? 6 : 3);
   if (options_.json) {
     nlohmann::ordered_json j;
     j["@timestamp"] = ts;

@@ -2,7 +2,8 @@
 // one line per record, either as text
 //   2026-11-25T10:00:00.000Z info policy evaluated policy_id=cluster outcome=scaled ...
 // or, with json set, as one JSON object per line:
-//   {"@timestamp":"2026-11-25T10:00:00.000Z","@level":"info","@message":"policy evaluated",...}
+//   {"@timestamp":"2026-11-25T10:00:00.000000Z","@level":"info","@message":"policy evaluated",...}
+// (hclog's JSON: the Nomad Autoscaler's own, and what go-plugin relays from a plugin).
 // Loop times are printed as UTC dates when the loop's epoch is the Unix epoch (the agent's
 // loop), else as seconds since the start. Thread-safe; never throws.
 #pragma once

@@ -31,6 +31,11 @@ for f in usr/bin/harvester-autoscaler usr/lib/systemd/system/harvester-autoscale
   [ -s "$root/$f" ] || fail "the package has no /$f"
 done
 [ -d "$root/etc/harvester-autoscaler/policies" ] || fail "no /etc/harvester-autoscaler/policies"
+# The Nomad Autoscaler's plugin_dir entry: the binary under the driver's name.
+link=$root/usr/lib/nomad-autoscaler/plugins/harvester
+[ -L "$link" ] && [ "$(readlink -f "$link")" = "$(readlink -f "$root/usr/bin/harvester-autoscaler")" ] &&
+  pass "/usr/lib/nomad-autoscaler/plugins/harvester links to the binary" ||
+  fail "no /usr/lib/nomad-autoscaler/plugins/harvester link to the binary"
 
 version=$("$root/usr/bin/harvester-autoscaler" --version) &&
   [ "$version" = "$("$bin" --version)" ] && pass "installed --version: $version" ||

@@ -26,7 +26,11 @@ ALLOWED = {
     "sim": ["base", "backends/api", "engine", "backends/memory", "backends/runtime"],
     "agent": ["base", "backends/api", "engine", "backends/wire", "backends/http",
               "backends/runtime"],
-    "apps": ["base", "backends", "engine", "sim", "agent", "version.h"],
+    # The Nomad Autoscaler plugin: the agent's clients and settings, and the code generated
+    # from third_party's .proto files (plugins/..., grpc_controller.*).
+    "plugin": ["base", "backends/api", "engine", "backends/wire", "backends/http",
+               "backends/runtime", "agent", "plugins", "grpc_controller.grpc.pb.h"],
+    "apps": ["base", "backends", "engine", "sim", "agent", "plugin", "version.h"],
 }
 # Tests, benchmarks and fuzz targets may use every layer.
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -126,7 +126,7 @@ TEST(StreamLogger, WritesTextOrJsonLinesAtTheLevelAsked) {
   }
   EXPECT_EQ(text.str(), "2025-11-25T11:00:00.000Z warn drain failed vm=web-1 error=\"a b=c\"\n");
   EXPECT_EQ(json.str(),
-            "{\"@timestamp\":\"2025-11-25T11:00:00.000Z\",\"@level\":\"warn\",\"@message\":"
+            "{\"@timestamp\":\"2025-11-25T11:00:00.000000Z\",\"@level\":\"warn\",\"@message\":"
             "\"drain failed\",\"vm\":\"web-1\",\"error\":\"a b=c\"}\n");
   EXPECT_EQ(*parse_log_level("WARNING"), LogLevel::kWarn);
   EXPECT_FALSE(parse_log_level("loud").ok());

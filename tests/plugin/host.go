@@ -1,0 +1,316 @@
+// A Nomad Autoscaler host in miniature: launches the plugin exactly as the autoscaler's
+// plugin manager does (go-plugin's client, its handshake config, gRPC only, the plugin
+// dispensed as "target"), then drives it with the autoscaler's calls and extra keys against
+// a mock-cluster, printing a transcript with each call's time. Exits 1 on the first failed
+// check. Built in GOPATH mode against Debian's go-plugin, grpc and protobuf; the messages
+// come from the .proto files at run time (a descriptor set from protoc), so no generated Go.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io/ioutil"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	hclog "github.com/hashicorp/go-hclog"
+	plugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
+)
+
+// As the autoscaler's plugins/plugin.go.
+var handshake = plugin.HandshakeConfig{
+	ProtocolVersion:  1,
+	MagicCookieKey:   "NOMAD_AUTOSCALER_PLUGIN_MAGIC_COOKIE",
+	MagicCookieValue: "e082fa04d587a6525d683666fa253d6afda00f20c122c54a80a3ed57fec99ff3",
+}
+
+// rawTarget hands out the connection itself: the calls are made by name below.
+type rawTarget struct{ plugin.NetRPCUnsupportedPlugin }
+
+func (rawTarget) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error { return nil }
+func (rawTarget) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (interface{}, error) {
+	return c, nil
+}
+
+const (
+	basePkg   = "hashicorp.nomad_autoscaler.plugins.base.proto.v1."
+	targetPkg = "hashicorp.nomad_autoscaler.plugins.target.proto.v1."
+	sharedPkg = "hashicorp.nomad_autoscaler.plugins.shared.proto.v1."
+)
+
+var files *protoregistry.Files
+
+// v2Codec marshals the dynamic messages with the protobuf API they are made with (Debian's
+// grpc defaults to the older github.com/golang/protobuf, which cannot).
+type v2Codec struct{}
+
+func (v2Codec) Marshal(v interface{}) ([]byte, error)   { return proto.Marshal(v.(proto.Message)) }
+func (v2Codec) Unmarshal(b []byte, v interface{}) error { return proto.Unmarshal(b, v.(proto.Message)) }
+func (v2Codec) Name() string                            { return "proto" }
+
+var _ encoding.Codec = v2Codec{}
+
+func message(name string) *dynamicpb.Message {
+	d, err := files.FindDescriptorByName(protoreflect.FullName(name))
+	if err != nil {
+		fatal("no message %s: %v", name, err)
+	}
+	return dynamicpb.NewMessage(d.(protoreflect.MessageDescriptor))
+}
+
+func setMap(m *dynamicpb.Message, field string, kv map[string]string) {
+	fd := m.Descriptor().Fields().ByName(protoreflect.Name(field))
+	mv := m.Mutable(fd).Map()
+	for k, v := range kv {
+		mv.Set(protoreflect.ValueOfString(k).MapKey(), protoreflect.ValueOfString(v))
+	}
+}
+
+func get(m *dynamicpb.Message, field string) protoreflect.Value {
+	return m.Get(m.Descriptor().Fields().ByName(protoreflect.Name(field)))
+}
+
+var start = time.Now()
+
+func say(format string, args ...interface{}) {
+	fmt.Printf("[%7.3fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+func fatal(format string, args ...interface{}) {
+	say("FAIL: "+format, args...)
+	os.Exit(1)
+}
+
+func check(ok bool, format string, args ...interface{}) {
+	if !ok {
+		fatal(format, args...)
+	}
+	say("ok: "+format, args...)
+}
+
+// call invokes a method and says how long it took.
+func call(conn *grpc.ClientConn, timeout time.Duration, method string, in, out *dynamicpb.Message) error {
+	ctx := context.Background()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	t := time.Now()
+	err := conn.Invoke(ctx, method, in, out, grpc.ForceCodec(v2Codec{}))
+	say("%s took %.1f ms (%v)", method[strings.LastIndex(method, "/")+1:], float64(time.Since(t).Microseconds())/1000, status.Code(err))
+	return err
+}
+
+// syncBuffer collects the host's log, which go-plugin writes from its goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func main() {
+	pluginPath := flag.String("plugin", "", "the plugin executable (named harvester)")
+	descriptors := flag.String("descriptors", "", "FileDescriptorSet of the plugin protocol")
+	harvesterURL := flag.String("harvester-url", "", "mock Harvester")
+	harvesterToken := flag.String("harvester-token", "", "its token")
+	nomadURL := flag.String("nomad-url", "", "mock Nomad")
+	nomadToken := flag.String("nomad-token", "", "its token")
+	flag.Parse()
+
+	raw, err := ioutil.ReadFile(*descriptors)
+	if err != nil {
+		fatal("%v", err)
+	}
+	var set descriptorpb.FileDescriptorSet
+	if err := proto.Unmarshal(raw, &set); err != nil {
+		fatal("descriptor set: %v", err)
+	}
+	if files, err = protodesc.NewFiles(&set); err != nil {
+		fatal("descriptor set: %v", err)
+	}
+
+	// Started by hand, without the cookie: it says it is a plugin and exits 1.
+	var stderr bytes.Buffer
+	direct := exec.Command(*pluginPath)
+	direct.Stderr = &stderr
+	err = direct.Run()
+	exit, _ := err.(*exec.ExitError)
+	check(exit != nil && exit.ExitCode() == 1 && strings.Contains(stderr.String(), "plugin of HashiCorp's Nomad Autoscaler"),
+		"without the cookie the plugin exits 1 saying what it is (%v)", err)
+
+	hostLog := &syncBuffer{}
+	logger := hclog.New(&hclog.LoggerOptions{Name: "external_plugin", Level: hclog.Info, Output: hostLog})
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  handshake,
+		Plugins:          map[string]plugin.Plugin{"target": rawTarget{}},
+		Cmd:              exec.Command(*pluginPath),
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           logger,
+	})
+	defer client.Kill()
+	t := time.Now()
+	rpc, err := client.Client()
+	if err != nil {
+		fatal("handshake: %v", err)
+	}
+	say("handshake in %.1f ms", float64(time.Since(t).Microseconds())/1000)
+	dispensed, err := rpc.Dispense("target")
+	if err != nil {
+		fatal("dispense: %v", err)
+	}
+	conn := dispensed.(*grpc.ClientConn)
+
+	info := message(basePkg + "PluginInfoResponse")
+	if err := call(conn, 0, "/"+basePkg+"BasePluginService/PluginInfo", message(basePkg+"PluginInfoRequest"), info); err != nil {
+		fatal("PluginInfo: %v", err)
+	}
+	check(get(info, "name").String() == "harvester" && get(info, "type").Enum() == 3,
+		"PluginInfo: name %q, type %d (PLUGIN_TYPE_TARGET)", get(info, "name").String(), get(info, "type").Enum())
+
+	setConfig := func(cfg map[string]string) error {
+		in := message(basePkg + "SetConfigRequest")
+		setMap(in, "config", cfg)
+		return call(conn, 0, "/"+basePkg+"BasePluginService/SetConfig", in, message(basePkg+"SetConfigResponse"))
+	}
+	err = setConfig(map[string]string{"harvester_url": "ftp://nowhere", "auth_token": "x"})
+	check(err != nil && strings.Contains(err.Error(), "harvester_url"), "a bad config is refused naming the key: %v", err)
+	// The keys HashiCorp's autoscaler merges in from its own nomad block (MergeMapWithAgentConfig).
+	err = setConfig(map[string]string{
+		"harvester_url": *harvesterURL, "auth_token": *harvesterToken,
+		"nomad_address": *nomadURL, "nomad_token": *nomadToken, "nomad_region": "global",
+		"nomad_skip-verify": "false", "nomad_block-query-wait-time": "5m0s", "poll_interval": "500ms",
+	})
+	check(err == nil, "SetConfig with the autoscaler's nomad_* keys: %v", err)
+
+	policy := map[string]string{
+		"node_class": "hashistack", "node_group_name": "hashistack", "namespace": "nomad-clients",
+		"cpu_request": "1", "memory_request": "16Gi", "image": "default/ubuntu-22.04-nomad",
+		"network": "default/vlan100", "node_drain_deadline": "20s", "node_purge": "true",
+		"_nomad_autoscaler_grpc_timeout": "7.5s",
+	}
+	statusOf := func(timeout time.Duration) (bool, int64, map[string]string, error) {
+		in := message(targetPkg + "StatusRequest")
+		setMap(in, "config", policy)
+		out := message(targetPkg + "StatusResponse")
+		if err := call(conn, timeout, "/"+targetPkg+"TargetPluginService/Status", in, out); err != nil {
+			return false, 0, nil, err
+		}
+		meta := map[string]string{}
+		get(out, "meta").Map().Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+			meta[k.String()] = v.String()
+			return true
+		})
+		return get(out, "ready").Bool(), get(out, "count").Int(), meta, nil
+	}
+	scale := func(count int64, direction int32, meta map[string]interface{}) error {
+		in := message(targetPkg + "ScaleRequest")
+		setMap(in, "config", policy)
+		action := message(sharedPkg + "ScalingAction")
+		action.Set(action.Descriptor().Fields().ByName("count"), protoreflect.ValueOfInt64(count))
+		action.Set(action.Descriptor().Fields().ByName("reason"), protoreflect.ValueOfString("host test"))
+		action.Set(action.Descriptor().Fields().ByName("direction"), protoreflect.ValueOfEnum(protoreflect.EnumNumber(direction)))
+		// As the autoscaler encodes it: an Any holding JSON, no type URL (shared/util.go).
+		metaJSON, _ := json.Marshal(meta)
+		anyMsg := message("google.protobuf.Any")
+		anyMsg.Set(anyMsg.Descriptor().Fields().ByName("value"), protoreflect.ValueOfBytes(metaJSON))
+		action.Set(action.Descriptor().Fields().ByName("meta"), protoreflect.ValueOfMessage(anyMsg))
+		in.Set(in.Descriptor().Fields().ByName("action"), protoreflect.ValueOfMessage(action))
+		return call(conn, 0, "/"+targetPkg+"TargetPluginService/Scale", in, message(targetPkg+"ScaleResponse"))
+	}
+	// Waits for the group to settle at `want` (ready), as the autoscaler's next evaluations would.
+	settle := func(want int64) {
+		deadline := time.Now().Add(90 * time.Second)
+		for time.Now().Before(deadline) {
+			ready, count, _, err := statusOf(7500 * time.Millisecond)
+			if err == nil && ready && count == want {
+				say("settled at %d", want)
+				return
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		fatal("the group did not settle at %d", want)
+	}
+
+	ready, before, _, err := statusOf(7500 * time.Millisecond)
+	check(err == nil, "Status: ready %v, count %d", ready, before)
+	settle(before)
+
+	err = scale(before+2, 3, map[string]interface{}{"nomad_policy_id": "host-test"})
+	check(err == nil, "Scale up by 2 returns once the VMs joined: %v", err)
+	ready, count, meta, err := statusOf(7500 * time.Millisecond)
+	check(err == nil && ready && count == before+2 && meta["nomad_autoscaler.last_event"] != "",
+		"Status after the scale-out: ready %v, count %d, last_event %s", ready, count, meta["nomad_autoscaler.last_event"])
+
+	err = scale(before+1, 2, map[string]interface{}{"nomad_policy_id": "host-test"})
+	check(err == nil, "Scale down by 1 returns with its drain under way: %v", err)
+	settle(before + 1)
+	// Drained, then deleted by the plugin on its own: the group's VMs, as Harvester lists them.
+	vms := func() int {
+		req, _ := http.NewRequest("GET", *harvesterURL+"/apis/kubevirt.io/v1/namespaces/nomad-clients/virtualmachines?labelSelector=harvester-autoscaler%2Fnode-group%3Dhashistack", nil)
+		req.Header.Set("Authorization", "Bearer "+*harvesterToken)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return -1
+		}
+		defer res.Body.Close()
+		var list struct{ Items []json.RawMessage }
+		if json.NewDecoder(res.Body).Decode(&list) != nil {
+			return -1
+		}
+		return len(list.Items)
+	}
+	deleted := false
+	for i := 0; i < 180 && !deleted; i++ {
+		deleted = vms() == int(before+1)
+		if !deleted {
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	check(deleted, "the drained node's VM was deleted: %d VMs in the group", vms())
+
+	err = scale(-1, 1, map[string]interface{}{"nomad_autoscaler.dry_run": true, "nomad_autoscaler.dry_run.count": before + 5})
+	check(status.Code(err) == codes.Aborted && strings.Contains(err.Error(), "dry run"),
+		"a dry run changes nothing and says so: %v", err)
+	_, count, _, _ = statusOf(7500 * time.Millisecond)
+	check(count == before+1, "count after the dry run: %d", count)
+
+	_, _, _, err = statusOf(time.Microsecond)
+	check(status.Code(err) == codes.DeadlineExceeded, "a Status past its deadline: %v", status.Code(err))
+
+	t = time.Now()
+	client.Kill()
+	took := time.Since(t)
+	check(took < 2*time.Second && client.Exited(), "Shutdown: the plugin exited in %.0f ms", float64(took.Milliseconds()))
+	log := hostLog.String()
+	check(!strings.Contains(log, "plugin failed to exit gracefully"), "it needed no SIGKILL")
+	check(strings.Contains(log, "[INFO]  external_plugin"), "the plugin's info lines are relayed at INFO")
+	fmt.Print(log)
+}

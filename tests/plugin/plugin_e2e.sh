@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The plugin as HashiCorp's Nomad Autoscaler runs it: a small Go host (host.go) built with
+# Debian's go-plugin launches the binary from a plugin_dir, under the driver's name
+# `harvester`, and drives it through a scale-out and a scale-in against mock-cluster.
+# Usage: plugin_e2e.sh BINARY SOURCE_DIR BUILD_DIR
+set -u
+bin=$1
+src=$2
+build=$3
+. "$src/tests/e2e/e2e_lib.sh"
+
+mkdir -p "$work/plugins"
+ln -s "$bin" "$work/plugins/harvester"
+GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS="" GOCACHE="$build/go-cache" CGO_ENABLED=0 \
+  go build -o "$build/plugin-host" "$src/tests/plugin/host.go" || { fail "go build of the host"; exit 1; }
+protoc --include_imports --descriptor_set_out="$work/plugin.pb" \
+  -I "$src/third_party/nomad-autoscaler" -I /usr/include \
+  plugins/base/proto/v1/base.proto plugins/target/proto/v1/target.proto ||
+  { fail "protoc"; exit 1; }
+
+start_cluster 20 "plugin-nomad-$RANDOM$RANDOM" "plugin-harvester-$RANDOM$RANDOM"
+"$build/plugin-host" -plugin "$work/plugins/harvester" -descriptors "$work/plugin.pb" \
+  -harvester-url "$harvester_url" -harvester-token "$harvester_token" \
+  -nomad-url "$nomad_url" -nomad-token "$nomad_token" || fail "the host's checks"
+[ "$failures" -eq 0 ] && echo "plugin e2e: all checks passed"
+exit "$failures"
