@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -143,6 +144,7 @@ func main() {
 	harvesterToken := flag.String("harvester-token", "", "its token")
 	nomadURL := flag.String("nomad-url", "", "mock Nomad")
 	nomadToken := flag.String("nomad-token", "", "its token")
+	measure := flag.Int("measure-status", 0, "only time this many Status calls (then shut down)")
 	flag.Parse()
 
 	raw, err := ioutil.ReadFile(*descriptors)
@@ -257,6 +259,24 @@ func main() {
 			time.Sleep(500 * time.Millisecond)
 		}
 		fatal("the group did not settle at %d", want)
+	}
+
+	if *measure > 0 {
+		var took []time.Duration
+		for i := 0; i < *measure; i++ {
+			t := time.Now()
+			if _, _, _, err := statusOf(7500 * time.Millisecond); err != nil {
+				fatal("Status: %v", err)
+			}
+			took = append(took, time.Since(t))
+		}
+		first := took[0]
+		sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+		say("Status x%d: first %.1f ms, p50 %.2f ms, p95 %.2f ms, max %.1f ms", len(took), ms(first),
+			ms(took[len(took)/2]), ms(took[len(took)*95/100]), ms(took[len(took)-1]))
+		client.Kill()
+		return
 	}
 
 	ready, before, _, err := statusOf(7500 * time.Millisecond)
