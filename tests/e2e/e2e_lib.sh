@@ -17,6 +17,7 @@ fail() {
 pass() { echo "ok: $*"; }
 
 # start_cluster SPEED NOMAD_TOKEN HARVESTER_TOKEN [MOCK_CLUSTER_FLAG...]: mock-cluster replaying the short scenario
+# (or $cluster_scenario)
 # (its event stream beating every second, so that a 3 s cache_stale_after holds when quiet),
 # tokens written to $work/nomad.token and $work/harvester.token; sets cluster_pid,
 # nomad_url, harvester_url, nomad_token, harvester_token (exits when it does not start).
@@ -25,7 +26,7 @@ start_cluster() {
   harvester_token=$3
   echo "$nomad_token" >"$work/nomad.token"
   echo "$harvester_token" >"$work/harvester.token"
-  "$bin" mock-cluster --scenario "$src/tests/data/emulate/short.json" --speed "$1" \
+  "$bin" mock-cluster --scenario "${cluster_scenario:-$src/tests/data/emulate/short.json}" --speed "$1" \
     --nomad-listen 127.0.0.1:0 --harvester-listen 127.0.0.1:0 --event-heartbeat 1s \
     --nomad-token-file "$work/nomad.token" --harvester-token-file "$work/harvester.token" \
     "${@:4}" >"$work/cluster.out" 2>"$work/cluster.err" &

@@ -18,6 +18,8 @@ protoc --include_imports --descriptor_set_out="$work/plugin.pb" \
   plugins/base/proto/v1/base.proto plugins/target/proto/v1/target.proto ||
   { fail "protoc"; exit 1; }
 
+# A quiet cluster (two nodes, one small service): a scale-in's work always fits.
+cluster_scenario=$src/tests/data/plugin/quiet.json
 start_cluster 20 "plugin-nomad-$RANDOM$RANDOM" "plugin-harvester-$RANDOM$RANDOM"
 "$build/plugin-host" -plugin "$work/plugins/harvester" -descriptors "$work/plugin.pb" \
   -harvester-url "$harvester_url" -harvester-token "$harvester_token" \
