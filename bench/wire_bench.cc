@@ -131,21 +131,20 @@ struct Cluster {
     bool ok = true;
     client_loop.post([&] {
       for (const PluginConfig& p : policies) {
-        apm->query("percentage-allocated_cpu/node_class=" + p.at("node_class"), {},
-                   [&](Result<TimeSeries> m) {
-                     // About 25 (2 x 1000 of 8000 MHz a node), as binpack placed them.
-                     bool good = m.ok() && !m->empty() && m->back().value > 20 &&
-                                 m->back().value < 30;
-                     if (!good && ok) {
-                       failure = m.ok() ? "metric " + std::to_string(m->empty() ? -1.0 : m->back().value)
-                                        : m.error().message;
-                     }
-                     ok = ok && good;
-                     if (++answered == 2 * kPolicies) client_loop.stop();
-                   });
+        apm->query(
+            "percentage-allocated_cpu/node_class=" + p.at("node_class"), {},
+            [&](Result<TimeSeries> m) {
+              // About 25 (2 x 1000 of 8000 MHz a node), as binpack placed them.
+              bool good = m.ok() && !m->empty() && m->back().value > 20 && m->back().value < 30;
+              if (!good && ok) {
+                failure = m.ok() ? "metric " + std::to_string(m->empty() ? -1.0 : m->back().value)
+                                 : m.error().message;
+              }
+              ok = ok && good;
+              if (++answered == 2 * kPolicies) client_loop.stop();
+            });
         target->status(p, [&](Result<TargetStatus> s) {
-          bool good =
-              s.ok() && (s->count == kVms / kPolicies || s->count == kVms / kPolicies + 1);
+          bool good = s.ok() && (s->count == kVms / kPolicies || s->count == kVms / kPolicies + 1);
           if (!good && ok) {
             failure = s.ok() ? "count " + std::to_string(s->count) : s.error().message;
           }

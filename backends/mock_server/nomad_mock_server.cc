@@ -97,8 +97,8 @@ void NomadMockServer::routes() {
     // parseConsistency (command/agent/http.go): `stale` empty or a Go bool; one server here,
     // so a stale read is the leader's answer.
     if (req.has_param("stale")) {
-      static const std::set<std::string> kBool = {"",  "1",     "t",     "T",     "true", "TRUE",
-                                                  "True", "0", "f", "F", "false", "FALSE", "False"};
+      static const std::set<std::string> kBool = {"",  "1", "t", "T",     "true",  "TRUE", "True",
+                                                  "0", "f", "F", "false", "FALSE", "False"};
       if (!kBool.count(req.get_param_value("stale"))) {
         text_error(res, 400, "Expect `true` or `false` for `stale` query string parameter");
         return R::Handled;

@@ -65,7 +65,8 @@ Result<HarvesterGroupConfig> parse_group_config(const PluginConfig& raw) {
   c.selector = config.at("node_selector_strategy");
   c.dry_run = *r.boolean("dry-run");
   auto filter = parse_node_filter_options(config);
-  if (!filter) return make_error("target harvester: " + filter.error().message, ErrorKind::kInvalid);
+  if (!filter)
+    return make_error("target harvester: " + filter.error().message, ErrorKind::kInvalid);
   c.node_filter = *filter;
   c.warm_pool_size = r.integer("warm_pool_size").value_or(0);
   c.warm_pool_max_age = r.duration("warm_pool_max_age").value_or(c.warm_pool_max_age);

@@ -308,9 +308,9 @@ void HarvesterTarget::scale(const ScaleRequest& request, const PluginConfig& pol
     if (to < from && !unsettled.empty()) {
       // As upstream's scale-in node selection (FilterNodesWithOptions): no node is picked
       // from an unsettled pool; the next evaluation asks again.
-      done(make_error("node group " + c.node_group +
-                          ": failed to identify nodes within pool: " + unsettled,
-                      ErrorKind::kUnavailable));
+      done(make_error(
+          "node group " + c.node_group + ": failed to identify nodes within pool: " + unsettled,
+          ErrorKind::kUnavailable));
       return;
     }
     if (to == from) {

@@ -240,14 +240,15 @@ void NomadApmSource::query(const std::string& query, TimeRange, Callback done) {
   if (q->metric != ApmQuery::Metric::kPendingAllocations && caches_ != nullptr) {
     // Caches on their first list are waited for (bounded), not raced by a read per node.
     bool count_only = q->metric == ApmQuery::Metric::kNodeCount;
-    caches_->when_first_synced(
-        caches_->nodes(q->class_filter()), count_only ? nullptr : &caches_->allocations(),
-        [this, alive = std::weak_ptr<bool>(alive_), query, q = *q,
-         done = std::move(done)]() mutable {
-          if (alive.expired()) return;
-          if (auto cached = from_caches(query, q)) return done(std::move(*cached));
-          read_cluster(query, q, std::move(done));
-        });
+    caches_->when_first_synced(caches_->nodes(q->class_filter()),
+                               count_only ? nullptr : &caches_->allocations(),
+                               [this, alive = std::weak_ptr<bool>(alive_), query, q = *q,
+                                done = std::move(done)]() mutable {
+                                 if (alive.expired()) return;
+                                 if (auto cached = from_caches(query, q))
+                                   return done(std::move(*cached));
+                                 read_cluster(query, q, std::move(done));
+                               });
     return;
   }
   read_cluster(query, *q, std::move(done));
@@ -271,8 +272,7 @@ void NomadApmSource::read_cluster(const std::string& query, const ApmQuery& q, C
     case ApmQuery::Metric::kNodeCount:
       nomad_.list_nodes(
           {q.class_filter(), q.node_pool, ""},
-          [query, q, filter = node_filter_, point,
-           done = std::move(done)](Result<NodeList> nodes) {
+          [query, q, filter = node_filter_, point, done = std::move(done)](Result<NodeList> nodes) {
             if (!nodes) {
               return done(make_error(query + ": listing nodes: " + nodes.error().message));
             }
@@ -308,41 +308,44 @@ void NomadApmSource::allocated_percent(const std::string& query, const ApmQuery&
     double v = 100.0 * static_cast<double>(state->allocated) / static_cast<double>(state->capacity);
     state->done(TimeSeries{{loop.now(), v}});
   };
-  nomad.list_nodes({q.class_filter(), q.node_pool, ""}, [state, q, query, cpu, finish, &nomad,
-                                                         filter = node_filter_](
-                                                            Result<NodeList> nodes) {
-    if (!nodes) return state->done(make_error(query + ": listing nodes: " + nodes.error().message));
-    std::vector<std::string> ids;
-    PoolScan scan =
-        scan_pool(*nodes, q, filter, [&ids](const NomadNodeStub& n) { ids.push_back(n.id); });
-    if (!scan.unsettled.empty()) return state->done(unsettled_error(query, scan));
-    if (ids.empty()) return state->done(make_error(query + ": no nodes identified within pool"));
-    state->outstanding = 2 * ids.size();
-    for (const std::string& id : ids) {
-      nomad.get_node(id, [state, id, query, cpu, finish](Result<NomadNode> node) {
-        if (node) {
-          state->capacity += cpu ? node->cpu_mhz : node->memory_mb;
-        } else {
-          state->failed = make_error(query + ": reading node " + id + ": " + node.error().message);
-        }
-        finish();
-      });
-      nomad.node_allocations(
-          id, [state, id, query, cpu, finish](Result<std::vector<NomadAllocationStub>> allocs) {
-            if (allocs) {
-              for (const auto& a : *allocs) {
-                // As upstream: ended allocations, which Nomad lists until they are
-                // collected, hold nothing.
-                if (!is_terminal(a)) state->allocated += cpu ? a.cpu_mhz : a.memory_mb;
-              }
+  nomad.list_nodes(
+      {q.class_filter(), q.node_pool, ""},
+      [state, q, query, cpu, finish, &nomad, filter = node_filter_](Result<NodeList> nodes) {
+        if (!nodes)
+          return state->done(make_error(query + ": listing nodes: " + nodes.error().message));
+        std::vector<std::string> ids;
+        PoolScan scan =
+            scan_pool(*nodes, q, filter, [&ids](const NomadNodeStub& n) { ids.push_back(n.id); });
+        if (!scan.unsettled.empty()) return state->done(unsettled_error(query, scan));
+        if (ids.empty())
+          return state->done(make_error(query + ": no nodes identified within pool"));
+        state->outstanding = 2 * ids.size();
+        for (const std::string& id : ids) {
+          nomad.get_node(id, [state, id, query, cpu, finish](Result<NomadNode> node) {
+            if (node) {
+              state->capacity += cpu ? node->cpu_mhz : node->memory_mb;
             } else {
-              state->failed = make_error(query + ": reading allocations of node " + id + ": " +
-                                         allocs.error().message);
+              state->failed =
+                  make_error(query + ": reading node " + id + ": " + node.error().message);
             }
             finish();
           });
-    }
-  });
+          nomad.node_allocations(
+              id, [state, id, query, cpu, finish](Result<std::vector<NomadAllocationStub>> allocs) {
+                if (allocs) {
+                  for (const auto& a : *allocs) {
+                    // As upstream: ended allocations, which Nomad lists until they are
+                    // collected, hold nothing.
+                    if (!is_terminal(a)) state->allocated += cpu ? a.cpu_mhz : a.memory_mb;
+                  }
+                } else {
+                  state->failed = make_error(query + ": reading allocations of node " + id + ": " +
+                                             allocs.error().message);
+                }
+                finish();
+              });
+        }
+      });
 }
 
 }  // namespace ha

@@ -34,7 +34,12 @@ TEST_P(NomadContract, ListsAndFiltersNodes) {
 TEST_P(NomadContract, ListsAVmsNodeByItsNameOrItsMeta) {
   start([this](NomadModel& m) {
     cluster.build(m);
-    m.register_node({"worker-7", "hashistack", "dc1", "default", 4000, 8192,
+    m.register_node({"worker-7",
+                     "hashistack",
+                     "dc1",
+                     "default",
+                     4000,
+                     8192,
                      {{"harvester.vm", "nomad/web-abc12"}}});
   });
   auto by_meta = nodes({"hashistack", "", "web-abc12", "nomad/web-abc12"});
