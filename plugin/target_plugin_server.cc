@@ -14,7 +14,10 @@
 #include "plugins/target/proto/v1/target.grpc.pb.h"
 
 namespace ha {
-namespace {
+
+// The services and their helpers, in a named namespace: TargetPluginServer::Services holds
+// the services (a member of a type with internal linkage would give it internal linkage).
+namespace plugin_services {
 
 namespace base_pb = hashicorp::nomad_autoscaler::plugins::base::proto::v1;
 namespace target_pb = hashicorp::nomad_autoscaler::plugins::target::proto::v1;
@@ -178,14 +181,14 @@ class ControllerService final : public plugin::GRPCController::Service {
   std::once_flag once_;
 };
 
-}  // namespace
+}  // namespace plugin_services
 
 struct TargetPluginServer::Services {
   Services(std::string name, PluginBackend& backend, std::function<void()> on_shutdown)
       : base(std::move(name), backend), target(backend), controller(std::move(on_shutdown)) {}
-  BaseService base;
-  TargetService target;
-  ControllerService controller;
+  plugin_services::BaseService base;
+  plugin_services::TargetService target;
+  plugin_services::ControllerService controller;
 };
 
 TargetPluginServer::TargetPluginServer(std::string name, PluginBackend& backend,

@@ -4,7 +4,9 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "backends/runtime/realtime_loop.h"
@@ -20,20 +22,29 @@ namespace target_pb = hashicorp::nomad_autoscaler::plugins::target::proto::v1;
 namespace shared_pb = hashicorp::nomad_autoscaler::plugins::shared::proto::v1;
 using namespace std::chrono_literals;
 
-// A target that records what it is given; a status it never answers when told to.
+// A target that records what it is given (on the backend's loop; the test reads it under
+// the lock: the answer reaches it through gRPC's threads, which TSan does not see); a
+// status it never answers when told to.
 class RecordingTarget final : public Target {
  public:
   Result<void> set_config(const PluginConfig&) override { return {}; }
   void status(const PluginConfig& config, StatusCallback done) override {
-    status_config = config;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      status_config = config;
+    }
     if (silent) return;
     done(TargetStatus{true, 3, {{"nomad_autoscaler.last_event", "1700000000000000000"}}});
   }
   void scale(const ScaleRequest& request, const PluginConfig&, ScaleCallback done) override {
-    scaled.push_back(request);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      scaled.push_back(request);
+    }
     done(ScaleResult{request.action.count == 3, "node group web already has 3"});
   }
-  bool silent = false;
+  std::atomic<bool> silent{false};
+  std::mutex mu;
   PluginConfig status_config;
   std::vector<ScaleRequest> scaled;
 };
@@ -51,7 +62,7 @@ class FakeBackend final : public PluginBackend {
   EventLoop& loop() override { return loop_; }
   RealtimeLoop loop_;
   RecordingTarget recording;
-  bool configured = false;
+  std::atomic<bool> configured{false};
 };
 
 struct TargetPluginServerTest : ::testing::Test {
@@ -127,6 +138,7 @@ TEST_F(TargetPluginServerTest, StatusKeepsTheAutoscalersKeysFromTheTarget) {
   EXPECT_TRUE(out.ready());
   EXPECT_EQ(out.count(), 3);
   EXPECT_EQ(out.meta().at("nomad_autoscaler.last_event"), "1700000000000000000");
+  std::lock_guard<std::mutex> lock(backend.recording.mu);
   EXPECT_EQ(backend.recording.status_config, (PluginConfig{{"node_group_name", "web"}}));
 }
 
@@ -148,6 +160,7 @@ TEST_F(TargetPluginServerTest, ScaleAnswersANoOpAndADryRunAsAborted) {
   auto dry = scale(-1, shared_pb::SCALING_DIRECTION_NONE,
                    R"({"nomad_autoscaler.dry_run":true,"nomad_autoscaler.dry_run.count":7})");
   EXPECT_EQ(dry.error_code(), grpc::StatusCode::ABORTED);
+  std::lock_guard<std::mutex> lock(backend.recording.mu);
   ASSERT_EQ(backend.recording.scaled.size(), 2u);  // the dry run reached no target
   EXPECT_EQ(backend.recording.scaled[0].action.count, 5);
   EXPECT_EQ(backend.recording.scaled[0].action.direction, Direction::kUp);
