@@ -1,5 +1,7 @@
 #include "agent/agent.h"
 
+#include "agent/client_options.h"
+
 #include <httplib.h>
 #include <unistd.h>
 
@@ -45,23 +47,12 @@ HttpTransport::Options transport_options(const std::string& product, const std::
   return o;
 }
 
-ClusterCaches::Options cache_options(const AgentConfig& config) {
-  ClusterCaches::Options o;
-  o.stale_after = config.cache_stale_after;
-  return o;
-}
-
 }  // namespace
 
 HttpTransport::Options Agent::harvester_transport_options() {
-  HttpTransport::Options o = transport_options(
-      config_.product, instance_, config_.harvester_ca_file, config_.harvester_skip_verify,
-      config_.harvester_ca_pem, [this] { return may_write(); });
-  o.client_cert_pem = config_.harvester_client_cert_pem;
-  o.client_key_pem = config_.harvester_client_key_pem;
-  o.client_cert_file = config_.harvester_client_cert_file;
-  o.client_key_file = config_.harvester_client_key_file;
-  return o;
+  return with_harvester_tls(
+      transport_options(config_.product, instance_, "", false, "", [this] { return may_write(); }),
+      config_);
 }
 
 Agent::Agent(AgentConfig config, Logger& log)

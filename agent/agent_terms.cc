@@ -1,18 +1,9 @@
 // The agent's terms as the leader (agent.h): what begins when it becomes the leader and ends
 // when it steps down, and the fence on its writes.
 #include "agent/agent.h"
+#include "agent/client_options.h"
 
 namespace ha {
-namespace {
-
-HarvesterTarget::Options target_options(const AgentConfig& config, ClusterCaches& caches) {
-  HarvesterTarget::Options o;
-  o.poll_interval = config.poll_interval;
-  if (config.watch_cluster_state) o.caches = &caches;
-  return o;
-}
-
-}  // namespace
 
 bool Agent::may_write() const {
   return !election_ || election_->leading();

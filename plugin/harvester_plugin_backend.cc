@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "agent/client_options.h"
 #include "agent/nomad_tls.h"
 #include "backends/http/harvester_http_api.h"
 #include "backends/http/http_transport.h"
@@ -25,37 +26,12 @@ HttpTransport::Options base_options(const std::string& product) {
   return o;
 }
 
-HttpTransport::Options harvester_options(const AgentConfig& c, const std::string& product) {
-  HttpTransport::Options o = base_options(product);
-  o.ca_file = c.harvester_ca_file;
-  o.ca_pem = c.harvester_ca_pem;
-  o.insecure = c.harvester_skip_verify;
-  o.client_cert_pem = c.harvester_client_cert_pem;
-  o.client_key_pem = c.harvester_client_key_pem;
-  o.client_cert_file = c.harvester_client_cert_file;
-  o.client_key_file = c.harvester_client_key_file;
-  return o;
-}
-
-ClusterCaches::Options cache_options(const AgentConfig& c) {
-  ClusterCaches::Options o;
-  o.stale_after = c.cache_stale_after;
-  return o;
-}
-
-HarvesterTarget::Options target_options(const AgentConfig& c, ClusterCaches& caches) {
-  HarvesterTarget::Options o;
-  o.poll_interval = c.poll_interval;
-  if (c.watch_cluster_state) o.caches = &caches;
-  return o;
-}
-
 }  // namespace
 
 struct HarvesterPluginBackend::Clients {
   Clients(EventLoop& loop, const AgentConfig& c, Logger& log, const std::string& product)
       : nomad_transport(loop, with_nomad_tls(base_options(product), c)),
-        harvester_transport(loop, harvester_options(c, product), 2),
+        harvester_transport(loop, with_harvester_tls(base_options(product), c), 2),
         nomad(nomad_transport, {c.nomad_url(), c.nomad_token, c.nomad_region, c.nomad_namespace}),
         harvester(harvester_transport, {c.harvester_url, c.harvester_token}),
         caches(loop, harvester, nomad, cache_options(c)),
