@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "grpc_controller.grpc.pb.h"
+#include "grpc_stdio.grpc.pb.h"
 #include "plugins/base/proto/v1/base.grpc.pb.h"
 #include "plugins/target/proto/v1/target.grpc.pb.h"
 
@@ -181,6 +182,34 @@ class ControllerService final : public plugin::GRPCController::Service {
   std::once_flag once_;
 };
 
+// go-plugin's stdio relay (grpc_stdio.go): a Go plugin's stdout and stderr reach the host
+// over this stream. This plugin prints nothing but the handshake to stdout and logs to
+// stderr, which the host reads directly, so the stream stays open and empty until the host
+// leaves or the plugin stops. Served so that go-plugin hosts (v1.1.0 and later) do not warn
+// "stdio service not available" at every start.
+class StdioService final : public plugin::GRPCStdio::Service {
+ public:
+  grpc::Status StreamStdio(grpc::ServerContext* context, const google::protobuf::Empty*,
+                           grpc::ServerWriter<plugin::StdioData>*) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopping_ && !context->IsCancelled()) {
+      cv_.wait_for(lock, std::chrono::milliseconds(200));
+    }
+    return grpc::Status::OK;
+  }
+  // Ends the open streams (before the server's shutdown, which would wait for them).
+  void stop() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+};
+
 }  // namespace plugin_services
 
 struct TargetPluginServer::Services {
@@ -189,6 +218,7 @@ struct TargetPluginServer::Services {
   plugin_services::BaseService base;
   plugin_services::TargetService target;
   plugin_services::ControllerService controller;
+  plugin_services::StdioService stdio;
 };
 
 TargetPluginServer::TargetPluginServer(std::string name, PluginBackend& backend,
@@ -207,6 +237,7 @@ Result<int> TargetPluginServer::start(const std::string& address) {
   builder.RegisterService(&services_->base);
   builder.RegisterService(&services_->target);
   builder.RegisterService(&services_->controller);
+  builder.RegisterService(&services_->stdio);
   server_ = builder.BuildAndStart();
   if (!server_) return make_error("plugin: cannot listen on " + address);
   // go-plugin's guide for plugins not written in Go: the health service says "plugin" serves.
@@ -215,6 +246,7 @@ Result<int> TargetPluginServer::start(const std::string& address) {
 }
 
 void TargetPluginServer::stop() {
+  services_->stdio.stop();
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
     server_.reset();

@@ -1,6 +1,7 @@
 // The Nomad Autoscaler's target plugin protocol over gRPC (go-plugin): BasePluginService
 // (PluginInfo, SetConfig), TargetPluginService (Status, Scale) and go-plugin's
-// GRPCController (Shutdown), with the standard health service reporting "plugin" serving.
+// GRPCController (Shutdown) and GRPCStdio (an open, empty stream), with the standard
+// health service reporting "plugin" serving.
 //
 // Contract, as HashiCorp's autoscaler calls a target plugin (plugins/target/client.go,
 // plugins/manager/manager.go at nomad-autoscaler ede4e617):

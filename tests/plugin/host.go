@@ -137,6 +137,39 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// openStdio opens go-plugin's stdio stream as go-plugin hosts since v1.1.0 do (Debian's
+// v1.0.1 does not): it must stay open, carrying nothing, until the plugin ends. Returns
+// where the stream's end (an error, io.EOF included) arrives.
+func openStdio(conn *grpc.ClientConn) <-chan error {
+	desc := &grpc.StreamDesc{StreamName: "StreamStdio", ServerStreams: true}
+	stream, err := conn.NewStream(context.Background(), desc, "/plugin.GRPCStdio/StreamStdio", grpc.ForceCodec(v2Codec{}))
+	if err == nil {
+		err = stream.SendMsg(message("google.protobuf.Empty"))
+	}
+	if err == nil {
+		err = stream.CloseSend()
+	}
+	check(err == nil, "the stdio stream opens: %v", err)
+	ended := make(chan error, 1)
+	go func() {
+		for {
+			data := message("plugin.StdioData")
+			if err := stream.RecvMsg(data); err != nil {
+				ended <- err
+				return
+			}
+			fatal("the stdio stream carried data: %v", data)
+		}
+	}()
+	select {
+	case err := <-ended:
+		fatal("the stdio stream ended at once: %v", err)
+	case <-time.After(300 * time.Millisecond):
+		say("ok: the stdio stream is open")
+	}
+	return ended
+}
+
 func main() {
 	pluginPath := flag.String("plugin", "", "the plugin executable (named harvester)")
 	descriptors := flag.String("descriptors", "", "FileDescriptorSet of the plugin protocol")
@@ -212,13 +245,18 @@ func main() {
 	})
 	check(err == nil, "SetConfig with the autoscaler's nomad_* keys: %v", err)
 
-	policy := map[string]string{
-		"node_class": "hashistack", "node_group_name": "hashistack", "namespace": "nomad-clients",
-		"cpu_request": "1", "memory_request": "16Gi", "image": "default/ubuntu-22.04-nomad",
-		"network": "default/vlan100", "node_drain_deadline": "20s", "node_purge": "true",
-		"_nomad_autoscaler_grpc_timeout": "7.5s",
+	// Two policies, as an autoscaler with two scaling blocks for two node groups sends them.
+	policyFor := func(group string) map[string]string {
+		return map[string]string{
+			"node_class": group, "node_group_name": group, "namespace": "nomad-clients",
+			"cpu_request": "1", "memory_request": "16Gi", "image": "default/ubuntu-22.04-nomad",
+			"network": "default/vlan100", "node_drain_deadline": "20s", "node_purge": "true",
+			"_nomad_autoscaler_grpc_timeout": "7.5s",
+		}
 	}
-	statusOf := func(timeout time.Duration) (bool, int64, map[string]string, error) {
+	policy, batch := policyFor("hashistack"), policyFor("batch")
+	stdioEnded := openStdio(conn)
+	statusFor := func(policy map[string]string, timeout time.Duration) (bool, int64, map[string]string, error) {
 		in := message(targetPkg + "StatusRequest")
 		setMap(in, "config", policy)
 		out := message(targetPkg + "StatusResponse")
@@ -232,7 +270,10 @@ func main() {
 		})
 		return get(out, "ready").Bool(), get(out, "count").Int(), meta, nil
 	}
-	scale := func(count int64, direction int32, meta map[string]interface{}) error {
+	statusOf := func(timeout time.Duration) (bool, int64, map[string]string, error) {
+		return statusFor(policy, timeout)
+	}
+	scaleFor := func(policy map[string]string, count int64, direction int32, meta map[string]interface{}) error {
 		in := message(targetPkg + "ScaleRequest")
 		setMap(in, "config", policy)
 		action := message(sharedPkg + "ScalingAction")
@@ -246,6 +287,9 @@ func main() {
 		action.Set(action.Descriptor().Fields().ByName("meta"), protoreflect.ValueOfMessage(anyMsg))
 		in.Set(in.Descriptor().Fields().ByName("action"), protoreflect.ValueOfMessage(action))
 		return call(conn, 0, "/"+targetPkg+"TargetPluginService/Scale", in, message(targetPkg+"ScaleResponse"))
+	}
+	scale := func(count int64, direction int32, meta map[string]interface{}) error {
+		return scaleFor(policy, count, direction, meta)
 	}
 	// Waits for the group to settle at `want` (ready), as the autoscaler's next evaluations would.
 	settle := func(want int64) {
@@ -283,11 +327,40 @@ func main() {
 	check(err == nil, "Status: ready %v, count %d", ready, before)
 	settle(before)
 
-	err = scale(before+2, 3, map[string]interface{}{"nomad_policy_id": "host-test"})
-	check(err == nil, "Scale up by 2 returns once the VMs joined: %v", err)
+	// Both policies scale out at once (the autoscaler runs each policy's evaluation on its
+	// own worker), and Status keeps answering while they boot.
+	var scales sync.WaitGroup
+	var upErr, batchErr error
+	scales.Add(2)
+	go func() {
+		defer scales.Done()
+		upErr = scale(before+2, 3, map[string]interface{}{"nomad_policy_id": "host-test"})
+	}()
+	go func() {
+		defer scales.Done()
+		batchErr = scaleFor(batch, 1, 3, map[string]interface{}{"nomad_policy_id": "batch"})
+	}()
+	scaled := make(chan struct{})
+	go func() { scales.Wait(); close(scaled) }()
+	answered := 0
+	for waiting := true; waiting; {
+		select {
+		case <-scaled:
+			waiting = false
+		case <-time.After(time.Second):
+			_, _, _, err := statusFor(batch, 7500*time.Millisecond)
+			check(err == nil, "Status of one policy while both scale: %v", err)
+			answered++
+		}
+	}
+	check(answered > 0, "%d Status calls answered during the scale-outs", answered)
+	check(upErr == nil, "Scale up by 2 returns once the VMs joined: %v", upErr)
+	check(batchErr == nil, "the other policy's Scale up by 1, at the same time: %v", batchErr)
 	ready, count, meta, err := statusOf(7500 * time.Millisecond)
 	check(err == nil && ready && count == before+2 && meta["nomad_autoscaler.last_event"] != "",
 		"Status after the scale-out: ready %v, count %d, last_event %s", ready, count, meta["nomad_autoscaler.last_event"])
+	ready, count, _, err = statusFor(batch, 7500*time.Millisecond)
+	check(err == nil && ready && count == 1, "the other policy's Status: ready %v, count %d", ready, count)
 
 	err = scale(before+1, 2, map[string]interface{}{"nomad_policy_id": "host-test"})
 	check(err == nil, "Scale down by 1 returns with its drain under way: %v", err)
@@ -329,6 +402,12 @@ func main() {
 	client.Kill()
 	took := time.Since(t)
 	check(took < 2*time.Second && client.Exited(), "Shutdown: the plugin exited in %.0f ms", float64(took.Milliseconds()))
+	select {
+	case err := <-stdioEnded:
+		check(err != nil, "the stdio stream, open and empty until then, ended with the plugin: %v", status.Code(err))
+	case <-time.After(2 * time.Second):
+		fatal("the stdio stream is still open after the plugin ended")
+	}
 	log := hostLog.String()
 	check(!strings.Contains(log, "plugin failed to exit gracefully"), "it needed no SIGKILL")
 	check(strings.Contains(log, "[INFO]  external_plugin"), "the plugin's info lines are relayed at INFO")

@@ -14,8 +14,8 @@ ln -s "$bin" "$work/plugins/harvester"
 GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS="" GOCACHE="$build/go-cache" CGO_ENABLED=0 \
   go build -o "$build/plugin-host" "$src/tests/plugin/host.go" || { fail "go build of the host"; exit 1; }
 protoc --include_imports --descriptor_set_out="$work/plugin.pb" \
-  -I "$src/third_party/nomad-autoscaler" -I /usr/include \
-  plugins/base/proto/v1/base.proto plugins/target/proto/v1/target.proto ||
+  -I "$src/third_party/nomad-autoscaler" -I "$src/third_party/go-plugin" -I /usr/include \
+  plugins/base/proto/v1/base.proto plugins/target/proto/v1/target.proto grpc_stdio.proto ||
   { fail "protoc"; exit 1; }
 
 # A quiet cluster (two nodes, one small service): a scale-in's work always fits.

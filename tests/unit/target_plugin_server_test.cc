@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "backends/runtime/realtime_loop.h"
+#include "grpc_stdio.grpc.pb.h"
 #include "plugin/target_plugin_server.h"
 #include "plugins/base/proto/v1/base.grpc.pb.h"
 #include "plugins/target/proto/v1/target.grpc.pb.h"
@@ -36,10 +37,15 @@ class RecordingTarget final : public Target {
     if (silent) return;
     done(TargetStatus{true, 3, {{"nomad_autoscaler.last_event", "1700000000000000000"}}});
   }
-  void scale(const ScaleRequest& request, const PluginConfig&, ScaleCallback done) override {
+  void scale(const ScaleRequest& request, const PluginConfig& config, ScaleCallback done) override {
     {
       std::lock_guard<std::mutex> lock(mu);
       scaled.push_back(request);
+      // A scale that takes its time (VMs booting): answered when the test says so.
+      if (config.count("node_group_name") && config.at("node_group_name") == "slow") {
+        held = std::move(done);
+        return;
+      }
     }
     done(ScaleResult{request.action.count == 3, "node group web already has 3"});
   }
@@ -47,6 +53,7 @@ class RecordingTarget final : public Target {
   std::mutex mu;
   PluginConfig status_config;
   std::vector<ScaleRequest> scaled;
+  ScaleCallback held;
 };
 
 class FakeBackend final : public PluginBackend {
@@ -106,9 +113,10 @@ struct TargetPluginServerTest : ::testing::Test {
     return target->Status(&context, in, &out);
   }
   grpc::Status scale(std::int64_t count, shared_pb::ScalingDirection direction,
-                     const std::string& meta_json = "") {
+                     const std::string& meta_json = "", const std::string& group = "web") {
     grpc::ClientContext context;
     target_pb::ScaleRequest in;
+    (*in.mutable_config())["node_group_name"] = group;
     in.mutable_action()->set_count(count);
     in.mutable_action()->set_direction(direction);
     if (!meta_json.empty()) in.mutable_action()->mutable_meta()->set_value(meta_json);
@@ -165,6 +173,60 @@ TEST_F(TargetPluginServerTest, ScaleAnswersANoOpAndADryRunAsAborted) {
   EXPECT_EQ(backend.recording.scaled[0].action.count, 5);
   EXPECT_EQ(backend.recording.scaled[0].action.direction, Direction::kUp);
   EXPECT_FALSE(backend.recording.scaled[0].dry_run);
+}
+
+TEST_F(TargetPluginServerTest, APolicysLongScaleHoldsBackNoOtherCall) {
+  ASSERT_TRUE(configure({{"harvester_url", "http://127.0.0.1:1"}}).ok());
+  std::atomic<bool> slow_done{false};
+  grpc::Status slow_status;
+  std::thread slow([&] {
+    slow_status = scale(4, shared_pb::SCALING_DIRECTION_UP, "", "slow");
+    slow_done = true;
+  });
+  auto held = [&] {
+    std::lock_guard<std::mutex> lock(backend.recording.mu);
+    return static_cast<bool>(backend.recording.held);
+  };
+  while (!held()) std::this_thread::sleep_for(5ms);
+  // Meanwhile another policy's Status and Scale are answered.
+  target_pb::StatusResponse out;
+  EXPECT_TRUE(status(out).ok());
+  EXPECT_TRUE(scale(5, shared_pb::SCALING_DIRECTION_UP).ok());
+  EXPECT_FALSE(slow_done);
+  backend.loop_.post([this] {
+    Target::ScaleCallback done;
+    {
+      std::lock_guard<std::mutex> lock(backend.recording.mu);
+      done = std::move(backend.recording.held);
+    }
+    done(ScaleResult{false, "scaled slow to 4"});
+  });
+  slow.join();
+  EXPECT_TRUE(slow_status.ok()) << slow_status.error_message();
+}
+
+// go-plugin's hosts open the stdio stream at start and read it until the plugin ends.
+TEST_F(TargetPluginServerTest, TheStdioStreamStaysOpenAndEmptyUntilThePluginStops) {
+  auto stdio = plugin::GRPCStdio::NewStub(channel);
+  std::atomic<bool> ended{false};
+  int chunks = 0;
+  grpc::Status ended_with;
+  std::thread reader([&] {
+    grpc::ClientContext context;
+    auto stream = stdio->StreamStdio(&context, google::protobuf::Empty());
+    plugin::StdioData data;
+    while (stream->Read(&data)) ++chunks;
+    ended_with = stream->Finish();
+    ended = true;
+  });
+  std::this_thread::sleep_for(300ms);
+  EXPECT_FALSE(ended);
+  auto started = std::chrono::steady_clock::now();
+  server.stop();
+  reader.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 900ms);  // not the 1 s grace period
+  EXPECT_EQ(chunks, 0);
+  EXPECT_TRUE(ended_with.ok()) << ended_with.error_message();
 }
 
 }  // namespace
