@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "backends/runtime/text_file.h"
 #include "base/duration.h"
 
 namespace ha {
@@ -20,10 +21,11 @@ Result<bool> go_bool(const std::string& key, const std::string& v) {
 Result<AgentConfig> read_plugin_config(const PluginConfig& config, const EnvLookup& env) {
   AgentConfig c;
   c.nomad_address = "";
-  std::string kubeconfig, kubeconfig_context;
+  std::string kubeconfig, kubeconfig_context, auth_token_file, nomad_token_file;
   const std::map<std::string, std::string*> text = {
       {"harvester_url", &c.harvester_url},
       {"auth_token", &c.harvester_token},
+      {"auth_token_file", &auth_token_file},
       {"ca_file", &c.harvester_ca_file},
       {"kubeconfig", &kubeconfig},
       {"kubeconfig_context", &kubeconfig_context},
@@ -31,6 +33,7 @@ Result<AgentConfig> read_plugin_config(const PluginConfig& config, const EnvLook
       {"nomad_region", &c.nomad_region},
       {"nomad_namespace", &c.nomad_namespace},
       {"nomad_token", &c.nomad_token},
+      {"nomad_token_file", &nomad_token_file},
       {"nomad_ca-cert", &c.nomad_ca_cert},
       {"nomad_client-cert", &c.nomad_client_cert},
       {"nomad_client-key", &c.nomad_client_key},
@@ -64,9 +67,23 @@ Result<AgentConfig> read_plugin_config(const PluginConfig& config, const EnvLook
     } else if ((key == "nomad_http-auth" || key == "nomad_ca-path") && !value.empty()) {
       return make_error(key + ": not supported by this plugin (use nomad_token; nomad_ca-cert)",
                         ErrorKind::kInvalid);
-    } else if (!kIgnored.count(key) && key != "nomad_http-auth" && key != "nomad_ca-path") {
+    } else if (!kIgnored.count(key) && key != "nomad_http-auth" && key != "nomad_ca-path" &&
+               key.rfind("_nomad_autoscaler", 0) != 0) {  // the autoscaler's own, if ever sent
       return make_error(key + ": unknown key (a typo?)", ErrorKind::kInvalid);
     }
+  }
+  // Tokens from files (a Nomad job's secrets/ directory): one way per token.
+  for (auto [key, file, token] :
+       {std::tuple{"auth_token_file", &auth_token_file, &c.harvester_token},
+        std::tuple{"nomad_token_file", &nomad_token_file, &c.nomad_token}}) {
+    if (file->empty()) continue;
+    std::string inline_key = std::string(key).substr(0, std::string(key).size() - 5);
+    if (!token->empty()) {
+      return make_error(inline_key + " and " + key + ": give one", ErrorKind::kInvalid);
+    }
+    auto t = read_token_file(*file);
+    if (!t) return make_error(std::string(key) + ": " + t.error().message, ErrorKind::kInvalid);
+    *token = *t;
   }
   if (!kubeconfig.empty()) {
     auto k = read_kubeconfig(kubeconfig, kubeconfig_context);
@@ -77,11 +94,20 @@ Result<AgentConfig> read_plugin_config(const PluginConfig& config, const EnvLook
   }
   if (auto v = env("HARVESTER_URL"); v && !v->empty()) c.harvester_url = *v;
   if (auto v = env("HARVESTER_TOKEN"); v && !v->empty()) c.harvester_token = *v;
-  if (c.nomad_address.empty()) {
-    c.nomad_address = env("NOMAD_ADDR").value_or("");
-    if (c.nomad_address.empty()) c.nomad_address = AgentConfig{}.nomad_address;
+  // Unset by the config and by HashiCorp's autoscaler: NOMAD_ADDR, then the task API
+  // socket of a task with a workload identity (NOMAD_UNIX_ADDR), as the agent reads them.
+  for (const char* name : {"NOMAD_ADDR", "NOMAD_UNIX_ADDR"}) {
+    if (c.nomad_address.empty()) c.nomad_address = env(name).value_or("");
   }
+  if (c.nomad_address.empty()) c.nomad_address = AgentConfig{}.nomad_address;
   if (c.nomad_token.empty()) c.nomad_token = env("NOMAD_TOKEN").value_or("");
+  bool socket = c.nomad_address.rfind("unix:///", 0) == 0 && c.nomad_address.size() > 8;
+  if (!socket && c.nomad_address.rfind("http://", 0) != 0 &&
+      c.nomad_address.rfind("https://", 0) != 0) {
+    return make_error("nomad_address: \"" + c.nomad_address +
+                          "\" is neither an http(s) URL nor unix:///path/to/socket",
+                      ErrorKind::kInvalid);
+  }
   if (c.harvester_url.empty()) {
     return make_error("harvester_url: missing (or HARVESTER_URL, or a kubeconfig)",
                       ErrorKind::kInvalid);

@@ -4,9 +4,10 @@
 // nomad_namespace, nomad_token), the Nomad settings HashiCorp's autoscaler merges in from
 // its own nomad block (nomad_ca-cert, nomad_client-cert, nomad_client-key,
 // nomad_tls-server-name, nomad_skip-verify, nomad_block-query-wait-time), and this
-// product's (poll_interval, cluster_state, cache_stale_after). HARVESTER_URL and
-// HARVESTER_TOKEN take precedence, as in the original plugin; so do the NOMAD_* variables
-// the agent reads.
+// product's (auth_token_file, nomad_token_file, poll_interval, cluster_state,
+// cache_stale_after). HARVESTER_URL and HARVESTER_TOKEN take precedence, as in the original
+// plugin; with no Nomad address given, NOMAD_ADDR, then NOMAD_UNIX_ADDR (a workload
+// identity's task API socket); with no Nomad token, NOMAD_TOKEN.
 #pragma once
 
 #include "agent/agent_config.h"
