@@ -3,6 +3,8 @@
 #   nomad acl policy apply -namespace default -job harvester-autoscaler \
 #     harvester-autoscaler agent-acl.hcl
 # or to a token of its own (systemd): nomad acl token create -policy harvester-autoscaler
+# HashiCorp's autoscaler with this product's plugin (nomad-autoscaler-harvester.nomad.hcl)
+# needs the same: attach it to the job nomad-autoscaler likewise.
 namespace "*" {
   # Jobs' scaling blocks (policy source "nomad"), allocations and their resources.
   capabilities = ["read-job", "list-jobs", "list-scaling-policies", "read-scaling-policy",
@@ -12,6 +14,9 @@ namespace "*" {
   # Variables by default, and a lock is a write.
   variables {
     path "nomad/jobs/harvester-autoscaler/lock" {
+      capabilities = ["read", "write"]
+    }
+    path "nomad/jobs/nomad-autoscaler/lock" {
       capabilities = ["read", "write"]
     }
   }

@@ -175,6 +175,7 @@ func main() {
 	descriptors := flag.String("descriptors", "", "FileDescriptorSet of the plugin protocol")
 	harvesterURL := flag.String("harvester-url", "", "mock Harvester")
 	harvesterToken := flag.String("harvester-token", "", "its token")
+	harvesterTokenFile := flag.String("harvester-token-file", "", "the file holding it, given to the plugin as auth_token_file")
 	nomadURL := flag.String("nomad-url", "", "mock Nomad")
 	nomadToken := flag.String("nomad-token", "", "its token")
 	measure := flag.Int("measure-status", 0, "only time this many Status calls (then shut down)")
@@ -238,11 +239,16 @@ func main() {
 	err = setConfig(map[string]string{"harvester_url": "ftp://nowhere", "auth_token": "x"})
 	check(err != nil && strings.Contains(err.Error(), "harvester_url"), "a bad config is refused naming the key: %v", err)
 	// The keys HashiCorp's autoscaler merges in from its own nomad block (MergeMapWithAgentConfig).
-	err = setConfig(map[string]string{
+	config := map[string]string{
 		"harvester_url": *harvesterURL, "auth_token": *harvesterToken,
 		"nomad_address": *nomadURL, "nomad_token": *nomadToken, "nomad_region": "global",
 		"nomad_skip-verify": "false", "nomad_block-query-wait-time": "5m0s", "poll_interval": "500ms",
-	})
+	}
+	if *harvesterTokenFile != "" { // as deploy/nomad/nomad-autoscaler-harvester.nomad.hcl gives it
+		delete(config, "auth_token")
+		config["auth_token_file"] = *harvesterTokenFile
+	}
+	err = setConfig(config)
 	check(err == nil, "SetConfig with the autoscaler's nomad_* keys: %v", err)
 
 	// Two policies, as an autoscaler with two scaling blocks for two node groups sends them.

@@ -21,8 +21,10 @@ protoc --include_imports --descriptor_set_out="$work/plugin.pb" \
 # A quiet cluster (two nodes, one small service): a scale-in's work always fits.
 cluster_scenario=$src/tests/data/plugin/quiet.json
 start_cluster 20 "plugin-nomad-$RANDOM$RANDOM" "plugin-harvester-$RANDOM$RANDOM"
+# The Harvester token from its file (start_cluster's), as the Nomad job renders it into secrets/.
 "$build/plugin-host" -plugin "$work/plugins/harvester" -descriptors "$work/plugin.pb" \
   -harvester-url "$harvester_url" -harvester-token "$harvester_token" \
+  -harvester-token-file "$work/harvester.token" \
   -nomad-url "$nomad_url" -nomad-token "$nomad_token" || fail "the host's checks"
 [ "$failures" -eq 0 ] && echo "plugin e2e: all checks passed"
 exit "$failures"
