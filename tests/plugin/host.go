@@ -313,9 +313,11 @@ func main() {
 
 	if *measure > 0 {
 		var took []time.Duration
+		var count int64
 		for i := 0; i < *measure; i++ {
 			t := time.Now()
-			if _, _, _, err := statusOf(7500 * time.Millisecond); err != nil {
+			var err error
+			if _, count, _, err = statusOf(7500 * time.Millisecond); err != nil {
 				fatal("Status: %v", err)
 			}
 			took = append(took, time.Since(t))
@@ -323,7 +325,7 @@ func main() {
 		first := took[0]
 		sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
 		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-		say("Status x%d: first %.1f ms, p50 %.2f ms, p95 %.2f ms, max %.1f ms", len(took), ms(first),
+		say("Status x%d (count %d): first %.1f ms, p50 %.2f ms, p95 %.2f ms, max %.1f ms", len(took), count, ms(first),
 			ms(took[len(took)/2]), ms(took[len(took)*95/100]), ms(took[len(took)-1]))
 		client.Kill()
 		return
