@@ -27,9 +27,10 @@ ALLOWED = {
     "agent": ["base", "backends/api", "engine", "backends/wire", "backends/http",
               "backends/runtime"],
     # The Nomad Autoscaler plugin: the agent's clients and settings, and the code generated
-    # from third_party's .proto files (plugins/..., grpc_controller.*).
+    # from third_party's .proto files (plugins/..., go-plugin's grpc_controller and grpc_stdio).
     "plugin": ["base", "backends/api", "engine", "backends/wire", "backends/http",
-               "backends/runtime", "agent", "plugins", "grpc_controller.grpc.pb.h"],
+               "backends/runtime", "agent", "plugins", "grpc_controller.grpc.pb.h",
+               "grpc_stdio.grpc.pb.h"],
     "apps": ["base", "backends", "engine", "sim", "agent", "plugin", "version.h"],
 }
 # Tests, benchmarks and fuzz targets may use every layer.
