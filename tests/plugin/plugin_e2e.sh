@@ -12,7 +12,7 @@ build=$3
 mkdir -p "$work/plugins"
 ln -s "$bin" "$work/plugins/harvester"
 GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS="" GOCACHE="$build/go-cache" CGO_ENABLED=0 \
-  go build -o "$build/plugin-host" "$src/tests/plugin/host.go" || { fail "go build of the host"; exit 1; }
+  go build -o "$build/plugin-host" "$src/tests/plugin/host.go" "$src/tests/plugin/calls.go" || { fail "go build of the host"; exit 1; }
 protoc --include_imports --descriptor_set_out="$work/plugin.pb" \
   -I "$src/third_party/nomad-autoscaler" -I "$src/third_party/go-plugin" -I /usr/include \
   plugins/base/proto/v1/base.proto plugins/target/proto/v1/target.proto grpc_stdio.proto ||
