@@ -5,8 +5,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -138,4 +141,38 @@ func openStdio(conn *grpc.ClientConn) <-chan error {
 		say("ok: the stdio stream is open")
 	}
 	return ended
+}
+
+// groupVMs lists a node group's VMs as Harvester does: name to status.printableStatus.
+func groupVMs(harvesterURL, token, group string) map[string]string {
+	req, _ := http.NewRequest("GET", harvesterURL+"/apis/kubevirt.io/v1/namespaces/nomad-clients/virtualmachines?labelSelector=harvester-autoscaler%2Fnode-group%3D"+group, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fatal("listing the VMs: %v", err)
+	}
+	defer res.Body.Close()
+	var list struct {
+		Items []struct {
+			Metadata struct{ Name string }
+			Status   struct{ PrintableStatus string }
+		}
+	}
+	if err := json.NewDecoder(res.Body).Decode(&list); err != nil {
+		fatal("listing the VMs: %v", err)
+	}
+	out := map[string]string{}
+	for _, vm := range list.Items {
+		out[vm.Metadata.Name] = vm.Status.PrintableStatus
+	}
+	return out
+}
+
+func keys(m map[string]string) []string {
+	out := []string{}
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

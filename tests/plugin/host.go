@@ -13,8 +13,8 @@ import (
 	"flag"
 	"fmt"
 	"io/ioutil"
-	"net/http"
 	"os/exec"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -137,6 +137,7 @@ func main() {
 		}
 	}
 	policy, batch := policyFor("hashistack"), policyFor("batch")
+	batch["warm_pool_size"] = "1"
 	stdioEnded := openStdio(conn)
 	statusFor := func(policy map[string]string, timeout time.Duration) (bool, int64, map[string]string, error) {
 		in := message(targetPkg + "StatusRequest")
@@ -250,20 +251,7 @@ func main() {
 	check(err == nil, "Scale down by 1 returns with its drain under way: %v", err)
 	settle(before + 1)
 	// Drained, then deleted by the plugin on its own: the group's VMs, as Harvester lists them.
-	vms := func() int {
-		req, _ := http.NewRequest("GET", *harvesterURL+"/apis/kubevirt.io/v1/namespaces/nomad-clients/virtualmachines?labelSelector=harvester-autoscaler%2Fnode-group%3Dhashistack", nil)
-		req.Header.Set("Authorization", "Bearer "+*harvesterToken)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return -1
-		}
-		defer res.Body.Close()
-		var list struct{ Items []json.RawMessage }
-		if json.NewDecoder(res.Body).Decode(&list) != nil {
-			return -1
-		}
-		return len(list.Items)
-	}
+	vms := func() int { return len(groupVMs(*harvesterURL, *harvesterToken, "hashistack")) }
 	deleted := false
 	for i := 0; i < 180 && !deleted; i++ {
 		deleted = vms() == int(before+1)
@@ -272,6 +260,27 @@ func main() {
 		}
 	}
 	check(deleted, "the drained node's VM was deleted: %d VMs in the group", vms())
+
+	// The warm pool (the batch policy keeps one): a scale-in parks its VM, stopped, and the
+	// next scale-out starts that VM again instead of creating one.
+	parked := groupVMs(*harvesterURL, *harvesterToken, "batch")
+	err = scaleFor(batch, 0, 2, map[string]interface{}{"nomad_policy_id": "batch"})
+	check(err == nil && len(parked) == 1, "the batch policy's Scale down to 0: %v (VMs %v)", err, parked)
+	stopped := false
+	for i := 0; i < 180 && !stopped; i++ {
+		now := groupVMs(*harvesterURL, *harvesterToken, "batch")
+		stopped = len(now) == 1 && reflect.DeepEqual(keys(now), keys(parked)) && now[keys(now)[0]] == "Stopped"
+		if !stopped {
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	check(stopped, "its VM was drained and parked, stopped: %v", groupVMs(*harvesterURL, *harvesterToken, "batch"))
+	_, count, _, err = statusFor(batch, 7500*time.Millisecond)
+	check(err == nil && count == 0, "a parked VM is not counted: count %d", count)
+	err = scaleFor(batch, 1, 3, map[string]interface{}{"nomad_policy_id": "batch"})
+	restarted := groupVMs(*harvesterURL, *harvesterToken, "batch")
+	check(err == nil && reflect.DeepEqual(keys(restarted), keys(parked)) && restarted[keys(restarted)[0]] == "Running",
+		"the next scale-out started the parked VM, no new one: %v, VMs %v", err, restarted)
 
 	err = scale(-1, 1, map[string]interface{}{"nomad_autoscaler.dry_run": true, "nomad_autoscaler.dry_run.count": before + 5})
 	check(status.Code(err) == codes.Aborted && strings.Contains(err.Error(), "dry run"),
